@@ -1,0 +1,34 @@
+/** What every command shares: the --config option and opening the store for offline commands. */
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { openStore } from '../storage/index.js';
+import type { Store } from '../storage/types.js';
+
+export const DEFAULT_CONFIG = './tollgate.yaml';
+
+export function withConfig(cmd: Command): Command {
+  return cmd.option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG);
+}
+
+export async function configFrom(opts: { config: string }): Promise<Config> {
+  // An explicitly named file must exist; the default may be absent (defaults apply).
+  const { config } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
+  return config;
+}
+
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config.store);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Print rows as an aligned text table. */
+export function table(headers: string[], rows: (string | number | null)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** The `tollgate` command: one file per sub-command, wired here. */
+import { Command } from 'commander';
+import { startCommand } from './start.js';
+import { keysCommand } from './keys.js';
+import { spendCommand } from './spend.js';
+import { mockProviderCommand } from './mock-provider.js';
+
+const program = new Command('tollgate')
+  .description('LLM spend governor: meters, attributes and bounds every model call')
+  .version('0.1.0');
+
+program.addCommand(startCommand());
+program.addCommand(keysCommand());
+program.addCommand(spendCommand());
+program.addCommand(mockProviderCommand());
+
+await program.parseAsync(process.argv);

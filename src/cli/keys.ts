@@ -1,0 +1,61 @@
+/** `tollgate keys create|list|revoke`, working on the store directly (no running gateway needed). */
+import { Command } from 'commander';
+import { createVirtualKey, resolveKeySecret } from '../keys/key-service.js';
+import { configFrom, table, withConfig, withStore } from './common.js';
+
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('create, list and revoke virtual keys');
+
+  keys.addCommand(
+    withConfig(new Command('create'))
+      .description('create a key; it is printed once and never stored')
+      .requiredOption('--team <team>', 'team the key belongs to')
+      .option('--user <user>', 'user the key belongs to')
+      .option('--project <project>', 'project the key belongs to')
+      .option('--models <list>', 'comma-separated models the key may use (default: all)')
+      .option('--name <name>', 'a label')
+      .option('--json', 'print JSON')
+      .action(async (o: { config: string; team: string; user?: string; project?: string; models?: string; name?: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        await withStore(config, async (store) => {
+          const secret = await resolveKeySecret(config, store);
+          const models = o.models?.split(',').map((m) => m.trim()).filter(Boolean) ?? null;
+          const { record, key } = await createVirtualKey(store, secret, { team: o.team, user: o.user, project: o.project, models, name: o.name });
+          if (o.json) console.log(JSON.stringify({ id: record.id, key, team: record.team }));
+          else console.log(`Created key ${record.id} for team ${record.team}. Store it now; it is not shown again:\n\n  ${key}\n`);
+        });
+      }),
+  );
+
+  keys.addCommand(
+    withConfig(new Command('list'))
+      .description('list keys (never their secrets)')
+      .option('--json', 'print JSON')
+      .action(async (o: { config: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        const list = await withStore(config, (store) => store.listKeys());
+        if (o.json) return console.log(JSON.stringify(list.map(({ hash: _h, ...k }) => k)));
+        console.log(
+          table(
+            ['id', 'team', 'user', 'project', 'models', 'created', 'revoked'],
+            list.map((k) => [k.id, k.team, k.user, k.project, k.models?.join(',') ?? 'all', new Date(k.createdAt).toISOString(), k.revokedAt ? new Date(k.revokedAt).toISOString() : null]),
+          ),
+        );
+      }),
+  );
+
+  keys.addCommand(
+    withConfig(new Command('revoke'))
+      .description('revoke a key by id; running gateways refuse it within a second')
+      .argument('<id>', 'key id')
+      .action(async (id: string, o: { config: string }) => {
+        const config = await configFrom(o);
+        const ok = await withStore(config, (store) => store.revokeKey(id, Date.now()));
+        if (!ok) {
+          console.error(`No key with id ${id}.`);
+          process.exitCode = 1;
+        } else console.log(`Revoked ${id}.`);
+      }),
+  );
+  return keys;
+}

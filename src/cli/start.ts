@@ -1,0 +1,33 @@
+/** `tollgate start`: run the gateway until SIGINT/SIGTERM, then drain and flush the ledger. */
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { startGateway } from '../main.js';
+import { DEFAULT_CONFIG, withConfig } from './common.js';
+
+export function startCommand(): Command {
+  return withConfig(new Command('start'))
+    .description('start the gateway')
+    .option('--host <host>', 'address to bind (default from config: 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default from config: 4000)', (v) => Number(v))
+    .action(async (opts: { config: string; host?: string; port?: number }) => {
+      const { config, missingEnv } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
+      const log = pino({ level: config.log.level });
+      if (missingEnv.length) log.warn({ missing: missingEnv }, 'environment variables named in the config are not set');
+      const gw = await startGateway(config, { log, host: opts.host, port: opts.port });
+      log.info({ url: gw.url, store: config.store.kind, models: [...gw.deps.models.keys()] }, 'tollgate listening');
+      if (!config.admin_key) log.warn('admin API disabled: set TOLLGATE_ADMIN_KEY to enable /admin/v1');
+      const stop = (signal: string): void => {
+        log.info({ signal }, 'shutting down: draining calls and flushing the ledger');
+        gw.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,63 @@
+/** Load tollgate.yaml: read, substitute ${ENV_VARS}, validate, fail fast with a readable message. */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Replace ${VAR} (and ${VAR:-default}) in every string of the parsed document. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, missing: Set<string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, dflt?: string) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (dflt === undefined) missing.add(name);
+      return dflt ?? '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteEnv(v, env, missing));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, missing);
+    return out;
+  }
+  return value;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Environment variables the file refers to that are not set (their values became ""). */
+  missingEnv: string[];
+}
+
+export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): LoadedConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+  }
+  const missing = new Set<string>();
+  const result = configSchema.safeParse(substituteEnv(doc, env, missing));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  config.admin_key ??= env['TOLLGATE_ADMIN_KEY'] || undefined;
+  return { config, missingEnv: [...missing] };
+}
+
+/** Read a config file; a missing default file yields the defaults (enough for offline commands). */
+export async function loadConfig(path: string, opts: { required?: boolean } = {}): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !opts.required) return parseConfig('{}');
+    throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
+  }
+  return parseConfig(text, process.env, path);
+}

@@ -1,0 +1,101 @@
+/**
+ * Every failure Tollgate reports to a caller is a GatewayError with a stable machine code.
+ * The code -> HTTP status table below is the only place statuses are chosen; server/respond-error.ts
+ * is the only place an error becomes a response body (in the caller's API shape).
+ */
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  unsupported_format: 400,
+  unauthenticated: 401,
+  key_revoked: 401,
+  forbidden: 403,
+  model_not_allowed: 403,
+  not_found: 404,
+  unknown_model: 404,
+  method_not_allowed: 405,
+  body_too_large: 413,
+  unpriced_model: 422,
+  upstream_error: 502,
+  upstream_unavailable: 502,
+  upstream_timeout: 504,
+  internal_error: 500,
+  shutting_down: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** OpenAI `error.type` values the SDKs know, and Anthropic `error.type` values, per code. */
+const OPENAI_TYPE: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'authentication_error',
+  key_revoked: 'authentication_error',
+  forbidden: 'permission_error',
+  model_not_allowed: 'permission_error',
+  not_found: 'not_found_error',
+  unknown_model: 'not_found_error',
+  upstream_error: 'api_error',
+  upstream_unavailable: 'api_error',
+  upstream_timeout: 'api_error',
+  internal_error: 'api_error',
+  shutting_down: 'api_error',
+};
+
+const ANTHROPIC_TYPE: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'authentication_error',
+  key_revoked: 'authentication_error',
+  forbidden: 'permission_error',
+  model_not_allowed: 'permission_error',
+  not_found: 'not_found_error',
+  unknown_model: 'not_found_error',
+  body_too_large: 'request_too_large',
+  upstream_error: 'api_error',
+  upstream_unavailable: 'api_error',
+  upstream_timeout: 'timeout_error',
+  internal_error: 'api_error',
+  shutting_down: 'overloaded_error',
+};
+
+export interface GatewayErrorOptions {
+  /** Overrides the table, e.g. to pass an upstream 429 through with its own status. */
+  status?: number;
+  retryable?: boolean;
+  cause?: unknown;
+  /** Extra machine-readable fields shown to the caller (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? ERROR_STATUS[code];
+    this.retryable = options.retryable ?? isRetryableStatus(this.status);
+    this.details = options.details;
+  }
+
+  openaiType(): string {
+    return OPENAI_TYPE[this.code] ?? 'invalid_request_error';
+  }
+
+  anthropicType(): string {
+    if (this.status === 429) return 'rate_limit_error';
+    return ANTHROPIC_TYPE[this.code] ?? 'invalid_request_error';
+  }
+}
+
+/** The statuses the official SDKs retry: 408, 409, 429 and 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('internal_error', 'Internal error in Tollgate', { cause: err });
+}

@@ -1,0 +1,57 @@
+/** Creating and revoking virtual keys; shared by the admin API and the CLI. */
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { KeyRecord, Store } from '../storage/types.js';
+import { generateKey } from './virtual-key.js';
+
+export interface NewKeyInput {
+  team: string;
+  user?: string | null;
+  project?: string | null;
+  models?: string[] | null;
+  name?: string | null;
+}
+
+/** The secret of the keyed hash: from config or TOLLGATE_KEY_SECRET, else generated once and kept in the store. */
+export async function resolveKeySecret(config: Config, store: Store): Promise<string> {
+  const configured = config.key_secret ?? process.env['TOLLGATE_KEY_SECRET'];
+  if (configured) return configured;
+  return store.setMetaIfAbsent('key_secret', randomBytes(32).toString('base64url'));
+}
+
+/** Returns the stored record and the key itself, which is never retrievable again. */
+export async function createVirtualKey(
+  store: Store,
+  secret: string,
+  input: NewKeyInput,
+  now = Date.now(),
+): Promise<{ record: KeyRecord; key: string }> {
+  const { id, key, hash } = generateKey(secret);
+  const record: KeyRecord = {
+    id,
+    hash,
+    name: input.name ?? null,
+    team: input.team,
+    user: input.user ?? null,
+    project: input.project ?? null,
+    models: input.models && input.models.length > 0 ? [...input.models] : null,
+    createdAt: now,
+    revokedAt: null,
+  };
+  await store.insertKey(record);
+  return { record, key };
+}
+
+/** The public view of a key: everything but its hash. */
+export function publicKey(k: KeyRecord): Record<string, unknown> {
+  return {
+    id: k.id,
+    name: k.name,
+    team: k.team,
+    user: k.user,
+    project: k.project,
+    models: k.models,
+    created_at: new Date(k.createdAt).toISOString(),
+    revoked_at: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Wires a gateway from a config: store, keys, providers, price book, recorder, HTTP server.
+ * No logic of its own. `startGateway` is what `tollgate start`, the tests and the benchmarks call.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { KeyDirectory } from './keys/key-directory.js';
+import { resolveKeySecret } from './keys/key-service.js';
+import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
+import { Recorder } from './pipeline/record.js';
+import { resolveRates } from './pricing/price-book.js';
+import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
+import { createApp, type AppState } from './server/app.js';
+import { openStore } from './storage/index.js';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  server: Server;
+  deps: GatewayDeps;
+  /** Stop accepting, let in-flight calls finish (up to `graceMs`), flush the ledger, close the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  now?: () => number;
+  host?: string;
+  port?: number;
+}
+
+export function buildModels(config: Config, providers: Map<string, ProviderRuntime>, log: Logger): Map<string, ModelRuntime> {
+  const models = new Map<string, ModelRuntime>();
+  for (const [name, m] of Object.entries(config.models)) {
+    const provider = providers.get(m.provider)!;
+    const rates = resolveRates(name, m, { ...provider.config, name: provider.name });
+    if (!rates) log.warn({ model: name }, 'no price known for this model (add price: in the config)');
+    models.set(name, { name, upstreamModel: m.upstream_model ?? name, provider, rates });
+  }
+  return models;
+}
+
+export async function startGateway(config: Config, opts: StartOptions = {}): Promise<Gateway> {
+  const log = opts.log ?? pino({ level: config.log.level });
+  const now = opts.now ?? Date.now;
+  const store = await openStore(config.store);
+  const keySecret = await resolveKeySecret(config, store);
+  const keys = new KeyDirectory(store);
+  await keys.start();
+  const providers = createProviders(config.providers);
+  const models = buildModels(config, providers, log);
+  const recorder = new Recorder(store, log, config.ledger.flush_ms);
+  recorder.start();
+
+  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, now };
+  const state: AppState = { shuttingDown: false };
+  const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
+  const host = opts.host ?? config.server.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.server.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 10_000): Promise<void> => {
+    closing ??= (async () => {
+      state.shuttingDown = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await stopped;
+      clearTimeout(timer);
+      keys.stop();
+      await recorder.close();
+      await closeProviders(providers);
+      await store.close();
+    })();
+    return closing;
+  };
+
+  return { url: `http://${host}:${port}`, port, server, deps, close };
+}

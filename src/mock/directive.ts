@@ -1,0 +1,64 @@
+/**
+ * Per-request scripting. A test writes `[[mock:{...json...}]]` into the LAST user message and the mock
+ * obeys it for that request only, so concurrent tests never share mutable mock state.
+ * An unparsable or invalid directive is ignored (the reply says so in the `x-mock-directive` header).
+ */
+import { z } from 'zod';
+
+const count = z.number().int().min(0);
+const delayMs = z.number().int().min(0).max(600_000);
+
+const directiveSchema = z.strictObject({
+  prompt_tokens: count.optional(),
+  completion_tokens: count.optional(),
+  /** OpenAI `prompt_tokens_details.cached_tokens`; Anthropic `cache_read_input_tokens`. */
+  cached_tokens: count.optional(),
+  cache_write_5m: count.optional(),
+  cache_write_1h: count.optional(),
+  /** OpenAI only; part of completion_tokens. */
+  reasoning_tokens: count.optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  error_after_tokens: count.optional(),
+  first_byte_delay_ms: delayMs.optional(),
+  chunk_delay_ms: delayMs.optional(),
+  tool_call: z
+    .strictObject({
+      name: z.string().min(1),
+      /** A JSON string (OpenAI style) or an object (Anthropic style); both providers get their own shape. */
+      arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    })
+    .optional(),
+  random_usage: z.boolean().optional(),
+});
+
+export type Directive = z.infer<typeof directiveSchema>;
+
+/** `applied` when a valid directive was found, `invalid` when one was found but rejected. */
+export type DirectiveResult =
+  | { state: 'none' }
+  | { state: 'invalid' }
+  | { state: 'applied'; directive: Directive };
+
+const OPEN = '[[mock:';
+const CLOSE = ']]';
+const NONE: DirectiveResult = { state: 'none' };
+const INVALID: DirectiveResult = { state: 'invalid' };
+
+export function findDirective(text: string | undefined): DirectiveResult {
+  if (text === undefined) return NONE;
+  const start = text.indexOf(OPEN);
+  if (start < 0) return NONE;
+  const jsonStart = start + OPEN.length;
+  // The JSON itself may contain "]]" (nested arrays), so try each closing marker until one parses.
+  for (let end = text.indexOf(CLOSE, jsonStart); end >= 0; end = text.indexOf(CLOSE, end + 1)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text.slice(jsonStart, end));
+    } catch {
+      continue;
+    }
+    const parsed = directiveSchema.safeParse(raw);
+    return parsed.success ? { state: 'applied', directive: parsed.data } : INVALID;
+  }
+  return INVALID;
+}

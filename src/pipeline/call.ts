@@ -1,0 +1,187 @@
+/**
+ * Stage 5 — call the provider: send the prepared request over the provider's pooled connections and
+ * relay the answer to the client. Streams are relayed event by event through the adapter's meter;
+ * a client that goes away aborts the upstream call; a stream cut by the upstream ends with an error
+ * event in the client's format.
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors.js';
+import { streamErrorEvent } from '../server/respond-error.js';
+import type { ProviderRuntime } from '../providers/registry.js';
+import type { StreamMeter } from '../providers/types.js';
+import type { CallContext, RouteTarget } from './context.js';
+import type { GatewayDeps } from './deps.js';
+
+export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Promise<void> {
+  const { provider } = target;
+  const up = provider.adapter.prepare(
+    {
+      endpoint: ctx.endpoint,
+      body: ctx.body,
+      rawBody: ctx.rawBody,
+      upstreamModel: target.upstreamModel,
+      stream: ctx.stream,
+      clientHeaders: ctx.req.headers,
+    },
+    provider.config.api_key,
+    provider.basePath,
+  );
+
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!ctx.res.writableFinished) abort.abort();
+  };
+  ctx.res.once('close', onClose);
+
+  let response: Dispatcher.ResponseData;
+  try {
+    ctx.upstreamSent = true;
+    response = await provider.pool.request({
+      method: 'POST',
+      path: up.path,
+      headers: up.headers,
+      body: up.body,
+      signal: abort.signal,
+    });
+  } catch (err) {
+    ctx.res.off('close', onClose);
+    throw transportError(err, provider, abort.signal.aborted);
+  }
+  ctx.firstByteAt = deps.now();
+  const h = response.headers;
+  const rid = h['x-request-id'] ?? h['request-id'];
+  ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
+
+  try {
+    if (response.statusCode >= 400) {
+      const body = Buffer.from(await response.body.arrayBuffer());
+      throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
+    }
+    ctx.upstreamOk = true;
+    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage));
+    else await relayBody(ctx, response, provider);
+  } catch (err) {
+    if (abort.signal.aborted) {
+      ctx.status = 'aborted';
+      ctx.errorCode = 'client_closed';
+      ctx.httpStatus = 499;
+      return;
+    }
+    throw err instanceof GatewayError ? err : transportError(err, provider, false);
+  } finally {
+    ctx.res.off('close', onClose);
+  }
+}
+
+async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, provider: ProviderRuntime): Promise<void> {
+  const body = Buffer.from(await response.body.arrayBuffer());
+  const usage = provider.adapter.usageFromBody(ctx.endpoint, body);
+  if (usage) {
+    ctx.usage = usage;
+    ctx.usageComplete = true;
+    ctx.promptKnown = true;
+  }
+  const ct = response.headers['content-type'];
+  const headers: Record<string, string | number> = {
+    'content-type': typeof ct === 'string' ? ct : 'application/json',
+    'content-length': body.length,
+    'x-tollgate-call-id': ctx.id,
+  };
+  if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
+  ctx.res.writeHead(response.statusCode, headers);
+  ctx.res.end(body);
+}
+
+async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter): Promise<void> {
+  const { res } = ctx;
+  const headers: Record<string, string> = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-tollgate-call-id': ctx.id,
+  };
+  if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
+  res.writeHead(200, headers);
+  try {
+    for await (const chunk of response.body) {
+      const out = meter.push(chunk as Buffer);
+      if (out && !res.write(out)) await drained(res);
+    }
+    const tail = meter.flush();
+    if (tail) res.write(tail);
+  } catch (err) {
+    collect(ctx, meter);
+    if (res.destroyed) throw err;
+    // The upstream cut the stream: end it cleanly for the client with an error event.
+    const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
+    res.end(streamErrorEvent(ctx.api, e));
+    ctx.status = 'error';
+    ctx.errorCode = e.code;
+    ctx.httpStatus = e.status;
+    return;
+  }
+  collect(ctx, meter);
+  res.end();
+}
+
+function collect(ctx: CallContext, meter: StreamMeter): void {
+  const m = meter.metered();
+  ctx.usage = m.usage;
+  ctx.usageComplete = m.complete;
+  ctx.promptKnown = m.promptKnown;
+  ctx.generatedText = meter.generatedText();
+}
+
+/** Wait for the client to take more bytes, or for it to go away. */
+function drained(res: ServerResponse): Promise<unknown> {
+  return Promise.race([once(res, 'drain'), once(res, 'close')]);
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export function transportError(err: unknown, provider: ProviderRuntime, aborted: boolean): GatewayError {
+  if (aborted) return new GatewayError('upstream_error', 'The client closed the connection.', { cause: err, status: 499 });
+  const code = (err as { code?: string }).code ?? '';
+  if (TIMEOUT_CODES.has(code)) {
+    return new GatewayError('upstream_timeout', `The provider "${provider.name}" did not answer in time (${code}).`, {
+      cause: err,
+    });
+  }
+  return new GatewayError('upstream_unavailable', `The provider "${provider.name}" could not be reached (${code || 'connection error'}).`, {
+    cause: err,
+  });
+}
+
+/**
+ * Map a provider's error status. The provider's key is never echoed. A 401/403 from the provider means
+ * Tollgate's own credentials were refused, which is not the client's fault: it becomes a 502.
+ */
+export function upstreamStatusError(
+  status: number,
+  body: Buffer,
+  provider: ProviderRuntime,
+  retryAfter: string | string[] | undefined,
+): GatewayError {
+  const info = provider.adapter.parseError(body);
+  const message = redact(info.message, provider.config.api_key);
+  const details: Record<string, unknown> = { upstream_status: status, provider: provider.name };
+  if (info.type) details['upstream_type'] = info.type;
+  const ra = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  if (Number.isFinite(ra) && ra >= 0) details['retry_after_seconds'] = ra;
+  let out = status;
+  if (status === 401 || status === 403) out = 502;
+  else if (status >= 500) out = 502;
+  else if (status < 400) out = 502;
+  return new GatewayError('upstream_error', `Provider "${provider.name}" returned ${status}: ${message}`, {
+    status: out,
+    details,
+  });
+}
+
+function redact(text: string, apiKey: string): string {
+  let out = apiKey ? text.split(apiKey).join('[redacted]') : text;
+  // Providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
+  out = out.replace(/\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
+  return out.slice(0, 1000);
+}

@@ -1,0 +1,97 @@
+/** The typed state of one model call as it moves through the pipeline's stages. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ModelRates } from '../pricing/price-book.js';
+import { emptyUsage, type TokenUsage } from '../pricing/usage.js';
+import type { ProviderRuntime } from '../providers/registry.js';
+import type { ApiShape, Endpoint } from '../providers/types.js';
+import type { CallStatus, KeyRecord } from '../storage/types.js';
+
+export interface Attribution {
+  keyId: string;
+  team: string;
+  user: string | null;
+  project: string | null;
+  run: string | null;
+  agent: string | null;
+  parent: string | null;
+  tags: string | null;
+}
+
+export interface RouteTarget {
+  /** The model name the client asked for. */
+  requested: string;
+  /** The configured model that serves it. */
+  model: string;
+  upstreamModel: string;
+  provider: ProviderRuntime;
+  rates: ModelRates | null;
+}
+
+export interface CallContext {
+  readonly id: string;
+  readonly api: ApiShape;
+  readonly endpoint: Endpoint;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly startedAt: number;
+  firstByteAt: number | null;
+  rawBody: Buffer;
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** OpenAI streams: whether the client itself asked for the usage chunk. */
+  clientWantsUsage: boolean;
+  key: KeyRecord | null;
+  attribution: Attribution | null;
+  target: RouteTarget | null;
+  usage: TokenUsage;
+  /** The request was sent to the provider (it may bill for it). */
+  upstreamSent: boolean;
+  /** The provider answered with a success status. */
+  upstreamOk: boolean;
+  /** Whether the provider's final usage arrived; if not, meter estimates. */
+  usageComplete: boolean;
+  promptKnown: boolean;
+  /** Generated text seen in a stream, for estimating output when usage never arrived. */
+  generatedText: string;
+  estimated: boolean;
+  costNanos: number;
+  status: CallStatus;
+  httpStatus: number;
+  errorCode: string | null;
+  upstreamRequestId: string | null;
+}
+
+export function newContext(init: {
+  id: string;
+  api: ApiShape;
+  endpoint: Endpoint;
+  req: IncomingMessage;
+  res: ServerResponse;
+  startedAt: number;
+}): CallContext {
+  return {
+    ...init,
+    firstByteAt: null,
+    rawBody: EMPTY,
+    body: {},
+    stream: false,
+    clientWantsUsage: false,
+    key: null,
+    attribution: null,
+    target: null,
+    usage: emptyUsage(),
+    upstreamSent: false,
+    upstreamOk: false,
+    usageComplete: false,
+    promptKnown: false,
+    generatedText: '',
+    estimated: false,
+    costNanos: 0,
+    status: 'ok',
+    httpStatus: 200,
+    errorCode: null,
+    upstreamRequestId: null,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);

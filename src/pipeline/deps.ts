@@ -1,0 +1,27 @@
+/** What the pipeline's stages need from the running gateway, wired by main.ts. */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { KeyDirectory } from '../keys/key-directory.js';
+import type { ModelRates } from '../pricing/price-book.js';
+import type { ProviderRuntime } from '../providers/registry.js';
+import type { Store } from '../storage/types.js';
+import type { Recorder } from './record.js';
+
+export interface ModelRuntime {
+  name: string;
+  upstreamModel: string;
+  provider: ProviderRuntime;
+  rates: ModelRates | null;
+}
+
+export interface GatewayDeps {
+  config: Config;
+  log: Logger;
+  keys: KeyDirectory;
+  keySecret: string;
+  models: Map<string, ModelRuntime>;
+  store: Store;
+  recorder: Recorder;
+  /** Injected so tests and replay can control time. */
+  now: () => number;
+}

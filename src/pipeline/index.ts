@@ -1,0 +1,56 @@
+/**
+ * A model call, stage by stage. This is the one place the order is written down:
+ *
+ *   authenticate -> read body -> validate -> attribute -> route -> call the provider -> meter -> record
+ *
+ * (The run guard, budget reservation and settlement slot in between route/call and meter/record.)
+ * Whatever happens, a call that passed authentication leaves exactly one ledger row.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toGatewayError } from '../errors.js';
+import { readBody } from '../server/read-body.js';
+import { respondError, streamErrorEvent } from '../server/respond-error.js';
+import type { ApiShape, Endpoint } from '../providers/types.js';
+import { authenticate } from './authenticate.js';
+import { attribute } from './attribute.js';
+import { callProvider } from './call.js';
+import { newContext } from './context.js';
+import type { GatewayDeps } from './deps.js';
+import { meter } from './meter.js';
+import { toRow } from './record.js';
+import { route } from './route.js';
+import { validate } from './validate.js';
+
+export async function runModelCall(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  api: ApiShape,
+  endpoint: Endpoint,
+): Promise<void> {
+  const ctx = newContext({ id: `call_${randomUUID()}`, api, endpoint, req, res, startedAt: deps.now() });
+  try {
+    ctx.key = authenticate(deps, req.headers);
+    ctx.attribution = attribute(ctx.key, req.headers);
+    ctx.rawBody = await readBody(req, deps.config.server.max_body_bytes);
+    validate(ctx);
+    ctx.target = route(deps, ctx.key, api, ctx.body['model'] as string);
+    await callProvider(deps, ctx, ctx.target);
+  } catch (err) {
+    const e = toGatewayError(err);
+    if (e.code === 'internal_error') deps.log.error({ err, callId: ctx.id }, 'call failed');
+    ctx.status = 'error';
+    ctx.errorCode = e.code;
+    ctx.httpStatus = e.status;
+    if (!res.headersSent) respondError(res, api, e, ctx.id);
+    else if (!res.writableEnded) res.end(streamErrorEvent(api, e));
+  }
+  try {
+    await meter(ctx);
+  } catch (err) {
+    deps.log.error({ err, callId: ctx.id }, 'metering failed; recording the call unpriced');
+  }
+  const row = toRow(ctx, deps.now());
+  if (row) deps.recorder.record(row);
+}

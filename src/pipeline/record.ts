@@ -1,0 +1,94 @@
+/**
+ * Stage 7 — record: one ledger row per call. Rows are batched off the request path and handed to the
+ * store every `flushMs`; a failed write keeps its rows for the next attempt; close() flushes all.
+ */
+import type { Logger } from 'pino';
+import type { CallRow, Store } from '../storage/types.js';
+import type { CallContext } from './context.js';
+
+export class Recorder {
+  private buffer: CallRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly flushMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.flushMs);
+    this.timer.unref();
+  }
+
+  record(row: CallRow): void {
+    this.buffer.push(row);
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Write everything buffered so far; concurrent callers share one write. */
+  flush(): Promise<void> {
+    if (this.inflight) return this.inflight.then(() => (this.buffer.length ? this.flush() : undefined));
+    if (this.buffer.length === 0) return Promise.resolve();
+    const rows = this.buffer;
+    this.buffer = [];
+    this.inflight = this.store
+      .appendCalls(rows)
+      .catch((err: unknown) => {
+        this.log.error({ err, rows: rows.length }, 'ledger write failed; will retry');
+        this.buffer = rows.concat(this.buffer);
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (let attempt = 0; attempt < 5 && (this.buffer.length > 0 || this.inflight); attempt++) await this.flush();
+  }
+}
+
+export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
+  const a = ctx.attribution;
+  if (!a) return null;
+  const u = ctx.usage;
+  const t = ctx.target;
+  const requested = typeof ctx.body['model'] === 'string' ? ctx.body['model'] : null;
+  return {
+    id: ctx.id,
+    startedAt: ctx.startedAt,
+    firstByteAt: ctx.firstByteAt,
+    endedAt,
+    keyId: a.keyId,
+    team: a.team,
+    user: a.user,
+    project: a.project,
+    run: a.run,
+    agent: a.agent,
+    parent: a.parent,
+    tags: a.tags,
+    endpoint: ctx.endpoint,
+    stream: ctx.stream,
+    provider: t?.provider.name ?? null,
+    requestedModel: requested,
+    servedModel: t?.model ?? null,
+    inputTokens: u.input,
+    cachedInputTokens: u.cachedInput,
+    cacheWrite5mTokens: u.cacheWrite5m,
+    cacheWrite1hTokens: u.cacheWrite1h,
+    outputTokens: u.output,
+    reasoningTokens: u.reasoning,
+    costNanos: ctx.costNanos,
+    estimated: ctx.estimated,
+    status: ctx.status,
+    httpStatus: ctx.httpStatus,
+    errorCode: ctx.errorCode,
+    upstreamRequestId: ctx.upstreamRequestId,
+  };
+}

@@ -1,0 +1,54 @@
+/** Stage 2 — validate: parse the body and check the fields Tollgate relies on; the rest passes through. */
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import type { Endpoint } from '../providers/types.js';
+import type { CallContext } from './context.js';
+
+const chatSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.unknown()).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+});
+
+const messagesSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.unknown()).min(1),
+  max_tokens: z.number().int().positive(),
+  stream: z.boolean().nullish(),
+});
+
+const embeddingsSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.unknown())]),
+});
+
+const SCHEMAS: Record<Endpoint, z.ZodType<Record<string, unknown>>> = {
+  chat: chatSchema,
+  messages: messagesSchema,
+  embeddings: embeddingsSchema,
+};
+
+export function validate(ctx: CallContext): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(ctx.rawBody.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+  const result = SCHEMAS[ctx.endpoint].safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    throw new GatewayError('invalid_request', `Invalid request: ${where}: ${issue?.message ?? 'invalid'}`, {
+      details: { param: where },
+    });
+  }
+  const body = result.data;
+  ctx.body = body;
+  ctx.stream = body['stream'] === true;
+  const so = body['stream_options'] as { include_usage?: boolean } | null | undefined;
+  ctx.clientWantsUsage = so?.include_usage === true;
+}

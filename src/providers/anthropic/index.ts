@@ -1,0 +1,57 @@
+/** The Anthropic Messages adapter. */
+import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
+import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
+import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { mergeAnthropicUsage } from './usage.js';
+import { AnthropicStreamMeter } from './stream.js';
+
+const DEFAULT_VERSION = '2023-06-01';
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+export const anthropicAdapter: ProviderAdapter = {
+  kind: 'anthropic',
+  endpoints: ['messages'],
+
+  prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest {
+    const { body } = input;
+    const out =
+      body['model'] === input.upstreamModel ? input.rawBody : JSON.stringify({ ...body, model: input.upstreamModel });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'anthropic-version': header(input.clientHeaders['anthropic-version']) ?? DEFAULT_VERSION,
+    };
+    const beta = header(input.clientHeaders['anthropic-beta']);
+    if (beta) headers['anthropic-beta'] = beta;
+    if (apiKey) headers['x-api-key'] = apiKey;
+    return { path: `${basePath}/v1/messages`, headers, body: out };
+  },
+
+  usageFromBody(_endpoint: Endpoint, body: Buffer): TokenUsage | null {
+    const usage = emptyUsage();
+    if (mergeAnthropicUsage(usage, lastObjectAfterKey(body, 'usage'))) return usage;
+    try {
+      return mergeAnthropicUsage(usage, obj(JSON.parse(body.toString('utf8')))?.['usage']) ? usage : null;
+    } catch {
+      return null;
+    }
+  },
+
+  streamMeter() {
+    return new AnthropicStreamMeter();
+  },
+
+  parseError(body: Buffer): UpstreamErrorInfo {
+    try {
+      const err = obj(obj(JSON.parse(body.toString('utf8')))?.['error']);
+      if (err && typeof err['message'] === 'string') {
+        return { message: err['message'], type: typeof err['type'] === 'string' ? err['type'] : null };
+      }
+    } catch {
+      // not JSON: fall through
+    }
+    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null };
+  },
+};

@@ -1,0 +1,24 @@
+/**
+ * Anthropic usage -> Tollgate classes. input_tokens EXCLUDES cache reads and writes (the three add up
+ * to the prompt); cache_creation may split writes into 5m and 1h lifetimes.
+ */
+import type { TokenUsage } from '../../pricing/usage.js';
+import { num, obj } from '../json-slice.js';
+
+/** Merge a usage object (from a response, message_start or message_delta) into `into`. */
+export function mergeAnthropicUsage(into: TokenUsage, raw: unknown): boolean {
+  const u = obj(raw);
+  if (!u) return false;
+  if ('input_tokens' in u) into.input = num(u['input_tokens']);
+  if ('cache_read_input_tokens' in u) into.cachedInput = num(u['cache_read_input_tokens']);
+  if ('cache_creation_input_tokens' in u || 'cache_creation' in u) {
+    const total = num(u['cache_creation_input_tokens']);
+    const split = obj(u['cache_creation']);
+    const h1 = Math.min(total || Infinity, num(split?.['ephemeral_1h_input_tokens']));
+    const m5 = split ? num(split['ephemeral_5m_input_tokens']) : total;
+    into.cacheWrite1h = h1;
+    into.cacheWrite5m = Math.max(m5, total - h1);
+  }
+  if ('output_tokens' in u) into.output = num(u['output_tokens']);
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * The OpenAI adapter; it also serves every OpenAI-compatible vendor (DeepSeek, OpenRouter, Groq,
+ * Together, vLLM, Ollama): only base_url and key differ.
+ */
+import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
+import type { TokenUsage } from '../../pricing/usage.js';
+import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { convertOpenAIUsage } from './usage.js';
+import { OpenAIStreamMeter } from './stream.js';
+
+const PATHS: Partial<Record<Endpoint, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
+
+export const openaiAdapter: ProviderAdapter = {
+  kind: 'openai',
+  endpoints: ['chat', 'embeddings'],
+
+  prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest {
+    const { body } = input;
+    const renamed = body['model'] !== input.upstreamModel;
+    const so = obj(body['stream_options']);
+    const needsUsage = input.stream && so?.['include_usage'] !== true;
+    let out: Buffer | string = input.rawBody;
+    if (renamed || needsUsage) {
+      const copy: Record<string, unknown> = { ...body, model: input.upstreamModel };
+      if (needsUsage) copy['stream_options'] = { ...so, include_usage: true };
+      out = JSON.stringify(copy);
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (apiKey) headers['authorization'] = `Bearer ${apiKey}`;
+    return { path: basePath + (PATHS[input.endpoint] ?? '/chat/completions'), headers, body: out };
+  },
+
+  usageFromBody(_endpoint: Endpoint, body: Buffer): TokenUsage | null {
+    const fast = convertOpenAIUsage(lastObjectAfterKey(body, 'usage'));
+    if (fast) return fast;
+    try {
+      return convertOpenAIUsage(obj(JSON.parse(body.toString('utf8')))?.['usage']);
+    } catch {
+      return null;
+    }
+  },
+
+  streamMeter(clientWantsUsage: boolean) {
+    return new OpenAIStreamMeter(clientWantsUsage);
+  },
+
+  parseError(body: Buffer): UpstreamErrorInfo {
+    try {
+      const err = obj(obj(JSON.parse(body.toString('utf8')))?.['error']);
+      if (err && typeof err['message'] === 'string') {
+        return { message: err['message'], type: typeof err['type'] === 'string' ? err['type'] : null };
+      }
+    } catch {
+      // not JSON: fall through
+    }
+    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null };
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The one interface every provider adapter implements. An adapter knows its provider's wire format:
+ * how to build the upstream request from the client's, where usage lives in a response or a stream,
+ * and what its error bodies look like. It never does I/O; pipeline/call.ts does.
+ */
+import type { TokenUsage } from '../pricing/usage.js';
+
+/** The API shape a client speaks (and a provider kind serves natively). */
+export type ApiShape = 'openai' | 'anthropic';
+export type Endpoint = 'chat' | 'messages' | 'embeddings';
+
+export interface PrepareInput {
+  endpoint: Endpoint;
+  /** The client's parsed body; adapters must not mutate it. */
+  body: Record<string, unknown>;
+  /** The client's bytes, forwarded untouched when nothing in them changes. */
+  rawBody: Buffer;
+  upstreamModel: string;
+  stream: boolean;
+  /** Headers from the client the provider understands (e.g. anthropic-version), lower-case names. */
+  clientHeaders: Record<string, string | string[] | undefined>;
+}
+
+export interface UpstreamRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** Usage as far as it is known; `complete` once the provider's final usage arrived. */
+export interface MeteredUsage {
+  usage: TokenUsage;
+  complete: boolean;
+  /** Whether the prompt side came from the provider (Anthropic sends it first, OpenAI last). */
+  promptKnown: boolean;
+}
+
+export interface StreamMeter {
+  /** Feed upstream bytes; returns the bytes to forward to the client now (whole events only). */
+  push(chunk: Buffer): string;
+  /** Whatever is left at the end of the upstream body. */
+  flush(): string;
+  metered(): MeteredUsage;
+  /** Text generated so far (content, tool arguments, thinking), for estimating when usage never came. */
+  generatedText(): string;
+}
+
+export interface UpstreamErrorInfo {
+  message: string;
+  type: string | null;
+}
+
+export interface ProviderAdapter {
+  readonly kind: ApiShape;
+  readonly endpoints: readonly Endpoint[];
+  prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest;
+  /** Usage from a complete non-streaming response body, or null when absent. */
+  usageFromBody(endpoint: Endpoint, body: Buffer): TokenUsage | null;
+  /** `clientWantsUsage`: whether the client itself asked for the usage chunk (OpenAI). */
+  streamMeter(clientWantsUsage: boolean): StreamMeter;
+  parseError(body: Buffer): UpstreamErrorInfo;
+}

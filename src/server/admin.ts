@@ -1,0 +1,156 @@
+/**
+ * The admin API under /admin/v1, authenticated by the admin key (TOLLGATE_ADMIN_KEY or config).
+ *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
+ *   GET  /admin/v1/keys            keys without their hashes
+ *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
+ *   GET  /admin/v1/spend?group_by=&from=&to=
+ *   GET  /admin/v1/calls?run=&limit=
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
+import { GatewayError } from '../errors.js';
+import { createVirtualKey, publicKey } from '../keys/key-service.js';
+import { presentedKey } from '../pipeline/authenticate.js';
+import type { GatewayDeps } from '../pipeline/deps.js';
+import { nanosToUsd } from '../pricing/money.js';
+import type { CallRow } from '../storage/types.js';
+import { readBody } from './read-body.js';
+
+const newKeySchema = z
+  .object({
+    team: z.string().min(1).max(200),
+    user: z.string().min(1).max(200).nullish(),
+    project: z.string().min(1).max(200).nullish(),
+    models: z.array(z.string().min(1)).nullish(),
+    name: z.string().max(200).nullish(),
+  })
+  .strict();
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function checkAdmin(deps: GatewayDeps, req: IncomingMessage): void {
+  const expected = deps.config.admin_key;
+  if (!expected) {
+    throw new GatewayError('forbidden', 'The admin API is disabled: set TOLLGATE_ADMIN_KEY (or admin_key in the config).');
+  }
+  const given = presentedKey(req.headers);
+  if (!given || !timingSafeEqual(digest(given), digest(expected))) {
+    throw new GatewayError('unauthenticated', 'A valid admin key is required for /admin/v1.');
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(deps: GatewayDeps, req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req, deps.config.server.max_body_bytes);
+  try {
+    return JSON.parse(raw.toString('utf8') || '{}');
+  } catch (err) {
+    throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function handleAdmin(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: string,
+): Promise<void> {
+  checkAdmin(deps, req);
+  const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  const method = req.method ?? 'GET';
+  const store = deps.store;
+
+  if (path === '/admin/v1/keys' && method === 'POST') {
+    const parsed = newKeySchema.safeParse(await readJson(deps, req));
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new GatewayError('invalid_request', `Invalid key request: ${i?.path.join('.') || 'body'}: ${i?.message}`);
+    }
+    const unknown = (parsed.data.models ?? []).filter((m) => !deps.models.has(m));
+    if (unknown.length) throw new GatewayError('unknown_model', `Unknown models: ${unknown.join(', ')}`);
+    const { record, key } = await createVirtualKey(store, deps.keySecret, parsed.data, deps.now());
+    deps.keys.put(record);
+    return send(res, 201, { ...publicKey(record), key });
+  }
+  if (path === '/admin/v1/keys' && method === 'GET') {
+    return send(res, 200, { data: (await store.listKeys()).map(publicKey) });
+  }
+  const keyMatch = /^\/admin\/v1\/keys\/([A-Za-z0-9]+)$/.exec(path);
+  if (keyMatch && method === 'DELETE') {
+    const id = keyMatch[1]!;
+    if (!(await store.revokeKey(id, deps.now()))) throw new GatewayError('not_found', `No key with id ${id}.`);
+    const record = await store.getKey(id);
+    if (record) deps.keys.put(record);
+    return send(res, 200, { id, revoked: true });
+  }
+  if (path === '/admin/v1/spend' && method === 'GET') {
+    const groupBy = params.get('group_by') ?? 'team';
+    if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of team, user, project, key, model, provider, run, agent, day.`);
+    const now = deps.now();
+    let from: number | undefined, to: number | undefined;
+    try {
+      from = parseTime(params.get('from'), now);
+      to = parseTime(params.get('to'), now);
+    } catch (err) {
+      throw new GatewayError('invalid_request', (err as Error).message);
+    }
+    const rows = await spendReport(store, { groupBy, from, to });
+    return send(res, 200, {
+      group_by: groupBy,
+      from: from === undefined ? null : new Date(from).toISOString(),
+      to: to === undefined ? null : new Date(to).toISOString(),
+      data: rows.map((r) => ({ [groupBy]: r.group, ...r })),
+    });
+  }
+  if (path === '/admin/v1/calls' && method === 'GET') {
+    const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
+    const run = params.get('run') ?? undefined;
+    const rows = await store.calls({ run, limit });
+    return send(res, 200, { data: rows.map(callView) });
+  }
+  throw new GatewayError('not_found', `No admin route for ${method} ${path}.`);
+}
+
+export function callView(r: CallRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    started_at: new Date(r.startedAt).toISOString(),
+    first_byte_at: r.firstByteAt === null ? null : new Date(r.firstByteAt).toISOString(),
+    ended_at: new Date(r.endedAt).toISOString(),
+    key_id: r.keyId,
+    team: r.team,
+    user: r.user,
+    project: r.project,
+    run: r.run,
+    agent: r.agent,
+    parent: r.parent,
+    tags: r.tags ? r.tags.split(',') : [],
+    endpoint: r.endpoint,
+    stream: r.stream,
+    provider: r.provider,
+    requested_model: r.requestedModel,
+    served_model: r.servedModel,
+    input_tokens: r.inputTokens,
+    cached_input_tokens: r.cachedInputTokens,
+    cache_write_5m_tokens: r.cacheWrite5mTokens,
+    cache_write_1h_tokens: r.cacheWrite1hTokens,
+    output_tokens: r.outputTokens,
+    reasoning_tokens: r.reasoningTokens,
+    cost_usd: nanosToUsd(r.costNanos),
+    cost_nanos: r.costNanos,
+    estimated: r.estimated,
+    status: r.status,
+    http_status: r.httpStatus,
+    error_code: r.errorCode,
+  };
+}

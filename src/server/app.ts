@@ -1,0 +1,58 @@
+/**
+ * The HTTP app: /v1/* in the OpenAI and Anthropic shapes, /admin/v1/*, /healthz. Plain node:http:
+ * the routing table is a handful of paths, and the hot path wants no framework between it and the socket.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../errors.js';
+import { authenticate } from '../pipeline/authenticate.js';
+import type { GatewayDeps } from '../pipeline/deps.js';
+import { runModelCall } from '../pipeline/index.js';
+import type { ApiShape } from '../providers/types.js';
+import { handleAdmin } from './admin.js';
+import { listModels } from './models-list.js';
+import { respondError } from './respond-error.js';
+
+/** Anthropic's SDK always sends anthropic-version; anything else is answered in the OpenAI shape. */
+function shapeOf(req: IncomingMessage): ApiShape {
+  return req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+}
+
+export interface AppState {
+  shuttingDown: boolean;
+}
+
+export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+    if (state.shuttingDown) res.setHeader('connection', 'close');
+
+    if (method === 'POST') {
+      if (path === '/v1/chat/completions') return void runModelCall(deps, req, res, 'openai', 'chat');
+      if (path === '/v1/messages') return void runModelCall(deps, req, res, 'anthropic', 'messages');
+      if (path === '/v1/embeddings') return void runModelCall(deps, req, res, 'openai', 'embeddings');
+    }
+    if (path.startsWith('/admin/v1/')) {
+      return void handleAdmin(deps, req, res, path, url.slice(path.length)).catch((err: unknown) => {
+        deps.log.error({ err }, 'admin request failed');
+        respondError(res, 'openai', toGatewayError(err));
+      });
+    }
+    const api = shapeOf(req);
+    try {
+      if (method === 'GET' && path === '/v1/models') return listModels(deps, authenticate(deps, req.headers), api, res);
+      if (method === 'GET' && path === '/healthz') {
+        res.writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' });
+        return void res.end(state.shuttingDown ? '{"status":"shutting_down"}' : '{"status":"ok"}');
+      }
+      if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings'].includes(path)) {
+        throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}; use POST.`);
+      }
+      throw new GatewayError('not_found', `No route for ${method} ${path}.`);
+    } catch (err) {
+      respondError(res, api, toGatewayError(err));
+    }
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The SQLite ledger, synchronous (better-sqlite3). It runs inside a worker thread (worker.ts) so the
+ * gateway's event loop never waits on disk; index.ts is the async face the gateway uses.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, SpendGroup } from '../types.js';
+import { MIGRATIONS } from './schema.js';
+
+type SqlValue = string | number | null;
+type Row = Record<string, SqlValue>;
+
+const GROUP_COLUMN: Record<SpendGroup, string> = {
+  team: 'team',
+  user: 'user',
+  project: 'project',
+  key: 'key_id',
+  model: 'served_model',
+  provider: 'provider',
+  run: 'run',
+  agent: 'agent',
+  day: "strftime('%Y-%m-%d', started_at / 1000, 'unixepoch')",
+};
+
+export class SqliteDatabase {
+  private readonly db: Database.Database;
+  private insertCall!: Database.Statement;
+  private insertMany!: (rows: CallRow[]) => void;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL with WAL: a committed transaction survives a process crash (not a power cut).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const row = this.db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").get() as Row | undefined;
+    let version = row ? Number(row['value']) : 0;
+    for (; version < MIGRATIONS.length; version++) {
+      const sql = MIGRATIONS[version]!;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare("INSERT INTO meta(name, value) VALUES ('schema_version', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+          .run(String(version + 1));
+      })();
+    }
+    this.insertCall = this.db.prepare(`INSERT OR IGNORE INTO calls (
+      id, started_at, first_byte_at, ended_at, key_id, team, user, project, run, agent, parent, tags,
+      endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
+      cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
+      status, http_status, error_code, upstream_request_id
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertMany = this.db.transaction((rows: CallRow[]) => {
+      for (const r of rows) {
+        this.insertCall.run(
+          r.id, r.startedAt, r.firstByteAt, r.endedAt, r.keyId, r.team, r.user, r.project, r.run, r.agent,
+          r.parent, r.tags, r.endpoint, r.stream ? 1 : 0, r.provider, r.requestedModel, r.servedModel,
+          r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
+          r.reasoningTokens, r.costNanos, r.estimated ? 1 : 0, r.status, r.httpStatus, r.errorCode,
+          r.upstreamRequestId,
+        );
+      }
+    });
+  }
+
+  getMeta(name: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE name = ?').get(name) as Row | undefined;
+    return row ? String(row['value']) : null;
+  }
+
+  setMetaIfAbsent(name: string, value: string): string {
+    this.db.prepare('INSERT OR IGNORE INTO meta(name, value) VALUES (?, ?)').run(name, value);
+    return this.getMeta(name) ?? value;
+  }
+
+  private bumpKeysVersion(): void {
+    this.db
+      .prepare("INSERT INTO meta(name, value) VALUES ('keys_version', '1') ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+      .run();
+  }
+
+  insertKey(k: KeyRecord): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO keys (id, hash, name, team, user, project, models, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(k.id, k.hash, k.name, k.team, k.user, k.project, k.models ? JSON.stringify(k.models) : null, k.createdAt, k.revokedAt);
+      this.bumpKeysVersion();
+    })();
+  }
+
+  getKey(id: string): KeyRecord | null {
+    const row = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as Row | undefined;
+    return row ? toKey(row) : null;
+  }
+
+  listKeys(): KeyRecord[] {
+    return (this.db.prepare('SELECT * FROM keys ORDER BY created_at').all() as Row[]).map(toKey);
+  }
+
+  revokeKey(id: string, at: number): boolean {
+    return this.db.transaction(() => {
+      const res = this.db.prepare('UPDATE keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
+      if (res.changes > 0) this.bumpKeysVersion();
+      return res.changes > 0;
+    })();
+  }
+
+  keysVersion(): number {
+    return Number(this.getMeta('keys_version') ?? 0);
+  }
+
+  appendCalls(rows: CallRow[]): void {
+    this.insertMany(rows);
+  }
+
+  spend(q: SpendQuery): SpendRow[] {
+    const { where, params } = filters(q);
+    const col = GROUP_COLUMN[q.groupBy];
+    const sql = `SELECT ${col} AS grp, count(*) AS calls, sum(input_tokens) AS input, sum(cached_input_tokens) AS cached,
+      sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write, sum(output_tokens) AS output,
+      sum(reasoning_tokens) AS reasoning, sum(cost_nanos) AS cost
+      FROM calls ${where} GROUP BY grp ORDER BY cost DESC, grp`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => ({
+      group: r['grp'] === null ? null : String(r['grp']),
+      calls: Number(r['calls']),
+      inputTokens: Number(r['input']),
+      cachedInputTokens: Number(r['cached']),
+      cacheWriteTokens: Number(r['cache_write']),
+      outputTokens: Number(r['output']),
+      reasoningTokens: Number(r['reasoning']),
+      costNanos: Number(r['cost']),
+    }));
+  }
+
+  calls(q: CallQuery): CallRow[] {
+    const { where, params } = filters(q);
+    const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function filters(q: { from?: number; to?: number; team?: string; run?: string }): { where: string; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  if (q.from !== undefined) (clauses.push('started_at >= ?'), params.push(q.from));
+  if (q.to !== undefined) (clauses.push('started_at < ?'), params.push(q.to));
+  if (q.team !== undefined) (clauses.push('team = ?'), params.push(q.team));
+  if (q.run !== undefined) (clauses.push('run = ?'), params.push(q.run));
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+const str = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+
+function toKey(r: Row): KeyRecord {
+  const models = str(r['models']);
+  return {
+    id: String(r['id']),
+    hash: String(r['hash']),
+    name: str(r['name']),
+    team: String(r['team']),
+    user: str(r['user']),
+    project: str(r['project']),
+    models: models ? (JSON.parse(models) as string[]) : null,
+    createdAt: Number(r['created_at']),
+    revokedAt: r['revoked_at'] === null ? null : Number(r['revoked_at']),
+  };
+}
+
+function toCall(r: Row): CallRow {
+  return {
+    id: String(r['id']),
+    startedAt: Number(r['started_at']),
+    firstByteAt: r['first_byte_at'] === null ? null : Number(r['first_byte_at']),
+    endedAt: Number(r['ended_at']),
+    keyId: String(r['key_id']),
+    team: String(r['team']),
+    user: str(r['user']),
+    project: str(r['project']),
+    run: str(r['run']),
+    agent: str(r['agent']),
+    parent: str(r['parent']),
+    tags: str(r['tags']),
+    endpoint: String(r['endpoint']) as CallRow['endpoint'],
+    stream: Number(r['stream']) === 1,
+    provider: str(r['provider']),
+    requestedModel: str(r['requested_model']),
+    servedModel: str(r['served_model']),
+    inputTokens: Number(r['input_tokens']),
+    cachedInputTokens: Number(r['cached_input_tokens']),
+    cacheWrite5mTokens: Number(r['cache_write_5m_tokens']),
+    cacheWrite1hTokens: Number(r['cache_write_1h_tokens']),
+    outputTokens: Number(r['output_tokens']),
+    reasoningTokens: Number(r['reasoning_tokens']),
+    costNanos: Number(r['cost_nanos']),
+    estimated: Number(r['estimated']) === 1,
+    status: String(r['status']) as CallRow['status'],
+    httpStatus: Number(r['http_status']),
+    errorCode: str(r['error_code']),
+    upstreamRequestId: str(r['upstream_request_id']),
+  };
+}

@@ -1,0 +1,88 @@
+/** SqliteStore: the async `Store` over a worker thread that owns the SQLite connection. */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, Store } from '../types.js';
+import type { WorkerReply } from './worker.js';
+
+/** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
+function workerUrl(): URL {
+  const here = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  return new URL('../../../dist/storage/sqlite/worker.js', import.meta.url);
+}
+
+export class SqliteStore implements Store {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private closed = false;
+
+  constructor(path: string) {
+    this.worker = new Worker(workerUrl(), { workerData: { path } });
+    this.worker.on('message', (msg: WorkerReply) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if ('error' in msg) p.reject(new Error(`sqlite: ${msg.error}`));
+      else p.resolve(msg.result);
+    });
+    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('exit', () => this.failAll(new Error('sqlite worker exited')));
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private call<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args });
+    });
+  }
+
+  migrate(): Promise<void> {
+    return this.call('migrate');
+  }
+  getMeta(name: string): Promise<string | null> {
+    return this.call('getMeta', name);
+  }
+  setMetaIfAbsent(name: string, value: string): Promise<string> {
+    return this.call('setMetaIfAbsent', name, value);
+  }
+  insertKey(key: KeyRecord): Promise<void> {
+    return this.call('insertKey', key);
+  }
+  getKey(id: string): Promise<KeyRecord | null> {
+    return this.call('getKey', id);
+  }
+  listKeys(): Promise<KeyRecord[]> {
+    return this.call('listKeys');
+  }
+  revokeKey(id: string, at: number): Promise<boolean> {
+    return this.call('revokeKey', id, at);
+  }
+  keysVersion(): Promise<number> {
+    return this.call('keysVersion');
+  }
+  appendCalls(rows: CallRow[]): Promise<void> {
+    return this.call('appendCalls', rows);
+  }
+  spend(q: SpendQuery): Promise<SpendRow[]> {
+    return this.call('spend', q);
+  }
+  calls(q: CallQuery): Promise<CallRow[]> {
+    return this.call('calls', q);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.call('close');
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}

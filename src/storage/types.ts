@@ -1,0 +1,106 @@
+/**
+ * Storage interfaces. Every backend (sqlite/ today) implements `Store`; all methods are async so the
+ * request path never waits on disk, and so networked backends fit the same shape.
+ */
+
+export interface KeyRecord {
+  /** Public identifier, also embedded in the key itself (tg_<id>_<secret>). */
+  id: string;
+  /** Keyed hash (HMAC-SHA256, hex) of the whole key. The key itself is never stored. */
+  hash: string;
+  name: string | null;
+  team: string;
+  user: string | null;
+  project: string | null;
+  /** Models this key may use; null means every configured model. */
+  models: string[] | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export type CallStatus = 'ok' | 'error' | 'aborted';
+
+/** One ledger row per call. Times are epoch milliseconds; cost is integer nano-dollars. */
+export interface CallRow {
+  id: string;
+  startedAt: number;
+  firstByteAt: number | null;
+  endedAt: number;
+  keyId: string;
+  team: string;
+  user: string | null;
+  project: string | null;
+  run: string | null;
+  agent: string | null;
+  parent: string | null;
+  /** Comma-separated, as sent in x-tollgate-tags (trimmed). */
+  tags: string | null;
+  endpoint: 'chat' | 'messages' | 'embeddings';
+  stream: boolean;
+  provider: string | null;
+  requestedModel: string | null;
+  servedModel: string | null;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costNanos: number;
+  /** True when some token counts were estimated with a tokenizer (usage never arrived). */
+  estimated: boolean;
+  status: CallStatus;
+  httpStatus: number;
+  errorCode: string | null;
+  upstreamRequestId: string | null;
+}
+
+export const SPEND_GROUPS = ['team', 'user', 'project', 'key', 'model', 'provider', 'run', 'agent', 'day'] as const;
+export type SpendGroup = (typeof SPEND_GROUPS)[number];
+
+export interface SpendQuery {
+  groupBy: SpendGroup;
+  /** Inclusive lower / exclusive upper bound on startedAt, epoch ms. */
+  from?: number;
+  to?: number;
+  /** Restrict to one team (scoped viewers). */
+  team?: string;
+}
+
+export interface SpendRow {
+  group: string | null;
+  calls: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costNanos: number;
+}
+
+export interface CallQuery {
+  run?: string;
+  team?: string;
+  limit: number;
+}
+
+export interface Store {
+  /** Create tables if needed (idempotent). */
+  migrate(): Promise<void>;
+  getMeta(name: string): Promise<string | null>;
+  setMetaIfAbsent(name: string, value: string): Promise<string>;
+
+  insertKey(key: KeyRecord): Promise<void>;
+  getKey(id: string): Promise<KeyRecord | null>;
+  listKeys(): Promise<KeyRecord[]>;
+  /** Returns false when no such key exists. */
+  revokeKey(id: string, at: number): Promise<boolean>;
+  /** Changes whenever any key is created or revoked, by any process sharing the store. */
+  keysVersion(): Promise<number>;
+
+  appendCalls(rows: CallRow[]): Promise<void>;
+  spend(q: SpendQuery): Promise<SpendRow[]>;
+  calls(q: CallQuery): Promise<CallRow[]>;
+
+  close(): Promise<void>;
+}

@@ -51,15 +51,22 @@ function sendError(res: ServerResponse, family: Family, status: number, message:
   }
 }
 
-/** The key the provider expects, or undefined when missing. Only presence is checked. */
+function isBearer(value: string | null): boolean {
+  return value !== null && value.startsWith('Bearer ') && value.length > 'Bearer '.length;
+}
+
+/**
+ * The credential header and whether one is present; its value is never checked. Anthropic keys come in
+ * `x-api-key`, but newer Anthropic SDKs send `Authorization: Bearer <key>`, which the API also takes.
+ */
 function readAuth(req: IncomingMessage, family: Family): { raw: string | null; ok: boolean } {
+  const authorization = req.headers.authorization ?? null;
   if (family === 'anthropic') {
     const key = req.headers['x-api-key'];
-    const raw = typeof key === 'string' ? key : null;
-    return { raw, ok: raw !== null && raw.length > 0 };
+    if (typeof key === 'string' && key.length > 0) return { raw: key, ok: true };
+    return { raw: authorization, ok: isBearer(authorization) };
   }
-  const raw = req.headers.authorization ?? null;
-  return { raw, ok: raw !== null && raw.startsWith('Bearer ') && raw.length > 'Bearer '.length };
+  return { raw: authorization, ok: isBearer(authorization) };
 }
 
 function handleControl(ctx: MockContext, path: string, req: IncomingMessage, res: ServerResponse): void {

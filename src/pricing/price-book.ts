@@ -78,8 +78,9 @@ export function catalogueRates(model: string, provider: ProviderConfig & { name:
     if (!found) continue;
     const mp = found.model_price;
     const input = toRate(mp['input_mtok']);
-    const output = toRate(mp['output_mtok']);
-    if (input === undefined || output === undefined) continue;
+    if (input === undefined) continue;
+    // Embedding models have no output price: they generate no tokens.
+    const output = toRate(mp['output_mtok']) ?? 0;
     const cacheWrite = toRate(mp['cache_write_mtok']) ?? input;
     return {
       input,

@@ -14,10 +14,16 @@ export function mergeAnthropicUsage(into: TokenUsage, raw: unknown): boolean {
   if ('cache_creation_input_tokens' in u || 'cache_creation' in u) {
     const total = num(u['cache_creation_input_tokens']);
     const split = obj(u['cache_creation']);
-    const h1 = Math.min(total || Infinity, num(split?.['ephemeral_1h_input_tokens']));
-    const m5 = split ? num(split['ephemeral_5m_input_tokens']) : total;
-    into.cacheWrite1h = h1;
-    into.cacheWrite5m = Math.max(m5, total - h1);
+    if (split) {
+      const h1 = num(split['ephemeral_1h_input_tokens']);
+      into.cacheWrite1h = h1;
+      into.cacheWrite5m = Math.max(num(split['ephemeral_5m_input_tokens']), total - h1);
+    } else if (total !== into.cacheWrite5m + into.cacheWrite1h) {
+      // A total without its split (message_delta repeats only the total): keep a known 1h part.
+      const h1 = into.cacheWrite1h <= total ? into.cacheWrite1h : 0;
+      into.cacheWrite1h = h1;
+      into.cacheWrite5m = total - h1;
+    }
   }
   if ('output_tokens' in u) into.output = num(u['output_tokens']);
   return true;

@@ -152,10 +152,14 @@ export class SqliteDatabase {
 function filters(q: { from?: number; to?: number; team?: string; run?: string }): { where: string; params: SqlValue[] } {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
-  if (q.from !== undefined) (clauses.push('started_at >= ?'), params.push(q.from));
-  if (q.to !== undefined) (clauses.push('started_at < ?'), params.push(q.to));
-  if (q.team !== undefined) (clauses.push('team = ?'), params.push(q.team));
-  if (q.run !== undefined) (clauses.push('run = ?'), params.push(q.run));
+  const add = (clause: string, value: SqlValue): void => {
+    clauses.push(clause);
+    params.push(value);
+  };
+  if (q.from !== undefined) add('started_at >= ?', q.from);
+  if (q.to !== undefined) add('started_at < ?', q.to);
+  if (q.team !== undefined) add('team = ?', q.team);
+  if (q.run !== undefined) add('run = ?', q.run);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

@@ -1,0 +1,102 @@
+/** The official @anthropic-ai/sdk talks to Tollgate in front of the mock; cache reads and writes are metered exactly. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calcPrice } from '@pydantic/genai-prices';
+import { directive, startStack, type Stack } from './harness.js';
+
+let s: Stack;
+let key: string;
+
+beforeAll(async () => {
+  s = await startStack();
+  key = await s.createKey({ team: 'agents', project: 'coder' });
+});
+afterAll(() => s.close());
+
+// test-claude: input 3, cache read 0.3, cache write 5m 3.75, cache write 1h 6, output 15 $/Mtok.
+const nanos = (u: { input: number; read: number; w5: number; w1: number; out: number }): number =>
+  Math.round((u.input * 3 + u.read * 0.3 + u.w5 * 3.75 + u.w1 * 6 + u.out * 15) * 1000);
+
+const d = { prompt_tokens: 10_000, cached_tokens: 6000, cache_write_5m: 1500, cache_write_1h: 500, completion_tokens: 400 };
+
+describe('messages through the anthropic SDK', () => {
+  it('meters input, cache read, both cache writes and output of a non-streaming call', async () => {
+    const { data, response } = await s
+      .anthropic(key, { headers: { 'x-tollgate-run': 'r1' } })
+      .messages.create({ model: 'test-claude', max_tokens: 1024, messages: [{ role: 'user', content: directive(d) }] })
+      .withResponse();
+    // Anthropic's input_tokens excludes cache reads and writes.
+    expect(data.usage.input_tokens).toBe(2000);
+    expect(s.mock.stats.lastAuth).toBe('sk-ant-test-secret');
+    const row = await s.waitForCall(response.headers.get('x-tollgate-call-id')!);
+    expect(row).toMatchObject({
+      endpoint: 'messages',
+      inputTokens: 2000,
+      cachedInputTokens: 6000,
+      cacheWrite5mTokens: 1500,
+      cacheWrite1hTokens: 500,
+      outputTokens: 400,
+      reasoningTokens: 0,
+      estimated: false,
+      team: 'agents',
+      project: 'coder',
+      run: 'r1',
+    });
+    expect(row.costNanos).toBe(nanos({ input: 2000, read: 6000, w5: 1500, w1: 500, out: 400 }));
+  });
+
+  it('meters a stream from message_start and message_delta', async () => {
+    const { data: stream, response } = await s
+      .anthropic(key)
+      .messages.create({ model: 'test-claude', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: directive(d) }] })
+      .withResponse();
+    const types: string[] = [];
+    for await (const ev of stream) types.push(ev.type);
+    expect(types[0]).toBe('message_start');
+    expect(types.at(-1)).toBe('message_stop');
+    const row = await s.waitForCall(response.headers.get('x-tollgate-call-id')!);
+    expect(row).toMatchObject({ inputTokens: 2000, cachedInputTokens: 6000, cacheWrite5mTokens: 1500, cacheWrite1hTokens: 500, outputTokens: 400, stream: true, estimated: false });
+    expect(row.costNanos).toBe(nanos({ input: 2000, read: 6000, w5: 1500, w1: 500, out: 400 }));
+  });
+
+  it('prices a catalogue model with 1h cache writes as @pydantic/genai-prices does', async () => {
+    const small = { prompt_tokens: 3000, cached_tokens: 1000, cache_write_5m: 500, completion_tokens: 100 };
+    const { response } = await s
+      .anthropic(key)
+      .messages.create({ model: 'claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user', content: directive(small) }] })
+      .withResponse();
+    const row = await s.waitForCall(response.headers.get('x-tollgate-call-id')!);
+    const ref = calcPrice({ input_tokens: 3000, cache_read_tokens: 1000, cache_write_tokens: 500, output_tokens: 100 }, 'claude-sonnet-4-5', { providerId: 'anthropic' });
+    expect(row.costNanos).toBe(Math.round(ref!.total_price * 1e9));
+  });
+
+  it('keeps the provider-reported prompt side and estimates output when the client aborts a stream', async () => {
+    const before = s.mock.stats.streamsAborted;
+    const long = { ...d, completion_tokens: 400, chunk_delay_ms: 15 };
+    const { data: stream, response } = await s
+      .anthropic(key)
+      .messages.create({ model: 'test-claude', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: directive(long) }] })
+      .withResponse();
+    let deltas = 0;
+    try {
+      for await (const ev of stream) {
+        if (ev.type === 'content_block_delta') deltas++;
+        if (deltas === 5) stream.controller.abort();
+      }
+    } catch {
+      // aborted
+    }
+    const row = await s.waitForCall(response.headers.get('x-tollgate-call-id')!);
+    expect(row.status).toBe('aborted');
+    expect(row.estimated).toBe(true);
+    expect(row).toMatchObject({ inputTokens: 2000, cachedInputTokens: 6000, cacheWrite5mTokens: 1500, cacheWrite1hTokens: 500 });
+    expect(row.outputTokens).toBeGreaterThanOrEqual(5);
+    expect(row.outputTokens).toBeLessThan(400);
+    expect(row.costNanos).toBe(nanos({ input: 2000, read: 6000, w5: 1500, w1: 500, out: row.outputTokens }));
+    await expect.poll(() => s.mock.stats.streamsAborted).toBe(before + 1);
+  });
+
+  it('lists models in the Anthropic shape', async () => {
+    const page = await s.anthropic(key).models.list();
+    expect(page.data.map((m) => m.id)).toContain('claude-sonnet-4-5');
+  });
+});

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config/load.js';
+
+describe('config', () => {
+  it('accepts the example config as written, with keys from the environment', () => {
+    const text = readFileSync(new URL('../../tollgate.example.yaml', import.meta.url), 'utf8');
+    const { config, missingEnv } = parseConfig(text, { OPENAI_API_KEY: 'sk-1' });
+    expect(config.providers['openai']?.api_key).toBe('sk-1');
+    expect(config.providers['deepseek']?.base_url).toBe('https://api.deepseek.com/v1');
+    expect(config.models['deepseek-chat']?.price?.cached_input_per_mtok).toBe(0.028);
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.store).toEqual({ kind: 'sqlite', path: './.tollgate/ledger.db' });
+    expect(missingEnv.sort()).toEqual(['ANTHROPIC_API_KEY', 'DEEPSEEK_API_KEY']);
+  });
+
+  it('a config with only a store is valid', () => {
+    expect(parseConfig('store: { kind: sqlite, path: x.db }', {}).config.models).toEqual({});
+  });
+
+  it('fails fast with readable messages', () => {
+    expect(() => parseConfig('models:\n  m: { provider: nope }', {})).toThrow(/models\.m\.provider.*"nope"/);
+    expect(() => parseConfig('server: { port: "x" }', {})).toThrow(ConfigError);
+    expect(() => parseConfig('providers: [', {})).toThrow(/not valid YAML/);
+    expect(() => parseConfig('surprise: 1', {})).toThrow(/surprise/);
+  });
+
+  it('takes the admin key from TOLLGATE_ADMIN_KEY', () => {
+    expect(parseConfig('{}', { TOLLGATE_ADMIN_KEY: 'a' }).config.admin_key).toBe('a');
+  });
+});

@@ -160,3 +160,23 @@ export function sampleRss(pid, everyMs = 100) {
     return peak;
   };
 }
+
+let ticksPerSecond = 100;
+/** Read the kernel's clock-tick rate once (for /proc/<pid>/stat CPU times). */
+export async function initClockTicks() {
+  const r = await runCommand('getconf', ['CLK_TCK']);
+  const n = Number(r.stdout.trim());
+  if (r.code === 0 && n > 0) ticksPerSecond = n;
+}
+
+/** User + system CPU time of a process (all its threads) in microseconds, or null if it is gone. */
+export async function cpuTimeUs(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+  } catch {
+    return null;
+  }
+}

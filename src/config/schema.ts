@@ -43,6 +43,22 @@ const modelSchema = z
 
 const storeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sqlite'), path: z.string().default('./.tollgate/ledger.db') }).strict(),
+  z.object({ kind: z.literal('postgres'), url: z.string().min(1), pool_size: z.number().int().positive().default(10) }).strict(),
+]);
+
+/** Where budget and rate-limit counters live: in this process, or shared by every instance in Redis. */
+const limitsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('memory') }).strict(),
+  z
+    .object({
+      kind: z.literal('redis'),
+      url: z.string().min(1),
+      /** closed: refuse calls with limits_unavailable when Redis is down; open: fall back to local counters. */
+      fail: z.enum(['closed', 'open']).default('closed'),
+      /** Hash tag shared by all counter keys, so multi-key scripts stay on one Redis Cluster slot. */
+      prefix: z.string().default('tg'),
+    })
+    .strict(),
 ]);
 
 export const configSchema = z
@@ -59,6 +75,7 @@ export const configSchema = z
     /** Secret for the keyed hash of virtual keys; generated and kept in the store when absent. */
     key_secret: z.string().min(16).optional(),
     store: storeSchema.default({ kind: 'sqlite', path: './.tollgate/ledger.db' }),
+    limits: limitsSchema.default({ kind: 'memory' }),
     ledger: z
       .object({
         flush_ms: z.number().int().positive().max(1000).default(50),
@@ -94,3 +111,5 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type PriceConfig = z.infer<typeof priceSchema>;
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;

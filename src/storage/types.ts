@@ -84,6 +84,28 @@ export interface CallQuery {
   limit: number;
 }
 
+export const BUDGET_PERIODS = ['day', 'week', 'month', 'year', 'none'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+
+/** A spending limit on one scope ("team:platform", "key:<id>", "org", "tag:batch", "run:<id>"...). */
+export interface BudgetRecord {
+  /** `${scope}/${period}`: one budget per scope and period. */
+  id: string;
+  scope: string;
+  period: BudgetPeriod;
+  limitNanos: number;
+  limitTokens: number | null;
+  /** Percentages at which to alert (e.g. [50, 80, 100]). */
+  alertAt: number[];
+  /** Serve `model` instead once utilisation passes `atPct`. */
+  downgrade: { atPct: number; model: string } | null;
+  /** Shrink max_tokens to what remains instead of refusing. */
+  clamp: boolean;
+  /** Where it was defined: config budgets are read-only at run time. */
+  source: 'config' | 'api' | 'default';
+  createdAt: number;
+}
+
 export interface Store {
   /** Create tables if needed (idempotent). */
   migrate(): Promise<void>;
@@ -98,7 +120,19 @@ export interface Store {
   /** Changes whenever any key is created or revoked, by any process sharing the store. */
   keysVersion(): Promise<number>;
 
+  upsertBudget(budget: BudgetRecord): Promise<void>;
+  listBudgets(): Promise<BudgetRecord[]>;
+  /** Returns false when no such budget exists. */
+  deleteBudget(id: string): Promise<boolean>;
+  /** Changes whenever any budget is created, changed or deleted. */
+  budgetsVersion(): Promise<number>;
+
   appendCalls(rows: CallRow[]): Promise<void>;
+  /**
+   * Sum of cost (nanos) and tokens of calls matching every given attribute, started in [from, to).
+   * Used to rebuild in-process budget counters from the ledger at start.
+   */
+  sumCalls(q: { from?: number; to?: number; match: Partial<Record<'team' | 'user' | 'project' | 'key' | 'run' | 'tag', string>> }): Promise<{ costNanos: number; tokens: number }>;
   spend(q: SpendQuery): Promise<SpendRow[]>;
   calls(q: CallQuery): Promise<CallRow[]>;
 

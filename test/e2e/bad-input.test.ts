@@ -128,7 +128,7 @@ describe('bad input', () => {
     })();
     const res = await fetch(`${s.gw.url}/v1/messages`, {
       method: 'POST',
-      body: chunks as unknown as BodyInit,
+      body: chunks as unknown as RequestInit['body'],
       duplex: 'half',
       headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
     } as RequestInit);

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, SpendGroup } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { MIGRATIONS } from './schema.js';
 
 type SqlValue = string | number | null;
@@ -115,6 +115,72 @@ export class SqliteDatabase {
     return Number(this.getMeta('keys_version') ?? 0);
   }
 
+  private bumpVersion(name: string): void {
+    this.db
+      .prepare("INSERT INTO meta(name, value) VALUES (?, '1') ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+      .run(name);
+  }
+
+  upsertBudget(b: BudgetRecord): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO budgets (id, scope, period, limit_nanos, limit_tokens, alert_at, downgrade, clamp, source, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET limit_nanos = excluded.limit_nanos, limit_tokens = excluded.limit_tokens,
+             alert_at = excluded.alert_at, downgrade = excluded.downgrade, clamp = excluded.clamp, source = excluded.source`,
+        )
+        .run(b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp ? 1 : 0, b.source, b.createdAt);
+      this.bumpVersion('budgets_version');
+    })();
+  }
+
+  listBudgets(): BudgetRecord[] {
+    return (this.db.prepare('SELECT * FROM budgets ORDER BY id').all() as Row[]).map(toBudget);
+  }
+
+  deleteBudget(id: string): boolean {
+    return this.db.transaction(() => {
+      const res = this.db.prepare('DELETE FROM budgets WHERE id = ?').run(id);
+      if (res.changes > 0) this.bumpVersion('budgets_version');
+      return res.changes > 0;
+    })();
+  }
+
+  budgetsVersion(): number {
+    return Number(this.getMeta('budgets_version') ?? 0);
+  }
+
+  sumCalls(q: Parameters<Store['sumCalls']>[0]): { costNanos: number; tokens: number } {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.from !== undefined) {
+      clauses.push('started_at >= ?');
+      params.push(q.from);
+    }
+    if (q.to !== undefined) {
+      clauses.push('started_at < ?');
+      params.push(q.to);
+    }
+    for (const [dim, value] of Object.entries(q.match)) {
+      if (value === undefined) continue;
+      if (dim === 'tag') {
+        clauses.push("(',' || coalesce(tags, '') || ',') LIKE ?");
+        params.push(`%,${value},%`);
+      } else {
+        clauses.push(`${dim === 'key' ? 'key_id' : dim} = ?`);
+        params.push(value);
+      }
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const row = this.db
+      .prepare(
+        `SELECT coalesce(sum(cost_nanos), 0) AS cost, coalesce(sum(input_tokens + cached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens + reasoning_tokens), 0) AS tokens FROM calls ${where}`,
+      )
+      .get(...params) as Row;
+    return { costNanos: Number(row['cost']), tokens: Number(row['tokens']) };
+  }
+
   appendCalls(rows: CallRow[]): void {
     this.insertMany(rows);
   }
@@ -177,6 +243,22 @@ function toKey(r: Row): KeyRecord {
     models: models ? (JSON.parse(models) as string[]) : null,
     createdAt: Number(r['created_at']),
     revokedAt: r['revoked_at'] === null ? null : Number(r['revoked_at']),
+  };
+}
+
+function toBudget(r: Row): BudgetRecord {
+  const downgrade = str(r['downgrade']);
+  return {
+    id: String(r['id']),
+    scope: String(r['scope']),
+    period: String(r['period']) as BudgetRecord['period'],
+    limitNanos: Number(r['limit_nanos']),
+    limitTokens: r['limit_tokens'] === null ? null : Number(r['limit_tokens']),
+    alertAt: JSON.parse(String(r['alert_at'])) as number[],
+    downgrade: downgrade ? (JSON.parse(downgrade) as BudgetRecord['downgrade']) : null,
+    clamp: Number(r['clamp']) === 1,
+    source: String(r['source']) as BudgetRecord['source'],
+    createdAt: Number(r['created_at']),
   };
 }
 

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
@@ -68,6 +68,21 @@ export class SqliteStore implements Store {
   }
   keysVersion(): Promise<number> {
     return this.call('keysVersion');
+  }
+  upsertBudget(budget: BudgetRecord): Promise<void> {
+    return this.call('upsertBudget', budget);
+  }
+  listBudgets(): Promise<BudgetRecord[]> {
+    return this.call('listBudgets');
+  }
+  deleteBudget(id: string): Promise<boolean> {
+    return this.call('deleteBudget', id);
+  }
+  budgetsVersion(): Promise<number> {
+    return this.call('budgetsVersion');
+  }
+  sumCalls(q: Parameters<Store['sumCalls']>[0]): Promise<{ costNanos: number; tokens: number }> {
+    return this.call('sumCalls', q);
   }
   appendCalls(rows: CallRow[]): Promise<void> {
     return this.call('appendCalls', rows);

@@ -45,4 +45,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX calls_started_at ON calls (started_at);
    CREATE INDEX calls_team_started ON calls (team, started_at);
    CREATE INDEX calls_run ON calls (run) WHERE run IS NOT NULL;`,
+  `CREATE TABLE budgets (
+     id TEXT PRIMARY KEY,
+     scope TEXT NOT NULL,
+     period TEXT NOT NULL,
+     limit_nanos INTEGER NOT NULL,
+     limit_tokens INTEGER,
+     alert_at TEXT NOT NULL,
+     downgrade TEXT,
+     clamp INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];

@@ -1,0 +1,106 @@
+/**
+ * What is measured for each target, one measure at a time. Each measure runs a short warm-up, then
+ * the measured part, and returns one sample; `best()` picks the sample reported when rounds repeat.
+ */
+import { measureTtfb } from './client.mjs';
+import { cpuTimeUs, sampleRss } from './children.mjs';
+import { runWrk } from './wrk.mjs';
+
+/** CPU time the target's process spent per completed request during `fn` (µs), plus fn's result. */
+async function withCpu(pid, fn) {
+  const before = await cpuTimeUs(pid);
+  const result = await fn();
+  const after = await cpuTimeUs(pid);
+  const cpuUsPerRequest = before !== null && after !== null && result.requests > 0 ? (after - before) / result.requests : null;
+  return { ...result, cpuUsPerRequest };
+}
+
+function throughput(kind, s) {
+  return {
+    id: kind === 'plain' ? 'rps' : 'rps_stream',
+    kind,
+    title: `requests/s at c=${s.connections}, ${kind === 'plain' ? 'non-streaming' : 'streaming (whole streams)'}`,
+    better: 'higher',
+    async run(target) {
+      const wrk = { url: target.url + target.path, script: target.scripts[kind], threads: s.threads, connections: s.connections };
+      target.completed += (await runWrk({ ...wrk, seconds: s.warmup })).requests;
+      const stopRss = target.measureRss ? sampleRss(target.proc.pid) : null;
+      try {
+        return await withCpu(target.proc.pid, () => runWrk({ ...wrk, seconds: s.duration }));
+      } finally {
+        if (stopRss) target.rssPeakMb = Math.max(target.rssPeakMb ?? 0, await stopRss());
+      }
+    },
+  };
+}
+
+function latencyAtOne(s) {
+  return {
+    id: 'latency',
+    kind: 'plain',
+    title: 'latency at c=1, non-streaming (wrk -t1 -c1 --latency)',
+    better: 'lower',
+    async run(target) {
+      const wrk = { url: target.url + target.path, script: target.scripts.plain, threads: 1, connections: 1 };
+      target.completed += (await runWrk({ ...wrk, seconds: Math.max(1, Math.round(s.warmup / 2)) })).requests;
+      return withCpu(target.proc.pid, () => runWrk({ ...wrk, seconds: s.latencyDuration, latency: true }));
+    },
+  };
+}
+
+function timeToFirstByte(s) {
+  return {
+    id: 'ttfb',
+    kind: 'stream',
+    title: `streaming time to first byte at c=1 (Node client, ${s.ttfbN} sequential requests)`,
+    better: 'lower',
+    run: (target) => measureTtfb(target, target.requests.stream, { n: s.ttfbN, warmup: Math.min(200, s.ttfbN) }),
+  };
+}
+
+/**
+ * Once per target before the first round: load it at c=50 with each request kind, so JIT warm-up
+ * and pool growth are over before anything is measured (a few seconds of per-measure warm-up is not
+ * enough for a freshly started Node process).
+ */
+export async function warmUp(target, s) {
+  for (const kind of ['plain', 'stream']) {
+    if (!target.probe[kind]?.ok) continue;
+    const wrk = { url: target.url + target.path, script: target.scripts[kind], threads: s.threads, connections: s.connections };
+    target.completed += (await runWrk({ ...wrk, seconds: s.initialWarmup })).requests;
+  }
+}
+
+export function measures(settings) {
+  return [throughput('plain', settings), throughput('stream', settings), latencyAtOne(settings), timeToFirstByte(settings)];
+}
+
+/** The p99 of a latency-like sample in µs, whichever measure produced it. */
+export function p99Us(sample) {
+  return sample.latencyUs?.p99 ?? sample.p99Us;
+}
+
+export function p50Us(sample) {
+  return sample.latencyUs?.p50 ?? sample.p50Us;
+}
+
+/**
+ * The reported sample among rounds: throughput takes the highest (noise on a shared machine only
+ * lowers it); latency takes the round with the lowest p99 (noise only raises it), whole, so its p50
+ * and p99 come from the same run. Samples with errors are used only when no clean one exists.
+ */
+export function best(measure, samples) {
+  const clean = samples.filter((x) => !x.error && !(x.errorCount > 0));
+  const pool = clean.length ? clean : samples.filter((x) => !x.error);
+  if (pool.length === 0) return samples[0] ?? null;
+  const score = measure.better === 'higher' ? (x) => -x.rps : (x) => p99Us(x);
+  return pool.reduce((a, b) => (score(b) < score(a) ? b : a));
+}
+
+/** Relative spread of the headline number across rounds, (max - min) / max; null with one round. */
+export function spread(measure, samples) {
+  const values = samples.filter((x) => !x.error).map((x) => (measure.better === 'higher' ? x.rps : p99Us(x)));
+  if (values.length < 2) return null;
+  const max = Math.max(...values);
+  return max > 0 ? (max - Math.min(...values)) / max : null;
+}

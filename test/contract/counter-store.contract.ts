@@ -1,0 +1,113 @@
+/**
+ * The contract every CounterStore backend must pass. `make` returns several handles sharing one
+ * backend (for Redis: separate connections, as separate gateway instances would have).
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { periodWindow } from '../../src/policy/period.js';
+import type { CounterStore } from '../../src/storage/counter-types.js';
+
+export function describeCounterStore(name: string, make: () => Promise<CounterStore[]>): void {
+  describe(`CounterStore contract: ${name}`, () => {
+    const T = Date.parse('2026-11-25T10:00:00Z');
+    const fresh = (): string => `test:${randomUUID()}`;
+    const item = (key: string, limit: number, amount: number) => ({ key, limit, amount, ttlSeconds: 3600 });
+
+    async function withStores<T>(fn: (stores: CounterStore[]) => Promise<T>): Promise<T> {
+      const stores = await make();
+      try {
+        return await fn(stores);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    }
+
+    it('reserves all or nothing across counters', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        const b = fresh();
+        expect(await s!.acquire({ callId: 'c1', items: [item(a, 100, 60), item(b, 50, 10)], leaseMs: 60_000, now: T })).toEqual({ ok: true, before: [{ used: 0, reserved: 0 }, { used: 0, reserved: 0 }] });
+        const r = await s!.acquire({ callId: 'c2', items: [item(a, 100, 30), item(b, 50, 45)], leaseMs: 60_000, now: T });
+        expect(r).toEqual({ ok: false, index: 1, before: [{ used: 0, reserved: 60 }, { used: 0, reserved: 10 }] });
+        // c2 reserved nothing on a either.
+        expect(await s!.read([a, b], T)).toEqual([{ used: 0, reserved: 60 }, { used: 0, reserved: 10 }]);
+        // The limit is inclusive.
+        expect((await s!.acquire({ callId: 'c3', items: [item(a, 100, 40)], leaseMs: 60_000, now: T })).ok).toBe(true);
+        expect((await s!.acquire({ callId: 'c4', items: [item(a, 100, 1)], leaseMs: 60_000, now: T })).ok).toBe(false);
+      }));
+
+    it('commit replaces the reservation with the actual amount; release frees it', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        await s!.acquire({ callId: 'c1', items: [item(a, 1000, 300)], leaseMs: 60_000, now: T });
+        await s!.acquire({ callId: 'c2', items: [item(a, 1000, 200)], leaseMs: 60_000, now: T });
+        expect(await s!.commit('c1', [{ key: a, actual: 120, ttlSeconds: 3600 }], T)).toEqual([{ used: 120, reserved: 200 }]);
+        await s!.release('c2', [a], T);
+        expect(await s!.read([a], T)).toEqual([{ used: 120, reserved: 0 }]);
+        // Committing twice for one call does not double count the reservation.
+        await s!.commit('c1', [{ key: a, actual: 0, ttlSeconds: 3600 }], T);
+        expect(await s!.read([a], T)).toEqual([{ used: 120, reserved: 0 }]);
+      }));
+
+    it('lets a reservation expire with its lease, and still counts a late commit', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        await s!.acquire({ callId: 'dead', items: [item(a, 100, 100)], leaseMs: 1000, now: T });
+        expect((await s!.acquire({ callId: 'x', items: [item(a, 100, 1)], leaseMs: 1000, now: T + 999 })).ok).toBe(false);
+        expect(await s!.read([a], T + 1000)).toEqual([{ used: 0, reserved: 0 }]);
+        expect((await s!.acquire({ callId: 'y', items: [item(a, 100, 100)], leaseMs: 1000, now: T + 1001 })).ok).toBe(true);
+        await s!.commit('dead', [{ key: a, actual: 7, ttlSeconds: 3600 }], T + 1002);
+        expect(await s!.read([a], T + 1002)).toEqual([{ used: 7, reserved: 100 }]);
+      }));
+
+    it('renews leases of calls in flight', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        await s!.acquire({ callId: 'long', items: [item(a, 100, 50)], leaseMs: 1000, now: T });
+        await s!.renew([{ callId: 'long', keys: [a] }], 1000, T + 900);
+        expect(await s!.read([a], T + 1500)).toEqual([{ used: 0, reserved: 50 }]);
+        expect(await s!.read([a], T + 1901)).toEqual([{ used: 0, reserved: 0 }]);
+      }));
+
+    it('starts a new period at the boundary (injected clock)', () =>
+      withStores(async ([s]) => {
+        const base = fresh();
+        const end = Date.parse('2026-12-01T00:00:00Z');
+        const key = (now: number): string => `${base}:${periodWindow('month', 'UTC', now).key}`;
+        await s!.acquire({ callId: 'a', items: [item(key(end - 1), 100, 100)], leaseMs: 60_000, now: end - 1 });
+        await s!.commit('a', [{ key: key(end - 1), actual: 100, ttlSeconds: 3600 }], end - 1);
+        expect((await s!.acquire({ callId: 'b', items: [item(key(end - 1), 100, 1)], leaseMs: 60_000, now: end - 1 })).ok).toBe(false);
+        expect(await s!.acquire({ callId: 'c', items: [item(key(end), 100, 100)], leaseMs: 60_000, now: end })).toEqual({ ok: true, before: [{ used: 0, reserved: 0 }] });
+      }));
+
+    it('never admits more than the limit under concurrent reserves from several clients', () =>
+      withStores(async (stores) => {
+        const a = fresh();
+        const results = await Promise.all(
+          Array.from({ length: 600 }, (_, i) =>
+            stores[i % stores.length]!.acquire({ callId: `c${i}`, items: [item(a, 1000, 7)], leaseMs: 60_000, now: T }),
+          ),
+        );
+        const admitted = results.filter((r) => r.ok).length;
+        expect(admitted).toBe(Math.floor(1000 / 7));
+        const [state] = await stores[0]!.read([a], T);
+        expect(state).toEqual({ used: 0, reserved: admitted * 7 });
+        // Commit concurrently from every client: used is exact.
+        await Promise.all(
+          results.map((r, i) => (r.ok ? stores[i % stores.length]!.commit(`c${i}`, [{ key: a, actual: 3, ttlSeconds: 3600 }], T) : undefined)),
+        );
+        expect(await stores[0]!.read([a], T)).toEqual([{ used: admitted * 3, reserved: 0 }]);
+      }));
+
+    it('adds directly and claims flags once', () =>
+      withStores(async ([s, s2]) => {
+        const a = fresh();
+        await s!.add(a, 42, 3600, T);
+        expect(await s!.read([a], T)).toEqual([{ used: 42, reserved: 0 }]);
+        const flag = fresh();
+        const other = s2 ?? s!;
+        const claims = await Promise.all([s!.claim(flag, 60, T), other.claim(flag, 60, T), s!.claim(flag, 60, T)]);
+        expect(claims.filter(Boolean)).toHaveLength(1);
+      }));
+  });
+}

@@ -15,13 +15,17 @@ export const ERROR_STATUS = {
   not_found: 404,
   unknown_model: 404,
   method_not_allowed: 405,
+  /** 402: the SDKs do not retry it, so an agent stops instead of hammering a spent budget. */
+  budget_exceeded: 402,
   body_too_large: 413,
+  rate_limited: 429,
   unpriced_model: 422,
   upstream_error: 502,
   upstream_unavailable: 502,
   upstream_timeout: 504,
   internal_error: 500,
   shutting_down: 503,
+  limits_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -39,6 +43,9 @@ const OPENAI_TYPE: Partial<Record<ErrorCode, string>> = {
   upstream_timeout: 'api_error',
   internal_error: 'api_error',
   shutting_down: 'api_error',
+  limits_unavailable: 'api_error',
+  budget_exceeded: 'insufficient_quota',
+  rate_limited: 'rate_limit_error',
 };
 
 const ANTHROPIC_TYPE: Partial<Record<ErrorCode, string>> = {
@@ -54,6 +61,9 @@ const ANTHROPIC_TYPE: Partial<Record<ErrorCode, string>> = {
   upstream_timeout: 'timeout_error',
   internal_error: 'api_error',
   shutting_down: 'overloaded_error',
+  limits_unavailable: 'api_error',
+  budget_exceeded: 'billing_error',
+  rate_limited: 'rate_limit_error',
 };
 
 export interface GatewayErrorOptions {

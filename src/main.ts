@@ -13,7 +13,12 @@ import { Recorder } from './pipeline/record.js';
 import { resolveRates } from './pricing/price-book.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
 import { createApp, type AppState } from './server/app.js';
-import { openStore } from './storage/index.js';
+import { openCounters, openStore } from './storage/index.js';
+import { AlertSender } from './budgets/alerts.js';
+import { BudgetDirectory } from './budgets/budget-directory.js';
+import { syncConfigBudgets } from './budgets/budget-service.js';
+import { Limiter } from './budgets/limiter.js';
+import type { RateLimitConfig } from './config/schema.js';
 
 export interface Gateway {
   url: string;
@@ -53,8 +58,17 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const models = buildModels(config, providers, log);
   const recorder = new Recorder(store, log, config.ledger.flush_ms);
   recorder.start();
+  await syncConfigBudgets(store, config, now());
+  const budgets = new BudgetDirectory(store);
+  await budgets.start();
+  const rateLimits = new Map<string, RateLimitConfig[]>();
+  for (const rl of config.rate_limits) rateLimits.set(rl.scope, [...(rateLimits.get(rl.scope) ?? []), rl]);
+  const counters = await openCounters(config.limits);
+  const limiter = new Limiter({ counters, store, log, leaseMs: config.reservation_lease_ms, fail: config.limits.kind === 'redis' ? config.limits.fail : null, now });
+  limiter.start();
+  const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
-  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, now };
+  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, budgets, rateLimits, limiter, alerts, alertsClaimed: new Set(), now };
   const state: AppState = { shuttingDown: false };
   const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
   const host = opts.host ?? config.server.host;
@@ -74,7 +88,10 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await stopped;
       clearTimeout(timer);
       keys.stop();
+      budgets.stop();
       await recorder.close();
+      await limiter.close();
+      await alerts.close();
       await closeProviders(providers);
       await store.close();
     })();

@@ -19,7 +19,7 @@ export async function describeMachine() {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    wrk: await wrkVersion(),
+    wrk: (await wrkVersion()).replace(/\s*Copyright.*$/, ''),
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
     date: new Date().toISOString(),
   };

@@ -5,6 +5,8 @@ import { startCommand } from './start.js';
 import { keysCommand } from './keys.js';
 import { spendCommand } from './spend.js';
 import { mockProviderCommand } from './mock-provider.js';
+import { migrateCommand } from './migrate.js';
+import { budgetsCommand } from './budgets.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -13,6 +15,8 @@ const program = new Command('tollgate')
 program.addCommand(startCommand());
 program.addCommand(keysCommand());
 program.addCommand(spendCommand());
+program.addCommand(budgetsCommand());
+program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 
 await program.parseAsync(process.argv);

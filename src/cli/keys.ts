@@ -14,13 +14,14 @@ export function keysCommand(): Command {
       .option('--project <project>', 'project the key belongs to')
       .option('--models <list>', 'comma-separated models the key may use (default: all)')
       .option('--name <name>', 'a label')
+      .option('--unlimited', 'exempt from default budgets and rate limits')
       .option('--json', 'print JSON')
-      .action(async (o: { config: string; team: string; user?: string; project?: string; models?: string; name?: string; json?: boolean }) => {
+      .action(async (o: { config: string; team: string; user?: string; project?: string; models?: string; name?: string; unlimited?: boolean; json?: boolean }) => {
         const config = await configFrom(o);
         await withStore(config, async (store) => {
           const secret = await resolveKeySecret(config, store);
           const models = o.models?.split(',').map((m) => m.trim()).filter(Boolean) ?? null;
-          const { record, key } = await createVirtualKey(store, secret, { team: o.team, user: o.user, project: o.project, models, name: o.name });
+          const { record, key } = await createVirtualKey(store, secret, { team: o.team, user: o.user, project: o.project, models, name: o.name, unlimited: o.unlimited });
           if (o.json) console.log(JSON.stringify({ id: record.id, key, team: record.team }));
           else console.log(`Created key ${record.id} for team ${record.team}. Store it now; it is not shown again:\n\n  ${key}\n`);
         });

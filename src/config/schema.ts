@@ -28,6 +28,8 @@ const providerSchema = z
     /** Provider id in the price catalogue when it differs from the provider's name. */
     catalog: z.string().optional(),
     connections: z.number().int().positive().default(256),
+    /** Field used when Tollgate injects an output bound (default: max_completion_tokens for api.openai.com). */
+    max_tokens_field: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
     timeouts: timeoutsSchema.default({ connect_ms: 5_000, first_byte_ms: 120_000, idle_ms: 60_000 }),
   })
   .strict();
@@ -61,6 +63,32 @@ const limitsSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** "org", "team:platform", "key:*" (each key separately), "tag:batch", "run:*"... */
+const scopeSchema = z
+  .string()
+  .regex(/^(org|(team|user|project|key|tag|run):([^\s:]{1,200}))$/, 'a scope is "org" or kind:value with kind team|user|project|key|tag|run (value "*" means each one separately)');
+
+export const budgetConfigSchema = z
+  .object({
+    scope: scopeSchema,
+    limit_usd: z.number().nonnegative(),
+    period: z.enum(['day', 'week', 'month', 'year', 'none']).default('month'),
+    limit_tokens: z.number().int().positive().optional(),
+    alert_at: z.array(z.number().positive().max(1000)).default([]),
+    downgrade: z.object({ at_pct: z.number().positive().max(1000), model: z.string() }).strict().optional(),
+    clamp: z.boolean().default(false),
+  })
+  .strict();
+
+const rateLimitSchema = z
+  .object({
+    scope: scopeSchema,
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    concurrent: z.number().int().positive().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -91,6 +119,46 @@ export const configSchema = z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
       .default({ level: 'info' }),
+    /** The organisation every call belongs to (the "org" budget scope). */
+    org: z.string().default('default'),
+    /** Calendar periods of budgets are aligned in this IANA time zone. */
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'not an IANA time zone'),
+    budgets: z.array(budgetConfigSchema).default([]),
+    rate_limits: z.array(rateLimitSchema).default([]),
+    /**
+     * Protection for keys nobody configured: every key that is not created `unlimited` gets these
+     * (as scope key:*), and calls without max_tokens get `max_tokens` injected so their worst case is bounded.
+     */
+    defaults: z
+      .object({
+        key_budget: z.object({ limit_usd: z.number().nonnegative(), period: z.enum(['day', 'week', 'month', 'year', 'none']) }).strict().nullable().default({ limit_usd: 50, period: 'month' }),
+        key_rate_limit: z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), concurrent: z.number().int().positive().optional() }).strict().nullable().default({ rpm: 600, concurrent: 50 }),
+        max_tokens: z.number().int().positive().default(4096),
+        /** The smallest max_tokens a clamp may shrink a call to before refusing it instead. */
+        min_clamp_tokens: z.number().int().positive().default(16),
+      })
+      .strict()
+      .default({ key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: 600, concurrent: 50 }, max_tokens: 4096, min_clamp_tokens: 16 }),
+    alerts: z
+      .object({
+        webhook_url: z.string().url().optional(),
+        retries: z.number().int().min(0).max(10).default(3),
+        timeout_ms: z.number().int().positive().default(5000),
+      })
+      .strict()
+      .default({ retries: 3, timeout_ms: 5000 }),
+    /** How long a reservation lives unless renewed; a dead gateway's reservations expire after this. */
+    reservation_lease_ms: z.number().int().min(1000).default(120_000),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })
@@ -111,5 +179,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type PriceConfig = z.infer<typeof priceSchema>;
+export type BudgetConfig = z.infer<typeof budgetConfigSchema>;
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;

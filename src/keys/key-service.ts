@@ -10,6 +10,8 @@ export interface NewKeyInput {
   project?: string | null;
   models?: string[] | null;
   name?: string | null;
+  /** Exempt from default budgets and rate limits. */
+  unlimited?: boolean;
 }
 
 /** The secret of the keyed hash: from config or TOLLGATE_KEY_SECRET, else generated once and kept in the store. */
@@ -35,6 +37,7 @@ export async function createVirtualKey(
     user: input.user ?? null,
     project: input.project ?? null,
     models: input.models && input.models.length > 0 ? [...input.models] : null,
+    unlimited: input.unlimited === true,
     createdAt: now,
     revokedAt: null,
   };
@@ -51,6 +54,7 @@ export function publicKey(k: KeyRecord): Record<string, unknown> {
     user: k.user,
     project: k.project,
     models: k.models,
+    unlimited: k.unlimited,
     created_at: new Date(k.createdAt).toISOString(),
     revoked_at: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
   };

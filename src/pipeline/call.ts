@@ -60,7 +60,7 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
       throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
     }
     ctx.upstreamOk = true;
-    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage));
+    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage), abort);
     else await relayBody(ctx, response, provider);
   } catch (err) {
     if (abort.signal.aborted) {
@@ -94,7 +94,7 @@ async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, pr
   ctx.res.end(body);
 }
 
-async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter): Promise<void> {
+async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter, abort: AbortController): Promise<void> {
   const { res } = ctx;
   const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -104,8 +104,21 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
   if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
   res.writeHead(200, headers);
   try {
+    const cap = ctx.reservation?.outputCap ?? Infinity;
     for await (const chunk of response.body) {
       const out = meter.push(chunk as Buffer);
+      if (meter.generatedDeltas() > cap) {
+        // The provider went past the output the reservation covers: cut here, bill what was generated.
+        collect(ctx, meter);
+        const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${cap} output tokens.`, { status: 402 });
+        res.end(streamErrorEvent(ctx.api, e));
+        ctx.status = 'error';
+        ctx.errorCode = e.code;
+        ctx.httpStatus = e.status;
+        abort.abort();
+        response.body.destroy();
+        return;
+      }
       if (out && !res.write(out)) await drained(res);
     }
     const tail = meter.flush();

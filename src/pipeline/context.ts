@@ -4,6 +4,7 @@ import type { ModelRates } from '../pricing/price-book.js';
 import { emptyUsage, type TokenUsage } from '../pricing/usage.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
+import type { PlannedLimit } from '../policy/limits.js';
 import type { CallStatus, KeyRecord } from '../storage/types.js';
 
 export interface Attribution {
@@ -43,6 +44,12 @@ export interface CallContext {
   key: KeyRecord | null;
   attribution: Attribution | null;
   target: RouteTarget | null;
+  /** What reserve() holds on budgets and rate limits, settled after the call. */
+  reservation: { limits: PlannedLimit[]; worstNanos: number; outputCap: number } | null;
+  /** max_tokens after a budget clamp shrank it. */
+  clampedTo: number | null;
+  /** The budget whose downgrade rule changed the served model. */
+  downgradedBy: string | null;
   usage: TokenUsage;
   /** The request was sent to the provider (it may bill for it). */
   upstreamSent: boolean;
@@ -79,6 +86,9 @@ export function newContext(init: {
     key: null,
     attribution: null,
     target: null,
+    reservation: null,
+    clampedTo: null,
+    downgradedBy: null,
     usage: emptyUsage(),
     upstreamSent: false,
     upstreamOk: false,

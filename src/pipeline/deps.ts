@@ -6,6 +6,10 @@ import type { ModelRates } from '../pricing/price-book.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { Store } from '../storage/types.js';
 import type { Recorder } from './record.js';
+import type { BudgetDirectory } from '../budgets/budget-directory.js';
+import type { Limiter } from '../budgets/limiter.js';
+import type { AlertSender } from '../budgets/alerts.js';
+import type { RateLimitConfig } from '../config/schema.js';
 
 export interface ModelRuntime {
   name: string;
@@ -22,6 +26,12 @@ export interface GatewayDeps {
   models: Map<string, ModelRuntime>;
   store: Store;
   recorder: Recorder;
+  budgets: BudgetDirectory;
+  rateLimits: ReadonlyMap<string, readonly RateLimitConfig[]>;
+  limiter: Limiter;
+  alerts: AlertSender;
+  /** Alert flags this instance has already seen claimed (saves a round trip per call). */
+  alertsClaimed: Set<string>;
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

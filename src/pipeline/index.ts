@@ -1,10 +1,11 @@
 /**
  * A model call, stage by stage. This is the one place the order is written down:
  *
- *   authenticate -> read body -> validate -> attribute -> route -> call the provider -> meter -> record
+ *   authenticate -> attribute -> read body -> validate -> route -> reserve budget -> call the provider
+ *   -> meter -> settle -> record
  *
- * (The run guard, budget reservation and settlement slot in between route/call and meter/record.)
- * Whatever happens, a call that passed authentication leaves exactly one ledger row.
+ * Whatever happens, a call that passed authentication leaves exactly one ledger row, and whatever it
+ * reserved is settled (to its real cost) or released.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,7 +20,9 @@ import { newContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { meter } from './meter.js';
 import { toRow } from './record.js';
+import { reserve } from './reserve.js';
 import { route } from './route.js';
+import { settle } from './settle.js';
 import { validate } from './validate.js';
 
 export async function runModelCall(
@@ -36,6 +39,9 @@ export async function runModelCall(
     ctx.rawBody = await readBody(req, deps.config.server.max_body_bytes);
     validate(ctx);
     ctx.target = route(deps, ctx.key, api, ctx.body['model'] as string);
+    await reserve(deps, ctx);
+    if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
+    if (ctx.clampedTo !== null) res.setHeader('x-tollgate-clamped-max-tokens', String(ctx.clampedTo));
     await callProvider(deps, ctx, ctx.target);
   } catch (err) {
     const e = toGatewayError(err);
@@ -50,6 +56,12 @@ export async function runModelCall(
     await meter(ctx);
   } catch (err) {
     deps.log.error({ err, callId: ctx.id }, 'metering failed; recording the call unpriced');
+  }
+  try {
+    await settle(deps, ctx);
+  } catch (err) {
+    // The reservation's lease expires on its own; the ledger row below is still written.
+    deps.log.error({ err, callId: ctx.id }, 'settling the reservation failed');
   }
   const row = toRow(ctx, deps.now());
   if (row) deps.recorder.record(row);

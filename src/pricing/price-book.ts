@@ -45,11 +45,17 @@ export function costOf(rates: ModelRates, u: TokenUsage): NanoUsd {
   return Math.round(micro * 1000);
 }
 
-/** Worst-case output price per token in nano-dollars, for reservations and estimates. */
-export function maxOutputNanosPerToken(rates: ModelRates): number {
-  const r = rates.output;
-  const top = typeof r === 'number' ? r : Math.max(r.base, ...r.tiers.map((t) => t.price));
-  return top * 1000;
+/**
+ * The most a call can cost: every prompt token at the dearest input-side rate (cache writes cost more
+ * than plain input), every output token at the dearest output rate, at the tier of the prompt bound.
+ * Rounded up, so a reservation is never below the real cost.
+ */
+export function worstCaseNanos(rates: ModelRates, promptBound: number, maxOutput: number): { total: number; input: number; outputPerToken: number } {
+  const inRate = Math.max(rateAt(rates.input, promptBound), rateAt(rates.cacheWrite5m, promptBound), rateAt(rates.cacheWrite1h, promptBound), rateAt(rates.cachedInput, promptBound));
+  const outRate = Math.max(rateAt(rates.output, promptBound), rateAt(rates.reasoning, promptBound));
+  const input = Math.ceil(promptBound * inRate * 1000);
+  const outputPerToken = outRate * 1000;
+  return { total: input + Math.ceil(maxOutput * outputPerToken), input, outputPerToken };
 }
 
 function toRate(v: unknown): Rate | undefined {

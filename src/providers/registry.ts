@@ -17,6 +17,8 @@ export interface ProviderRuntime {
   pool: Pool;
   /** The path part of base_url, without a trailing slash ("/v1" for https://api.openai.com/v1). */
   basePath: string;
+  /** Where an injected output bound goes: OpenAI's reasoning models want max_completion_tokens. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
 }
 
 export function createProviders(configs: Record<string, ProviderConfig>): Map<string, ProviderRuntime> {
@@ -36,6 +38,7 @@ export function createProviders(configs: Record<string, ProviderConfig>): Map<st
       adapter: ADAPTERS[config.kind],
       pool,
       basePath: url.pathname.replace(/\/+$/, ''),
+      maxTokensField: config.max_tokens_field ?? (url.hostname === 'api.openai.com' ? 'max_completion_tokens' : 'max_tokens'),
     });
   }
   return out;

@@ -43,6 +43,8 @@ export interface StreamMeter {
   metered(): MeteredUsage;
   /** Text generated so far (content, tool arguments, thinking), for estimating when usage never came. */
   generatedText(): string;
+  /** Content/tool/thinking deltas seen so far: a lower bound on generated tokens, checked against the reservation. */
+  generatedDeltas(): number;
 }
 
 export interface UpstreamErrorInfo {

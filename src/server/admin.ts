@@ -17,6 +17,7 @@ import type { GatewayDeps } from '../pipeline/deps.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallRow } from '../storage/types.js';
 import { readBody } from './read-body.js';
+import { handleBudgets } from './admin-budgets.js';
 
 const newKeySchema = z
   .object({
@@ -25,6 +26,7 @@ const newKeySchema = z
     project: z.string().min(1).max(200).nullish(),
     models: z.array(z.string().min(1)).nullish(),
     name: z.string().max(200).nullish(),
+    unlimited: z.boolean().optional(),
   })
   .strict();
 
@@ -92,6 +94,10 @@ export async function handleAdmin(
     const record = await store.getKey(id);
     if (record) deps.keys.put(record);
     return send(res, 200, { id, revoked: true });
+  }
+  if (path.startsWith('/admin/v1/budgets')) {
+    const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body));
+    if (done) return;
   }
   if (path === '/admin/v1/spend' && method === 'GET') {
     const groupBy = params.get('group_by') ?? 'team';

@@ -1,11 +1,28 @@
 /** Open the store a config names. */
 import type { Config } from '../config/schema.js';
+import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite/index.js';
 import type { Store } from './types.js';
+import type { CounterStore } from './counter-types.js';
+import { MemoryCounterStore } from './memory/counter-store.js';
+import { RedisCounterStore } from './redis/counter-store.js';
 
 export async function openStore(config: Config['store']): Promise<Store> {
-  if (config.kind !== 'sqlite') throw new Error(`store kind ${config.kind} is not available yet`);
-  const store = new SqliteStore(config.path);
-  await store.migrate();
+  const store: Store =
+    config.kind === 'postgres' ? new PostgresStore({ url: config.url, poolSize: config.pool_size }) : new SqliteStore(config.path);
+  try {
+    await store.migrate();
+  } catch (err) {
+    // Close the pool or worker, or the process would stay alive after reporting the error.
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   return store;
+}
+
+/** Open the counter store for budgets and rate limits that `limits:` names. */
+export async function openCounters(config: Config['limits']): Promise<CounterStore> {
+  if (config.kind === 'memory') return new MemoryCounterStore();
+  // Fail-open deployments must start even when Redis is down; fail-closed ones refuse calls until it is up.
+  return new RedisCounterStore({ url: config.url, prefix: config.prefix });
 }

@@ -14,6 +14,8 @@ export interface KeyRecord {
   project: string | null;
   /** Models this key may use; null means every configured model. */
   models: string[] | null;
+  /** Exempt from default (wildcard) budgets and default rate limits; must be asked for explicitly. */
+  unlimited: boolean;
   createdAt: number;
   revokedAt: number | null;
 }

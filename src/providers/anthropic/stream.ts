@@ -15,6 +15,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   private started = false;
   private finished = false;
   private text = '';
+  private deltas = 0;
 
   push(chunk: Buffer): string {
     const [events, rest] = splitEvents(this.rest + this.decoder.write(chunk));
@@ -49,6 +50,7 @@ export class AnthropicStreamMeter implements StreamMeter {
         this.started = mergeAnthropicUsage(this.usage, obj(data['message'])?.['usage']) || this.started;
         break;
       case 'content_block_delta': {
+        this.deltas++;
         const d = obj(data['delta']);
         for (const k of ['text', 'partial_json', 'thinking'] as const) {
           const v = d?.[k];
@@ -70,5 +72,9 @@ export class AnthropicStreamMeter implements StreamMeter {
 
   generatedText(): string {
     return this.text;
+  }
+
+  generatedDeltas(): number {
+    return this.deltas;
   }
 }

@@ -13,6 +13,7 @@ export class OpenAIStreamMeter implements StreamMeter {
   private rest = '';
   private usage: TokenUsage | null = null;
   private text = '';
+  private deltas = 0;
 
   constructor(private readonly forwardUsageChunk: boolean) {}
 
@@ -49,6 +50,7 @@ export class OpenAIStreamMeter implements StreamMeter {
       for (const c of choices) {
         const delta = obj(obj(c)?.['delta']);
         if (!delta) continue;
+        this.deltas++;
         if (typeof delta['content'] === 'string') this.text += delta['content'];
         if (typeof delta['reasoning_content'] === 'string') this.text += delta['reasoning_content'];
         const calls = delta['tool_calls'];
@@ -77,5 +79,9 @@ export class OpenAIStreamMeter implements StreamMeter {
 
   generatedText(): string {
     return this.text;
+  }
+
+  generatedDeltas(): number {
+    return this.deltas;
   }
 }

@@ -88,8 +88,8 @@ export class SqliteDatabase {
   insertKey(k: KeyRecord): void {
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO keys (id, hash, name, team, user, project, models, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(k.id, k.hash, k.name, k.team, k.user, k.project, k.models ? JSON.stringify(k.models) : null, k.createdAt, k.revokedAt);
+        .prepare('INSERT INTO keys (id, hash, name, team, user, project, models, unlimited, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(k.id, k.hash, k.name, k.team, k.user, k.project, k.models ? JSON.stringify(k.models) : null, k.unlimited ? 1 : 0, k.createdAt, k.revokedAt);
       this.bumpKeysVersion();
     })();
   }
@@ -165,8 +165,9 @@ export class SqliteDatabase {
     for (const [dim, value] of Object.entries(q.match)) {
       if (value === undefined) continue;
       if (dim === 'tag') {
-        clauses.push("(',' || coalesce(tags, '') || ',') LIKE ?");
-        params.push(`%,${value},%`);
+        // Exact element match (LIKE would treat _ and % as wildcards and ignore case).
+        clauses.push("instr(',' || coalesce(tags, '') || ',', ?) > 0");
+        params.push(`,${value},`);
       } else {
         clauses.push(`${dim === 'key' ? 'key_id' : dim} = ?`);
         params.push(value);
@@ -241,6 +242,7 @@ function toKey(r: Row): KeyRecord {
     user: str(r['user']),
     project: str(r['project']),
     models: models ? (JSON.parse(models) as string[]) : null,
+    unlimited: Number(r['unlimited']) === 1,
     createdAt: Number(r['created_at']),
     revokedAt: r['revoked_at'] === null ? null : Number(r['revoked_at']),
   };

@@ -57,4 +57,5 @@ export const MIGRATIONS: readonly string[] = [
      source TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  `ALTER TABLE keys ADD COLUMN unlimited INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -1,0 +1,65 @@
+/**
+ * Budget alerts to a webhook as Slack-compatible JSON ({"text": ...} plus structured fields), sent
+ * off the request path, retried with backoff. De-duplication (once per threshold and period) is the
+ * caller's, through the counter store's claim().
+ */
+import type { Logger } from 'pino';
+import { request } from 'undici';
+
+export interface BudgetAlert {
+  budget: { id: string; scope: string; period: string };
+  threshold_pct: number;
+  spent_usd: number;
+  limit_usd: number;
+  period_key: string;
+  resets_at: string | null;
+}
+
+export class AlertSender {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly opts: { url: string | undefined; retries: number; timeoutMs: number },
+    private readonly log: Logger,
+  ) {}
+
+  send(alert: BudgetAlert): void {
+    if (!this.opts.url) {
+      this.log.warn({ alert }, 'budget threshold reached (no alerts.webhook_url configured)');
+      return;
+    }
+    const p = this.deliver(this.opts.url, alert).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private async deliver(url: string, alert: BudgetAlert): Promise<void> {
+    const text =
+      `Tollgate: budget ${alert.budget.scope} (${alert.budget.period}) reached ${alert.threshold_pct}%: ` +
+      `$${alert.spent_usd.toFixed(2)} of $${alert.limit_usd.toFixed(2)}` +
+      (alert.resets_at ? `, resets ${alert.resets_at}` : '');
+    const body = JSON.stringify({ text, ...alert });
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      try {
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          headersTimeout: this.opts.timeoutMs,
+          bodyTimeout: this.opts.timeoutMs,
+        });
+        await res.body.dump();
+        if (res.statusCode < 300) return;
+        this.log.warn({ status: res.statusCode, attempt }, 'alert webhook refused');
+      } catch (err) {
+        this.log.warn({ err, attempt }, 'alert webhook failed');
+      }
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+    this.log.error({ alert }, 'alert webhook gave up');
+  }
+
+  /** Wait for alerts in flight (bounded by their retries). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+}

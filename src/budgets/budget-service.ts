@@ -1,0 +1,64 @@
+/** Budget definitions: from config, the admin API and the CLI into BudgetRecords, and their public view. */
+import type { BudgetConfig, Config } from '../config/schema.js';
+import { periodWindow } from '../policy/period.js';
+import { nanosToUsd, usdToNanos } from '../pricing/money.js';
+import type { CounterState } from '../storage/counter-types.js';
+import type { BudgetRecord, Store } from '../storage/types.js';
+
+export function budgetRecord(input: BudgetConfig, source: BudgetRecord['source'], now: number): BudgetRecord {
+  return {
+    id: `${input.scope}/${input.period}`,
+    scope: input.scope,
+    period: input.period,
+    limitNanos: usdToNanos(input.limit_usd),
+    limitTokens: input.limit_tokens ?? null,
+    alertAt: [...input.alert_at].sort((a, b) => a - b),
+    downgrade: input.downgrade ? { atPct: input.downgrade.at_pct, model: input.downgrade.model } : null,
+    clamp: input.clamp,
+    source,
+    createdAt: now,
+  };
+}
+
+/** Make the store's config-sourced budgets match the config (and the default key budget). */
+export async function syncConfigBudgets(store: Store, config: Config, now: number): Promise<void> {
+  const wanted = config.budgets.map((b) => budgetRecord(b, 'config', now));
+  const d = config.defaults.key_budget;
+  if (d) wanted.push(budgetRecord({ scope: 'key:*', limit_usd: d.limit_usd, period: d.period, alert_at: [], clamp: false }, 'default', now));
+  const existing = await store.listBudgets();
+  for (const b of wanted) {
+    const old = existing.find((e) => e.id === b.id);
+    // A budget set through the API or CLI wins over the config's.
+    if (old && old.source === 'api') continue;
+    await store.upsertBudget(old ? { ...b, createdAt: old.createdAt } : b);
+  }
+  for (const e of existing) {
+    if ((e.source === 'config' || e.source === 'default') && !wanted.some((w) => w.id === e.id)) await store.deleteBudget(e.id);
+  }
+}
+
+export function budgetView(b: BudgetRecord, tz: string, now: number, state?: CounterState): Record<string, unknown> {
+  const w = periodWindow(b.period, tz, now);
+  return {
+    id: b.id,
+    scope: b.scope,
+    period: b.period,
+    limit_usd: nanosToUsd(b.limitNanos),
+    limit_tokens: b.limitTokens,
+    alert_at: b.alertAt,
+    downgrade: b.downgrade ? { at_pct: b.downgrade.atPct, model: b.downgrade.model } : null,
+    clamp: b.clamp,
+    source: b.source,
+    period_start: w.start === 0 ? null : new Date(w.start).toISOString(),
+    resets_at: w.end === Infinity ? null : new Date(w.end).toISOString(),
+    ...(state && !b.scope.endsWith(':*')
+      ? {
+          spent_usd: nanosToUsd(state.used),
+          reserved_usd: nanosToUsd(state.reserved),
+          spent_nanos: state.used,
+          reserved_nanos: state.reserved,
+          utilisation: b.limitNanos > 0 ? state.used / b.limitNanos : null,
+        }
+      : {}),
+  };
+}

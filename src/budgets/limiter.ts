@@ -1,0 +1,153 @@
+/**
+ * The gateway's face of the counter store: lazily seeds budget counters from the ledger, keeps the
+ * leases of calls in flight alive, and applies the fail policy when a shared counter store is down
+ * (closed: refuse with limits_unavailable; open: continue on local counters, reconcile later).
+ */
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors.js';
+import type { PlannedLimit } from '../policy/limits.js';
+import type { AcquireResult, CounterState, CounterStore } from '../storage/counter-types.js';
+import { MemoryCounterStore } from '../storage/memory/counter-store.js';
+import type { Store } from '../storage/types.js';
+
+export interface LimiterOptions {
+  counters: CounterStore;
+  store: Store;
+  log: Logger;
+  leaseMs: number;
+  /** null for in-process counters, which cannot be unavailable. */
+  fail: 'closed' | 'open' | null;
+  now: () => number;
+}
+
+type SumMatch = Parameters<Store['sumCalls']>[0]['match'];
+
+function matchOf(scope: string): SumMatch {
+  if (scope === 'org') return {};
+  const i = scope.indexOf(':');
+  const kind = scope.slice(0, i) as keyof SumMatch;
+  return { [kind]: scope.slice(i + 1) };
+}
+
+export class Limiter {
+  private readonly seeded = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, string[]>();
+  private readonly local = new MemoryCounterStore();
+  /** Amounts committed locally while the shared store was down, to add back when it returns. */
+  private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
+  private degraded = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: LimiterOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.o.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.reconcile().catch(() => undefined);
+    await this.o.counters.close();
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.o.now();
+    if (this.inflight.size > 0) {
+      const leases = [...this.inflight].map(([callId, keys]) => ({ callId, keys }));
+      await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
+    }
+    if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
+  }
+
+  private async run<T>(op: (c: CounterStore) => Promise<T>): Promise<T> {
+    return (await this.runWhere(op))[0];
+  }
+
+  /** Run an operation on the shared store, or apply the fail policy; says whether it ran locally. */
+  private async runWhere<T>(op: (c: CounterStore) => Promise<T>): Promise<[T, boolean]> {
+    if (this.o.fail === null) return [await op(this.o.counters), false];
+    try {
+      const out = await op(this.o.counters);
+      if (this.degraded) {
+        this.degraded = false;
+        this.o.log.warn('counter store is back');
+      }
+      return [out, false];
+    } catch (err) {
+      if (this.o.fail === 'closed') {
+        throw new GatewayError('limits_unavailable', 'Budgets and rate limits cannot be checked right now (counter store unreachable); refusing the call.', { cause: err });
+      }
+      if (!this.degraded) {
+        this.degraded = true;
+        this.o.log.warn({ err }, 'counter store unreachable: failing open on local per-instance counters');
+      }
+      return [await op(this.local), true];
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.o.fail !== 'open' || this.owed.size === 0) return;
+    const now = this.o.now();
+    for (const [key, { amount, ttlSeconds }] of [...this.owed]) {
+      await this.o.counters.add(key, amount, ttlSeconds, now);
+      this.owed.delete(key);
+    }
+    this.o.log.warn('reconciled local counters into the shared counter store');
+  }
+
+  /** Bring a budget counter up to what the ledger already holds for its window, once per key. */
+  private seed(l: PlannedLimit): Promise<void> {
+    let p = this.seeded.get(l.key);
+    if (!p) {
+      p = (async () => {
+        const now = this.o.now();
+        if (!(await this.run((c) => c.claim(`seed:${l.key}`, l.ttlSeconds, now)))) return;
+        const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l.scope) });
+        const amount = l.kind === 'budget_usd' ? sum.costNanos : sum.tokens;
+        if (amount > 0) await this.run((c) => c.add(l.key, amount, l.ttlSeconds, now));
+      })();
+      p.catch(() => this.seeded.delete(l.key));
+      this.seeded.set(l.key, p);
+    }
+    return p;
+  }
+
+  async acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
+    for (const l of limits) if (l.kind === 'budget_usd' || l.kind === 'budget_tokens') await this.seed(l);
+    const now = this.o.now();
+    const items = limits.map((l) => ({ key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds }));
+    const res = await this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now }));
+    if (res.ok) this.inflight.set(callId, items.map((i) => i.key));
+    return res;
+  }
+
+  async readKeys(keys: string[]): Promise<CounterState[]> {
+    return this.run((c) => c.read(keys, this.o.now()));
+  }
+
+  /** Replace the call's reservations by what it actually used. */
+  async commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
+    this.inflight.delete(callId);
+    const items = limits.map((l) => ({ key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }));
+    const [states, local] = await this.runWhere((c) => c.commit(callId, items, this.o.now()));
+    if (local) {
+      for (const it of items) {
+        if (it.actual === 0) continue;
+        const prev = this.owed.get(it.key);
+        this.owed.set(it.key, { amount: (prev?.amount ?? 0) + it.actual, ttlSeconds: it.ttlSeconds });
+      }
+    }
+    return states;
+  }
+
+  async release(callId: string, limits: PlannedLimit[]): Promise<void> {
+    this.inflight.delete(callId);
+    await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
+  }
+
+  /** Set-once flag shared by all instances (alert de-duplication). */
+  claim(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.run((c) => c.claim(key, ttlSeconds, this.o.now()));
+  }
+}

@@ -1,0 +1,82 @@
+/** `tollgate budgets set|list|rm`: budget definitions in the store; running gateways pick changes up within a second. */
+import { Command, InvalidArgumentError } from 'commander';
+import { budgetRecord, budgetView } from '../budgets/budget-service.js';
+import { budgetConfigSchema } from '../config/schema.js';
+import { configFrom, table, withConfig, withStore } from './common.js';
+
+const num = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+};
+
+export function budgetsCommand(): Command {
+  const cmd = new Command('budgets').description('set, list and remove budgets');
+
+  cmd.addCommand(
+    withConfig(new Command('set'))
+      .description('create or change a budget, e.g. budgets set team:platform --usd 5000 --period month')
+      .argument('<scope>', 'org | team:T | user:U | project:P | key:ID | tag:T | run:R (value * = each separately)')
+      .requiredOption('--usd <amount>', 'limit in USD', num)
+      .option('--period <period>', 'day | week | month | year | none', 'month')
+      .option('--tokens <n>', 'also limit tokens', num)
+      .option('--alert-at <list>', 'comma-separated percentages, e.g. 50,80,100')
+      .option('--downgrade-at <pct>', 'serve --downgrade-to past this utilisation', num)
+      .option('--downgrade-to <model>', 'the cheaper model')
+      .option('--clamp', 'shrink max_tokens to what remains instead of refusing')
+      .action(async (scope: string, o: { config: string; usd: number; period: string; tokens?: number; alertAt?: string; downgradeAt?: number; downgradeTo?: string; clamp?: boolean }) => {
+        const parsed = budgetConfigSchema.safeParse({
+          scope,
+          limit_usd: o.usd,
+          period: o.period,
+          limit_tokens: o.tokens,
+          alert_at: o.alertAt ? o.alertAt.split(',').map(Number) : [],
+          downgrade: o.downgradeTo ? { at_pct: o.downgradeAt ?? 80, model: o.downgradeTo } : undefined,
+          clamp: o.clamp ?? false,
+        });
+        if (!parsed.success) {
+          console.error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+          process.exitCode = 1;
+          return;
+        }
+        const config = await configFrom(o);
+        const b = budgetRecord(parsed.data, 'api', Date.now());
+        await withStore(config, (store) => store.upsertBudget(b));
+        console.log(`Budget ${b.id}: $${parsed.data.limit_usd} per ${b.period === 'none' ? 'lifetime' : b.period}.`);
+      }),
+  );
+
+  cmd.addCommand(
+    withConfig(new Command('list'))
+      .description('list budgets with their reset times')
+      .option('--json', 'print JSON')
+      .action(async (o: { config: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        const now = Date.now();
+        const views = (await withStore(config, (s) => s.listBudgets())).map((b) => budgetView(b, config.timezone, now));
+        if (o.json) return console.log(JSON.stringify({ data: views }));
+        if (views.length === 0) return console.log('No budgets. Set one: tollgate budgets set team:platform --usd 5000 --period month');
+        console.log(table(['id', 'limit_usd', 'resets_at', 'source'], views.map((v) => [String(v['id']), Number(v['limit_usd']), (v['resets_at'] as string | null) ?? 'never', String(v['source'])])));
+      }),
+  );
+
+  cmd.addCommand(
+    withConfig(new Command('rm'))
+      .description('remove a budget by id (scope/period) or scope (all its periods)')
+      .argument('<id>', 'e.g. team:platform/month, or team:platform')
+      .action(async (id: string, o: { config: string }) => {
+        const config = await configFrom(o);
+        const removed = await withStore(config, async (s) => {
+          const ids = id.includes('/') ? [id] : (await s.listBudgets()).filter((b) => b.scope === id).map((b) => b.id);
+          let n = 0;
+          for (const x of ids) if (await s.deleteBudget(x)) n++;
+          return n;
+        });
+        if (removed === 0) {
+          console.error(`No budget ${id}.`);
+          process.exitCode = 1;
+        } else console.log(`Removed ${removed} budget(s).`);
+      }),
+  );
+  return cmd;
+}

@@ -1,0 +1,123 @@
+/**
+ * Stage — reserve: before the provider is called, reserve the call's worst-case cost on every budget
+ * and rate limit that applies, atomically, in one counter-store operation. Calls without an output
+ * bound get `defaults.max_tokens` injected so the worst case is bounded. A budget may clamp the
+ * output to what remains, or downgrade the model once past a threshold; otherwise the call is refused.
+ */
+import { GatewayError } from '../errors.js';
+import { clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../policy/limits.js';
+import { nanosToUsd } from '../pricing/money.js';
+import { worstCaseNanos } from '../pricing/price-book.js';
+import type { CounterState } from '../storage/counter-types.js';
+import type { CallContext } from './context.js';
+import type { GatewayDeps } from './deps.js';
+import { route } from './route.js';
+
+/** The output bound of the call (tokens, times `n` choices), injecting the default when absent. */
+export function boundOutput(deps: GatewayDeps, ctx: CallContext): number {
+  if (ctx.endpoint === 'embeddings') return 0;
+  const b = ctx.body;
+  const n = typeof b['n'] === 'number' && b['n'] > 1 ? b['n'] : 1;
+  if (ctx.endpoint === 'messages') return (b['max_tokens'] as number) * n;
+  const given = (b['max_completion_tokens'] ?? b['max_tokens']) as number | null | undefined;
+  if (typeof given === 'number') return given * n;
+  setMaxTokens(ctx, deps.config.defaults.max_tokens);
+  return deps.config.defaults.max_tokens * n;
+}
+
+function setMaxTokens(ctx: CallContext, tokens: number): void {
+  const b = { ...ctx.body };
+  if (ctx.endpoint === 'messages') b['max_tokens'] = tokens;
+  else if ('max_tokens' in b && b['max_tokens'] !== null && !('max_completion_tokens' in b && b['max_completion_tokens'] !== null)) b['max_tokens'] = tokens;
+  else b[ctx.target?.provider.maxTokensField ?? 'max_tokens'] = tokens;
+  ctx.body = b;
+  ctx.rawBody = Buffer.from(JSON.stringify(b));
+}
+
+export function totalTokens(ctx: CallContext): number {
+  const u = ctx.usage;
+  return u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h + u.output + u.reasoning;
+}
+
+function budgetExceeded(l: PlannedLimit, s: CounterState, requested: number): GatewayError {
+  const resets = l.window.end === Infinity ? null : new Date(l.window.end).toISOString();
+  const tokens = l.kind === 'budget_tokens';
+  const fmt = (v: number): string => (tokens ? `${v} tokens` : `$${nanosToUsd(v).toFixed(6)}`);
+  return new GatewayError(
+    'budget_exceeded',
+    `Budget ${l.scope} (${l.budget!.period}) exceeded: limit ${fmt(l.limit)}, spent ${fmt(s.used)}, reserved ${fmt(s.reserved)}, ` +
+      `this call needs up to ${fmt(requested)}` + (resets ? `; resets at ${resets}.` : '; it does not reset.'),
+    {
+      details: {
+        budget: { id: l.budget!.id, scope: l.scope, period: l.budget!.period, unit: tokens ? 'tokens' : 'usd' },
+        limit: tokens ? l.limit : nanosToUsd(l.limit),
+        spent: tokens ? s.used : nanosToUsd(s.used),
+        reserved: tokens ? s.reserved : nanosToUsd(s.reserved),
+        requested: tokens ? requested : nanosToUsd(requested),
+        resets_at: resets,
+      },
+    },
+  );
+}
+
+function rateLimited(l: PlannedLimit, now: number): GatewayError {
+  const retry = l.kind === 'concurrent' ? 1 : Math.max(1, Math.ceil((l.window.end - now) / 1000));
+  const what = l.kind === 'rpm' ? 'requests per minute' : l.kind === 'tpm' ? 'tokens per minute' : 'concurrent requests';
+  return new GatewayError('rate_limited', `Rate limit on ${l.scope} reached: ${l.limit} ${what}. Retry in ${retry} s.`, {
+    details: { limit: { scope: l.scope, kind: l.kind, value: l.limit }, retry_after_seconds: retry },
+  });
+}
+
+export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+  const target = ctx.target!;
+  const a = ctx.attribution!;
+  const maxOut = boundOutput(deps, ctx);
+  // The request's byte length bounds its prompt tokens: every token is at least one byte.
+  const promptBound = ctx.rawBody.length;
+  const zero = { total: 0, input: 0, outputPerToken: 0 };
+  let wc = target.rates ? worstCaseNanos(target.rates, promptBound, maxOut) : zero;
+  const now = deps.now();
+  let limits = planLimits({
+    scopes: { org: deps.config.org, team: a.team, user: a.user, project: a.project, keyId: a.keyId, tags: a.tags ? a.tags.split(',') : [], run: a.run, unlimited: ctx.key!.unlimited },
+    budgetsByScope: deps.budgets.scopes,
+    rateLimitsByScope: deps.rateLimits,
+    defaultRateLimit: deps.config.defaults.key_rate_limit,
+    demand: { worstNanos: wc.total, worstTokens: promptBound + maxOut },
+    timezone: deps.config.timezone,
+    now,
+  });
+  if (limits.length === 0) return;
+
+  let res = await deps.limiter.acquire(ctx.id, limits);
+  if (!res.ok) {
+    const failed = limits[res.index]!;
+    if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
+    const clamped = target.rates && ctx.endpoint !== 'embeddings'
+      ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
+      : null;
+    if (clamped === null) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
+    setMaxTokens(ctx, clamped);
+    wc = worstCaseNanos(target.rates!, ctx.rawBody.length, clamped);
+    const tokens = ctx.rawBody.length + clamped;
+    limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
+    res = await deps.limiter.acquire(ctx.id, limits);
+    if (!res.ok) throw budgetExceeded(limits[res.index]!, res.before[res.index]!, limits[res.index]!.amount);
+    ctx.clampedTo = clamped;
+  }
+  ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo ?? maxOut };
+
+  const dg = downgradeTarget(limits, res.before);
+  if (dg && dg.model !== target.model) {
+    try {
+      const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
+      const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, ctx.rawBody.length, ctx.reservation.outputCap).total : Infinity;
+      // Only when the reservation still covers the cheaper model's worst case.
+      if (cheaperWorst <= wc.total) {
+        ctx.target = { ...cheaper, requested: target.requested };
+        ctx.downgradedBy = dg.budget.id;
+      }
+    } catch (err) {
+      deps.log.warn({ err, budget: dg.budget.id, model: dg.model }, 'downgrade target unusable; serving the requested model');
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Which budgets and rate limits apply to a call, and what it must reserve on each. Pure: the budget
+ * list, the call's attribution, its worst-case cost and the clock are passed in. The live gateway and
+ * replay both plan with this.
+ */
+import type { BudgetRecord } from '../storage/types.js';
+import type { RateLimitConfig } from '../config/schema.js';
+import { periodWindow, type PeriodWindow } from './period.js';
+
+export interface CallScopes {
+  org: string;
+  team: string;
+  user: string | null;
+  project: string | null;
+  keyId: string;
+  tags: string[];
+  run: string | null;
+  /** Exempt from default budgets and default rate limits. */
+  unlimited: boolean;
+}
+
+export type LimitKind = 'budget_usd' | 'budget_tokens' | 'rpm' | 'tpm' | 'concurrent';
+
+export interface PlannedLimit {
+  kind: LimitKind;
+  /** The concrete scope ("key:abc" for a key:* budget). */
+  scope: string;
+  budget: BudgetRecord | null;
+  window: PeriodWindow;
+  key: string;
+  limit: number;
+  amount: number;
+  ttlSeconds: number;
+}
+
+export interface CallDemand {
+  /** Worst-case cost in nano-dollars. */
+  worstNanos: number;
+  /** Worst-case tokens (prompt bound + max output). */
+  worstTokens: number;
+}
+
+/** "org", "team:x", ... and each tag; in the order budgets are reported. */
+export function scopesOf(c: CallScopes): string[] {
+  const out = ['org', `team:${c.team}`];
+  if (c.user) out.push(`user:${c.user}`);
+  if (c.project) out.push(`project:${c.project}`);
+  out.push(`key:${c.keyId}`);
+  for (const t of c.tags) out.push(`tag:${t}`);
+  if (c.run) out.push(`run:${c.run}`);
+  return out;
+}
+
+function wildcardOf(scope: string): string | null {
+  const i = scope.indexOf(':');
+  return i < 0 ? null : `${scope.slice(0, i)}:*`;
+}
+
+const MINUTE = 60_000;
+const TEN_YEARS_S = 10 * 365 * 86_400;
+const ttlFor = (w: PeriodWindow, now: number): number =>
+  w.end === Infinity ? TEN_YEARS_S : Math.ceil((w.end - now) / 1000) + 86_400; // a day of slack for late commits
+
+export interface PlanInput {
+  scopes: CallScopes;
+  budgetsByScope: ReadonlyMap<string, readonly BudgetRecord[]>;
+  rateLimitsByScope: ReadonlyMap<string, readonly RateLimitConfig[]>;
+  /** Applied as key:* unless the key is unlimited. */
+  defaultRateLimit: Omit<RateLimitConfig, 'scope'> | null;
+  demand: CallDemand;
+  timezone: string;
+  now: number;
+}
+
+export function planLimits(p: PlanInput): PlannedLimit[] {
+  const out: PlannedLimit[] = [];
+  const { now } = p;
+  for (const scope of scopesOf(p.scopes)) {
+    const wild = wildcardOf(scope);
+    const budgets = [...(p.budgetsByScope.get(scope) ?? []), ...(wild ? (p.budgetsByScope.get(wild) ?? []) : [])];
+    for (const b of budgets) {
+      if (b.source === 'default' && p.scopes.unlimited) continue;
+      const window = periodWindow(b.period, p.timezone, now);
+      const base = `b:${scope}:${b.period}:${window.key}`;
+      out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
+      if (b.limitTokens !== null) {
+        out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });
+      }
+    }
+    const limits = [...(p.rateLimitsByScope.get(scope) ?? []), ...(wild ? (p.rateLimitsByScope.get(wild) ?? []) : [])];
+    if (scope.startsWith('key:') && p.defaultRateLimit && !p.scopes.unlimited && limits.length === 0) {
+      limits.push({ scope: 'key:*', ...p.defaultRateLimit });
+    }
+    for (const rl of limits) {
+      const minute = { key: String(Math.floor(now / MINUTE)), start: Math.floor(now / MINUTE) * MINUTE, end: (Math.floor(now / MINUTE) + 1) * MINUTE };
+      if (rl.rpm) out.push({ kind: 'rpm', scope, budget: null, window: minute, key: `r:${scope}:rpm:${minute.key}`, limit: rl.rpm, amount: 1, ttlSeconds: 120 });
+      if (rl.tpm) out.push({ kind: 'tpm', scope, budget: null, window: minute, key: `r:${scope}:tpm:${minute.key}`, limit: rl.tpm, amount: p.demand.worstTokens, ttlSeconds: 120 });
+      if (rl.concurrent) {
+        out.push({ kind: 'concurrent', scope, budget: null, window: { key: 'now', start: now, end: now }, key: `r:${scope}:conc`, limit: rl.concurrent, amount: 1, ttlSeconds: 86_400 });
+      }
+    }
+  }
+  return out;
+}
+
+/** What each planned limit counts once the call is over. */
+export function actualFor(l: PlannedLimit, actual: { costNanos: number; tokens: number }): number {
+  switch (l.kind) {
+    case 'budget_usd':
+      return actual.costNanos;
+    case 'budget_tokens':
+    case 'tpm':
+      return actual.tokens;
+    case 'rpm':
+      return 1;
+    case 'concurrent':
+      return 0;
+  }
+}
+
+/**
+ * Clamp: the largest output that fits what remains on every budget, or null when even the minimum
+ * does not fit or a refusing budget does not allow clamping.
+ */
+export function clampOutput(input: {
+  limits: PlannedLimit[];
+  before: { used: number; reserved: number }[];
+  inputWorstNanos: number;
+  outputNanosPerToken: number;
+  minTokens: number;
+  requested: number;
+}): number | null {
+  let maxTokens = input.requested;
+  for (let i = 0; i < input.limits.length; i++) {
+    const l = input.limits[i]!;
+    const s = input.before[i]!;
+    if (l.kind !== 'budget_usd') {
+      if (s.used + s.reserved + l.amount > l.limit) return null;
+      continue;
+    }
+    const remaining = l.limit - s.used - s.reserved;
+    if (remaining >= l.amount) continue;
+    if (!l.budget?.clamp) return null;
+    const fits = Math.floor((remaining - input.inputWorstNanos) / Math.max(input.outputNanosPerToken, 1e-9));
+    maxTokens = Math.min(maxTokens, fits);
+  }
+  return maxTokens >= input.minTokens ? maxTokens : null;
+}
+
+/** The downgrade target of the first budget whose utilisation (before this call) passed its threshold. */
+export function downgradeTarget(limits: PlannedLimit[], before: { used: number; reserved: number }[]): { model: string; budget: BudgetRecord } | null {
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!;
+    const d = l.budget?.downgrade;
+    if (l.kind !== 'budget_usd' || !d || l.limit <= 0) continue;
+    const s = before[i]!;
+    if (((s.used + s.reserved) * 100) / l.limit >= d.atPct) return { model: d.model, budget: l.budget! };
+  }
+  return null;
+}
+
+/** Thresholds (percent) now reached on a budget counter. */
+export function reachedThresholds(l: PlannedLimit, usedAfter: number): number[] {
+  if (l.kind !== 'budget_usd' || !l.budget || l.limit <= 0) return [];
+  return l.budget.alertAt.filter((pct) => usedAfter * 100 >= pct * l.limit);
+}

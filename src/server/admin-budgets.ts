@@ -1,0 +1,55 @@
+/**
+ * Admin API for budgets:
+ *   POST   /admin/v1/budgets        {"scope": "team:platform", "limit_usd": 5000, "period": "month", ...}
+ *   GET    /admin/v1/budgets        definitions with spent, reserved and reset time
+ *   DELETE /admin/v1/budgets/:id    id = scope/period, URL-encoded (e.g. team%3Aplatform%2Fmonth)
+ * Changes apply to the next call, on this instance at once and on others within a second.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { budgetRecord, budgetView } from '../budgets/budget-service.js';
+import { budgetConfigSchema } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayDeps } from '../pipeline/deps.js';
+import { periodWindow } from '../policy/period.js';
+
+export async function handleBudgets(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  path: string,
+  body: () => Promise<unknown>,
+  send: (status: number, body: unknown) => void,
+): Promise<boolean> {
+  const method = req.method ?? 'GET';
+  if (path === '/admin/v1/budgets' && method === 'POST') {
+    const parsed = budgetConfigSchema.safeParse(await body());
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new GatewayError('invalid_request', `Invalid budget: ${i?.path.join('.') || 'body'}: ${i?.message}`);
+    }
+    if (parsed.data.downgrade && !deps.models.has(parsed.data.downgrade.model)) {
+      throw new GatewayError('unknown_model', `Unknown downgrade model ${parsed.data.downgrade.model}.`);
+    }
+    const b = budgetRecord(parsed.data, 'api', deps.now());
+    await deps.store.upsertBudget(b);
+    await deps.budgets.refresh(true);
+    send(201, budgetView(b, deps.config.timezone, deps.now()));
+    return true;
+  }
+  if (path === '/admin/v1/budgets' && method === 'GET') {
+    const now = deps.now();
+    const list = deps.budgets.list();
+    const keys = list.map((b) => `b:${b.scope}:${b.period}:${periodWindow(b.period, deps.config.timezone, now).key}`);
+    const states = await deps.limiter.readKeys(keys);
+    send(200, { data: list.map((b, i) => budgetView(b, deps.config.timezone, now, states[i])) });
+    return true;
+  }
+  const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);
+  if (m && method === 'DELETE') {
+    const id = decodeURIComponent(m[1]!);
+    if (!(await deps.store.deleteBudget(id))) throw new GatewayError('not_found', `No budget ${id}.`);
+    await deps.budgets.refresh(true);
+    send(200, { id, deleted: true });
+    return true;
+  }
+  return false;
+}

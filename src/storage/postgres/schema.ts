@@ -1,0 +1,180 @@
+/**
+ * The Postgres tables: migrations, applied in order (the count applied is kept in meta.schema_version, as
+ * in SQLite, so both backends report the same version for the same tables), and the mapping of their
+ * rows back to records. Money and times are BIGINT (nanos, epoch ms); `user` is quoted because it is a
+ * reserved word in Postgres.
+ */
+import type { PoolClient } from 'pg';
+import type { BudgetRecord, CallRow, KeyRecord } from '../types.js';
+
+/** A result row as node-pg hands it over, before mapping to a record. */
+export type Row = Record<string, unknown>;
+
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE keys (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL,
+     name TEXT,
+     team TEXT NOT NULL,
+     "user" TEXT,
+     project TEXT,
+     models JSONB,
+     created_at BIGINT NOT NULL,
+     revoked_at BIGINT
+   );
+   CREATE TABLE calls (
+     id TEXT PRIMARY KEY,
+     started_at BIGINT NOT NULL,
+     first_byte_at BIGINT,
+     ended_at BIGINT NOT NULL,
+     key_id TEXT NOT NULL,
+     team TEXT NOT NULL,
+     "user" TEXT,
+     project TEXT,
+     run TEXT,
+     agent TEXT,
+     parent TEXT,
+     tags TEXT,
+     endpoint TEXT NOT NULL,
+     stream BOOLEAN NOT NULL,
+     provider TEXT,
+     requested_model TEXT,
+     served_model TEXT,
+     input_tokens BIGINT NOT NULL,
+     cached_input_tokens BIGINT NOT NULL,
+     cache_write_5m_tokens BIGINT NOT NULL,
+     cache_write_1h_tokens BIGINT NOT NULL,
+     output_tokens BIGINT NOT NULL,
+     reasoning_tokens BIGINT NOT NULL,
+     cost_nanos BIGINT NOT NULL,
+     estimated BOOLEAN NOT NULL,
+     status TEXT NOT NULL,
+     http_status INTEGER NOT NULL,
+     error_code TEXT,
+     upstream_request_id TEXT
+   );
+   CREATE INDEX calls_started_at ON calls (started_at);
+   CREATE INDEX calls_team_started ON calls (team, started_at);
+   CREATE INDEX calls_run ON calls (run) WHERE run IS NOT NULL;`,
+  `CREATE TABLE budgets (
+     id TEXT PRIMARY KEY,
+     scope TEXT NOT NULL,
+     period TEXT NOT NULL,
+     limit_nanos BIGINT NOT NULL,
+     limit_tokens BIGINT,
+     alert_at JSONB NOT NULL,
+     downgrade JSONB,
+     clamp BOOLEAN NOT NULL,
+     source TEXT NOT NULL,
+     created_at BIGINT NOT NULL
+   );`,
+  `ALTER TABLE keys ADD COLUMN unlimited BOOLEAN NOT NULL DEFAULT false;`,
+];
+
+/**
+ * Apply pending migrations on `client`, all in one transaction. The transaction-scoped advisory lock
+ * (keyed by schema, so isolated schemas don't wait on each other) makes instances that start together
+ * queue up: the first applies the migrations, the others then find nothing left to do. Taking it before
+ * CREATE TABLE IF NOT EXISTS matters: two concurrent IF NOT EXISTS creations can still collide.
+ */
+export async function runMigrations(client: PoolClient, schema: string): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate:migrate:${schema}`]);
+    if (schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const res = await client.query<{ value: string }>("SELECT value FROM meta WHERE name = 'schema_version'");
+    let version = res.rows[0] ? Number(res.rows[0].value) : 0;
+    for (; version < MIGRATIONS.length; version++) {
+      // No parameters: the simple query protocol, which accepts several statements at once.
+      await client.query(MIGRATIONS[version]!);
+    }
+    await client.query(
+      "INSERT INTO meta(name, value) VALUES ('schema_version', $1) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      [String(version)],
+    );
+    await client.query('COMMIT');
+    return version;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * node-pg returns BIGINT (and count/sum casts to it) as a decimal string, since it may not fit a JS
+ * number. Nanos and epoch ms stay exact up to 2^53 (about 9 million dollars in one sum); past that a
+ * spend report loses a few nanos rather than failing.
+ */
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  throw new Error(`expected a number from Postgres, got ${typeof v}`);
+}
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function toKey(r: Row): KeyRecord {
+  return {
+    id: String(r['id']),
+    hash: String(r['hash']),
+    name: str(r['name']),
+    team: String(r['team']),
+    user: str(r['user']),
+    project: str(r['project']),
+    // JSONB comes back parsed; we wrote it, from a string[].
+    models: (r['models'] ?? null) as string[] | null,
+    unlimited: r['unlimited'] === true,
+    createdAt: num(r['created_at']),
+    revokedAt: numOrNull(r['revoked_at']),
+  };
+}
+
+export function toBudget(r: Row): BudgetRecord {
+  return {
+    id: String(r['id']),
+    scope: String(r['scope']),
+    period: String(r['period']) as BudgetRecord['period'],
+    limitNanos: num(r['limit_nanos']),
+    limitTokens: numOrNull(r['limit_tokens']),
+    alertAt: r['alert_at'] as number[],
+    downgrade: (r['downgrade'] ?? null) as BudgetRecord['downgrade'],
+    clamp: r['clamp'] === true,
+    source: String(r['source']) as BudgetRecord['source'],
+    createdAt: num(r['created_at']),
+  };
+}
+
+export function toCall(r: Row): CallRow {
+  return {
+    id: String(r['id']),
+    startedAt: num(r['started_at']),
+    firstByteAt: numOrNull(r['first_byte_at']),
+    endedAt: num(r['ended_at']),
+    keyId: String(r['key_id']),
+    team: String(r['team']),
+    user: str(r['user']),
+    project: str(r['project']),
+    run: str(r['run']),
+    agent: str(r['agent']),
+    parent: str(r['parent']),
+    tags: str(r['tags']),
+    endpoint: String(r['endpoint']) as CallRow['endpoint'],
+    stream: r['stream'] === true,
+    provider: str(r['provider']),
+    requestedModel: str(r['requested_model']),
+    servedModel: str(r['served_model']),
+    inputTokens: num(r['input_tokens']),
+    cachedInputTokens: num(r['cached_input_tokens']),
+    cacheWrite5mTokens: num(r['cache_write_5m_tokens']),
+    cacheWrite1hTokens: num(r['cache_write_1h_tokens']),
+    outputTokens: num(r['output_tokens']),
+    reasoningTokens: num(r['reasoning_tokens']),
+    costNanos: num(r['cost_nanos']),
+    estimated: r['estimated'] === true,
+    status: String(r['status']) as CallRow['status'],
+    httpStatus: num(r['http_status']),
+    errorCode: str(r['error_code']),
+    upstreamRequestId: str(r['upstream_request_id']),
+  };
+}

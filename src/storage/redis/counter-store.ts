@@ -1,0 +1,261 @@
+/**
+ * Counters in Redis, shared by many gateway instances. Every operation is one Lua script (or one
+ * command), so it is one round trip and atomic; lease expiry is judged against the caller's `now`.
+ * All keys carry the hash tag `{prefix}`, so a Redis Cluster keeps them in one slot and a script may
+ * touch any of them. Layout and trade-offs: README.md beside this file.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
+import { acquireLua, addLua, commitLua, readLua, releaseLua, renewLua } from './scripts.js';
+
+/** Redis could not be reached or cannot serve now; the caller applies its fail-open/fail-closed policy. */
+export class CounterStoreUnavailable extends Error {
+  override readonly name = 'CounterStoreUnavailable';
+}
+
+export interface RedisCounterStoreOptions {
+  url: string;
+  /** Hash tag shared by every key; must not contain braces. Default 'tg'. */
+  prefix?: string;
+  /** Give up a connection attempt after this long. Default 1000 ms. */
+  connectTimeoutMs?: number;
+  /** Reject a command whose reply has not arrived after this long. Default 1000 ms. */
+  commandTimeoutMs?: number;
+}
+
+/** Use a client the caller owns; `close()` then leaves the connection open. */
+export interface RedisCounterStoreClient {
+  client: Redis;
+  prefix?: string;
+}
+
+type Script = (numKeys: number, ...args: string[]) => Promise<unknown>;
+type ScriptName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add';
+
+const sources: Record<ScriptName, string> = {
+  acquire: acquireLua,
+  commit: commitLua,
+  release: releaseLua,
+  renew: renewLua,
+  read: readLua,
+  add: addLua,
+};
+
+// Server replies that mean "cannot serve now" rather than "this request is wrong".
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MISCONF|OOM)\b/;
+
+function clientOptions(opts: RedisCounterStoreOptions): RedisOptions {
+  return {
+    connectTimeout: opts.connectTimeoutMs ?? 1000,
+    commandTimeout: opts.commandTimeoutMs ?? 1000,
+    // A command in flight when the connection drops is rejected, never resent: acquire and commit
+    // are not idempotent, and the gateway should decide what an unknown outcome means.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // Keep reconnecting in the background so the store recovers by itself.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  };
+}
+
+function int(n: number, what: string): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${what} must be a safe integer, got ${n}`);
+  return String(n);
+}
+
+function limitArg(n: number): string {
+  return n === Number.POSITIVE_INFINITY ? 'inf' : int(n, 'limit');
+}
+
+function ttlMs(ttlSeconds: number): string {
+  // PEXPIRE 0 would delete the key inside the very script that wrote it.
+  return String(Math.max(1, Math.round(ttlSeconds * 1000)));
+}
+
+/** Scripts return Redis integers and the decimal strings Redis stored; both parse exactly below 2^53. */
+function integers(reply: unknown): number[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${String(reply)}`);
+  return reply.map((v: unknown) => {
+    const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n)) throw new Error(`unexpected Redis reply value: ${String(v)}`);
+    return n;
+  });
+}
+
+function states(values: number[], from: number): CounterState[] {
+  const out: CounterState[] = [];
+  for (let i = from; i + 1 < values.length; i += 2) out.push({ used: values[i]!, reserved: values[i + 1]! });
+  return out;
+}
+
+export class RedisCounterStore implements CounterStore {
+  /** Commands sent on the connection (including a NOSCRIPT fallback), i.e. round trips spent. */
+  roundTrips = 0;
+  private readonly client: Redis;
+  private readonly owned: boolean;
+  private readonly tag: string;
+  private readonly scripts: Record<ScriptName, Script>;
+  private readonly send: Redis['sendCommand'];
+  private readonly onError = (err: Error): void => {
+    this.lastError = err;
+  };
+  private readonly onReady = (): void => {
+    this.lastError = undefined;
+  };
+  private lastError: Error | undefined;
+
+  constructor(source: RedisCounterStoreOptions | RedisCounterStoreClient) {
+    const prefix = source.prefix ?? 'tg';
+    if (prefix === '' || /[{}]/.test(prefix)) throw new RangeError(`invalid counter key prefix: ${prefix}`);
+    this.tag = `{${prefix}}`;
+    if ('client' in source) {
+      this.client = source.client;
+      this.owned = false;
+    } else {
+      this.client = new Redis(source.url, clientOptions(source));
+      this.owned = true;
+      // Queue commands only until the first connection attempt settles; after that a command sent while
+      // disconnected must reject at once instead of waiting for a reconnect.
+      const stopQueueing = (): void => {
+        this.client.options.enableOfflineQueue = false;
+      };
+      this.client.once('ready', stopQueueing);
+      this.client.once('close', stopQueueing);
+    }
+    // Listening also stops ioredis printing every reconnect failure; the cause surfaces in rejections.
+    this.client.on('error', this.onError);
+    this.client.on('ready', this.onReady);
+    // Counting at the socket rather than per operation also sees the EVAL resent after NOSCRIPT.
+    this.send = this.client.sendCommand;
+    const send = this.send.bind(this.client);
+    this.client.sendCommand = (command, stream) => {
+      this.roundTrips++;
+      return send(command, stream);
+    };
+    this.scripts = this.defineScripts();
+  }
+
+  /** Open a connection and wait until Redis answers; rejects with CounterStoreUnavailable otherwise. */
+  static async connect(opts: RedisCounterStoreOptions): Promise<RedisCounterStore> {
+    const store = new RedisCounterStore(opts);
+    try {
+      await store.run(() => store.client.ping());
+    } catch (err) {
+      store.client.disconnect();
+      throw err;
+    }
+    return store;
+  }
+
+  isAvailable(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+    if (req.items.length === 0) return { ok: true, before: [] };
+    const keys = req.items.flatMap((it) => this.keys(it.key));
+    const args = [req.callId, int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
+    for (const it of req.items) args.push(limitArg(it.limit), int(it.amount, 'amount'), ttlMs(it.ttlSeconds));
+    const values = integers(await this.run(() => this.scripts.acquire(keys.length, ...keys, ...args)));
+    const before = states(values, 2);
+    return values[0] === 1 ? { ok: true, before } : { ok: false, index: values[1]!, before };
+  }
+
+  async commit(callId: string, items: CommitItem[], now: number): Promise<CounterState[]> {
+    if (items.length === 0) return [];
+    const keys = items.flatMap((it) => this.keys(it.key));
+    const args = [callId, int(now, 'now')];
+    for (const it of items) args.push(int(it.actual, 'actual'), ttlMs(it.ttlSeconds));
+    return states(integers(await this.run(() => this.scripts.commit(keys.length, ...keys, ...args))), 0);
+  }
+
+  async release(callId: string, keys: string[], now: number): Promise<void> {
+    if (keys.length === 0) return;
+    const args = [...keys.flatMap((key) => this.keys(key)), callId, int(now, 'now')];
+    await this.run(() => this.scripts.release(keys.length * 3, ...args));
+  }
+
+  async renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
+    const keys: string[] = [];
+    const ids: string[] = [];
+    for (const { callId, keys: counterKeys } of leases) {
+      for (const key of counterKeys) {
+        keys.push(`${this.tag}:e:${key}`);
+        ids.push(callId);
+      }
+    }
+    if (keys.length === 0) return;
+    const args = [...keys, int(now, 'now'), int(leaseMs, 'leaseMs'), ...ids];
+    await this.run(() => this.scripts.renew(keys.length, ...args));
+  }
+
+  async read(keys: string[], now: number): Promise<CounterState[]> {
+    if (keys.length === 0) return [];
+    const args = [...keys.flatMap((key) => this.keys(key)), int(now, 'now')];
+    return states(integers(await this.run(() => this.scripts.read(keys.length * 3, ...args))), 0);
+  }
+
+  async add(key: string, amount: number, ttlSeconds: number, _now: number): Promise<void> {
+    const args = [`${this.tag}:c:${key}`, int(amount, 'amount'), ttlMs(ttlSeconds)];
+    await this.run(() => this.scripts.add(1, ...args));
+  }
+
+  /** The flag lives ttlSeconds of Redis time: de-duplication needs no injected clock. */
+  async claim(key: string, ttlSeconds: number, _now: number): Promise<boolean> {
+    const f = `${this.tag}:f:${key}`;
+    const ms = ttlMs(ttlSeconds);
+    return (await this.run(() => this.client.set(f, '1', 'PX', ms, 'NX'))) === 'OK';
+  }
+
+  /** Quits a connection this store opened; an injected client is left to its owner. */
+  async close(): Promise<void> {
+    if (!this.owned) {
+      this.client.sendCommand = this.send;
+      this.client.off('error', this.onError);
+      this.client.off('ready', this.onReady);
+      return;
+    }
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  /** Counter hash, lease amounts hash, lease expiry zset: the triple every script takes. */
+  private keys(key: string): [string, string, string] {
+    return [`${this.tag}:c:${key}`, `${this.tag}:l:${key}`, `${this.tag}:e:${key}`];
+  }
+
+  private defineScripts(): Record<ScriptName, Script> {
+    const out: Partial<Record<ScriptName, Script>> = {};
+    for (const name of Object.keys(sources) as ScriptName[]) {
+      // defineCommand sends EVAL the first time on each socket, then EVALSHA, re-sending on NOSCRIPT.
+      const command = `tollgateCounter_${name}`;
+      this.client.defineCommand(command, { lua: sources[name] });
+      const fn: unknown = Reflect.get(this.client, command);
+      if (typeof fn !== 'function') throw new Error(`ioredis did not define ${command}`);
+      out[name] = (...args) => fn.apply(this.client, args) as Promise<unknown>;
+    }
+    return out as Record<ScriptName, Script>;
+  }
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw this.classify(err);
+    }
+  }
+
+  private classify(err: unknown): unknown {
+    if (!(err instanceof Error)) return err;
+    // Any other server reply (a script error, a wrong type) is a bug, not an outage.
+    if (err.name === 'ReplyError' && !UNAVAILABLE_REPLY.test(err.message)) return err;
+    const last = this.lastError && this.lastError !== err ? ` (last connection error: ${this.lastError.message})` : '';
+    return new CounterStoreUnavailable(`Redis counter store unavailable: ${err.message}${last}`, { cause: err });
+  }
+}

@@ -29,12 +29,13 @@ function settingsFromEnv(env) {
   };
   const list = (name) => (env[name] ? env[name].split(',').map((x) => x.trim()).filter(Boolean) : null);
   return {
-    duration: int('BENCH_DURATION', 8),
-    latencyDuration: int('BENCH_LATENCY_DURATION', 5),
-    warmup: int('BENCH_WARMUP', 2),
-    initialWarmup: int('BENCH_INITIAL_WARMUP', 4),
-    rounds: int('BENCH_ROUNDS', 2),
+    duration: int('BENCH_DURATION', 5),
+    latencyDuration: int('BENCH_LATENCY_DURATION', 3),
+    warmup: int('BENCH_WARMUP', 1),
+    initialWarmup: int('BENCH_INITIAL_WARMUP', 3),
+    rounds: int('BENCH_ROUNDS', 3),
     ttfbN: int('BENCH_TTFB_N', 2000),
+    ttfbSeconds: int('BENCH_TTFB_SECONDS', 4),
     connections: int('BENCH_CONNECTIONS', 50),
     threads: int('BENCH_THREADS', 2),
     scenarios: list('BENCH_SCENARIOS'),
@@ -75,6 +76,7 @@ async function startTargets(scenario, mock, tmpDir, settings) {
     try {
       Object.assign(t, await startTarget(name, mock, scenario, tmpDir, settings));
       t.measureRss = name !== 'direct';
+      t.mockPid = mock.proc.pid;
       t.rssIdleMb = t.measureRss ? await rssMb(t.proc.pid) : null;
       t.requests = scenario.requests;
       t.scripts = {};

@@ -169,13 +169,17 @@ export async function initClockTicks() {
   if (r.code === 0 && n > 0) ticksPerSecond = n;
 }
 
+export function ticksToUs(ticks) {
+  return (ticks / ticksPerSecond) * 1e6;
+}
+
 /** User + system CPU time of a process (all its threads) in microseconds, or null if it is gone. */
 export async function cpuTimeUs(pid) {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+    return ticksToUs(Number(fields[11]) + Number(fields[12]));
   } catch {
     return null;
   }

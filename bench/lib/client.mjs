@@ -38,21 +38,26 @@ export function percentile(sorted, p) {
 
 /**
  * Sequential requests over one keep-alive connection; each sample is the time from sending the
- * request to the first body chunk. The rest of the body is read before the next request.
+ * request to the first body chunk. The rest of the body is read before the next request. Stops after
+ * `n` samples or `maxSeconds`, whichever comes first (a slow peer would otherwise take minutes).
  * Returns { requests (completed, warm-up included), n, p50Us, p90Us, p99Us, meanUs, errorCount }.
  */
-export async function measureTtfb(target, request, { n, warmup }) {
+export async function measureTtfb(target, request, { n, warmup, maxSeconds }) {
   const client = new Client(target.url, { keepAliveTimeout: 60_000, pipelining: 1 });
   const samples = [];
   let errors = 0;
+  let done = 0;
+  let deadline = Infinity;
   try {
-    for (let i = 0; i < warmup + n; i++) {
+    for (let i = 0; i < warmup + n && performance.now() < deadline; i++) {
+      if (i === warmup) deadline = performance.now() + maxSeconds * 1000;
       const t0 = performance.now();
       const res = await post(client, target, request.body);
       let first = -1;
       for await (const chunk of res.body) {
         if (first < 0 && chunk.length > 0) first = performance.now() - t0;
       }
+      done++;
       if (res.statusCode !== 200 || first < 0) errors++;
       else if (i >= warmup) samples.push(first * 1000);
     }
@@ -62,7 +67,7 @@ export async function measureTtfb(target, request, { n, warmup }) {
   samples.sort((a, b) => a - b);
   const mean = samples.reduce((a, b) => a + b, 0) / (samples.length || 1);
   return {
-    requests: warmup + n - errors,
+    requests: done - errors,
     n: samples.length,
     p50Us: percentile(samples, 50),
     p90Us: percentile(samples, 90),

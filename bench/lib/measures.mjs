@@ -3,16 +3,21 @@
  * the measured part, and returns one sample; `best()` picks the sample reported when rounds repeat.
  */
 import { measureTtfb } from './client.mjs';
-import { cpuTimeUs, sampleRss } from './children.mjs';
+import { sampleRss } from './children.mjs';
+import { loadSnapshot, otherLoad } from './machine-load.mjs';
 import { runWrk } from './wrk.mjs';
 
-/** CPU time the target's process spent per completed request during `fn` (µs), plus fn's result. */
-async function withCpu(pid, fn) {
-  const before = await cpuTimeUs(pid);
+/**
+ * Run `fn` (one measured run) and add the CPU the target's process spent per completed request (µs)
+ * and how busy the rest of the machine was meanwhile (see machine-load.mjs).
+ */
+async function measured(target, fn) {
+  const pids = target.proc.pid === target.mockPid ? [target.proc.pid] : [target.proc.pid, target.mockPid];
+  const before = await loadSnapshot(pids);
   const result = await fn();
-  const after = await cpuTimeUs(pid);
-  const cpuUsPerRequest = before !== null && after !== null && result.requests > 0 ? (after - before) / result.requests : null;
-  return { ...result, cpuUsPerRequest };
+  const after = await loadSnapshot(pids);
+  const cpuUs = after.procs[0] - before.procs[0];
+  return { ...result, cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : null, ...otherLoad(before, after) };
 }
 
 function throughput(kind, s) {
@@ -26,7 +31,7 @@ function throughput(kind, s) {
       target.completed += (await runWrk({ ...wrk, seconds: s.warmup })).requests;
       const stopRss = target.measureRss ? sampleRss(target.proc.pid) : null;
       try {
-        return await withCpu(target.proc.pid, () => runWrk({ ...wrk, seconds: s.duration }));
+        return await measured(target, () => runWrk({ ...wrk, seconds: s.duration }));
       } finally {
         if (stopRss) target.rssPeakMb = Math.max(target.rssPeakMb ?? 0, await stopRss());
       }
@@ -43,7 +48,7 @@ function latencyAtOne(s) {
     async run(target) {
       const wrk = { url: target.url + target.path, script: target.scripts.plain, threads: 1, connections: 1 };
       target.completed += (await runWrk({ ...wrk, seconds: Math.max(1, Math.round(s.warmup / 2)) })).requests;
-      return withCpu(target.proc.pid, () => runWrk({ ...wrk, seconds: s.latencyDuration, latency: true }));
+      return measured(target, () => runWrk({ ...wrk, seconds: s.latencyDuration, latency: true }));
     },
   };
 }
@@ -52,9 +57,12 @@ function timeToFirstByte(s) {
   return {
     id: 'ttfb',
     kind: 'stream',
-    title: `streaming time to first byte at c=1 (Node client, ${s.ttfbN} sequential requests)`,
+    title: `streaming time to first byte at c=1 (Node client, up to ${s.ttfbN} sequential requests or ${s.ttfbSeconds} s)`,
     better: 'lower',
-    run: (target) => measureTtfb(target, target.requests.stream, { n: s.ttfbN, warmup: Math.min(200, s.ttfbN) }),
+    run: (target) =>
+      measured(target, () =>
+        measureTtfb(target, target.requests.stream, { n: s.ttfbN, warmup: Math.min(100, s.ttfbN), maxSeconds: s.ttfbSeconds }),
+      ),
   };
 }
 

@@ -45,7 +45,14 @@ const modelSchema = z
 
 const storeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sqlite'), path: z.string().default('./.tollgate/ledger.db') }).strict(),
-  z.object({ kind: z.literal('postgres'), url: z.string().min(1), pool_size: z.number().int().positive().default(10) }).strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      url: z.string().min(1),
+      pool_size: z.number().int().positive().default(10),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('public'),
+    })
+    .strict(),
 ]);
 
 /** Where budget and rate-limit counters live: in this process, or shared by every instance in Redis. */

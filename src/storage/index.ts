@@ -9,7 +9,7 @@ import { RedisCounterStore } from './redis/counter-store.js';
 
 export async function openStore(config: Config['store']): Promise<Store> {
   const store: Store =
-    config.kind === 'postgres' ? new PostgresStore({ url: config.url, poolSize: config.pool_size }) : new SqliteStore(config.path);
+    config.kind === 'postgres' ? new PostgresStore({ url: config.url, poolSize: config.pool_size, schema: config.schema }) : new SqliteStore(config.path);
   try {
     await store.migrate();
   } catch (err) {

@@ -32,6 +32,9 @@ export interface Stack {
 
 export interface StackOptions {
   mock?: MockOptions;
+  /** An existing mock to share (several gateways in front of one mock). */
+  sharedMock?: MockProvider;
+  now?: () => number;
   /** Merged over the default test config (before validation). */
   config?: (base: Record<string, unknown>, mockUrl: string) => Record<string, unknown>;
 }
@@ -66,11 +69,11 @@ export function baseConfig(mockUrl: string, dir: string): Record<string, unknown
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const mock = await startMockProvider(opts.mock);
+  const mock = opts.sharedMock ?? (await startMockProvider(opts.mock));
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
   const raw = baseConfig(mock.url, dir);
   const config = configSchema.parse(opts.config ? opts.config(raw, mock.url) : raw);
-  const gw = await startGateway(config, { log: pino({ level: 'silent' }) });
+  const gw = await startGateway(config, { log: pino({ level: 'silent' }), now: opts.now });
 
   const stack: Stack = {
     mock,
@@ -107,7 +110,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await gw.close(1000);
-      await mock.close();
+      if (!opts.sharedMock) await mock.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -50,7 +50,7 @@ export class OpenAIStreamMeter implements StreamMeter {
       for (const c of choices) {
         const delta = obj(obj(c)?.['delta']);
         if (!delta) continue;
-        this.deltas++;
+        const before = this.text.length;
         if (typeof delta['content'] === 'string') this.text += delta['content'];
         if (typeof delta['reasoning_content'] === 'string') this.text += delta['reasoning_content'];
         const calls = delta['tool_calls'];
@@ -61,6 +61,8 @@ export class OpenAIStreamMeter implements StreamMeter {
             if (typeof fn?.['arguments'] === 'string') this.text += fn['arguments'];
           }
         }
+        // Only deltas that carry generated text count (not the role chunk or the finish chunk).
+        if (this.text.length > before) this.deltas++;
       }
     }
     if (chunk['usage'] !== null && chunk['usage'] !== undefined) {

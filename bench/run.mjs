@@ -135,8 +135,9 @@ function summary(measure, s) {
   if (s.error) return `error: ${s.error.split('\n')[0]}`;
   const errs = s.errorCount ? ` (${s.errorCount} errors)` : '';
   const cpu = s.cpuUsPerRequest ? `, ${s.cpuUsPerRequest.toFixed(1)} µs CPU/req` : '';
-  if (measure.better === 'higher') return `${Math.round(s.rps)} req/s${cpu}${errs}`;
-  return `p50 ${(p50Us(s) / 1000).toFixed(3)} ms, p99 ${(p99Us(s) / 1000).toFixed(3)} ms${errs}`;
+  const other = typeof s.otherCores === 'number' ? `, others used ${s.otherCores.toFixed(2)} cores` : '';
+  if (measure.better === 'higher') return `${Math.round(s.rps)} req/s${cpu}${other}${errs}`;
+  return `p50 ${(p50Us(s) / 1000).toFixed(3)} ms, p99 ${(p99Us(s) / 1000).toFixed(3)} ms${other}${errs}`;
 }
 
 /** Only what belongs in the results file (no processes, paths or keys). */

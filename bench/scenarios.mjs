@@ -33,8 +33,12 @@ export const scenarios = [
     name: 'core',
     title: 'Auth + metering + ledger (SQLite), no budgets',
     model: MODEL,
-    /** Merged over the base config: auth, metering and the SQLite ledger are always on. */
-    tollgate: {},
+    /**
+     * Merged over the base config, where auth, metering and the SQLite ledger are always on. The
+     * per-key default budget and rate limit are switched off: this scenario measures the gateway
+     * without limits (a default of 600 requests/minute would refuse most of the load anyway).
+     */
+    tollgate: { defaults: { key_budget: null, key_rate_limit: null } },
     mock: { 'response-bytes': 1024, tokens: 16 },
     requests: { plain: chatRequest({ stream: false }), stream: chatRequest({ stream: true }) },
     peers: ['direct', 'bare', 'tollgate', 'portkey'],

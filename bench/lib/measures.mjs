@@ -47,7 +47,7 @@ function latencyAtOne(s) {
     better: 'lower',
     async run(target) {
       const wrk = { url: target.url + target.path, script: target.scripts.plain, threads: 1, connections: 1 };
-      target.completed += (await runWrk({ ...wrk, seconds: Math.max(1, Math.round(s.warmup / 2)) })).requests;
+      target.completed += (await runWrk({ ...wrk, seconds: s.warmup })).requests;
       return measured(target, () => runWrk({ ...wrk, seconds: s.latencyDuration, latency: true }));
     },
   };

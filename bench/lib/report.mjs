@@ -38,6 +38,19 @@ function targetRow(name, t, added) {
   ];
 }
 
+/** Other processes' CPU during the measured runs, so a reader can tell a quiet run from a noisy one. */
+function machineLoad(targets) {
+  const samples = Object.values(targets).flatMap((t) => Object.values(t.samples ?? {}).flat());
+  const other = samples.map((x) => x.otherCores).filter((x) => typeof x === 'number');
+  const steal = samples.map((x) => x.stealCores).filter((x) => typeof x === 'number');
+  if (other.length === 0) return '';
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return (
+    `Other processes on the machine used ${mean(other).toFixed(2)} cores on average during the measured runs ` +
+    `(max ${Math.max(...other).toFixed(2)}); hypervisor steal ${mean(steal).toFixed(2)} cores on average.`
+  );
+}
+
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
 export function markdown(result) {
@@ -51,8 +64,8 @@ export function markdown(result) {
     '',
     `Settings: each target is first warmed up for ${s.initialWarmup} s per request kind at c=${s.connections}; ` +
       `throughput with \`wrk -t${s.threads} -c${s.connections}\`, ${s.warmup} s warm-up + ${s.duration} s measured; ` +
-      `latency with \`wrk -t1 -c1 --latency\`, ${Math.max(1, Math.round(s.warmup / 2))} s + ${s.latencyDuration} s; ` +
-      `time to first byte (TTFB) from a Node client, ${s.ttfbN} sequential streamed requests on one keep-alive connection. ` +
+      `latency with \`wrk -t1 -c1 --latency\`, ${s.warmup} s + ${s.latencyDuration} s; ` +
+      `time to first byte (TTFB) from a Node client, up to ${s.ttfbN} sequential streamed requests (at most ${s.ttfbSeconds} s) on one keep-alive connection. ` +
       `Request body ${s.requestBytes} B; responses ${probe.plain?.bytes ?? '?'} B (non-streamed) and ${probe.stream?.bytes ?? '?'} B ` +
       `(streamed, ${s.mock.tokens} tokens + usage chunk) from the mock (\`${Object.entries(s.mock).map(([k, v]) => `--${k} ${v}`).join(' ')}\`). ` +
       `${s.rounds} round(s): every measure runs for each target in turn before the next measure, the target order reversed in even rounds; ` +
@@ -61,6 +74,8 @@ export function markdown(result) {
     row(['target', 'req/s c=50', 'req/s c=50 stream', 'p50 / p99 c=1 (ms)', 'added p50 / p99 (ms)', 'TTFB p50 / p99 (ms)', 'added TTFB p50 / p99 (ms)', 'CPU µs/req', 'peak RSS (MB)']),
     row(Array(9).fill('---')),
     ...Object.entries(targets).map(([name, t]) => row(targetRow(name, t, derived.addedLatency))),
+    '',
+    machineLoad(targets),
     '',
     '"added" is relative to direct; CPU µs/req is the process\'s user+system time over the c=50 non-streaming run divided by its requests (for direct: the mock\'s).',
     '',

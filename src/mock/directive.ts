@@ -29,6 +29,8 @@ const directiveSchema = z.strictObject({
     })
     .optional(),
   random_usage: z.boolean().optional(),
+  /** Misbehave like a provider that overruns the requested output bound (tests the gateway's stream cut). */
+  ignore_max_tokens: z.boolean().optional(),
 });
 
 export type Directive = z.infer<typeof directiveSchema>;

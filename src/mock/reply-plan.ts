@@ -65,7 +65,7 @@ export function planReply(input: PlanInput): ReplyPlan {
   }
   completionTokens = Math.max(completionTokens, reasoningTokens);
   let truncated = false;
-  if (input.maxTokens !== undefined && completionTokens > input.maxTokens) {
+  if (input.maxTokens !== undefined && completionTokens > input.maxTokens && d.ignore_max_tokens !== true) {
     completionTokens = input.maxTokens;
     truncated = true;
   }

@@ -5,7 +5,7 @@
  *   DELETE /admin/v1/budgets/:id    id = scope/period, URL-encoded (e.g. team%3Aplatform%2Fmonth)
  * Changes apply to the next call, on this instance at once and on others within a second.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { budgetRecord, budgetView } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { GatewayError } from '../errors.js';

@@ -20,7 +20,7 @@ const schema = `tg_e2e_${suffix}`;
 const prefix = `tge2e${suffix}`;
 
 let mock: MockProvider;
-let stacks: Stack[] = [];
+const stacks: Stack[] = [];
 
 function shared(base: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

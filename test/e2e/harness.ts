@@ -20,7 +20,7 @@ export interface Stack {
   gw: Gateway;
   dir: string;
   config: Config;
-  createKey(input?: { team?: string; user?: string; project?: string; models?: string[] }): Promise<string>;
+  createKey(input?: { team?: string; user?: string; project?: string; models?: string[]; unlimited?: boolean }): Promise<string>;
   openai(key: string, opts?: { headers?: Record<string, string> }): OpenAI;
   anthropic(key: string, opts?: { headers?: Record<string, string> }): Anthropic;
   /** Flush the ledger and read every row (newest first). */

@@ -3,7 +3,6 @@
  * Usage: node bare-proxy.mjs PORT UPSTREAM_ORIGIN   (listens on 127.0.0.1)
  */
 import { createServer } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 
 const [port, upstream] = process.argv.slice(2);
@@ -20,7 +19,9 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       const out = { 'content-type': up.headers['content-type'] ?? 'application/json' };
       if (up.headers['content-length']) out['content-length'] = up.headers['content-length'];
       res.writeHead(up.statusCode, out);
-      await pipeline(up.body, res);
+      // pipe(), not stream.pipeline(): pipeline() makes an AbortController per call (~10% of the CPU here).
+      up.body.on('error', () => res.destroy());
+      up.body.pipe(res);
     } catch (err) {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: String(err) } }));

@@ -41,7 +41,8 @@ export class Limiter {
   constructor(private readonly o: LimiterOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), Math.max(250, Math.floor(this.o.leaseMs / 3)));
+    // Renew well within the lease; retry reconciliation after an outage about once a second.
+    this.timer = setInterval(() => void this.tick(), Math.min(1000, Math.max(250, Math.floor(this.o.leaseMs / 3))));
     this.timer.unref();
   }
 

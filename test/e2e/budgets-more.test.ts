@@ -1,0 +1,129 @@
+/** More limits: token budgets and tokens per minute, budgets from config, Redis round trips per call, reconciliation after a Redis outage. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisCounterStore } from '../../src/storage/redis/counter-store.js';
+import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
+import { budgetState } from './overshoot.js';
+
+const post = (s: Stack, key: string, d: Record<string, unknown>, maxTokens = 50): Promise<Response> =>
+  fetch(`${s.gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'test-gpt', max_tokens: maxTokens, messages: [{ role: 'user', content: directive(d) }] }),
+  });
+
+describe('token limits and budgets from config', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack({
+      config: (base) => ({
+        ...base,
+        budgets: [
+          { scope: 'team:tokens', limit_usd: 100, limit_tokens: 2000, period: 'day' },
+          { scope: 'tag:batch', limit_usd: 0, period: 'month' },
+        ],
+        rate_limits: [{ scope: 'user:tpm-user', tpm: 1500 }],
+      }),
+    });
+  });
+  afterAll(() => s.close());
+
+  it('enforces a token limit on a budget', async () => {
+    const key = await s.createKey({ team: 'tokens', unlimited: true });
+    const responses: Response[] = [];
+    for (let i = 0; i < 10; i++) responses.push(await post(s, key, { completion_tokens: 50, prompt_tokens: 150 }));
+    // Each call uses 200 tokens; the worst case (body bytes + 50) must still fit under 2,000.
+    expect(responses.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(5);
+    const refused = responses.find((r) => r.status === 402)!;
+    const err = (await refused.json()) as { error: { code: string; budget: { unit: string } } };
+    expect(err.error).toMatchObject({ code: 'budget_exceeded', budget: { unit: 'tokens' } });
+  });
+
+  it('applies config budgets to tags, and lists them with their source', async () => {
+    const key = await s.createKey({ team: 'other', unlimited: true });
+    const res = await fetch(`${s.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'x-tollgate-tags': 'nightly,batch' },
+      body: JSON.stringify({ model: 'test-gpt', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(res.status).toBe(402);
+    expect((await post(s, key, {})).status).toBe(200); // untagged: not this budget
+    const list = (await (await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: { id: string; source: string }[] };
+    expect(list.data).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'tag:batch/month', source: 'config' }), expect.objectContaining({ id: 'key:*/month', source: 'default' })]));
+  });
+
+  it('limits tokens per minute', async () => {
+    const key = await s.createKey({ team: 'x', user: 'tpm-user', unlimited: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await post(s, key, { completion_tokens: 50, prompt_tokens: 150 })).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses).toContain(429);
+  });
+});
+
+describe('Redis: round trips and recovery', () => {
+  let redis: ChildProcess;
+  let port: number;
+  const prefix = `tgrt${randomBytes(3).toString('hex')}`;
+
+  async function startRedis(): Promise<void> {
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const probe = await RedisCounterStore.connect({ url: `redis://127.0.0.1:${port}` }).catch(() => null);
+    for (let i = 0; i < 50 && !(await probe?.read([], 0).then(() => true).catch(() => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    await probe?.close();
+  }
+
+  beforeAll(async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    port = (srv.address() as { port: number }).port;
+    await new Promise((r) => srv.close(r));
+    await startRedis();
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  afterAll(() => {
+    redis.kill('SIGKILL');
+  });
+
+  it('uses at most two Redis round trips per call, and reconciles local spend after an outage (fail open)', async () => {
+    const s = await startStack({ config: (base) => ({ ...base, limits: { kind: 'redis', url: `redis://127.0.0.1:${port}`, prefix, fail: 'open' } }) });
+    try {
+      await fetch(`${s.gw.url}/admin/v1/budgets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ scope: 'team:rt', limit_usd: 10, period: 'day' }) });
+      const key = await s.createKey({ team: 'rt' });
+      expect((await post(s, key, { completion_tokens: 10 })).status).toBe(200); // warms up: seeds counters once
+      const counters = (s.gw.deps.limiter as unknown as { o: { counters: RedisCounterStore } }).o.counters;
+      const before = counters.roundTrips;
+      for (let i = 0; i < 20; i++) expect((await post(s, key, { completion_tokens: 10 })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(counters.roundTrips - before).toBeLessThanOrEqual(40);
+      expect(counters.roundTrips - before).toBeGreaterThanOrEqual(40);
+
+      const spentBefore = (await budgetState(s.gw.url, 'team:rt/day')).spent_nanos;
+      redis.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 5; i++) expect((await post(s, key, { completion_tokens: 10 })).status).toBe(200);
+      const outageSpend = async (): Promise<number> =>
+        (await s.calls())
+          .filter((r) => r.team === 'rt')
+          .sort((a, b) => a.startedAt - b.startedAt)
+          .slice(-5)
+          .reduce((sum, r) => sum + r.costNanos, 0);
+      await startRedis();
+      // Redis came back empty: the local spend of the outage is added back (and the rest re-seeded from the ledger on restart).
+      await expect.poll(async () => {
+        const c = await RedisCounterStore.connect({ url: `redis://127.0.0.1:${port}`, prefix });
+        try {
+          const today = new Date().toISOString().slice(0, 10);
+          return (await c.read([`b:team:rt:day:${today}`], Date.now()))[0]!.used;
+        } finally {
+          await c.close();
+        }
+      }, { timeout: 10_000, interval: 250 }).toBe(await outageSpend());
+      expect(spentBefore).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,58 @@
+/** Run states in this process: a Map in least-recently-active order, bounded in count and expiring when quiet. */
+import type { RunStore, StoredRun } from '../run-types.js';
+
+interface Entry extends StoredRun {
+  lastAt: number;
+  expiresAt: number;
+}
+
+export class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxRuns = 100_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  load(runId: string): Promise<StoredRun | null> {
+    const e = this.runs.get(runId);
+    if (!e) return Promise.resolve(null);
+    if (e.expiresAt <= this.clock()) {
+      this.runs.delete(runId);
+      return Promise.resolve(null);
+    }
+    return Promise.resolve({ json: e.json, version: e.version });
+  }
+
+  save(runId: string, json: string, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
+    const e = this.runs.get(runId);
+    const current = e && e.expiresAt > this.clock() ? e.version : 0;
+    if (current !== expected) return Promise.resolve(false);
+    // Re-insert so iteration order is least recently active first.
+    this.runs.delete(runId);
+    this.runs.set(runId, { json, version: current + 1, lastAt, expiresAt: this.clock() + ttlMs });
+    while (this.runs.size > this.maxRuns) {
+      const oldest = this.runs.keys().next().value as string;
+      this.runs.delete(oldest);
+    }
+    return Promise.resolve(true);
+  }
+
+  recent(limit: number): Promise<{ runId: string; json: string }[]> {
+    const now = this.clock();
+    const out: { runId: string; json: string }[] = [];
+    for (const [runId, e] of [...this.runs].reverse()) {
+      if (out.length >= limit) break;
+      if (e.expiresAt > now) out.push({ runId, json: e.json });
+    }
+    return Promise.resolve(out);
+  }
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Where run-guard state lives: per instance in memory, or shared by all instances in Redis. The
+ * state itself is opaque JSON (guard/state.ts bounds its size); updates are compare-and-set on a
+ * version so two instances serving one run never lose each other's calls.
+ */
+
+export interface StoredRun {
+  json: string;
+  version: number;
+}
+
+export interface RunStore {
+  load(runId: string): Promise<StoredRun | null>;
+  /** Write if the stored version still equals `expected` (0 = absent); false on conflict. */
+  save(runId: string, json: string, expected: number, lastAt: number, ttlMs: number): Promise<boolean>;
+  /** The most recently active runs, newest first. */
+  recent(limit: number): Promise<{ runId: string; json: string }[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Load, apply `fn`, save; retry with jittered backoff on a concurrent update from another instance.
+ * Updates of one run within one process are serialised by `RunLocks` so they never conflict.
+ */
+export async function updateRun<S, R>(
+  store: RunStore,
+  runId: string,
+  init: () => S,
+  fn: (state: S) => { state: S; lastAt: number; result: R },
+  ttlMs: number,
+): Promise<{ state: S; result: R }> {
+  for (let attempt = 0; ; attempt++) {
+    const found = await store.load(runId);
+    const current = found ? (JSON.parse(found.json) as S) : init();
+    const next = fn(current);
+    if (await store.save(runId, JSON.stringify(next.state), found?.version ?? 0, next.lastAt, ttlMs)) return { state: next.state, result: next.result };
+    if (attempt >= 100) throw new Error(`run ${runId}: too many concurrent updates`);
+    await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(attempt, 5)));
+  }
+}
+
+/** One queue per run id: in-process updates of a run happen one after another. */
+export class RunLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(runId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(runId, tail);
+    void tail.then(() => {
+      if (this.tails.get(runId) === tail) this.tails.delete(runId);
+    });
+    return next;
+  }
+}

@@ -18,6 +18,8 @@ export async function handleBudgets(
   path: string,
   body: () => Promise<unknown>,
   send: (status: number, body: unknown) => void,
+  /** Set when a team key asks: only that team's budgets are shown. */
+  team?: string,
 ): Promise<boolean> {
   const method = req.method ?? 'GET';
   if (path === '/admin/v1/budgets' && method === 'POST') {
@@ -37,7 +39,7 @@ export async function handleBudgets(
   }
   if (path === '/admin/v1/budgets' && method === 'GET') {
     const now = deps.now();
-    const list = deps.budgets.list();
+    const list = deps.budgets.list().filter((b) => team === undefined || b.scope === `team:${team}`);
     const keys = list.map((b) => `b:${b.scope}:${b.period}:${periodWindow(b.period, deps.config.timezone, now).key}`);
     const states = await deps.limiter.readKeys(keys);
     send(200, { data: list.map((b, i) => budgetView(b, deps.config.timezone, now, states[i])) });

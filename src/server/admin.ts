@@ -1,5 +1,6 @@
 /**
  * The admin API under /admin/v1, authenticated by the admin key (TOLLGATE_ADMIN_KEY or config).
+ * A team's own Tollgate key may read (GET) that team's keys, spend, calls and budgets, nothing else.
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
  *   GET  /admin/v1/keys            keys without their hashes
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
-import { presentedKey } from '../pipeline/authenticate.js';
+import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallRow } from '../storage/types.js';
@@ -34,15 +35,26 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-function checkAdmin(deps: GatewayDeps, req: IncomingMessage): void {
-  const expected = deps.config.admin_key;
-  if (!expected) {
-    throw new GatewayError('forbidden', 'The admin API is disabled: set TOLLGATE_ADMIN_KEY (or admin_key in the config).');
-  }
+/** Who is asking: the admin, or a team reading its own data with one of its Tollgate keys. */
+export type AdminCaller = { role: 'admin' } | { role: 'team'; team: string };
+
+function whoIsAsking(deps: GatewayDeps, req: IncomingMessage): AdminCaller {
   const given = presentedKey(req.headers);
-  if (!given || !timingSafeEqual(digest(given), digest(expected))) {
-    throw new GatewayError('unauthenticated', 'A valid admin key is required for /admin/v1.');
+  if (!given) throw new GatewayError('unauthenticated', 'An admin key (or a team key, for reading its own team) is required for /admin/v1.');
+  const expected = deps.config.admin_key;
+  if (expected && timingSafeEqual(digest(given), digest(expected))) return { role: 'admin' };
+  try {
+    return { role: 'team', team: authenticate(deps, req.headers).team };
+  } catch {
+    throw new GatewayError(
+      'unauthenticated',
+      expected ? 'A valid admin key (or a team key) is required for /admin/v1.' : 'The admin API needs TOLLGATE_ADMIN_KEY (or admin_key in the config); team keys may read their own team.',
+    );
   }
+}
+
+function requireAdmin(caller: AdminCaller): void {
+  if (caller.role !== 'admin') throw new GatewayError('forbidden', 'Only the admin key may change keys and budgets; a team key may only read its own team.');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -67,7 +79,9 @@ export async function handleAdmin(
   path: string,
   query: string,
 ): Promise<void> {
-  checkAdmin(deps, req);
+  const caller = whoIsAsking(deps, req);
+  const team = caller.role === 'team' ? caller.team : undefined;
+  if ((req.method ?? 'GET') !== 'GET') requireAdmin(caller);
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
   const method = req.method ?? 'GET';
   const store = deps.store;
@@ -85,7 +99,8 @@ export async function handleAdmin(
     return send(res, 201, { ...publicKey(record), key });
   }
   if (path === '/admin/v1/keys' && method === 'GET') {
-    return send(res, 200, { data: (await store.listKeys()).map(publicKey) });
+    const keys = (await store.listKeys()).filter((k) => team === undefined || k.team === team);
+    return send(res, 200, { data: keys.map(publicKey) });
   }
   const keyMatch = /^\/admin\/v1\/keys\/([A-Za-z0-9]+)$/.exec(path);
   if (keyMatch && method === 'DELETE') {
@@ -96,7 +111,7 @@ export async function handleAdmin(
     return send(res, 200, { id, revoked: true });
   }
   if (path.startsWith('/admin/v1/budgets')) {
-    const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body));
+    const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
   if (path === '/admin/v1/spend' && method === 'GET') {
@@ -110,7 +125,7 @@ export async function handleAdmin(
     } catch (err) {
       throw new GatewayError('invalid_request', (err as Error).message);
     }
-    const rows = await spendReport(store, { groupBy, from, to });
+    const rows = await spendReport(store, { groupBy, from, to, team });
     return send(res, 200, {
       group_by: groupBy,
       from: from === undefined ? null : new Date(from).toISOString(),
@@ -121,7 +136,7 @@ export async function handleAdmin(
   if (path === '/admin/v1/calls' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
     const run = params.get('run') ?? undefined;
-    const rows = await store.calls({ run, limit });
+    const rows = await store.calls({ run, limit, team });
     return send(res, 200, { data: rows.map(callView) });
   }
   throw new GatewayError('not_found', `No admin route for ${method} ${path}.`);

@@ -13,15 +13,31 @@ export function presentedKey(headers: IncomingHttpHeaders): string | null {
   return null;
 }
 
+/**
+ * Keys already verified by a gateway, so the keyed hash runs once per key, not once per request.
+ * Only keys that passed verification enter; the record (and so its revocation) is read every time,
+ * and a changed hash invalidates the entry.
+ */
+const verifiedByGateway = new WeakMap<GatewayDeps, Map<string, { id: string; hash: string }>>();
+const MAX_VERIFIED = 10_000;
+
 export function authenticate(deps: GatewayDeps, headers: IncomingHttpHeaders): KeyRecord {
   const key = presentedKey(headers);
   if (!key) {
     throw new GatewayError('unauthenticated', 'Missing API key: send a Tollgate key as "Authorization: Bearer <key>" or "x-api-key: <key>".');
   }
-  const id = keyIdOf(key);
-  const record = id ? deps.keys.get(id) : undefined;
-  if (!record || !verifyKey(deps.keySecret, key, record.hash)) {
-    throw new GatewayError('unauthenticated', 'Invalid API key: this is not a Tollgate key known to this gateway.');
+  let verified = verifiedByGateway.get(deps);
+  if (!verified) verifiedByGateway.set(deps, (verified = new Map()));
+  const known = verified.get(key);
+  let record = known ? deps.keys.get(known.id) : undefined;
+  if (!record || record.hash !== known?.hash) {
+    const id = keyIdOf(key);
+    record = id ? deps.keys.get(id) : undefined;
+    if (!record || !verifyKey(deps.keySecret, key, record.hash)) {
+      throw new GatewayError('unauthenticated', 'Invalid API key: this is not a Tollgate key known to this gateway.');
+    }
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(key, { id: record.id, hash: record.hash });
   }
   if (record.revokedAt !== null) {
     throw new GatewayError('key_revoked', `This key (${record.id}) has been revoked.`);

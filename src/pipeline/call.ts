@@ -29,50 +29,48 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
     provider.basePath,
   );
 
-  const abort = new AbortController();
-  const onClose = (): void => {
-    if (!ctx.res.writableFinished) abort.abort();
-  };
-  ctx.res.once('close', onClose);
-
+  // No AbortController per call (measurably costly on the hot path): a client that leaves a stream
+  // makes relayStream destroy the upstream body; a non-streaming call runs to completion, so the
+  // provider's real usage is recorded for a call it bills anyway.
   let response: Dispatcher.ResponseData;
   try {
     ctx.upstreamSent = true;
-    response = await provider.pool.request({
-      method: 'POST',
-      path: up.path,
-      headers: up.headers,
-      body: up.body,
-      signal: abort.signal,
-    });
+    response = await provider.pool.request({ method: 'POST', path: up.path, headers: up.headers, body: up.body });
   } catch (err) {
-    ctx.res.off('close', onClose);
-    throw transportError(err, provider, abort.signal.aborted);
+    throw transportError(err, provider);
   }
   ctx.firstByteAt = deps.now();
   const h = response.headers;
   const rid = h['x-request-id'] ?? h['request-id'];
   ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
 
+  if (response.statusCode >= 400) {
+    const body = Buffer.from(await response.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
+  }
+  ctx.upstreamOk = true;
   try {
-    if (response.statusCode >= 400) {
-      const body = Buffer.from(await response.body.arrayBuffer());
-      throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
-    }
-    ctx.upstreamOk = true;
-    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage), abort);
+    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage));
     else await relayBody(ctx, response, provider);
   } catch (err) {
-    if (abort.signal.aborted) {
+    if (clientGone(ctx.res)) {
       ctx.status = 'aborted';
       ctx.errorCode = 'client_closed';
       ctx.httpStatus = 499;
       return;
     }
-    throw err instanceof GatewayError ? err : transportError(err, provider, false);
-  } finally {
-    ctx.res.off('close', onClose);
+    throw err instanceof GatewayError ? err : transportError(err, provider);
   }
+  if (clientGone(ctx.res) && ctx.status === 'ok') {
+    ctx.status = 'aborted';
+    ctx.errorCode = 'client_closed';
+    ctx.httpStatus = 499;
+  }
+}
+
+/** The client closed the connection before the response was complete. */
+function clientGone(res: ServerResponse): boolean {
+  return res.destroyed && !res.writableFinished;
 }
 
 async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, provider: ProviderRuntime): Promise<void> {
@@ -90,12 +88,23 @@ async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, pr
     'x-tollgate-call-id': ctx.id,
   };
   if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
+  if (ctx.res.destroyed) return;
   ctx.res.writeHead(response.statusCode, headers);
   ctx.res.end(body);
 }
 
-async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter, abort: AbortController): Promise<void> {
+async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter): Promise<void> {
   const { res } = ctx;
+  // A client that goes away stops the upstream stream (and so the provider's generation).
+  const onClose = (): void => {
+    if (!res.writableFinished) response.body.destroy();
+  };
+  res.once('close', onClose);
+  if (res.destroyed) {
+    // The client left while waiting for the first byte.
+    response.body.destroy();
+    throw new Error('client closed before the stream started');
+  }
   const headers: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
@@ -115,7 +124,7 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
         ctx.status = 'error';
         ctx.errorCode = e.code;
         ctx.httpStatus = e.status;
-        abort.abort();
+        res.off('close', onClose);
         response.body.destroy();
         return;
       }
@@ -124,6 +133,7 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
     const tail = meter.flush();
     if (tail) res.write(tail);
   } catch (err) {
+    res.off('close', onClose);
     collect(ctx, meter);
     if (res.destroyed) throw err;
     // The upstream cut the stream: end it cleanly for the client with an error event.
@@ -134,6 +144,7 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
     ctx.httpStatus = e.status;
     return;
   }
+  res.off('close', onClose);
   collect(ctx, meter);
   res.end();
 }
@@ -153,8 +164,7 @@ function drained(res: ServerResponse): Promise<unknown> {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-export function transportError(err: unknown, provider: ProviderRuntime, aborted: boolean): GatewayError {
-  if (aborted) return new GatewayError('upstream_error', 'The client closed the connection.', { cause: err, status: 499 });
+export function transportError(err: unknown, provider: ProviderRuntime): GatewayError {
   const code = (err as { code?: string }).code ?? '';
   if (TIMEOUT_CODES.has(code)) {
     return new GatewayError('upstream_timeout', `The provider "${provider.name}" did not answer in time (${code}).`, {

@@ -76,8 +76,14 @@ export function newContext(init: {
   res: ServerResponse;
   startedAt: number;
 }): CallContext {
+  // An explicit literal (not a spread) keeps one hidden class for every call's context.
   return {
-    ...init,
+    id: init.id,
+    api: init.api,
+    endpoint: init.endpoint,
+    req: init.req,
+    res: init.res,
+    startedAt: init.startedAt,
     firstByteAt: null,
     rawBody: EMPTY,
     body: {},

@@ -7,7 +7,6 @@
  * Whatever happens, a call that passed authentication leaves exactly one ledger row, and whatever it
  * reserved is settled (to its real cost) or released.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
 import { readBody } from '../server/read-body.js';
@@ -17,6 +16,7 @@ import { authenticate } from './authenticate.js';
 import { attribute } from './attribute.js';
 import { callProvider } from './call.js';
 import { newContext } from './context.js';
+import { newCallId } from './call-id.js';
 import type { GatewayDeps } from './deps.js';
 import { meter } from './meter.js';
 import { toRow } from './record.js';
@@ -32,7 +32,8 @@ export async function runModelCall(
   api: ApiShape,
   endpoint: Endpoint,
 ): Promise<void> {
-  const ctx = newContext({ id: `call_${randomUUID()}`, api, endpoint, req, res, startedAt: deps.now() });
+  const startedAt = deps.now();
+  const ctx = newContext({ id: newCallId(startedAt), api, endpoint, req, res, startedAt });
   try {
     ctx.key = authenticate(deps, req.headers);
     ctx.attribution = attribute(ctx.key, req.headers);

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.js';
 import { clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../policy/limits.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { worstCaseNanos } from '../pricing/price-book.js';
+import { spliceField } from '../providers/json-splice.js';
 import type { CounterState } from '../storage/counter-types.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
@@ -26,12 +27,16 @@ export function boundOutput(deps: GatewayDeps, ctx: CallContext): number {
 }
 
 function setMaxTokens(ctx: CallContext, tokens: number): void {
-  const b = { ...ctx.body };
-  if (ctx.endpoint === 'messages') b['max_tokens'] = tokens;
-  else if ('max_tokens' in b && b['max_tokens'] !== null && !('max_completion_tokens' in b && b['max_completion_tokens'] !== null)) b['max_tokens'] = tokens;
-  else b[ctx.target?.provider.maxTokensField ?? 'max_tokens'] = tokens;
-  ctx.body = b;
-  ctx.rawBody = Buffer.from(JSON.stringify(b));
+  const b = ctx.body;
+  let field: string;
+  if (ctx.endpoint === 'messages') field = 'max_tokens';
+  else if (typeof b['max_completion_tokens'] === 'number') field = 'max_completion_tokens';
+  else if (typeof b['max_tokens'] === 'number') field = 'max_tokens';
+  else field = ctx.target?.provider.maxTokensField ?? 'max_tokens';
+  const absent = !(field in b);
+  b[field] = tokens;
+  // The common case (no bound given): splice the field into the client's bytes instead of re-serialising.
+  ctx.rawBody = (absent ? spliceField(ctx.rawBody, field, tokens) : null) ?? Buffer.from(JSON.stringify(b));
 }
 
 export function totalTokens(ctx: CallContext): number {

@@ -3,8 +3,11 @@
  * body: usage objects sit at the end of both providers' responses. Falls back to null when the shape
  * is unexpected, and the caller then parses the whole body.
  */
+const needles = new Map<string, Buffer>();
+
 export function lastObjectAfterKey(buf: Buffer, key: string): unknown {
-  const needle = Buffer.from(`"${key}"`);
+  let needle = needles.get(key);
+  if (!needle) needles.set(key, (needle = Buffer.from(`"${key}"`)));
   let at = buf.lastIndexOf(needle);
   while (at > 0 && buf[at - 1] === 0x5c /* backslash: inside a string */) at = buf.lastIndexOf(needle, at - 1);
   if (at < 0) return null;

@@ -6,6 +6,7 @@ import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, Upstre
 import type { TokenUsage } from '../../pricing/usage.js';
 import { lastObjectAfterKey, obj } from '../json-slice.js';
 import { convertOpenAIUsage } from './usage.js';
+import { spliceField } from '../json-splice.js';
 import { OpenAIStreamMeter } from './stream.js';
 
 const PATHS: Partial<Record<Endpoint, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
@@ -20,7 +21,10 @@ export const openaiAdapter: ProviderAdapter = {
     const so = obj(body['stream_options']);
     const needsUsage = input.stream && so?.['include_usage'] !== true;
     let out: Buffer | string = input.rawBody;
-    if (renamed || needsUsage) {
+    if (!renamed && needsUsage && !('stream_options' in body)) {
+      out = spliceField(input.rawBody, 'stream_options', { include_usage: true }) ?? out;
+    }
+    if (renamed || (needsUsage && out === input.rawBody)) {
       const copy: Record<string, unknown> = { ...body, model: input.upstreamModel };
       if (needsUsage) copy['stream_options'] = { ...so, include_usage: true };
       out = JSON.stringify(copy);

@@ -1,6 +1,8 @@
 /**
  * Meter an OpenAI chat.completion.chunk stream. Tollgate always asks upstream for the usage chunk
  * (`choices: []`, `usage`, just before `[DONE]`); when the client did not ask for it, it is dropped.
+ * Hot path: only the usage chunk is parsed; content chunks are counted by a cheap scan and kept
+ * as raw text, parsed only if the stream ends without usage and Tollgate must estimate.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { MeteredUsage, StreamMeter } from '../types.js';
@@ -8,11 +10,14 @@ import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
 import { obj, splitEvents } from '../json-slice.js';
 import { convertOpenAIUsage } from './usage.js';
 
+/** A delta that carries generated text or tool arguments (not the role chunk, not the finish chunk). */
+const GENERATES = /"(?:content|reasoning_content|arguments)":"(?:[^"\\]|\\.)/;
+
 export class OpenAIStreamMeter implements StreamMeter {
   private readonly decoder = new StringDecoder('utf8');
   private rest = '';
   private usage: TokenUsage | null = null;
-  private text = '';
+  private readonly raw: string[] = [];
   private deltas = 0;
 
   constructor(private readonly forwardUsageChunk: boolean) {}
@@ -21,6 +26,7 @@ export class OpenAIStreamMeter implements StreamMeter {
     const [events, rest] = splitEvents(this.rest + this.decoder.write(chunk));
     this.rest = rest;
     if (events.length === 0) return '';
+    if (events.length === 1) return this.inspect(events[0]!) ? events[0]! : '';
     let out = '';
     for (const ev of events) if (this.inspect(ev)) out += ev;
     return out;
@@ -34,41 +40,24 @@ export class OpenAIStreamMeter implements StreamMeter {
 
   /** Returns whether the event is forwarded to the client. */
   private inspect(ev: string): boolean {
-    const at = ev.indexOf('data:');
-    if (at < 0) return true;
-    const data = ev.slice(at + 5).trim();
-    if (data === '[DONE]' || data[0] !== '{') return true;
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = obj(JSON.parse(data));
-    } catch {
-      return true;
-    }
-    if (!chunk) return true;
-    const choices = chunk['choices'];
-    if (Array.isArray(choices)) {
-      for (const c of choices) {
-        const delta = obj(obj(c)?.['delta']);
-        if (!delta) continue;
-        const before = this.text.length;
-        if (typeof delta['content'] === 'string') this.text += delta['content'];
-        if (typeof delta['reasoning_content'] === 'string') this.text += delta['reasoning_content'];
-        const calls = delta['tool_calls'];
-        if (Array.isArray(calls)) {
-          for (const call of calls) {
-            const fn = obj(obj(call)?.['function']);
-            if (typeof fn?.['name'] === 'string') this.text += fn['name'];
-            if (typeof fn?.['arguments'] === 'string') this.text += fn['arguments'];
-          }
-        }
-        // Only deltas that carry generated text count (not the role chunk or the finish chunk).
-        if (this.text.length > before) this.deltas++;
+    if (ev.includes('"usage":{')) {
+      const at = ev.indexOf('data:');
+      let chunk: Record<string, unknown> | undefined;
+      try {
+        chunk = obj(JSON.parse(ev.slice(at + 5)));
+      } catch {
+        return true;
+      }
+      if (chunk?.['usage']) {
+        this.usage = convertOpenAIUsage(chunk['usage']);
+        const choices = chunk['choices'];
+        // The usage-only chunk the client did not ask for.
+        if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;
       }
     }
-    if (chunk['usage'] !== null && chunk['usage'] !== undefined) {
-      this.usage = convertOpenAIUsage(chunk['usage']);
-      // The usage-only chunk the client did not ask for.
-      if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;
+    if (GENERATES.test(ev)) {
+      this.deltas++;
+      this.raw.push(ev);
     }
     return true;
   }
@@ -80,7 +69,32 @@ export class OpenAIStreamMeter implements StreamMeter {
   }
 
   generatedText(): string {
-    return this.text;
+    let text = '';
+    for (const ev of this.raw) {
+      const at = ev.indexOf('data:');
+      let chunk: Record<string, unknown> | undefined;
+      try {
+        chunk = obj(JSON.parse(ev.slice(at + 5)));
+      } catch {
+        continue;
+      }
+      const choices = chunk?.['choices'];
+      if (!Array.isArray(choices)) continue;
+      for (const c of choices) {
+        const delta = obj(obj(c)?.['delta']);
+        if (!delta) continue;
+        if (typeof delta['content'] === 'string') text += delta['content'];
+        if (typeof delta['reasoning_content'] === 'string') text += delta['reasoning_content'];
+        const calls = delta['tool_calls'];
+        if (!Array.isArray(calls)) continue;
+        for (const call of calls) {
+          const fn = obj(obj(call)?.['function']);
+          if (typeof fn?.['name'] === 'string') text += fn['name'];
+          if (typeof fn?.['arguments'] === 'string') text += fn['arguments'];
+        }
+      }
+    }
+    return text;
   }
 
   generatedDeltas(): number {

@@ -35,6 +35,8 @@ export class SqliteDatabase {
     // NORMAL with WAL: a committed transaction survives a process crash (not a power cut).
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // 32 MB of page cache: index pages stay in memory instead of being re-read for every batch.
+    this.db.pragma('cache_size = -32000');
   }
 
   migrate(): void {

@@ -1,0 +1,119 @@
+/**
+ * What the guard keeps of a request and of a response: sketches and a few numbers, never the text.
+ *
+ * The request side sketches only the NEW part of a prompt: the last assistant turn (what the agent
+ * just did) and everything after it (tool results, the next user message). An agent loop resends its
+ * whole growing conversation every call; hashing all of it would cost more each call and hide the
+ * repetition in the shared history. Pairing the action with its result is what makes "the same step
+ * again" recognisable (OpenHands compares action/observation pairs), while "file written" after two
+ * different edits stays different. A conversation with no assistant turn yet is `fresh`.
+ * System prompts are left out: they are the same on every call of an agent.
+ */
+import { isAffirmation } from './affirmation.js';
+import { ShingleSample } from './novelty.js';
+import { SimHasher, type SegmentLimits, type Sketch } from './sketch.js';
+import { canonicalArguments, toolCallsKey, type ToolCall } from './tool-key.js';
+
+/** Per message part: its first and last 4 KB. Per request: 32 KB read at most. */
+const SEGMENT: SegmentLimits = { head: 4_096, tail: 4_096 };
+const REQUEST_BUDGET = 32_768;
+/** Output text read at most (the gateway passes a few KB). */
+const OUTPUT_BUDGET = 16_384;
+
+export interface RequestDigest {
+  sketch: Sketch;
+  words: number;
+  fresh: boolean;
+}
+
+export interface OutputDigest {
+  sketch: Sketch;
+  words: number;
+  /** Shingles for the novelty measure. */
+  sample: ShingleSample;
+  affirmation: boolean;
+  toolKey: string | null;
+  /** Tool names, for evidence ("read_file, grep"). */
+  toolNames: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Feeds the texts of one message (either API shape) to `add`. */
+function messageTexts(message: Json, add: (text: string) => void): void {
+  const content = message['content'];
+  if (typeof content === 'string') add(content);
+  else if (Array.isArray(content)) {
+    for (const part of content) {
+      if (!isObject(part)) continue;
+      if (typeof part['text'] === 'string') add(part['text']);
+      else if (part['type'] === 'tool_result') {
+        const inner = part['content'];
+        if (typeof inner === 'string') add(inner);
+        else if (Array.isArray(inner)) for (const p of inner) if (isObject(p) && typeof p['text'] === 'string') add(p['text']);
+      } else if (part['type'] === 'tool_use' && typeof part['name'] === 'string') {
+        add(`${part['name']} ${JSON.stringify(part['input'] ?? {})}`);
+      }
+    }
+  }
+  const toolCalls = message['tool_calls'];
+  if (Array.isArray(toolCalls)) {
+    for (const call of toolCalls) {
+      const fn = isObject(call) ? call['function'] : undefined;
+      if (isObject(fn) && typeof fn['name'] === 'string') {
+        add(`${fn['name']} ${typeof fn['arguments'] === 'string' ? fn['arguments'] : ''}`);
+      }
+    }
+  }
+}
+
+const requestHasher = new SimHasher();
+
+/** The sketch of a request's new part. */
+export function digestRequest(messages: readonly unknown[]): RequestDigest {
+  let start = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (isObject(m) && m['role'] === 'assistant') {
+      start = i;
+      break;
+    }
+  }
+  const hasher = requestHasher.reset();
+  let budget = REQUEST_BUDGET;
+  const add = (text: string): void => {
+    if (budget <= 0 || text.length === 0) return;
+    hasher.add(text, SEGMENT);
+    budget -= Math.min(text.length, SEGMENT.head + SEGMENT.tail);
+  };
+  for (let i = Math.max(start, 0); i < messages.length; i++) {
+    const m = messages[i];
+    if (!isObject(m) || m['role'] === 'system' || m['role'] === 'developer') continue;
+    messageTexts(m, add);
+  }
+  return { sketch: hasher.sketch(), words: hasher.wordCount, fresh: start < 0 };
+}
+
+const outputHasher = new SimHasher();
+
+/** The sketch, novelty sample and shape of a response: its text and the tool calls it made. */
+export function digestOutput(text: string, toolCalls: readonly ToolCall[], ackMaxWords: number): OutputDigest {
+  const sample = new ShingleSample();
+  const hasher = outputHasher.reset(sample.collect);
+  const body = text.length > OUTPUT_BUDGET ? text.slice(0, OUTPUT_BUDGET) : text;
+  if (body.length > 0) hasher.add(body);
+  for (const call of toolCalls) hasher.add(`${call.name} ${canonicalArguments(call.arguments)}`);
+  const names = toolCalls.length > 0 ? [...new Set(toolCalls.map((c) => c.name))].join(', ') : null;
+  return {
+    sketch: hasher.sketch(),
+    words: hasher.wordCount,
+    sample,
+    affirmation: toolCalls.length === 0 && isAffirmation(body, ackMaxWords),
+    toolKey: toolCallsKey(toolCalls),
+    toolNames: names,
+  };
+}

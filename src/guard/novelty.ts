@@ -1,0 +1,74 @@
+/**
+ * How much of an output is new to the run: the share of its shingles (word bigrams) not seen in the
+ * run's recent outputs. "Seen" is a pair of small Bloom filters that take turns (a generation holds
+ * up to ROTATE_EVERY outputs; two generations are remembered), so memory is fixed and old outputs are
+ * forgotten instead of saturating the filter in a long run. At most SAMPLE shingles of an output,
+ * spread evenly over it, count; that bounds both the work and the filter's fill: at most 32 x 48 =
+ * 1,536 insertions into 4,096 bits per generation (false "seen" rate below 10% per generation).
+ */
+
+/** 32-bit words per generation: 4,096 bits. */
+export const BLOOM_WORDS = 128;
+export const ROTATE_EVERY = 32;
+export const SAMPLE = 48;
+/** Shingles collected per output before the even spread is taken (outputs are a few KB at most). */
+const COLLECT = 1024;
+const MASK = BLOOM_WORDS * 32 - 1;
+
+/** JSON-serialisable; `cur` and `prev` always hold BLOOM_WORDS unsigned 32-bit numbers. */
+export interface NoveltyMemory {
+  cur: number[];
+  prev: number[];
+  /** Outputs added to `cur`. */
+  n: number;
+}
+
+export function newNoveltyMemory(): NoveltyMemory {
+  return { cur: new Array<number>(BLOOM_WORDS).fill(0), prev: new Array<number>(BLOOM_WORDS).fill(0), n: 0 };
+}
+
+function has(bits: readonly number[], i: number): boolean {
+  return (((bits[i >>> 5] ?? 0) >>> (i & 31)) & 1) === 1;
+}
+
+function set(bits: number[], i: number): void {
+  bits[i >>> 5] = ((bits[i >>> 5] ?? 0) | (1 << (i & 31))) >>> 0;
+}
+
+/** Collects an output's shingles (pairs of hash halves) as it is hashed. */
+export class ShingleSample {
+  readonly hi: number[] = [];
+  readonly lo: number[] = [];
+  readonly collect = (hi: number, lo: number): void => {
+    if (this.hi.length < COLLECT) {
+      this.hi.push(hi);
+      this.lo.push(lo);
+    }
+  };
+}
+
+/**
+ * The novelty (0..1) of a sample against the memory, and the memory with the sample added.
+ * An empty sample has novelty 0: an empty answer brings nothing.
+ */
+export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { novelty: number; memory: NoveltyMemory } {
+  const total = sample.hi.length;
+  if (total === 0) return { novelty: 0, memory };
+  const n = Math.min(total, SAMPLE);
+  const step = total / n;
+  const picked: number[] = [];
+  let fresh = 0;
+  for (let k = 0; k < n; k++) {
+    const i = Math.floor(k * step);
+    const a = sample.hi[i]! & MASK;
+    const b = sample.lo[i]! & MASK;
+    picked.push(a, b);
+    const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
+    if (!seen) fresh++;
+  }
+  const rotate = memory.n >= ROTATE_EVERY;
+  const cur = rotate ? new Array<number>(BLOOM_WORDS).fill(0) : memory.cur.slice();
+  for (const bit of picked) set(cur, bit);
+  const next: NoveltyMemory = rotate ? { cur, prev: memory.cur, n: 1 } : { cur, prev: memory.prev, n: memory.n + 1 };
+  return { novelty: fresh / n, memory: next };
+}

@@ -19,6 +19,11 @@ export const ERROR_STATUS = {
   budget_exceeded: 402,
   body_too_large: 413,
   rate_limited: 429,
+  /** A run with too many calls in flight: retrying later is right, so 429. */
+  run_concurrency_exceeded: 429,
+  /** 423 and 410: statuses the SDKs do not retry, so a looping agent stops. */
+  run_paused: 423,
+  run_terminated: 410,
   unpriced_model: 422,
   upstream_error: 502,
   upstream_unavailable: 502,
@@ -46,6 +51,7 @@ const OPENAI_TYPE: Partial<Record<ErrorCode, string>> = {
   limits_unavailable: 'api_error',
   budget_exceeded: 'insufficient_quota',
   rate_limited: 'rate_limit_error',
+  run_concurrency_exceeded: 'rate_limit_error',
 };
 
 const ANTHROPIC_TYPE: Partial<Record<ErrorCode, string>> = {

@@ -19,6 +19,12 @@ import { BudgetDirectory } from './budgets/budget-directory.js';
 import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
 import type { RateLimitConfig } from './config/schema.js';
+import { MemoryRunStore } from './storage/memory/run-store.js';
+import { RedisRunStore } from './storage/redis/run-store.js';
+import { RunLocks, type RunStore } from './storage/run-types.js';
+
+/** A run's guard state is forgotten after this long without a call. */
+const RUN_STATE_TTL_MS = 6 * 3_600_000;
 
 export interface Gateway {
   url: string;
@@ -68,7 +74,11 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   limiter.start();
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
-  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, budgets, rateLimits, limiter, alerts, alertsClaimed: new Set(), now };
+  const runStore: RunStore =
+    config.limits.kind === 'redis' ? new RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix }) : new MemoryRunStore(100_000, now);
+  const guard = { config: config.guard, store: runStore, locks: new RunLocks(), ttlMs: RUN_STATE_TTL_MS };
+
+  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, budgets, rateLimits, limiter, alerts, alertsClaimed: new Set(), guard, now };
   const state: AppState = { shuttingDown: false };
   const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
   const host = opts.host ?? config.server.host;
@@ -91,6 +101,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       budgets.stop();
       await recorder.close();
       await limiter.close();
+      await runStore.close();
       await alerts.close();
       await closeProviders(providers);
       await store.close();

@@ -15,6 +15,13 @@ export interface BudgetAlert {
   resets_at: string | null;
 }
 
+export interface GuardAlert {
+  run: string;
+  action: string;
+  reason: string | null;
+  evidence: { detector: string; score: number; summary: string }[];
+}
+
 export class AlertSender {
   private readonly pending = new Set<Promise<void>>();
 
@@ -24,20 +31,31 @@ export class AlertSender {
   ) {}
 
   send(alert: BudgetAlert): void {
-    if (!this.opts.url) {
-      this.log.warn({ alert }, 'budget threshold reached (no alerts.webhook_url configured)');
-      return;
-    }
-    const p = this.deliver(this.opts.url, alert).finally(() => this.pending.delete(p));
-    this.pending.add(p);
-  }
-
-  private async deliver(url: string, alert: BudgetAlert): Promise<void> {
     const text =
       `Tollgate: budget ${alert.budget.scope} (${alert.budget.period}) reached ${alert.threshold_pct}%: ` +
       `$${alert.spent_usd.toFixed(2)} of $${alert.limit_usd.toFixed(2)}` +
       (alert.resets_at ? `, resets ${alert.resets_at}` : '');
-    const body = JSON.stringify({ text, ...alert });
+    this.post({ text, kind: 'budget_threshold', ...alert });
+  }
+
+  /** A run-guard event (warn, pause, terminate). */
+  sendGuard(event: GuardAlert): void {
+    const top = event.evidence[event.evidence.length - 1];
+    const text = `Tollgate run guard: ${event.action} run ${event.run}${top ? ` (${top.detector}: ${top.summary})` : event.reason ? ` (${event.reason})` : ''}`;
+    this.post({ text, kind: 'run_guard', ...event });
+  }
+
+  private post(payload: Record<string, unknown>): void {
+    if (!this.opts.url) {
+      this.log.warn({ alert: payload }, 'alert (no alerts.webhook_url configured)');
+      return;
+    }
+    const p = this.deliver(this.opts.url, payload).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private async deliver(url: string, payload: Record<string, unknown>): Promise<void> {
+    const body = JSON.stringify(payload);
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
       try {
         const res = await request(url, {
@@ -55,7 +73,7 @@ export class AlertSender {
       }
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
-    this.log.error({ alert }, 'alert webhook gave up');
+    this.log.error({ alert: payload }, 'alert webhook gave up');
   }
 
   /** Wait for alerts in flight (bounded by their retries). */

@@ -7,6 +7,7 @@ import { spendCommand } from './spend.js';
 import { mockProviderCommand } from './mock-provider.js';
 import { migrateCommand } from './migrate.js';
 import { budgetsCommand } from './budgets.js';
+import { runsCommand } from './runs.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -16,6 +17,7 @@ program.addCommand(startCommand());
 program.addCommand(keysCommand());
 program.addCommand(spendCommand());
 program.addCommand(budgetsCommand());
+program.addCommand(runsCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

@@ -1,5 +1,6 @@
 /** The shape of tollgate.yaml, as a zod schema; `Config` is inferred from it. */
 import { z } from 'zod';
+import { guardConfigSchema } from '../guard/config.js';
 
 const priceSchema = z
   .object({
@@ -166,6 +167,8 @@ export const configSchema = z
       .default({ retries: 3, timeout_ms: 5000 }),
     /** How long a reservation lives unless renewed; a dead gateway's reservations expire after this. */
     reservation_lease_ms: z.number().int().min(1000).default(120_000),
+    /** The run guard: caps per run, loop detectors, escalation (see src/guard/config.ts). */
+    guard: guardConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })

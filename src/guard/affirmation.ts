@@ -3,7 +3,7 @@
  * work. An output counts as one when it has few content words and most of them come from this
  * closed list of acknowledgement words. English only; other languages rely on the novelty measure.
  */
-import { fnvString, forEachWordHash } from './text.js';
+import { fnvString, readWordHashes } from './text.js';
 
 const ACK_WORDS = [
   'ok', 'okay', 'yes', 'yep', 'sure', 'agree', 'agreed', 'agreeing', 'confirm', 'confirmed', 'confirming',
@@ -28,20 +28,19 @@ const ACK = new Set(ACK_WORDS.map(fnvString));
 const STOP = new Set(STOP_WORDS.map(fnvString));
 /** Only the beginning of a long text is read: an affirmation is short by definition. */
 const READ_CHARS = 2_000;
+const words = new Int32Array(READ_CHARS);
 
 /** Content words (not function words) and how many of them are acknowledgement words. */
 export function affirmationCounts(text: string): { content: number; ack: number } {
   let content = 0;
   let ack = 0;
-  forEachWordHash(
-    text,
-    (h) => {
-      if (STOP.has(h)) return;
-      content++;
-      if (ACK.has(h)) ack++;
-    },
-    READ_CHARS,
-  );
+  const n = readWordHashes(text, 0, READ_CHARS, words);
+  for (let i = 0; i < n; i++) {
+    const h = words[i]!;
+    if (STOP.has(h)) continue;
+    content++;
+    if (ACK.has(h)) ack++;
+  }
   return { content, ack };
 }
 

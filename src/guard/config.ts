@@ -43,11 +43,8 @@ const capOverrideSchema = z
   })
   .strict();
 
-const detector = <T extends z.ZodRawShape>(threshold: number, shape: T) =>
-  z
-    .object({ enabled: z.boolean().default(true), threshold: share.default(threshold), ...shape })
-    .strict()
-    .prefault({});
+/** Fields every detector has: on/off, and the score (0..1) at which a call counts as detecting. */
+const base = (threshold: number) => ({ enabled: z.boolean().default(true), threshold: share.default(threshold) });
 
 const detectorsSchema = z
   .object({
@@ -55,36 +52,59 @@ const detectorsSchema = z
     min_gap_ms: z.number().int().min(0).default(15_000),
     /** An output with less than this share of shingles unseen in the run's recent outputs brings nothing new. */
     novelty_floor: share.default(0.3),
-    repeated_requests: detector(0.6, {
-      /** Sketch similarity (1 - differing bits / 64) at which two requests are near-duplicates. */
-      similarity: share.default(0.9),
-      /** Consecutive near-duplicate requests of one agent that make the score 1. */
-      streak: count.default(5),
-    }),
-    repeated_tool_calls: detector(0.6, { streak: count.default(5) }),
-    agent_ping_pong: detector(0.5, {
-      /** Longest agent cycle looked for (A-B-...-A-B-...). */
-      max_period: z.number().int().min(2).max(8).default(5),
-      /** Stale calls in a repeating agent cycle that make the score 1. */
-      stale_calls: count.default(6),
-      /** Output similarity to the same agent's previous turn at which a turn is stale. */
-      similarity: share.default(0.85),
-    }),
-    echo_chatter: detector(0.5, {
-      stale_calls: count.default(6),
-      /** An output of at most this many content words that mostly affirms ("confirmed", "I agree") is an echo. */
-      ack_max_words: count.default(24),
-    }),
-    context_bloat: detector(0.5, {
-      stale_calls: count.default(6),
-      /** Growth of the prompt per call (share) that counts as climbing. */
-      min_growth: z.number().min(0).default(0.01),
-    }),
-    retry_storm: detector(0.6, {
-      streak: count.default(5),
-      /** A request identical to its agent's previous one, sent within this long after it ended, is a retry. */
-      immediate_ms: z.number().int().min(0).default(2_000),
-    }),
+    repeated_requests: z
+      .object({
+        ...base(0.6),
+        /** Sketch similarity (1 - differing bits / 64) at which two requests are near-duplicates. */
+        similarity: share.default(0.9),
+        /** Consecutive near-duplicate requests of one agent that make the score 1. */
+        streak: count.default(5),
+      })
+      .strict()
+      .prefault({}),
+    repeated_tool_calls: z
+      .object({ ...base(0.6), streak: count.default(5) })
+      .strict()
+      .prefault({}),
+    agent_ping_pong: z
+      .object({
+        ...base(0.5),
+        /** Longest agent cycle looked for (A-B-...-A-B-...). */
+        max_period: z.number().int().min(2).max(8).default(5),
+        /** Stale calls in a repeating agent cycle that make the score 1. */
+        stale_calls: count.default(6),
+        /** Output similarity to the same agent's previous turn at which a turn is stale. */
+        similarity: share.default(0.85),
+      })
+      .strict()
+      .prefault({}),
+    echo_chatter: z
+      .object({
+        ...base(0.5),
+        stale_calls: count.default(6),
+        /** An output of at most this many content words that mostly affirms ("confirmed", "I agree") is an echo. */
+        ack_max_words: count.default(24),
+      })
+      .strict()
+      .prefault({}),
+    context_bloat: z
+      .object({
+        ...base(0.5),
+        stale_calls: count.default(6),
+        /** Growth of the prompt per call (share) that counts as climbing. */
+        min_growth: z.number().min(0).default(0.01),
+      })
+      .strict()
+      .prefault({}),
+    retry_storm: z
+      .object({
+        ...base(0.6),
+        streak: count.default(5),
+        /** A request identical to its agent's previous one, sent within this long after it ended, is a retry. */
+        immediate_ms: z.number().int().min(0).default(2_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

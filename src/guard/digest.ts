@@ -11,14 +11,18 @@
  */
 import { isAffirmation } from './affirmation.js';
 import { ShingleSample } from './novelty.js';
-import { SimHasher, type SegmentLimits, type Sketch } from './sketch.js';
+import { Sketcher, type SegmentLimits, type Sketch } from './sketch.js';
 import { canonicalArguments, toolCallsKey, type ToolCall } from './tool-key.js';
 
-/** Per message part: its first and last 4 KB. Per request: 32 KB read at most. */
-const SEGMENT: SegmentLimits = { head: 4_096, tail: 4_096 };
-const REQUEST_BUDGET = 32_768;
+/**
+ * Per message part: its first and last 2 KB; per request: 8 KB read at most, whatever the prompt
+ * size. This bounds the guard's work per call (reading a character costs about as much as
+ * everything else it does per word), and a near-duplicate is near-identical at both ends anyway.
+ */
+const SEGMENT: SegmentLimits = { head: 2_048, tail: 2_048 };
+const REQUEST_BUDGET = 8_192;
 /** Output text read at most (the gateway passes a few KB). */
-const OUTPUT_BUDGET = 16_384;
+const OUTPUT_BUDGET = 8_192;
 
 export interface RequestDigest {
   sketch: Sketch;
@@ -29,7 +33,7 @@ export interface RequestDigest {
 export interface OutputDigest {
   sketch: Sketch;
   words: number;
-  /** Shingles for the novelty measure. */
+  /** Shingles of the text (not of tool calls) for the novelty measure. */
   sample: ShingleSample;
   affirmation: boolean;
   toolKey: string | null;
@@ -71,7 +75,7 @@ function messageTexts(message: Json, add: (text: string) => void): void {
   }
 }
 
-const requestHasher = new SimHasher();
+const requestHasher = new Sketcher();
 
 /** The sketch of a request's new part. */
 export function digestRequest(messages: readonly unknown[]): RequestDigest {
@@ -98,14 +102,17 @@ export function digestRequest(messages: readonly unknown[]): RequestDigest {
   return { sketch: hasher.sketch(), words: hasher.wordCount, fresh: start < 0 };
 }
 
-const outputHasher = new SimHasher();
+const outputHasher = new Sketcher();
 
-/** The sketch, novelty sample and shape of a response: its text and the tool calls it made. */
+/**
+ * The sketch, novelty sample and shape of a response: its text and the tool calls it made. Novelty is
+ * about text; whether a tool call is new is judged exactly, by its canonical key.
+ */
 export function digestOutput(text: string, toolCalls: readonly ToolCall[], ackMaxWords: number): OutputDigest {
   const sample = new ShingleSample();
-  const hasher = outputHasher.reset(sample.collect);
+  const hasher = outputHasher.reset();
   const body = text.length > OUTPUT_BUDGET ? text.slice(0, OUTPUT_BUDGET) : text;
-  if (body.length > 0) hasher.add(body);
+  if (body.length > 0) hasher.add(body, undefined, sample.collect);
   for (const call of toolCalls) hasher.add(`${call.name} ${canonicalArguments(call.arguments)}`);
   const names = toolCalls.length > 0 ? [...new Set(toolCalls.map((c) => c.name))].join(', ') : null;
   return {

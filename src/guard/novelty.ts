@@ -3,13 +3,14 @@
  * run's recent outputs. "Seen" is a pair of small Bloom filters that take turns (a generation holds
  * up to ROTATE_EVERY outputs; two generations are remembered), so memory is fixed and old outputs are
  * forgotten instead of saturating the filter in a long run. At most SAMPLE shingles of an output,
- * spread evenly over it, count; that bounds both the work and the filter's fill: at most 32 x 48 =
- * 1,536 insertions into 4,096 bits per generation (false "seen" rate below 10% per generation).
+ * spread evenly over it, count; that bounds both the work and the filter's fill: at most 16 x 48 =
+ * 768 shingles (two bits each) in 4,096 bits per generation, a false "seen" rate under 10% per
+ * generation when full.
  */
 
 /** 32-bit words per generation: 4,096 bits. */
 export const BLOOM_WORDS = 128;
-export const ROTATE_EVERY = 32;
+export const ROTATE_EVERY = 16;
 export const SAMPLE = 48;
 /** Shingles collected per output before the even spread is taken (outputs are a few KB at most). */
 const COLLECT = 1024;
@@ -35,15 +36,11 @@ function set(bits: number[], i: number): void {
   bits[i >>> 5] = ((bits[i >>> 5] ?? 0) | (1 << (i & 31))) >>> 0;
 }
 
-/** Collects an output's shingles (pairs of hash halves) as it is hashed. */
+/** Collects an output's shingle hashes as it is sketched. */
 export class ShingleSample {
-  readonly hi: number[] = [];
-  readonly lo: number[] = [];
-  readonly collect = (hi: number, lo: number): void => {
-    if (this.hi.length < COLLECT) {
-      this.hi.push(hi);
-      this.lo.push(lo);
-    }
+  readonly hashes: number[] = [];
+  readonly collect = (hash: number): void => {
+    if (this.hashes.length < COLLECT) this.hashes.push(hash);
   };
 }
 
@@ -52,7 +49,7 @@ export class ShingleSample {
  * An empty sample has novelty 0: an empty answer brings nothing.
  */
 export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { novelty: number; memory: NoveltyMemory } {
-  const total = sample.hi.length;
+  const total = sample.hashes.length;
   if (total === 0) return { novelty: 0, memory };
   const n = Math.min(total, SAMPLE);
   const step = total / n;
@@ -60,8 +57,9 @@ export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { 
   let fresh = 0;
   for (let k = 0; k < n; k++) {
     const i = Math.floor(k * step);
-    const a = sample.hi[i]! & MASK;
-    const b = sample.lo[i]! & MASK;
+    const h = sample.hashes[i]!;
+    const a = h & MASK;
+    const b = (h >>> 12) & MASK;
     picked.push(a, b);
     const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
     if (!seen) fresh++;

@@ -1,20 +1,21 @@
 /**
- * A 64-bit SimHash over word bigrams (shingles) of normalised text, kept as two 32-bit halves so a
- * sketch is a plain JSON value `[hi, lo]`. Near-duplicate texts get sketches a few bits apart;
- * unrelated texts differ in about 32 bits. Bit counts are accumulated in bit-sliced (vertical)
- * counters: adding a shingle costs a handful of word operations instead of 64 increments, which keeps
- * a 32 KB text within tens of microseconds.
+ * A 64-bit similarity sketch of normalised text: one-permutation b-bit MinHash over word bigrams
+ * (shingles). Each shingle hash goes to one of 64 bins by its top 6 bits and the bin keeps its
+ * smallest value; the sketch is the lowest bit of each bin's minimum (empty bins borrow from the next
+ * filled bin). Two texts agree on a bit with probability (1 + J) / 2, J being the Jaccard similarity
+ * of their shingle sets: identical texts agree on all 64 bits, unrelated texts on about 32.
+ * Per shingle this is one hash and one compare, which matters on the hot path; a sketch is a plain
+ * JSON value `[hi, lo]`.
  */
-import { forEachWordHash } from './text.js';
+import { readWordHashes } from './text.js';
 
 /** [high 32 bits, low 32 bits], both unsigned. */
 export type Sketch = [number, number];
 
-export const EMPTY_SKETCH: Readonly<Sketch> = [0, 0];
-
-/** Counter planes: enough for 2^17 - 1 shingles; texts are capped well below that. */
-const PLANES = 17;
-const MAX_SHINGLES = (1 << PLANES) - 1;
+const BINS = 64;
+/** Words read per sketch at most (the callers also bound the characters read). */
+const MAX_WORDS = 16_384;
+const VALUE_MASK = 0x03ffffff;
 
 function fmix32(x: number): number {
   let h = x;
@@ -26,12 +27,9 @@ function fmix32(x: number): number {
   return h >>> 0;
 }
 
-/** The two 32-bit halves of a shingle's 64-bit hash, from the hashes of its two words. */
-export function shingleHi(a: number, b: number): number {
+/** The 32-bit hash of the shingle (a, b) of two word hashes. */
+export function shingleHash(a: number, b: number): number {
   return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
-}
-export function shingleLo(a: number, b: number): number {
-  return fmix32((Math.imul(b, 0x85ebca77) + a) ^ 0x27d4eb2f);
 }
 
 /** A bounded text segment: its first `head` and last `tail` characters (the middle of huge blobs is skipped). */
@@ -42,86 +40,72 @@ export interface SegmentLimits {
 
 /**
  * Builds one sketch from several text segments (messages). Shingles do not span segments; a segment
- * of a single word counts that word. Optionally reports each shingle (for novelty) to `onShingle`.
- * One instance is reused per call site: `reset()` before, `sketch()` after.
+ * of a single word counts that word. `add` can also report each shingle hash of its segment to a
+ * collector (novelty). Reusable: `reset()` before, `sketch()` after.
  */
-export class SimHasher {
-  private readonly hiPlanes = new Int32Array(PLANES);
-  private readonly loPlanes = new Int32Array(PLANES);
+export class Sketcher {
+  private readonly words = new Int32Array(MAX_WORDS);
+  private readonly mins = new Int32Array(BINS);
   private shingles = 0;
-  private words = 0;
-  private prev = 0;
-  private segmentWords = 0;
-  private onShingle: ((hi: number, lo: number) => void) | null = null;
-  private readonly onWord = (w: number): void => {
-    this.words++;
-    if (this.segmentWords++ > 0) this.addShingle(shingleHi(this.prev, w), shingleLo(this.prev, w));
-    this.prev = w;
-  };
+  private wordTotal = 0;
 
-  reset(onShingle: ((hi: number, lo: number) => void) | null = null): this {
-    this.hiPlanes.fill(0);
-    this.loPlanes.fill(0);
+  reset(): this {
+    this.mins.fill(-1);
     this.shingles = 0;
-    this.words = 0;
-    this.segmentWords = 0;
-    this.onShingle = onShingle;
+    this.wordTotal = 0;
     return this;
   }
 
   /** Adds one segment, reading at most `limits.head + limits.tail` of its characters. */
-  add(text: string, limits?: SegmentLimits): void {
-    this.segmentWords = 0;
+  add(text: string, limits?: SegmentLimits, collect?: (hash: number) => void): void {
+    const room = MAX_WORDS - this.wordTotal;
+    if (room <= 0) return;
+    const buf = this.words;
+    let n: number;
     if (limits === undefined || text.length <= limits.head + limits.tail) {
-      forEachWordHash(text, this.onWord);
+      n = readWordHashes(text, 0, text.length, buf);
     } else {
-      forEachWordHash(text, this.onWord, limits.head);
-      this.segmentWords = 0;
-      forEachWordHash(text.slice(text.length - limits.tail), this.onWord);
+      n = readWordHashes(text, 0, limits.head, buf);
+      n = readWordHashes(text, text.length - limits.tail, text.length, buf, n);
     }
-    if (this.segmentWords === 1) this.addShingle(shingleHi(this.prev, this.prev), shingleLo(this.prev, 0));
+    n = Math.min(n, room);
+    this.wordTotal += n;
+    const mins = this.mins;
+    // A one-word segment is its own shingle.
+    for (let i = n === 1 ? 0 : 1; i < n; i++) {
+      const h = n === 1 ? shingleHash(buf[0]!, 0x5bd1e995) : shingleHash(buf[i - 1]!, buf[i]!);
+      const bin = h >>> 26;
+      const value = h & VALUE_MASK;
+      const current = mins[bin]!;
+      if (current < 0 || value < current) mins[bin] = value;
+      if (collect !== undefined) collect(h);
+      this.shingles++;
+    }
   }
 
   get wordCount(): number {
-    return this.words;
+    return this.wordTotal;
   }
 
   /** The sketch of everything added since reset; [0, 0] when nothing was. */
   sketch(): Sketch {
-    const n = this.shingles;
-    if (n === 0) return [0, 0];
-    const half = n / 2;
+    if (this.shingles === 0) return [0, 0];
     let hi = 0;
     let lo = 0;
-    for (let bit = 0; bit < 32; bit++) {
-      let ch = 0;
-      let cl = 0;
-      for (let j = 0; j < PLANES; j++) {
-        ch += ((this.hiPlanes[j]! >>> bit) & 1) << j;
-        cl += ((this.loPlanes[j]! >>> bit) & 1) << j;
+    for (let bin = 0; bin < BINS; bin++) {
+      let bit: number;
+      const own = this.mins[bin]!;
+      if (own >= 0) bit = own & 1;
+      else {
+        // Empty bin: borrow the next filled bin's minimum, mixed with this bin's index.
+        let j = (bin + 1) % BINS;
+        while (this.mins[j]! < 0) j = (j + 1) % BINS;
+        bit = fmix32(this.mins[j]! ^ Math.imul(bin + 1, 0x27d4eb2f)) & 1;
       }
-      if (ch > half) hi |= 1 << bit;
-      if (cl > half) lo |= 1 << bit;
+      if (bin < 32) hi |= bit << bin;
+      else lo |= bit << (bin - 32);
     }
     return [hi >>> 0, lo >>> 0];
-  }
-
-  private addShingle(hi: number, lo: number): void {
-    if (this.shingles >= MAX_SHINGLES) return;
-    this.shingles++;
-    addVertical(this.hiPlanes, hi);
-    addVertical(this.loPlanes, lo);
-    if (this.onShingle !== null) this.onShingle(hi, lo);
-  }
-}
-
-/** Adds one bit to each of 32 bit-sliced counters (ripple carry across the planes). */
-function addVertical(planes: Int32Array, x: number): void {
-  let carry = x | 0;
-  for (let j = 0; carry !== 0 && j < PLANES; j++) {
-    const p = planes[j]!;
-    planes[j] = p ^ carry;
-    carry = p & carry;
   }
 }
 
@@ -141,9 +125,9 @@ export function sketchSimilarity(a: Readonly<Sketch>, b: Readonly<Sketch>): numb
   return 1 - hammingDistance(a, b) / 64;
 }
 
-const shared = new SimHasher();
+const shared = new Sketcher();
 
-/** The sketch of one text (convenience; the guard's hot path reuses a hasher over several segments). */
+/** The sketch of one text (convenience; the guard's hot path reuses a sketcher over several segments). */
 export function sketchText(text: string): Sketch {
   shared.reset().add(text);
   return shared.sketch();

@@ -35,6 +35,8 @@ export interface CallStart {
   promptBytes: number;
   /** Tools offered (not used by the detectors yet; the tool calls the model made come in CallEnd). */
   tools?: unknown;
+  /** The call's attribution as scopes ("key:ID", "team:NAME", "project:NAME", "user:NAME"), for `cap_overrides`. */
+  scopes?: readonly string[];
 }
 
 /** What the gateway knows once the call ended. */

@@ -29,6 +29,11 @@ const directiveSchema = z.strictObject({
     })
     .optional(),
   random_usage: z.boolean().optional(),
+  /**
+   * OpenAI chat replies (streamed or not): this text instead of vocabulary words, streamed word by word;
+   * completion_tokens defaults to its token count. Anthropic replies still use vocabulary words.
+   */
+  reply_text: z.string().max(200_000).optional(),
   /** Misbehave like a provider that overruns the requested output bound (tests the gateway's stream cut). */
   ignore_max_tokens: z.boolean().optional(),
 });

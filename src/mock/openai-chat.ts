@@ -77,7 +77,7 @@ export function completionBody(plan: ReplyPlan, model: string): string {
   const call = plan.toolCall;
   const message =
     call === undefined
-      ? { role: 'assistant', content: replyText(plan.textTokens), refusal: null, annotations: [] }
+      ? { role: 'assistant', content: plan.textPieces?.join('') ?? replyText(plan.textTokens), refusal: null, annotations: [] }
       : {
           role: 'assistant',
           content: null,
@@ -117,8 +117,12 @@ function chunkFrames(plan: ReplyPlan, model: string, includeUsage: boolean): Sse
   const call = plan.toolCall;
   if (call === undefined) {
     frames.push({ text: choice('{"role":"assistant","content":"","refusal":null}', null), tokens: 0 });
-    for (let i = 0; i < plan.textTokens; i++) {
-      frames.push({ text: choice(`{"content":"${replyWord(i)}"}`, null), tokens: 1 });
+    if (plan.textPieces !== undefined) {
+      for (const piece of plan.textPieces) frames.push({ text: choice(JSON.stringify({ content: piece }), null), tokens: 1 });
+    } else {
+      for (let i = 0; i < plan.textTokens; i++) {
+        frames.push({ text: choice(`{"content":"${replyWord(i)}"}`, null), tokens: 1 });
+      }
     }
   } else {
     const opening = {

@@ -5,6 +5,8 @@
  */
 import type { Directive } from './directive.js';
 import { isObject } from './message-text.js';
+import { countTokens } from './token-count.js';
+import { replyPieces } from './words.js';
 
 export interface PlannedToolCall {
   name: string;
@@ -25,6 +27,8 @@ export interface ReplyPlan {
   completionTokens: number;
   /** Visible words in the reply: completion minus reasoning, or 0 for a tool call. */
   textTokens: number;
+  /** The directive's reply_text in stream pieces (cut at the output bound), or undefined for vocabulary words. */
+  textPieces: string[] | undefined;
   /** The request's max tokens cut the reply short (finish_reason `length`, stop_reason `max_tokens`). */
   truncated: boolean;
   toolCall: PlannedToolCall | undefined;
@@ -59,7 +63,7 @@ export function planReply(input: PlanInput): ReplyPlan {
   );
 
   const reasoningTokens = d.reasoning_tokens ?? 0;
-  let completionTokens = d.completion_tokens ?? input.defaultTokens;
+  let completionTokens = d.completion_tokens ?? (d.reply_text !== undefined ? countTokens(d.reply_text) : input.defaultTokens);
   if (d.random_usage === true && completionTokens > 0) {
     completionTokens = 1 + Math.floor(Math.random() * completionTokens);
   }
@@ -72,6 +76,11 @@ export function planReply(input: PlanInput): ReplyPlan {
 
   const toolCall = d.tool_call !== undefined && input.hasTools ? planToolCall(d.tool_call) : undefined;
   const textTokens = toolCall !== undefined ? 0 : Math.max(0, completionTokens - reasoningTokens);
+  let textPieces: string[] | undefined;
+  if (d.reply_text !== undefined && toolCall === undefined) {
+    textPieces = replyPieces(d.reply_text);
+    if (truncated && textPieces.length > textTokens) textPieces = textPieces.slice(0, textTokens);
+  }
 
   return {
     promptTokens,
@@ -81,6 +90,7 @@ export function planReply(input: PlanInput): ReplyPlan {
     reasoningTokens: Math.min(reasoningTokens, completionTokens),
     completionTokens,
     textTokens,
+    textPieces,
     truncated: truncated && toolCall === undefined,
     toolCall,
     status: d.status,

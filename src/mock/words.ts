@@ -38,3 +38,8 @@ export function replyText(n: number): string {
 /** Average bytes per reply word (with its space), used to size padded benchmark responses. */
 export const AVERAGE_WORD_BYTES: number =
   WORDS.reduce((sum, w) => sum + w.length + 1, 0) / WORDS.length;
+
+/** A scripted reply split into stream pieces: each word with the whitespace before it. */
+export function replyPieces(text: string): string[] {
+  return text.match(/\s*\S+\s*$|\s*\S+/g) ?? (text === '' ? [] : [text]);
+}

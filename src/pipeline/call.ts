@@ -50,8 +50,9 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
   }
   ctx.upstreamOk = true;
   try {
-    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage));
-    else await relayBody(ctx, response, provider);
+    const wantOutput = deps.guard.config.enabled;
+    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage), wantOutput);
+    else await relayBody(ctx, response, provider, wantOutput);
   } catch (err) {
     if (clientGone(ctx.res)) {
       ctx.status = 'aborted';
@@ -73,8 +74,9 @@ function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
-async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, provider: ProviderRuntime): Promise<void> {
+async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, provider: ProviderRuntime, wantOutput: boolean): Promise<void> {
   const body = Buffer.from(await response.body.arrayBuffer());
+  if (wantOutput) ctx.output = provider.adapter.outputOf(ctx.endpoint, body);
   const usage = provider.adapter.usageFromBody(ctx.endpoint, body);
   if (usage) {
     ctx.usage = usage;
@@ -93,7 +95,7 @@ async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, pr
   ctx.res.end(body);
 }
 
-async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter): Promise<void> {
+async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter, wantOutput: boolean): Promise<void> {
   const { res } = ctx;
   // A client that goes away stops the upstream stream (and so the provider's generation).
   const onClose = (): void => {
@@ -134,7 +136,7 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
     if (tail) res.write(tail);
   } catch (err) {
     res.off('close', onClose);
-    collect(ctx, meter);
+    collect(ctx, meter, wantOutput);
     if (res.destroyed) throw err;
     // The upstream cut the stream: end it cleanly for the client with an error event.
     const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
@@ -145,11 +147,12 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
     return;
   }
   res.off('close', onClose);
-  collect(ctx, meter);
+  collect(ctx, meter, wantOutput);
   res.end();
 }
 
-function collect(ctx: CallContext, meter: StreamMeter): void {
+function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void {
+  if (wantOutput) ctx.output = meter.output();
   const m = meter.metered();
   ctx.usage = m.usage;
   ctx.usageComplete = m.complete;

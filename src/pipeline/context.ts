@@ -61,6 +61,10 @@ export interface CallContext {
   /** Generated text seen in a stream, for estimating output when usage never arrived. */
   generatedText: string;
   estimated: boolean;
+  /** The run guard saw this call start (so it must see it end). */
+  guarded: boolean;
+  /** What the model produced, for the run guard's output-side detectors (filled only when the guard is on). */
+  output: { text: string; toolCalls: { name: string; arguments: string }[] };
   costNanos: number;
   status: CallStatus;
   httpStatus: number;
@@ -102,6 +106,8 @@ export function newContext(init: {
     promptKnown: false,
     generatedText: '',
     estimated: false,
+    guarded: false,
+    output: NO_OUTPUT,
     costNanos: 0,
     status: 'ok',
     httpStatus: 200,
@@ -111,3 +117,4 @@ export function newContext(init: {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_OUTPUT = { text: '', toolCalls: [] };

@@ -10,6 +10,8 @@ import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
 import type { AlertSender } from '../budgets/alerts.js';
 import type { RateLimitConfig } from '../config/schema.js';
+import type { GuardConfig } from '../guard/index.js';
+import type { RunLocks, RunStore } from '../storage/run-types.js';
 
 export interface ModelRuntime {
   name: string;
@@ -32,6 +34,7 @@ export interface GatewayDeps {
   alerts: AlertSender;
   /** Alert flags this instance has already seen claimed (saves a round trip per call). */
   alertsClaimed: Set<string>;
+  guard: { config: GuardConfig; store: RunStore; locks: RunLocks; ttlMs: number };
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

@@ -1,8 +1,8 @@
 /**
  * A model call, stage by stage. This is the one place the order is written down:
  *
- *   authenticate -> attribute -> read body -> validate -> route -> reserve budget -> call the provider
- *   -> meter -> settle -> record
+ *   authenticate -> attribute -> read body -> validate -> guard the run -> route -> reserve budget
+ *   -> call the provider -> meter -> settle -> guard the run (outputs) -> record
  *
  * Whatever happens, a call that passed authentication leaves exactly one ledger row, and whatever it
  * reserved is settled (to its real cost) or released.
@@ -23,6 +23,7 @@ import { toRow } from './record.js';
 import { reserve } from './reserve.js';
 import { route } from './route.js';
 import { settle } from './settle.js';
+import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
 
 export async function runModelCall(
@@ -39,6 +40,7 @@ export async function runModelCall(
     ctx.attribution = attribute(ctx.key, req.headers);
     ctx.rawBody = await readBody(req, deps.config.server.max_body_bytes);
     validate(ctx);
+    await guardRunBefore(deps, ctx);
     ctx.target = route(deps, ctx.key, api, ctx.body['model'] as string);
     await reserve(deps, ctx);
     if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
@@ -63,6 +65,11 @@ export async function runModelCall(
   } catch (err) {
     // The reservation's lease expires on its own; the ledger row below is still written.
     deps.log.error({ err, callId: ctx.id }, 'settling the reservation failed');
+  }
+  try {
+    await guardRunAfter(deps, ctx);
+  } catch (err) {
+    deps.log.error({ err, callId: ctx.id }, 'run guard failed after the call');
   }
   const row = toRow(ctx, deps.now());
   if (row) deps.recorder.record(row);

@@ -35,6 +35,12 @@ export interface MeteredUsage {
   promptKnown: boolean;
 }
 
+/** What a model produced: its text and the tool calls it made. */
+export interface ModelOutput {
+  text: string;
+  toolCalls: { name: string; arguments: string }[];
+}
+
 export interface StreamMeter {
   /** Feed upstream bytes; returns the bytes to forward to the client now (whole events only). */
   push(chunk: Buffer): string;
@@ -45,6 +51,8 @@ export interface StreamMeter {
   generatedText(): string;
   /** Content/tool/thinking deltas seen so far: a lower bound on generated tokens, checked against the reservation. */
   generatedDeltas(): number;
+  /** Text and tool calls of the stream so far (parsed on demand: only the run guard asks). */
+  output(): ModelOutput;
 }
 
 export interface UpstreamErrorInfo {
@@ -61,4 +69,6 @@ export interface ProviderAdapter {
   /** `clientWantsUsage`: whether the client itself asked for the usage chunk (OpenAI). */
   streamMeter(clientWantsUsage: boolean): StreamMeter;
   parseError(body: Buffer): UpstreamErrorInfo;
+  /** Text and tool calls of a complete non-streaming response. */
+  outputOf(endpoint: Endpoint, body: Buffer): ModelOutput;
 }

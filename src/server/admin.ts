@@ -19,6 +19,7 @@ import { nanosToUsd } from '../pricing/money.js';
 import type { CallRow } from '../storage/types.js';
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
+import { handleRuns } from './admin-runs.js';
 
 const newKeySchema = z
   .object({
@@ -112,6 +113,12 @@ export async function handleAdmin(
   }
   if (path.startsWith('/admin/v1/budgets')) {
     const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    if (done) return;
+  }
+  if (path.startsWith('/admin/v1/runs')) {
+    // Run state carries no team, so runs are the admin's.
+    requireAdmin(caller);
+    const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body));
     if (done) return;
   }
   if (path === '/admin/v1/spend' && method === 'GET') {

@@ -18,6 +18,8 @@ beforeAll(async () => {
   await call(platform, 'run-p1', 'planner', 10);
   await call(platform, 'run-p1', 'coder', 20);
   await call(research, 'run-r1', 'planner', 30);
+  // Rows are recorded just after the responses: wait for all three.
+  for (let i = 0; i < 100 && (await s.calls()).length < 3; i++) await new Promise((r) => setTimeout(r, 20));
 });
 afterAll(() => s.close());
 

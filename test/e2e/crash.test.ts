@@ -27,6 +27,7 @@ beforeAll(async () => {
       `store: { kind: sqlite, path: "${join(dir, 'ledger.db')}" }`,
       // A long flush interval would lose rows on kill -9; the default must not.
       'log: { level: info }',
+      'guard: { enabled: false }',
       'providers:',
       `  openai: { kind: openai, base_url: "${mock.url}/v1", api_key: "sk-x" }`,
       'models:',

@@ -46,6 +46,8 @@ export function baseConfig(mockUrl: string, dir: string): Record<string, unknown
     store: { kind: 'sqlite', path: join(dir, 'ledger.db') },
     ledger: { flush_ms: 20 },
     log: { level: 'silent' },
+    // These tests repeat near-identical requests on purpose; the run guard has its own tests.
+    guard: { enabled: false },
     providers: {
       openai: { kind: 'openai', base_url: `${mockUrl}/v1`, api_key: 'sk-test-openai-secret' },
       anthropic: { kind: 'anthropic', base_url: mockUrl, api_key: 'sk-ant-test-secret' },

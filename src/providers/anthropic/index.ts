@@ -2,6 +2,7 @@
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
 import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { anthropicOutput } from '../output.js';
 import { mergeAnthropicUsage } from './usage.js';
 import { AnthropicStreamMeter } from './stream.js';
 
@@ -41,6 +42,10 @@ export const anthropicAdapter: ProviderAdapter = {
 
   streamMeter() {
     return new AnthropicStreamMeter();
+  },
+
+  outputOf(_endpoint: Endpoint, body: Buffer) {
+    return anthropicOutput(body);
   },
 
   parseError(body: Buffer): UpstreamErrorInfo {

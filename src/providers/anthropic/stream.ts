@@ -3,7 +3,7 @@
  * the cumulative output_tokens. Every byte is forwarded as is.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { MeteredUsage, StreamMeter } from '../types.js';
+import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
 import { obj, splitEvents } from '../json-slice.js';
 import { mergeAnthropicUsage } from './usage.js';
@@ -15,6 +15,8 @@ export class AnthropicStreamMeter implements StreamMeter {
   private started = false;
   private finished = false;
   private text = '';
+  private body = '';
+  private readonly tools = new Map<number, { name: string; arguments: string }>();
   private deltas = 0;
 
   push(chunk: Buffer): string {
@@ -49,6 +51,13 @@ export class AnthropicStreamMeter implements StreamMeter {
       case 'message_start':
         this.started = mergeAnthropicUsage(this.usage, obj(data['message'])?.['usage']) || this.started;
         break;
+      case 'content_block_start': {
+        const block = obj(data['content_block']);
+        if (block?.['type'] === 'tool_use' && typeof block['name'] === 'string' && typeof data['index'] === 'number') {
+          this.tools.set(data['index'], { name: block['name'], arguments: '' });
+        }
+        break;
+      }
       case 'content_block_delta': {
         this.deltas++;
         const d = obj(data['delta']);
@@ -56,6 +65,9 @@ export class AnthropicStreamMeter implements StreamMeter {
           const v = d?.[k];
           if (typeof v === 'string') this.text += v;
         }
+        if (typeof d?.['text'] === 'string') this.body += d['text'];
+        const tool = typeof data['index'] === 'number' ? this.tools.get(data['index']) : undefined;
+        if (tool && typeof d?.['partial_json'] === 'string') tool.arguments += d['partial_json'];
         break;
       }
       case 'message_delta':
@@ -72,6 +84,10 @@ export class AnthropicStreamMeter implements StreamMeter {
 
   generatedText(): string {
     return this.text;
+  }
+
+  output(): ModelOutput {
+    return { text: this.body, toolCalls: [...this.tools.values()] };
   }
 
   generatedDeltas(): number {

@@ -5,6 +5,7 @@
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import type { TokenUsage } from '../../pricing/usage.js';
 import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { openaiOutput } from '../output.js';
 import { convertOpenAIUsage } from './usage.js';
 import { spliceField } from '../json-splice.js';
 import { OpenAIStreamMeter } from './stream.js';
@@ -46,6 +47,10 @@ export const openaiAdapter: ProviderAdapter = {
 
   streamMeter(clientWantsUsage: boolean) {
     return new OpenAIStreamMeter(clientWantsUsage);
+  },
+
+  outputOf(_endpoint: Endpoint, body: Buffer) {
+    return openaiOutput(body);
   },
 
   parseError(body: Buffer): UpstreamErrorInfo {

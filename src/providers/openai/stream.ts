@@ -5,10 +5,11 @@
  * as raw text, parsed only if the stream ends without usage and Tollgate must estimate.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { MeteredUsage, StreamMeter } from '../types.js';
+import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
 import { obj, splitEvents } from '../json-slice.js';
 import { convertOpenAIUsage } from './usage.js';
+import { openaiStreamOutput } from '../output.js';
 
 /** A delta that carries generated text or tool arguments (not the role chunk, not the finish chunk). */
 const GENERATES = /"(?:content|reasoning_content|arguments)":"(?:[^"\\]|\\.)/;
@@ -69,32 +70,12 @@ export class OpenAIStreamMeter implements StreamMeter {
   }
 
   generatedText(): string {
-    let text = '';
-    for (const ev of this.raw) {
-      const at = ev.indexOf('data:');
-      let chunk: Record<string, unknown> | undefined;
-      try {
-        chunk = obj(JSON.parse(ev.slice(at + 5)));
-      } catch {
-        continue;
-      }
-      const choices = chunk?.['choices'];
-      if (!Array.isArray(choices)) continue;
-      for (const c of choices) {
-        const delta = obj(obj(c)?.['delta']);
-        if (!delta) continue;
-        if (typeof delta['content'] === 'string') text += delta['content'];
-        if (typeof delta['reasoning_content'] === 'string') text += delta['reasoning_content'];
-        const calls = delta['tool_calls'];
-        if (!Array.isArray(calls)) continue;
-        for (const call of calls) {
-          const fn = obj(obj(call)?.['function']);
-          if (typeof fn?.['name'] === 'string') text += fn['name'];
-          if (typeof fn?.['arguments'] === 'string') text += fn['arguments'];
-        }
-      }
-    }
-    return text;
+    const o = this.output();
+    return o.text + o.toolCalls.map((t) => t.name + t.arguments).join('');
+  }
+
+  output(): ModelOutput {
+    return openaiStreamOutput(this.raw);
   }
 
   generatedDeltas(): number {

@@ -1,0 +1,93 @@
+/** Turning a CallStart / CallEnd into the bounded CallSummary the detectors read. */
+import type { DetectorsConfig } from './config.js';
+import { digestOutput, digestRequest } from './digest.js';
+import { hasNearDuplicate } from './detectors/repeated-requests.js';
+import { isRetryableStatus } from './detectors/retry-storm.js';
+import { measureNovelty, type NoveltyMemory } from './novelty.js';
+import { hammingDistance } from './sketch.js';
+import { clip, MAX_AGENT_CHARS, MAX_ID_CHARS, type CallSummary, type RunState } from './state.js';
+import type { CallEnd, CallStart } from './types.js';
+
+/** Two requests this close (differing bits of 64) are the same request re-sent. */
+const SAME_REQUEST_BITS = 2;
+
+/** The agent's latest call that started before this one, if still among the recent calls. */
+function previousOfAgent(state: RunState, agent: string | null): CallSummary | undefined {
+  for (let i = state.recent.length - 1; i >= 0; i--) {
+    const c = state.recent[i]!;
+    if (c.agent === agent) return c;
+  }
+  return undefined;
+}
+
+/** When the agent's most recent ended call ended, or null. */
+function lastEndOfAgent(state: RunState, agent: string | null): number | null {
+  let end: number | null = null;
+  for (const c of state.recent) if (c.agent === agent && c.endAt !== null && (end === null || c.endAt > end)) end = c.endAt;
+  return end;
+}
+
+export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
+  const agent = call.agent === null ? null : clip(call.agent, MAX_AGENT_CHARS);
+  const digest = digestRequest(call.messages);
+  const lastEnd = lastEndOfAgent(state, agent);
+  const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;
+  const rep = digest.words > 0 && hasNearDuplicate(state.requests, digest.sketch, cfg.repeated_requests.similarity);
+  const prev = previousOfAgent(state, agent);
+  const retry =
+    prev !== undefined &&
+    digest.words > 0 &&
+    hammingDistance(prev.req, digest.sketch) <= SAME_REQUEST_BITS &&
+    prev.endAt !== null &&
+    call.at - prev.endAt <= cfg.retry_storm.immediate_ms &&
+    !(prev.ok === false && isRetryableStatus(prev.errorStatus));
+  return {
+    id: clip(call.callId, MAX_ID_CHARS),
+    agent,
+    depth,
+    at: call.at,
+    endAt: null,
+    paced,
+    req: digest.sketch,
+    reqWords: digest.words,
+    fresh: digest.fresh,
+    rep,
+    retry,
+    promptBytes: call.promptBytes,
+    out: null,
+    outWords: 0,
+    novelty: null,
+    affirmation: false,
+    toolKey: null,
+    toolNames: null,
+    ok: null,
+    errorStatus: null,
+    costNanos: 0,
+    hot: false,
+  };
+}
+
+/** The summary completed with the call's result, and the novelty memory with its output added. */
+export function summariseEnd(
+  summary: CallSummary,
+  end: CallEnd,
+  memory: NoveltyMemory,
+  cfg: DetectorsConfig,
+): { summary: CallSummary; memory: NoveltyMemory } {
+  const done: CallSummary = { ...summary, endAt: end.at, ok: end.ok, errorStatus: end.errorStatus, costNanos: end.costNanos };
+  if (!end.ok) return { summary: done, memory };
+  const digest = digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
+  const measured = measureNovelty(memory, digest.sample);
+  return {
+    summary: {
+      ...done,
+      out: digest.sketch,
+      outWords: digest.words,
+      novelty: Math.round(measured.novelty * 100) / 100,
+      affirmation: digest.affirmation,
+      toolKey: digest.toolKey,
+      toolNames: digest.toolNames === null ? null : clip(digest.toolNames, MAX_AGENT_CHARS),
+    },
+    memory: measured.memory,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Agent ping-pong: the agent sequence settles into a cycle (A-B-A-B, or A-B-C-A-B-C, up to
+ * `max_period` agents) while the outputs stop bringing anything new: each turn is stale (an
+ * affirmation, or little new text) or a near-copy of the same agent's previous turn in the cycle.
+ */
+import { sketchSimilarity } from '../sketch.js';
+import type { CallSummary } from '../state.js';
+import { isStale, ratio, type Detector, type DetectorInput } from './detector.js';
+
+/** Completed, unpaced calls with an agent, up to and including the current one, in start order. */
+function turns(input: DetectorInput): CallSummary[] {
+  const out: CallSummary[] = [];
+  for (const c of input.calls) {
+    if (c === input.current || (c.endAt !== null && !c.paced && c.agent !== null)) out.push(c);
+    if (c === input.current) break;
+  }
+  return out;
+}
+
+/** The shortest period p (2..max) of the agent sequence's tail that repeats at least once, or 0. */
+export function agentPeriod(agents: readonly (string | null)[], max: number): number {
+  const n = agents.length;
+  for (let p = 2; p <= max && 2 * p <= n; p++) {
+    let ok = new Set(agents.slice(n - p)).size >= 2;
+    for (let i = n - 1; ok && i >= n - p; i--) ok = agents[i] === agents[i - p];
+    if (ok) return p;
+  }
+  return 0;
+}
+
+export const agentPingPong: Detector = {
+  name: 'agent_ping_pong',
+  phases: ['response'],
+  detect(input) {
+    const { current, cfg } = input;
+    const c = cfg.agent_ping_pong;
+    if (current.agent === null || current.paced) return null;
+    const seq = turns(input);
+    const p = agentPeriod(
+      seq.map((t) => t.agent),
+      c.max_period,
+    );
+    if (p === 0) return null;
+    const stale = (i: number): boolean => {
+      const t = seq[i]!;
+      const prev = seq[i - p]!;
+      if (t.ok !== true) return false;
+      const copy =
+        t.toolKey === null && prev.toolKey === null && t.out !== null && prev.out !== null && sketchSimilarity(t.out, prev.out) >= c.similarity;
+      return copy || isStale(t, input.calls, cfg.novelty_floor);
+    };
+    const ids: string[] = [];
+    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && stale(i); i--) ids.unshift(seq[i]!.id);
+    const n = ids.length;
+    if (n < 2) return null;
+    const cycle = seq.slice(seq.length - p).map((t) => t.agent).join(' -> ');
+    return {
+      detector: 'agent_ping_pong',
+      score: ratio(n, c.stale_calls),
+      summary: `agents cycle ${cycle} and the last ${n} turns brought nothing new`,
+      calls: ids,
+    };
+  },
+};

@@ -1,0 +1,31 @@
+/**
+ * Echo chatter: outputs that restate what the run already said — "Confirmed.", "I agree", the same
+ * summary again — call after call, whichever agent speaks. A text answer is an echo when it is a short
+ * affirmation or when little of it is new to the run's recent outputs (novelty below the floor).
+ * Tool calls are actions, not chatter: they break the streak (repeated ones have their own detector).
+ */
+import { before, isEcho, ratio, type Detector } from './detector.js';
+
+export const echoChatter: Detector = {
+  name: 'echo_chatter',
+  phases: ['response'],
+  detect(input) {
+    const { current, cfg } = input;
+    if (current.paced || !isEcho(current, cfg.novelty_floor)) return null;
+    const ids = [current.id];
+    for (const c of before(input, false)) {
+      if (c.endAt === null) continue;
+      if (!isEcho(c, cfg.novelty_floor)) break;
+      ids.unshift(c.id);
+    }
+    const n = ids.length;
+    if (n < 2) return null;
+    const affirmations = input.calls.filter((c) => ids.includes(c.id) && c.affirmation).length;
+    return {
+      detector: 'echo_chatter',
+      score: ratio(n, cfg.echo_chatter.stale_calls),
+      summary: `${n} outputs in a row restate earlier outputs (${affirmations} short affirmations; the rest under ${Math.round(cfg.novelty_floor * 100)}% new text)`,
+      calls: ids,
+    };
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * Stage — guard the run: every call belongs to a run (x-tollgate-run, else the trace id, else the
+ * Anthropic session, else a fingerprint of the conversation's start). Before the provider is called
+ * the run's state is checked and updated (caps, paused/terminated, request-side loop detectors);
+ * after it answered, the output-side detectors run. The decisions are guard/'s pure functions; this
+ * stage only loads and saves state (in memory, or in Redis shared by all instances) and acts.
+ */
+import { GatewayError, type ErrorCode } from '../errors.js';
+import { callStartFromBody, guardAfter, guardBefore, newRunState, runIdentity, type GuardConfig, type GuardDecision, type RunState } from '../guard/index.js';
+import { updateRun } from '../storage/run-types.js';
+import type { CallContext } from './context.js';
+import type { GatewayDeps } from './deps.js';
+import { totalTokens } from './reserve.js';
+
+/** What is stored per run: the guard's state plus the admin's allow-list flag. */
+export interface StoredRunState {
+  s: RunState;
+  allow: boolean;
+}
+
+const REFUSAL: Record<string, ErrorCode> = {
+  run_paused: 'run_paused',
+  run_terminated: 'run_terminated',
+  run_concurrency_exceeded: 'run_concurrency_exceeded',
+};
+
+function configFor(cfg: GuardConfig, stored: StoredRunState): GuardConfig {
+  return stored.allow ? { ...cfg, allow_runs: [...cfg.allow_runs, stored.s.runId] } : cfg;
+}
+
+function refusal(d: GuardDecision, runId: string): GatewayError {
+  const code = REFUSAL[d.refuse ?? 'run_terminated'] ?? 'run_terminated';
+  const evidence = d.evidence.map((e) => ({ detector: e.detector, score: Number(e.score.toFixed(3)), summary: e.summary, calls: e.calls }));
+  const what = code === 'run_paused' ? 'is paused' : code === 'run_concurrency_exceeded' ? 'has too many calls in flight' : 'was terminated';
+  return new GatewayError(code, `Run ${runId} ${what} by Tollgate's run guard: ${d.reason ?? 'no reason given'}`, {
+    details: { run: runId, reason: d.reason, evidence },
+  });
+}
+
+export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+  const g = deps.guard;
+  if (!g.config.enabled) return;
+  const a = ctx.attribution!;
+  const { runId } = runIdentity({ headers: ctx.req.headers, body: ctx.body, keyId: a.keyId });
+  a.run = runId;
+  const now = deps.now();
+  const scopes = [`key:${a.keyId}`, `team:${a.team}`];
+  if (a.project) scopes.push(`project:${a.project}`);
+  if (a.user) scopes.push(`user:${a.user}`);
+  const start = callStartFromBody({ callId: ctx.id, at: now, agent: a.agent, parent: a.parent, body: ctx.body, promptBytes: ctx.rawBody.length, scopes });
+  let result: GuardDecision;
+  try {
+    ({ result } = await g.locks.run(runId, () =>
+      updateRun<StoredRunState, GuardDecision>(
+        g.store,
+        runId,
+        () => ({ s: newRunState(runId, now), allow: false }),
+        (stored) => {
+          const r = guardBefore(stored.s, start, configFor(g.config, stored), now);
+          return { state: { s: r.state, allow: stored.allow }, lastAt: now, result: r.decision };
+        },
+        g.ttlMs,
+      ),
+    ));
+  } catch (err) {
+    // The shared run store is unreachable: the same policy as budgets.
+    if (deps.config.limits.kind === 'redis' && deps.config.limits.fail === 'open') {
+      deps.log.warn({ err, run: runId }, 'run guard state unreachable: letting the call through');
+      return;
+    }
+    throw new GatewayError('limits_unavailable', 'The run guard cannot read the run state right now; refusing the call.', { cause: err });
+  }
+  ctx.guarded = true;
+  if (result.refuse) {
+    ctx.guarded = false;
+    throw refusal(result, runId);
+  }
+  if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
+}
+
+/** A warning (or an escalation decided after a call) is a response header, a log line and an alert. */
+function noteDecision(deps: GatewayDeps, ctx: CallContext, runId: string, d: GuardDecision): void {
+  const top = d.evidence[d.evidence.length - 1];
+  if (!ctx.res.headersSent) {
+    ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${runId}${top ? `; detector=${top.detector}` : ''}`);
+  }
+  deps.log.warn({ run: runId, action: d.action, reason: d.reason, evidence: d.evidence }, 'run guard');
+  deps.alerts.sendGuard({ run: runId, action: d.action, reason: d.reason, evidence: d.evidence.map((e) => ({ detector: e.detector, score: e.score, summary: e.summary })) });
+}
+
+export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+  const g = deps.guard;
+  if (!ctx.guarded || !ctx.attribution?.run) return;
+  const runId = ctx.attribution.run;
+  const now = deps.now();
+  const u = ctx.usage;
+  const end = {
+    callId: ctx.id,
+    at: now,
+    costNanos: ctx.costNanos,
+    promptTokens: u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h,
+    outputTokens: totalTokens(ctx) - (u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h),
+    outputText: ctx.output.text.slice(0, 8192),
+    toolCalls: ctx.output.toolCalls,
+    ok: ctx.status === 'ok',
+    errorStatus: ctx.status === 'error' ? ctx.httpStatus : null,
+  };
+  const { result } = await g.locks.run(runId, () =>
+    updateRun<StoredRunState, GuardDecision>(
+      g.store,
+      runId,
+      () => ({ s: newRunState(runId, now), allow: false }),
+      (stored) => {
+        const r = guardAfter(stored.s, end, configFor(g.config, stored));
+        return { state: { s: r.state, allow: stored.allow }, lastAt: now, result: r.decision };
+      },
+      g.ttlMs,
+    ),
+  );
+  if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
+}

@@ -55,7 +55,7 @@ export async function handleRuns(
   if (path === '/admin/v1/runs' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
     const runs = await g.store.recent(limit);
-    send(200, { data: runs.map((r) => { const st = JSON.parse(r.json) as StoredRunState; return runView(st.s, st.allow); }) });
+    send(200, { data: runs.map((r) => runView((r.state as StoredRunState).s, (r.state as StoredRunState).allow)) });
     return true;
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
@@ -65,7 +65,7 @@ export async function handleRuns(
   if (!action && method === 'GET') {
     const found = await g.store.load(runId);
     if (!found) throw new GatewayError('not_found', `No live run ${runId}.`);
-    const st = JSON.parse(found.json) as StoredRunState;
+    const st = found.state as StoredRunState;
     send(200, runView(st.s, st.allow));
     return true;
   }

@@ -1,20 +1,21 @@
 /**
  * Where run-guard state lives: per instance in memory, or shared by all instances in Redis. The
- * state itself is opaque JSON (guard/state.ts bounds its size); updates are compare-and-set on a
- * version so two instances serving one run never lose each other's calls.
+ * state is an opaque JSON-serialisable value (guard/state.ts bounds its size), treated as immutable:
+ * the memory store keeps the object itself (no serialisation on the hot path), Redis keeps JSON.
+ * Updates are compare-and-set on a version so two instances serving one run never lose calls.
  */
 
 export interface StoredRun {
-  json: string;
+  state: unknown;
   version: number;
 }
 
 export interface RunStore {
   load(runId: string): Promise<StoredRun | null>;
   /** Write if the stored version still equals `expected` (0 = absent); false on conflict. */
-  save(runId: string, json: string, expected: number, lastAt: number, ttlMs: number): Promise<boolean>;
+  save(runId: string, state: unknown, expected: number, lastAt: number, ttlMs: number): Promise<boolean>;
   /** The most recently active runs, newest first. */
-  recent(limit: number): Promise<{ runId: string; json: string }[]>;
+  recent(limit: number): Promise<{ runId: string; state: unknown }[]>;
   close(): Promise<void>;
 }
 
@@ -31,9 +32,9 @@ export async function updateRun<S, R>(
 ): Promise<{ state: S; result: R }> {
   for (let attempt = 0; ; attempt++) {
     const found = await store.load(runId);
-    const current = found ? (JSON.parse(found.json) as S) : init();
+    const current = found ? (found.state as S) : init();
     const next = fn(current);
-    if (await store.save(runId, JSON.stringify(next.state), found?.version ?? 0, next.lastAt, ttlMs)) return { state: next.state, result: next.result };
+    if (await store.save(runId, next.state, found?.version ?? 0, next.lastAt, ttlMs)) return { state: next.state, result: next.result };
     if (attempt >= 100) throw new Error(`run ${runId}: too many concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(attempt, 5)));
   }

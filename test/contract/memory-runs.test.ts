@@ -10,7 +10,7 @@ describeRunStore('memory', async () => {
 describe('MemoryRunStore', () => {
   it('keeps at most maxRuns, dropping the least recently active', async () => {
     const s = new MemoryRunStore(100);
-    for (let i = 0; i < 250; i++) await s.save(`r${i}`, '{}', 0, i, 60_000);
+    for (let i = 0; i < 250; i++) await s.save(`r${i}`, {}, 0, i, 60_000);
     expect(s.size).toBe(100);
     expect(await s.load('r149')).toBeNull();
     expect(await s.load('r150')).not.toBeNull();

@@ -18,11 +18,11 @@ export function describeRunStore(name: string, make: () => Promise<RunStore[]>):
       withStores(async ([s]) => {
         const id = `run-${randomUUID()}`;
         expect(await s!.load(id)).toBeNull();
-        expect(await s!.save(id, '{"n":1}', 0, 1, 60_000)).toBe(true);
-        expect(await s!.save(id, '{"n":9}', 0, 1, 60_000)).toBe(false);
-        expect(await s!.load(id)).toEqual({ json: '{"n":1}', version: 1 });
-        expect(await s!.save(id, '{"n":2}', 1, 2, 60_000)).toBe(true);
-        expect((await s!.load(id))?.json).toBe('{"n":2}');
+        expect(await s!.save(id, { n: 1 }, 0, 1, 60_000)).toBe(true);
+        expect(await s!.save(id, { n: 9 }, 0, 1, 60_000)).toBe(false);
+        expect(await s!.load(id)).toEqual({ state: { n: 1 }, version: 1 });
+        expect(await s!.save(id, { n: 2 }, 1, 2, 60_000)).toBe(true);
+        expect((await s!.load(id))?.state).toEqual({ n: 2 });
       }));
 
     it('loses no update when several clients update one run concurrently', () =>
@@ -33,15 +33,15 @@ export function describeRunStore(name: string, make: () => Promise<RunStore[]>):
             updateRun(stores[i % stores.length]!, id, () => ({ calls: 0 }), (st: { calls: number }) => ({ state: { calls: st.calls + 1 }, lastAt: i, result: null }), 60_000),
           ),
         );
-        expect(JSON.parse((await stores[0]!.load(id))!.json)).toEqual({ calls: 60 });
+        expect((await stores[0]!.load(id))!.state).toEqual({ calls: 60 });
       }));
 
     it('lists recently active runs, newest first', () =>
       withStores(async ([s]) => {
         const a = `run-a-${randomUUID()}`;
         const b = `run-b-${randomUUID()}`;
-        await s!.save(a, '{}', 0, Date.now(), 60_000);
-        await s!.save(b, '{}', 0, Date.now() + 1, 60_000);
+        await s!.save(a, {}, 0, Date.now(), 60_000);
+        await s!.save(b, {}, 0, Date.now() + 1, 60_000);
         const ids = (await s!.recent(1000)).map((r) => r.runId);
         expect(ids.indexOf(b)).toBeLessThan(ids.indexOf(a));
         expect(ids.indexOf(a)).toBeGreaterThanOrEqual(0);
@@ -50,7 +50,7 @@ export function describeRunStore(name: string, make: () => Promise<RunStore[]>):
     it('forgets a run that went quiet', () =>
       withStores(async ([s]) => {
         const id = `run-${randomUUID()}`;
-        await s!.save(id, '{}', 0, 1, 150);
+        await s!.save(id, {}, 0, 1, 150);
         await new Promise((r) => setTimeout(r, 300));
         expect(await s!.load(id)).toBeNull();
       }));

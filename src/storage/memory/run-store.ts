@@ -21,16 +21,16 @@ export class MemoryRunStore implements RunStore {
       this.runs.delete(runId);
       return Promise.resolve(null);
     }
-    return Promise.resolve({ json: e.json, version: e.version });
+    return Promise.resolve({ state: e.state, version: e.version });
   }
 
-  save(runId: string, json: string, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
+  save(runId: string, state: unknown, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
     const e = this.runs.get(runId);
     const current = e && e.expiresAt > this.clock() ? e.version : 0;
     if (current !== expected) return Promise.resolve(false);
     // Re-insert so iteration order is least recently active first.
     this.runs.delete(runId);
-    this.runs.set(runId, { json, version: current + 1, lastAt, expiresAt: this.clock() + ttlMs });
+    this.runs.set(runId, { state, version: current + 1, lastAt, expiresAt: this.clock() + ttlMs });
     while (this.runs.size > this.maxRuns) {
       const oldest = this.runs.keys().next().value as string;
       this.runs.delete(oldest);
@@ -38,12 +38,15 @@ export class MemoryRunStore implements RunStore {
     return Promise.resolve(true);
   }
 
-  recent(limit: number): Promise<{ runId: string; json: string }[]> {
+  recent(limit: number): Promise<{ runId: string; state: unknown }[]> {
     const now = this.clock();
-    const out: { runId: string; json: string }[] = [];
-    for (const [runId, e] of [...this.runs].reverse()) {
-      if (out.length >= limit) break;
-      if (e.expiresAt > now) out.push({ runId, json: e.json });
+    const out: { runId: string; state: unknown }[] = [];
+    // Newest last in the map: walk it backwards (admin path, not the request path).
+    const ids = [...this.runs.keys()];
+    for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
+      const runId = ids[i]!;
+      const e = this.runs.get(runId)!;
+      if (e.expiresAt > now) out.push({ runId, state: e.state });
     }
     return Promise.resolve(out);
   }

@@ -31,22 +31,23 @@ export class RedisRunStore implements RunStore {
 
   async load(runId: string): Promise<StoredRun | null> {
     const [v, s] = await this.redis.hmget(this.key(runId), 'v', 's');
-    return v && s ? { json: s, version: Number(v) } : null;
+    return v && s ? { state: JSON.parse(s) as unknown, version: Number(v) } : null;
   }
 
-  async save(runId: string, json: string, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
+  async save(runId: string, state: unknown, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
+    const json = JSON.stringify(state);
     const cmd = (this.redis as unknown as { tgRunSave: (...a: (string | number)[]) => Promise<number> }).tgRunSave;
     const ok = await cmd.call(this.redis, this.key(runId), `${this.tag}:runs`, json, expected, lastAt, ttlMs, runId);
     return ok === 1;
   }
 
-  async recent(limit: number): Promise<{ runId: string; json: string }[]> {
+  async recent(limit: number): Promise<{ runId: string; state: unknown }[]> {
     const ids = await this.redis.zrevrange(`${this.tag}:runs`, 0, limit * 2);
-    const out: { runId: string; json: string }[] = [];
+    const out: { runId: string; state: unknown }[] = [];
     const stale: string[] = [];
     for (const runId of ids) {
       const s = await this.redis.hget(this.key(runId), 's');
-      if (s) out.push({ runId, json: s });
+      if (s) out.push({ runId, state: JSON.parse(s) as unknown });
       else stale.push(runId);
       if (out.length >= limit) break;
     }

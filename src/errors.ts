@@ -21,9 +21,13 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   /** A run with too many calls in flight: retrying later is right, so 429. */
   run_concurrency_exceeded: 429,
-  /** 423 and 410: statuses the SDKs do not retry, so a looping agent stops. */
+  /**
+   * Terminated: 403, which neither the official SDKs nor LangChain's retry loop retries (LangChain
+   * retries 410), so a looping agent stops at once. Paused: 423, which the SDKs do not retry and
+   * LangChain retries with backoff for about a minute, long enough for a quick resume.
+   */
   run_paused: 423,
-  run_terminated: 410,
+  run_terminated: 403,
   unpriced_model: 422,
   upstream_error: 502,
   upstream_unavailable: 502,
@@ -41,6 +45,7 @@ const OPENAI_TYPE: Partial<Record<ErrorCode, string>> = {
   key_revoked: 'authentication_error',
   forbidden: 'permission_error',
   model_not_allowed: 'permission_error',
+  run_terminated: 'permission_error',
   not_found: 'not_found_error',
   unknown_model: 'not_found_error',
   upstream_error: 'api_error',

@@ -105,7 +105,7 @@ describe('run guard', () => {
       if (r.status !== 200) {
         stoppedAt = i;
         err = r.body['error'] as Record<string, unknown>;
-        expect(r.status).toBe(410);
+        expect(r.status).toBe(403);
         break;
       }
     }
@@ -118,7 +118,7 @@ describe('run guard', () => {
     // Every further call is refused too, and the SDK does not retry it.
     const client = new OpenAI({ apiKey: key, baseURL: `${s.gw.url}/v1`, maxRetries: 3, defaultHeaders: { 'x-tollgate-run': runId } });
     const e = await client.chat.completions.create({ model: 'test-gpt', messages: [{ role: 'user', content: 'anything new' }] }).catch((x: unknown) => x);
-    expect((e as { status: number }).status).toBe(410);
+    expect((e as { status: number }).status).toBe(403);
   });
 
   it('lets a healthy run of distinct steps through', async () => {
@@ -132,7 +132,7 @@ describe('run guard', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) statuses.push((await chat(s, key, { 'x-tollgate-run': runId }, distinct(i + 100))).status);
     expect(statuses.slice(0, 12).every((x) => x === 200)).toBe(true);
-    expect(statuses[12]).toBe(410);
+    expect(statuses[12]).toBe(403);
     expect(String((await run(s, runId))['status_reason'])).toMatch(/calls/);
   });
 
@@ -151,7 +151,7 @@ describe('run guard', () => {
     expect(list.data.find((r) => r.run === runId)?.calls).toBe(2);
     await tollgate(['runs', 'kill', runId, '--reason', 'budget review', ...base], env);
     const killed = await chat(s, key, { 'x-tollgate-run': runId }, distinct(4));
-    expect(killed.status).toBe(410);
+    expect(killed.status).toBe(403);
     expect((killed.body['error'] as { message: string }).message).toMatch(/budget review/);
 
     // An allow-listed run may repeat itself.
@@ -187,6 +187,6 @@ describe('a run shared by two instances (Redis)', () => {
     for (let i = 0; i < 6; i++) expect((await chat(i % 2 ? b : a, key, { 'x-tollgate-run': runId }, distinct(i))).status).toBe(200);
     expect((await run(b, runId))['calls']).toBe(6);
     await fetch(`${a.gw.url}/admin/v1/runs/${runId}/kill`, { method: 'POST', headers: admin, body: '{}' });
-    expect((await chat(b, key, { 'x-tollgate-run': runId }, distinct(7))).status).toBe(410);
+    expect((await chat(b, key, { 'x-tollgate-run': runId }, distinct(7))).status).toBe(403);
   });
 });

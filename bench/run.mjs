@@ -109,7 +109,8 @@ async function runRounds(targets, settings) {
     for (const m of measures(settings)) {
       for (const t of order) {
         let sample;
-        if (!t.probe[m.kind]?.ok) sample = { error: `probe failed: ${t.probe[m.kind]?.reason ?? 'no probe'}` };
+        if (t.proc.exitInfo) sample = { error: `process exited (${exitText(t.proc.exitInfo)})` };
+        else if (!t.probe[m.kind]?.ok) sample = { error: `probe failed: ${t.probe[m.kind]?.reason ?? 'no probe'}` };
         else {
           try {
             sample = await m.run(t);
@@ -131,6 +132,16 @@ async function runRounds(targets, settings) {
   }
 }
 
+const exitText = ({ code, signal }) => (signal ? `signal ${signal}` : `exit code ${code}`);
+
+/** A target process that died during the run: how, and the end of its output (repo paths made relative). */
+function crashReport(t) {
+  if (!t.proc?.exitInfo) return null;
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const output = t.proc.output().split(root).join('').replace(/[^\s(]*\/node_modules\//g, 'node_modules/');
+  return { how: exitText(t.proc.exitInfo), output: output.slice(-1500) };
+}
+
 function summary(measure, s) {
   if (s.error) return `error: ${s.error.split('\n')[0]}`;
   const errs = s.errorCount ? ` (${s.errorCount} errors)` : '';
@@ -142,8 +153,8 @@ function summary(measure, s) {
 
 /** Only what belongs in the results file (no processes, paths or keys). */
 function targetView(t) {
-  const { name, skipped, probe: pr, best: b, spread: sp, samples, rssIdleMb, rssPeakMb, info } = t;
-  return { name, skipped, probe: pr, rssIdleMb, rssPeakMb, info, spread: sp, best: b, samples };
+  const { name, skipped, crashed, probe: pr, best: b, spread: sp, samples, rssIdleMb, rssPeakMb, info } = t;
+  return { name, skipped, crashed, probe: pr, rssIdleMb, rssPeakMb, info, spread: sp, best: b, samples };
 }
 
 async function runScenario(scenario, settings, machine, tmpRoot) {
@@ -162,6 +173,7 @@ async function runScenario(scenario, settings, machine, tmpRoot) {
     const row = await tg.ledger().catch(() => null);
     ledger = { calls: row?.calls ?? null, clientResponses: tg.completed, inputTokens: row?.input_tokens ?? null, outputTokens: row?.output_tokens ?? null };
   }
+  for (const t of Object.values(targets)) t.crashed = crashReport(t);
   for (const t of Object.values(targets)) if (t.proc && t !== mock && !t.skipped) await t.proc.stop();
   await mock.proc.stop();
 

@@ -31,14 +31,14 @@ export function chatRequest({ bytes = 1024, stream = false } = {}) {
 export const scenarios = [
   {
     name: 'core',
-    title: 'Auth + metering + ledger (SQLite), no budgets',
+    title: 'Auth + metering + ledger (SQLite); budgets, rate limits and run guard off',
     model: MODEL,
     /**
      * Merged over the base config, where auth, metering and the SQLite ledger are always on. The
-     * per-key default budget and rate limit are switched off: this scenario measures the gateway
-     * without limits (a default of 600 requests/minute would refuse most of the load anyway).
+     * policies are off: the per-key default budget and rate limit (600 requests/minute would refuse
+     * most of the load) and the run guard (the bench repeats one request, which is a loop to it).
      */
-    tollgate: { defaults: { key_budget: null, key_rate_limit: null } },
+    tollgate: { defaults: { key_budget: null, key_rate_limit: null }, guard: { enabled: false } },
     mock: { 'response-bytes': 1024, tokens: 16 },
     requests: { plain: chatRequest({ stream: false }), stream: chatRequest({ stream: true }) },
     peers: ['direct', 'bare', 'tollgate', 'portkey'],

@@ -10,7 +10,12 @@ import { KeyDirectory } from './keys/key-directory.js';
 import { resolveKeySecret } from './keys/key-service.js';
 import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
 import { Recorder } from './pipeline/record.js';
-import { resolveRates } from './pricing/price-book.js';
+import { costOf, resolveRates } from './pricing/price-book.js';
+import { emptyUsage } from './pricing/usage.js';
+import { planLimits } from './policy/limits.js';
+import type { RouteModel } from './policy/routes.js';
+import { Circuits } from './pipeline/circuits.js';
+import type { CallContext } from './pipeline/context.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
 import { createApp, type AppState } from './server/app.js';
 import { openCounters, openStore } from './storage/index.js';
@@ -78,7 +83,53 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     config.limits.kind === 'redis' ? new RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix }) : new MemoryRunStore(100_000, now);
   const guard = { config: config.guard, store: runStore, locks: new RunLocks(), ttlMs: RUN_STATE_TTL_MS };
 
-  const deps: GatewayDeps = { config, log, keys, keySecret, models, store, recorder, budgets, rateLimits, limiter, alerts, alertsClaimed: new Set(), guard, now };
+  const routeModels: RouteModel[] = [...models.values()].map((m) => {
+    const c = config.models[m.name]!;
+    return {
+      name: m.name,
+      tier: c.tier,
+      tools: c.tools,
+      vision: c.vision,
+      contextWindow: c.context_window ?? null,
+      // A typical call (1,000 tokens in, 250 out) ranks models for "cheapest".
+      costScore: m.rates ? costOf(m.rates, { ...emptyUsage(), input: 1000, output: 250 }) : null,
+    };
+  });
+  const budgetUsedPct = (ctx: CallContext): number | null => {
+    const a = ctx.attribution!;
+    const planned = planLimits({
+      scopes: { org: config.org, team: a.team, user: a.user, project: a.project, keyId: a.keyId, tags: a.tags ? a.tags.split(',') : [], run: a.run, unlimited: ctx.key!.unlimited },
+      budgetsByScope: budgets.scopes,
+      rateLimitsByScope: new Map(),
+      defaultRateLimit: null,
+      demand: { worstNanos: 0, worstTokens: 0 },
+      timezone: config.timezone,
+      now: now(),
+    });
+    return limiter.lastUtilisation(planned.filter((l) => l.kind === 'budget_usd').map((l) => l.key));
+  };
+
+  const deps: GatewayDeps = {
+    config,
+    log,
+    keys,
+    keySecret,
+    models,
+    store,
+    recorder,
+    budgets,
+    rateLimits,
+    limiter,
+    alerts,
+    alertsClaimed: new Set(),
+    guard,
+    routeModels,
+    routesNeedBudget: config.routes.some((r) => r.match.budget_used_pct !== undefined),
+    budgetUsedPct,
+    circuits: new Circuits({ failures: config.circuit_breaker.failures, cooldownMs: config.circuit_breaker.cooldown_ms }),
+    canTranslate: false,
+    now,
+  };
   const state: AppState = { shuttingDown: false };
   const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
   const host = opts.host ?? config.server.host;

@@ -51,6 +51,12 @@ export function derive(targets) {
   return { ratios, addedLatency, checks, findings: findings(targets, addedLatency, checks) };
 }
 
+/** The error line of a dead process's output (e.g. "RequestAbortedError [AbortError]: Request aborted"). */
+export function crashLine(crashed) {
+  const lines = crashed.output.split('\n').map((l) => l.trim());
+  return lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines.find((l) => /error/i.test(l) && !l.startsWith('at ')) ?? null;
+}
+
 const pct = (x) => `${Math.round(x * 100)}%`;
 const f1 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
 const f2 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
@@ -58,6 +64,11 @@ const f2 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 /** Sentences computed from the numbers: what fell short, by how much, and what the data says about why. */
 function findings(targets, addedLatency, checks) {
   const out = [];
+  for (const [name, t] of Object.entries(targets)) {
+    if (!t.crashed) continue;
+    const error = crashLine(t.crashed);
+    out.push(`${name} died during the run (${t.crashed.how}${error ? `: ${error}` : ''}); the numbers after that point are missing.`);
+  }
   const failed = checks.filter((c) => c.pass === false);
   const unknown = checks.filter((c) => c.pass === null);
   if (failed.length === 0 && unknown.length === 0) {
@@ -66,9 +77,10 @@ function findings(targets, addedLatency, checks) {
       .map((c) => `${c.name}: ${c.value}x (target ${c.target})`)
       .join('; ');
     out.push(`Every target was met in this run. Closest to its limit: ${tight}.`);
+  } else if (failed.length > 0) {
+    out.push(`Tollgate misses ${failed.length} of ${checks.length} targets: ${failed.map((c) => c.name.replace(/^Tollgate /, '')).join('; ')}.`);
   }
-  for (const c of failed) out.push(`Missed: ${c.name} = ${c.value} ${c.unit} (target ${c.target} ${c.unit}).`);
-  for (const c of unknown) out.push(`Not measured: ${c.name} (see the errors and skipped targets above).`);
+  if (unknown.length > 0) out.push(`Not measured: ${unknown.map((c) => c.name.replace(/^Tollgate /, '')).join('; ')} (see the notes below).`);
 
   for (const [id, label] of [['rps', 'non-streaming'], ['rps_stream', 'streaming']]) {
     const tg = sample(targets, 'tollgate', id);
@@ -120,10 +132,13 @@ function findings(targets, addedLatency, checks) {
         `(bare: ${f2(bareAdded.ttfb.p50Ms)} / ${f2(bareAdded.ttfb.p99Ms)} ms).`,
     );
   }
-  const rssTg = targets.tollgate?.rssPeakMb;
-  const rssBare = targets.bare?.rssPeakMb;
-  if (rssTg && rssBare) {
-    out.push(`Peak RSS under load: Tollgate ${f1(rssTg)} MB, bare proxy ${f1(rssBare)} MB.`);
+  const tgRss = targets.tollgate;
+  const bareRss = targets.bare;
+  if (tgRss?.rssPeakMb && bareRss?.rssPeakMb) {
+    out.push(
+      `Memory: Tollgate holds ${f1(tgRss.rssIdleMb)} MB before any load and peaks at ${f1(tgRss.rssPeakMb)} MB ` +
+        `(+${f1(tgRss.rssPeakMb - tgRss.rssIdleMb)} MB); the bare proxy ${f1(bareRss.rssIdleMb)} -> ${f1(bareRss.rssPeakMb)} MB.`,
+    );
   }
   return out;
 }

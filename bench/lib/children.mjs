@@ -46,7 +46,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /**
  * Spawn a tracked child. Its output is kept (the last few KB) for error messages, never printed.
- * Returns { child, pid, output(), exited (a promise), stop() }.
+ * Returns { child, pid, output(), exitInfo (null while it runs), exited (a promise), stop() }.
  */
 export function startChild(command, args, opts = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
@@ -57,9 +57,11 @@ export function startChild(command, args, opts = {}) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  const proc = { child, pid: child.pid, output: () => tail, exitInfo: null };
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       alive.delete(child);
+      proc.exitInfo = { code, signal };
       resolve({ code, signal });
     });
     child.once('error', (err) => {
@@ -76,7 +78,9 @@ export function startChild(command, args, opts = {}) {
     clearTimeout(timer);
     return result;
   };
-  return { child, pid: child.pid, output: () => tail, exited, stop };
+  proc.exited = exited;
+  proc.stop = stop;
+  return proc;
 }
 
 /** Run a command to completion; resolves { code, stdout, stderr }. The child is tracked meanwhile. */

@@ -1,6 +1,7 @@
 /** Writes a scenario's results: the full JSON, and a short markdown summary beside it. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crashLine } from './analysis.mjs';
 import { p50Us, p99Us } from './measures.mjs';
 
 const LABELS = {
@@ -12,6 +13,7 @@ const LABELS = {
 
 const ms = (us) => (us === null || us === undefined || Number.isNaN(us) ? '–' : (us / 1000).toFixed(2));
 const num = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
+const fixed = (x) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(2) : '–');
 const pair = (a, b) => `${a} / ${b}`;
 
 function cell(t, id, render) {
@@ -19,6 +21,7 @@ function cell(t, id, render) {
   const s = t.best[id];
   if (!s) return '–';
   if (s.error) return 'failed';
+  if (s.errorCount > 0 && !(s.requests > s.errorCount)) return `failed (${s.errorCount} errors)`;
   const text = render(s);
   return s.errorCount > 0 ? `${text} (${s.errorCount} errors)` : text;
 }
@@ -30,9 +33,9 @@ function targetRow(name, t, added) {
     cell(t, 'rps', (s) => num(s.rps)),
     cell(t, 'rps_stream', (s) => num(s.rps)),
     cell(t, 'latency', (s) => pair(ms(p50Us(s)), ms(p99Us(s)))),
-    a?.latency ? pair(a.latency.p50Ms.toFixed(2), a.latency.p99Ms.toFixed(2)) : '–',
+    a?.latency ? pair(fixed(a.latency.p50Ms), fixed(a.latency.p99Ms)) : '–',
     cell(t, 'ttfb', (s) => pair(ms(p50Us(s)), ms(p99Us(s)))),
-    a?.ttfb ? pair(a.ttfb.p50Ms.toFixed(2), a.ttfb.p99Ms.toFixed(2)) : '–',
+    a?.ttfb ? pair(fixed(a.ttfb.p50Ms), fixed(a.ttfb.p99Ms)) : '–',
     cell(t, 'rps', (s) => num(s.cpuUsPerRequest, 1)),
     t.skipped || name === 'direct' ? '–' : num(t.rssPeakMb, 1),
   ];
@@ -93,9 +96,16 @@ export function markdown(result) {
   const notes = [];
   for (const [name, t] of Object.entries(targets)) {
     if (t.skipped) notes.push(`${LABELS[name] ?? name} skipped: ${t.skipped}`);
+    if (t.crashed) {
+      const at = t.crashed.output.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('at ')).slice(0, 4).join(' < ');
+      notes.push(
+        `${LABELS[name] ?? name} died during the run (${t.crashed.how}); the measures after it failed: ` +
+          `\`${crashLine(t.crashed) ?? 'no error line'}\` ${at ? `(${at})` : ''}; its full output is in ${result.scenario.name}.json.`,
+      );
+    }
     for (const [kind, p] of Object.entries(t.probe ?? {})) if (!p.ok) notes.push(`${LABELS[name] ?? name}, ${kind} requests failed the probe: ${p.reason}`);
   }
-  if (result.ledger) {
+  if (result.ledger && result.ledger.calls !== null) {
     notes.push(
       `Ledger check: Tollgate recorded ${result.ledger.calls} calls for ${result.ledger.clientResponses} responses its clients completed ` +
         `(more rows than responses are calls cut when a wrk run ended).`,

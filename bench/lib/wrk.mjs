@@ -56,8 +56,8 @@ export async function writeScript(dir, name, { headers, bodyFile }) {
 }
 
 /**
- * One wrk run. Returns { rps, requests, errors, errorCount, latencyUs } where rps counts only
- * responses, and errorCount adds socket errors, timeouts and HTTP statuses >= 400.
+ * One wrk run. Returns { rps, requests, errors, errorCount, latencyUs }: rps counts successful
+ * responses, requests all responses, and errorCount adds socket errors, timeouts and HTTP statuses >= 400.
  */
 export async function runWrk({ url, script, threads, connections, seconds, latency = false }) {
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script];
@@ -69,7 +69,7 @@ export async function runWrk({ url, script, threads, connections, seconds, laten
   const s = JSON.parse(line.slice('WRKJSON '.length));
   const errorCount = Object.values(s.errors).reduce((a, b) => a + b, 0);
   return {
-    rps: s.requests / (s.duration_us / 1e6),
+    rps: (s.requests - s.errors.status) / (s.duration_us / 1e6), // successful responses only
     requests: s.requests,
     bytesPerResponse: s.requests ? Math.round(s.bytes / s.requests) : 0,
     errors: s.errors,

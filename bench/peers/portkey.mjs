@@ -29,6 +29,15 @@ function isInstalled() {
   );
 }
 
+/** npm's error code and first message line, without stack frames or local paths. */
+function npmError(text) {
+  const lines = text.split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim());
+  const code = lines.find((l) => /^code \S+/.test(l));
+  const localPath = /(^|[\s(])\//;
+  const message = lines.find((l) => l && !/^(code|syscall|errno) /.test(l) && !l.startsWith('at ') && !localPath.test(l));
+  return [code, message].filter(Boolean).join(': ') || 'packages missing after install';
+}
+
 /** Install if needed. Resolves { ok: true } or { ok: false, reason }. */
 export async function installPortkey() {
   if (isInstalled()) return { ok: true, reason: null };
@@ -47,8 +56,7 @@ export async function installPortkey() {
     timeoutMs: 180_000,
   });
   if (r.code !== 0 || !isInstalled()) {
-    const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
-    return { ok: false, reason: `npm install failed (exit ${r.code}): ${why || 'packages missing after install'}` };
+    return { ok: false, reason: `npm install failed (exit ${r.code}): ${npmError(r.stderr || r.stdout)}` };
   }
   return { ok: true, reason: null };
 }

@@ -36,6 +36,8 @@ export class Limiter {
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
   private degraded = false;
+  /** The last state this instance saw of each counter (for route rules on budget utilisation). */
+  private readonly seen = new Map<string, { used: number; reserved: number; limit: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: LimiterOptions) {}
@@ -120,7 +122,25 @@ export class Limiter {
     const items = limits.map((l) => ({ key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds }));
     const res = await this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now }));
     if (res.ok) this.inflight.set(callId, items.map((i) => i.key));
+    items.forEach((it, i) => this.remember(it.key, res.before[i]!, it.limit));
     return res;
+  }
+
+  private remember(key: string, s: CounterState, limit: number): void {
+    if (this.seen.size > 50_000) this.seen.clear();
+    this.seen.set(key, { used: s.used, reserved: s.reserved, limit });
+  }
+
+  /** Utilisation in percent of the fullest of these counters, as last seen here; null if none was seen. */
+  lastUtilisation(keys: readonly string[]): number | null {
+    let max: number | null = null;
+    for (const k of keys) {
+      const s = this.seen.get(k);
+      if (!s || s.limit <= 0) continue;
+      const pct = ((s.used + s.reserved) * 100) / s.limit;
+      if (max === null || pct > max) max = pct;
+    }
+    return max;
   }
 
   async readKeys(keys: string[]): Promise<CounterState[]> {
@@ -132,6 +152,7 @@ export class Limiter {
     this.inflight.delete(callId);
     const items = limits.map((l) => ({ key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }));
     const [states, local] = await this.runWhere((c) => c.commit(callId, items, this.o.now()));
+    limits.forEach((l, i) => this.remember(l.key, states[i]!, l.limit));
     if (local) {
       for (const it of items) {
         if (it.actual === 0) continue;

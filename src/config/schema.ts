@@ -41,8 +41,57 @@ const modelSchema = z
     /** The model name sent upstream, when it differs from the name clients use. */
     upstream_model: z.string().optional(),
     price: priceSchema.optional(),
+    /** What the model can do, for "cheapest model that satisfies" routes. */
+    context_window: z.number().int().positive().optional(),
+    tools: z.boolean().default(true),
+    vision: z.boolean().default(false),
+    /** A quality tier you assign (higher is better). */
+    tier: z.number().int().min(0).default(1),
   })
   .strict();
+
+const stringOrList = z.union([z.string(), z.array(z.string()).min(1)]);
+
+const routeMatchSchema = z
+  .object({
+    model: stringOrList.optional(),
+    key: stringOrList.optional(),
+    team: stringOrList.optional(),
+    user: stringOrList.optional(),
+    project: stringOrList.optional(),
+    /** Every listed tag must be on the call. */
+    tags: z.array(z.string()).min(1).optional(),
+    agent: stringOrList.optional(),
+    /** The value of the x-tollgate-route header. */
+    header: stringOrList.optional(),
+    /** Prompt size in tokens, estimated as bytes / 4. */
+    prompt_tokens: z.object({ gt: z.number().optional(), lt: z.number().optional() }).strict().optional(),
+    tools: z.boolean().optional(),
+    images: z.boolean().optional(),
+    /** Utilisation (0-100+) of the tightest budget that applies, as last seen by this instance. */
+    budget_used_pct: z.object({ gte: z.number().optional(), lt: z.number().optional() }).strict().optional(),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({
+    name: z.string().optional(),
+    match: routeMatchSchema.default({}),
+    serve: z.string().optional(),
+    split: z.array(z.object({ model: z.string(), weight: z.number().positive() }).strict()).min(1).optional(),
+    fallback: z.array(z.string()).min(1).optional(),
+    cheapest: z
+      .object({ min_tier: z.number().int().min(0).optional(), tools: z.boolean().optional(), vision: z.boolean().optional(), min_context: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+    cache: z
+      .object({ ttl_seconds: z.number().int().positive(), scope: z.enum(['key', 'team', 'org']).default('team'), max_entries: z.number().int().positive().default(10_000) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((r) => [r.serve, r.split, r.fallback, r.cheapest].filter((x) => x !== undefined).length <= 1, 'a route has at most one of serve, split, fallback, cheapest')
+  .refine((r) => r.serve !== undefined || r.split !== undefined || r.fallback !== undefined || r.cheapest !== undefined || r.cache !== undefined, 'a route needs an action: serve, split, fallback, cheapest or cache');
 
 const storeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sqlite'), path: z.string().default('./.tollgate/ledger.db') }).strict(),
@@ -167,6 +216,13 @@ export const configSchema = z
       .default({ retries: 3, timeout_ms: 5000 }),
     /** How long a reservation lives unless renewed; a dead gateway's reservations expire after this. */
     reservation_lease_ms: z.number().int().min(1000).default(120_000),
+    /** Route rules, in order; the first that matches decides (see docs in src/policy/routes.ts). */
+    routes: z.array(routeSchema).default([]),
+    /** Fallback circuit breaker: a target failing this many times in a row is skipped for cooldown_ms. */
+    circuit_breaker: z
+      .object({ failures: z.number().int().positive().default(5), cooldown_ms: z.number().int().positive().default(30_000) })
+      .strict()
+      .default({ failures: 5, cooldown_ms: 30_000 }),
     /** The run guard: caps per run, loop detectors, escalation (see src/guard/config.ts). */
     guard: guardConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
@@ -174,6 +230,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    cfg.routes.forEach((r, i) => {
+      for (const m of [r.serve, ...(r.fallback ?? []), ...(r.split ?? []).map((x) => x.model)]) {
+        if (m !== undefined && !(m in cfg.models)) {
+          ctx.addIssue({ code: 'custom', path: ['routes', i], message: `route ${r.name ?? i} serves "${m}", which is not under models:` });
+        }
+      }
+    });
     for (const [name, model] of Object.entries(cfg.models)) {
       if (!(model.provider in cfg.providers)) {
         ctx.addIssue({
@@ -189,6 +252,7 @@ export type Config = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;
 export type PriceConfig = z.infer<typeof priceSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
 export type BudgetConfig = z.infer<typeof budgetConfigSchema>;
 export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
 export type LimitsConfig = z.infer<typeof limitsSchema>;

@@ -34,13 +34,9 @@ export function summariseStart(state: RunState, call: CallStart, depth: number, 
   const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;
   const rep = digest.words > 0 && hasNearDuplicate(state.requests, digest.sketch, cfg.repeated_requests.similarity);
   const prev = previousOfAgent(state, agent);
-  const retry =
-    prev !== undefined &&
-    digest.words > 0 &&
-    hammingDistance(prev.req, digest.sketch) <= SAME_REQUEST_BITS &&
-    prev.endAt !== null &&
-    call.at - prev.endAt <= cfg.retry_storm.immediate_ms &&
-    !(prev.ok === false && isRetryableStatus(prev.errorStatus));
+  const same = prev !== undefined && prev.endAt !== null && digest.words > 0 && hammingDistance(prev.req, digest.sketch) <= SAME_REQUEST_BITS;
+  const resend = same && prev.ok === false && isRetryableStatus(prev.errorStatus);
+  const retry = same && !resend && call.at - prev.endAt! <= cfg.retry_storm.immediate_ms;
   return {
     id: clip(call.callId, MAX_ID_CHARS),
     agent,
@@ -53,6 +49,7 @@ export function summariseStart(state: RunState, call: CallStart, depth: number, 
     fresh: digest.fresh,
     rep,
     retry,
+    resend,
     promptBytes: call.promptBytes,
     out: null,
     outWords: 0,
@@ -74,13 +71,14 @@ export function summariseEnd(
   memory: NoveltyMemory,
   cfg: DetectorsConfig,
 ): { summary: CallSummary; memory: NoveltyMemory } {
-  const done: CallSummary = { ...summary, endAt: end.at, ok: end.ok, errorStatus: end.errorStatus, costNanos: end.costNanos };
-  if (!end.ok) return { summary: done, memory };
+  const base = { endAt: end.at, ok: end.ok, errorStatus: end.errorStatus, costNanos: end.costNanos };
+  if (!end.ok) return { summary: { ...summary, ...base }, memory };
   const digest = digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
   const measured = measureNovelty(memory, digest.sample);
   return {
     summary: {
-      ...done,
+      ...summary,
+      ...base,
       out: digest.sketch,
       outWords: digest.words,
       novelty: Math.round(measured.novelty * 100) / 100,

@@ -51,7 +51,7 @@ const detectorsSchema = z
     /** A call that starts this long after its agent's previous call ended is paced (polling, a human), not looping. */
     min_gap_ms: z.number().int().min(0).default(15_000),
     /** An output with less than this share of shingles unseen in the run's recent outputs brings nothing new. */
-    novelty_floor: share.default(0.3),
+    novelty_floor: share.default(0.5),
     repeated_requests: z
       .object({
         ...base(0.6),

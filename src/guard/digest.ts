@@ -9,7 +9,7 @@
  * different edits stays different. A conversation with no assistant turn yet is `fresh`.
  * System prompts are left out: they are the same on every call of an agent.
  */
-import { isAffirmation } from './affirmation.js';
+import { substance } from './affirmation.js';
 import { ShingleSample } from './novelty.js';
 import { Sketcher, type SegmentLimits, type Sketch } from './sketch.js';
 import { canonicalArguments, toolCallsKey, type ToolCall } from './tool-key.js';
@@ -33,7 +33,7 @@ export interface RequestDigest {
 export interface OutputDigest {
   sketch: Sketch;
   words: number;
-  /** Shingles of the text (not of tool calls) for the novelty measure. */
+  /** Shingles of the text (not of tool calls) for the novelty measure; valid until the next digestOutput. */
   sample: ShingleSample;
   affirmation: boolean;
   toolKey: string | null;
@@ -103,23 +103,26 @@ export function digestRequest(messages: readonly unknown[]): RequestDigest {
 }
 
 const outputHasher = new Sketcher();
+const outputSample = new ShingleSample();
 
 /**
  * The sketch, novelty sample and shape of a response: its text and the tool calls it made. Novelty is
  * about text; whether a tool call is new is judged exactly, by its canonical key.
  */
 export function digestOutput(text: string, toolCalls: readonly ToolCall[], ackMaxWords: number): OutputDigest {
-  const sample = new ShingleSample();
+  const sample = outputSample.reset();
   const hasher = outputHasher.reset();
   const body = text.length > OUTPUT_BUDGET ? text.slice(0, OUTPUT_BUDGET) : text;
-  if (body.length > 0) hasher.add(body, undefined, sample.collect);
+  const content = substance(body, ackMaxWords);
+  // Novelty is measured on what the text says beyond its acknowledgements.
+  for (const clause of content) hasher.add(clause, undefined, sample.collect);
   for (const call of toolCalls) hasher.add(`${call.name} ${canonicalArguments(call.arguments)}`);
   const names = toolCalls.length > 0 ? [...new Set(toolCalls.map((c) => c.name))].join(', ') : null;
   return {
     sketch: hasher.sketch(),
     words: hasher.wordCount,
     sample,
-    affirmation: toolCalls.length === 0 && isAffirmation(body, ackMaxWords),
+    affirmation: toolCalls.length === 0 && body.trim() !== '' && content.length === 0,
     toolKey: toolCallsKey(toolCalls),
     toolNames: names,
   };

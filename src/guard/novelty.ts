@@ -36,12 +36,26 @@ function set(bits: number[], i: number): void {
   bits[i >>> 5] = ((bits[i >>> 5] ?? 0) | (1 << (i & 31))) >>> 0;
 }
 
-/** Collects an output's shingle hashes as it is sketched. */
+/** Collects an output's shingle hashes as it is sketched (a reusable buffer: `reset()` before use). */
 export class ShingleSample {
-  readonly hashes: number[] = [];
+  private readonly hashes = new Int32Array(COLLECT);
+  private n = 0;
   readonly collect = (hash: number): void => {
-    if (this.hashes.length < COLLECT) this.hashes.push(hash);
+    if (this.n < COLLECT) this.hashes[this.n++] = hash;
   };
+
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  at(i: number): number {
+    return this.hashes[i]!;
+  }
 }
 
 /**
@@ -49,24 +63,25 @@ export class ShingleSample {
  * An empty sample has novelty 0: an empty answer brings nothing.
  */
 export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { novelty: number; memory: NoveltyMemory } {
-  const total = sample.hashes.length;
+  const total = sample.length;
   if (total === 0) return { novelty: 0, memory };
   const n = Math.min(total, SAMPLE);
   const step = total / n;
-  const picked: number[] = [];
   let fresh = 0;
   for (let k = 0; k < n; k++) {
-    const i = Math.floor(k * step);
-    const h = sample.hashes[i]!;
+    const h = sample.at(Math.floor(k * step));
     const a = h & MASK;
     const b = (h >>> 12) & MASK;
-    picked.push(a, b);
     const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
     if (!seen) fresh++;
   }
   const rotate = memory.n >= ROTATE_EVERY;
   const cur = rotate ? new Array<number>(BLOOM_WORDS).fill(0) : memory.cur.slice();
-  for (const bit of picked) set(cur, bit);
+  for (let k = 0; k < n; k++) {
+    const h = sample.at(Math.floor(k * step));
+    set(cur, h & MASK);
+    set(cur, (h >>> 12) & MASK);
+  }
   const next: NoveltyMemory = rotate ? { cur, prev: memory.cur, n: 1 } : { cur, prev: memory.prev, n: memory.n + 1 };
   return { novelty: fresh / n, memory: next };
 }

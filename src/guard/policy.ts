@@ -20,8 +20,8 @@ import {
   depthUnder,
   MAX_IN_FLIGHT,
   pushBounded,
+  pushRequest,
   RECENT_CALLS,
-  REQUEST_HISTORY,
   type CallSummary,
   type RunState,
 } from './state.js';
@@ -103,8 +103,7 @@ export function guardBefore(state: RunState, call: CallStart, cfg: GuardConfig, 
 }
 
 export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): GuardResult {
-  let s: RunState = {
-    ...state,
+  const counted = {
     lastAt: Math.max(state.lastAt, end.at),
     ended: state.ended + 1,
     failed: state.failed + (end.ok ? 0 : 1),
@@ -113,16 +112,21 @@ export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): Gua
     outputTokens: state.outputTokens + end.outputTokens,
     inFlight: state.inFlight.filter((c) => c.id !== end.callId),
   };
-  const index = findRecent(s.recent, end.callId);
-  if (index < 0) return { state: s, decision: ALLOW };
-  const done = summariseEnd(s.recent[index]!, end, s.novelty, cfg.detectors);
-  const recent = s.recent.slice();
+  const index = findRecent(state.recent, end.callId);
+  if (index < 0) return { state: { ...state, ...counted }, decision: ALLOW };
+  const done = summariseEnd(state.recent[index]!, end, state.novelty, cfg.detectors);
+  const recent = state.recent.slice();
   recent[index] = done.summary;
-  // A request joins the history once answered: a loop repeats what it has seen the answer to, while
-  // identical requests in flight together (fan-out, best-of-n sampling) are not repeats.
-  const requests = s.requests.length >= 2 * REQUEST_HISTORY ? s.requests.slice(2) : s.requests.slice();
-  requests.push(done.summary.req[0], done.summary.req[1]);
-  s = { ...s, recent, requests, novelty: done.memory };
+  const s: RunState = {
+    ...state,
+    ...counted,
+    recent,
+    novelty: done.memory,
+    // A request joins the history once answered: a loop repeats what it has seen the answer to, while
+    // identical requests in flight together (fan-out, best-of-n sampling) and retries of failed calls
+    // are not repeats.
+    requests: end.ok ? pushRequest(state.requests, done.summary.req) : state.requests,
+  };
   if (exempt(s, cfg) || s.status !== 'active') return { state: s, decision: ALLOW };
   return escalate(s, done.summary, 'response', cfg, end.at);
 }

@@ -11,8 +11,13 @@ import type { Sketch } from './sketch.js';
 import type { Evidence, RunStatus } from './types.js';
 
 export const RECENT_CALLS = 32;
-/** Request sketches remembered for near-duplicate lookup: a conversation that restarts within this many calls is recognised. */
+/**
+ * Answered requests whose sketches are remembered for near-duplicate lookup (a conversation that
+ * restarts within this many calls is recognised), kept in chunks of HISTORY_CHUNK so that adding one
+ * copies a chunk, not the whole history: between REQUEST_HISTORY - HISTORY_CHUNK and REQUEST_HISTORY.
+ */
 export const REQUEST_HISTORY = 128;
+export const HISTORY_CHUNK = 16;
 export const MAX_AGENTS = 32;
 export const MAX_IN_FLIGHT = 256;
 export const MAX_EVIDENCE = 6;
@@ -39,8 +44,10 @@ export interface CallSummary {
   fresh: boolean;
   /** An earlier request of the run (within REQUEST_HISTORY) is a near-duplicate of this one. */
   rep: boolean;
-  /** Same request as its agent's previous call, sent right after that one ended (or while in flight). */
+  /** Same request as its agent's previous call, sent right after that one ended. */
   retry: boolean;
+  /** Same request as its agent's previous call, which failed with a retryable upstream error (a healthy retry). */
+  resend: boolean;
   promptBytes: number;
   out: Sketch | null;
   outWords: number;
@@ -89,8 +96,8 @@ export interface RunState {
   inFlight: InFlightCall[];
   /** The last RECENT_CALLS calls, in start order. */
   recent: CallSummary[];
-  /** Request sketches of the last REQUEST_HISTORY calls, flat: hi, lo, hi, lo... (newest last). */
-  requests: number[];
+  /** Sketches of the last answered requests, in chunks of flat hi, lo pairs (oldest first). */
+  requests: number[][];
   novelty: NoveltyMemory;
   warnings: number;
   /** Consecutive detecting calls since the last clean stretch (drives escalation). */
@@ -170,6 +177,19 @@ export function countAgent(agents: readonly AgentCount[], agent: string | null):
 export function pushBounded<T>(items: readonly T[], item: T, max: number): T[] {
   const out = items.length >= max ? items.slice(items.length - max + 1) : items.slice();
   out.push(item);
+  return out;
+}
+
+/** The request history with one more sketch (a new array; the input is not changed). */
+export function pushRequest(history: readonly number[][], sketch: Readonly<Sketch>): number[][] {
+  const last = history[history.length - 1];
+  if (last !== undefined && last.length < 2 * HISTORY_CHUNK) {
+    const out = history.slice();
+    out[out.length - 1] = [...last, sketch[0], sketch[1]];
+    return out;
+  }
+  const out = history.length >= REQUEST_HISTORY / HISTORY_CHUNK ? history.slice(1) : history.slice();
+  out.push([sketch[0], sketch[1]]);
   return out;
 }
 

@@ -69,6 +69,12 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
   }
 }
 
+/** Stop reading an upstream body; the abort error it then emits is expected, not a crash. */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
 /** The client closed the connection before the response was complete. */
 function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
@@ -99,12 +105,12 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
   const { res } = ctx;
   // A client that goes away stops the upstream stream (and so the provider's generation).
   const onClose = (): void => {
-    if (!res.writableFinished) response.body.destroy();
+    if (!res.writableFinished) discard(response);
   };
   res.once('close', onClose);
   if (res.destroyed) {
     // The client left while waiting for the first byte.
-    response.body.destroy();
+    discard(response);
     throw new Error('client closed before the stream started');
   }
   const headers: Record<string, string> = {
@@ -127,7 +133,7 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
         ctx.errorCode = e.code;
         ctx.httpStatus = e.status;
         res.off('close', onClose);
-        response.body.destroy();
+        discard(response);
         return;
       }
       if (out && !res.write(out)) await drained(res);

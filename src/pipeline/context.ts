@@ -50,6 +50,14 @@ export interface CallContext {
   clampedTo: number | null;
   /** The budget whose downgrade rule changed the served model. */
   downgradedBy: string | null;
+  /** The route decision: targets after the first are fallbacks. */
+  route: { targets: string[]; cache: { ttlSeconds: number; scope: 'key' | 'team' | 'org'; maxEntries: number } | null; reason: string; label: string | null } | null;
+  /** "rule:<name>", "downgrade:<budget>" or "cache" when the served model or answer was not simply the requested one. */
+  routeLabel: string | null;
+  cacheHit: boolean;
+  savedNanos: number;
+  /** Cost of failed fallback attempts, settled with the call. */
+  attemptsCostNanos: number;
   usage: TokenUsage;
   /** The request was sent to the provider (it may bill for it). */
   upstreamSent: boolean;
@@ -99,6 +107,11 @@ export function newContext(init: {
     reservation: null,
     clampedTo: null,
     downgradedBy: null,
+    route: null,
+    routeLabel: null,
+    cacheHit: false,
+    savedNanos: 0,
+    attemptsCostNanos: 0,
     usage: emptyUsage(),
     upstreamSent: false,
     upstreamOk: false,

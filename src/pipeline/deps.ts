@@ -6,6 +6,9 @@ import type { ModelRates } from '../pricing/price-book.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { Store } from '../storage/types.js';
 import type { Recorder } from './record.js';
+import type { RouteModel } from '../policy/routes.js';
+import type { Circuits } from './circuits.js';
+import type { CallContext } from './context.js';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
 import type { AlertSender } from '../budgets/alerts.js';
@@ -35,6 +38,14 @@ export interface GatewayDeps {
   /** Alert flags this instance has already seen claimed (saves a round trip per call). */
   alertsClaimed: Set<string>;
   guard: { config: GuardConfig; store: RunStore; locks: RunLocks; ttlMs: number };
+  /** Models as the route rules see them (capabilities, a cost score). */
+  routeModels: RouteModel[];
+  /** Whether any route rule looks at budget utilisation (only then is it computed). */
+  routesNeedBudget: boolean;
+  budgetUsedPct: (ctx: CallContext) => number | null;
+  circuits: Circuits;
+  /** Whether cross-format translation is available (an OpenAI client served by an Anthropic model, and back). */
+  canTranslate: boolean;
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

@@ -14,14 +14,14 @@ import { respondError, streamErrorEvent } from '../server/respond-error.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import { authenticate } from './authenticate.js';
 import { attribute } from './attribute.js';
-import { callProvider } from './call.js';
+import { callWithFallbacks } from './fallback.js';
 import { newContext } from './context.js';
 import { newCallId } from './call-id.js';
 import type { GatewayDeps } from './deps.js';
 import { meter } from './meter.js';
 import { toRow } from './record.js';
 import { reserve } from './reserve.js';
-import { route } from './route.js';
+import { planRoute } from './route.js';
 import { settle } from './settle.js';
 import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
@@ -41,11 +41,11 @@ export async function runModelCall(
     ctx.rawBody = await readBody(req, deps.config.server.max_body_bytes);
     validate(ctx);
     await guardRunBefore(deps, ctx);
-    ctx.target = route(deps, ctx.key, api, ctx.body['model'] as string);
+    planRoute(deps, ctx);
     await reserve(deps, ctx);
     if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
     if (ctx.clampedTo !== null) res.setHeader('x-tollgate-clamped-max-tokens', String(ctx.clampedTo));
-    await callProvider(deps, ctx, ctx.target);
+    await callWithFallbacks(deps, ctx);
   } catch (err) {
     const e = toGatewayError(err);
     if (e.code === 'internal_error') deps.log.error({ err, callId: ctx.id }, 'call failed');
@@ -56,7 +56,7 @@ export async function runModelCall(
     else if (!res.writableEnded) res.end(streamErrorEvent(api, e));
   }
   try {
-    await meter(ctx);
+    await meter(ctx, ctx.target ? (deps.models.get(ctx.target.requested)?.rates ?? null) : null);
   } catch (err) {
     deps.log.error({ err, callId: ctx.id }, 'metering failed; recording the call unpriced');
   }

@@ -2,7 +2,7 @@
  * Stage 6 — meter: final token counts and the integer cost. When a call reached the provider but its
  * usage never arrived (a stream cut or aborted), count with a tokenizer and mark the row estimated.
  */
-import { costOf } from '../pricing/price-book.js';
+import { costOf, type ModelRates } from '../pricing/price-book.js';
 import type { CallContext } from './context.js';
 
 type CountTokens = (text: string) => number;
@@ -31,8 +31,18 @@ export function promptText(body: Record<string, unknown>): string {
   return parts.join('\n');
 }
 
-export async function meter(ctx: CallContext): Promise<void> {
-  const needsEstimate = ctx.upstreamSent && !ctx.usageComplete && !(ctx.firstByteAt !== null && !ctx.upstreamOk);
+/**
+ * What the call saved against what the client asked for: a cache hit saves the whole provider cost;
+ * a call routed or downgraded to another model saves the difference at the requested model's prices.
+ */
+function savings(ctx: CallContext, requestedRates: ModelRates | null): number {
+  if (ctx.cacheHit) return ctx.target?.rates ? costOf(ctx.target.rates, ctx.usage) : 0;
+  if (!ctx.target || ctx.target.model === ctx.target.requested || !requestedRates || ctx.status !== 'ok') return 0;
+  return costOf(requestedRates, ctx.usage) - ctx.costNanos;
+}
+
+export async function meter(ctx: CallContext, requestedRates: ModelRates | null = null): Promise<void> {
+  const needsEstimate = !ctx.cacheHit && ctx.upstreamSent && !ctx.usageComplete && !(ctx.firstByteAt !== null && !ctx.upstreamOk);
   if (needsEstimate) {
     const count = await tokenizer();
     if (!ctx.promptKnown) {
@@ -43,5 +53,6 @@ export async function meter(ctx: CallContext): Promise<void> {
     ctx.usage.output = Math.max(ctx.usage.output, generated - ctx.usage.reasoning);
     ctx.estimated = true;
   }
-  ctx.costNanos = ctx.target?.rates ? costOf(ctx.target.rates, ctx.usage) : 0;
+  ctx.costNanos = ctx.cacheHit || !ctx.target?.rates ? 0 : costOf(ctx.target.rates, ctx.usage);
+  ctx.savedNanos = savings(ctx, requestedRates);
 }

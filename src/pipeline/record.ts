@@ -90,5 +90,9 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
     httpStatus: ctx.httpStatus,
     errorCode: ctx.errorCode,
     upstreamRequestId: ctx.upstreamRequestId,
+    attemptOf: null,
+    route: ctx.routeLabel,
+    cacheHit: ctx.cacheHit,
+    savedNanos: ctx.savedNanos,
   };
 }

@@ -39,6 +39,18 @@ function setMaxTokens(ctx: CallContext, tokens: number): void {
   ctx.rawBody = (absent ? spliceField(ctx.rawBody, field, tokens) : null) ?? Buffer.from(JSON.stringify(b));
 }
 
+/** The worst case of the dearest model the call may be served by (its fallbacks included). */
+function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
+  let worst: ReturnType<typeof worstCaseNanos> | null = null;
+  for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
+    const rates = deps.models.get(name)?.rates;
+    if (!rates) continue;
+    const wc = worstCaseNanos(rates, promptBound, maxOut);
+    if (!worst || wc.total > worst.total) worst = wc;
+  }
+  return worst;
+}
+
 export function totalTokens(ctx: CallContext): number {
   const u = ctx.usage;
   return u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h + u.output + u.reasoning;
@@ -80,7 +92,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   // The request's byte length bounds its prompt tokens: every token is at least one byte.
   const promptBound = ctx.rawBody.length;
   const zero = { total: 0, input: 0, outputPerToken: 0 };
-  let wc = target.rates ? worstCaseNanos(target.rates, promptBound, maxOut) : zero;
+  let wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? zero;
   const now = deps.now();
   let limits = planLimits({
     scopes: { org: deps.config.org, team: a.team, user: a.user, project: a.project, keyId: a.keyId, tags: a.tags ? a.tags.split(',') : [], run: a.run, unlimited: ctx.key!.unlimited },
@@ -97,12 +109,12 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   if (!res.ok) {
     const failed = limits[res.index]!;
     if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
-    const clamped = target.rates && ctx.endpoint !== 'embeddings'
+    const clamped = wc.total > 0 && ctx.endpoint !== 'embeddings'
       ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
       : null;
     if (clamped === null) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
     setMaxTokens(ctx, clamped);
-    wc = worstCaseNanos(target.rates!, ctx.rawBody.length, clamped);
+    wc = chainWorstCase(deps, ctx, ctx.rawBody.length, clamped) ?? zero;
     const tokens = ctx.rawBody.length + clamped;
     limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
     res = await deps.limiter.acquire(ctx.id, limits);
@@ -112,7 +124,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo ?? maxOut };
 
   const dg = downgradeTarget(limits, res.before);
-  if (dg && dg.model !== target.model) {
+  if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
       const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, ctx.rawBody.length, ctx.reservation.outputCap).total : Infinity;
@@ -120,6 +132,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
       if (cheaperWorst <= wc.total) {
         ctx.target = { ...cheaper, requested: target.requested };
         ctx.downgradedBy = dg.budget.id;
+        ctx.routeLabel = `downgrade:${dg.budget.id}`;
       }
     } catch (err) {
       deps.log.warn({ err, budget: dg.budget.id, model: dg.model }, 'downgrade target unusable; serving the requested model');

@@ -1,44 +1,95 @@
-/** Stage 4 — route: the configured model that serves the requested one, if this key may use it. */
+/**
+ * Stage — route: which configured model serves the call. The route rules (policy/routes.ts) pick the
+ * targets (a fallback chain has several); this stage checks the key may ask for the model, that the
+ * target can be reached in the client's API shape, and that it is priced.
+ */
 import { GatewayError } from '../errors.js';
+import { chooseRoute } from '../policy/routes.js';
 import type { ApiShape } from '../providers/types.js';
 import type { KeyRecord } from '../storage/types.js';
-import type { RouteTarget } from './context.js';
+import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
 
 export function mayUse(key: KeyRecord, model: string): boolean {
   return key.models === null || key.models.includes(model);
 }
 
-export function route(deps: GatewayDeps, key: KeyRecord, api: ApiShape, requested: string): RouteTarget {
-  const model = deps.models.get(requested);
-  if (!model) {
-    throw new GatewayError('unknown_model', `The model "${requested}" is not configured on this gateway.`, {
+/** A configured model as the target of a call in the client's API shape. */
+export function resolveTarget(deps: GatewayDeps, api: ApiShape, model: string, requested: string): RouteTarget {
+  const m = deps.models.get(model);
+  if (!m) {
+    throw new GatewayError('unknown_model', `The model "${model}" is not configured on this gateway.`, { details: { param: 'model' } });
+  }
+  if (m.provider.adapter.kind !== api && !deps.canTranslate) {
+    throw new GatewayError('unsupported_format', `The model "${model}" is served by a ${m.provider.adapter.kind}-format provider; call it with that API shape.`, {
       details: { param: 'model' },
     });
+  }
+  if (!m.rates && !deps.config.pricing.allow_unpriced) {
+    throw new GatewayError('unpriced_model', `The model "${model}" has no price: add price: under models.${model} or set pricing.allow_unpriced.`);
+  }
+  return { requested, model: m.name, upstreamModel: m.upstreamModel, provider: m.provider, rates: m.rates };
+}
+
+/** Kept for callers that want a model as is (downgrades, tools). */
+export function route(deps: GatewayDeps, key: KeyRecord, api: ApiShape, requested: string): RouteTarget {
+  if (!deps.models.has(requested)) return resolveTarget(deps, api, requested, requested); // unknown_model
+  if (!mayUse(key, requested)) {
+    throw new GatewayError('model_not_allowed', `This key may not use the model "${requested}".`, { details: { param: 'model' } });
+  }
+  return resolveTarget(deps, api, requested, requested);
+}
+
+function hasImages(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  for (const m of messages) {
+    const content = (m as { content?: unknown } | null)?.content;
+    if (!Array.isArray(content)) continue;
+    for (const part of content) {
+      const t = (part as { type?: unknown } | null)?.type;
+      if (t === 'image_url' || t === 'image' || t === 'input_image') return true;
+    }
+  }
+  return false;
+}
+
+export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
+  const key = ctx.key!;
+  const a = ctx.attribution!;
+  const requested = ctx.body['model'] as string;
+  const rules = deps.config.routes;
+  if (rules.length === 0) {
+    ctx.target = route(deps, key, ctx.api, requested);
+    return;
+  }
+  const h = ctx.req.headers['x-tollgate-route'];
+  const decision = chooseRoute(rules, deps.routeModels, {
+    requested,
+    keyId: a.keyId,
+    team: a.team,
+    user: a.user,
+    project: a.project,
+    tags: a.tags ? a.tags.split(',') : [],
+    agent: a.agent,
+    header: typeof h === 'string' ? h : null,
+    promptBytes: ctx.rawBody.length,
+    hasTools: Array.isArray(ctx.body['tools']) && (ctx.body['tools'] as unknown[]).length > 0,
+    hasImages: hasImages(ctx.body['messages']),
+    budgetUsedPct: deps.routesNeedBudget ? deps.budgetUsedPct(ctx) : null,
+    stickyKey: a.run ?? ctx.id,
+  });
+  if (decision.rule === null && !deps.models.has(requested)) {
+    throw new GatewayError('unknown_model', `The model "${requested}" is not configured on this gateway, nor an alias of a route.`, { details: { param: 'model' } });
   }
   if (!mayUse(key, requested)) {
-    throw new GatewayError('model_not_allowed', `This key may not use the model "${requested}".`, {
-      details: { param: 'model' },
-    });
+    throw new GatewayError('model_not_allowed', `This key may not use the model "${requested}".`, { details: { param: 'model' } });
   }
-  if (model.provider.adapter.kind !== api) {
-    throw new GatewayError(
-      'unsupported_format',
-      `The model "${requested}" is served by a ${model.provider.adapter.kind}-format provider; call it with that API shape.`,
-      { details: { param: 'model' } },
-    );
-  }
-  if (!model.rates && !deps.config.pricing.allow_unpriced) {
-    throw new GatewayError(
-      'unpriced_model',
-      `The model "${requested}" has no price: add price: under models.${requested} or set pricing.allow_unpriced.`,
-    );
-  }
-  return {
-    requested,
-    model: model.name,
-    upstreamModel: model.upstreamModel,
-    provider: model.provider,
-    rates: model.rates,
-  };
+  const label = decision.rule === null ? null : `rule:${decision.ruleName}`;
+  ctx.route = { targets: decision.targets, cache: decision.cache, reason: decision.reason, label };
+  ctx.routeLabel = decision.targets[0] !== requested ? label : null;
+  // Skip targets whose circuit is open, unless it is the last one left.
+  const now = deps.now();
+  const usable = decision.targets.filter((t, i) => i === decision.targets.length - 1 || !deps.circuits.isOpen(t, now));
+  ctx.route.targets = usable;
+  ctx.target = resolveTarget(deps, ctx.api, usable[0]!, requested);
 }

@@ -117,7 +117,7 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
 /** Config override first, then the catalogue (by the upstream model name). */
 export function resolveRates(
   modelName: string,
-  model: ModelConfig,
+  model: Pick<ModelConfig, 'price' | 'upstream_model'>,
   provider: ProviderConfig & { name: string },
 ): ModelRates | null {
   if (model.price) return configRates(model.price);

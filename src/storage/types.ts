@@ -55,6 +55,13 @@ export interface CallRow {
   httpStatus: number;
   errorCode: string | null;
   upstreamRequestId: string | null;
+  /** For a failed attempt of a fallback chain: the call it was an attempt of. */
+  attemptOf: string | null;
+  /** How the model was chosen: "rule:<name>", "downgrade:<budget>", "cache", or null (as requested). */
+  route: string | null;
+  cacheHit: boolean;
+  /** What the requested model would have cost for the same tokens, minus what this cost (nano-dollars). */
+  savedNanos: number;
 }
 
 export const SPEND_GROUPS = ['team', 'user', 'project', 'key', 'model', 'provider', 'run', 'agent', 'day'] as const;

@@ -29,7 +29,7 @@ describe('price book', () => {
   });
 
   it('uses config prices over the catalogue, with sensible defaults per class', () => {
-    const rates = resolveRates('deepseek-chat', { provider: 'deepseek', price: { input_per_mtok: 0.28, output_per_mtok: 0.42, cached_input_per_mtok: 0.028 } }, { ...anthropic, name: 'deepseek' });
+    const rates = resolveRates('deepseek-chat', { price: { input_per_mtok: 0.28, output_per_mtok: 0.42, cached_input_per_mtok: 0.028 } }, { ...anthropic, name: 'deepseek' });
     expect(rates?.source).toBe('config');
     // 1M of each class, in nano-dollars: input 280000000, cached 28000000, output 420000000, reasoning = output.
     expect(costOf(rates!, u({ input: 1_000_000 }))).toBe(280_000_000);

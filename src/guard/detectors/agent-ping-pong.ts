@@ -21,9 +21,13 @@ function turns(input: DetectorInput): CallSummary[] {
 export function agentPeriod(agents: readonly (string | null)[], max: number): number {
   const n = agents.length;
   for (let p = 2; p <= max && 2 * p <= n; p++) {
-    let ok = new Set(agents.slice(n - p)).size >= 2;
-    for (let i = n - 1; ok && i >= n - p; i--) ok = agents[i] === agents[i - p];
-    if (ok) return p;
+    let ok = true;
+    let distinct = false;
+    for (let i = n - 1; ok && i >= n - p; i--) {
+      ok = agents[i] === agents[i - p];
+      if (agents[i] !== agents[n - 1]) distinct = true;
+    }
+    if (ok && distinct) return p;
   }
   return 0;
 }
@@ -36,6 +40,7 @@ export const agentPingPong: Detector = {
     const c = cfg.agent_ping_pong;
     if (current.agent === null || current.paced) return null;
     const seq = turns(input);
+    if (seq.length < 4) return null;
     const p = agentPeriod(
       seq.map((t) => t.agent),
       c.max_period,

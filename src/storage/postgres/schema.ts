@@ -69,6 +69,10 @@ export const MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL
    );`,
   `ALTER TABLE keys ADD COLUMN unlimited BOOLEAN NOT NULL DEFAULT false;`,
+  `ALTER TABLE calls ADD COLUMN attempt_of TEXT;
+   ALTER TABLE calls ADD COLUMN route TEXT;
+   ALTER TABLE calls ADD COLUMN cache_hit BOOLEAN NOT NULL DEFAULT false;
+   ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
 ];
 
 /**
@@ -176,5 +180,9 @@ export function toCall(r: Row): CallRow {
     httpStatus: num(r['http_status']),
     errorCode: str(r['error_code']),
     upstreamRequestId: str(r['upstream_request_id']),
+    attemptOf: str(r['attempt_of']),
+    route: str(r['route']),
+    cacheHit: r['cache_hit'] === true,
+    savedNanos: num(r['saved_nanos']),
   };
 }

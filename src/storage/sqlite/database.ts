@@ -56,8 +56,8 @@ export class SqliteDatabase {
       id, started_at, first_byte_at, ended_at, key_id, team, user, project, run, agent, parent, tags,
       endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
       cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
-      status, http_status, error_code, upstream_request_id
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMany = this.db.transaction((rows: CallRow[]) => {
       for (const r of rows) {
         this.insertCall.run(
@@ -65,7 +65,7 @@ export class SqliteDatabase {
           r.parent, r.tags, r.endpoint, r.stream ? 1 : 0, r.provider, r.requestedModel, r.servedModel,
           r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
           r.reasoningTokens, r.costNanos, r.estimated ? 1 : 0, r.status, r.httpStatus, r.errorCode,
-          r.upstreamRequestId,
+          r.upstreamRequestId, r.attemptOf, r.route, r.cacheHit ? 1 : 0, r.savedNanos,
         );
       }
     });
@@ -297,5 +297,9 @@ function toCall(r: Row): CallRow {
     httpStatus: Number(r['http_status']),
     errorCode: str(r['error_code']),
     upstreamRequestId: str(r['upstream_request_id']),
+    attemptOf: str(r['attempt_of']),
+    route: str(r['route']),
+    cacheHit: Number(r['cache_hit']) === 1,
+    savedNanos: Number(r['saved_nanos']),
   };
 }

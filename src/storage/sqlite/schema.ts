@@ -58,4 +58,8 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    );`,
   `ALTER TABLE keys ADD COLUMN unlimited INTEGER NOT NULL DEFAULT 0;`,
+  `ALTER TABLE calls ADD COLUMN attempt_of TEXT;
+   ALTER TABLE calls ADD COLUMN route TEXT;
+   ALTER TABLE calls ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
 ];

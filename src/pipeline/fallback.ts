@@ -1,0 +1,63 @@
+/**
+ * Call the provider, falling back along the route's chain: on a retryable failure (408, 409, 429, 5xx,
+ * connect or first-byte timeout, unreachable) before any byte reached the client, the next target is
+ * tried. Never after bytes were sent. Each failed attempt is its own ledger row, linked to the call;
+ * its cost (if any was estimated) is settled with the call. Circuit breakers skip failing targets.
+ */
+import { GatewayError, isRetryableStatus } from '../errors.js';
+import { emptyUsage } from '../pricing/usage.js';
+import { callProvider } from './call.js';
+import type { CallContext } from './context.js';
+import type { GatewayDeps } from './deps.js';
+import { meter } from './meter.js';
+import { toRow } from './record.js';
+import { resolveTarget } from './route.js';
+
+function retryable(err: unknown): boolean {
+  if (!(err instanceof GatewayError)) return false;
+  if (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable') return true;
+  const upstream = err.details?.['upstream_status'];
+  return err.code === 'upstream_error' && typeof upstream === 'number' && isRetryableStatus(upstream);
+}
+
+function resetAttempt(ctx: CallContext): void {
+  ctx.firstByteAt = null;
+  ctx.upstreamSent = false;
+  ctx.upstreamOk = false;
+  ctx.usage = emptyUsage();
+  ctx.usageComplete = false;
+  ctx.promptKnown = false;
+  ctx.generatedText = '';
+  ctx.estimated = false;
+  ctx.costNanos = 0;
+  ctx.upstreamRequestId = null;
+}
+
+export async function callWithFallbacks(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+  const targets = ctx.route?.targets ?? [ctx.target!.model];
+  for (let i = 0; ; i++) {
+    const target = ctx.target!;
+    try {
+      await callProvider(deps, ctx, target);
+      deps.circuits.record(target.model, true, deps.now());
+      return;
+    } catch (err) {
+      const last = i >= targets.length - 1;
+      if (!retryable(err) || ctx.res.headersSent) throw err;
+      deps.circuits.record(target.model, false, deps.now());
+      if (last) throw err;
+      // Record the failed attempt as its own row, then try the next target.
+      const e = err as GatewayError;
+      await meter(ctx);
+      const row = toRow(ctx, deps.now());
+      if (row) {
+        deps.recorder.record({ ...row, id: `${ctx.id}.${i + 1}`, attemptOf: ctx.id, status: 'error', httpStatus: e.status, errorCode: e.code, route: ctx.route ? ctx.route.label : null, savedNanos: 0 });
+      }
+      ctx.attemptsCostNanos += ctx.costNanos;
+      resetAttempt(ctx);
+      ctx.target = resolveTarget(deps, ctx.api, targets[i + 1]!, target.requested);
+      ctx.routeLabel = ctx.route?.label ?? null;
+      deps.log.warn({ callId: ctx.id, from: target.model, to: ctx.target.model, code: e.code }, 'falling back');
+    }
+  }
+}

@@ -163,7 +163,8 @@ function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void
   ctx.usage = m.usage;
   ctx.usageComplete = m.complete;
   ctx.promptKnown = m.promptKnown;
-  ctx.generatedText = meter.generatedText();
+  // Parsing what was generated costs; only an estimate (usage never came) needs it.
+  if (!m.complete) ctx.generatedText = meter.generatedText();
 }
 
 /** Wait for the client to take more bytes, or for it to go away. */

@@ -42,10 +42,10 @@ export interface ModelOutput {
 }
 
 export interface StreamMeter {
-  /** Feed upstream bytes; returns the bytes to forward to the client now (whole events only). */
-  push(chunk: Buffer): string;
+  /** Feed upstream bytes; returns the bytes to forward to the client now (null: nothing yet). */
+  push(chunk: Buffer): Buffer | null;
   /** Whatever is left at the end of the upstream body. */
-  flush(): string;
+  flush(): Buffer | null;
   metered(): MeteredUsage;
   /** Text generated so far (content, tool arguments, thinking), for estimating when usage never came. */
   generatedText(): string;

@@ -3,6 +3,7 @@ import { convertOpenAIUsage } from '../../src/providers/openai/usage.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
 import { lastObjectAfterKey } from '../../src/providers/json-slice.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
+import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 import { emptyUsage } from '../../src/pricing/usage.js';
 
 describe('usage conversion into non-overlapping classes', () => {
@@ -32,12 +33,33 @@ describe('usage conversion into non-overlapping classes', () => {
     ].join('');
     const meter = new OpenAIStreamMeter(false);
     let out = '';
-    for (let i = 0; i < events.length; i += 7) out += meter.push(Buffer.from(events.slice(i, i + 7)));
-    out += meter.flush();
+    for (let i = 0; i < events.length; i += 7) out += meter.push(Buffer.from(events.slice(i, i + 7)))?.toString() ?? '';
+    out += meter.flush()?.toString() ?? '';
     expect(out).not.toContain('prompt_tokens');
     expect(out).toContain('"content":"hi"');
     expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(meter.metered()).toMatchObject({ complete: true, usage: { input: 3, output: 1 } });
     expect(meter.generatedText()).toBe('hi');
+  });
+
+  it('meters an Anthropic stream split anywhere, forwarding every byte untouched', () => {
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","usage":{"input_tokens":5,"cache_read_input_tokens":7,"cache_creation_input_tokens":3,"cache_creation":{"ephemeral_5m_input_tokens":1,"ephemeral_1h_input_tokens":2},"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"héllo "}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"grep","input":{}}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"q\\":"}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\\"x\\"}"}}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":12}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ].join('');
+    const bytes = Buffer.from(events);
+    const meter = new AnthropicStreamMeter();
+    const out: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 5) out.push(meter.push(bytes.subarray(i, i + 5)) ?? Buffer.alloc(0));
+    expect(Buffer.concat(out).equals(bytes)).toBe(true);
+    expect(meter.metered()).toEqual({ complete: true, promptKnown: true, usage: { input: 5, cachedInput: 7, cacheWrite5m: 1, cacheWrite1h: 2, output: 12, reasoning: 0 } });
+    expect(meter.output()).toEqual({ text: 'héllo ', toolCalls: [{ name: 'grep', arguments: '{"q":"x"}' }] });
+    expect(meter.generatedDeltas()).toBe(3);
   });
 });

@@ -1,80 +1,50 @@
 /**
  * Meter an Anthropic Messages stream: message_start carries the prompt side of usage, message_delta
- * the cumulative output_tokens. Every byte is forwarded as is.
+ * the cumulative output_tokens. The provider's bytes are forwarded as they are; only message_start,
+ * message_delta and tool_use block starts are parsed on the way; content deltas are counted and kept,
+ * parsed only on demand (estimates, the run guard).
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
-import { obj, splitEvents } from '../json-slice.js';
+import { obj } from '../json-slice.js';
+import { eventData, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
+const T_START = Buffer.from('"type":"message_start"');
+const T_DELTA = Buffer.from('"type":"message_delta"');
+const T_BLOCK_START = Buffer.from('"type":"content_block_start"');
+const T_BLOCK_DELTA = Buffer.from('"type":"content_block_delta"');
+
 export class AnthropicStreamMeter implements StreamMeter {
-  private readonly decoder = new StringDecoder('utf8');
-  private rest = '';
+  private readonly sse = new SseSplitter();
   private readonly usage = emptyUsage();
   private started = false;
   private finished = false;
-  private text = '';
-  private body = '';
-  private readonly tools = new Map<number, { name: string; arguments: string }>();
   private deltas = 0;
+  /** content_block_start (tool_use) and content_block_delta events, in order, parsed on demand. */
+  private readonly raw: Buffer[] = [];
 
-  push(chunk: Buffer): string {
-    const [events, rest] = splitEvents(this.rest + this.decoder.write(chunk));
-    this.rest = rest;
-    let out = '';
-    for (const ev of events) {
-      this.inspect(ev);
-      out += ev;
-    }
-    return out;
+  push(chunk: Buffer): Buffer | null {
+    for (const ev of this.sse.push(chunk).events) this.inspect(ev);
+    return chunk;
   }
 
-  flush(): string {
-    const tail = this.rest + this.decoder.end();
-    this.rest = '';
+  flush(): Buffer | null {
+    const tail = this.sse.flush();
     if (tail) this.inspect(tail);
-    return tail;
+    return null; // already forwarded with its chunk
   }
 
-  private inspect(ev: string): void {
-    const at = ev.indexOf('data:');
-    if (at < 0) return;
-    let data: Record<string, unknown> | undefined;
-    try {
-      data = obj(JSON.parse(ev.slice(at + 5)));
-    } catch {
-      return;
-    }
-    if (!data) return;
-    switch (data['type']) {
-      case 'message_start':
-        this.started = mergeAnthropicUsage(this.usage, obj(data['message'])?.['usage']) || this.started;
-        break;
-      case 'content_block_start': {
-        const block = obj(data['content_block']);
-        if (block?.['type'] === 'tool_use' && typeof block['name'] === 'string' && typeof data['index'] === 'number') {
-          this.tools.set(data['index'], { name: block['name'], arguments: '' });
-        }
-        break;
-      }
-      case 'content_block_delta': {
-        this.deltas++;
-        const d = obj(data['delta']);
-        for (const k of ['text', 'partial_json', 'thinking'] as const) {
-          const v = d?.[k];
-          if (typeof v === 'string') this.text += v;
-        }
-        if (typeof d?.['text'] === 'string') this.body += d['text'];
-        const tool = typeof data['index'] === 'number' ? this.tools.get(data['index']) : undefined;
-        if (tool && typeof d?.['partial_json'] === 'string') tool.arguments += d['partial_json'];
-        break;
-      }
-      case 'message_delta':
-        this.finished = mergeAnthropicUsage(this.usage, data['usage']) || this.finished;
-        break;
-      default:
-        break;
+  private inspect(ev: Buffer): void {
+    if (ev.indexOf(T_BLOCK_DELTA) >= 0) {
+      this.deltas++;
+      this.raw.push(ev);
+    } else if (ev.indexOf(T_START) >= 0) {
+      this.started = mergeAnthropicUsage(this.usage, obj(obj(eventData(ev))?.['message'])?.['usage']) || this.started;
+    } else if (ev.indexOf(T_DELTA) >= 0) {
+      this.finished = mergeAnthropicUsage(this.usage, obj(eventData(ev))?.['usage']) || this.finished;
+    } else if (ev.indexOf(T_BLOCK_START) >= 0) {
+      this.raw.push(ev);
     }
   }
 
@@ -83,11 +53,37 @@ export class AnthropicStreamMeter implements StreamMeter {
   }
 
   generatedText(): string {
-    return this.text;
+    const o = this.parse();
+    return o.all;
   }
 
   output(): ModelOutput {
-    return { text: this.body, toolCalls: [...this.tools.values()] };
+    const o = this.parse();
+    return { text: o.text, toolCalls: o.toolCalls };
+  }
+
+  private parse(): { text: string; all: string; toolCalls: { name: string; arguments: string }[] } {
+    let text = '';
+    let all = '';
+    const tools = new Map<number, { name: string; arguments: string }>();
+    for (const ev of this.raw) {
+      const data = obj(eventData(ev));
+      const index = typeof data?.['index'] === 'number' ? data['index'] : -1;
+      if (data?.['type'] === 'content_block_start') {
+        const block = obj(data['content_block']);
+        if (block?.['type'] === 'tool_use' && typeof block['name'] === 'string') tools.set(index, { name: block['name'], arguments: '' });
+        continue;
+      }
+      const d = obj(data?.['delta']);
+      for (const k of ['text', 'partial_json', 'thinking'] as const) {
+        const v = d?.[k];
+        if (typeof v === 'string') all += v;
+      }
+      if (typeof d?.['text'] === 'string') text += d['text'];
+      const tool = tools.get(index);
+      if (tool && typeof d?.['partial_json'] === 'string') tool.arguments += d['partial_json'];
+    }
+    return { text, all, toolCalls: [...tools.values()] };
   }
 
   generatedDeltas(): number {

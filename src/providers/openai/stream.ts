@@ -1,62 +1,61 @@
 /**
  * Meter an OpenAI chat.completion.chunk stream. Tollgate always asks upstream for the usage chunk
  * (`choices: []`, `usage`, just before `[DONE]`); when the client did not ask for it, it is dropped.
- * Hot path: only the usage chunk is parsed; content chunks are counted by a cheap scan and kept
- * as raw text, parsed only if the stream ends without usage and Tollgate must estimate.
+ * Hot path: the provider's bytes are forwarded as they are; only the usage chunk is parsed; content
+ * events are counted by a byte scan and kept, parsed only if Tollgate must estimate or the run guard
+ * asks what the model said.
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
-import { obj, splitEvents } from '../json-slice.js';
-import { convertOpenAIUsage } from './usage.js';
+import { obj } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
+import { eventData, hasNonEmpty, SseSplitter } from '../sse-events.js';
+import { convertOpenAIUsage } from './usage.js';
 
-/** A delta that carries generated text or tool arguments (not the role chunk, not the finish chunk). */
-const GENERATES = /"(?:content|reasoning_content|arguments)":"(?:[^"\\]|\\.)/;
+const USAGE = Buffer.from('"usage":{');
+const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
 
 export class OpenAIStreamMeter implements StreamMeter {
-  private readonly decoder = new StringDecoder('utf8');
-  private rest = '';
+  private readonly sse = new SseSplitter();
   private usage: TokenUsage | null = null;
-  private readonly raw: string[] = [];
+  private readonly raw: Buffer[] = [];
   private deltas = 0;
 
   constructor(private readonly forwardUsageChunk: boolean) {}
 
-  push(chunk: Buffer): string {
-    const [events, rest] = splitEvents(this.rest + this.decoder.write(chunk));
-    this.rest = rest;
-    if (events.length === 0) return '';
-    if (events.length === 1) return this.inspect(events[0]!) ? events[0]! : '';
-    let out = '';
-    for (const ev of events) if (this.inspect(ev)) out += ev;
-    return out;
+  push(chunk: Buffer): Buffer | null {
+    const { events, whole } = this.sse.push(chunk);
+    if (events.length === 0) return null;
+    let kept: Buffer[] | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      if (this.inspect(ev)) {
+        kept?.push(ev);
+      } else if (kept === null) {
+        kept = events.slice(0, i);
+      }
+    }
+    return kept === null ? whole : Buffer.concat(kept);
   }
 
-  flush(): string {
-    const tail = this.rest + this.decoder.end();
-    this.rest = '';
-    return tail.length > 0 && this.inspect(tail) ? tail : '';
+  flush(): Buffer | null {
+    const tail = this.sse.flush();
+    return tail && this.inspect(tail) ? tail : null;
   }
 
   /** Returns whether the event is forwarded to the client. */
-  private inspect(ev: string): boolean {
-    if (ev.includes('"usage":{')) {
-      const at = ev.indexOf('data:');
-      let chunk: Record<string, unknown> | undefined;
-      try {
-        chunk = obj(JSON.parse(ev.slice(at + 5)));
-      } catch {
-        return true;
-      }
+  private inspect(ev: Buffer): boolean {
+    if (ev.indexOf(USAGE) >= 0) {
+      const chunk = obj(eventData(ev));
       if (chunk?.['usage']) {
         this.usage = convertOpenAIUsage(chunk['usage']);
         const choices = chunk['choices'];
         // The usage-only chunk the client did not ask for.
         if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;
       }
+      return true;
     }
-    if (GENERATES.test(ev)) {
+    if (GENERATING.some((n) => hasNonEmpty(ev, n))) {
       this.deltas++;
       this.raw.push(ev);
     }
@@ -75,7 +74,7 @@ export class OpenAIStreamMeter implements StreamMeter {
   }
 
   output(): ModelOutput {
-    return openaiStreamOutput(this.raw);
+    return openaiStreamOutput(this.raw.map((b) => b.toString('utf8')));
   }
 
   generatedDeltas(): number {

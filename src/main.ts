@@ -127,7 +127,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     routesNeedBudget: config.routes.some((r) => r.match.budget_used_pct !== undefined),
     budgetUsedPct,
     circuits: new Circuits({ failures: config.circuit_breaker.failures, cooldownMs: config.circuit_breaker.cooldown_ms }),
-    canTranslate: false,
+    canTranslate: true,
     now,
   };
   const state: AppState = { shuttingDown: false };

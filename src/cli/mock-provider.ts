@@ -1,7 +1,10 @@
-/** `tollgate mock-provider`: runs the offline OpenAI + Anthropic mock for demos and benchmarks. */
+/**
+ * `tollgate mock-provider`: runs the offline OpenAI + Anthropic mock for demos and benchmarks.
+ * The mock (and the tokenizer it uses) is imported only when this command runs, so it costs the
+ * gateway's own commands nothing.
+ */
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { startMockProvider } from '../mock/index.js';
 
 function nonNegativeNumber(value: string): number {
   const n = Number(value);
@@ -45,7 +48,7 @@ export function mockProviderCommand(): Command {
     .option('--embedding-dimensions <n>', 'default embedding vector length', nonNegativeInt, 8)
     .action(async (flags: MockProviderFlags) => {
       const log = pino({ name: 'tollgate-mock' });
-      const mock = await startMockProvider(flags);
+      const mock = await (await import('../mock/index.js')).startMockProvider(flags);
       log.info({ url: mock.url, tokens: flags.tokens, latencyMs: flags.latencyMs }, 'mock provider listening');
       const stop = (): void => {
         mock.close().then(

@@ -35,7 +35,9 @@ export interface GuardResult {
 /** An in-flight call older than this is taken as lost (the gateway never reported its end). */
 export const IN_FLIGHT_TTL_MS = 30 * 60_000;
 
-const ALLOW: GuardDecision = { action: 'allow', reason: null, evidence: [], refuse: null };
+function allow(): GuardDecision {
+  return { action: 'allow', reason: null, evidence: [], refuse: null };
+}
 
 function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null): GuardDecision {
   return { action, reason, evidence, refuse };
@@ -64,8 +66,8 @@ export function guardBefore(state: RunState, call: CallStart, cfg: GuardConfig, 
   }
 
   const free = exempt(s, cfg);
-  const inFlight = s.inFlight.filter((c) => now - c.at < IN_FLIGHT_TTL_MS);
-  s = inFlight.length === s.inFlight.length ? s : { ...s, inFlight };
+  const lost = (c: { at: number }): boolean => now - c.at >= IN_FLIGHT_TTL_MS;
+  if (s.inFlight.some(lost)) s = { ...s, inFlight: s.inFlight.filter((c) => !lost(c)) };
   const depth = depthUnder(s, call.parent);
   if (!free) {
     const breach = capBreach(s, capsFor(cfg, call.scopes), { depth, now });
@@ -86,7 +88,7 @@ export function guardBefore(state: RunState, call: CallStart, cfg: GuardConfig, 
     inFlight: pushBounded(s.inFlight, { id: summary.id, at: call.at, depth }, MAX_IN_FLIGHT),
     recent: pushBounded(s.recent, summary, RECENT_CALLS),
   };
-  if (free) return { state: started, decision: ALLOW };
+  if (free) return { state: started, decision: allow() };
   const result = escalate(started, summary, 'request', cfg, now);
   if (result.decision.refuse === null) return result;
   // Refused by a detector: the call does not happen, so it is not counted as started.
@@ -113,7 +115,7 @@ export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): Gua
     inFlight: state.inFlight.filter((c) => c.id !== end.callId),
   };
   const index = findRecent(state.recent, end.callId);
-  if (index < 0) return { state: { ...state, ...counted }, decision: ALLOW };
+  if (index < 0) return { state: { ...state, ...counted }, decision: allow() };
   const done = summariseEnd(state.recent[index]!, end, state.novelty, cfg.detectors);
   const recent = state.recent.slice();
   recent[index] = done.summary;
@@ -127,7 +129,7 @@ export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): Gua
     // are not repeats.
     requests: end.ok ? pushRequest(state.requests, done.summary.req) : state.requests,
   };
-  if (exempt(s, cfg) || s.status !== 'active') return { state: s, decision: ALLOW };
+  if (exempt(s, cfg) || s.status !== 'active') return { state: s, decision: allow() };
   return escalate(s, done.summary, 'response', cfg, end.at);
 }
 
@@ -180,12 +182,12 @@ function escalate(state: RunState, current: CallSummary, phase: Phase, cfg: Guar
     const cleanCalls = s.cleanCalls + 1;
     s = { ...s, cleanCalls, strikes: cleanCalls >= cfg.escalation.cool_down_calls ? 0 : s.strikes };
   }
-  if (!strike) return { state: s, decision: ALLOW };
+  if (!strike) return { state: s, decision: allow() };
 
   const action = actionFor(s.strikes, cfg.escalation);
   const reason = over.map((e) => `${e.detector} ${e.score.toFixed(2)}: ${e.summary}`).join('; ');
   if (action === 'warn') return { state: { ...s, warnings: s.warnings + 1 }, decision: decision('warn', reason, over) };
-  if (action === 'allow') return { state: s, decision: ALLOW };
+  if (action === 'allow') return { state: s, decision: allow() };
   const status: RunStatus = action === 'pause' ? 'paused' : 'terminated';
   const refuse: GuardRefusal | null = phase === 'request' ? (action === 'pause' ? 'run_paused' : 'run_terminated') : null;
   return { state: withStatus(s, status, at, reason), decision: decision(action, reason, over, refuse) };

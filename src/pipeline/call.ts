@@ -10,17 +10,20 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import { streamErrorEvent } from '../server/respond-error.js';
 import type { ProviderRuntime } from '../providers/registry.js';
-import type { StreamMeter } from '../providers/types.js';
+import type { Endpoint, StreamMeter } from '../providers/types.js';
+import { planTranslation, type StreamTranslator, type Translation } from './translation.js';
 import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
 
 export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Promise<void> {
   const { provider } = target;
+  const tr = planTranslation(deps, ctx, target);
+  const endpoint = tr?.endpoint ?? ctx.endpoint;
   const up = provider.adapter.prepare(
     {
-      endpoint: ctx.endpoint,
-      body: ctx.body,
-      rawBody: ctx.rawBody,
+      endpoint,
+      body: tr?.body ?? ctx.body,
+      rawBody: tr?.rawBody ?? ctx.rawBody,
       upstreamModel: target.upstreamModel,
       stream: ctx.stream,
       clientHeaders: ctx.req.headers,
@@ -45,14 +48,17 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
   ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
 
   if (response.statusCode >= 400) {
+    ctx.upstreamStatus = response.statusCode;
     const body = Buffer.from(await response.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
     throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
   }
   ctx.upstreamOk = true;
   try {
     const wantOutput = deps.guard.config.enabled;
-    if (ctx.stream) await relayStream(ctx, response, provider.adapter.streamMeter(ctx.clientWantsUsage), wantOutput);
-    else await relayBody(ctx, response, provider, wantOutput);
+    if (ctx.stream) {
+      const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage);
+      await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
+    } else await relayBody(ctx, response, provider, wantOutput, endpoint, tr);
   } catch (err) {
     if (clientGone(ctx.res)) {
       ctx.status = 'aborted';
@@ -80,10 +86,18 @@ function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
-async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, provider: ProviderRuntime, wantOutput: boolean): Promise<void> {
-  const body = Buffer.from(await response.body.arrayBuffer());
-  if (wantOutput) ctx.output = provider.adapter.outputOf(ctx.endpoint, body);
-  const usage = provider.adapter.usageFromBody(ctx.endpoint, body);
+async function relayBody(
+  ctx: CallContext,
+  response: Dispatcher.ResponseData,
+  provider: ProviderRuntime,
+  wantOutput: boolean,
+  endpoint: Endpoint,
+  tr: Translation | null,
+): Promise<void> {
+  const upstreamBody = Buffer.from(await response.body.arrayBuffer());
+  if (wantOutput) ctx.output = provider.adapter.outputOf(endpoint, upstreamBody);
+  const usage = provider.adapter.usageFromBody(endpoint, upstreamBody);
+  const body = tr ? tr.response(upstreamBody) : upstreamBody;
   if (usage) {
     ctx.usage = usage;
     ctx.usageComplete = true;
@@ -91,7 +105,7 @@ async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, pr
   }
   const ct = response.headers['content-type'];
   const headers: Record<string, string | number> = {
-    'content-type': typeof ct === 'string' ? ct : 'application/json',
+    'content-type': typeof ct === 'string' && !tr ? ct : 'application/json',
     'content-length': body.length,
     'x-tollgate-call-id': ctx.id,
   };
@@ -101,7 +115,13 @@ async function relayBody(ctx: CallContext, response: Dispatcher.ResponseData, pr
   ctx.res.end(body);
 }
 
-async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, meter: StreamMeter, wantOutput: boolean): Promise<void> {
+async function relayStream(
+  ctx: CallContext,
+  response: Dispatcher.ResponseData,
+  meter: StreamMeter,
+  wantOutput: boolean,
+  tr: StreamTranslator | null,
+): Promise<void> {
   const { res } = ctx;
   // A client that goes away stops the upstream stream (and so the provider's generation).
   const onClose = (): void => {
@@ -136,10 +156,12 @@ async function relayStream(ctx: CallContext, response: Dispatcher.ResponseData, 
         discard(response);
         return;
       }
-      if (out && !res.write(out)) await drained(res);
+      const send = tr ? tr.push(out) : out;
+      if (send && send.length > 0 && !res.write(send)) await drained(res);
     }
     const tail = meter.flush();
-    if (tail) res.write(tail);
+    const last = tr ? tr.push(tail) + tr.end() : tail;
+    if (last && last.length > 0) res.write(last);
   } catch (err) {
     res.off('close', onClose);
     collect(ctx, meter, wantOutput);

@@ -78,6 +78,8 @@ export interface CallContext {
   httpStatus: number;
   errorCode: string | null;
   upstreamRequestId: string | null;
+  /** The provider's own HTTP error status, when it answered with one (not cuts, resets or timeouts). */
+  upstreamStatus: number | null;
 }
 
 export function newContext(init: {
@@ -126,6 +128,7 @@ export function newContext(init: {
     httpStatus: 200,
     errorCode: null,
     upstreamRequestId: null,
+    upstreamStatus: null,
   };
 }
 

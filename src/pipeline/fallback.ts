@@ -31,6 +31,7 @@ function resetAttempt(ctx: CallContext): void {
   ctx.estimated = false;
   ctx.costNanos = 0;
   ctx.upstreamRequestId = null;
+  ctx.upstreamStatus = null;
 }
 
 export async function callWithFallbacks(deps: GatewayDeps, ctx: CallContext): Promise<void> {

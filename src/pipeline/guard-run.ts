@@ -103,7 +103,8 @@ export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promis
     outputText: ctx.output.text.slice(0, 8192),
     toolCalls: ctx.output.toolCalls,
     ok: ctx.status === 'ok',
-    errorStatus: ctx.status === 'error' ? ctx.httpStatus : null,
+    // The provider's own status only: retries after real upstream errors are healthy, cut streams are not.
+    errorStatus: ctx.upstreamStatus,
   };
   const { result } = await g.locks.run(runId, () =>
     updateRun<StoredRunState, GuardDecision>(

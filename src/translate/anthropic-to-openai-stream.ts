@@ -14,7 +14,7 @@
 import { openaiFinishReason } from './finish-reason.js';
 import { isObject, isUnset, stringOr, type JsonObject } from './json-value.js';
 import { openaiCompletionId } from './anthropic-to-openai-response.js';
-import { dataEvent, eventJson, OPENAI_DONE, SseReader } from './sse.js';
+import { dataEvent, eventJson, OPENAI_DONE, SseReader, type SseEvent, type SseInput } from './sse.js';
 import { openaiUsageFromAnthropic } from './token-usage.js';
 
 export interface AnthropicToOpenAIStreamOptions {
@@ -44,9 +44,14 @@ export class AnthropicToOpenAIStream {
     this.model = opts.model ?? 'unknown';
   }
 
-  push(text: string): string {
+  /** Upstream SSE (text, or bytes straight from the upstream meter); returns client SSE text, maybe ''. */
+  push(input: SseInput): string {
+    return this.translateAll(this.reader.read(input));
+  }
+
+  private translateAll(events: SseEvent[]): string {
     let out = '';
-    for (const event of this.reader.read(text)) {
+    for (const event of events) {
       if (this.failed) break;
       const data = eventJson(event);
       if (data !== undefined) out += this.translate(data);
@@ -55,8 +60,9 @@ export class AnthropicToOpenAIStream {
   }
 
   end(): string {
-    if (this.failed) return '';
-    let out = this.started ? '' : this.start({});
+    const last = this.translateAll(this.reader.flush());
+    if (this.failed) return last;
+    let out = last + this.start({});
     if (this.opts.includeUsage) {
       out += dataEvent({ ...this.base(), choices: [], usage: openaiUsageFromAnthropic(this.usage) });
     }

@@ -7,3 +7,4 @@ export { AnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions } from './
 export { OpenAIToAnthropicStream, type OpenAIToAnthropicStreamOptions } from './openai-to-anthropic-stream.js';
 export { openaiFinishReason, anthropicStopReason } from './finish-reason.js';
 export { openaiUsageFromAnthropic, anthropicUsageFromOpenAI } from './token-usage.js';
+export type { SseInput } from './sse.js';

@@ -14,7 +14,7 @@
 import { anthropicStopReason } from './finish-reason.js';
 import { isObject, stringOr, type JsonObject } from './json-value.js';
 import { anthropicMessageId } from './openai-to-anthropic-response.js';
-import { eventJson, namedEvent, SseReader } from './sse.js';
+import { eventJson, namedEvent, SseReader, type SseEvent, type SseInput } from './sse.js';
 import { anthropicUsageFromOpenAI } from './token-usage.js';
 
 export interface OpenAIToAnthropicStreamOptions {
@@ -39,9 +39,14 @@ export class OpenAIToAnthropicStream {
 
   constructor(private readonly opts: OpenAIToAnthropicStreamOptions = {}) {}
 
-  push(text: string): string {
+  /** Upstream SSE (text, or bytes straight from the upstream meter); returns client SSE text, maybe ''. */
+  push(input: SseInput): string {
+    return this.translateAll(this.reader.read(input));
+  }
+
+  private translateAll(events: SseEvent[]): string {
     let out = '';
-    for (const event of this.reader.read(text)) {
+    for (const event of events) {
       if (this.failed) break;
       const data = eventJson(event);
       // `[DONE]` (not JSON) carries nothing: end() closes the message.
@@ -51,8 +56,9 @@ export class OpenAIToAnthropicStream {
   }
 
   end(): string {
-    if (this.failed) return '';
-    let out = this.start({}) + this.closeBlock();
+    const last = this.translateAll(this.reader.flush());
+    if (this.failed) return last;
+    let out = last + this.start({}) + this.closeBlock();
     out += namedEvent({
       type: 'message_delta',
       delta: { stop_reason: anthropicStopReason(this.finishReason, this.refused), stop_sequence: null },

@@ -8,14 +8,20 @@ export interface SseEvent {
   data: string;
 }
 
+/** Upstream input as the meters hand it over: text, bytes (cut anywhere, even inside a character), or nothing. */
+export type SseInput = string | Uint8Array | null;
+
 /**
- * Splits SSE text into events. Input is normally whole events; a trailing partial event is kept for
- * the next call rather than misread.
+ * Splits SSE text into events. Input may end in the middle of an event (or of a UTF-8 character):
+ * the unfinished part is kept for the next call rather than misread.
  */
 export class SseReader {
   private rest = '';
+  private readonly decoder = new TextDecoder();
 
-  read(text: string): SseEvent[] {
+  read(input: SseInput): SseEvent[] {
+    if (input === null) return [];
+    const text = typeof input === 'string' ? input : this.decoder.decode(input, { stream: true });
     const buffer = (this.rest + text).replace(/\r\n?/g, '\n');
     const cut = buffer.lastIndexOf('\n\n');
     if (cut < 0) {
@@ -29,6 +35,14 @@ export class SseReader {
       if (event !== undefined) events.push(event);
     }
     return events;
+  }
+
+  /** A last event the upstream did not terminate with a blank line. */
+  flush(): SseEvent[] {
+    const rest = this.rest + this.decoder.decode();
+    this.rest = '';
+    const event = parseEvent(rest.replace(/\r\n?/g, '\n'));
+    return event === undefined ? [] : [event];
   }
 }
 

@@ -69,13 +69,10 @@ describe('cacheKey', () => {
     expect(body).toEqual(copy);
   });
 
-  it('hashes a 30 KB body quickly', () => {
+  it('hashes a 30 KB body to the same key as its reordered copy (speed is measured in bench/, not here)', () => {
     const big = { ...base, messages: Array.from({ length: 300 }, (_, i) => ({ role: 'user', content: `message ${i} `.repeat(8) })) };
     expect(JSON.stringify(big).length).toBeGreaterThan(30_000);
-    const t0 = performance.now();
-    for (let i = 0; i < 200; i++) key(big);
-    const perCall = (performance.now() - t0) / 200;
-    // About 0.1-0.3 ms on an idle machine; the bound only catches an accidental blow-up under CI load.
-    expect(perCall).toBeLessThan(10);
+    const reordered = Object.fromEntries(Object.entries(big).reverse());
+    expect(key(reordered)).toBe(key(big));
   });
 });

@@ -21,6 +21,7 @@ import {
   toAnthropicResponse,
   toOpenAIRequest,
   toOpenAIResponse,
+  type SseInput,
 } from '../../../src/translate/index.js';
 
 const CREATED = 1767225600;
@@ -38,13 +39,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 interface Translator {
-  push(text: string): string;
+  push(input: SseInput): string;
   end(): string;
 }
 
 async function relay(upstream: Response, res: ServerResponse, meter: StreamMeter, translator: Translator): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   if (upstream.body === null) throw new Error('no upstream body');
+  // The meters hand over bytes (possibly cut mid-event); the translator buffers what is unfinished.
   for await (const chunk of upstream.body) res.write(translator.push(meter.push(Buffer.from(chunk))));
   res.end(translator.push(meter.flush()) + translator.end());
   lastMetered = meter.metered();
@@ -136,7 +138,7 @@ describe('OpenAI SDK -> Anthropic model', () => {
   });
 
   it('streams a tool call the SDK stream helper assembles, with the usage chunk the client asked for', async () => {
-    const text = directive({ tool_call: { name: 'get_weather', arguments: { city: 'Paris' } } });
+    const text = directive({ tool_call: { name: 'get_weather', arguments: { city: 'Paris' } }, chunk_delay_ms: 1 });
     const stream = openai.chat.completions.stream({
       model: 'claude-sonnet-4-5',
       messages: [{ role: 'user', content: text }],
@@ -188,7 +190,7 @@ describe('Anthropic SDK -> OpenAI-compatible model', () => {
   });
 
   it('streams a tool call the SDK MessageStream assembles, with final usage in message_delta', async () => {
-    const text = directive({ tool_call: { name: 'get_weather', arguments: { city: 'Rome' } }, cached_tokens: 2 });
+    const text = directive({ tool_call: { name: 'get_weather', arguments: { city: 'Rome' } }, cached_tokens: 2, chunk_delay_ms: 1 });
     const stream = anthropic.messages.stream({ model: 'gpt-4.1', max_tokens: 100, messages: [{ role: 'user', content: text }], tools });
     const final = await stream.finalMessage();
     expect(final.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'get_weather', input: { city: 'Rome' } })]);

@@ -24,6 +24,17 @@ describe('Anthropic stream -> OpenAI chunks', () => {
     expect(sseEvents(out + translator.end())).toEqual(whole);
   });
 
+  it('takes bytes cut inside a multi-byte character', () => {
+    const text = fixtureText('anthropic-stream-tool-use.sse').replace('both cities.', 'both cités — ☀️.');
+    const bytes = Buffer.from(text);
+    const translator = anthropicToOpenAI(true);
+    let out = '';
+    for (let i = 0; i < bytes.length; i += 5) out += translator.push(bytes.subarray(i, i + 5));
+    out += translator.push(null) + translator.end();
+    expect(sseEvents(out)).toEqual(translateEvents(anthropicToOpenAI(true), [text]));
+    expect(out).toContain('"content":" both cités — ☀️."');
+  });
+
   it('turns an error event into an OpenAI error and stops there', () => {
     const events = sseEvents(fixtureText('anthropic-stream-tool-use.sse')).slice(0, 4);
     events.push('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
@@ -42,6 +53,14 @@ describe('OpenAI chunks -> Anthropic stream', () => {
     const out = translateEvents(new OpenAIToAnthropicStream(), sseEvents(fixtureText(`${name}.sse`)));
     expect(out).toEqual(sseEvents(fixtureText(`${name}.to-anthropic.sse`)));
     expectValidAnthropicStream(out);
+  });
+
+  it('reads a last event the upstream left unterminated', () => {
+    const events = sseEvents(fixtureText('openai-stream-text.sse')).slice(0, -1);
+    const last = events.pop() ?? '';
+    const translator = new OpenAIToAnthropicStream();
+    const out = sseEvents(events.map((e) => translator.push(e)).join('') + translator.push(last.trimEnd()) + translator.end());
+    expect(out).toEqual(sseEvents(fixtureText('openai-stream-text.to-anthropic.sse')));
   });
 
   it('uses the id and model it is given', () => {

@@ -1,0 +1,64 @@
+/**
+ * When the client's API shape differs from the provider's (an OpenAI client served by an Anthropic
+ * model, or an Anthropic client by an OpenAI-compatible one), the request is translated before the
+ * call and the answer after it. Metering stays on the provider's own format: upstream bytes go
+ * through the provider's meter first, then through the translator to the client.
+ */
+import { GatewayError } from '../errors.js';
+import type { Endpoint } from '../providers/types.js';
+import {
+  AnthropicToOpenAIStream,
+  OpenAIToAnthropicStream,
+  toAnthropicRequest,
+  toAnthropicResponse,
+  toOpenAIRequest,
+  toOpenAIResponse,
+} from '../translate/index.js';
+import type { CallContext, RouteTarget } from './context.js';
+import type { GatewayDeps } from './deps.js';
+
+export interface StreamTranslator {
+  push(input: Buffer | string | null): string;
+  end(): string;
+}
+
+export interface Translation {
+  /** The endpoint and body in the provider's shape. */
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  rawBody: Buffer;
+  /** The provider's complete response in the client's shape. */
+  response(body: Buffer): Buffer;
+  stream(): StreamTranslator;
+  /** Whether the provider's stream meter must keep the usage chunk (the translator needs it). */
+  keepUsageChunk: boolean;
+}
+
+export function planTranslation(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Translation | null {
+  const kind = target.provider.adapter.kind;
+  if (kind === ctx.api) return null;
+  if (ctx.endpoint === 'embeddings') {
+    throw new GatewayError('unsupported_format', `Embeddings cannot be served by the ${kind}-format model "${target.model}".`, { details: { param: 'model' } });
+  }
+  const created = Math.floor(deps.now() / 1000);
+  if (ctx.api === 'openai') {
+    const body = toAnthropicRequest(ctx.body, { model: target.upstreamModel, defaultMaxTokens: deps.config.defaults.max_tokens });
+    return {
+      endpoint: 'messages',
+      body,
+      rawBody: Buffer.from(JSON.stringify(body)),
+      response: (b) => Buffer.from(JSON.stringify(toOpenAIResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { created, model: target.requested }))),
+      stream: () => new AnthropicToOpenAIStream({ created, includeUsage: ctx.clientWantsUsage, model: target.requested }),
+      keepUsageChunk: false,
+    };
+  }
+  const body = toOpenAIRequest(ctx.body, { model: target.upstreamModel, streamUsage: ctx.stream, maxTokensField: target.provider.maxTokensField });
+  return {
+    endpoint: 'chat',
+    body,
+    rawBody: Buffer.from(JSON.stringify(body)),
+    response: (b) => Buffer.from(JSON.stringify(toAnthropicResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { model: target.requested }))),
+    stream: () => new OpenAIToAnthropicStream({ model: target.requested }),
+    keepUsageChunk: true,
+  };
+}

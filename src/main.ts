@@ -15,6 +15,7 @@ import { emptyUsage } from './pricing/usage.js';
 import { planLimits } from './policy/limits.js';
 import type { RouteModel } from './policy/routes.js';
 import { Circuits } from './pipeline/circuits.js';
+import { MemoryCacheStore, RedisCacheStore, type ResponseCacheStore } from './cache/index.js';
 import type { CallContext } from './pipeline/context.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
 import { createApp, type AppState } from './server/app.js';
@@ -83,6 +84,11 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     config.limits.kind === 'redis' ? new RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix }) : new MemoryRunStore(100_000, now);
   const guard = { config: config.guard, store: runStore, locks: new RunLocks(), ttlMs: RUN_STATE_TTL_MS };
 
+  const cacheEntries = Math.max(1000, ...config.routes.map((r) => r.cache?.max_entries ?? 0));
+  const responseCache: ResponseCacheStore =
+    config.limits.kind === 'redis' && config.routes.some((r) => r.cache)
+      ? new RedisCacheStore({ url: config.limits.url, prefix: config.limits.prefix })
+      : new MemoryCacheStore({ maxEntries: cacheEntries, maxBytes: 64 * 1024 * 1024 });
   const routeModels: RouteModel[] = [...models.values()].map((m) => {
     const c = config.models[m.name]!;
     return {
@@ -128,6 +134,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     budgetUsedPct,
     circuits: new Circuits({ failures: config.circuit_breaker.failures, cooldownMs: config.circuit_breaker.cooldown_ms }),
     canTranslate: true,
+    cache: responseCache,
     now,
   };
   const state: AppState = { shuttingDown: false };
@@ -153,6 +160,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await recorder.close();
       await limiter.close();
       await runStore.close();
+      await responseCache.close();
       await alerts.close();
       await closeProviders(providers);
       await store.close();

@@ -8,6 +8,8 @@ import { mockProviderCommand } from './mock-provider.js';
 import { migrateCommand } from './migrate.js';
 import { budgetsCommand } from './budgets.js';
 import { runsCommand } from './runs.js';
+import { savingsCommand } from './savings.js';
+import { routesCommand } from './routes.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -18,6 +20,8 @@ program.addCommand(keysCommand());
 program.addCommand(spendCommand());
 program.addCommand(budgetsCommand());
 program.addCommand(runsCommand());
+program.addCommand(routesCommand());
+program.addCommand(savingsCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

@@ -1,7 +1,7 @@
 /** `POST /v1/messages` (and `/v1/messages/count_tokens`): Anthropic Messages bodies and event streams. */
 import type { ServerResponse } from 'node:http';
 import { injectedFailure, type MockContext } from './context.js';
-import { findDirective, type DirectiveResult } from './directive.js';
+import { appliesTo, findDirective, type DirectiveResult } from './directive.js';
 import { anthropicErrorBody } from './error-bodies.js';
 import { afterDelay, sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
@@ -35,7 +35,7 @@ export function handleMessages(ctx: MockContext, res: ServerResponse, body: Json
   const stream = body['stream'] === true;
   const plan = planReply({
     countedPromptTokens: counted,
-    directive: found.state === 'applied' ? found.directive : undefined,
+    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
     defaultTokens: stream ? ctx.opts.tokens : ctx.paddedTokens.anthropic,
     latencyMs: ctx.opts.latencyMs,
     chunkDelayMs: ctx.opts.chunkDelayMs,

@@ -29,6 +29,8 @@ const directiveSchema = z.strictObject({
     })
     .optional(),
   random_usage: z.boolean().optional(),
+  /** Apply this directive only when the request is for this (upstream) model; e.g. fail one target of a fallback chain. */
+  only_model: z.string().optional(),
   /**
    * OpenAI chat replies (streamed or not): this text instead of vocabulary words, streamed word by word;
    * completion_tokens defaults to its token count. Anthropic replies still use vocabulary words.
@@ -68,4 +70,9 @@ export function findDirective(text: string | undefined): DirectiveResult {
     return parsed.success ? { state: 'applied', directive: parsed.data } : INVALID;
   }
   return INVALID;
+}
+
+/** Whether a directive applies to this request (its only_model, if any, names the request's model). */
+export function appliesTo(d: Directive, body: Record<string, unknown>): boolean {
+  return d.only_model === undefined || d.only_model === body['model'];
 }

@@ -1,7 +1,7 @@
 /** `POST /v1/chat/completions`: chat.completion bodies and chat.completion.chunk streams. */
 import type { ServerResponse } from 'node:http';
 import { injectedFailure, type MockContext } from './context.js';
-import { findDirective } from './directive.js';
+import { appliesTo, findDirective } from './directive.js';
 import { openaiErrorBody } from './error-bodies.js';
 import { afterDelay, sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
@@ -20,7 +20,7 @@ export function handleChatCompletions(ctx: MockContext, res: ServerResponse, bod
   const stream = body['stream'] === true;
   const plan = planReply({
     countedPromptTokens: countTokens(allText),
-    directive: found.state === 'applied' ? found.directive : undefined,
+    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
     defaultTokens: stream ? ctx.opts.tokens : ctx.paddedTokens.openai,
     latencyMs: ctx.opts.latencyMs,
     chunkDelayMs: ctx.opts.chunkDelayMs,

@@ -54,7 +54,8 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
   }
   ctx.upstreamOk = true;
   try {
-    const wantOutput = deps.guard.config.enabled;
+    // What the model said is parsed only for the run guard, or to cache a streamed answer.
+    const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
     if (ctx.stream) {
       const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage);
       await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
@@ -110,6 +111,7 @@ async function relayBody(
     'x-tollgate-call-id': ctx.id,
   };
   if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
+  if (ctx.cache) ctx.responseBody = body.toString('utf8');
   if (ctx.res.destroyed) return;
   ctx.res.writeHead(response.statusCode, headers);
   ctx.res.end(body);

@@ -56,6 +56,10 @@ export interface CallContext {
   routeLabel: string | null;
   cacheHit: boolean;
   savedNanos: number;
+  /** Set when the route caches answers: where this call's answer goes. */
+  cache: { key: string; ttlMs: number } | null;
+  /** The complete response body sent to the client (kept only when it is to be cached). */
+  responseBody: string | null;
   /** Cost of failed fallback attempts, settled with the call. */
   attemptsCostNanos: number;
   usage: TokenUsage;
@@ -114,6 +118,8 @@ export function newContext(init: {
     cacheHit: false,
     savedNanos: 0,
     attemptsCostNanos: 0,
+    cache: null,
+    responseBody: null,
     usage: emptyUsage(),
     upstreamSent: false,
     upstreamOk: false,

@@ -8,6 +8,7 @@ import type { Store } from '../storage/types.js';
 import type { Recorder } from './record.js';
 import type { RouteModel } from '../policy/routes.js';
 import type { Circuits } from './circuits.js';
+import type { ResponseCacheStore } from '../cache/index.js';
 import type { CallContext } from './context.js';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
@@ -44,6 +45,8 @@ export interface GatewayDeps {
   routesNeedBudget: boolean;
   budgetUsedPct: (ctx: CallContext) => number | null;
   circuits: Circuits;
+  /** The response cache for routes that ask for it. */
+  cache: ResponseCacheStore;
   /** Whether cross-format translation is available (an OpenAI client served by an Anthropic model, and back). */
   canTranslate: boolean;
   /** Injected so tests and replay can control time. */

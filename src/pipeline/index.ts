@@ -1,8 +1,9 @@
 /**
  * A model call, stage by stage. This is the one place the order is written down:
  *
- *   authenticate -> attribute -> read body -> validate -> guard the run -> route -> reserve budget
- *   -> call the provider -> meter -> settle -> guard the run (outputs) -> record
+ *   authenticate -> attribute -> read body -> validate -> guard the run -> route -> [cache hit: answer]
+ *   -> reserve budget -> call the provider (fallbacks) -> meter -> [cache store] -> settle
+ *   -> guard the run (outputs) -> record
  *
  * Whatever happens, a call that passed authentication leaves exactly one ledger row, and whatever it
  * reserved is settled (to its real cost) or released.
@@ -23,6 +24,7 @@ import { toRow } from './record.js';
 import { reserve } from './reserve.js';
 import { planRoute } from './route.js';
 import { settle } from './settle.js';
+import { serveFromCache, storeInCache } from './cache.js';
 import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
 
@@ -42,10 +44,12 @@ export async function runModelCall(
     validate(ctx);
     await guardRunBefore(deps, ctx);
     planRoute(deps, ctx);
-    await reserve(deps, ctx);
-    if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
-    if (ctx.clampedTo !== null) res.setHeader('x-tollgate-clamped-max-tokens', String(ctx.clampedTo));
-    await callWithFallbacks(deps, ctx);
+    if (!(await serveFromCache(deps, ctx))) {
+      await reserve(deps, ctx);
+      if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
+      if (ctx.clampedTo !== null) res.setHeader('x-tollgate-clamped-max-tokens', String(ctx.clampedTo));
+      await callWithFallbacks(deps, ctx);
+    }
   } catch (err) {
     const e = toGatewayError(err);
     if (e.code === 'internal_error') deps.log.error({ err, callId: ctx.id }, 'call failed');
@@ -60,6 +64,7 @@ export async function runModelCall(
   } catch (err) {
     deps.log.error({ err, callId: ctx.id }, 'metering failed; recording the call unpriced');
   }
+  await storeInCache(deps, ctx);
   try {
     await settle(deps, ctx);
   } catch (err) {

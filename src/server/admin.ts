@@ -11,6 +11,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
+import { savingsReport } from '../analytics/savings-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
@@ -120,6 +121,20 @@ export async function handleAdmin(
     requireAdmin(caller);
     const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body));
     if (done) return;
+  }
+  if (path === '/admin/v1/savings' && method === 'GET') {
+    const groupBy = params.get('group_by') ?? 'team';
+    if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of team, user, project, key, model, provider, run, agent, day.`);
+    const now = deps.now();
+    let from: number | undefined, to: number | undefined;
+    try {
+      from = parseTime(params.get('from'), now);
+      to = parseTime(params.get('to'), now);
+    } catch (err) {
+      throw new GatewayError('invalid_request', (err as Error).message);
+    }
+    const report = await savingsReport(store, { groupBy, from, to, team });
+    return send(res, 200, { group_by: groupBy, ...report, data: report.data.map((r) => ({ [groupBy]: r.group, ...r })) });
   }
   if (path === '/admin/v1/spend' && method === 'GET') {
     const groupBy = params.get('group_by') ?? 'team';

@@ -87,6 +87,18 @@ export interface SpendRow {
   costNanos: number;
 }
 
+export type SavingsReason = 'cache' | 'routing' | 'downgrade';
+
+export interface SavingsRow {
+  group: string | null;
+  reason: SavingsReason;
+  calls: number;
+  /** What was paid for these calls. */
+  costNanos: number;
+  /** What the requested model would have cost minus what was paid. */
+  savedNanos: number;
+}
+
 export interface CallQuery {
   run?: string;
   team?: string;
@@ -143,6 +155,8 @@ export interface Store {
    */
   sumCalls(q: { from?: number; to?: number; match: Partial<Record<'team' | 'user' | 'project' | 'key' | 'run' | 'tag', string>> }): Promise<{ costNanos: number; tokens: number }>;
   spend(q: SpendQuery): Promise<SpendRow[]>;
+  /** Savings of routed, downgraded and cached calls, by group and reason. */
+  savings(q: SpendQuery): Promise<SavingsRow[]>;
   calls(q: CallQuery): Promise<CallRow[]>;
 
   close(): Promise<void>;

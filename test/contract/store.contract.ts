@@ -181,6 +181,25 @@ export function describeStore(name: string, make: MakeStore): void {
         expect(all).toEqual([...LEDGER].sort((a, b) => b.startedAt - a.startedAt));
       }));
 
+    it('reports savings by group and reason, leaving out plain calls and failed fallback attempts', () =>
+      withStore(async (s) => {
+        await s.appendCalls(LEDGER);
+        await s.appendCalls([
+          call({ id: 'r1', startedAt: T0 + HOUR, route: 'rule:cheap', servedModel: 'gpt-mini', costNanos: 100, savedNanos: 900 }),
+          call({ id: 'r2', startedAt: T0 + 3 * HOUR, route: 'downgrade:team:platform/month', costNanos: 50, savedNanos: 150 }),
+          call({ id: 'r3', startedAt: T0 + 4 * HOUR, route: 'rule:cheap', servedModel: 'gpt-mini', costNanos: 10, savedNanos: 90 }),
+        ]);
+        expect(await s.savings({ groupBy: 'team' })).toEqual([
+          { group: 'search', reason: 'cache', calls: 1, costNanos: 7, savedNanos: 9_000_000_000_000 },
+          { group: 'platform', reason: 'routing', calls: 2, costNanos: 110, savedNanos: 990 },
+          { group: 'platform', reason: 'downgrade', calls: 1, costNanos: 50, savedNanos: 150 },
+        ]);
+        expect(await s.savings({ groupBy: 'model', from: T0 + 2 * HOUR, to: T0 + 5 * HOUR })).toEqual([
+          { group: 'gpt-a', reason: 'downgrade', calls: 1, costNanos: 50, savedNanos: 150 },
+          { group: 'gpt-mini', reason: 'routing', calls: 1, costNanos: 10, savedNanos: 90 },
+        ]);
+      }));
+
     it('sums spend by team, with hand-computed totals above 2^32', () =>
       withStore(async (s) => {
         await s.appendCalls(LEDGER);

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
 import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -224,6 +224,22 @@ export class PostgresStore implements Store {
       outputTokens: num(r['output']),
       reasoningTokens: num(r['reasoning']),
       costNanos: num(r['cost']),
+    }));
+  }
+
+  async savings(q: SpendQuery): Promise<SavingsRow[]> {
+    const { clauses, params } = filters(q);
+    clauses.push('route IS NOT NULL', 'attempt_of IS NULL');
+    const col = GROUP_COLUMN[q.groupBy];
+    const reason = "CASE WHEN cache_hit THEN 'cache' WHEN route LIKE 'downgrade:%' THEN 'downgrade' ELSE 'routing' END";
+    const sql = `SELECT ${col} AS grp, ${reason} AS reason, count(*) AS calls, sum(cost_nanos)::bigint AS cost, sum(saved_nanos)::bigint AS saved
+      FROM calls WHERE ${clauses.join(' AND ')} GROUP BY 1, 2 ORDER BY saved DESC, ${col} COLLATE "C" NULLS FIRST, 2`;
+    return (await this.rows(sql, params)).map((r) => ({
+      group: r['grp'] === null ? null : String(r['grp']),
+      reason: String(r['reason']) as SavingsRow['reason'],
+      calls: num(r['calls']),
+      costNanos: num(r['cost']),
+      savedNanos: num(r['saved']),
     }));
   }
 

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { MIGRATIONS } from './schema.js';
 
 type SqlValue = string | number | null;
@@ -204,6 +204,22 @@ export class SqliteDatabase {
       outputTokens: Number(r['output']),
       reasoningTokens: Number(r['reasoning']),
       costNanos: Number(r['cost']),
+    }));
+  }
+
+  savings(q: SpendQuery): SavingsRow[] {
+    const { where, params } = filters(q);
+    const col = GROUP_COLUMN[q.groupBy];
+    const reason = "CASE WHEN cache_hit = 1 THEN 'cache' WHEN route LIKE 'downgrade:%' THEN 'downgrade' ELSE 'routing' END";
+    const sql = `SELECT ${col} AS grp, ${reason} AS reason, count(*) AS calls, sum(cost_nanos) AS cost, sum(saved_nanos) AS saved
+      FROM calls ${where ? `${where} AND` : 'WHERE'} route IS NOT NULL AND attempt_of IS NULL
+      GROUP BY grp, reason ORDER BY saved DESC, grp, reason`;
+    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => ({
+      group: r['grp'] === null ? null : String(r['grp']),
+      reason: String(r['reason']) as SavingsRow['reason'],
+      calls: Number(r['calls']),
+      costNanos: Number(r['cost']),
+      savedNanos: Number(r['saved']),
     }));
   }
 

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
@@ -89,6 +89,9 @@ export class SqliteStore implements Store {
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
     return this.call('spend', q);
+  }
+  savings(q: SpendQuery): Promise<SavingsRow[]> {
+    return this.call('savings', q);
   }
   calls(q: CallQuery): Promise<CallRow[]> {
     return this.call('calls', q);

@@ -1,0 +1,73 @@
+/** `tollgate routes test --model X --team Y ...`: which route rule a call would match, and why (a dry run). */
+import { Command } from 'commander';
+import { chooseRoute, type RouteModel } from '../policy/routes.js';
+import { costOf, resolveRates } from '../pricing/price-book.js';
+import { emptyUsage } from '../pricing/usage.js';
+import { configFrom, withConfig } from './common.js';
+
+interface TestOpts {
+  config: string;
+  model: string;
+  key?: string;
+  team?: string;
+  user?: string;
+  project?: string;
+  tags?: string;
+  agent?: string;
+  header?: string;
+  promptTokens?: string;
+  tools?: boolean;
+  images?: boolean;
+  budgetUsed?: string;
+  run?: string;
+  json?: boolean;
+}
+
+export function routesCommand(): Command {
+  const cmd = new Command('routes').description('route rules');
+  cmd.addCommand(
+    withConfig(new Command('test'))
+      .description('print which rule a call would match and why, without calling anything')
+      .requiredOption('--model <model>', 'the model the client asks for')
+      .option('--key <id>', 'key id')
+      .option('--team <team>', 'team', 'default')
+      .option('--user <user>', 'user')
+      .option('--project <project>', 'project')
+      .option('--tags <list>', 'comma-separated tags')
+      .option('--agent <agent>', 'x-tollgate-agent')
+      .option('--header <value>', 'x-tollgate-route')
+      .option('--prompt-tokens <n>', 'prompt size in tokens')
+      .option('--tools', 'the call offers tools')
+      .option('--images', 'the call carries images')
+      .option('--budget-used <pct>', 'utilisation of the tightest budget, percent')
+      .option('--run <id>', 'run id (weighted splits are sticky per run)')
+      .option('--json', 'print JSON')
+      .action(async (o: TestOpts) => {
+        const config = await configFrom(o);
+        const models: RouteModel[] = Object.entries(config.models).map(([name, m]) => {
+          const p = config.providers[m.provider]!;
+          const rates = resolveRates(name, m, { ...p, name: m.provider });
+          return { name, tier: m.tier, tools: m.tools, vision: m.vision, contextWindow: m.context_window ?? null, costScore: rates ? costOf(rates, { ...emptyUsage(), input: 1000, output: 250 }) : null };
+        });
+        const d = chooseRoute(config.routes, models, {
+          requested: o.model,
+          keyId: o.key ?? '',
+          team: o.team ?? 'default',
+          user: o.user ?? null,
+          project: o.project ?? null,
+          tags: o.tags ? o.tags.split(',').map((t) => t.trim()) : [],
+          agent: o.agent ?? null,
+          header: o.header ?? null,
+          promptBytes: o.promptTokens ? Number(o.promptTokens) * 4 : 0,
+          hasTools: o.tools === true,
+          hasImages: o.images === true,
+          budgetUsedPct: o.budgetUsed === undefined ? null : Number(o.budgetUsed),
+          stickyKey: o.run ?? 'dry-run',
+        });
+        if (o.json) return console.log(JSON.stringify(d));
+        console.log(d.reason);
+        console.log(`targets: ${d.targets.join(' -> ')}`);
+      }),
+  );
+  return cmd;
+}

@@ -1,0 +1,81 @@
+/**
+ * Stage — the response cache, opt-in per route rule: an exact match on the canonical request, in a
+ * scope (key, team or org; never across tenants). A hit is answered here, as JSON or replayed as a
+ * well-formed stream, without reserving budget or calling a provider; its ledger row has zero cost
+ * and records what it saved. A miss is stored once the provider answered in full.
+ * `Cache-Control: no-cache` from the client bypasses the cache.
+ */
+import { assembleResponse, cacheKey, replayAsStream } from '../cache/index.js';
+import { anthropicOutput, openaiOutput } from '../providers/output.js';
+import type { CallContext } from './context.js';
+import type { GatewayDeps } from './deps.js';
+
+function scopeOf(deps: GatewayDeps, ctx: CallContext, scope: 'key' | 'team' | 'org'): string {
+  const a = ctx.attribution!;
+  return scope === 'key' ? `key:${a.keyId}` : scope === 'team' ? `team:${a.team}` : `org:${deps.config.org}`;
+}
+
+function bypassed(ctx: CallContext): boolean {
+  const cc = ctx.req.headers['cache-control'];
+  return typeof cc === 'string' && /no-cache|no-store/i.test(cc);
+}
+
+/** Returns true when the call was answered from the cache. */
+export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promise<boolean> {
+  const policy = ctx.route?.cache;
+  if (!policy || ctx.endpoint === 'embeddings' || !ctx.target) return false;
+  if (bypassed(ctx)) {
+    ctx.res.setHeader('x-tollgate-cache', 'bypass');
+    return false;
+  }
+  const key = cacheKey({ api: ctx.api, endpoint: ctx.endpoint === 'messages' ? 'messages' : 'chat', model: ctx.target.model, body: ctx.body, scope: scopeOf(deps, ctx, policy.scope) });
+  ctx.cache = { key, ttlMs: policy.ttlSeconds * 1000 };
+  const hit = await deps.cache.get(key, deps.now()).catch(() => null);
+  if (!hit) {
+    ctx.res.setHeader('x-tollgate-cache', 'miss');
+    return false;
+  }
+  ctx.cacheHit = true;
+  ctx.routeLabel = 'cache';
+  ctx.usage = { ...hit.usage };
+  ctx.usageComplete = true;
+  ctx.promptKnown = true;
+  ctx.output = ctx.api === 'openai' ? openaiOutput(Buffer.from(hit.body)) : anthropicOutput(Buffer.from(hit.body));
+  const payload = ctx.stream ? replayAsStream(ctx.api, hit.body, { includeUsage: ctx.clientWantsUsage }) : hit.body;
+  ctx.firstByteAt = deps.now();
+  ctx.res.writeHead(200, {
+    'content-type': ctx.stream ? 'text/event-stream; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'x-tollgate-call-id': ctx.id,
+    'x-tollgate-cache': 'hit',
+  });
+  ctx.res.end(payload);
+  return true;
+}
+
+/** After a complete, successful call: keep its answer for the next identical request in scope. */
+export async function storeInCache(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+  if (!ctx.cache || ctx.cacheHit || ctx.status !== 'ok' || !ctx.usageComplete || ctx.estimated || !ctx.target) return;
+  let body = ctx.responseBody;
+  if (body === null && ctx.stream) {
+    const calls = ctx.output.toolCalls;
+    try {
+      body = assembleResponse({
+        api: ctx.api,
+        id: ctx.id,
+        model: ctx.target.requested,
+        created: Math.floor(deps.now() / 1000),
+        text: ctx.output.text,
+        toolCalls: calls,
+        finishReason: ctx.api === 'openai' ? (calls.length ? 'tool_calls' : 'stop') : calls.length ? 'tool_use' : 'end_turn',
+        usage: ctx.usage,
+      });
+    } catch {
+      return; // e.g. tool arguments cut mid-way: not worth caching
+    }
+  }
+  if (body === null) return;
+  await deps.cache
+    .set(ctx.cache.key, { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, createdAt: deps.now() }, ctx.cache.ttlMs, deps.now())
+    .catch((err: unknown) => deps.log.warn({ err }, 'response cache write failed'));
+}

@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('tollgate CLI', () => {
   it('has --help on every command', async () => {
-    for (const args of [[], ['start'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['spend'], ['mock-provider']]) {
+    for (const args of [[], ['start'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['spend'], ['mock-provider'], ['budgets', 'set'], ['runs', 'list'], ['routes', 'test'], ['savings'], ['migrate']]) {
       const { stdout } = await tollgate([...args, '--help']);
       expect(stdout).toMatch(/Usage: tollgate/);
     }
@@ -43,6 +43,33 @@ describe('tollgate CLI', () => {
     const json = JSON.parse((await tollgate(['spend', '-c', cfg, '--json'])).stdout) as { data: unknown[] };
     expect(json.data).toEqual([]);
     await expect(tollgate(['spend', '-c', cfg, '--by', 'planet'])).rejects.toThrow();
+  });
+
+  it('dry-runs route rules: which rule matches and why', async () => {
+    const cfg2 = join(dir, 'routes.yaml');
+    writeFileSync(
+      cfg2,
+      [
+        `store: { kind: sqlite, path: "${join(dir, 'r.db')}" }`,
+        'providers:',
+        '  openai:   { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
+        '  deepseek: { kind: openai, base_url: "https://api.deepseek.com/v1", api_key: "x" }',
+        '  anthropic: { kind: anthropic, base_url: "https://api.anthropic.com", api_key: "x" }',
+        'models:',
+        '  claude-sonnet-4-5: { provider: anthropic }',
+        '  deepseek-chat: { provider: deepseek, price: { input_per_mtok: 0.28, output_per_mtok: 0.42 } }',
+        'routes:',
+        '  - match: { model: smart }',
+        '    serve: claude-sonnet-4-5',
+        '  - match: { team: research, model: claude-sonnet-4-5 }',
+        '    serve: deepseek-chat',
+      ].join('\n'),
+    );
+    const out = (await tollgate(['routes', 'test', '-c', cfg2, '--model', 'claude-sonnet-4-5', '--team', 'research'])).stdout;
+    expect(out).toMatch(/rule #2 matched on model=claude-sonnet-4-5, team=research: serve deepseek-chat/);
+    const none = JSON.parse((await tollgate(['routes', 'test', '-c', cfg2, '--model', 'claude-sonnet-4-5', '--team', 'platform', '--json'])).stdout) as { rule: number | null; targets: string[] };
+    expect(none).toMatchObject({ rule: null, targets: ['claude-sonnet-4-5'] });
+    expect((await tollgate(['savings', '-c', cfg2])).stdout).toMatch(/Nothing routed/);
   });
 
   it('refuses a named config that does not exist, clearly', async () => {

@@ -10,7 +10,8 @@ import { KeyDirectory } from './keys/key-directory.js';
 import { resolveKeySecret } from './keys/key-service.js';
 import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
 import { Recorder } from './pipeline/record.js';
-import { costOf, resolveRates } from './pricing/price-book.js';
+import { costOf } from './pricing/price-book.js';
+import { resolveModelRates } from './pricing/model-rates.js';
 import { emptyUsage } from './pricing/usage.js';
 import { planLimits } from './policy/limits.js';
 import type { RouteModel } from './policy/routes.js';
@@ -48,11 +49,12 @@ export interface StartOptions {
   port?: number;
 }
 
-export function buildModels(config: Config, providers: Map<string, ProviderRuntime>, log: Logger): Map<string, ModelRuntime> {
+export async function buildModels(config: Config, providers: Map<string, ProviderRuntime>, log: Logger): Promise<Map<string, ModelRuntime>> {
   const models = new Map<string, ModelRuntime>();
+  const allRates = await resolveModelRates(config);
   for (const [name, m] of Object.entries(config.models)) {
     const provider = providers.get(m.provider)!;
-    const rates = resolveRates(name, m, { ...provider.config, name: provider.name });
+    const rates = allRates.get(name) ?? null;
     if (!rates) log.warn({ model: name }, 'no price known for this model (add price: in the config)');
     models.set(name, { name, upstreamModel: m.upstream_model ?? name, provider, rates });
   }
@@ -67,7 +69,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const keys = new KeyDirectory(store);
   await keys.start();
   const providers = createProviders(config.providers);
-  const models = buildModels(config, providers, log);
+  const models = await buildModels(config, providers, log);
   const recorder = new Recorder(store, log, config.ledger.flush_ms);
   recorder.start();
   await syncConfigBudgets(store, config, now());
@@ -137,7 +139,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     cache: responseCache,
     now,
   };
-  const state: AppState = { shuttingDown: false };
+  const state: AppState = { shuttingDown: false, inflight: new Set() };
   const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
   const host = opts.host ?? config.server.host;
   await new Promise<void>((resolve, reject) => {
@@ -155,6 +157,8 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await stopped;
       clearTimeout(timer);
+      // Calls cut at the grace limit still meter, settle and record: wait for them before closing.
+      await Promise.race([Promise.allSettled([...state.inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       keys.stop();
       budgets.stop();
       await recorder.close();

@@ -90,13 +90,13 @@ export class Limiter {
   }
 
   private async reconcile(): Promise<void> {
-    if (this.o.fail !== 'open' || this.owed.size === 0) return;
+    if (this.o.fail === null || this.owed.size === 0) return;
     const now = this.o.now();
     for (const [key, { amount, ttlSeconds }] of [...this.owed]) {
       await this.o.counters.add(key, amount, ttlSeconds, now);
       this.owed.delete(key);
     }
-    this.o.log.warn('reconciled local counters into the shared counter store');
+    this.o.log.warn('added spend owed since the counter store was unreachable');
   }
 
   /** Bring a budget counter up to what the ledger already holds for its window, once per key. */
@@ -147,19 +147,30 @@ export class Limiter {
     return this.run((c) => c.read(keys, this.o.now()));
   }
 
+  private owe(items: { key: string; actual: number; ttlSeconds: number }[]): void {
+    for (const it of items) {
+      if (it.actual === 0) continue;
+      const prev = this.owed.get(it.key);
+      this.owed.set(it.key, { amount: (prev?.amount ?? 0) + it.actual, ttlSeconds: it.ttlSeconds });
+    }
+  }
+
   /** Replace the call's reservations by what it actually used. */
   async commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
     this.inflight.delete(callId);
     const items = limits.map((l) => ({ key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }));
-    const [states, local] = await this.runWhere((c) => c.commit(callId, items, this.o.now()));
-    limits.forEach((l, i) => this.remember(l.key, states[i]!, l.limit));
-    if (local) {
-      for (const it of items) {
-        if (it.actual === 0) continue;
-        const prev = this.owed.get(it.key);
-        this.owed.set(it.key, { amount: (prev?.amount ?? 0) + it.actual, ttlSeconds: it.ttlSeconds });
-      }
+    let states: CounterState[];
+    let local: boolean;
+    try {
+      [states, local] = await this.runWhere((c) => c.commit(callId, items, this.o.now()));
+    } catch (err) {
+      // The shared store failed mid-settle (fail closed): the reservation will expire, so the actual
+      // spend is owed and added back as soon as the store answers again. Never lost.
+      this.owe(items);
+      throw err;
     }
+    limits.forEach((l, i) => this.remember(l.key, states[i]!, l.limit));
+    if (local) this.owe(items);
     return states;
   }
 

@@ -56,6 +56,8 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
 /** After a complete, successful call: keep its answer for the next identical request in scope. */
 export async function storeInCache(deps: GatewayDeps, ctx: CallContext): Promise<void> {
   if (!ctx.cache || ctx.cacheHit || ctx.status !== 'ok' || !ctx.usageComplete || ctx.estimated || !ctx.target) return;
+  // A clamped or downgraded answer is not the answer to the request as asked: not cached.
+  if (ctx.clampedTo !== null || ctx.downgradedBy !== null || ctx.target.model !== ctx.route?.targets[0]) return;
   let body = ctx.responseBody;
   if (body === null && ctx.stream) {
     const calls = ctx.output.toolCalls;

@@ -4,7 +4,6 @@
  * a client that goes away aborts the upstream call; a stream cut by the upstream ends with an error
  * event in the client's format.
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
@@ -40,6 +39,8 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
     ctx.upstreamSent = true;
     response = await provider.pool.request({ method: 'POST', path: up.path, headers: up.headers, body: up.body });
   } catch (err) {
+    // A connection that never opened carried nothing to the provider: nothing to bill or estimate.
+    if (NEVER_SENT.has((err as { code?: string }).code ?? '')) ctx.upstreamSent = false;
     throw transportError(err, provider);
   }
   ctx.firstByteAt = deps.now();
@@ -98,6 +99,11 @@ async function relayBody(
   const upstreamBody = Buffer.from(await response.body.arrayBuffer());
   if (wantOutput) ctx.output = provider.adapter.outputOf(endpoint, upstreamBody);
   const usage = provider.adapter.usageFromBody(endpoint, upstreamBody);
+  if (!usage) {
+    // No usage in the answer: the estimate counts what it says.
+    const o = wantOutput ? ctx.output : provider.adapter.outputOf(endpoint, upstreamBody);
+    ctx.generatedText = o.text + o.toolCalls.map((t) => t.name + t.arguments).join('');
+  }
   const body = tr ? tr.response(upstreamBody) : upstreamBody;
   if (usage) {
     ctx.usage = usage;
@@ -191,11 +197,20 @@ function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void
   if (!m.complete) ctx.generatedText = meter.generatedText();
 }
 
-/** Wait for the client to take more bytes, or for it to go away. */
-function drained(res: ServerResponse): Promise<unknown> {
-  return Promise.race([once(res, 'drain'), once(res, 'close')]);
+/** Wait for the client to take more bytes, or for it to go away (removing both listeners either way). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function transportError(err: unknown, provider: ProviderRuntime): GatewayError {

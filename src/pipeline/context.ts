@@ -60,8 +60,6 @@ export interface CallContext {
   cache: { key: string; ttlMs: number } | null;
   /** The complete response body sent to the client (kept only when it is to be cached). */
   responseBody: string | null;
-  /** Cost of failed fallback attempts, settled with the call. */
-  attemptsCostNanos: number;
   usage: TokenUsage;
   /** The request was sent to the provider (it may bill for it). */
   upstreamSent: boolean;
@@ -117,7 +115,6 @@ export function newContext(init: {
     routeLabel: null,
     cacheHit: false,
     savedNanos: 0,
-    attemptsCostNanos: 0,
     cache: null,
     responseBody: null,
     usage: emptyUsage(),

@@ -9,7 +9,6 @@ import { emptyUsage } from '../pricing/usage.js';
 import { callProvider } from './call.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
-import { meter } from './meter.js';
 import { toRow } from './record.js';
 import { resolveTarget } from './route.js';
 
@@ -47,14 +46,14 @@ export async function callWithFallbacks(deps: GatewayDeps, ctx: CallContext): Pr
       if (!retryable(err) || ctx.res.headersSent) throw err;
       deps.circuits.record(target.model, false, deps.now());
       if (last) throw err;
-      // Record the failed attempt as its own row, then try the next target.
+      // Record the failed attempt as its own row, then try the next target. A retryable failure before
+      // the first byte produced no answer: the attempt is recorded with no tokens and no cost (the
+      // reservation covers one answer, the one the chain finally gives).
       const e = err as GatewayError;
-      await meter(ctx);
       const row = toRow(ctx, deps.now());
       if (row) {
-        deps.recorder.record({ ...row, id: `${ctx.id}.${i + 1}`, attemptOf: ctx.id, status: 'error', httpStatus: e.status, errorCode: e.code, route: ctx.route ? ctx.route.label : null, savedNanos: 0 });
+        deps.recorder.record({ ...row, id: `${ctx.id}.${i + 1}`, attemptOf: ctx.id, status: 'error', httpStatus: e.status, errorCode: e.code, route: ctx.route ? ctx.route.label : null, savedNanos: 0, costNanos: 0, estimated: false });
       }
-      ctx.attemptsCostNanos += ctx.costNanos;
       resetAttempt(ctx);
       ctx.target = resolveTarget(deps, ctx.api, targets[i + 1]!, target.requested);
       ctx.routeLabel = ctx.route?.label ?? null;

@@ -3,16 +3,11 @@
  * usage never arrived (a stream cut or aborted), count with a tokenizer and mark the row estimated.
  */
 import { costOf, type ModelRates } from '../pricing/price-book.js';
+import { TokenCounter } from '../pricing/token-counter.js';
 import type { CallContext } from './context.js';
 
-type CountTokens = (text: string) => number;
-let counter: Promise<CountTokens> | undefined;
-
-/** The tokenizer is loaded on first use only: most gateways never need it. */
-function tokenizer(): Promise<CountTokens> {
-  counter ??= import('gpt-tokenizer').then((m) => m.countTokens as CountTokens);
-  return counter;
-}
+/** Counting runs in a worker started on first need (most gateways never need it), gone when idle. */
+const tokens = new TokenCounter();
 
 export function promptText(body: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -44,12 +39,11 @@ function savings(ctx: CallContext, requestedRates: ModelRates | null): number {
 export async function meter(ctx: CallContext, requestedRates: ModelRates | null = null): Promise<void> {
   const needsEstimate = !ctx.cacheHit && ctx.upstreamSent && !ctx.usageComplete && !(ctx.firstByteAt !== null && !ctx.upstreamOk);
   if (needsEstimate) {
-    const count = await tokenizer();
-    if (!ctx.promptKnown) {
-      ctx.usage.input = count(promptText(ctx.body));
+    const [prompt, generated] = await Promise.all([ctx.promptKnown ? null : tokens.count(promptText(ctx.body)), tokens.count(ctx.generatedText)]);
+    if (prompt !== null) {
+      ctx.usage.input = prompt;
       ctx.usage.cachedInput = 0;
     }
-    const generated = ctx.generatedText ? count(ctx.generatedText) : 0;
     ctx.usage.output = Math.max(ctx.usage.output, generated - ctx.usage.reasoning);
     ctx.estimated = true;
   }

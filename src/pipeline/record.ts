@@ -10,6 +10,7 @@ export class Recorder {
   private buffer: CallRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
+  private failures = 0;
 
   constructor(
     private readonly store: Store,
@@ -38,9 +39,25 @@ export class Recorder {
     this.buffer = [];
     this.inflight = this.store
       .appendCalls(rows)
-      .catch((err: unknown) => {
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch(async (err: unknown) => {
         this.log.error({ err, rows: rows.length }, 'ledger write failed; will retry');
-        this.buffer = rows.concat(this.buffer);
+        if (++this.failures < 3) {
+          this.buffer = rows.concat(this.buffer);
+          return;
+        }
+        // The same batch keeps failing: write row by row so one bad row cannot hold back the others.
+        const refused: CallRow[] = [];
+        for (const row of rows) await this.store.appendCalls([row]).catch(() => refused.push(row));
+        if (refused.length === rows.length) {
+          // Nothing went in: the store is down, not the rows. Keep them all for later.
+          this.buffer = rows.concat(this.buffer);
+          return;
+        }
+        for (const row of refused) this.log.error({ row }, 'ledger row refused by the store; kept in this log line');
+        this.failures = 0;
       })
       .finally(() => {
         this.inflight = undefined;
@@ -54,12 +71,17 @@ export class Recorder {
   }
 }
 
+/** Postgres refuses NUL in text; a client must not be able to stall the ledger with one. */
+function clean(v: string | null): string | null {
+  return v === null || !v.includes('\u0000') ? v : v.replaceAll('\u0000', '');
+}
+
 export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
   const a = ctx.attribution;
   if (!a) return null;
   const u = ctx.usage;
   const t = ctx.target;
-  const requested = typeof ctx.body['model'] === 'string' ? ctx.body['model'] : null;
+  const requested = typeof ctx.body['model'] === 'string' ? clean(ctx.body['model'].slice(0, 200)) : null;
   return {
     id: ctx.id,
     startedAt: ctx.startedAt,
@@ -69,10 +91,10 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
     team: a.team,
     user: a.user,
     project: a.project,
-    run: a.run,
-    agent: a.agent,
-    parent: a.parent,
-    tags: a.tags,
+    run: clean(a.run),
+    agent: clean(a.agent),
+    parent: clean(a.parent),
+    tags: clean(a.tags),
     endpoint: ctx.endpoint,
     stream: ctx.stream,
     provider: t?.provider.name ?? null,

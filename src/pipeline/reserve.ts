@@ -39,6 +39,33 @@ function setMaxTokens(ctx: CallContext, tokens: number): void {
   ctx.rawBody = (absent ? spliceField(ctx.rawBody, field, tokens) : null) ?? Buffer.from(JSON.stringify(b));
 }
 
+/** Tokens per image part, at most (OpenAI high detail and Anthropic's largest images stay below it). */
+const IMAGE_TOKENS = 3_000;
+/** Tokens per file or document part (a PDF by id or URL): its size is unknown here, so a large bound. */
+const FILE_TOKENS = 100_000;
+/** Providers add a system prompt when tools are offered. */
+const TOOLS_TOKENS = 1_000;
+
+/**
+ * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
+ * least one byte), but an image or a file referenced by a few bytes costs many tokens.
+ */
+export function unseenPromptTokens(body: Record<string, unknown>): number {
+  let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return extra;
+  for (const m of messages) {
+    const content = (m as { content?: unknown } | null)?.content;
+    if (!Array.isArray(content)) continue;
+    for (const part of content) {
+      const t = (part as { type?: unknown } | null)?.type;
+      if (t === 'image_url' || t === 'image' || t === 'input_image') extra += IMAGE_TOKENS;
+      else if (t === 'file' || t === 'document' || t === 'input_file') extra += FILE_TOKENS;
+    }
+  }
+  return extra;
+}
+
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
   let worst: ReturnType<typeof worstCaseNanos> | null = null;
@@ -89,8 +116,8 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   const target = ctx.target!;
   const a = ctx.attribution!;
   const maxOut = boundOutput(deps, ctx);
-  // The request's byte length bounds its prompt tokens: every token is at least one byte.
-  const promptBound = ctx.rawBody.length;
+  const extra = unseenPromptTokens(ctx.body);
+  let promptBound = ctx.rawBody.length + extra;
   const zero = { total: 0, input: 0, outputPerToken: 0 };
   let wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? zero;
   const now = deps.now();
@@ -113,15 +140,21 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
       ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
       : null;
     if (clamped === null) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
-    setMaxTokens(ctx, clamped);
-    wc = chainWorstCase(deps, ctx, ctx.rawBody.length, clamped) ?? zero;
-    const tokens = ctx.rawBody.length + clamped;
+    // The bound applies per choice: with n choices each gets an equal share of what remains.
+    const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
+    const perChoice = Math.floor(clamped / n);
+    if (perChoice < deps.config.defaults.min_clamp_tokens) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
+    setMaxTokens(ctx, perChoice);
+    promptBound = ctx.rawBody.length + extra;
+    wc = chainWorstCase(deps, ctx, promptBound, perChoice * n) ?? zero;
+    const tokens = promptBound + perChoice * n;
     limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
     res = await deps.limiter.acquire(ctx.id, limits);
     if (!res.ok) throw budgetExceeded(limits[res.index]!, res.before[res.index]!, limits[res.index]!.amount);
-    ctx.clampedTo = clamped;
+    ctx.clampedTo = perChoice;
   }
-  ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo ?? maxOut };
+  const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
+  ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo !== null ? ctx.clampedTo * n : maxOut };
 
   const dg = downgradeTarget(limits, res.before);
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {

@@ -12,7 +12,7 @@ import { totalTokens } from './reserve.js';
 export async function settle(deps: GatewayDeps, ctx: CallContext): Promise<void> {
   const r = ctx.reservation;
   if (!r) return;
-  const actual = { costNanos: ctx.costNanos + ctx.attemptsCostNanos, tokens: totalTokens(ctx) };
+  const actual = { costNanos: ctx.costNanos, tokens: totalTokens(ctx) };
   const states = await deps.limiter.commit(ctx.id, r.limits, (l) => actualFor(l, actual));
   for (let i = 0; i < r.limits.length; i++) {
     const l = r.limits[i]!;

@@ -81,7 +81,9 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
     for (const b of budgets) {
       if (b.source === 'default' && p.scopes.unlimited) continue;
       const window = periodWindow(b.period, p.timezone, now);
-      const base = `b:${scope}:${b.period}:${window.key}`;
+      // The budget's own id is part of the key: a key:* budget and an explicit key:<id> budget on the
+      // same scope count separately, each against its own limit.
+      const base = `b:${b.id}:${scope}:${window.key}`;
       out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
       if (b.limitTokens !== null) {
         out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });

@@ -53,8 +53,26 @@ export function localMidnight(tz: string, y: number, m: number, d: number): numb
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/**
+ * The last window computed per period and zone: every call asks for the current window of every
+ * budget, and Intl formatting is slow, so the answer is reused until the instant leaves it.
+ */
+const lastWindow = new Map<string, PeriodWindow>();
+
 export function periodWindow(period: BudgetPeriod, tz: string, now: number): PeriodWindow {
-  if (period === 'none') return { key: 'all', start: 0, end: Infinity };
+  if (period === 'none') return NONE;
+  const id = `${period}|${tz}`;
+  const hit = lastWindow.get(id);
+  if (hit && now >= hit.start && now < hit.end) return hit;
+  const w = Object.freeze(computeWindow(period, tz, now));
+  if (lastWindow.size > 1000) lastWindow.clear();
+  lastWindow.set(id, w);
+  return w;
+}
+
+const NONE: PeriodWindow = Object.freeze({ key: 'all', start: 0, end: Infinity });
+
+function computeWindow(period: Exclude<BudgetPeriod, 'none'>, tz: string, now: number): PeriodWindow {
   const p = parts(tz, now);
   switch (period) {
     case 'day': {

@@ -1,10 +1,10 @@
 /**
- * The price book: per-model rates from the @pydantic/genai-prices catalogue (bundled, offline), with
- * per-model overrides from config. Rates are USD per million tokens; a rate may be tiered on the size
- * of the whole prompt (long-context pricing reprices the whole request once the prompt crosses a tier).
+ * The price book: per-model rates and what a usage costs. Rates are USD per million tokens; a rate may
+ * be tiered on the size of the whole prompt (long-context pricing reprices the whole request once the
+ * prompt crosses a tier). Pure: the rates come from config (here) or from the catalogue (catalogue.ts,
+ * looked up once at start in a short-lived worker, model-rates.ts), so the gateway never holds it.
  */
-import { calcPrice } from '@pydantic/genai-prices';
-import type { ModelConfig, ProviderConfig } from '../config/schema.js';
+import type { ModelConfig } from '../config/schema.js';
 import type { NanoUsd } from './money.js';
 import { promptTokens, type TokenUsage } from './usage.js';
 
@@ -58,49 +58,6 @@ export function worstCaseNanos(rates: ModelRates, promptBound: number, maxOutput
   return { total: input + Math.ceil(maxOutput * outputPerToken), input, outputPerToken };
 }
 
-function toRate(v: unknown): Rate | undefined {
-  if (typeof v === 'number') return v;
-  if (v !== null && typeof v === 'object' && 'base' in v && 'tiers' in v) {
-    const t = v as Tiered;
-    return { base: t.base, tiers: t.tiers.map((x) => ({ start: x.start, price: x.price })) };
-  }
-  return undefined;
-}
-
-/** Look a model up in the bundled catalogue; null when the catalogue does not know it. */
-export function catalogueRates(model: string, provider: ProviderConfig & { name: string }): ModelRates | null {
-  const attempts = [
-    { providerId: provider.catalog ?? provider.name },
-    { providerApiUrl: provider.base_url },
-    {},
-  ];
-  for (const opts of attempts) {
-    let found: ReturnType<typeof calcPrice>;
-    try {
-      found = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, opts);
-    } catch {
-      found = null;
-    }
-    if (!found) continue;
-    const mp = found.model_price;
-    const input = toRate(mp['input_mtok']);
-    if (input === undefined) continue;
-    // Embedding models have no output price: they generate no tokens.
-    const output = toRate(mp['output_mtok']) ?? 0;
-    const cacheWrite = toRate(mp['cache_write_mtok']) ?? input;
-    return {
-      input,
-      cachedInput: toRate(mp['cache_read_mtok']) ?? input,
-      cacheWrite5m: cacheWrite,
-      cacheWrite1h: toRate(mp['cache_write_1h_mtok']) ?? cacheWrite,
-      output,
-      reasoning: toRate(mp['output_reasoning_mtok']) ?? output,
-      source: 'catalogue',
-    };
-  }
-  return null;
-}
-
 export function configRates(price: NonNullable<ModelConfig['price']>): ModelRates {
   const cacheWrite = price.cache_write_per_mtok ?? price.input_per_mtok;
   return {
@@ -114,12 +71,6 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
   };
 }
 
-/** Config override first, then the catalogue (by the upstream model name). */
-export function resolveRates(
-  modelName: string,
-  model: Pick<ModelConfig, 'price' | 'upstream_model'>,
-  provider: ProviderConfig & { name: string },
-): ModelRates | null {
-  if (model.price) return configRates(model.price);
-  return catalogueRates(model.upstream_model ?? modelName, provider);
-}
+// The catalogue lookups, for callers that run them in-process (the CLI's dry runs, tests). Re-exported
+// from a module that loads the catalogue on its first lookup only, so importing this file stays cheap.
+export { catalogueRates, resolveRates } from './catalogue.js';

@@ -3,7 +3,9 @@
  * separated) without decoding them to strings, so a stream can be forwarded as the very bytes the
  * provider sent and only the few events that matter are parsed.
  */
-const SEP = Buffer.from('\n\n');
+const LF2 = Buffer.from('\n\n');
+/** CRLF framing is valid SSE too (some OpenAI-compatible servers use it). */
+const CRLF2 = Buffer.from('\r\n\r\n');
 
 export class SseSplitter {
   private rest: Buffer | null = null;
@@ -13,11 +15,17 @@ export class SseSplitter {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     const events: Buffer[] = [];
     let start = 0;
+    let crlf = buf.indexOf(CRLF2, start);
     for (;;) {
-      const end = buf.indexOf(SEP, start);
-      if (end < 0) break;
-      events.push(buf.subarray(start, end + 2));
-      start = end + 2;
+      const lf = buf.indexOf(LF2, start);
+      if (crlf >= 0 && crlf < start) crlf = buf.indexOf(CRLF2, start);
+      let end: number;
+      let len: number;
+      if (lf >= 0 && (crlf < 0 || lf < crlf)) [end, len] = [lf, 2];
+      else if (crlf >= 0) [end, len] = [crlf, 4];
+      else break;
+      events.push(buf.subarray(start, end + len));
+      start = end + len;
     }
     this.rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
     return { events, whole: buf.subarray(0, start) };

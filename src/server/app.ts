@@ -19,6 +19,13 @@ function shapeOf(req: IncomingMessage): ApiShape {
 
 export interface AppState {
   shuttingDown: boolean;
+  /** Model calls still in their pipeline (metering, settling, recording may outlive the response). */
+  inflight: Set<Promise<void>>;
+}
+
+function track(state: AppState, p: Promise<void>): void {
+  state.inflight.add(p);
+  void p.finally(() => state.inflight.delete(p));
 }
 
 export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
@@ -30,9 +37,9 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
     if (state.shuttingDown) res.setHeader('connection', 'close');
 
     if (method === 'POST') {
-      if (path === '/v1/chat/completions') return void runModelCall(deps, req, res, 'openai', 'chat');
-      if (path === '/v1/messages') return void runModelCall(deps, req, res, 'anthropic', 'messages');
-      if (path === '/v1/embeddings') return void runModelCall(deps, req, res, 'openai', 'embeddings');
+      if (path === '/v1/chat/completions') return track(state, runModelCall(deps, req, res, 'openai', 'chat'));
+      if (path === '/v1/messages') return track(state, runModelCall(deps, req, res, 'anthropic', 'messages'));
+      if (path === '/v1/embeddings') return track(state, runModelCall(deps, req, res, 'openai', 'embeddings'));
     }
     if (path.startsWith('/admin/v1/')) {
       return void handleAdmin(deps, req, res, path, url.slice(path.length)).catch((err: unknown) => {

@@ -116,7 +116,7 @@ describe('Redis: round trips and recovery', () => {
         const c = await RedisCounterStore.connect({ url: `redis://127.0.0.1:${port}`, prefix });
         try {
           const today = new Date().toISOString().slice(0, 10);
-          return (await c.read([`b:team:rt:day:${today}`], Date.now()))[0]!.used;
+          return (await c.read([`b:team:rt/day:team:rt:${today}`], Date.now()))[0]!.used;
         } finally {
           await c.close();
         }

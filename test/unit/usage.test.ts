@@ -57,9 +57,18 @@ describe('usage conversion into non-overlapping classes', () => {
     const meter = new AnthropicStreamMeter();
     const out: Buffer[] = [];
     for (let i = 0; i < bytes.length; i += 5) out.push(meter.push(bytes.subarray(i, i + 5)) ?? Buffer.alloc(0));
+    out.push(meter.flush() ?? Buffer.alloc(0));
     expect(Buffer.concat(out).equals(bytes)).toBe(true);
     expect(meter.metered()).toEqual({ complete: true, promptKnown: true, usage: { input: 5, cachedInput: 7, cacheWrite5m: 1, cacheWrite1h: 2, output: 12, reasoning: 0 } });
     expect(meter.output()).toEqual({ text: 'héllo ', toolCalls: [{ name: 'grep', arguments: '{"q":"x"}' }] });
     expect(meter.generatedDeltas()).toBe(3);
+  });
+
+  it('splits CRLF-framed events too', () => {
+    const meter = new OpenAIStreamMeter(false);
+    const text = 'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1}}\r\n\r\ndata: [DONE]\r\n\r\n';
+    const out = meter.push(Buffer.from(text))?.toString() ?? '';
+    expect(out).not.toContain('usage');
+    expect(meter.metered()).toMatchObject({ complete: true, usage: { input: 2, output: 1 } });
   });
 });

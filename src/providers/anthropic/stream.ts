@@ -1,6 +1,6 @@
 /**
  * Meter an Anthropic Messages stream: message_start carries the prompt side of usage, message_delta
- * the cumulative output_tokens. The provider's bytes are forwarded as they are; only message_start,
+ * the cumulative output_tokens. The provider's bytes are forwarded as they are (whole events); only message_start,
  * message_delta and tool_use block starts are parsed on the way; content deltas are counted and kept,
  * parsed only on demand (estimates, the run guard).
  */
@@ -24,15 +24,17 @@ export class AnthropicStreamMeter implements StreamMeter {
   /** content_block_start (tool_use) and content_block_delta events, in order, parsed on demand. */
   private readonly raw: Buffer[] = [];
 
+  /** Forwards whole events only, so an error event Tollgate may append never lands mid-event. */
   push(chunk: Buffer): Buffer | null {
-    for (const ev of this.sse.push(chunk).events) this.inspect(ev);
-    return chunk;
+    const { events, whole } = this.sse.push(chunk);
+    for (const ev of events) this.inspect(ev);
+    return events.length ? whole : null;
   }
 
   flush(): Buffer | null {
     const tail = this.sse.flush();
     if (tail) this.inspect(tail);
-    return null; // already forwarded with its chunk
+    return tail;
   }
 
   private inspect(ev: Buffer): void {

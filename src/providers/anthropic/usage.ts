@@ -9,9 +9,11 @@ import { num, obj } from '../json-slice.js';
 export function mergeAnthropicUsage(into: TokenUsage, raw: unknown): boolean {
   const u = obj(raw);
   if (!u) return false;
-  if ('input_tokens' in u) into.input = num(u['input_tokens']);
-  if ('cache_read_input_tokens' in u) into.cachedInput = num(u['cache_read_input_tokens']);
-  if ('cache_creation_input_tokens' in u || 'cache_creation' in u) {
+  // message_delta may carry these as null ("unchanged"): only numbers overwrite what message_start said.
+  const has = (k: string): boolean => typeof u[k] === 'number';
+  if (has('input_tokens')) into.input = num(u['input_tokens']);
+  if (has('cache_read_input_tokens')) into.cachedInput = num(u['cache_read_input_tokens']);
+  if (has('cache_creation_input_tokens') || obj(u['cache_creation'])) {
     const total = num(u['cache_creation_input_tokens']);
     const split = obj(u['cache_creation']);
     if (split) {
@@ -25,6 +27,6 @@ export function mergeAnthropicUsage(into: TokenUsage, raw: unknown): boolean {
       into.cacheWrite5m = total - h1;
     }
   }
-  if ('output_tokens' in u) into.output = num(u['output_tokens']);
+  if (has('output_tokens')) into.output = num(u['output_tokens']);
   return true;
 }

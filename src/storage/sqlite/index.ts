@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
+import { callValues } from './call-columns.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -85,7 +86,7 @@ export class SqliteStore implements Store {
     return this.call('sumCalls', q);
   }
   appendCalls(rows: CallRow[]): Promise<void> {
-    return this.call('appendCalls', rows);
+    return this.call('appendCallValues', JSON.stringify(callValues(rows)));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
     return this.call('spend', q);

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { clampOutput, planLimits } from '../../src/policy/limits.js';
+import type { BudgetRecord } from '../../src/storage/types.js';
+import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
+import { emptyUsage } from '../../src/pricing/usage.js';
+import { unseenPromptTokens } from '../../src/pipeline/reserve.js';
+
+const budget = (scope: string, usd: number, source: BudgetRecord['source'] = 'api', extra: Partial<BudgetRecord> = {}): BudgetRecord => ({
+  id: `${scope}/month`, scope, period: 'month', limitNanos: usd * 1e9, limitTokens: null, alertAt: [], downgrade: null, clamp: false, source, createdAt: 0, ...extra,
+});
+const scopes = { org: 'acme', team: 'platform', user: null, project: null, keyId: 'k1', tags: [], run: null, unlimited: false };
+
+function plan(budgets: BudgetRecord[], unlimited = false) {
+  const byScope = new Map<string, BudgetRecord[]>();
+  for (const b of budgets) byScope.set(b.scope, [...(byScope.get(b.scope) ?? []), b]);
+  return planLimits({ scopes: { ...scopes, unlimited }, budgetsByScope: byScope, rateLimitsByScope: new Map(), defaultRateLimit: null, demand: { worstNanos: 5, worstTokens: 7 }, timezone: 'UTC', now: Date.parse('2026-11-25T10:00:00Z') });
+}
+
+describe('limit planning', () => {
+  it('counts a wildcard budget and an explicit one on the same scope separately', () => {
+    const limits = plan([budget('key:*', 50, 'default'), budget('key:k1', 10)]);
+    expect(limits.map((l) => l.key)).toEqual(['b:key:k1/month:key:k1:2026-11', 'b:key:*/month:key:k1:2026-11']);
+    expect(limits.map((l) => l.limit)).toEqual([10e9, 50e9]);
+  });
+
+  it('exempts unlimited keys from default budgets only', () => {
+    expect(plan([budget('key:*', 50, 'default'), budget('team:platform', 5)], true).map((l) => l.scope)).toEqual(['team:platform']);
+  });
+
+  it('clamps to what the tightest clampable budget leaves, or refuses', () => {
+    const limits = plan([budget('team:platform', 1, 'api', { clamp: true })]).map((l) => ({ ...l, amount: 2e9 }));
+    const before = [{ used: 0.5e9, reserved: 0.1e9 }];
+    expect(clampOutput({ limits, before, inputWorstNanos: 0.1e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBe(300);
+    expect(clampOutput({ limits, before: [{ used: 0.99e9, reserved: 0 }], inputWorstNanos: 0.005e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+    const strict = plan([budget('team:platform', 1)]).map((l) => ({ ...l, amount: 2e9 }));
+    expect(clampOutput({ limits: strict, before, inputWorstNanos: 0, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+  });
+
+  it('bounds the prompt of images, files and tools beyond their bytes', () => {
+    expect(unseenPromptTokens({ messages: [{ role: 'user', content: 'hi' }] })).toBe(0);
+    const withImage = { tools: [{}], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'document', source: {} }] }] };
+    expect(unseenPromptTokens(withImage)).toBe(1_000 + 3_000 + 100_000);
+  });
+});
+
+describe('Anthropic usage deltas', () => {
+  it('keeps the prompt side when message_delta repeats it as null', () => {
+    const u = emptyUsage();
+    mergeAnthropicUsage(u, { input_tokens: 1000, cache_read_input_tokens: 5000, cache_creation_input_tokens: 200, output_tokens: 1 });
+    mergeAnthropicUsage(u, { input_tokens: null, cache_read_input_tokens: null, cache_creation_input_tokens: null, output_tokens: 50 });
+    expect(u).toEqual({ input: 1000, cachedInput: 5000, cacheWrite5m: 200, cacheWrite1h: 0, output: 50, reasoning: 0 });
+  });
+});

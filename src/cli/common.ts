@@ -1,9 +1,10 @@
 /** What every command shares: the --config option and opening the store for offline commands. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { isSpendGroup, parseTime } from '../analytics/spend-report.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../storage/index.js';
-import type { Store } from '../storage/types.js';
+import type { SpendGroup, SpendQuery, Store } from '../storage/types.js';
 
 export const DEFAULT_CONFIG = './tollgate.yaml';
 
@@ -24,6 +25,31 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
   } finally {
     await store.close();
   }
+}
+
+/** The options of a report over the ledger: --by, --since, --until, --json. */
+export function withReportOptions(cmd: Command): Command {
+  return cmd
+    .option('--by <dimension>', 'team|user|project|key|model|provider|run|agent|day', (v: string) => {
+      if (!isSpendGroup(v)) throw new InvalidArgumentError('use team, user, project, key, model, provider, run, agent or day');
+      return v;
+    }, 'team')
+    .option('--since <time>', 'start: 30d, 12h, an ISO date or epoch ms', '30d')
+    .option('--until <time>', 'end (exclusive)')
+    .option('--json', 'print JSON');
+}
+
+export interface ReportOptions {
+  config: string;
+  by: SpendGroup;
+  since: string;
+  until?: string;
+  json?: boolean;
+}
+
+/** The query a report's options describe. */
+export function reportQuery(o: ReportOptions, now = Date.now()): SpendQuery {
+  return { groupBy: o.by, from: parseTime(o.since, now), to: parseTime(o.until, now) };
 }
 
 /** Print rows as an aligned text table. */

@@ -2,14 +2,18 @@
 import type { ModelOutput } from './types.js';
 import { obj } from './json-slice.js';
 
+/** The body as a JSON object, or undefined. */
+function parseObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    return obj(JSON.parse(body.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
 export function openaiOutput(body: Buffer): ModelOutput {
   const out: ModelOutput = { text: '', toolCalls: [] };
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    parsed = obj(JSON.parse(body.toString('utf8')));
-  } catch {
-    return out;
-  }
+  const parsed = parseObject(body);
   const choices = parsed?.['choices'];
   if (!Array.isArray(choices)) return out;
   for (const c of choices) {
@@ -28,12 +32,7 @@ export function openaiOutput(body: Buffer): ModelOutput {
 
 export function anthropicOutput(body: Buffer): ModelOutput {
   const out: ModelOutput = { text: '', toolCalls: [] };
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    parsed = obj(JSON.parse(body.toString('utf8')));
-  } catch {
-    return out;
-  }
+  const parsed = parseObject(body);
   const content = parsed?.['content'];
   if (!Array.isArray(content)) return out;
   for (const b of content) {

@@ -17,7 +17,7 @@ import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { nanosToUsd } from '../pricing/money.js';
-import type { CallRow } from '../storage/types.js';
+import { SPEND_GROUPS, type CallRow, type SpendQuery } from '../storage/types.js';
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
 import { handleRuns } from './admin-runs.js';
@@ -74,6 +74,17 @@ async function readJson(deps: GatewayDeps, req: IncomingMessage): Promise<unknow
   }
 }
 
+/** group_by, from and to of a report request (spend, savings), validated. */
+function reportQuery(params: URLSearchParams, now: number, team: string | undefined): SpendQuery {
+  const groupBy = params.get('group_by') ?? 'team';
+  if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of ${SPEND_GROUPS.join(', ')}.`);
+  try {
+    return { groupBy, from: parseTime(params.get('from'), now), to: parseTime(params.get('to'), now), team };
+  } catch (err) {
+    throw new GatewayError('invalid_request', (err as Error).message);
+  }
+}
+
 export async function handleAdmin(
   deps: GatewayDeps,
   req: IncomingMessage,
@@ -123,31 +134,14 @@ export async function handleAdmin(
     if (done) return;
   }
   if (path === '/admin/v1/savings' && method === 'GET') {
-    const groupBy = params.get('group_by') ?? 'team';
-    if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of team, user, project, key, model, provider, run, agent, day.`);
-    const now = deps.now();
-    let from: number | undefined, to: number | undefined;
-    try {
-      from = parseTime(params.get('from'), now);
-      to = parseTime(params.get('to'), now);
-    } catch (err) {
-      throw new GatewayError('invalid_request', (err as Error).message);
-    }
-    const report = await savingsReport(store, { groupBy, from, to, team });
-    return send(res, 200, { group_by: groupBy, ...report, data: report.data.map((r) => ({ [groupBy]: r.group, ...r })) });
+    const q = reportQuery(params, deps.now(), team);
+    const report = await savingsReport(store, q);
+    return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
   if (path === '/admin/v1/spend' && method === 'GET') {
-    const groupBy = params.get('group_by') ?? 'team';
-    if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of team, user, project, key, model, provider, run, agent, day.`);
-    const now = deps.now();
-    let from: number | undefined, to: number | undefined;
-    try {
-      from = parseTime(params.get('from'), now);
-      to = parseTime(params.get('to'), now);
-    } catch (err) {
-      throw new GatewayError('invalid_request', (err as Error).message);
-    }
-    const rows = await spendReport(store, { groupBy, from, to, team });
+    const q = reportQuery(params, deps.now(), team);
+    const { groupBy, from, to } = q;
+    const rows = await spendReport(store, q);
     return send(res, 200, {
       group_by: groupBy,
       from: from === undefined ? null : new Date(from).toISOString(),

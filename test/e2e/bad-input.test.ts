@@ -2,7 +2,7 @@
  * Bad input gets a clear error in the caller's API shape with a stable code, never a crash, a hang or
  * a lost ledger row. Every case also checks that earlier rows are intact and the gateway still serves.
  */
-import { createServer } from 'node:net';
+import { deadPort } from './net.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -13,14 +13,6 @@ let s: Stack;
 let key: string;
 let closedPort: number;
 
-/** A port nobody listens on. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   closedPort = await deadPort();

@@ -1,16 +1,9 @@
 /** When things go wrong: Redis unreachable in both fail modes, a provider that overruns the reservation. */
-import { createServer } from 'node:net';
+import { deadPort } from './net.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { directive, startStack, type Stack } from './harness.js';
 
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const body = (d: Record<string, unknown> = {}): string => JSON.stringify({ model: 'test-gpt', max_tokens: 20, messages: [{ role: 'user', content: directive(d) }] });
 

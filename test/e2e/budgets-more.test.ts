@@ -1,6 +1,6 @@
 /** More limits: token budgets and tokens per minute, budgets from config, Redis round trips per call, reconciliation after a Redis outage. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { deadPort } from './net.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCounterStore } from '../../src/storage/redis/counter-store.js';
@@ -76,10 +76,7 @@ describe('Redis: round trips and recovery', () => {
   }
 
   beforeAll(async () => {
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    port = (srv.address() as { port: number }).port;
-    await new Promise((r) => srv.close(r));
+    port = await deadPort();
     await startRedis();
     await new Promise((r) => setTimeout(r, 300));
   });

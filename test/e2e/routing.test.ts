@@ -2,7 +2,7 @@
  * Routing through the gateway: the issue's example config as written, fallbacks on every retryable
  * failure (and never after the first byte), the circuit breaker, the response cache, and savings.
  */
-import { createServer } from 'node:net';
+import { deadPort } from './net.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
 
@@ -11,13 +11,6 @@ let research: string;
 let platform: string;
 let dead: number;
 
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   dead = await deadPort();

@@ -3,7 +3,8 @@
  * runs held in the in-process run store, and the memory each live run costs.
  * It runs exactly what pipeline/guard-run.ts runs per call: run identity, CallStart from the body,
  * guardBefore under the run's lock with a compare-and-set update, then guardAfter the same way.
- * Usage: node bench/guard.mjs  (after npm run build); writes bench/results/guard.json and guard.md.
+ * Run by `npm run bench` (BENCH_SCENARIOS=guard for it alone) as `node --expose-gc bench/guard.mjs`, after
+ * the build; writes bench/results/guard.json and guard.md.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { describeMachine } from './lib/machine.mjs';

@@ -9,16 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnSync } from 'node:child_process';
 import { derive } from './lib/analysis.mjs';
-import { initClockTicks, onExit, rssMb } from './lib/children.mjs';
+import { initClockTicks, onExit, rssMb, runCommand } from './lib/children.mjs';
 import { probe } from './lib/client.mjs';
+import { compare } from './lib/compare.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { best, measures, p50Us, p99Us, spread, warmUp } from './lib/measures.mjs';
-import { writeResults } from './lib/report.mjs';
-import { startBare, startMock, startTollgate } from './lib/targets.mjs';
+import { cleanRedis, mockObserver, randomPrefix, redisCheck, redisObserver } from './lib/observe.mjs';
+import { LABELS, writeResults } from './lib/report.mjs';
+import { mergeConfig, startBare, startMock, startTollgate } from './lib/targets.mjs';
 import { ensureWrk, writeScript } from './lib/wrk.mjs';
 import { installPortkey, startPortkey } from './peers/portkey.mjs';
-import { scenarios } from './scenarios.mjs';
+import { GUARD_MICRO, scenarios } from './scenarios.mjs';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 
@@ -41,20 +44,49 @@ function settingsFromEnv(env) {
     scenarios: list('BENCH_SCENARIOS'),
     peers: list('BENCH_PEERS'),
     cpuProfile: env.BENCH_CPU_PROF === '1',
+    redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
   };
+}
+
+/** A scenario's peer: a name ('direct', 'tollgate', ...) or a Tollgate variant { name, kind, label, tollgate, redis }. */
+function peerSpec(p) {
+  return typeof p === 'string' ? { name: p, kind: p, label: LABELS[p] ?? p } : { label: p.name, ...p };
 }
 
 class Skipped extends Error {}
 
-async function startTarget(name, mock, scenario, tmpDir, settings) {
-  switch (name) {
+/** Redis for a target with `redis: true`: reachable, a random prefix, its keys deleted at the end. */
+async function redisFor(settings) {
+  const check = await redisCheck(settings.redisUrl);
+  if (!check.ok) throw new Skipped(check.reason);
+  const redis = { url: settings.redisUrl, prefix: randomPrefix(), pid: check.pid, version: check.version, cleaned: false };
+  // Ctrl-C or a crash: delete the keys synchronously on the way out (a no-op once cleaned).
+  onExit(() => {
+    if (redis.cleaned) return;
+    const keys = spawnSync('redis-cli', ['-u', redis.url, '--scan', '--pattern', `{${redis.prefix}}*`], { encoding: 'utf8' }).stdout?.split('\n').filter(Boolean) ?? [];
+    for (let i = 0; i < keys.length; i += 500) spawnSync('redis-cli', ['-u', redis.url, 'unlink', ...keys.slice(i, i + 500)]);
+  });
+  return redis;
+}
+
+async function startTarget(spec, mock, scenario, tmpDir, settings) {
+  switch (spec.kind) {
     case 'direct':
       return mock;
     case 'bare':
       return startBare(mock);
     case 'tollgate': {
       const nodeArgs = settings.cpuProfile ? ['--cpu-prof', '--cpu-prof-dir', join(BENCH_DIR, 'profiles')] : [];
-      return startTollgate(mock, { tmpDir, model: scenario.model, fragment: scenario.tollgate, nodeArgs });
+      let fragment = spec.tollgate ?? scenario.tollgate;
+      let redis = null;
+      if (spec.redis) {
+        redis = await redisFor(settings);
+        fragment = mergeConfig(fragment, { limits: { kind: 'redis', url: redis.url, prefix: redis.prefix, fail: 'closed' } });
+      }
+      const dir = join(tmpDir, spec.name);
+      mkdirSync(dir);
+      const t = await startTollgate(mock, { tmpDir: dir, model: scenario.model, fragment, nodeArgs });
+      return { ...t, redis, fragment };
     }
     case 'portkey': {
       const installed = await installPortkey();
@@ -62,30 +94,45 @@ async function startTarget(name, mock, scenario, tmpDir, settings) {
       return startPortkey(mock);
     }
     default:
-      throw new Skipped(`unknown peer "${name}"`);
+      throw new Skipped(`unknown peer "${spec.name}"`);
   }
 }
 
 /** Start every peer of the scenario; a peer that cannot start is recorded as skipped, not fatal. */
 async function startTargets(scenario, mock, tmpDir, settings) {
-  const names = scenario.peers.filter((p) => !settings.peers || settings.peers.includes(p));
+  const specs = scenario.peers.map(peerSpec).filter((p) => !settings.peers || settings.peers.includes(p.name) || settings.peers.includes(p.kind));
   const targets = {};
-  for (const name of names) {
-    const t = { name, skipped: null, samples: {}, best: {}, spread: {}, probe: {}, completed: 0, rssPeakMb: null };
+  for (const spec of specs) {
+    const { name } = spec;
+    const t = { name, kind: spec.kind, label: spec.label, skipped: null, samples: {}, best: {}, spread: {}, probe: {}, completed: 0, rssPeakMb: null };
     targets[name] = t;
     try {
-      Object.assign(t, await startTarget(name, mock, scenario, tmpDir, settings));
-      t.measureRss = name !== 'direct';
+      Object.assign(t, await startTarget(spec, mock, scenario, tmpDir, settings));
+      t.name = name;
+      t.measureRss = spec.kind !== 'direct';
       t.mockPid = mock.proc.pid;
       t.rssIdleMb = t.measureRss ? await rssMb(t.proc.pid) : null;
       t.requests = scenario.requests;
       t.scripts = {};
+      if (spec.kind === 'tollgate') {
+        t.observers = [mockObserver(mock)];
+        if (t.redis) {
+          t.observers.push(redisObserver({ ...t.redis, calls: async () => (await t.ledger())?.calls ?? null }));
+          if (t.redis.pid) t.extraPids = [t.redis.pid];
+        }
+      }
       for (const [kind, req] of Object.entries(scenario.requests)) {
         const bodyFile = join(tmpDir, `${kind}.json`);
         await writeFile(bodyFile, req.body);
-        t.scripts[kind] = await writeScript(tmpDir, `${name}-${kind}`, { headers: t.headers, bodyFile });
+        t.scripts[kind] = await writeScript(tmpDir, `${name}-${kind}`, { headers: t.headers, bodyFile, varied: req.varied ?? null });
         t.probe[kind] = await probe(t, req);
         t.completed += t.probe[kind].ok ? 1 : 0;
+        // A cache rule: the first call fills the cache; a second, identical one should be a hit.
+        if (t.probe[kind].ok && t.fragment?.routes?.some((r) => r.cache)) {
+          const again = await probe(t, req);
+          t.completed += again.ok ? 1 : 0;
+          t.probe[kind].cacheAfterFill = again.cache ?? null;
+        }
       }
       console.log(`bench: ${name} ready at ${t.url}`);
     } catch (err) {
@@ -98,7 +145,7 @@ async function startTargets(scenario, mock, tmpDir, settings) {
 }
 
 /** Each measure runs for every target before the next measure; even rounds reverse the target order. */
-async function runRounds(targets, settings) {
+async function runRounds(targets, settings, only) {
   const active = Object.values(targets).filter((t) => !t.skipped);
   for (const t of active) {
     console.log(`bench: warming up ${t.name} (${settings.initialWarmup} s per request kind at c=${settings.connections})`);
@@ -106,7 +153,7 @@ async function runRounds(targets, settings) {
   }
   for (let r = 1; r <= settings.rounds; r++) {
     const order = r % 2 === 1 ? active : [...active].reverse();
-    for (const m of measures(settings)) {
+    for (const m of measures(settings, only)) {
       for (const t of order) {
         let sample;
         if (t.proc.exitInfo) sample = { error: `process exited (${exitText(t.proc.exitInfo)})` };
@@ -120,12 +167,12 @@ async function runRounds(targets, settings) {
         }
         t.completed += sample.requests ?? 0;
         (t.samples[m.id] ??= []).push({ round: r, ...sample });
-        console.log(`bench: round ${r}/${settings.rounds} ${m.id.padEnd(10)} ${t.name.padEnd(8)} ${summary(m, sample)}`);
+        console.log(`bench: round ${r}/${settings.rounds} ${m.id.padEnd(10)} ${t.name.padEnd(9)} ${summary(m, sample)}`);
       }
     }
   }
   for (const t of active) {
-    for (const m of measures(settings)) {
+    for (const m of measures(settings, only)) {
       t.best[m.id] = best(m, t.samples[m.id] ?? []);
       t.spread[m.id] = spread(m, t.samples[m.id] ?? []);
     }
@@ -147,14 +194,34 @@ function summary(measure, s) {
   const errs = s.errorCount ? ` (${s.errorCount} errors)` : '';
   const cpu = s.cpuUsPerRequest ? `, ${s.cpuUsPerRequest.toFixed(1)} µs CPU/req` : '';
   const other = typeof s.otherCores === 'number' ? `, others used ${s.otherCores.toFixed(2)} cores` : '';
-  if (measure.better === 'higher') return `${Math.round(s.rps)} req/s${cpu}${other}${errs}`;
-  return `p50 ${(p50Us(s) / 1000).toFixed(3)} ms, p99 ${(p99Us(s) / 1000).toFixed(3)} ms${other}${errs}`;
+  const up = typeof s.upstreamRequests === 'number' && s.requests ? `, ${(s.upstreamRequests / s.requests).toFixed(2)} upstream/req` : '';
+  const rt = s.redis?.calls ? `, ${(s.redis.roundTrips / s.redis.calls).toFixed(3)} Redis round trips/call` : '';
+  if (measure.better === 'higher') return `${Math.round(s.rps)} req/s${cpu}${up}${rt}${other}${errs}`;
+  return `p50 ${(p50Us(s) / 1000).toFixed(3)} ms, p99 ${(p99Us(s) / 1000).toFixed(3)} ms${up}${rt}${other}${errs}`;
 }
 
 /** Only what belongs in the results file (no processes, paths or keys). */
 function targetView(t) {
-  const { name, skipped, crashed, probe: pr, best: b, spread: sp, samples, rssIdleMb, rssPeakMb, info } = t;
-  return { name, skipped, crashed, probe: pr, rssIdleMb, rssPeakMb, info, spread: sp, best: b, samples };
+  const { name, kind, label, skipped, crashed, probe: pr, best: b, spread: sp, samples, rssIdleMb, rssPeakMb, info, ledgerCheck, guardRuns } = t;
+  const redis = t.redis ? { version: t.redis.version, serverCpuVisible: t.redis.pid !== null, cleanup: t.redis.cleanup ?? null } : undefined;
+  return { name, kind, label, skipped, crashed, probe: pr, rssIdleMb, rssPeakMb, info, redis, ledger: ledgerCheck, guardRuns, spread: sp, best: b, samples };
+}
+
+/** The guard's view of the runs after the load: how many of the most recent 1000 were warned, paused or stopped. */
+async function fetchGuardRuns(t) {
+  const body = await t.admin('/admin/v1/runs?limit=1000');
+  const runs = body.data ?? [];
+  const byStatus = {};
+  let warned = 0;
+  let refused = 0;
+  let calls = 0;
+  for (const r of runs) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    if (Number(r.warnings) > 0) warned++;
+    refused += r.refused ?? 0;
+    calls += r.calls ?? 0;
+  }
+  return { sampled: runs.length, byStatus, warned, refused, calls };
 }
 
 async function runScenario(scenario, settings, machine, tmpRoot) {
@@ -162,35 +229,57 @@ async function runScenario(scenario, settings, machine, tmpRoot) {
   const tmpDir = join(tmpRoot, scenario.name);
   mkdirSync(tmpDir);
   console.log(`bench: scenario ${scenario.name}: ${scenario.title}`);
+  const micro = scenario.micro ? await scenario.micro().catch((err) => ({ error: String(err?.message ?? err) })) : null;
+  if (micro) console.log(`bench: in-process measure: ${JSON.stringify(micro)}`);
   const mock = await startMock(scenario.mock);
   const targets = await startTargets(scenario, mock, tmpDir, settings);
-  await runRounds(targets, settings);
+  try {
+    await runRounds(targets, settings, scenario.measures ?? null);
 
-  let ledger = null;
-  const tg = targets.tollgate;
-  if (tg && !tg.skipped) {
     await sleep(500); // let the last ledger batch land
-    const row = await tg.ledger().catch(() => null);
-    ledger = { calls: row?.calls ?? null, clientResponses: tg.completed, inputTokens: row?.input_tokens ?? null, outputTokens: row?.output_tokens ?? null };
+    for (const t of Object.values(targets)) {
+      if (t.kind !== 'tollgate' || t.skipped || t.proc.exitInfo) continue;
+      const row = await t.ledger().catch(() => null);
+      t.ledgerCheck = { calls: row?.calls ?? null, clientResponses: t.completed, inputTokens: row?.input_tokens ?? null, outputTokens: row?.output_tokens ?? null };
+      if (t.fragment?.guard?.enabled) t.guardRuns = await fetchGuardRuns(t).catch((err) => ({ error: String(err?.message ?? err) }));
+    }
+    for (const t of Object.values(targets)) t.crashed = crashReport(t);
+  } finally {
+    for (const t of Object.values(targets)) if (t.proc && t !== mock && !t.skipped) await t.proc.stop();
+    await mock.proc.stop();
+    for (const t of Object.values(targets)) {
+      if (!t.redis) continue;
+      t.redis.cleanup = await cleanRedis(t.redis.url, t.redis.prefix).catch((err) => ({ error: String(err?.message ?? err) }));
+      t.redis.cleaned = true;
+    }
   }
-  for (const t of Object.values(targets)) t.crashed = crashReport(t);
-  for (const t of Object.values(targets)) if (t.proc && t !== mock && !t.skipped) await t.proc.stop();
-  await mock.proc.stop();
 
   const views = Object.fromEntries(Object.entries(targets).map(([n, t]) => [n, targetView(t)]));
-  const { peers: _p, scenarios: _s, cpuProfile: _c, ...measured } = settings;
+  const { peers: _p, scenarios: _s, cpuProfile: _c, redisUrl: _r, ...measured } = settings;
+  const core = scenario.analysis === 'core' || !scenario.analysis;
   return {
-    scenario: { name: scenario.name, title: scenario.title, tollgate: scenario.tollgate, model: scenario.model },
+    scenario: { name: scenario.name, title: scenario.title, analysis: scenario.analysis ?? 'core', baseline: scenario.baseline ?? null, tollgate: scenario.tollgate, model: scenario.model, measures: scenario.measures ?? null },
     machine,
-    settings: { ...measured, requestBytes: Buffer.byteLength(scenario.requests.plain.body), mock: scenario.mock },
+    settings: { ...measured, requestBytes: Buffer.byteLength(scenario.requests.plain.body), mock: scenario.mock, variedLoad: scenario.requests.plain.varied ? { runIds: scenario.requests.plain.varied.runIds } : null },
     method:
-      'One mock upstream in its own process; targets measured one at a time. Overhead = (through the target) - (direct). ' +
+      'One mock upstream in its own process; targets measured one at a time. Overhead = (through the target) - (direct or the baseline target). ' +
       'Rounds interleave targets per measure; each target reports its best round (highest req/s, or lowest p99 for latency).',
     targets: views,
-    derived: derive(views),
-    ledger,
+    micro,
+    derived: core ? derive(views) : compare(scenario, views, micro),
+    ledger: core ? (views.tollgate?.ledger ?? null) : null,
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
+}
+
+/** The run-guard micro-benchmark, in its own process (it needs --expose-gc to measure heap per run). */
+async function runGuardMicro() {
+  const started = Date.now();
+  console.log('bench: guard micro-benchmark (node --expose-gc bench/guard.mjs)');
+  const r = await runCommand(process.execPath, ['--expose-gc', join(BENCH_DIR, 'guard.mjs')], { cwd: join(BENCH_DIR, '..'), timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`bench/guard.mjs failed (${r.code}): ${(r.stderr || r.stdout).slice(-800)}`);
+  console.log(r.stdout.trim());
+  console.log(`\nbench: guard done in ${Math.round((Date.now() - started) / 1000)} s; wrote bench/results/guard.json, bench/results/guard.md`);
 }
 
 async function main() {
@@ -201,14 +290,20 @@ async function main() {
   const tmpDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   onExit(() => rmSync(tmpDir, { recursive: true, force: true }));
 
-  const selected = scenarios.filter((s) => !settings.scenarios || settings.scenarios.includes(s.name));
-  if (selected.length === 0) throw new Error(`no scenario matches BENCH_SCENARIOS=${settings.scenarios}`);
+  const wanted = (name) => !settings.scenarios || settings.scenarios.includes(name);
+  const selected = scenarios.filter((s) => wanted(s.name));
+  if (selected.length === 0 && !wanted(GUARD_MICRO)) throw new Error(`no scenario matches BENCH_SCENARIOS=${settings.scenarios}`);
+  const started = Date.now();
+  // First, so that guard-load can set its numbers beside the micro-benchmark's.
+  if (wanted(GUARD_MICRO)) await runGuardMicro();
   for (const scenario of selected) {
     const result = await runScenario(scenario, settings, machine, tmpDir);
     const files = await writeResults(join(BENCH_DIR, 'results'), result);
     console.log(`\nbench: ${scenario.name} done in ${result.durationSeconds} s; wrote ${files.join(', ')}`);
+    for (const c of result.derived.checks) console.log(`  check: ${c.name}: ${c.value ?? '–'} ${c.unit} (target ${c.target ?? '–'}) ${c.pass === null ? (c.target ? 'not measured' : 'info') : c.pass ? 'pass' : 'FAIL'}`);
     for (const f of result.derived.findings) console.log(`  ${f}`);
   }
+  console.log(`\nbench: all done in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 main().then(

@@ -22,7 +22,8 @@ export async function probe(target, request) {
     if (res.statusCode !== 200) return { ok: false, status: res.statusCode, bytes, reason: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` };
     if (request.stream && !text.includes('data: [DONE]')) return { ok: false, status: 200, bytes, reason: `stream without [DONE]: ${text.slice(-300)}` };
     if (!request.stream && !text.includes('"usage"')) return { ok: false, status: 200, bytes, reason: `body without usage: ${text.slice(0, 300)}` };
-    return { ok: true, status: 200, bytes, reason: null };
+    const cache = res.headers['x-tollgate-cache'];
+    return { ok: true, status: 200, bytes, reason: null, ...(cache ? { cache } : {}) };
   } catch (err) {
     return { ok: false, status: 0, bytes: 0, reason: String(err?.message ?? err) };
   } finally {

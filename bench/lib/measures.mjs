@@ -9,15 +9,22 @@ import { runWrk } from './wrk.mjs';
 
 /**
  * Run `fn` (one measured run) and add the CPU the target's process spent per completed request (µs)
- * and how busy the rest of the machine was meanwhile (see machine-load.mjs).
+ * and how busy the rest of the machine was meanwhile (see machine-load.mjs), plus what the target's
+ * observers saw (observe.mjs: upstream calls, Redis commands), taken outside the timed snapshots.
  */
 async function measured(target, fn) {
   const pids = target.proc.pid === target.mockPid ? [target.proc.pid] : [target.proc.pid, target.mockPid];
+  pids.push(...(target.extraPids ?? []));
+  const observers = target.observers ?? [];
+  const starts = [];
+  for (const o of observers) starts.push(await o.before());
   const before = await loadSnapshot(pids);
   const result = await fn();
   const after = await loadSnapshot(pids);
+  const seen = {};
+  for (let i = 0; i < observers.length; i++) Object.assign(seen, await observers[i].after(starts[i], result));
   const cpuUs = after.procs[0] - before.procs[0];
-  return { ...result, cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : null, ...otherLoad(before, after) };
+  return { ...result, cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : null, ...otherLoad(before, after), ...seen };
 }
 
 function throughput(kind, s) {
@@ -79,8 +86,10 @@ export async function warmUp(target, s) {
   }
 }
 
-export function measures(settings) {
-  return [throughput('plain', settings), throughput('stream', settings), latencyAtOne(settings), timeToFirstByte(settings)];
+/** The measures, in order; `only` (a scenario's `measures`, e.g. ['rps', 'latency']) keeps those ids. */
+export function measures(settings, only = null) {
+  const all = [throughput('plain', settings), throughput('stream', settings), latencyAtOne(settings), timeToFirstByte(settings)];
+  return only ? all.filter((m) => only.includes(m.id)) : all;
 }
 
 /** The p99 of a latency-like sample in µs, whichever measure produced it. */

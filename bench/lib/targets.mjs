@@ -81,13 +81,17 @@ export async function startTollgate(mock, { tmpDir, model, fragment, nodeArgs = 
     throw new Error(`could not create a virtual key (HTTP ${res.statusCode}): ${JSON.stringify(created)}`);
   }
 
+  /** GET an admin API path; resolves the JSON body. */
+  const admin = async (path) => {
+    const r = await request(`${url}${path}`, { headers: jsonHeaders(adminKey) });
+    return r.body.json();
+  };
   /** What the ledger holds for the bench team: { calls, input_tokens, output_tokens, ... }. */
   const ledger = async () => {
-    const r = await request(`${url}/admin/v1/spend?group_by=team`, { headers: jsonHeaders(adminKey) });
-    const body = await r.body.json();
+    const body = await admin('/admin/v1/spend?group_by=team');
     return body.data?.find((row) => row.team === 'bench') ?? null;
   };
-  return { url, path: '/v1/chat/completions', headers: jsonHeaders(created.key), proc, info: { config: redact(config) }, ledger };
+  return { url, path: '/v1/chat/completions', headers: jsonHeaders(created.key), proc, info: { config: redact(config) }, ledger, admin };
 }
 
 /** The config as recorded in the results: no temp paths, ports or secrets. */
@@ -100,6 +104,7 @@ function redact(config) {
     admin_key: '(generated)',
     server: { ...config.server, port: '(free port)' },
     store: config.store.kind === 'sqlite' ? { ...config.store, path: '(temp dir)/ledger.db' } : config.store,
+    ...(config.limits?.kind === 'redis' ? { limits: { ...config.limits, prefix: '(random)' } } : {}),
     providers,
   };
 }

@@ -32,13 +32,60 @@ export async function wrkVersion() {
 
 const luaString = (s) => JSON.stringify(s); // ASCII only: JSON escapes are valid Lua escapes
 
-/** Write the Lua script for one (target, request) pair; returns its path. */
-export async function writeScript(dir, name, { headers, bodyFile }) {
+/**
+ * Lua for a varied load: every request carries a run id (`x-tollgate-run`, cycling over `runIds` ids,
+ * each thread from its own random offset, so that many runs stay live) and a new prompt turn of its own.
+ * The body is the template `varied.parts` with two holes: the last assistant turn ("Done step N of
+ * run R.") and the next user turn (a counter and random words, then a mock directive asking for a
+ * reply of `replyBytes` random words), padded so the body is exactly `varied.bytes` long. Only that
+ * new part and the answer differ between calls, as in a healthy agent run.
+ */
+function variedLua(varied) {
+  const [p1, p2, p3] = varied.parts;
+  const [open, close] = varied.directive;
+  return [
+    `local p1, p2, p3, dopen, dclose = ${[p1, p2, p3, open, close].map(luaString).join(', ')}`,
+    `local words = { ${varied.words.map(luaString).join(', ')} }`,
+    `local nwords, runs, bytes, replyBytes = #words, ${varied.runIds}, ${varied.bytes}, ${varied.replyBytes}`,
+    'local fixed = #p1 + #p2 + #p3 + #dopen + #dclose + replyBytes',
+    'local nthreads, c = 0, 0',
+    // setup() runs in the main Lua state once per thread before the thread's init().
+    'setup = function(thread) thread:set("tid", nthreads); nthreads = nthreads + 1 end',
+    'init = function(args)',
+    // A different random sequence per thread and per wrk run, so no run sees the same turn twice.
+    '  math.randomseed(os.time() * 7919 + (tid or 0) * 104729)',
+    '  offset = math.random(0, runs - 1)',
+    'end',
+    // Random words, cut or padded with dots to exactly n bytes.
+    'local function text(prefix, n)',
+    '  local t, len = { prefix }, #prefix',
+    '  while len < n do local w = words[math.random(nwords)]; t[#t + 1] = w; len = len + #w + 1 end',
+    '  local s = table.concat(t, " ")',
+    '  if #s >= n then return s:sub(1, n) end',
+    '  return s .. string.rep(".", n - #s)',
+    'end',
+    'request = function()',
+    '  c = c + 1',
+    '  local r = (offset + c) % runs',
+    '  local a = "Done step " .. c .. " of run " .. r .. "."',
+    '  local u = text("Request " .. c .. " of thread " .. (tid or 0) .. ":", bytes - fixed - #a)',
+    '  local reply = text("Step " .. c .. ":", replyBytes)',
+    '  wrk.headers["x-tollgate-run"] = "bench-run-" .. r',
+    '  return wrk.format(nil, nil, nil, p1 .. a .. p2 .. u .. dopen .. reply .. dclose .. p3)',
+    'end',
+  ];
+}
+
+/**
+ * Write the Lua script for one (target, request) pair; returns its path. With `varied`, every
+ * request is built by variedLua() instead of sending the body file as is.
+ */
+export async function writeScript(dir, name, { headers, bodyFile, varied = null }) {
   const lines = [
-    `local f = assert(io.open(${luaString(bodyFile)}, "rb"))`,
     'wrk.method = "POST"',
-    'wrk.body = f:read("*a")',
-    'f:close()',
+    ...(varied
+      ? variedLua(varied)
+      : [`local f = assert(io.open(${luaString(bodyFile)}, "rb"))`, 'wrk.body = f:read("*a")', 'f:close()']),
     ...Object.entries(headers).map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(v)}`),
     'done = function(s, latency, requests)',
     '  local e = s.errors',

@@ -31,6 +31,8 @@ function matchOf(scope: string): SumMatch {
 
 export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
+  /** Counters whose seeding finished. */
+  private readonly ready = new Set<string>();
   private readonly inflight = new Map<string, string[]>();
   private readonly local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
@@ -103,6 +105,11 @@ export class Limiter {
   private seed(l: PlannedLimit): Promise<void> {
     let p = this.seeded.get(l.key);
     if (!p) {
+      // Bounded (run:* budgets make a counter per run); forgetting is safe: the claim stops a second seed.
+      if (this.seeded.size > 100_000) {
+        this.seeded.clear();
+        this.ready.clear();
+      }
       p = (async () => {
         const now = this.o.now();
         if (!(await this.run((c) => c.claim(`seed:${l.key}`, l.ttlSeconds, now)))) return;
@@ -110,14 +117,18 @@ export class Limiter {
         const amount = l.kind === 'budget_usd' ? sum.costNanos : sum.tokens;
         if (amount > 0) await this.run((c) => c.add(l.key, amount, l.ttlSeconds, now));
       })();
-      p.catch(() => this.seeded.delete(l.key));
+      p.then(
+        () => this.ready.add(l.key),
+        () => this.seeded.delete(l.key),
+      );
       this.seeded.set(l.key, p);
     }
     return p;
   }
 
   async acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
-    for (const l of limits) if (l.kind === 'budget_usd' || l.kind === 'budget_tokens') await this.seed(l);
+    // Seeding happens once per counter; after that no await (each costs a trip through the microtask queue).
+    for (const l of limits) if ((l.kind === 'budget_usd' || l.kind === 'budget_tokens') && !this.ready.has(l.key)) await this.seed(l);
     const now = this.o.now();
     const items = limits.map((l) => ({ key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds }));
     const res = await this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now }));

@@ -5,6 +5,7 @@
  * and records what it saved. A miss is stored once the provider answered in full.
  * `Cache-Control: no-cache` from the client bypasses the cache.
  */
+import { createHash } from 'node:crypto';
 import { assembleResponse, cacheKey, replayAsStream } from '../cache/index.js';
 import { anthropicOutput, openaiOutput } from '../providers/output.js';
 import type { CallContext } from './context.js';
@@ -28,9 +29,16 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
     ctx.res.setHeader('x-tollgate-cache', 'bypass');
     return false;
   }
-  const key = cacheKey({ api: ctx.api, endpoint: ctx.endpoint === 'messages' ? 'messages' : 'chat', model: ctx.target.model, body: ctx.body, scope: scopeOf(deps, ctx, policy.scope) });
-  ctx.cache = { key, ttlMs: policy.ttlSeconds * 1000 };
-  const hit = await deps.cache.get(key, deps.now()).catch(() => null);
+  const scope = scopeOf(deps, ctx, policy.scope);
+  // Fast path: the very same bytes (clients resend identical requests) hash without canonicalising.
+  const exact = `${scope}:raw:${createHash('sha256').update(ctx.api).update(ctx.target.model).update(ctx.rawBody).digest('hex')}`;
+  let hit = await deps.cache.get(exact, deps.now()).catch(() => null);
+  let key = exact;
+  if (!hit) {
+    key = cacheKey({ api: ctx.api, endpoint: ctx.endpoint === 'messages' ? 'messages' : 'chat', model: ctx.target.model, body: ctx.body, scope });
+    hit = await deps.cache.get(key, deps.now()).catch(() => null);
+  }
+  ctx.cache = { key, exact, ttlMs: policy.ttlSeconds * 1000 };
   if (!hit) {
     ctx.res.setHeader('x-tollgate-cache', 'miss');
     return false;
@@ -77,7 +85,9 @@ export async function storeInCache(deps: GatewayDeps, ctx: CallContext): Promise
     }
   }
   if (body === null) return;
-  await deps.cache
-    .set(ctx.cache.key, { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, createdAt: deps.now() }, ctx.cache.ttlMs, deps.now())
-    .catch((err: unknown) => deps.log.warn({ err }, 'response cache write failed'));
+  const entry = { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, createdAt: deps.now() };
+  const { key, exact, ttlMs } = ctx.cache;
+  await Promise.all([deps.cache.set(key, entry, ttlMs, deps.now()), deps.cache.set(exact, entry, ttlMs, deps.now())]).catch((err: unknown) =>
+    deps.log.warn({ err }, 'response cache write failed'),
+  );
 }

@@ -57,7 +57,7 @@ export interface CallContext {
   cacheHit: boolean;
   savedNanos: number;
   /** Set when the route caches answers: where this call's answer goes. */
-  cache: { key: string; ttlMs: number } | null;
+  cache: { key: string; exact: string; ttlMs: number } | null;
   /** The complete response body sent to the client (kept only when it is to be cached). */
   responseBody: string | null;
   usage: TokenUsage;

@@ -19,6 +19,7 @@ export async function resolveModelRates(config: Pick<Config, 'models' | 'provide
       continue;
     }
     const p = config.providers[m.provider]!;
+    rates.set(name, null); // keeps config order; filled below
     pending.push({ name, lookup: { model: m.upstream_model ?? name, provider: { name: m.provider, base_url: p.base_url, catalog: p.catalog } } });
   }
   if (pending.length > 0) {

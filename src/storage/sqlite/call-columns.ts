@@ -1,7 +1,8 @@
 /**
  * The ledger's columns in insert order, and call rows flattened into that order. The gateway hands a
- * flush's rows to the SQLite worker as ONE JSON string of this flat array: cloning a string is a copy,
- * while structured-cloning row objects walks 33 named properties per row on the event loop.
+ * flush's rows to the SQLite worker as one flat array of values: structured-cloning it costs the event
+ * loop about a third of cloning the row objects (no property names to write per row), and less than
+ * JSON.stringify of the same array (measured: ~170, ~440 and ~330 us per 160-row flush).
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
 import type { CallRow } from '../types.js';

@@ -41,7 +41,7 @@ export class SqliteDatabase {
     // a few dozen pages, and those stay cached. A bigger cache bought no insert speed (measured) but filled
     // with freshly written leaf pages that are never read again: 32 MB of RSS after ~100k calls. Reports
     // that scan the ledger read through the OS page cache instead.
-    this.db.pragma('cache_size = -4000');
+    this.db.pragma('cache_size = -2000');
   }
 
   migrate(): void {
@@ -184,9 +184,9 @@ export class SqliteDatabase {
     return { costNanos: Number(row['cost']), tokens: Number(row['tokens']) };
   }
 
-  /** A JSON array of call values, row after row in CALL_COLUMNS order (see call-columns.ts). */
-  appendCallValues(json: string): void {
-    this.insertMany(JSON.parse(json) as SqlValue[]);
+  /** Call values, row after row in CALL_COLUMNS order (see call-columns.ts). */
+  appendCallValues(values: SqlValue[]): void {
+    this.insertMany(values);
   }
 
   spend(q: SpendQuery): SpendRow[] {

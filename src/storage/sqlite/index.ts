@@ -86,7 +86,7 @@ export class SqliteStore implements Store {
     return this.call('sumCalls', q);
   }
   appendCalls(rows: CallRow[]): Promise<void> {
-    return this.call('appendCallValues', JSON.stringify(callValues(rows)));
+    return this.call('appendCallValues', callValues(rows));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
     return this.call('spend', q);

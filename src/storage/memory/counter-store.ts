@@ -1,6 +1,8 @@
 /**
  * In-process counters: the embedded default for a single instance. Operations are synchronous
  * inside, so all-or-nothing reservation across counters is trivially atomic.
+ * Each counter keeps the sum of its live reservations and the earliest lease expiry, so a call
+ * costs O(1) per counter; the leases are scanned only when one may have expired.
  */
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
 
@@ -11,7 +13,11 @@ interface Lease {
 
 interface Counter {
   used: number;
+  /** Sum of the leases' amounts (expired ones included until the next purge). */
+  reserved: number;
   leases: Map<string, Lease>;
+  /** No lease expires before this instant. */
+  nextExpiry: number;
   expiresAt: number;
 }
 
@@ -22,25 +28,44 @@ export class MemoryCounterStore implements CounterStore {
   private counter(key: string, now: number, ttlSeconds: number): Counter {
     let c = this.counters.get(key);
     if (!c || c.expiresAt <= now) {
-      c = { used: 0, leases: new Map(), expiresAt: now + ttlSeconds * 1000 };
+      c = { used: 0, reserved: 0, leases: new Map(), nextExpiry: Infinity, expiresAt: now + ttlSeconds * 1000 };
       this.counters.set(key, c);
-    } else c.expiresAt = Math.max(c.expiresAt, now + ttlSeconds * 1000);
+    } else if (now + ttlSeconds * 1000 > c.expiresAt) c.expiresAt = now + ttlSeconds * 1000;
     return c;
+  }
+
+  /** Drop expired leases (only when one may have expired). */
+  private purge(c: Counter, now: number): void {
+    if (now < c.nextExpiry) return;
+    let reserved = 0;
+    let next = Infinity;
+    for (const [id, l] of c.leases) {
+      if (l.expiresAt <= now) c.leases.delete(id);
+      else {
+        reserved += l.amount;
+        if (l.expiresAt < next) next = l.expiresAt;
+      }
+    }
+    c.reserved = reserved;
+    c.nextExpiry = next;
   }
 
   private state(c: Counter | undefined, now: number): CounterState {
     if (!c) return { used: 0, reserved: 0 };
-    let reserved = 0;
-    for (const [id, l] of c.leases) {
-      if (l.expiresAt <= now) c.leases.delete(id);
-      else reserved += l.amount;
-    }
-    return { used: c.used, reserved };
+    this.purge(c, now);
+    return { used: c.used, reserved: c.reserved };
   }
 
   private live(key: string, now: number): Counter | undefined {
     const c = this.counters.get(key);
     return c && c.expiresAt > now ? c : undefined;
+  }
+
+  private dropLease(c: Counter, callId: string): void {
+    const l = c.leases.get(callId);
+    if (!l) return;
+    c.leases.delete(callId);
+    c.reserved -= l.amount;
   }
 
   acquire(req: AcquireRequest): Promise<AcquireResult> {
@@ -56,6 +81,8 @@ export class MemoryCounterStore implements CounterStore {
       const c = this.counter(it.key, now, it.ttlSeconds);
       const prev = c.leases.get(req.callId);
       c.leases.set(req.callId, { amount: (prev?.amount ?? 0) + it.amount, expiresAt });
+      c.reserved += it.amount;
+      if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
     }
     return Promise.resolve({ ok: true, before });
   }
@@ -64,7 +91,7 @@ export class MemoryCounterStore implements CounterStore {
     return Promise.resolve(
       items.map((it) => {
         const c = this.counter(it.key, now, it.ttlSeconds);
-        c.leases.delete(callId);
+        this.dropLease(c, callId);
         c.used += it.actual;
         return this.state(c, now);
       }),
@@ -72,15 +99,21 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   release(callId: string, keys: string[], now: number): Promise<void> {
-    for (const k of keys) this.live(k, now)?.leases.delete(callId);
+    for (const k of keys) {
+      const c = this.live(k, now);
+      if (c) this.dropLease(c, callId);
+    }
     return Promise.resolve();
   }
 
   renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
     for (const { callId, keys } of leases) {
       for (const k of keys) {
-        const l = this.live(k, now)?.leases.get(callId);
-        if (l && l.expiresAt > now) l.expiresAt = now + leaseMs;
+        const c = this.live(k, now);
+        if (!c) continue;
+        this.purge(c, now);
+        const l = c.leases.get(callId);
+        if (l) l.expiresAt = now + leaseMs;
       }
     }
     return Promise.resolve();

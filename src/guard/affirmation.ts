@@ -31,13 +31,13 @@ const STOP_WORDS = [
 const ACK = new Set(ACK_WORDS.map(fnvString));
 const STOP = new Set(STOP_WORDS.map(fnvString));
 const words = new Int32Array(4_096);
-const CLAUSE_END = /[.!?;:\n]+/;
+const CLAUSE_END = /[.!?;:\n]+/g;
 
 /** Content words (not function words) and how many of them are acknowledgement words. */
-export function affirmationCounts(text: string): { content: number; ack: number } {
+export function affirmationCounts(text: string, start = 0, end = text.length): { content: number; ack: number } {
   let content = 0;
   let ack = 0;
-  const n = readWordHashes(text, 0, text.length, words);
+  const n = readWordHashes(text, start, end, words);
   for (let i = 0; i < n; i++) {
     const h = words[i]!;
     if (STOP.has(h)) continue;
@@ -48,12 +48,26 @@ export function affirmationCounts(text: string): { content: number; ack: number 
 }
 
 /** At most `maxWords` content words, at least half of them acknowledgements (or none at all). */
-export function isAffirmation(text: string, maxWords: number): boolean {
-  const { content, ack } = affirmationCounts(text);
+export function isAffirmation(text: string, maxWords: number, start = 0, end = text.length): boolean {
+  const { content, ack } = affirmationCounts(text, start, end);
   return content <= maxWords && ack * 2 >= content;
 }
 
-/** The clauses of `text` that are not acknowledgements; none when the whole text only acknowledges. */
+/**
+ * The clauses of `text` that are not acknowledgements; none when the whole text only acknowledges.
+ * Clauses are read in place (no split): only the ones kept are copied out. A clause without words
+ * counts as an acknowledgement, so blank clauses are dropped too.
+ */
 export function substance(text: string, maxWords: number): string[] {
-  return text.split(CLAUSE_END).filter((clause) => clause.trim() !== '' && !isAffirmation(clause, maxWords));
+  const out: string[] = [];
+  CLAUSE_END.lastIndex = 0;
+  let start = 0;
+  for (;;) {
+    const m = CLAUSE_END.exec(text);
+    const end = m ? m.index : text.length;
+    if (end > start && !isAffirmation(text, maxWords, start, end)) out.push(text.slice(start, end));
+    if (!m) break;
+    start = m.index + m[0].length;
+  }
+  return out;
 }

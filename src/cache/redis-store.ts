@@ -4,6 +4,7 @@
  * other Redis stores (storage/redis/), so one prefix names one Cluster slot. Failures reject promptly
  * (short timeouts, no waiting for a reconnect); the caller treats a failed operation as a miss.
  */
+import { quitRedis } from '../storage/redis/quit.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import type { CachedResponse, ResponseCacheStore } from './types.js';
@@ -86,14 +87,6 @@ export class RedisCacheStore implements ResponseCacheStore {
   }
 
   async close(): Promise<void> {
-    if (this.client.status !== 'ready') {
-      this.client.disconnect();
-      return;
-    }
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await quitRedis(this.client);
   }
 }

@@ -1,7 +1,8 @@
 /** `tollgate routes test --model X --team Y ...`: which route rule a call would match, and why (a dry run). */
 import { Command } from 'commander';
 import { chooseRoute, type RouteModel } from '../policy/routes.js';
-import { costOf, resolveRates } from '../pricing/price-book.js';
+import { resolveRates } from '../pricing/catalogue.js';
+import { costOf } from '../pricing/price-book.js';
 import { emptyUsage } from '../pricing/usage.js';
 import { configFrom, withConfig } from './common.js';
 

@@ -71,6 +71,3 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
   };
 }
 
-// The catalogue lookups, for callers that run them in-process (the CLI's dry runs, tests). Re-exported
-// from a module that loads the catalogue on its first lookup only, so importing this file stays cheap.
-export { catalogueRates, resolveRates } from './catalogue.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calcPrice } from '@pydantic/genai-prices';
-import { catalogueRates, configRates, costOf, resolveRates } from '../../src/pricing/price-book.js';
+import { catalogueRates, resolveRates } from '../../src/pricing/catalogue.js';
+import { configRates, costOf } from '../../src/pricing/price-book.js';
 import { emptyUsage, type TokenUsage } from '../../src/pricing/usage.js';
 
 const anthropic = { name: 'anthropic', kind: 'anthropic' as const, base_url: 'https://api.anthropic.com', api_key: '', connections: 1, timeouts: { connect_ms: 1, first_byte_ms: 1, idle_ms: 1 } };

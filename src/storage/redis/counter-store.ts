@@ -4,6 +4,7 @@
  * All keys carry the hash tag `{prefix}`, so a Redis Cluster keeps them in one slot and a script may
  * touch any of them. Layout and trade-offs: README.md beside this file.
  */
+import { quitRedis } from './quit.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
 import { acquireLua, addLua, commitLua, readLua, releaseLua, renewLua } from './scripts.js';
@@ -217,15 +218,7 @@ export class RedisCounterStore implements CounterStore {
       this.client.off('ready', this.onReady);
       return;
     }
-    if (this.client.status !== 'ready') {
-      this.client.disconnect();
-      return;
-    }
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await quitRedis(this.client);
   }
 
   /** Counter hash, lease amounts hash, lease expiry zset: the triple every script takes. */

@@ -4,6 +4,7 @@
  * runs for listing. State expires with its TTL when the run goes quiet.
  */
 import { Redis } from 'ioredis';
+import { quitRedis } from './quit.js';
 import type { RunStore, StoredRun } from '../run-types.js';
 
 const SAVE = `
@@ -56,6 +57,6 @@ export class RedisRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await quitRedis(this.redis);
   }
 }

@@ -3,27 +3,27 @@
  * this process apply at once; changes by other processes within `refreshMs` (polling a version).
  */
 import type { BudgetRecord, Store } from '../storage/types.js';
+import { VersionPoller } from '../storage/version-poller.js';
 
 export class BudgetDirectory {
   private byScope = new Map<string, BudgetRecord[]>();
   private all: BudgetRecord[] = [];
-  private version = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private readonly poller: VersionPoller;
 
-  constructor(
-    private readonly store: Store,
-    private readonly refreshMs = 500,
-  ) {}
+  constructor(store: Store, refreshMs = 500) {
+    this.poller = new VersionPoller(
+      () => store.budgetsVersion(),
+      async () => this.index(await store.listBudgets()),
+      refreshMs,
+    );
+  }
 
-  async start(): Promise<void> {
-    await this.refresh(true);
-    this.timer = setInterval(() => void this.refresh(false).catch(() => undefined), this.refreshMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.poller.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.poller.stop();
   }
 
   get scopes(): ReadonlyMap<string, readonly BudgetRecord[]> {
@@ -47,16 +47,6 @@ export class BudgetDirectory {
 
   /** Re-read now (after a change made through this process). */
   refresh(force: boolean): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const v = await this.store.budgetsVersion();
-        if (!force && v === this.version) return;
-        this.index(await this.store.listBudgets());
-        this.version = v;
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.poller.refresh(force);
   }
 }

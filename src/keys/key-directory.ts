@@ -4,26 +4,28 @@
  * by polling the store's keys version every `refreshMs`.
  */
 import type { KeyRecord, Store } from '../storage/types.js';
+import { VersionPoller } from '../storage/version-poller.js';
 
 export class KeyDirectory {
   private byId = new Map<string, KeyRecord>();
-  private version = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private readonly poller: VersionPoller;
 
-  constructor(
-    private readonly store: Store,
-    private readonly refreshMs = 500,
-  ) {}
+  constructor(store: Store, refreshMs = 500) {
+    this.poller = new VersionPoller(
+      () => store.keysVersion(),
+      async () => {
+        this.byId = new Map((await store.listKeys()).map((k) => [k.id, k]));
+      },
+      refreshMs,
+    );
+  }
 
-  async start(): Promise<void> {
-    await this.refresh(true);
-    this.timer = setInterval(() => void this.refresh(false).catch(() => undefined), this.refreshMs);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.poller.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.poller.stop();
   }
 
   get(id: string): KeyRecord | undefined {
@@ -35,19 +37,7 @@ export class KeyDirectory {
     this.byId.set(key.id, key);
   }
 
-  /** Reload when the store's version moved (or always, when forced). */
   refresh(force: boolean): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const v = await this.store.keysVersion();
-        if (!force && v === this.version) return;
-        const keys = await this.store.listKeys();
-        this.byId = new Map(keys.map((k) => [k.id, k]));
-        this.version = v;
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.poller.refresh(force);
   }
 }

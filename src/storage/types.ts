@@ -62,6 +62,12 @@ export interface CallRow {
   cacheHit: boolean;
   /** What the requested model would have cost for the same tokens, minus what this cost (nano-dollars). */
   savedNanos: number;
+  /**
+   * Fingerprint of the request: SHA-256 (first 128 bits, hex) of the endpoint and the raw request body.
+   * Equal hashes mean byte-identical requests, which is what the waste report counts as duplicates a
+   * cache would have served and what replay feeds the cache. Never the prompt itself.
+   */
+  requestHash: string | null;
 }
 
 export const SPEND_GROUPS = ['team', 'user', 'project', 'key', 'model', 'provider', 'run', 'agent', 'day'] as const;

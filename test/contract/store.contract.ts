@@ -17,7 +17,7 @@ function call(over: Partial<CallRow> & { id: string; startedAt: number }): CallR
     run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt-a',
     servedModel: 'gpt-a', inputTokens: 10, cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, outputTokens: 4,
     reasoningTokens: 1, costNanos: 0, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null,
-    attemptOf: null, route: null, cacheHit: false, savedNanos: 0,
+    attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
     ...over,
   };
 }
@@ -28,7 +28,7 @@ const LEDGER: CallRow[] = [
   call({ id: 'c1', startedAt: T0, user: 'ana', project: 'p1', run: 'r1', agent: 'planner', tags: 'batch,nightly', costNanos: 1_000, stream: true }),
   call({ id: 'c2', startedAt: T0 + 2 * HOUR, user: 'ana', project: 'p1', run: 'r1', agent: 'coder', parent: 'c1', tags: 'batch', costNanos: 3_000_000_000 }),
   // Last millisecond of 2026-11-24, and a cost far above 2^32.
-  call({ id: 'c3', startedAt: T0 + 24 * HOUR - 1, ...claude, user: 'bo', tags: 'nightly-x', costNanos: 5_000_000_000_000, estimated: true, upstreamRequestId: 'req_3' }),
+  call({ id: 'c3', startedAt: T0 + 24 * HOUR - 1, ...claude, user: 'bo', tags: 'nightly-x', costNanos: 5_000_000_000_000, estimated: true, upstreamRequestId: 'req_3', requestHash: '0123456789abcdef0123456789abcdef' }),
   call({ id: 'c4', startedAt: T0 + 24 * HOUR, ...claude, project: 'p2', run: 'r2', costNanos: 7, firstByteAt: null, route: 'cache', cacheHit: true, savedNanos: 9_000_000_000_000 }),
   call({ id: 'c5', startedAt: T0 + 30 * HOUR, attemptOf: 'c4', route: 'rule:fallback', savedNanos: -5, keyId: 'k3', user: 'bo', project: 'p2', run: 'r2', provider: null, servedModel: null, costNanos: 500, status: 'error', httpStatus: 502, errorCode: 'upstream_error' }),
   call({ id: 'c6', startedAt: T0 + 49 * HOUR, user: 'cy', project: 'p1', run: 'r1', agent: 'planner', tags: 'x,batch', costNanos: 4_000_000_000, inputTokens: 3_000_000_010 }),

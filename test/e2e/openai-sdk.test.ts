@@ -104,6 +104,17 @@ describe('chat completions through the openai SDK', () => {
     expect(usages[0]).toMatchObject({ prompt_tokens: 30, completion_tokens: 5 });
   });
 
+  it('fingerprints each request: byte-identical requests share a hash, any other byte changes it', async () => {
+    const ask = async (content: string): Promise<string | null> => {
+      const { response } = await s.openai(key).chat.completions.create({ model: 'test-gpt', messages: [{ role: 'user', content }] }).withResponse();
+      return (await s.waitForCall(response.headers.get('x-tollgate-call-id')!)).requestHash;
+    };
+    const [a, b, c] = [await ask('fingerprint me'), await ask('fingerprint me'), await ask('fingerprint me!')];
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+  });
+
   it('passes tool definitions and tool calls through, streaming and not', async () => {
     const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
     const content = directive({ tool_call: { name: 'get_weather', arguments: '{"city":"Oslo"}' } });

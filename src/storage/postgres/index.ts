@@ -19,8 +19,8 @@ type Param = string | number | boolean | null;
 const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "user", project, run, agent, parent, tags,
   endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
-  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos`;
-const CALL_PARAMS = 33;
+  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash`;
+const CALL_PARAMS = 34;
 // Postgres allows 65535 bind parameters per statement; 1000 rows x 33 stays well under it.
 const CALL_CHUNK = 1000;
 
@@ -287,6 +287,6 @@ function callParams(r: CallRow): Param[] {
     r.parent, r.tags, r.endpoint, r.stream, r.provider, r.requestedModel, r.servedModel,
     r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
     r.reasoningTokens, r.costNanos, r.estimated, r.status, r.httpStatus, r.errorCode, r.upstreamRequestId,
-    r.attemptOf, r.route, r.cacheHit, r.savedNanos,
+    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash,
   ];
 }

@@ -73,6 +73,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit BOOLEAN NOT NULL DEFAULT false;
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
+  // Request fingerprints (duplicate detection, replay of the cache).
+  `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
 ];
 
 /**
@@ -184,5 +186,6 @@ export function toCall(r: Row): CallRow {
     route: str(r['route']),
     cacheHit: r['cache_hit'] === true,
     savedNanos: num(r['saved_nanos']),
+    requestHash: str(r['request_hash']),
   };
 }

@@ -319,5 +319,6 @@ function toCall(r: Row): CallRow {
     route: str(r['route']),
     cacheHit: Number(r['cache_hit']) === 1,
     savedNanos: Number(r['saved_nanos']),
+    requestHash: r['request_hash'] === null || r['request_hash'] === undefined ? null : String(r['request_hash']),
   };
 }

@@ -62,4 +62,6 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
+  // Request fingerprints (duplicate detection, replay of the cache).
+  `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
 ];

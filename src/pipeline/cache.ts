@@ -5,10 +5,9 @@
  * and records what it saved. A miss is stored once the provider answered in full.
  * `Cache-Control: no-cache` from the client bypasses the cache.
  */
-import { createHash } from 'node:crypto';
 import { assembleResponse, cacheKey, replayAsStream } from '../cache/index.js';
 import { anthropicOutput, openaiOutput } from '../providers/output.js';
-import type { CallContext } from './context.js';
+import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 
 function scopeOf(deps: GatewayDeps, ctx: CallContext, scope: 'key' | 'team' | 'org'): string {
@@ -31,7 +30,8 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
   }
   const scope = scopeOf(deps, ctx, policy.scope);
   // Fast path: the very same bytes (clients resend identical requests) hash without canonicalising.
-  const exact = `${scope}:raw:${createHash('sha256').update(ctx.api).update(ctx.target.model).update(ctx.rawBody).digest('hex')}`;
+  // (api and model are outside the digest, so they are spelled out; the digest covers endpoint and body.)
+  const exact = `${scope}:raw:${ctx.api}:${ctx.target.model}:${bodyDigest(ctx)}`;
   let hit = await deps.cache.get(exact, deps.now()).catch(() => null);
   let key = exact;
   if (!hit) {
@@ -48,7 +48,8 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
   ctx.usage = { ...hit.usage };
   ctx.usageComplete = true;
   ctx.promptKnown = true;
-  ctx.output = ctx.api === 'openai' ? openaiOutput(Buffer.from(hit.body)) : anthropicOutput(Buffer.from(hit.body));
+  // Only the run guard reads what the model said; without it a hit skips parsing the cached body.
+  if (deps.guard.config.enabled) ctx.output = ctx.api === 'openai' ? openaiOutput(Buffer.from(hit.body)) : anthropicOutput(Buffer.from(hit.body));
   const payload = ctx.stream ? replayAsStream(ctx.api, hit.body, { includeUsage: ctx.clientWantsUsage }) : hit.body;
   ctx.firstByteAt = deps.now();
   ctx.res.writeHead(200, {

@@ -1,4 +1,5 @@
 /** The typed state of one model call as it moves through the pipeline's stages. */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelRates } from '../pricing/price-book.js';
 import { emptyUsage, type TokenUsage } from '../pricing/usage.js';
@@ -37,6 +38,8 @@ export interface CallContext {
   readonly startedAt: number;
   firstByteAt: number | null;
   rawBody: Buffer;
+  /** SHA-256 (hex) of the endpoint and the raw body, computed once when first needed (see bodyDigest). */
+  rawDigest: string | null;
   body: Record<string, unknown>;
   stream: boolean;
   /** OpenAI streams: whether the client itself asked for the usage chunk. */
@@ -102,6 +105,7 @@ export function newContext(init: {
     startedAt: init.startedAt,
     firstByteAt: null,
     rawBody: EMPTY,
+    rawDigest: null,
     body: {},
     stream: false,
     clientWantsUsage: false,
@@ -136,4 +140,12 @@ export function newContext(init: {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * SHA-256 (hex) of the endpoint and the raw request body, hashed at most once per call: the ledger's
+ * request fingerprint and the response cache's exact-bytes key both derive from it.
+ */
+export function bodyDigest(ctx: CallContext): string {
+  return (ctx.rawDigest ??= createHash('sha256').update(ctx.endpoint).update('\n').update(ctx.rawBody).digest('hex'));
+}
 const NO_OUTPUT = { text: '', toolCalls: [] };

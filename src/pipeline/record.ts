@@ -2,10 +2,9 @@
  * Stage 7 — record: one ledger row per call. Rows are batched off the request path and handed to the
  * store every `flushMs`; a failed write keeps its rows for the next attempt; close() flushes all.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallRow, Store } from '../storage/types.js';
-import type { CallContext } from './context.js';
+import { bodyDigest, type CallContext } from './context.js';
 
 export class Recorder {
   private buffer: CallRow[] = [];
@@ -121,8 +120,7 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
   };
 }
 
-/** SHA-256 of the endpoint and the raw body, first 128 bits: byte-identical requests share it. */
+/** The body digest's first 128 bits: byte-identical requests share it. */
 function requestHash(ctx: CallContext): string | null {
-  if (ctx.rawBody.length === 0) return null;
-  return createHash('sha256').update(ctx.endpoint).update('\n').update(ctx.rawBody).digest('hex').slice(0, 32);
+  return ctx.rawBody.length === 0 ? null : bodyDigest(ctx).slice(0, 32);
 }

@@ -10,7 +10,7 @@ import { nanosToUsd } from '../pricing/money.js';
 import { worstCaseNanos } from '../pricing/price-book.js';
 import { spliceField } from '../providers/json-splice.js';
 import type { CounterState } from '../storage/counter-types.js';
-import type { CallContext } from './context.js';
+import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { route } from './route.js';
 
@@ -35,6 +35,8 @@ function setMaxTokens(ctx: CallContext, tokens: number): void {
   else field = ctx.target?.provider.maxTokensField ?? 'max_tokens';
   const absent = !(field in b);
   b[field] = tokens;
+  // The fingerprint is of the client's bytes, not of the bytes Tollgate rewrites.
+  bodyDigest(ctx);
   // The common case (no bound given): splice the field into the client's bytes instead of re-serialising.
   ctx.rawBody = (absent ? spliceField(ctx.rawBody, field, tokens) : null) ?? Buffer.from(JSON.stringify(b));
 }

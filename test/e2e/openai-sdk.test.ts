@@ -1,4 +1,5 @@
 /** The official openai SDK talks to Tollgate in front of the mock; the ledger must hold exactly what the mock reported. */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calcPrice } from '@pydantic/genai-prices';
 import { countTokens } from 'gpt-tokenizer';
@@ -113,6 +114,13 @@ describe('chat completions through the openai SDK', () => {
     expect(a).toMatch(/^[0-9a-f]{32}$/);
     expect(b).toBe(a);
     expect(c).not.toBe(a);
+
+    // It is the hash of the client's own bytes, not of the body after Tollgate injected max_tokens.
+    const raw = JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: 'raw bytes' }] });
+    const res = await fetch(`${s.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: raw });
+    expect(res.status).toBe(200);
+    const row = await s.waitForCall(res.headers.get('x-tollgate-call-id')!);
+    expect(row.requestHash).toBe(createHash('sha256').update(`chat\n${raw}`).digest('hex').slice(0, 32));
   });
 
   it('passes tool definitions and tool calls through, streaming and not', async () => {

@@ -16,7 +16,7 @@ import { emptyUsage } from './pricing/usage.js';
 import { planLimits } from './policy/limits.js';
 import type { RouteModel } from './policy/routes.js';
 import { Circuits } from './pipeline/circuits.js';
-import { MemoryCacheStore, RedisCacheStore, type ResponseCacheStore } from './cache/index.js';
+import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
 import type { CallContext } from './pipeline/context.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
 import { createApp, type AppState } from './server/app.js';
@@ -27,7 +27,6 @@ import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
 import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
-import { RedisRunStore } from './storage/redis/run-store.js';
 import { RunLocks, type RunStore } from './storage/run-types.js';
 
 /** A run's guard state is forgotten after this long without a call. */
@@ -82,14 +81,17 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   limiter.start();
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
+  // Redis-backed stores (and ioredis itself) are loaded only when the config asks for Redis.
   const runStore: RunStore =
-    config.limits.kind === 'redis' ? new RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix }) : new MemoryRunStore(100_000, now);
+    config.limits.kind === 'redis'
+      ? new (await import('./storage/redis/run-store.js')).RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix })
+      : new MemoryRunStore(100_000, now);
   const guard = { config: config.guard, store: runStore, locks: new RunLocks(), ttlMs: RUN_STATE_TTL_MS };
 
   const cacheEntries = Math.max(1000, ...config.routes.map((r) => r.cache?.max_entries ?? 0));
   const responseCache: ResponseCacheStore =
     config.limits.kind === 'redis' && config.routes.some((r) => r.cache)
-      ? new RedisCacheStore({ url: config.limits.url, prefix: config.limits.prefix })
+      ? new (await import('./cache/redis-store.js')).RedisCacheStore({ url: config.limits.url, prefix: config.limits.prefix })
       : new MemoryCacheStore({ maxEntries: cacheEntries, maxBytes: 64 * 1024 * 1024 });
   const routeModels: RouteModel[] = [...models.values()].map((m) => {
     const c = config.models[m.name]!;

@@ -1,15 +1,18 @@
-/** Open the store a config names. */
+/**
+ * Open the store a config names. Postgres and Redis backends are imported only when configured, so a
+ * gateway on the embedded default never loads pg or ioredis (less memory, faster start).
+ */
 import type { Config } from '../config/schema.js';
-import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite/index.js';
 import type { Store } from './types.js';
 import type { CounterStore } from './counter-types.js';
 import { MemoryCounterStore } from './memory/counter-store.js';
-import { RedisCounterStore } from './redis/counter-store.js';
 
 export async function openStore(config: Config['store']): Promise<Store> {
   const store: Store =
-    config.kind === 'postgres' ? new PostgresStore({ url: config.url, poolSize: config.pool_size, schema: config.schema }) : new SqliteStore(config.path);
+    config.kind === 'postgres'
+      ? new (await import('./postgres/index.js')).PostgresStore({ url: config.url, poolSize: config.pool_size, schema: config.schema })
+      : new SqliteStore(config.path);
   try {
     await store.migrate();
   } catch (err) {
@@ -24,5 +27,6 @@ export async function openStore(config: Config['store']): Promise<Store> {
 export async function openCounters(config: Config['limits']): Promise<CounterStore> {
   if (config.kind === 'memory') return new MemoryCounterStore();
   // Fail-open deployments must start even when Redis is down; fail-closed ones refuse calls until it is up.
+  const { RedisCounterStore } = await import('./redis/counter-store.js');
   return new RedisCounterStore({ url: config.url, prefix: config.prefix });
 }

@@ -28,6 +28,7 @@ import { Limiter } from './budgets/limiter.js';
 import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
 import { RunLocks, type RunStore } from './storage/run-types.js';
+import { Telemetry } from './telemetry/index.js';
 
 /** A run's guard state is forgotten after this long without a call. */
 const RUN_STATE_TTL_MS = 6 * 3_600_000;
@@ -79,6 +80,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const counters = await openCounters(config.limits);
   const limiter = new Limiter({ counters, store, log, leaseMs: config.reservation_lease_ms, fail: config.limits.kind === 'redis' ? config.limits.fail : null, now });
   limiter.start();
+  const telemetry = await Telemetry.open({ metrics: config.metrics, otel: config.otel, budgets: { budgets, limiter, timezone: config.timezone, now }, log });
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
   // Redis-backed stores (and ioredis itself) are loaded only when the config asks for Redis.
@@ -139,6 +141,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     circuits: new Circuits({ failures: config.circuit_breaker.failures, cooldownMs: config.circuit_breaker.cooldown_ms }),
     canTranslate: true,
     cache: responseCache,
+    telemetry,
     now,
   };
   const state: AppState = { shuttingDown: false, inflight: new Set() };
@@ -164,6 +167,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       keys.stop();
       budgets.stop();
       await recorder.close();
+      await telemetry.close();
       await limiter.close();
       await runStore.close();
       await responseCache.close();

@@ -1,6 +1,7 @@
 /** The shape of tollgate.yaml, as a zod schema; `Config` is inferred from it. */
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
+import { metricsConfigSchema, otelConfigSchema } from '../telemetry/config.js';
 
 const priceSchema = z
   .object({
@@ -225,6 +226,10 @@ export const configSchema = z
       .default({ failures: 5, cooldown_ms: 30_000 }),
     /** The run guard: caps per run, loop detectors, escalation (see src/guard/config.ts). */
     guard: guardConfigSchema.prefault({}),
+    /** Prometheus metrics (see src/telemetry/config.ts). */
+    metrics: metricsConfigSchema.prefault({}),
+    /** OpenTelemetry export, one span per call; absent means off (its modules are then never loaded). */
+    otel: otelConfigSchema.optional(),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })

@@ -16,6 +16,7 @@ import type { AlertSender } from '../budgets/alerts.js';
 import type { RateLimitConfig } from '../config/schema.js';
 import type { GuardConfig } from '../guard/index.js';
 import type { RunLocks, RunStore } from '../storage/run-types.js';
+import type { Telemetry } from '../telemetry/index.js';
 
 export interface ModelRuntime {
   name: string;
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   cache: ResponseCacheStore;
   /** Whether cross-format translation is available (an OpenAI client served by an Anthropic model, and back). */
   canTranslate: boolean;
+  /** Metrics and traces, told about every ledger row. */
+  telemetry: Telemetry;
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

@@ -52,7 +52,9 @@ export async function callWithFallbacks(deps: GatewayDeps, ctx: CallContext): Pr
       const e = err as GatewayError;
       const row = toRow(ctx, deps.now());
       if (row) {
-        deps.recorder.record({ ...row, id: `${ctx.id}.${i + 1}`, attemptOf: ctx.id, status: 'error', httpStatus: e.status, errorCode: e.code, route: ctx.route ? ctx.route.label : null, savedNanos: 0, costNanos: 0, estimated: false });
+        const attempt: typeof row = { ...row, id: `${ctx.id}.${i + 1}`, attemptOf: ctx.id, status: 'error', httpStatus: e.status, errorCode: e.code, route: ctx.route ? ctx.route.label : null, savedNanos: 0, costNanos: 0, estimated: false };
+        deps.recorder.record(attempt);
+        deps.telemetry.onCall(attempt, ctx);
       }
       resetAttempt(ctx);
       ctx.target = resolveTarget(deps, ctx.api, targets[i + 1]!, target.requested);

@@ -73,6 +73,7 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   ctx.guarded = true;
   if (result.refuse) {
     ctx.guarded = false;
+    deps.telemetry.onGuard(result, true);
     throw refusal(result, runId);
   }
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
@@ -80,6 +81,7 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
 
 /** A warning (or an escalation decided after a call) is a response header, a log line and an alert. */
 function noteDecision(deps: GatewayDeps, ctx: CallContext, runId: string, d: GuardDecision): void {
+  deps.telemetry.onGuard(d, false);
   const top = d.evidence[d.evidence.length - 1];
   if (!ctx.res.headersSent) {
     ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${runId}${top ? `; detector=${top.detector}` : ''}`);

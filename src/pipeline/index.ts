@@ -77,5 +77,8 @@ export async function runModelCall(
     deps.log.error({ err, callId: ctx.id }, 'run guard failed after the call');
   }
   const row = toRow(ctx, deps.now());
-  if (row) deps.recorder.record(row);
+  if (row) {
+    deps.recorder.record(row);
+    deps.telemetry.onCall(row, ctx);
+  }
 }

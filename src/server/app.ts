@@ -10,6 +10,7 @@ import { runModelCall } from '../pipeline/index.js';
 import type { ApiShape } from '../providers/types.js';
 import { handleAdmin } from './admin.js';
 import { listModels } from './models-list.js';
+import { serveMetrics } from './metrics-endpoint.js';
 import { respondError } from './respond-error.js';
 
 /** Anthropic's SDK always sends anthropic-version; anything else is answered in the OpenAI shape. */
@@ -40,6 +41,9 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
       if (path === '/v1/chat/completions') return track(state, runModelCall(deps, req, res, 'openai', 'chat'));
       if (path === '/v1/messages') return track(state, runModelCall(deps, req, res, 'anthropic', 'messages'));
       if (path === '/v1/embeddings') return track(state, runModelCall(deps, req, res, 'openai', 'embeddings'));
+    }
+    if (method === 'GET' && path === deps.telemetry.metricsPath) {
+      return void serveMetrics(deps, req, res).catch((err: unknown) => respondError(res, 'openai', toGatewayError(err)));
     }
     if (path.startsWith('/admin/v1/')) {
       return void handleAdmin(deps, req, res, path, url.slice(path.length)).catch((err: unknown) => {

@@ -1,6 +1,7 @@
 /** The shape of tollgate.yaml, as a zod schema; `Config` is inferred from it. */
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
+import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js';
 
 const priceSchema = z
   .object({
@@ -225,6 +226,10 @@ export const configSchema = z
       .default({ failures: 5, cooldown_ms: 30_000 }),
     /** The run guard: caps per run, loop detectors, escalation (see src/guard/config.ts). */
     guard: guardConfigSchema.prefault({}),
+    /** The waste report's rules (src/analytics/README.md). */
+    waste: wasteConfigSchema.prefault({}),
+    /** ROI's low-value usage flags (src/analytics/README.md). */
+    roi: roiConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })
@@ -237,6 +242,10 @@ export const configSchema = z
         }
       }
     });
+    const cheap = cfg.waste.oversized?.cheap_model;
+    if (cheap !== undefined && !(cheap in cfg.models)) {
+      ctx.addIssue({ code: 'custom', path: ['waste', 'oversized', 'cheap_model'], message: `"${cheap}" is not under models:` });
+    }
     for (const [name, model] of Object.entries(cfg.models)) {
       if (!(model.provider in cfg.providers)) {
         ctx.addIssue({

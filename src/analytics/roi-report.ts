@@ -15,7 +15,7 @@
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallRow, Store } from '../storage/types.js';
 import { forgetOlder, promptTokensOf, scanCalls } from './call-scan.js';
-import { OutcomeMatcher, shareOut } from './roi-attribution.js';
+import { HIDDEN, OutcomeMatcher, shareOut } from './roi-attribution.js';
 import type { RoiConfig } from './value-config.js';
 
 export const ROI_GROUPS = ['team', 'project', 'agent', 'model'] as const;
@@ -64,8 +64,6 @@ interface Acc {
 }
 
 const WEEK = 7 * 86_400_000;
-/** Where shares of calls outside a team key's view go: counted in the totals, never shown. */
-const HIDDEN = '\u0000hidden';
 
 function groupOf(c: CallRow, by: RoiGroup): string | null {
   return by === 'team' ? c.team : by === 'project' ? c.project : by === 'agent' ? c.agent : c.servedModel;

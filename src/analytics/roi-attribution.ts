@@ -8,6 +8,12 @@
  */
 import type { CallRow, OutcomeRecord } from '../storage/types.js';
 
+/**
+ * Where shares of calls outside a team key's view go: counted in the totals, never shown. It sorts after
+ * every real group, so a tied remainder goes to the same group whoever asks.
+ */
+export const HIDDEN = '\uffff(hidden)';
+
 /** What an outcome's matching calls weigh, in total and per group. */
 export interface OutcomeWeights {
   outcome: OutcomeRecord;

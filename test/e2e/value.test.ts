@@ -121,7 +121,7 @@ describe('waste, outcomes and ROI over the admin API', () => {
     expect((await api('GET', '/admin/v1/roi?from=2026-01-02&to=2026-01-01', ADMIN_KEY)).status).toBe(400);
   });
 
-  it('does the same from the CLI, offline against the ledger', async () => {
+  it('does the same from the CLI, offline against the ledger', { timeout: 90_000 }, async () => {
     await s.gw.deps.recorder.flush();
     const cfg = join(s.dir, 'cli.yaml');
     writeFileSync(cfg, `store: { kind: sqlite, path: "${join(s.dir, 'ledger.db')}" }\n`);

@@ -259,8 +259,10 @@ export class PostgresStore implements Store {
     }
     if (q.after) {
       params.push(q.after.startedAt, q.after.id);
-      // COLLATE "C": byte order on ids, as SQLite compares them, so the cursor walks the same order.
-      clauses.push(`(started_at, id COLLATE "C") > ($${params.length - 1}, $${params.length} COLLATE "C")`);
+      // COLLATE "C": byte order on ids, as SQLite compares them, so the cursor walks the same order. The
+      // plain range lets the started_at index bound the scan.
+      const [at, id] = [`$${params.length - 1}`, `$${params.length}`];
+      clauses.push(`started_at >= ${at}`, `(started_at, id COLLATE "C") > (${at}, ${id} COLLATE "C")`);
     }
     params.push(q.limit);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';

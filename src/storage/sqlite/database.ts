@@ -239,7 +239,8 @@ export class SqliteDatabase {
       params.push(...q.errorCodes);
     }
     if (q.after) {
-      clauses.push('(started_at > ? OR (started_at = ? AND id > ?))');
+      // The plain range first, so the started_at index bounds the scan (an OR alone would not).
+      clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
       params.push(q.after.startedAt, q.after.startedAt, q.after.id);
     }
     const sql = `SELECT * FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;

@@ -34,6 +34,8 @@ export interface RoiQuery {
   config: RoiConfig;
   /** Most outcomes read for one report. */
   maxOutcomes?: number;
+  /** Calls per page of the scan (tests use tiny pages to cross page boundaries). */
+  pageSize?: number;
 }
 
 export interface RoiRow {
@@ -83,7 +85,7 @@ export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
   const seen = new Map<string, number>();
   // Every team's calls are read (an outcome on a shared project is split across all of its spend); the
   // week before the window is read for the rising-spend flag.
-  for await (const page of scanCalls(store, { from: Math.min(q.from, q.to - 2 * WEEK), to: q.to })) {
+  for await (const page of scanCalls(store, { from: Math.min(q.from, q.to - 2 * WEEK), to: q.to }, q.pageSize)) {
     for (const c of page) {
       const visible = q.team === undefined || c.team === q.team;
       const g = groupOf(c, q.groupBy);

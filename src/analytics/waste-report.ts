@@ -42,6 +42,8 @@ export interface WasteQuery {
   tiers: ReadonlyMap<string, number>;
   /** Rates of `config.oversized.cheap_model`; null turns the oversized rule off. */
   cheapRates: ModelRates | null;
+  /** Calls per page of the scan (tests use tiny pages to cross page boundaries). */
+  pageSize?: number;
 }
 
 interface Bucket {
@@ -83,7 +85,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   const dupMs = q.config.duplicate_window_minutes * MINUTE;
   const retryMs = q.config.retry_window_minutes * MINUTE;
   const stopped = new Set<string>();
-  for await (const page of scanCalls(store, { from: q.from, to: q.to, team: q.team, errorCodes: GUARD_STOP_CODES })) {
+  for await (const page of scanCalls(store, { from: q.from, to: q.to, team: q.team, errorCodes: GUARD_STOP_CODES }, q.pageSize)) {
     for (const c of page) if (c.run !== null) stopped.add(c.run);
   }
   const isOversized = oversizedRule(q);
@@ -94,7 +96,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   const failures = new Map<string, number>();
   // Calls just before the window can make those inside it duplicates or retries.
   const lookBack = Math.max(dupMs, retryMs);
-  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team })) {
+  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team }, q.pageSize)) {
     for (const c of page) {
       const key = c.requestHash === null ? null : `${c.team}\u0000${c.requestHash}`;
       let retry = c.attemptOf !== null;

@@ -193,6 +193,8 @@ export function describeValueReports(name: string, make: MakeStore): void {
           // o1 + o5: 20 M cost, 16.2 M + 1.6 M = 17.8 M avoidable.
           { category: 'oversized_model', calls: 2, cost_usd: usd(20 * M), avoidable_usd: usd(17_800_000) },
         ]);
+        // The same over pages of 2 calls: state carried across page boundaries.
+        expect(await wasteReport(s, { ...wasteQuery, pageSize: 2 })).toEqual(r);
         // 9 + 7.9 + 0.7 + 0.3 + 17.8 = 35.7 M.
         expect(r.total_usd).toBe(usd(35_700_000));
         // Largest avoidable first. Looper: 4 calls, 6 M, would have been 6 M + 2 x 3 M = 12 M.
@@ -249,6 +251,7 @@ export function describeValueReports(name: string, make: MakeStore): void {
           rowOf('theta', { cost_usd: 9, outcomes: 0, value_usd: 0, value_per_dollar: 0, cost_per_outcome_usd: null }),
         ]);
 
+        expect(await roiReport(s, { ...q, groupBy: 'team', pageSize: 3 })).toEqual(byTeam);
         // By agent: coder = alpha ($10) + gamma ($4) with ra's $5: 5/14 = 0.357143, $14 per outcome.
         // The null agent: theta ($9) and the ghost outcome, which names no agent: 2/9 = 0.222222.
         const byAgent = await roiReport(s, { ...q, groupBy: 'agent' });

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseTime } from '../analytics/spend-report.js';
 import { nanosToUsd } from '../pricing/money.js';
+import type { OutcomeRecord } from '../storage/types.js';
 import { configFrom, table, withConfig, withStore } from './common.js';
 
 const num = (v: string): number => {
@@ -38,7 +39,7 @@ export function outcomesCommand(): Command {
       .option('--at <time>', 'when: an ISO date/time or epoch ms (default now)')
       .option('--json', 'print JSON')
       .action(async (o: AddOptions) => {
-        let record;
+        let record: OutcomeRecord;
         try {
           const at = o.at === undefined ? undefined : /^\d+$/.test(o.at) ? Number(o.at) : o.at;
           record = outcomeRecord({ run: o.run, project: o.project, team: o.team, agent: o.agent, label: o.label, value_usd: o.value, at }, Date.now());

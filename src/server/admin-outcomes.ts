@@ -8,6 +8,7 @@ import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseTime } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import type { OutcomeRecord } from '../storage/types.js';
 
 export async function handleOutcomes(
   deps: GatewayDeps,
@@ -21,7 +22,7 @@ export async function handleOutcomes(
   if (path !== '/admin/v1/outcomes') return false;
   const method = req.method ?? 'GET';
   if (method === 'POST') {
-    let record;
+    let record: OutcomeRecord;
     try {
       record = outcomeRecord(await body(), deps.now());
     } catch (err) {

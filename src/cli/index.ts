@@ -10,6 +10,9 @@ import { budgetsCommand } from './budgets.js';
 import { runsCommand } from './runs.js';
 import { savingsCommand } from './savings.js';
 import { routesCommand } from './routes.js';
+import { wasteCommand } from './waste.js';
+import { outcomesCommand } from './outcomes.js';
+import { roiCommand } from './roi.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -22,6 +25,9 @@ program.addCommand(budgetsCommand());
 program.addCommand(runsCommand());
 program.addCommand(routesCommand());
 program.addCommand(savingsCommand());
+program.addCommand(wasteCommand());
+program.addCommand(outcomesCommand());
+program.addCommand(roiCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

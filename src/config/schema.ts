@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
 import { metricsConfigSchema, otelConfigSchema } from '../telemetry/config.js';
+import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js';
 
 const priceSchema = z
   .object({
@@ -230,6 +231,10 @@ export const configSchema = z
     metrics: metricsConfigSchema.prefault({}),
     /** OpenTelemetry export, one span per call; absent means off (its modules are then never loaded). */
     otel: otelConfigSchema.optional(),
+    /** The waste report's rules (src/analytics/README.md). */
+    waste: wasteConfigSchema.prefault({}),
+    /** ROI's low-value usage flags (src/analytics/README.md). */
+    roi: roiConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })
@@ -242,6 +247,10 @@ export const configSchema = z
         }
       }
     });
+    const cheap = cfg.waste.oversized?.cheap_model;
+    if (cheap !== undefined && !(cheap in cfg.models)) {
+      ctx.addIssue({ code: 'custom', path: ['waste', 'oversized', 'cheap_model'], message: `"${cheap}" is not under models:` });
+    }
     for (const [name, model] of Object.entries(cfg.models)) {
       if (!(model.provider in cfg.providers)) {
         ctx.addIssue({

@@ -6,6 +6,7 @@
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=&from=&to=
  *   GET  /admin/v1/calls?run=&limit=
+ *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +22,9 @@ import { SPEND_GROUPS, type CallRow, type SpendQuery } from '../storage/types.js
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
 import { handleRuns } from './admin-runs.js';
+import { handleWaste } from './admin-waste.js';
+import { handleOutcomes } from './admin-outcomes.js';
+import { handleRoi } from './admin-roi.js';
 
 const newKeySchema = z
   .object({
@@ -133,6 +137,10 @@ export async function handleAdmin(
     const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body));
     if (done) return;
   }
+  const reply = (status: number, body: unknown): void => send(res, status, body);
+  if (await handleWaste(deps, req, path, params, reply, team)) return;
+  if (await handleOutcomes(deps, req, path, params, () => readJson(deps, req), reply, team)) return;
+  if (await handleRoi(deps, req, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
     const report = await savingsReport(store, q);

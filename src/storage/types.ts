@@ -111,6 +111,44 @@ export interface CallQuery {
   limit: number;
 }
 
+/** A page of the ledger in a window, oldest first, for reports that need per-call detail (waste, ROI). */
+export interface CallScan {
+  /** Inclusive lower / exclusive upper bound on startedAt, epoch ms. */
+  from?: number;
+  to?: number;
+  team?: string;
+  /** Only calls with one of these error codes (e.g. the guard's refusals). */
+  errorCodes?: string[];
+  /** Keyset cursor: calls strictly after this (startedAt, id), in (startedAt, id) order. */
+  after?: { startedAt: number; id: string };
+  limit: number;
+}
+
+/** A reported outcome (a merged PR, a resolved ticket) and its value, on a run, project and/or team. */
+export interface OutcomeRecord {
+  id: string;
+  run: string | null;
+  project: string | null;
+  team: string | null;
+  agent: string | null;
+  label: string;
+  /** Integer nano-dollars. */
+  valueNanos: number;
+  /** When the outcome happened, epoch ms. */
+  at: number;
+  createdAt: number;
+}
+
+export interface OutcomeQuery {
+  /** Inclusive lower / exclusive upper bound on `at`, epoch ms. */
+  from?: number;
+  to?: number;
+  team?: string;
+  run?: string;
+  project?: string;
+  limit: number;
+}
+
 export const BUDGET_PERIODS = ['day', 'week', 'month', 'year', 'none'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
@@ -164,6 +202,12 @@ export interface Store {
   /** Savings of routed, downgraded and cached calls, by group and reason. */
   savings(q: SpendQuery): Promise<SavingsRow[]>;
   calls(q: CallQuery): Promise<CallRow[]>;
+  /** Calls in a window, oldest first ((startedAt, id) order), one keyset page at a time. */
+  scanCalls(q: CallScan): Promise<CallRow[]>;
+
+  insertOutcome(o: OutcomeRecord): Promise<void>;
+  /** Outcomes matching every given field, `at` in [from, to), oldest first, up to the limit. */
+  outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]>;
 
   close(): Promise<void>;
 }

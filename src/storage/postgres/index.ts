@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
-import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -14,7 +14,7 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-type Param = string | number | boolean | null;
+type Param = string | number | boolean | null | string[];
 
 const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "user", project, run, agent, parent, tags,
   endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
@@ -249,6 +249,49 @@ export class PostgresStore implements Store {
     params.push(q.limit);
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id COLLATE "C" LIMIT $${params.length}`;
     return (await this.rows(sql, params)).map(toCall);
+  }
+
+  async scanCalls(q: CallScan): Promise<CallRow[]> {
+    const { clauses, params } = filters(q);
+    if (q.errorCodes) {
+      params.push(q.errorCodes);
+      clauses.push(`error_code = ANY($${params.length}::text[])`);
+    }
+    if (q.after) {
+      params.push(q.after.startedAt, q.after.id);
+      // COLLATE "C": byte order on ids, as SQLite compares them, so the cursor walks the same order. The
+      // plain range lets the started_at index bound the scan.
+      const [at, id] = [`$${params.length - 1}`, `$${params.length}`];
+      clauses.push(`started_at >= ${at}`, `(started_at, id COLLATE "C") > (${at}, ${id} COLLATE "C")`);
+    }
+    params.push(q.limit);
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const sql = `SELECT * FROM calls ${where} ORDER BY started_at, id COLLATE "C" LIMIT $${params.length}`;
+    return (await this.rows(sql, params)).map(toCall);
+  }
+
+  async insertOutcome(o: OutcomeRecord): Promise<void> {
+    await this.rows(
+      'INSERT INTO outcomes (id, run, project, team, agent, label, value_nanos, at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [o.id, o.run, o.project, o.team, o.agent, o.label, o.valueNanos, o.at, o.createdAt],
+    );
+  }
+
+  async outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]> {
+    const clauses: string[] = [];
+    const params: Param[] = [];
+    const add = (sql: string, v: Param): void => {
+      params.push(v);
+      clauses.push(`${sql} $${params.length}`);
+    };
+    if (q.from !== undefined) add('at >=', q.from);
+    if (q.to !== undefined) add('at <', q.to);
+    if (q.team !== undefined) add('team =', q.team);
+    if (q.run !== undefined) add('run =', q.run);
+    if (q.project !== undefined) add('project =', q.project);
+    params.push(q.limit);
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    return (await this.rows(`SELECT * FROM outcomes ${where} ORDER BY at, id COLLATE "C" LIMIT $${params.length}`, params)).map(toOutcome);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  * reserved word in Postgres.
  */
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallRow, KeyRecord } from '../types.js';
+import type { BudgetRecord, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -75,6 +75,19 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
   // Request fingerprints (duplicate detection, replay of the cache).
   `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
+  // Outcomes and ROI: reported outcomes (a run, project and/or team; a label; a value in nano-dollars).
+  `CREATE TABLE outcomes (
+     id TEXT PRIMARY KEY,
+     run TEXT,
+     project TEXT,
+     team TEXT,
+     agent TEXT,
+     label TEXT NOT NULL,
+     value_nanos BIGINT NOT NULL,
+     at BIGINT NOT NULL,
+     created_at BIGINT NOT NULL
+   );
+   CREATE INDEX outcomes_at ON outcomes (at);`,
 ];
 
 /**
@@ -187,5 +200,19 @@ export function toCall(r: Row): CallRow {
     cacheHit: r['cache_hit'] === true,
     savedNanos: num(r['saved_nanos']),
     requestHash: str(r['request_hash']),
+  };
+}
+
+export function toOutcome(r: Row): OutcomeRecord {
+  return {
+    id: String(r['id']),
+    run: str(r['run']),
+    project: str(r['project']),
+    team: str(r['team']),
+    agent: str(r['agent']),
+    label: String(r['label']),
+    valueNanos: num(r['value_nanos']),
+    at: num(r['at']),
+    createdAt: num(r['created_at']),
   };
 }

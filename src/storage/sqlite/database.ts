@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 type Row = Record<string, SqlValue>;
@@ -229,6 +229,59 @@ export class SqliteDatabase {
     const { where, params } = filters(q);
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
+  }
+
+  /**
+   * A keyset page of calls as value arrays in CALL_COLUMNS order: handing arrays to the gateway thread
+   * costs far less than row objects (no property names to build and clone per row).
+   */
+  scanCallValues(q: CallScan): SqlValue[][] {
+    const { where, params } = filters(q);
+    const clauses = where ? [where.slice('WHERE '.length)] : [];
+    if (q.errorCodes) {
+      clauses.push(q.errorCodes.length ? `error_code IN (${q.errorCodes.map(() => '?').join(', ')})` : '0');
+      params.push(...q.errorCodes);
+    }
+    if (q.after) {
+      // The plain range first, so the started_at index bounds the scan (an OR alone would not).
+      clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
+      params.push(q.after.startedAt, q.after.startedAt, q.after.id);
+    }
+    const sql = `SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
+    return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
+  }
+
+  insertOutcome(o: OutcomeRecord): void {
+    this.db
+      .prepare('INSERT INTO outcomes (id, run, project, team, agent, label, value_nanos, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(o.id, o.run, o.project, o.team, o.agent, o.label, o.valueNanos, o.at, o.createdAt);
+  }
+
+  outcomes(q: OutcomeQuery): OutcomeRecord[] {
+    const clauses: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: string, value: SqlValue | undefined): void => {
+      if (value === undefined) return;
+      clauses.push(clause);
+      params.push(value);
+    };
+    add('at >= ?', q.from);
+    add('at < ?', q.to);
+    add('team = ?', q.team);
+    add('run = ?', q.run);
+    add('project = ?', q.project);
+    const sql = `SELECT * FROM outcomes ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map((r) => ({
+      id: String(r['id']),
+      run: str(r['run']),
+      project: str(r['project']),
+      team: str(r['team']),
+      agent: str(r['agent']),
+      label: String(r['label']),
+      valueNanos: Number(r['value_nanos']),
+      at: Number(r['at']),
+      createdAt: Number(r['created_at']),
+    }));
   }
 
   close(): void {

@@ -2,9 +2,9 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
-import { callValues } from './call-columns.js';
+import { callFromValues, callValues, type SqlValue } from './call-columns.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -96,6 +96,15 @@ export class SqliteStore implements Store {
   }
   calls(q: CallQuery): Promise<CallRow[]> {
     return this.call('calls', q);
+  }
+  async scanCalls(q: CallScan): Promise<CallRow[]> {
+    return (await this.call<SqlValue[][]>('scanCallValues', q)).map(callFromValues);
+  }
+  insertOutcome(o: OutcomeRecord): Promise<void> {
+    return this.call('insertOutcome', o);
+  }
+  outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]> {
+    return this.call('outcomes', q);
   }
 
   async close(): Promise<void> {

@@ -64,4 +64,17 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
   // Request fingerprints (duplicate detection, replay of the cache).
   `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
+  // Outcomes and ROI: reported outcomes (a run, project and/or team; a label; a value in nano-dollars).
+  `CREATE TABLE outcomes (
+     id TEXT PRIMARY KEY,
+     run TEXT,
+     project TEXT,
+     team TEXT,
+     agent TEXT,
+     label TEXT NOT NULL,
+     value_nanos INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX outcomes_at ON outcomes (at);`,
 ];

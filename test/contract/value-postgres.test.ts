@@ -1,0 +1,16 @@
+// Waste, outcomes and ROI on PostgreSQL (TOLLGATE_TEST_PG_URL, default the local `test` database), one throwaway schema per store.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { PostgresStore } from '../../src/storage/postgres/index.js';
+import { describeValueReports } from './value-reports.contract.js';
+
+const URL = process.env['TOLLGATE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const admin = new pg.Pool({ connectionString: URL, max: 2 });
+afterAll(() => admin.end());
+
+describeValueReports('postgres', async () => {
+  const schema = `tg_test_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  return { store: new PostgresStore({ url: URL, poolSize: 4, schema }), cleanup: async () => void (await admin.query(`DROP SCHEMA ${schema} CASCADE`)) };
+});

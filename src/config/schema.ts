@@ -134,8 +134,12 @@ export const budgetConfigSchema = z
     alert_at: z.array(z.number().positive().max(1000)).default([]),
     downgrade: z.object({ at_pct: z.number().positive().max(1000), model: z.string() }).strict().optional(),
     clamp: z.boolean().default(false),
+    /** Spread the rest of the budget over the rest of the period; see src/policy/pacing.ts. */
+    pace: z.object({ action: z.enum(['alert', 'downgrade', 'block']), model: z.string().min(1).optional() }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.pace || b.period !== 'none', { message: 'a lifetime (period none) budget cannot be paced', path: ['pace'] })
+  .refine((b) => !b.pace || (b.pace.action === 'downgrade') === (b.pace.model !== undefined), { message: 'pace.model is required with action downgrade, and only then', path: ['pace', 'model'] });
 
 const rateLimitSchema = z
   .object({

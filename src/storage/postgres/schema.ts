@@ -73,6 +73,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit BOOLEAN NOT NULL DEFAULT false;
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
+  // Budget pacing (spend insight): the pacing action and model of a paced budget.
+  `ALTER TABLE budgets ADD COLUMN pace JSONB;`,
 ];
 
 /**
@@ -146,6 +148,7 @@ export function toBudget(r: Row): BudgetRecord {
     clamp: r['clamp'] === true,
     source: String(r['source']) as BudgetRecord['source'],
     createdAt: num(r['created_at']),
+    pace: (r['pace'] ?? null) as BudgetRecord['pace'],
   };
 }
 

@@ -62,4 +62,6 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
+  // Budget pacing (spend insight): the pacing action and model of a paced budget, as JSON.
+  `ALTER TABLE budgets ADD COLUMN pace TEXT;`,
 ];

@@ -57,13 +57,15 @@ export function weekdayFactors(s: Series): number[] {
 function ewmaWeekday(s: Series): Fit {
   const f = weekdayFactors(s);
   const n = s.values.length;
+  // A weekday that never spends says nothing about the level: its value is skipped (null).
   const des = s.values.map((v, i) => {
     const k = f[(s.firstWeekday + i) % 7]!;
-    return k > 0 ? v / k : v;
+    return k > 0.05 ? v / k : null;
   });
-  let best = { alpha: 0.2, sse: Infinity, level: mean(des), sq: 0, count: 0 };
+  const known = des.filter((x): x is number => x !== null);
+  let best = { alpha: 0.2, sse: Infinity, level: mean(known), sq: 0, count: 0 };
   for (const alpha of ALPHAS) {
-    let level = mean(des.slice(0, Math.min(7, n)));
+    let level = mean(known.slice(0, Math.min(7, known.length)));
     let sse = 0;
     let count = 0;
     for (let i = 0; i < n; i++) {
@@ -72,7 +74,8 @@ function ewmaWeekday(s: Series): Fit {
         sse += (s.values[i]! - level * k) ** 2;
         count++;
       }
-      level = alpha * des[i]! + (1 - alpha) * level;
+      const d = des[i];
+      if (d !== null && d !== undefined) level = alpha * d + (1 - alpha) * level;
     }
     if (sse < best.sse) best = { alpha, sse, level, sq: sse, count };
   }

@@ -25,6 +25,8 @@ import { AlertSender } from './budgets/alerts.js';
 import { BudgetDirectory } from './budgets/budget-directory.js';
 import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
+import { ForecastWatch } from './budgets/forecast-watch.js';
+import { LedgerSpendHistory } from './analytics/spend-history.js';
 import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
 import { RedisRunStore } from './storage/redis/run-store.js';
@@ -82,6 +84,12 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   limiter.start();
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
+  const forecasts = new ForecastWatch({
+    budgets, store, history: new LedgerSpendHistory(store, now), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
+    timezone: config.timezone, now, everyMs: config.alerts.forecast_every_ms, log,
+  });
+  forecasts.start();
+
   const runStore: RunStore =
     config.limits.kind === 'redis' ? new RedisRunStore({ url: config.limits.url, prefix: config.limits.prefix }) : new MemoryRunStore(100_000, now);
   const guard = { config: config.guard, store: runStore, locks: new RunLocks(), ttlMs: RUN_STATE_TTL_MS };
@@ -137,6 +145,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     circuits: new Circuits({ failures: config.circuit_breaker.failures, cooldownMs: config.circuit_breaker.cooldown_ms }),
     canTranslate: true,
     cache: responseCache,
+    forecasts,
     now,
   };
   const state: AppState = { shuttingDown: false, inflight: new Set() };
@@ -161,6 +170,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await Promise.race([Promise.allSettled([...state.inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       keys.stop();
       budgets.stop();
+      await forecasts.stop();
       await recorder.close();
       await limiter.close();
       await runStore.close();

@@ -215,9 +215,11 @@ export const configSchema = z
         webhook_url: z.string().url().optional(),
         retries: z.number().int().min(0).max(10).default(3),
         timeout_ms: z.number().int().positive().default(5000),
+        /** How often budgets are forecast to alert those projected to run out early; 0 turns it off. */
+        forecast_every_ms: z.number().int().min(0).default(3_600_000),
       })
       .strict()
-      .default({ retries: 3, timeout_ms: 5000 }),
+      .default({ retries: 3, timeout_ms: 5000, forecast_every_ms: 3_600_000 }),
     /** How long a reservation lives unless renewed; a dead gateway's reservations expire after this. */
     reservation_lease_ms: z.number().int().min(1000).default(120_000),
     /** Route rules, in order; the first that matches decides (see docs in src/policy/routes.ts). */

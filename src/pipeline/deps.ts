@@ -13,6 +13,7 @@ import type { CallContext } from './context.js';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
 import type { AlertSender } from '../budgets/alerts.js';
+import type { ForecastWatch } from '../budgets/forecast-watch.js';
 import type { RateLimitConfig } from '../config/schema.js';
 import type { GuardConfig } from '../guard/index.js';
 import type { RunLocks, RunStore } from '../storage/run-types.js';
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   cache: ResponseCacheStore;
   /** Whether cross-format translation is available (an OpenAI client served by an Anthropic model, and back). */
   canTranslate: boolean;
+  /** Budget forecasts (admin API) and the alerts they raise. */
+  forecasts: ForecastWatch;
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

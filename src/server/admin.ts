@@ -21,6 +21,7 @@ import { SPEND_GROUPS, type CallRow, type SpendQuery } from '../storage/types.js
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
 import { handleRuns } from './admin-runs.js';
+import { handleForecasts } from './admin-forecasts.js';
 
 const newKeySchema = z
   .object({
@@ -127,6 +128,7 @@ export async function handleAdmin(
     const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
+  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
   if (path.startsWith('/admin/v1/runs')) {
     // Run state carries no team, so runs are the admin's.
     requireAdmin(caller);

@@ -85,7 +85,7 @@ export function forecastBudget(input: BudgetForecastInput): BudgetForecast {
   let alpha = 0.2;
   let method: MethodName = 'ewma-weekday';
   if (past.length > 0) {
-    const fit = fitSeries({ values: past.map((d) => d.nanos / 1e9), firstWeekday: weekdayOf(past[0]!.date) }, input.method ?? 'auto');
+    const fit = fitSeries({ values: past.map((d) => d.nanos / 1e9), firstWeekday: weekdayOf(past[0]!.date) }, input.method ?? 'auto', horizon);
     method = fit.method;
     sigma = fit.sigma;
     alpha = fit.alpha;

@@ -3,7 +3,9 @@
  * weeks and scored on how far its cumulative forecast lands from the actual sum at 7 and 14 days (the
  * quantity a budget forecast needs). The winner is refitted on the whole history. Histories under five
  * weeks are too short to judge, so they get `ewma-weekday`, the method with fewest parameters (and the
- * best on short histories in eval/forecast; see its results.md).
+ * best on short histories in eval/forecast; see its results.md). Projections longer than four weeks
+ * leave out the undamped trend: a two-week holdout cannot see how far off a straight line is after
+ * months, and in the backtest it was the worst method at 90 and 180 days.
  */
 import { fitMethod, METHODS, type Fit, type MethodName, type Series } from './methods.js';
 
@@ -25,10 +27,14 @@ export function holdoutError(method: MethodName, s: Series): number {
   return err;
 }
 
-export function chooseMethod(s: Series): MethodName {
+/** Longest projection (days) the undamped trend may be chosen for. */
+const UNDAMPED_MAX_HORIZON = 28;
+
+export function chooseMethod(s: Series, horizon = 0): MethodName {
   if (s.values.length < MIN_FOR_BACKTEST) return 'ewma-weekday';
   let best: { m: MethodName; err: number } | null = null;
   for (const m of METHODS) {
+    if (m === 'holt-winters' && horizon > UNDAMPED_MAX_HORIZON) continue;
     const err = holdoutError(m, s);
     // Ties (e.g. a flat series) go to the simpler method, listed first.
     if (!best || err < best.err - 1e-9 * Math.max(1, best.err)) best = { m, err };
@@ -36,6 +42,7 @@ export function chooseMethod(s: Series): MethodName {
   return best!.m;
 }
 
-export function fitSeries(s: Series, choice: MethodChoice = 'auto'): Fit {
-  return fitMethod(choice === 'auto' ? chooseMethod(s) : choice, s);
+/** Fit with the given method, or choose one by backtest for a projection of `horizon` days. */
+export function fitSeries(s: Series, choice: MethodChoice = 'auto', horizon = 0): Fit {
+  return fitMethod(choice === 'auto' ? chooseMethod(s, horizon) : choice, s);
 }

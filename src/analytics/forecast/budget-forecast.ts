@@ -1,7 +1,8 @@
 /**
  * A budget's forecast from its scope's daily spend: projected spend at period end with an 80% band,
  * the day it runs out (if it does), and a sentence saying so. Pure: history, spend and clock are passed
- * in. Lifetime (period none) budgets get an exhaustion date only.
+ * in. Lifetime (period none) budgets get an exhaustion date only. Money in and out is integer nanos
+ * or display dollars; the projection itself is an estimate in floating-point dollars.
  *
  * The model is fitted on complete days only (today is partial): today's remainder is its forecast
  * times the part of the day still to come. The band assumes independent daily errors of the fitted
@@ -102,7 +103,10 @@ export function forecastBudget(input: BudgetForecastInput): BudgetForecast {
   const limit = b.limitNanos / 1e9;
   const spent = input.spentNanos / 1e9;
   const blocksOnPace = b.pace?.action === 'block' && !lifetime;
-  const levelShare = alpha / (2 - alpha);
+  // The level's error: that of an EWMA of noise, plus the error of estimating level and weekday
+  // factors from n days (3.5 / n, i.e. as if from n / 3.5 independent days; calibrated so 80% bands
+  // hold about 80% of month ends at 7-14 days in eval/forecast).
+  const levelShare = alpha / (2 - alpha) + 3.5 / Math.max(past.length, 7);
   const projection: ProjectionPoint[] = [];
   let cum = spent;
   let exhaustsAt: number | null = spent >= limit * (1 - 1e-9) ? now : null;

@@ -4,7 +4,9 @@
  * and paced budgets that block, downgrade or alert once today's allowance is spent, admitting again
  * the next day.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
 import { tollgate } from './process.js';
@@ -194,6 +196,21 @@ describe('pacing through the gateway', () => {
     expect(first).toBeGreaterThanOrEqual(4);
     expect(served.slice(first).every((x) => x === 'team:slower/month')).toBe(true);
     expect(served.slice(0, first).every((x) => x === '')).toBe(true);
+  });
+
+  it('pace is set through the admin API and the CLI, and shown with the budget', async () => {
+    const bad = await fetch(`${s.gw.url}/admin/v1/budgets`, { method: 'POST', headers: admin, body: JSON.stringify({ scope: 'team:x', limit_usd: 5, pace: { action: 'downgrade', model: 'nope' } }) });
+    expect(bad.status).toBe(404);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('unknown_model');
+    const cfg = join(s.dir, 'cli.yaml');
+    writeFileSync(cfg, `store: {kind: sqlite, path: ${JSON.stringify(join(s.dir, 'ledger.db'))}}\n`);
+    const { stdout } = await tollgate(['budgets', 'set', 'team:cli', '--usd', '5000', '--period', 'year', '--pace', 'downgrade', '--pace-model', 'cheap-gpt', '--config', cfg]);
+    expect(stdout).toMatch(/paced \(downgrade to cheap-gpt\)/);
+    await expect.poll(async () => {
+      const r = await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: admin });
+      return ((await r.json()) as { data: { id: string; pace: unknown }[] }).data.find((b) => b.id === 'team:cli/year')?.pace;
+    }, { timeout: 5000 }).toEqual({ action: 'downgrade', model: 'cheap-gpt' });
+    await expect(tollgate(['budgets', 'set', 'team:cli', '--usd', '5', '--pace', 'downgrade', '--config', cfg])).rejects.toThrow(/pace\.model/);
   });
 
   it('alerts once a day when a `pace: alert` budget spends its allowance', async () => {

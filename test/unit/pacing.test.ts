@@ -9,6 +9,8 @@ import { dailyAllowance, daysLeft, pacingDecision, pacingDowngrade, resolvePace 
 import { periodWindow } from '../../src/policy/period.js';
 import { MemoryCounterStore } from '../../src/storage/memory/counter-store.js';
 import type { BudgetRecord } from '../../src/storage/types.js';
+import { budgetConfigSchema } from '../../src/config/schema.js';
+import { budgetRecord } from '../../src/budgets/budget-service.js';
 
 const NANO = 1_000_000_000;
 const TZ = 'Europe/Berlin';
@@ -119,5 +121,18 @@ describe('pacing policy', () => {
     expect(dg[1]!.pace!.allowance).toBe(Math.floor(LIMIT / 297));
     expect(pacingDowngrade(dg, [{ used: 0, reserved: 0 }, { used: Math.floor(LIMIT / 297), reserved: 0 }])).toMatchObject({ model: 'cheap' });
     expect(pacingDowngrade(dg, [{ used: 0, reserved: 0 }, { used: 0, reserved: 0 }])).toBeNull();
+  });
+});
+
+describe('pacing config', () => {
+  it('accepts pace on periodic budgets, needs a model for downgrade (only), refuses lifetime budgets', () => {
+    const ok = budgetConfigSchema.parse({ scope: 'team:a', limit_usd: 5000, period: 'year', pace: { action: 'downgrade', model: 'cheap' } });
+    expect(budgetRecord(ok, 'config', 0).pace).toEqual({ action: 'downgrade', model: 'cheap' });
+    expect(budgetRecord(budgetConfigSchema.parse({ scope: 'team:a', limit_usd: 5, pace: { action: 'block' } }), 'api', 0).pace).toEqual({ action: 'block', model: null });
+    expect(budgetRecord(budgetConfigSchema.parse({ scope: 'team:a', limit_usd: 5 }), 'api', 0).pace).toBeNull();
+    expect(budgetConfigSchema.safeParse({ scope: 'team:a', limit_usd: 5, pace: { action: 'downgrade' } }).success).toBe(false);
+    expect(budgetConfigSchema.safeParse({ scope: 'team:a', limit_usd: 5, pace: { action: 'block', model: 'x' } }).success).toBe(false);
+    expect(budgetConfigSchema.safeParse({ scope: 'team:a', limit_usd: 5, period: 'none', pace: { action: 'alert' } }).success).toBe(false);
+    expect(budgetConfigSchema.safeParse({ scope: 'team:a', limit_usd: 5, pace: { action: 'slow' } }).success).toBe(false);
   });
 });

@@ -18,12 +18,18 @@ let clock = Date.parse('2026-11-11T12:00:00Z');
 let s: Stack;
 let hook: Server;
 const received: Record<string, unknown>[] = [];
+let failNext = 0;
 
 beforeAll(async () => {
   hook = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
+      if (failNext > 0) {
+        failNext--;
+        res.writeHead(503).end();
+        return;
+      }
       received.push(JSON.parse(body) as Record<string, unknown>);
       res.writeHead(200).end('ok');
     });
@@ -134,7 +140,8 @@ describe('forecasts', () => {
     expect((await forecasts(ADMIN_KEY, '?scope=team:beta')).body.data.map((x) => x['budget_id'])).toEqual(['team:beta/month']);
   });
 
-  it('alerts on the forecast through the webhook, once per budget and day', async () => {
+  it('alerts on the forecast through the webhook (retried), once per budget and day', async () => {
+    failNext = 1; // the first delivery fails and is retried
     expect(await s.gw.deps.forecasts.evaluate()).toBe(1);
     await expect.poll(() => received.filter((x) => x['kind'] === 'budget_forecast').length, { timeout: 5000 }).toBe(1);
     const alert = received.find((x) => x['kind'] === 'budget_forecast')!;

@@ -3,6 +3,11 @@
  *   GET /admin/v1/forecasts[?scope=team:platform]
  *   -> {"data": [{budget_id, scope, period, limit_usd, spent_usd, period_start, period_end, projected_usd,
  *       projected_low_usd, projected_high_usd, exhausts_at, sentence, method, history, projection, pacing}]}
+ * history: daily spend (not cumulative) of the period so far (lifetime budgets: the last 56 days);
+ * projection: cumulative spend in the period from today to its last day, with the 80% band;
+ * exhausts_at: the projected instant it runs out (now when already spent; null when it does not
+ * within the period, or within five years for a lifetime budget); projected_* are null for lifetime
+ * budgets; pacing is null unless the budget is paced. Wildcard budgets (key:*, run:*) are not listed.
  * A team key sees the budgets of its team, of its team's keys, and of the users and projects its
  * team's keys belong to.
  */

@@ -1,7 +1,10 @@
 /**
  * Choosing a method by backtest, per series: each method is fitted on the history minus its last two
  * weeks and scored on how far its cumulative forecast lands from the actual sum at 7 and 14 days (the
- * quantity a budget forecast needs). The winner is refitted on the whole history. Histories under five
+ * quantity a budget forecast needs). The winner is refitted on the whole history. A method with more
+ * parameters must beat `ewma-weekday` by 30% on the holdout to be chosen: in the backtest, picking the
+ * plain minimum over two weeks chased noise and lost to `ewma-weekday` on every series at 7-14 days,
+ * while the margin keeps the damped trend where a trend is clear (better at 90-180 days). Histories under five
  * weeks are too short to judge, so they get `ewma-weekday`, the method with fewest parameters (and the
  * best on short histories in eval/forecast; see its results.md). Projections longer than four weeks
  * leave out the undamped trend: a two-week holdout cannot see how far off a straight line is after
@@ -27,6 +30,9 @@ export function holdoutError(method: MethodName, s: Series): number {
   return err;
 }
 
+/** How much smaller a later method's holdout error must be to be preferred (see eval/forecast). */
+const SWITCH_MARGIN = 0.7;
+
 /** Longest projection (days) the undamped trend may be chosen for. */
 const UNDAMPED_MAX_HORIZON = 28;
 
@@ -36,8 +42,9 @@ export function chooseMethod(s: Series, horizon = 0): MethodName {
   for (const m of METHODS) {
     if (m === 'holt-winters' && horizon > UNDAMPED_MAX_HORIZON) continue;
     const err = holdoutError(m, s);
-    // Ties (e.g. a flat series) go to the simpler method, listed first.
-    if (!best || err < best.err - 1e-9 * Math.max(1, best.err)) best = { m, err };
+    // A two-week holdout is a small sample: a method with more parameters must beat the simpler one
+    // (listed first) clearly, by SWITCH_MARGIN, to be chosen.
+    if (!best || err < best.err * SWITCH_MARGIN) best = { m, err };
   }
   return best!.m;
 }

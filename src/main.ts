@@ -25,6 +25,8 @@ import { AlertSender } from './budgets/alerts.js';
 import { BudgetDirectory } from './budgets/budget-directory.js';
 import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
+import { ForecastWatch } from './budgets/forecast-watch.js';
+import { LedgerSpendHistory } from './analytics/spend-history.js';
 import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
 import { RunLocks, type RunStore } from './storage/run-types.js';
@@ -82,6 +84,12 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   limiter.start();
   const telemetry = await Telemetry.open({ metrics: config.metrics, otel: config.otel, budgets: { budgets, limiter, timezone: config.timezone, now }, log });
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
+
+  const forecasts = new ForecastWatch({
+    budgets, store, history: new LedgerSpendHistory(store, now), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
+    timezone: config.timezone, now, everyMs: config.alerts.forecast_every_ms, log,
+  });
+  forecasts.start();
 
   // Redis-backed stores (and ioredis itself) are loaded only when the config asks for Redis.
   const runStore: RunStore =
@@ -142,6 +150,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     canTranslate: true,
     cache: responseCache,
     telemetry,
+    forecasts,
     now,
   };
   const state: AppState = { shuttingDown: false, inflight: new Set() };
@@ -166,6 +175,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await Promise.race([Promise.allSettled([...state.inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
       keys.stop();
       budgets.stop();
+      await forecasts.stop();
       await recorder.close();
       await telemetry.close();
       await limiter.close();

@@ -15,6 +15,28 @@ export interface BudgetAlert {
   resets_at: string | null;
 }
 
+/** Today's spend of a paced budget reached its allowance (`pace: alert`). */
+export interface PacingAlert {
+  budget: { id: string; scope: string; period: string };
+  date: string;
+  allowance_usd: number;
+  spent_today_usd: number;
+  resets_at: string;
+}
+
+/** A forecast says the budget runs out before its period ends. */
+export interface ForecastAlert {
+  budget: { id: string; scope: string; period: string };
+  /** The forecast's own sentence, e.g. "At this rate the month budget of team:x ($300) runs out on ...". */
+  sentence: string;
+  limit_usd: number;
+  spent_usd: number;
+  projected_usd: number | null;
+  exhausts_at: string;
+  period_end: string | null;
+  date: string;
+}
+
 export interface GuardAlert {
   run: string;
   action: string;
@@ -36,6 +58,17 @@ export class AlertSender {
       `$${alert.spent_usd.toFixed(2)} of $${alert.limit_usd.toFixed(2)}` +
       (alert.resets_at ? `, resets ${alert.resets_at}` : '');
     this.post({ text, kind: 'budget_threshold', ...alert });
+  }
+
+  sendPacing(alert: PacingAlert): void {
+    const text =
+      `Tollgate: paced budget ${alert.budget.scope} (${alert.budget.period}) spent today's allowance: ` +
+      `$${alert.spent_today_usd.toFixed(2)} of $${alert.allowance_usd.toFixed(2)}, resets ${alert.resets_at}`;
+    this.post({ text, kind: 'budget_pacing', ...alert });
+  }
+
+  sendForecast(alert: ForecastAlert): void {
+    this.post({ text: `Tollgate forecast: ${alert.sentence}`, kind: 'budget_forecast', ...alert });
   }
 
   /** A run-guard event (warn, pause, terminate). */

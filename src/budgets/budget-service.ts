@@ -17,6 +17,7 @@ export function budgetRecord(input: BudgetConfig, source: BudgetRecord['source']
     clamp: input.clamp,
     source,
     createdAt: now,
+    pace: input.pace ? { action: input.pace.action, model: input.pace.model ?? null } : null,
   };
 }
 
@@ -48,6 +49,7 @@ export function budgetView(b: BudgetRecord, tz: string, now: number, state?: Cou
     alert_at: b.alertAt,
     downgrade: b.downgrade ? { at_pct: b.downgrade.atPct, model: b.downgrade.model } : null,
     clamp: b.clamp,
+    pace: b.pace ?? null,
     source: b.source,
     period_start: w.start === 0 ? null : new Date(w.start).toISOString(),
     resets_at: w.end === Infinity ? null : new Date(w.end).toISOString(),

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
+import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CounterState, CounterStore } from '../storage/counter-types.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
@@ -41,6 +42,8 @@ export class Limiter {
   /** The last state this instance saw of each counter (for route rules on budget utilisation). */
   private readonly seen = new Map<string, { used: number; reserved: number; limit: number }>();
   private timer: NodeJS.Timeout | undefined;
+  /** Per paced day counter: the period's spend before that day (see loadPaceBase). */
+  private readonly paceBase = new Map<string, number>();
 
   constructor(private readonly o: LimiterOptions) {}
 
@@ -114,7 +117,7 @@ export class Limiter {
         const now = this.o.now();
         if (!(await this.run((c) => c.claim(`seed:${l.key}`, l.ttlSeconds, now)))) return;
         const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l.scope) });
-        const amount = l.kind === 'budget_usd' ? sum.costNanos : sum.tokens;
+        const amount = l.kind === 'budget_tokens' ? sum.tokens : sum.costNanos;
         if (amount > 0) await this.run((c) => c.add(l.key, amount, l.ttlSeconds, now));
       })();
       p.then(
@@ -128,13 +131,26 @@ export class Limiter {
 
   async acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     // Seeding happens once per counter; after that no await (each costs a trip through the microtask queue).
-    for (const l of limits) if ((l.kind === 'budget_usd' || l.kind === 'budget_tokens') && !this.ready.has(l.key)) await this.seed(l);
+    for (const l of limits) if (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key)) await this.seed(l);
+    for (const l of limits) if (l.pace) resolvePace(l, this.paceBase.get(l.key) ?? (await this.loadPaceBase(l)));
     const now = this.o.now();
     const items = limits.map((l) => ({ key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds }));
     const res = await this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now }));
     if (res.ok) this.inflight.set(callId, items.map((i) => i.key));
     items.forEach((it, i) => this.remember(it.key, res.before[i]!, it.limit));
     return res;
+  }
+
+  /**
+   * A paced budget's spend before today: the period counter minus today's, read once per day and
+   * counter (a paced budget costs one extra read a day, nothing per call; unpaced budgets nothing).
+   */
+  private async loadPaceBase(l: PlannedLimit): Promise<number> {
+    const [period, today] = await this.run((c) => c.read([l.pace!.periodCounterKey, l.key], this.o.now()));
+    const base = Math.max(0, period!.used - today!.used);
+    if (this.paceBase.size > 50_000) this.paceBase.clear();
+    this.paceBase.set(l.key, base);
+    return base;
   }
 
   private remember(key: string, s: CounterState, limit: number): void {

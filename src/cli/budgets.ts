@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { budgetRecord, budgetView } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { configFrom, table, withConfig, withStore } from './common.js';
+import { budgetsForecastCommand } from './budgets-forecast.js';
 
 const num = (v: string): number => {
   const n = Number(v);
@@ -24,7 +25,9 @@ export function budgetsCommand(): Command {
       .option('--downgrade-at <pct>', 'serve --downgrade-to past this utilisation', num)
       .option('--downgrade-to <model>', 'the cheaper model')
       .option('--clamp', 'shrink max_tokens to what remains instead of refusing')
-      .action(async (scope: string, o: { config: string; usd: number; period: string; tokens?: number; alertAt?: string; downgradeAt?: number; downgradeTo?: string; clamp?: boolean }) => {
+      .option('--pace <action>', "spread the budget over its period; once today's allowance is spent: alert | downgrade | block")
+      .option('--pace-model <model>', 'the model --pace downgrade serves')
+      .action(async (scope: string, o: { config: string; usd: number; period: string; tokens?: number; alertAt?: string; downgradeAt?: number; downgradeTo?: string; clamp?: boolean; pace?: string; paceModel?: string }) => {
         const parsed = budgetConfigSchema.safeParse({
           scope,
           limit_usd: o.usd,
@@ -33,6 +36,7 @@ export function budgetsCommand(): Command {
           alert_at: o.alertAt ? o.alertAt.split(',').map(Number) : [],
           downgrade: o.downgradeTo ? { at_pct: o.downgradeAt ?? 80, model: o.downgradeTo } : undefined,
           clamp: o.clamp ?? false,
+          pace: o.pace ? { action: o.pace, model: o.paceModel } : undefined,
         });
         if (!parsed.success) {
           console.error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
@@ -42,7 +46,7 @@ export function budgetsCommand(): Command {
         const config = await configFrom(o);
         const b = budgetRecord(parsed.data, 'api', Date.now());
         await withStore(config, (store) => store.upsertBudget(b));
-        console.log(`Budget ${b.id}: $${parsed.data.limit_usd} per ${b.period === 'none' ? 'lifetime' : b.period}.`);
+        console.log(`Budget ${b.id}: $${parsed.data.limit_usd} per ${b.period === 'none' ? 'lifetime' : b.period}${b.pace ? `, paced (${b.pace.action}${b.pace.model ? ` to ${b.pace.model}` : ''})` : ''}.`);
       }),
   );
 
@@ -78,5 +82,6 @@ export function budgetsCommand(): Command {
         } else console.log(`Removed ${removed} budget(s).`);
       }),
   );
+  cmd.addCommand(budgetsForecastCommand());
   return cmd;
 }

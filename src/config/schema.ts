@@ -136,8 +136,12 @@ export const budgetConfigSchema = z
     alert_at: z.array(z.number().positive().max(1000)).default([]),
     downgrade: z.object({ at_pct: z.number().positive().max(1000), model: z.string() }).strict().optional(),
     clamp: z.boolean().default(false),
+    /** Spread the rest of the budget over the rest of the period; see src/policy/pacing.ts. */
+    pace: z.object({ action: z.enum(['alert', 'downgrade', 'block']), model: z.string().min(1).optional() }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.pace || b.period !== 'none', { message: 'a lifetime (period none) budget cannot be paced', path: ['pace'] })
+  .refine((b) => !b.pace || (b.pace.action === 'downgrade') === (b.pace.model !== undefined), { message: 'pace.model is required with action downgrade, and only then', path: ['pace', 'model'] });
 
 const rateLimitSchema = z
   .object({
@@ -213,9 +217,11 @@ export const configSchema = z
         webhook_url: z.string().url().optional(),
         retries: z.number().int().min(0).max(10).default(3),
         timeout_ms: z.number().int().positive().default(5000),
+        /** How often budgets are forecast to alert those projected to run out early; 0 turns it off. */
+        forecast_every_ms: z.number().int().min(0).default(3_600_000),
       })
       .strict()
-      .default({ retries: 3, timeout_ms: 5000 }),
+      .default({ retries: 3, timeout_ms: 5000, forecast_every_ms: 3_600_000 }),
     /** How long a reservation lives unless renewed; a dead gateway's reservations expire after this. */
     reservation_lease_ms: z.number().int().min(1000).default(120_000),
     /** Route rules, in order; the first that matches decides (see docs in src/policy/routes.ts). */

@@ -13,6 +13,7 @@ import type { CallContext } from './context.js';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
 import type { AlertSender } from '../budgets/alerts.js';
+import type { ForecastWatch } from '../budgets/forecast-watch.js';
 import type { RateLimitConfig } from '../config/schema.js';
 import type { GuardConfig } from '../guard/index.js';
 import type { RunLocks, RunStore } from '../storage/run-types.js';
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   canTranslate: boolean;
   /** Metrics and traces, told about every ledger row. */
   telemetry: Telemetry;
+  /** Budget forecasts (admin API) and the alerts they raise. */
+  forecasts: ForecastWatch;
   /** Injected so tests and replay can control time. */
   now: () => number;
 }

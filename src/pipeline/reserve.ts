@@ -6,6 +6,8 @@
  */
 import { GatewayError } from '../errors.js';
 import { clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../policy/limits.js';
+import { pacingDowngrade } from '../policy/pacing.js';
+import { pacingExceeded } from '../budgets/pace-alerts.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { worstCaseNanos } from '../pricing/price-book.js';
 import { spliceField } from '../providers/json-splice.js';
@@ -86,6 +88,7 @@ export function totalTokens(ctx: CallContext): number {
 }
 
 function budgetExceeded(l: PlannedLimit, s: CounterState, requested: number): GatewayError {
+  if (l.kind === 'budget_pace') return pacingExceeded(l, s, requested);
   const resets = l.window.end === Infinity ? null : new Date(l.window.end).toISOString();
   const tokens = l.kind === 'budget_tokens';
   const fmt = (v: number): string => (tokens ? `${v} tokens` : `$${nanosToUsd(v).toFixed(6)}`);
@@ -150,7 +153,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
     promptBound = ctx.rawBody.length + extra;
     wc = chainWorstCase(deps, ctx, promptBound, perChoice * n) ?? zero;
     const tokens = promptBound + perChoice * n;
-    limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
+    limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
     res = await deps.limiter.acquire(ctx.id, limits);
     if (!res.ok) throw budgetExceeded(limits[res.index]!, res.before[res.index]!, limits[res.index]!.amount);
     ctx.clampedTo = perChoice;
@@ -158,7 +161,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
   ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo !== null ? ctx.clampedTo * n : maxOut };
 
-  const dg = downgradeTarget(limits, res.before);
+  const dg = downgradeTarget(limits, res.before) ?? pacingDowngrade(limits, res.before);
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);

@@ -8,6 +8,7 @@ import { nanosToUsd } from '../pricing/money.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { totalTokens } from './reserve.js';
+import { pacingAlert } from '../budgets/pace-alerts.js';
 
 export async function settle(deps: GatewayDeps, ctx: CallContext): Promise<void> {
   const r = ctx.reservation;
@@ -16,6 +17,7 @@ export async function settle(deps: GatewayDeps, ctx: CallContext): Promise<void>
   const states = await deps.limiter.commit(ctx.id, r.limits, (l) => actualFor(l, actual));
   for (let i = 0; i < r.limits.length; i++) {
     const l = r.limits[i]!;
+    if (l.kind === 'budget_pace') await pacingAlert(deps, l, states[i]!);
     for (const pct of reachedThresholds(l, states[i]!.used)) {
       const flag = `alert:${l.key}:${pct}`;
       if (deps.alertsClaimed.has(flag)) continue;

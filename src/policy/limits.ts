@@ -6,6 +6,7 @@
 import type { BudgetRecord } from '../storage/types.js';
 import type { RateLimitConfig } from '../config/schema.js';
 import { periodWindow, type PeriodWindow } from './period.js';
+import { plannedPace } from './pacing.js';
 
 export interface CallScopes {
   org: string;
@@ -19,7 +20,8 @@ export interface CallScopes {
   unlimited: boolean;
 }
 
-export type LimitKind = 'budget_usd' | 'budget_tokens' | 'rpm' | 'tpm' | 'concurrent';
+/** `budget_pace`: a paced budget's counter for today (policy/pacing.ts). */
+export type LimitKind = 'budget_usd' | 'budget_tokens' | 'budget_pace' | 'rpm' | 'tpm' | 'concurrent';
 
 export interface PlannedLimit {
   kind: LimitKind;
@@ -31,6 +33,8 @@ export interface PlannedLimit {
   limit: number;
   amount: number;
   ttlSeconds: number;
+  /** Only on budget_pace: the period's counter and days left; `allowance` is filled by the limiter. */
+  pace?: { periodCounterKey: string; daysLeft: number; allowance: number | null };
 }
 
 export interface CallDemand {
@@ -88,6 +92,7 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
       if (b.limitTokens !== null) {
         out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });
       }
+      if (b.pace && window.end !== Infinity) out.push(plannedPace({ budget: b, scope, periodCounterKey: base, period: window, timezone: p.timezone, now, worstNanos: p.demand.worstNanos }));
     }
     const limits = [...(p.rateLimitsByScope.get(scope) ?? []), ...(wild ? (p.rateLimitsByScope.get(wild) ?? []) : [])];
     if (scope.startsWith('key:') && p.defaultRateLimit && !p.scopes.unlimited && limits.length === 0) {
@@ -109,6 +114,7 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
 export function actualFor(l: PlannedLimit, actual: { costNanos: number; tokens: number }): number {
   switch (l.kind) {
     case 'budget_usd':
+    case 'budget_pace':
       return actual.costNanos;
     case 'budget_tokens':
     case 'tpm':

@@ -31,6 +31,9 @@ export async function handleBudgets(
     if (parsed.data.downgrade && !deps.models.has(parsed.data.downgrade.model)) {
       throw new GatewayError('unknown_model', `Unknown downgrade model ${parsed.data.downgrade.model}.`);
     }
+    if (parsed.data.pace?.model && !deps.models.has(parsed.data.pace.model)) {
+      throw new GatewayError('unknown_model', `Unknown pacing model ${parsed.data.pace.model}.`);
+    }
     const b = budgetRecord(parsed.data, 'api', deps.now());
     await deps.store.upsertBudget(b);
     await deps.budgets.refresh(true);

@@ -25,6 +25,7 @@ import { handleRuns } from './admin-runs.js';
 import { handleWaste } from './admin-waste.js';
 import { handleOutcomes } from './admin-outcomes.js';
 import { handleRoi } from './admin-roi.js';
+import { handleForecasts } from './admin-forecasts.js';
 
 const newKeySchema = z
   .object({
@@ -131,6 +132,7 @@ export async function handleAdmin(
     const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
+  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
   if (path.startsWith('/admin/v1/runs')) {
     // Run state carries no team, so runs are the admin's.
     requireAdmin(caller);

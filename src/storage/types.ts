@@ -169,6 +169,14 @@ export interface BudgetRecord {
   /** Where it was defined: config budgets are read-only at run time. */
   source: 'config' | 'api' | 'default';
   createdAt: number;
+  /** Pacing: spread what remains over the rest of the period (see policy/pacing.ts). */
+  pace?: BudgetPace | null;
+}
+
+/** What a paced budget does once today's allowance is spent; `model` is the downgrade target. */
+export interface BudgetPace {
+  action: 'alert' | 'downgrade' | 'block';
+  model: string | null;
 }
 
 export interface Store {

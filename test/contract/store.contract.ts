@@ -129,8 +129,8 @@ export function describeStore(name: string, make: MakeStore): void {
 
     it('upserts, lists and deletes budgets, moving budgetsVersion with every change', () =>
       withStore(async (s) => {
-        const team: BudgetRecord = { id: 'team:platform/month', scope: 'team:platform', period: 'month', limitNanos: 6_000_000_000_000, limitTokens: null, alertAt: [50, 80, 100], downgrade: null, clamp: false, source: 'api', createdAt: T0 };
-        const org: BudgetRecord = { id: 'org/day', scope: 'org', period: 'day', limitNanos: 1_000, limitTokens: 3_000_000_000, alertAt: [], downgrade: { atPct: 90, model: 'gpt-mini' }, clamp: true, source: 'config', createdAt: T0 + 5 };
+        const team: BudgetRecord = { id: 'team:platform/month', scope: 'team:platform', period: 'month', limitNanos: 6_000_000_000_000, limitTokens: null, alertAt: [50, 80, 100], downgrade: null, clamp: false, source: 'api', createdAt: T0, pace: null };
+        const org: BudgetRecord = { id: 'org/day', scope: 'org', period: 'day', limitNanos: 1_000, limitTokens: 3_000_000_000, alertAt: [], downgrade: { atPct: 90, model: 'gpt-mini' }, clamp: true, source: 'config', createdAt: T0 + 5, pace: { action: 'block', model: null } };
         const v0 = await s.budgetsVersion();
         await s.upsertBudget(team);
         await s.upsertBudget(org);
@@ -139,7 +139,7 @@ export function describeStore(name: string, make: MakeStore): void {
         expect(await s.listBudgets()).toEqual([org, team]);
 
         // An update replaces the limits but keeps the budget's identity and creation time.
-        const changed: BudgetRecord = { ...team, limitNanos: 9_000_000_000_000, limitTokens: 10, alertAt: [90], downgrade: { atPct: 75, model: 'm' }, clamp: true, source: 'config', createdAt: T0 + 999 };
+        const changed: BudgetRecord = { ...team, limitNanos: 9_000_000_000_000, limitTokens: 10, alertAt: [90], downgrade: { atPct: 75, model: 'm' }, clamp: true, source: 'config', createdAt: T0 + 999, pace: { action: 'downgrade', model: 'm' } };
         await s.upsertBudget(changed);
         const v2 = await s.budgetsVersion();
         expect(v2).toBeGreaterThan(v1);

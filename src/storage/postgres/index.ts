@@ -141,11 +141,11 @@ export class PostgresStore implements Store {
   async upsertBudget(b: BudgetRecord): Promise<void> {
     await this.tx(async (c) => {
       await c.query(
-        `INSERT INTO budgets (id, scope, period, limit_nanos, limit_tokens, alert_at, downgrade, clamp, source, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO budgets (id, scope, period, limit_nanos, limit_tokens, alert_at, downgrade, clamp, source, created_at, pace)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO UPDATE SET limit_nanos = excluded.limit_nanos, limit_tokens = excluded.limit_tokens,
-           alert_at = excluded.alert_at, downgrade = excluded.downgrade, clamp = excluded.clamp, source = excluded.source`,
-        [b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp, b.source, b.createdAt],
+           alert_at = excluded.alert_at, downgrade = excluded.downgrade, clamp = excluded.clamp, source = excluded.source, pace = excluded.pace`,
+        [b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp, b.source, b.createdAt, b.pace ? JSON.stringify(b.pace) : null],
       );
       await PostgresStore.bump(c, 'budgets_version');
     });

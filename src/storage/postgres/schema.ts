@@ -88,6 +88,8 @@ export const MIGRATIONS: readonly string[] = [
      created_at BIGINT NOT NULL
    );
    CREATE INDEX outcomes_at ON outcomes (at);`,
+  // Budget pacing (spend insight): the pacing action and model of a paced budget.
+  `ALTER TABLE budgets ADD COLUMN pace JSONB;`,
 ];
 
 /**
@@ -161,6 +163,7 @@ export function toBudget(r: Row): BudgetRecord {
     clamp: r['clamp'] === true,
     source: String(r['source']) as BudgetRecord['source'],
     createdAt: num(r['created_at']),
+    pace: (r['pace'] ?? null) as BudgetRecord['pace'],
   };
 }
 

@@ -128,12 +128,12 @@ export class SqliteDatabase {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO budgets (id, scope, period, limit_nanos, limit_tokens, alert_at, downgrade, clamp, source, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO budgets (id, scope, period, limit_nanos, limit_tokens, alert_at, downgrade, clamp, source, created_at, pace)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(id) DO UPDATE SET limit_nanos = excluded.limit_nanos, limit_tokens = excluded.limit_tokens,
-             alert_at = excluded.alert_at, downgrade = excluded.downgrade, clamp = excluded.clamp, source = excluded.source`,
+             alert_at = excluded.alert_at, downgrade = excluded.downgrade, clamp = excluded.clamp, source = excluded.source, pace = excluded.pace`,
         )
-        .run(b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp ? 1 : 0, b.source, b.createdAt);
+        .run(b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp ? 1 : 0, b.source, b.createdAt, b.pace ? JSON.stringify(b.pace) : null);
       this.bumpVersion('budgets_version');
     })();
   }
@@ -323,6 +323,7 @@ function toKey(r: Row): KeyRecord {
 
 function toBudget(r: Row): BudgetRecord {
   const downgrade = str(r['downgrade']);
+  const pace = str(r['pace']);
   return {
     id: String(r['id']),
     scope: String(r['scope']),
@@ -334,6 +335,7 @@ function toBudget(r: Row): BudgetRecord {
     clamp: Number(r['clamp']) === 1,
     source: String(r['source']) as BudgetRecord['source'],
     createdAt: Number(r['created_at']),
+    pace: pace ? (JSON.parse(pace) as BudgetRecord['pace']) : null,
   };
 }
 

@@ -77,4 +77,6 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL
    );
    CREATE INDEX outcomes_at ON outcomes (at);`,
+  // Budget pacing (spend insight): the pacing action and model of a paced budget, as JSON.
+  `ALTER TABLE budgets ADD COLUMN pace TEXT;`,
 ];

@@ -1,6 +1,7 @@
 /** The shape of tollgate.yaml, as a zod schema; `Config` is inferred from it. */
 import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
+import { importConfigSchema, reconcileConfigSchema } from '../import/config.js';
 
 const priceSchema = z
   .object({
@@ -225,6 +226,10 @@ export const configSchema = z
       .default({ failures: 5, cooldown_ms: 30_000 }),
     /** The run guard: caps per run, loop detectors, escalation (see src/guard/config.ts). */
     guard: guardConfigSchema.prefault({}),
+    /** Importing history (Claude Code transcripts, provider reports): attribution (src/import/config.ts). */
+    import: importConfigSchema.prefault({}),
+    /** Comparing provider usage reports with the ledger: which provider keys are the gateway's. */
+    reconcile: reconcileConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })

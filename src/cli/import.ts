@@ -1,0 +1,46 @@
+/**
+ * `tollgate import claude-code|openai-usage|anthropic-usage|csv`: history into Tollgate, idempotently
+ * (importing the same data twice adds nothing), with a summary of what was read, imported and skipped.
+ */
+import { Command } from 'commander';
+import { defaultClaudeDirs } from '../import/claude-code/discover.js';
+import { importClaudeCode } from '../import/claude-code/import.js';
+import { importIntoLedger } from '../import/ledger-writer.js';
+import { ImportPricer } from '../import/pricer.js';
+import { formatSummary, type ImportSummary } from '../import/summary.js';
+import { configFrom, withConfig, withStore } from './common.js';
+
+function print(summary: ImportSummary, json: boolean | undefined): void {
+  console.log(json ? JSON.stringify(summary) : formatSummary(summary));
+}
+
+export function importCommand(): Command {
+  const cmd = new Command('import').description('import usage history: Claude Code transcripts, provider usage and cost reports, CSV');
+
+  cmd.addCommand(
+    withConfig(new Command('claude-code'))
+      .description('Claude Code transcripts (projects/**/*.jsonl); default: $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude')
+      .argument('[dirs...]', 'Claude config directories (or projects/ directories)')
+      .option('--team <team>', 'team to attribute the calls to (default: import.claude_code.team)')
+      .option('--user <user>', 'user to attribute the calls to')
+      .option('--project <project>', 'project for every call (default: the session working directory name)')
+      .option('--json', 'print the summary as JSON')
+      .action(async (dirs: string[], o: { config: string; team?: string; user?: string; project?: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        const cc = config.import.claude_code;
+        const roots = dirs.length > 0 ? dirs : defaultClaudeDirs();
+        if (roots.length === 0) throw new Error('no Claude Code directory found: name one, or set CLAUDE_CONFIG_DIR');
+        const pricer = new ImportPricer(config.models);
+        const attribution = {
+          team: o.team ?? cc.team,
+          user: o.user ?? cc.user ?? null,
+          project: o.project ?? cc.project ?? null,
+          projectFromCwd: cc.project_from_cwd,
+          teamsByProject: o.team ? {} : cc.teams_by_project,
+        };
+        const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importClaudeCode({ dirs: roots, attribution, pricer, writer })));
+        print(summary, o.json);
+      }),
+  );
+  return cmd;
+}

@@ -4,7 +4,9 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import { toProviderUsage } from '../sqlite/import-queries.js';
+import { providerUsageQuery, scanCallsQuery, upsertProviderUsageStatements } from './import-queries.js';
 import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -249,6 +251,23 @@ export class PostgresStore implements Store {
     params.push(q.limit);
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id COLLATE "C" LIMIT $${params.length}`;
     return (await this.rows(sql, params)).map(toCall);
+  }
+
+  async scanCalls(q: CallScan): Promise<CallRow[]> {
+    const { sql, params } = scanCallsQuery(q);
+    return (await this.rows(sql, params)).map(toCall);
+  }
+
+  async upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.tx(async (c) => {
+      for (const st of upsertProviderUsageStatements(rows)) await c.query(st.sql, st.params);
+    });
+  }
+
+  async providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
+    const { sql, params } = providerUsageQuery(q);
+    return (await this.rows(sql, params)).map(toProviderUsage);
   }
 
   async close(): Promise<void> {

@@ -73,6 +73,30 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit BOOLEAN NOT NULL DEFAULT false;
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
+  // Import: provider usage and cost reports (OpenAI usage/costs API, Anthropic usage/cost report), kept
+  // apart from the call ledger; see ProviderUsageRow in storage/types.ts.
+  `CREATE TABLE provider_usage (
+     id TEXT PRIMARY KEY,
+     provider TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     bucket_start BIGINT NOT NULL,
+     bucket_end BIGINT NOT NULL,
+     model TEXT,
+     api_key_id TEXT,
+     workspace TEXT,
+     user_id TEXT,
+     detail TEXT,
+     requests BIGINT NOT NULL,
+     input_tokens BIGINT NOT NULL,
+     cached_input_tokens BIGINT NOT NULL,
+     cache_write_5m_tokens BIGINT NOT NULL,
+     cache_write_1h_tokens BIGINT NOT NULL,
+     output_tokens BIGINT NOT NULL,
+     cost_nanos BIGINT NOT NULL,
+     imported_at BIGINT NOT NULL
+   );
+   CREATE INDEX provider_usage_bucket ON provider_usage (provider, bucket_start);
+   CREATE INDEX calls_started_id ON calls (started_at, id);`,
 ];
 
 /**

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import { providerUsage, scanClause, upsertProviderUsage } from './import-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 type Row = Record<string, SqlValue>;
@@ -229,6 +230,19 @@ export class SqliteDatabase {
     const { where, params } = filters(q);
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
+  }
+
+  scanCalls(q: CallScan): CallRow[] {
+    const { sql, params } = scanClause(q);
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toCall);
+  }
+
+  upsertProviderUsage(rows: ProviderUsageRow[]): void {
+    upsertProviderUsage(this.db, rows);
+  }
+
+  providerUsage(q: ProviderUsageQuery): ProviderUsageRow[] {
+    return providerUsage(this.db, q);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
 import { callValues } from './call-columns.js';
 
@@ -96,6 +96,15 @@ export class SqliteStore implements Store {
   }
   calls(q: CallQuery): Promise<CallRow[]> {
     return this.call('calls', q);
+  }
+  scanCalls(q: CallScan): Promise<CallRow[]> {
+    return this.call('scanCalls', q);
+  }
+  upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {
+    return this.call('upsertProviderUsage', rows);
+  }
+  providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
+    return this.call('providerUsage', q);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { defaultClaudeDirs } from '../import/claude-code/discover.js';
 import { importClaudeCode } from '../import/claude-code/import.js';
 import { importIntoLedger } from '../import/ledger-writer.js';
 import { ImportPricer } from '../import/pricer.js';
+import { importProviderReport, type ReportProvider } from '../import/provider-usage/import.js';
 import { formatSummary, type ImportSummary } from '../import/summary.js';
 import { configFrom, withConfig, withStore } from './common.js';
 
@@ -42,5 +43,16 @@ export function importCommand(): Command {
         print(summary, o.json);
       }),
   );
+  const report = (provider: ReportProvider, what: string): Command =>
+    withConfig(new Command(`${provider}-usage`))
+      .description(`${what} pages into the provider usage table (for reconcile; not ledger calls)`)
+      .argument('<file>', 'pages as saved from the API: one JSON page, a JSON array of pages, or one page per line')
+      .option('--json', 'print the summary as JSON')
+      .action(async (file: string, o: { config: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        print(await withStore(config, (store) => importProviderReport(store, provider, file)), o.json);
+      });
+  cmd.addCommand(report('openai', 'OpenAI organisation usage (completions) and costs API'));
+  cmd.addCommand(report('anthropic', 'Anthropic usage report (messages) and cost report'));
   return cmd;
 }

@@ -11,6 +11,7 @@ import { runsCommand } from './runs.js';
 import { savingsCommand } from './savings.js';
 import { routesCommand } from './routes.js';
 import { importCommand } from './import.js';
+import { reconcileCommand } from './reconcile.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -24,6 +25,7 @@ program.addCommand(runsCommand());
 program.addCommand(routesCommand());
 program.addCommand(savingsCommand());
 program.addCommand(importCommand());
+program.addCommand(reconcileCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

@@ -8,6 +8,7 @@ import { importClaudeCode } from '../import/claude-code/import.js';
 import { importIntoLedger } from '../import/ledger-writer.js';
 import { ImportPricer } from '../import/pricer.js';
 import { importProviderReport, type ReportProvider } from '../import/provider-usage/import.js';
+import { importCsv } from '../import/csv/import.js';
 import { formatSummary, type ImportSummary } from '../import/summary.js';
 import { configFrom, withConfig, withStore } from './common.js';
 
@@ -54,5 +55,19 @@ export function importCommand(): Command {
       });
   cmd.addCommand(report('openai', 'OpenAI organisation usage (completions) and costs API'));
   cmd.addCommand(report('anthropic', 'Anthropic usage report (messages) and cost report'));
+  cmd.addCommand(
+    withConfig(new Command('csv'))
+      .description('calls from CSV: Tollgate\'s own export, or any file with started_at, model and token columns (see src/import/README.md)')
+      .argument('<file>', 'CSV with a header row')
+      .option('--team <team>', 'team for rows without a team column', 'imported')
+      .option('--key <id>', 'key id for rows without a key_id column', 'import:csv')
+      .option('--json', 'print the summary as JSON')
+      .action(async (file: string, o: { config: string; team: string; key: string; json?: boolean }) => {
+        const config = await configFrom(o);
+        const pricer = new ImportPricer(config.models);
+        const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importCsv({ path: file, writer, pricer, defaults: { team: o.team, keyId: o.key } })));
+        print(summary, o.json);
+      }),
+  );
   return cmd;
 }

@@ -12,6 +12,7 @@ import { savingsCommand } from './savings.js';
 import { routesCommand } from './routes.js';
 import { importCommand } from './import.js';
 import { reconcileCommand } from './reconcile.js';
+import { exportCommand } from './export.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -26,6 +27,7 @@ program.addCommand(routesCommand());
 program.addCommand(savingsCommand());
 program.addCommand(importCommand());
 program.addCommand(reconcileCommand());
+program.addCommand(exportCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

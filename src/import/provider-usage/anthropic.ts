@@ -4,7 +4,6 @@
  * Tollgate's own classes. Cost report (`/v1/organizations/cost_report`): `amount` is a decimal string in
  * CENTS, per bucket and group (workspace_id, description -> model, cost_type, token_type).
  */
-import type { ProviderUsageRow } from '../../storage/types.js';
 import { importedId } from '../call-id.js';
 import type { ParsedResult } from './openai.js';
 import { centsToNanos, obj, pageBuckets, str, tokens, type Obj } from './report-shape.js';

@@ -29,9 +29,18 @@ export function upsertProviderUsage(db: Database.Database, rows: ProviderUsageRo
 export function providerUsage(db: Database.Database, q: ProviderUsageQuery): ProviderUsageRow[] {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
-  if (q.provider !== undefined) (clauses.push('provider = ?'), params.push(q.provider));
-  if (q.from !== undefined) (clauses.push('bucket_start >= ?'), params.push(q.from));
-  if (q.to !== undefined) (clauses.push('bucket_start < ?'), params.push(q.to));
+  if (q.provider !== undefined) {
+    clauses.push('provider = ?');
+    params.push(q.provider);
+  }
+  if (q.from !== undefined) {
+    clauses.push('bucket_start >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    clauses.push('bucket_start < ?');
+    params.push(q.to);
+  }
   const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
   const rows = db.prepare(`SELECT * FROM provider_usage ${where} ORDER BY bucket_start, id`).all(...params) as Row[];
   return rows.map(toProviderUsage);
@@ -55,9 +64,18 @@ export function toProviderUsage(r: Record<string, unknown>): ProviderUsageRow {
 export function scanClause(q: CallScan): { sql: string; params: SqlValue[] } {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
-  if (q.from !== undefined) (clauses.push('started_at >= ?'), params.push(q.from));
-  if (q.to !== undefined) (clauses.push('started_at < ?'), params.push(q.to));
-  if (q.after) (clauses.push('(started_at > ? OR (started_at = ? AND id > ?))'), params.push(q.after.startedAt, q.after.startedAt, q.after.id));
+  if (q.from !== undefined) {
+    clauses.push('started_at >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    clauses.push('started_at < ?');
+    params.push(q.to);
+  }
+  if (q.after) {
+    clauses.push('(started_at > ? OR (started_at = ? AND id > ?))');
+    params.push(q.after.startedAt, q.after.startedAt, q.after.id);
+  }
   const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
   params.push(q.limit);
   return { sql: `SELECT * FROM calls ${where} ORDER BY started_at, id LIMIT ?`, params };

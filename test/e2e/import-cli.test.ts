@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tollgate } from './process.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+// Each CLI run starts a process (and a SQLite worker); on a loaded machine that takes seconds.
+vi.setConfig({ testTimeout: 180_000 });
 let dir: string;
 let cfg: string;
 beforeAll(() => {

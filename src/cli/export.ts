@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
 import { parseTime } from '../analytics/spend-report.js';
 import { exportCsv } from '../import/csv/export.js';
-import { configFrom, withConfig, withStore } from './common.js';
+import { configFrom, reportingErrors, withConfig, withStore } from './common.js';
 
 export function exportCommand(): Command {
   const cmd = new Command('export').description('export the ledger');
@@ -14,7 +14,7 @@ export function exportCommand(): Command {
       .option('--since <time>', 'from: 30d, an ISO date or epoch ms (default: the beginning)')
       .option('--until <time>', 'until (exclusive)')
       .option('-o, --out <file>', 'write to a file instead of stdout')
-      .action(async (o: { config: string; since?: string; until?: string; out?: string }) => {
+      .action(reportingErrors('export csv', async (o: { config: string; since?: string; until?: string; out?: string }) => {
         const config = await configFrom(o);
         const now = Date.now();
         const out = o.out ? createWriteStream(o.out) : process.stdout;
@@ -24,7 +24,7 @@ export function exportCommand(): Command {
           await finished(out);
           console.error(`Exported ${n} call(s) to ${o.out}.`);
         }
-      }),
+      })),
   );
   return cmd;
 }

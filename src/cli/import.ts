@@ -10,7 +10,7 @@ import { ImportPricer } from '../import/pricer.js';
 import { importProviderReport, type ReportProvider } from '../import/provider-usage/import.js';
 import { importCsv } from '../import/csv/import.js';
 import { formatSummary, type ImportSummary } from '../import/summary.js';
-import { configFrom, withConfig, withStore } from './common.js';
+import { configFrom, reportingErrors, withConfig, withStore } from './common.js';
 
 function print(summary: ImportSummary, json: boolean | undefined): void {
   console.log(json ? JSON.stringify(summary) : formatSummary(summary));
@@ -27,7 +27,7 @@ export function importCommand(): Command {
       .option('--user <user>', 'user to attribute the calls to')
       .option('--project <project>', 'project for every call (default: the session working directory name)')
       .option('--json', 'print the summary as JSON')
-      .action(async (dirs: string[], o: { config: string; team?: string; user?: string; project?: string; json?: boolean }) => {
+      .action(reportingErrors('import claude-code', async (dirs: string[], o: { config: string; team?: string; user?: string; project?: string; json?: boolean }) => {
         const config = await configFrom(o);
         const cc = config.import.claude_code;
         const roots = dirs.length > 0 ? dirs : defaultClaudeDirs();
@@ -42,17 +42,17 @@ export function importCommand(): Command {
         };
         const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importClaudeCode({ dirs: roots, attribution, pricer, writer })));
         print(summary, o.json);
-      }),
+      })),
   );
   const report = (provider: ReportProvider, what: string): Command =>
     withConfig(new Command(`${provider}-usage`))
       .description(`${what} pages into the provider usage table (for reconcile; not ledger calls)`)
       .argument('<file>', 'pages as saved from the API: one JSON page, a JSON array of pages, or one page per line')
       .option('--json', 'print the summary as JSON')
-      .action(async (file: string, o: { config: string; json?: boolean }) => {
+      .action(reportingErrors(`import ${provider}-usage`, async (file: string, o: { config: string; json?: boolean }) => {
         const config = await configFrom(o);
         print(await withStore(config, (store) => importProviderReport(store, provider, file)), o.json);
-      });
+      }));
   cmd.addCommand(report('openai', 'OpenAI organisation usage (completions) and costs API'));
   cmd.addCommand(report('anthropic', 'Anthropic usage report (messages) and cost report'));
   cmd.addCommand(
@@ -62,12 +62,12 @@ export function importCommand(): Command {
       .option('--team <team>', 'team for rows without a team column', 'imported')
       .option('--key <id>', 'key id for rows without a key_id column', 'import:csv')
       .option('--json', 'print the summary as JSON')
-      .action(async (file: string, o: { config: string; team: string; key: string; json?: boolean }) => {
+      .action(reportingErrors('import csv', async (file: string, o: { config: string; team: string; key: string; json?: boolean }) => {
         const config = await configFrom(o);
         const pricer = new ImportPricer(config.models);
         const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importCsv({ path: file, writer, pricer, defaults: { team: o.team, keyId: o.key } })));
         print(summary, o.json);
-      }),
+      })),
   );
   return cmd;
 }

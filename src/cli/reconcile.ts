@@ -10,7 +10,7 @@ import { parseTime } from '../analytics/spend-report.js';
 import { reportRows, type ReportProvider } from '../import/provider-usage/import.js';
 import { emptySummary } from '../import/summary.js';
 import type { Config } from '../config/schema.js';
-import { configFrom, table, withConfig, withStore } from './common.js';
+import { configFrom, reportingErrors, table, withConfig, withStore } from './common.js';
 
 interface Options {
   config: string;
@@ -54,7 +54,7 @@ export function reconcileCommand(): Command {
     .option('--since <time>', 'with imported reports: from (30d, an ISO date, epoch ms)', '30d')
     .option('--until <time>', 'with imported reports: until (exclusive)')
     .option('--json', 'print JSON')
-    .action(async (file: string | undefined, o: Options) => {
+    .action(reportingErrors('reconcile', async (file: string | undefined, o: Options) => {
       const config = await configFrom(o);
       const rc = config.reconcile[o.provider];
       const names = ledgerProviders(config, o.provider, o.ledgerProvider);
@@ -74,7 +74,7 @@ export function reconcileCommand(): Command {
       if (o.json) return console.log(JSON.stringify({ provider: o.provider, ledger_providers: names, ...report }));
       console.log(formatReport(report));
       if (report.findings.length > 0) process.exitCode = 2;
-    });
+    }));
 }
 
 const usd = (n: number | null): string => (n === null ? '-' : (n / 1e9).toFixed(6));

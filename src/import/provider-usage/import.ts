@@ -17,12 +17,20 @@ const PARSERS: Record<ReportProvider, (page: unknown, importedAt: number) => Gen
 export async function* reportRows(provider: ReportProvider, path: string, summary: ImportSummary, importedAt = Date.now()): AsyncGenerator<ProviderUsageRow> {
   const stats = emptyLineStats();
   summary.files++;
+  let n = 0;
   for await (const page of reportPages(path, stats)) {
-    for (const r of PARSERS[provider](page, importedAt)) {
-      summary.records++;
-      if ('skip' in r) countSkip(summary, r.skip);
-      else yield r.row;
+    n++;
+    const rows: ProviderUsageRow[] = [];
+    try {
+      for (const r of PARSERS[provider](page, importedAt)) {
+        summary.records++;
+        if ('skip' in r) countSkip(summary, r.skip);
+        else rows.push(r.row);
+      }
+    } catch (err) {
+      throw new Error(`${path}: page ${n}: ${(err as Error).message}`);
     }
+    yield* rows;
   }
   summary.bytes += stats.bytes;
   summary.lines += stats.lines;

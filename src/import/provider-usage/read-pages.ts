@@ -9,16 +9,17 @@ import { emptyLineStats, matchingLines, type LineStats } from '../line-reader.js
 
 export async function* reportPages(path: string, stats: LineStats = emptyLineStats()): AsyncGenerator<unknown> {
   if (await isJsonl(path)) {
+    let n = 0;
     for await (const line of matchingLines(path, Buffer.from('{'), stats)) {
-      if (line.trim() === '') continue;
-      yield JSON.parse(line) as unknown;
+      n++;
+      yield parse(line, `${path}: page ${n}`);
     }
     return;
   }
   const text = await readFile(path, 'utf8');
   stats.bytes += Buffer.byteLength(text);
   stats.lines += text.split('\n').length;
-  const doc = JSON.parse(text) as unknown;
+  const doc = parse(text, path);
   if (Array.isArray(doc)) yield* doc;
   else yield doc;
 }
@@ -40,5 +41,13 @@ async function isJsonl(path: string): Promise<boolean> {
     }
   } finally {
     await fh.close();
+  }
+}
+
+function parse(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${where}: not JSON (${(err as Error).message})`);
   }
 }

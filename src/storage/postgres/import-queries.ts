@@ -3,6 +3,7 @@
  * (started_at, id) order, with ids compared byte-wise (COLLATE "C") as SQLite does.
  */
 import type { CallScan, ProviderUsageQuery, ProviderUsageRow } from '../types.js';
+import { num, type Row } from './schema.js';
 
 type Param = string | number | boolean | null;
 
@@ -62,4 +63,15 @@ export function scanCallsQuery(q: CallScan): { sql: string; params: Param[] } {
   }
   const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
   return { sql: `SELECT * FROM calls ${where} ORDER BY started_at, id COLLATE "C" LIMIT ${p(q.limit)}`, params };
+}
+
+export function toProviderUsage(r: Row): ProviderUsageRow {
+  const t = (k: string): string | null => (r[k] === null || r[k] === undefined ? null : String(r[k]));
+  return {
+    id: String(r['id']), provider: String(r['provider']), kind: String(r['kind']) as ProviderUsageRow['kind'],
+    bucketStart: num(r['bucket_start']), bucketEnd: num(r['bucket_end']), model: t('model'), apiKeyId: t('api_key_id'), workspace: t('workspace'),
+    userId: t('user_id'), detail: t('detail'), requests: num(r['requests']), inputTokens: num(r['input_tokens']), cachedInputTokens: num(r['cached_input_tokens']),
+    cacheWrite5mTokens: num(r['cache_write_5m_tokens']), cacheWrite1hTokens: num(r['cache_write_1h_tokens']), outputTokens: num(r['output_tokens']),
+    costNanos: num(r['cost_nanos']), importedAt: num(r['imported_at']),
+  };
 }

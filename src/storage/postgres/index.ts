@@ -5,8 +5,7 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
-import { toProviderUsage } from '../sqlite/import-queries.js';
-import { providerUsageQuery, scanCallsQuery, upsertProviderUsageStatements } from './import-queries.js';
+import { providerUsageQuery, scanCallsQuery, toProviderUsage, upsertProviderUsageStatements } from './import-queries.js';
 import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {

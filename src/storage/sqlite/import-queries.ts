@@ -48,9 +48,9 @@ export function providerUsage(db: Database.Database, q: ProviderUsageQuery): Pro
 
 const s = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
 
-export function toProviderUsage(r: Record<string, unknown>): ProviderUsageRow {
+function toProviderUsage(r: Row): ProviderUsageRow {
   const n = (k: string): number => Number(r[k]);
-  const t = (k: string): string | null => s(r[k] as SqlValue);
+  const t = (k: string): string | null => s(r[k]);
   return {
     id: String(r['id']), provider: String(r['provider']), kind: String(r['kind']) as ProviderUsageRow['kind'],
     bucketStart: n('bucket_start'), bucketEnd: n('bucket_end'), model: t('model'), apiKeyId: t('api_key_id'), workspace: t('workspace'),

@@ -16,4 +16,5 @@ const attribution = { team: 'bench', user: null, project: null, projectFromCwd: 
 const summary = await importIntoLedger(store, (writer) => importClaudeCode({ dirs: [dir], attribution, pricer: new ImportPricer(), writer }));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 await store.close();
-console.log(JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20, summary }));
+const ru = process.resourceUsage();
+console.log(JSON.stringify({ seconds, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6, maxRssMB: ru.maxRSS / 1024, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20, summary }));

@@ -58,3 +58,18 @@ export function table(headers: string[], rows: (string | number | null)[][]): st
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
+
+/**
+ * Wrap a command action so that bad input (an unreadable file, a malformed report) ends the command with
+ * a one-line message and exit code 1 instead of a stack trace.
+ */
+export function reportingErrors<A extends unknown[]>(name: string, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      console.error(`tollgate ${name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  };
+}

@@ -13,6 +13,9 @@ import { routesCommand } from './routes.js';
 import { wasteCommand } from './waste.js';
 import { outcomesCommand } from './outcomes.js';
 import { roiCommand } from './roi.js';
+import { importCommand } from './import.js';
+import { reconcileCommand } from './reconcile.js';
+import { exportCommand } from './export.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -28,6 +31,9 @@ program.addCommand(savingsCommand());
 program.addCommand(wasteCommand());
 program.addCommand(outcomesCommand());
 program.addCommand(roiCommand());
+program.addCommand(importCommand());
+program.addCommand(reconcileCommand());
+program.addCommand(exportCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

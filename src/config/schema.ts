@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { guardConfigSchema } from '../guard/config.js';
 import { metricsConfigSchema, otelConfigSchema } from '../telemetry/config.js';
 import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js';
+import { importConfigSchema, reconcileConfigSchema } from '../import/config.js';
 
 const priceSchema = z
   .object({
@@ -241,6 +242,10 @@ export const configSchema = z
     waste: wasteConfigSchema.prefault({}),
     /** ROI's low-value usage flags (src/analytics/README.md). */
     roi: roiConfigSchema.prefault({}),
+    /** Importing history (Claude Code transcripts, provider reports): attribution (src/import/config.ts). */
+    import: importConfigSchema.prefault({}),
+    /** Comparing provider usage reports with the ledger: which provider keys are the gateway's. */
+    reconcile: reconcileConfigSchema.prefault({}),
     providers: z.record(z.string(), providerSchema).default({}),
     models: z.record(z.string(), modelSchema).default({}),
   })

@@ -179,6 +179,43 @@ export interface BudgetPace {
   model: string | null;
 }
 
+/**
+ * One result of a provider's own usage or cost report (a time bucket x its group keys), imported by
+ * `tollgate import openai-usage|anthropic-usage`. Kept apart from the ledger: these are aggregates that
+ * also cover the traffic the gateway metered, so adding them to `calls` would count it twice. Tokens are
+ * in Tollgate's non-overlapping classes (OpenAI's input_tokens include cached ones; converted on import).
+ */
+export interface ProviderUsageRow {
+  /** Deterministic: provider, kind, bucket and group keys (re-importing a bucket replaces it). */
+  id: string;
+  provider: string;
+  kind: 'usage' | 'cost';
+  bucketStart: number;
+  bucketEnd: number;
+  model: string | null;
+  apiKeyId: string | null;
+  /** Anthropic workspace_id, OpenAI project_id. */
+  workspace: string | null;
+  userId: string | null;
+  /** What else identifies the result: OpenAI line_item, Anthropic cost_type/token_type, batch, service tier. */
+  detail: string | null;
+  requests: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  costNanos: number;
+  importedAt: number;
+}
+
+export interface ProviderUsageQuery {
+  provider?: string;
+  /** Buckets starting in [from, to). */
+  from?: number;
+  to?: number;
+}
+
 export interface Store {
   /** Create tables if needed (idempotent). */
   migrate(): Promise<void>;
@@ -216,6 +253,10 @@ export interface Store {
   insertOutcome(o: OutcomeRecord): Promise<void>;
   /** Outcomes matching every given field, `at` in [from, to), oldest first, up to the limit. */
   outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]>;
+
+  /** Insert provider report rows, replacing a row with the same id (a re-fetched bucket). */
+  upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void>;
+  providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]>;
 
   close(): Promise<void>;
 }

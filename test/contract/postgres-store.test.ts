@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/storage/postgres/index.js';
-import { describeStore } from './store.contract.js';
+import { describeStore, type MakeStore } from './store.contract.js';
+import { describeImportStore } from './import-store.contract.js';
 
 const URL = process.env['TOLLGATE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: URL, max: 2 });
@@ -18,10 +19,12 @@ async function freshSchema(): Promise<{ schema: string; drop(): Promise<void> }>
   return { schema, drop: async () => void (await admin.query(`DROP SCHEMA ${schema} CASCADE`)) };
 }
 
-describeStore('postgres', async () => {
+const makePostgres: MakeStore = async () => {
   const { schema, drop } = await freshSchema();
   return { store: new PostgresStore({ url: URL, poolSize: 4, schema }), cleanup: drop };
-});
+};
+describeStore('postgres', makePostgres);
+describeImportStore('postgres', makePostgres);
 
 describe('PostgresStore', () => {
   it('lets several instances starting together migrate the same schema once', async () => {

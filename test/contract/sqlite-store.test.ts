@@ -3,9 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/storage/sqlite/index.js';
-import { describeStore } from './store.contract.js';
+import { describeStore, type MakeStore } from './store.contract.js';
+import { describeImportStore } from './import-store.contract.js';
 
-describeStore('sqlite', async () => {
+const makeSqlite: MakeStore = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tollgate-store-'));
   return { store: new SqliteStore(join(dir, 'ledger.db')), cleanup: () => rm(dir, { recursive: true, force: true }) };
-});
+};
+describeStore('sqlite', makeSqlite);
+describeImportStore('sqlite', makeSqlite);

@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import { providerUsageQuery, toProviderUsage, upsertProviderUsageStatements } from './import-queries.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -292,6 +293,18 @@ export class PostgresStore implements Store {
     params.push(q.limit);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     return (await this.rows(`SELECT * FROM outcomes ${where} ORDER BY at, id COLLATE "C" LIMIT $${params.length}`, params)).map(toOutcome);
+  }
+
+  async upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.tx(async (c) => {
+      for (const st of upsertProviderUsageStatements(rows)) await c.query(st.sql, st.params);
+    });
+  }
+
+  async providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
+    const { sql, params } = providerUsageQuery(q);
+    return (await this.rows(sql, params)).map(toProviderUsage);
   }
 
   async close(): Promise<void> {

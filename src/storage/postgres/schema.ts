@@ -90,6 +90,33 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX outcomes_at ON outcomes (at);`,
   // Budget pacing (spend insight): the pacing action and model of a paced budget.
   `ALTER TABLE budgets ADD COLUMN pace JSONB;`,
+  // Import: provider usage and cost reports (OpenAI usage/costs API, Anthropic usage/cost report), kept
+  // apart from the call ledger; see ProviderUsageRow in storage/types.ts.
+  `CREATE TABLE provider_usage (
+     id TEXT PRIMARY KEY,
+     provider TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     bucket_start BIGINT NOT NULL,
+     bucket_end BIGINT NOT NULL,
+     model TEXT,
+     api_key_id TEXT,
+     workspace TEXT,
+     user_id TEXT,
+     detail TEXT,
+     requests BIGINT NOT NULL,
+     input_tokens BIGINT NOT NULL,
+     cached_input_tokens BIGINT NOT NULL,
+     cache_write_5m_tokens BIGINT NOT NULL,
+     cache_write_1h_tokens BIGINT NOT NULL,
+     output_tokens BIGINT NOT NULL,
+     cost_nanos BIGINT NOT NULL,
+     imported_at BIGINT NOT NULL
+   );
+   CREATE INDEX provider_usage_bucket ON provider_usage (provider, bucket_start);
+   -- Replaces calls_started_at: the same range scans, plus keyset paging by (started_at, id) for exports
+   -- and reconcile, for no extra index to maintain on every insert.
+   DROP INDEX calls_started_at;
+   CREATE INDEX calls_started_id ON calls (started_at, id COLLATE "C");`,
 ];
 
 /**

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 type Row = Record<string, SqlValue>;
@@ -282,6 +283,14 @@ export class SqliteDatabase {
       at: Number(r['at']),
       createdAt: Number(r['created_at']),
     }));
+  }
+
+  upsertProviderUsage(rows: ProviderUsageRow[]): void {
+    upsertProviderUsage(this.db, rows);
+  }
+
+  providerUsage(q: ProviderUsageQuery): ProviderUsageRow[] {
+    return providerUsage(this.db, q);
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { WorkerReply } from './worker.js';
 import { callFromValues, callValues, type SqlValue } from './call-columns.js';
 
@@ -105,6 +105,12 @@ export class SqliteStore implements Store {
   }
   outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]> {
     return this.call('outcomes', q);
+  }
+  upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {
+    return this.call('upsertProviderUsage', rows);
+  }
+  providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
+    return this.call('providerUsage', q);
   }
 
   async close(): Promise<void> {

@@ -79,4 +79,31 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX outcomes_at ON outcomes (at);`,
   // Budget pacing (spend insight): the pacing action and model of a paced budget, as JSON.
   `ALTER TABLE budgets ADD COLUMN pace TEXT;`,
+  // Import: provider usage and cost reports (OpenAI usage/costs API, Anthropic usage/cost report), kept
+  // apart from the call ledger; see ProviderUsageRow in storage/types.ts.
+  `CREATE TABLE provider_usage (
+     id TEXT PRIMARY KEY,
+     provider TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     bucket_start INTEGER NOT NULL,
+     bucket_end INTEGER NOT NULL,
+     model TEXT,
+     api_key_id TEXT,
+     workspace TEXT,
+     user_id TEXT,
+     detail TEXT,
+     requests INTEGER NOT NULL,
+     input_tokens INTEGER NOT NULL,
+     cached_input_tokens INTEGER NOT NULL,
+     cache_write_5m_tokens INTEGER NOT NULL,
+     cache_write_1h_tokens INTEGER NOT NULL,
+     output_tokens INTEGER NOT NULL,
+     cost_nanos INTEGER NOT NULL,
+     imported_at INTEGER NOT NULL
+   );
+   CREATE INDEX provider_usage_bucket ON provider_usage (provider, bucket_start);
+   -- Replaces calls_started_at: the same range scans, plus keyset paging by (started_at, id) for exports
+   -- and reconcile, for no extra index to maintain on every insert.
+   DROP INDEX calls_started_at;
+   CREATE INDEX calls_started_id ON calls (started_at, id);`,
 ];

@@ -1,0 +1,153 @@
+/**
+ * `tollgate import csv FILE`: call rows from CSV (Tollgate's own export, or any file with the
+ * documented columns) into the ledger, streamed. A row without an `id` gets one derived from its
+ * content, so importing the same file twice adds nothing. Cost: `cost_nanos`, else `cost_usd`, else
+ * priced with the price book by provider and model.
+ */
+import { createReadStream } from 'node:fs';
+import { usdToNanos } from '../../pricing/money.js';
+import type { CallRow } from '../../storage/types.js';
+import { importedId } from '../call-id.js';
+import type { LedgerWriter } from '../ledger-writer.js';
+import type { ImportPricer } from '../pricer.js';
+import { countSkip, emptySummary, type ImportSummary } from '../summary.js';
+import { csvRecords } from './csv-format.js';
+
+export interface CsvImportOptions {
+  path: string;
+  writer: LedgerWriter;
+  pricer: ImportPricer;
+  /** For rows without these columns. */
+  defaults: { team: string; keyId: string };
+}
+
+class BadRow extends Error {}
+
+const ENDPOINTS = new Set(['chat', 'messages', 'embeddings']);
+const STATUSES = new Set(['ok', 'error', 'aborted']);
+
+export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> {
+  const summary = emptySummary('csv');
+  summary.files = 1;
+  const stream = createReadStream(opts.path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  stream.on('data', (c) => (summary.bytes += Buffer.byteLength(c)));
+  let header: string[] | null = null;
+  for await (const rec of csvRecords(stream as AsyncIterable<string>)) {
+    summary.lines++;
+    if (header === null) {
+      header = rec.map((h) => h.trim().toLowerCase());
+      if (!header.includes('started_at') || !(header.includes('model') || header.includes('served_model'))) {
+        throw new Error(`${opts.path}: the header needs started_at and model (or served_model); got: ${header.join(', ')}`);
+      }
+      continue;
+    }
+    summary.records++;
+    const cols = header;
+    const has = (name: string): boolean => cols.includes(name);
+    const get = (name: string): string | null => {
+      const i = cols.indexOf(name);
+      const v = i === -1 ? undefined : rec[i];
+      return v === undefined || v === '' ? null : v;
+    };
+    try {
+      const row = toRow(get, has, opts, summary);
+      summary.costNanos += row.costNanos;
+      await opts.writer.add(row);
+    } catch (err) {
+      if (!(err instanceof BadRow)) throw err;
+      countSkip(summary, err.message);
+    }
+  }
+  return summary;
+}
+
+function time(v: string | null, what: string): number | null {
+  if (v === null) return null;
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(t)) throw new BadRow(`bad_${what}`);
+  return t;
+}
+
+function int(v: string | null, what: string): number {
+  if (v === null) return 0;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new BadRow(`bad_${what}`);
+  return n;
+}
+
+const bool = (v: string | null): boolean => v !== null && /^(true|1|yes)$/i.test(v);
+
+function toRow(get: (name: string) => string | null, has: (name: string) => boolean, opts: CsvImportOptions, summary: ImportSummary): CallRow {
+  const startedAt = time(get('started_at'), 'started_at');
+  if (startedAt === null) throw new BadRow('no_started_at');
+  // Tollgate's export has both model columns (a failed call may have no served model); other files `model`.
+  const servedModel = has('served_model') ? get('served_model') : get('model');
+  const requestedModel = has('requested_model') ? get('requested_model') : servedModel;
+  const model = servedModel ?? requestedModel;
+  if (model === null) throw new BadRow('no_model');
+  const endpoint = get('endpoint') ?? 'chat';
+  if (!ENDPOINTS.has(endpoint)) throw new BadRow('bad_endpoint');
+  const status = get('status') ?? 'ok';
+  if (!STATUSES.has(status)) throw new BadRow('bad_status');
+  const provider = get('provider');
+  const usage = {
+    input: int(get('input_tokens'), 'input_tokens'),
+    cachedInput: int(get('cached_input_tokens'), 'cached_input_tokens'),
+    cacheWrite5m: int(get('cache_write_5m_tokens'), 'cache_write_5m_tokens'),
+    cacheWrite1h: int(get('cache_write_1h_tokens'), 'cache_write_1h_tokens'),
+    output: int(get('output_tokens'), 'output_tokens'),
+    reasoning: int(get('reasoning_tokens'), 'reasoning_tokens'),
+  };
+  let cost: number | null = get('cost_nanos') !== null ? int(get('cost_nanos'), 'cost_nanos') : null;
+  if (cost === null && get('cost_usd') !== null) {
+    const usd = Number(get('cost_usd'));
+    if (!Number.isFinite(usd)) throw new BadRow('bad_cost_usd');
+    cost = usdToNanos(usd);
+  }
+  if (cost === null) {
+    cost = provider === null ? null : opts.pricer.cost(provider, model, usage);
+    if (cost === null) {
+      summary.unpriced[model] = (summary.unpriced[model] ?? 0) + 1;
+      cost = 0;
+    }
+  }
+  const row: CallRow = {
+    id: get('id') ?? '',
+    startedAt,
+    firstByteAt: time(get('first_byte_at'), 'first_byte_at'),
+    endedAt: time(get('ended_at'), 'ended_at') ?? startedAt,
+    keyId: get('key_id') ?? opts.defaults.keyId,
+    team: get('team') ?? opts.defaults.team,
+    user: get('user'),
+    project: get('project'),
+    run: get('run'),
+    agent: get('agent'),
+    parent: get('parent'),
+    tags: get('tags'),
+    endpoint: endpoint as CallRow['endpoint'],
+    stream: bool(get('stream')),
+    provider,
+    requestedModel,
+    servedModel,
+    inputTokens: usage.input,
+    cachedInputTokens: usage.cachedInput,
+    cacheWrite5mTokens: usage.cacheWrite5m,
+    cacheWrite1hTokens: usage.cacheWrite1h,
+    outputTokens: usage.output,
+    reasoningTokens: usage.reasoning,
+    costNanos: cost,
+    estimated: bool(get('estimated')),
+    status: status as CallRow['status'],
+    httpStatus: get('http_status') === null ? 200 : int(get('http_status'), 'http_status'),
+    errorCode: get('error_code'),
+    upstreamRequestId: get('upstream_request_id'),
+    attemptOf: get('attempt_of'),
+    route: get('route'),
+    cacheHit: bool(get('cache_hit')),
+    savedNanos: int(get('saved_nanos'), 'saved_nanos'),
+    requestHash: get('request_hash'),
+  };
+  // No id in the file: derived from the row itself, so the same file imported twice is one set of rows.
+  if (row.id === '') row.id = importedId('csv', JSON.stringify(row));
+  return row;
+}

@@ -1,0 +1,39 @@
+/**
+ * Prices imported usage with Tollgate's own price book: a model's `price:` override in config first,
+ * then the bundled catalogue, looked up once per model. The importing process is a short-lived CLI, so
+ * it loads the catalogue itself (the gateway keeps it out of its heap; see pricing/model-rates.ts).
+ */
+import type { Config } from '../config/schema.js';
+import { catalogueRates } from '../pricing/catalogue.js';
+import { configRates, costOf, type ModelRates } from '../pricing/price-book.js';
+import type { TokenUsage } from '../pricing/usage.js';
+
+const CATALOGUE_PROVIDERS: Record<string, { name: string; base_url: string }> = {
+  anthropic: { name: 'anthropic', base_url: 'https://api.anthropic.com' },
+  openai: { name: 'openai', base_url: 'https://api.openai.com/v1' },
+};
+
+export class ImportPricer {
+  private readonly rates = new Map<string, ModelRates | null>();
+
+  constructor(private readonly models: Config['models'] = {}) {}
+
+  /** Rates of `model` served by `provider` ("anthropic" or "openai"); null when nothing prices it. */
+  ratesOf(provider: string, model: string): ModelRates | null {
+    const key = `${provider}\u0000${model}`;
+    let r = this.rates.get(key);
+    if (r === undefined) {
+      const configured = this.models[model];
+      const catalogueProvider = CATALOGUE_PROVIDERS[provider] ?? { name: provider, base_url: '' };
+      r = configured?.price ? configRates(configured.price) : catalogueRates(configured?.upstream_model ?? model, catalogueProvider);
+      this.rates.set(key, r);
+    }
+    return r;
+  }
+
+  /** Integer nano-dollars, or null for an unpriced model. */
+  cost(provider: string, model: string, usage: TokenUsage): number | null {
+    const r = this.ratesOf(provider, model);
+    return r ? costOf(r, usage) : null;
+  }
+}

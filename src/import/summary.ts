@@ -1,0 +1,40 @@
+/** What an import read, wrote and skipped, and why: printed by the CLI, returned by every importer. */
+export interface ImportSummary {
+  source: string;
+  files: number;
+  bytes: number;
+  lines: number;
+  /** Records that carried usage (transcript lines with usage, report results, CSV rows). */
+  records: number;
+  /** Rows handed to the store (one per call or per report result). */
+  written: number;
+  /** Of those, rows the store did not have yet; the rest were there from an earlier import. */
+  inserted: number;
+  /** Records not imported, by reason. */
+  skipped: Record<string, number>;
+  /** Calls imported at zero cost because no price is known, by model. */
+  unpriced: Record<string, number>;
+  costNanos: number;
+}
+
+export function emptySummary(source: string): ImportSummary {
+  return { source, files: 0, bytes: 0, lines: 0, records: 0, written: 0, inserted: 0, skipped: {}, unpriced: {}, costNanos: 0 };
+}
+
+export function countSkip(s: ImportSummary, reason: string, n = 1): void {
+  s.skipped[reason] = (s.skipped[reason] ?? 0) + n;
+}
+
+/** A readable multi-line summary for the terminal. */
+export function formatSummary(s: ImportSummary): string {
+  const out = [
+    `${s.source}: read ${s.files} file(s), ${s.lines} line(s), ${(s.bytes / 1e6).toFixed(1)} MB; ${s.records} record(s) with usage`,
+    `  written ${s.written} row(s): ${s.inserted} new, ${s.written - s.inserted} already in the store`,
+    `  cost of the rows written: $${(s.costNanos / 1e9).toFixed(6)}`,
+  ];
+  const skips = Object.entries(s.skipped).filter(([, n]) => n > 0);
+  if (skips.length) out.push(`  not imported: ${skips.map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  const unpriced = Object.entries(s.unpriced);
+  if (unpriced.length) out.push(`  unpriced (imported at $0; add a price under models:): ${unpriced.map(([m, n]) => `${m} ${n}`).join(', ')}`);
+  return out.join('\n');
+}

@@ -1,0 +1,74 @@
+/** The import, export and reconcile commands as users run them (built CLI, `npm run build` first). */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tollgate } from './process.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+// Each CLI run starts a process (and a SQLite worker); on a loaded machine that takes seconds.
+vi.setConfig({ testTimeout: 180_000 });
+let dir: string;
+let cfg: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-import-cli-'));
+  cfg = join(dir, 'tollgate.yaml');
+  writeFileSync(
+    cfg,
+    [
+      `store: { kind: sqlite, path: "${join(dir, 'ledger.db')}" }`,
+      'import:',
+      '  claude_code: { team: eng, teams_by_project: { api: backend } }',
+      'reconcile:',
+      '  anthropic: { gateway_keys: [apikey_01Gateway], gateway_workspaces: [wrkspc_01Gateway] }',
+    ].join('\n'),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tollgate import / export / reconcile', () => {
+  it('has --help on every new command', async () => {
+    for (const args of [['import'], ['import', 'claude-code'], ['import', 'openai-usage'], ['import', 'anthropic-usage'], ['import', 'csv'], ['export', 'csv'], ['reconcile']]) {
+      expect((await tollgate([...args, '--help'])).stdout).toMatch(/Usage: tollgate/);
+    }
+  });
+
+  it('imports Claude Code transcripts once, attributes them from config, and exports them as CSV that imports back', async () => {
+    const first = JSON.parse((await tollgate(['import', 'claude-code', '-c', cfg, '--json', join(FIXTURES, 'claude-code', 'traps')])).stdout) as { inserted: number; skipped: Record<string, number> };
+    expect(first.inserted).toBe(10);
+    expect(first.skipped['synthetic_model']).toBe(1);
+    const again = JSON.parse((await tollgate(['import', 'claude-code', '-c', cfg, '--json', join(FIXTURES, 'claude-code', 'traps')])).stdout) as { inserted: number };
+    expect(again.inserted).toBe(0);
+    // Default directories come from CLAUDE_CONFIG_DIR.
+    const viaEnv = await tollgate(['import', 'claude-code', '-c', cfg], { CLAUDE_CONFIG_DIR: join(FIXTURES, 'claude-code', 'parity') });
+    expect(viaEnv.stdout).toMatch(/0 new/);
+    const teams = JSON.parse((await tollgate(['spend', '-c', cfg, '--by', 'team', '--since', '2025-01-01', '--json'])).stdout) as { data: { group: string; calls: number }[] };
+    expect(Object.fromEntries(teams.data.map((r) => [r.group, r.calls]))).toEqual({ eng: 7, backend: 3 }) // shop 5 + tools 2; api 3;
+
+    const csv = join(dir, 'out.csv');
+    await tollgate(['export', 'csv', '-c', cfg, '--out', csv]);
+    expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(11);
+    const cfg2 = join(dir, 'other.yaml');
+    writeFileSync(cfg2, `store: { kind: sqlite, path: "${join(dir, 'other.db')}" }\n`);
+    expect((await tollgate(['import', 'csv', '-c', cfg2, csv])).stdout).toMatch(/10 new/);
+    const a = (await tollgate(['export', 'csv', '-c', cfg])).stdout;
+    const b = (await tollgate(['export', 'csv', '-c', cfg2])).stdout;
+    expect(b).toBe(a);
+  });
+
+  it('reconciles a provider report file, and the imported report, exiting 2 on differences', async () => {
+    const planted = join(FIXTURES, 'provider-usage', 'anthropic-planted.json');
+    // The ledger holds only imported Claude Code history (not gateway traffic): all reported usage is unexplained.
+    const err = (await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg, planted]).catch((e: { code: number; stdout: string }) => e)) as { code: number; stdout: string };
+    expect(err.code).toBe(2);
+    expect(err.stdout).toMatch(/key_outside_gateway/);
+    expect(err.stdout).toMatch(/bypassed_gateway/);
+    const imported = JSON.parse((await tollgate(['import', 'anthropic-usage', '-c', cfg, '--json', planted])).stdout) as { inserted: number };
+    expect(imported.inserted).toBe(18);
+    const fromStore = JSON.parse(
+      (await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg, '--since', '2025-09-01', '--json']).catch((e: { stdout: string }) => e)).stdout,
+    ) as { counts: Record<string, number> };
+    expect(fromStore.counts).toEqual({ key_outside_gateway: 1, bypassed_gateway: 4, metering_error: 0, price_drift: 0 });
+  });
+});

@@ -1,0 +1,90 @@
+/** CSV: Tollgate's export read back by its import gives the same ledger; hand-written CSV with few columns. */
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { csvRecords } from '../../../src/import/csv/csv-format.js';
+import { exportCsv } from '../../../src/import/csv/export.js';
+import { importCsv } from '../../../src/import/csv/import.js';
+import { importIntoLedger } from '../../../src/import/ledger-writer.js';
+import { ImportPricer } from '../../../src/import/pricer.js';
+import type { CallRow } from '../../../src/storage/types.js';
+import { tempLedger } from './ledger.js';
+
+const T = Date.UTC(2025, 10, 3, 12, 0, 0, 7);
+const base: CallRow = {
+  id: 'call_1', startedAt: T, firstByteAt: T + 40, endedAt: T + 900, keyId: 'k1', team: 'platform', user: 'ana', project: 'p', run: 'r1', agent: 'planner',
+  parent: null, tags: 'batch,nightly', endpoint: 'chat', stream: true, provider: 'openai', requestedModel: 'gpt-4o', servedModel: 'gpt-4o-mini',
+  inputTokens: 10, cachedInputTokens: 20, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 30, reasoningTokens: 5, costNanos: 5_000_000_000_123,
+  estimated: true, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: 'req_1', attemptOf: null, route: 'rule:cheap', cacheHit: false, savedNanos: 42, requestHash: '00ff00ff00ff00ff00ff00ff00ff00ff',
+};
+const ROWS: CallRow[] = [
+  base,
+  { ...base, id: 'call_2', startedAt: T + 1, firstByteAt: null, user: null, project: null, run: null, agent: null, tags: null, stream: false, endpoint: 'messages',
+    provider: 'anthropic', servedModel: 'claude-x', requestedModel: null, cacheWrite5mTokens: 7, cacheWrite1hTokens: 9, costNanos: 0, estimated: false,
+    status: 'error', httpStatus: 502, errorCode: 'upstream "error", retried\nonce', upstreamRequestId: null, attemptOf: 'call_1', route: null, cacheHit: true, savedNanos: -3, requestHash: null },
+  { ...base, id: 'call_3', startedAt: T - 86_400_000, team: 'search, eu', agent: 'a"b', endpoint: 'embeddings', provider: null },
+];
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup) await c();
+  cleanup = [];
+});
+async function ledger() {
+  const l = await tempLedger();
+  cleanup.push(l.done);
+  return l;
+}
+const importFile = (store: Awaited<ReturnType<typeof ledger>>['store'], path: string) =>
+  importIntoLedger(store, (writer) => importCsv({ path, writer, pricer: new ImportPricer(), defaults: { team: 'dflt', keyId: 'import:csv' } }));
+
+describe('CSV export and import', () => {
+  it('round-trips the ledger exactly, and importing the export twice adds nothing', async () => {
+    const a = await ledger();
+    await a.store.appendCalls(ROWS);
+    const path = join(a.dir, 'ledger.csv');
+    const out = createWriteStream(path);
+    expect(await exportCsv(a.store, out, {})).toBe(3);
+    out.end();
+    await finished(out);
+    const b = await ledger();
+    const s1 = await importFile(b.store, path);
+    expect(s1).toMatchObject({ records: 3, written: 3, inserted: 3, skipped: {} });
+    expect(await b.all()).toEqual(await a.all());
+    const s2 = await importFile(b.store, path);
+    expect(s2).toMatchObject({ written: 3, inserted: 0 });
+  });
+
+  it('imports a hand-written CSV with only the essential columns, pricing rows without a cost', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'mine.csv');
+    await writeFile(path, [
+      'started_at,model,provider,input_tokens,output_tokens,team',
+      '2025-11-01T10:00:00Z,claude-sonnet-4-20250514,anthropic,1000,100,',
+      '2025-11-01T11:00:00Z,claude-sonnet-4-20250514,anthropic,lots,100,x', // bad token count
+      ',claude-sonnet-4-20250514,anthropic,1,1,x', // no time
+      '1761991200000,local-model,,5,5,ml',
+      '',
+    ].join('\r\n'));
+    const s = await importFile(l.store, path);
+    expect(s).toMatchObject({ records: 4, written: 2, inserted: 2, skipped: { bad_input_tokens: 1, no_started_at: 1 }, unpriced: { 'local-model': 1 } });
+    const rows = await l.all();
+    const sonnet = rows.find((r) => r.servedModel === 'claude-sonnet-4-20250514')!;
+    // 1000 * $3 + 100 * $15 per Mtok = 4500 micro-dollars.
+    expect(sonnet).toMatchObject({ costNanos: 4_500_000, team: 'dflt', keyId: 'import:csv', startedAt: Date.UTC(2025, 10, 1, 10), endpoint: 'chat' });
+    expect(rows.find((r) => r.servedModel === 'local-model')).toMatchObject({ team: 'ml', costNanos: 0, startedAt: 1761991200000 });
+    expect((await importFile(l.store, path)).inserted).toBe(0);
+  });
+
+  it('parses quoted fields across chunk boundaries', async () => {
+    async function* chunks() {
+      yield 'a,"b ""x"", y",c\r\n1,"line\n';
+      yield 'two",3\n"",,\n';
+    }
+    const out: string[][] = [];
+    for await (const r of csvRecords(chunks())) out.push(r);
+    expect(out).toEqual([['a', 'b "x", y', 'c'], ['1', 'line\ntwo', '3'], ['', '', '']]);
+  });
+});

@@ -10,6 +10,7 @@ import { budgetsCommand } from './budgets.js';
 import { runsCommand } from './runs.js';
 import { savingsCommand } from './savings.js';
 import { routesCommand } from './routes.js';
+import { demoCommand } from './demo.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -24,5 +25,6 @@ program.addCommand(routesCommand());
 program.addCommand(savingsCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
+program.addCommand(demoCommand());
 
 await program.parseAsync(process.argv);

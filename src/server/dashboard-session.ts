@@ -53,7 +53,8 @@ function live(deps: GatewayDeps, req: IncomingMessage): { id: string; session: S
   const sessions = sessionsOf(deps);
   const session = sessions.get(id);
   if (!session) return null;
-  const keyGone = session.keyId !== null && (deps.keys.get(session.keyId)?.revokedAt ?? 0) !== null;
+  const record = session.keyId === null ? null : deps.keys.get(session.keyId);
+  const keyGone = session.keyId !== null && (!record || record.revokedAt !== null);
   if (session.expiresAt <= deps.now() || keyGone) {
     sessions.delete(id);
     return null;

@@ -79,7 +79,7 @@ export function Overview({ now }: { now: number }) {
   }, [recent, before]);
 
   const limitUsd = f?.limit_usd ?? budget?.limit_usd;
-  const ready = daily.state !== 'loading' && forecasts.state !== 'loading' && budgets.state !== 'loading';
+  const ready = [daily, forecasts, budgets, recent, before].every((l) => l.state !== 'loading');
   return (
     <Page title="Overview" ready={ready}>
       <div className="stats">

@@ -51,6 +51,8 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
   let n = 0;
   for (let d = o.days; d >= 1; d--) {
     const dayStart = today - d * DAY_MS;
+    // A real ledger is appended in time order (call ids start with the time): keep each day sorted.
+    const day: CallRow[] = [];
     for (const t of o.teams ?? DEMO_TEAMS) {
       const usd = t.dailyUsd * (1 + t.trend * (o.days - d)) * (0.75 + rnd() * 0.5);
       const perCall = usd / o.callsPerDay;
@@ -61,8 +63,8 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
         const output = Math.max(1, Math.round((perCall * 0.4 * 1e6) / p.output_per_mtok));
         const startedAt = dayStart + Math.floor(rnd() * (DAY_MS - 60_000));
         const run = `${t.agent}-${d}-${Math.floor(i / 8)}`;
-        yield {
-          id: `seed${(n++).toString(36).padStart(10, '0')}`,
+        day.push({
+          id: '',
           startedAt,
           firstByteAt: startedAt + 300,
           endedAt: startedAt + 1200 + Math.floor(rnd() * 4000),
@@ -95,9 +97,11 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
           route: null,
           cacheHit: false,
           savedNanos: 0,
-        };
+        });
       }
     }
+    day.sort((a, b) => a.startedAt - b.startedAt);
+    for (const r of day) yield { ...r, id: `seed${r.startedAt.toString(36)}${(n++).toString(36).padStart(7, '0')}` };
   }
 }
 

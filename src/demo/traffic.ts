@@ -107,7 +107,8 @@ export class Traffic {
     for (let run = 1, i = 0; !this.stopped; run++) {
       const runId = `coder-${Date.now().toString(36)}-${run}`;
       for (let step = 0; step < 10 && !this.stopped; step++, i++) {
-        const task = TASKS[i % TASKS.length]!;
+        // Every third step asks something asked before (the cache answers it); the others are new.
+        const task = i % 3 === 0 ? TASKS[(i / 3) % TASKS.length]! : `${TASKS[i % TASKS.length]!} (ticket ${1000 + i})`;
         const r = await this.call(this.keys.platform, 'gpt-5', mock({ prompt_tokens: 6000 + (i % TASKS.length) * 500, completion_tokens: 700, reply_text: `Done: ${task.slice(0, 40)}` }, task), {
           'x-tollgate-run': runId,
           'x-tollgate-agent': 'coder',

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
+import { cachedSpend } from '../analytics/spend-cache.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
@@ -158,7 +159,7 @@ export async function handleAdmin(
   if (path === '/admin/v1/spend' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
     const { groupBy, from, to } = q;
-    const rows = await spendReport(store, q);
+    const rows = await spendReport(cachedSpend(store, deps.now), q);
     return send(res, 200, {
       group_by: groupBy,
       from: from === undefined ? null : new Date(from).toISOString(),

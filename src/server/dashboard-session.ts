@@ -106,6 +106,8 @@ export async function handleSession(
   req: IncomingMessage,
   res: ServerResponse,
   callerForKey: (key: string) => { caller: AdminCaller; keyId: string | null },
+  /** Called after a sign-in (e.g. to warm the caches the first page will read). */
+  onSignIn: (caller: AdminCaller) => void = () => undefined,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const sessions = sessionsOf(deps);
@@ -144,4 +146,5 @@ export async function handleSession(
   const session: Session = { caller, keyId, csrf: randomBytes(24).toString('base64url'), expiresAt: now + SESSION_TTL_MS };
   sessions.set(id, session);
   send(res, 200, view(session), { 'set-cookie': cookie(req, id, SESSION_TTL_MS / 1000) });
+  onSignIn(caller);
 }

@@ -89,12 +89,12 @@ export function Budgets({ session }: { session: Session }) {
                     when(b.resets_at),
                     f ? <span title={f.sentence}>{usd(f.projected_usd)}{f.exhausts_at ? ` · out ${day(f.exhausts_at)}` : ''}</span> : <span className="muted">{forecasts.state === 'missing' ? 'n/a' : '–'}</span>,
                     f?.pacing ? <span className={`pill ${f.pacing.state}`}>{f.pacing.state}</span> : <span className="muted">–</span>,
-                    admin && b.source !== 'config' ? (
+                    admin && b.source === 'api' ? (
                       <span className="actions">
                         <button onClick={() => setEditing(b)}>Edit</button>
                         <button className="danger" onClick={() => void remove(b)}>Delete</button>
                       </span>
-                    ) : b.source === 'config' ? <span className="muted">from config</span> : '',
+                    ) : b.source === 'config' ? <span className="muted">from config</span> : b.source === 'default' ? <span className="muted">default for each key</span> : '',
                   ];
                 })}
               />

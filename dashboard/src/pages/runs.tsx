@@ -28,7 +28,7 @@ function useLiveRuns(enabled: boolean): Live {
 
 function topScore(r: RunView): [string, number] | null {
   const e = Object.entries(r.scores).sort((a, b) => b[1] - a[1])[0];
-  return e ?? null;
+  return e && e[1] > 0 ? e : null;
 }
 
 function CallTree({ calls }: { calls: CallView[] }) {
@@ -40,7 +40,7 @@ function CallTree({ calls }: { calls: CallView[] }) {
   }
   const node = (c: CallView, depth: number): ReactElement => (
     <li key={c.id}>
-      <span className={`dot ${c.status}`} /> <code>{c.id.slice(-8)}</code> {c.agent ?? 'agent?'} · {c.served_model} · {usd(c.cost_usd)}
+      <span className={`dot st-${c.status}`} /> <code>{c.id.slice(-8)}</code> {c.agent ?? 'agent?'} · {c.served_model} · {usd(c.cost_usd)}
       {c.error_code ? <span className="pill over"> {c.error_code}</span> : null}
       {depth < 30 && children.get(c.id)?.length ? <ul>{children.get(c.id)!.map((k) => node(k, depth + 1))}</ul> : null}
     </li>
@@ -63,7 +63,7 @@ function Timeline({ calls }: { calls: CallView[] }) {
           <div className="lane" key={c.id} title={`${c.id} ${c.agent ?? ''} ${c.status}`}>
             <span className="lane-label">{c.agent ?? '–'}</span>
             <span className="lane-track">
-              <span className={`span ${c.status}`} style={{ left: `${left}%`, width: `${width}%` }} />
+              <span className={`span st-${c.status}`} style={{ left: `${Math.min(left, 99)}%`, width: `${Math.min(width, 100 - Math.min(left, 99))}%` }} />
             </span>
           </div>
         );

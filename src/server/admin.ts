@@ -153,7 +153,7 @@ export async function handleAdmin(
   }
   if (path === '/admin/v1/savings' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
-    const report = await savingsReport(store, q);
+    const report = await savingsReport(cachedSpend(store, deps.now), q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
   if (path === '/admin/v1/spend' && method === 'GET') {

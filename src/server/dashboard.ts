@@ -118,6 +118,7 @@ function warm(deps: GatewayDeps, caller: AdminCaller): void {
   const from = deps.now() - 32 * 86_400_000;
   void (async () => {
     for (const groupBy of ['day', 'team'] as const) await cache.spend({ groupBy, from, team }, deps.now());
+    await cache.savings({ groupBy: 'team', from, team }, deps.now());
   })().catch((err: unknown) => deps.log.warn({ err }, 'dashboard: warming the spend cache failed'));
 }
 

@@ -21,6 +21,15 @@ beforeAll(async () => {
   // Today's calls (the live edge) too.
   const today = [...seedRows({ now: NOW + DAY, days: 1, callsPerDay: 5, seed: 3 })].filter((r) => r.startedAt < NOW).map((r) => ({ ...r, id: `today${r.id}` }));
   await store.appendCalls(today);
+  // Routed, downgraded and cached calls, for the savings report.
+  const routed = [...seedRows({ now: NOW, days: 20, callsPerDay: 4, seed: 5 })].map((r, i) => ({
+    ...r,
+    id: `routed${r.id}`,
+    route: i % 3 === 0 ? 'cache' : i % 3 === 1 ? 'rule:cheap' : 'downgrade:team:growth/month',
+    cacheHit: i % 3 === 0,
+    savedNanos: 1000 * (i + 1),
+  }));
+  await store.appendCalls(routed);
 });
 
 afterAll(async () => {
@@ -46,6 +55,18 @@ describe('SpendDayCache', () => {
         expect(sorted(await cache.spend({ groupBy, from, to }, NOW + 1000))).toEqual(sorted(direct));
       });
     }
+  }
+
+  for (const [name, from, to] of ranges) {
+    it(`savings by team, ${name}: equals a single query`, async () => {
+      const cache = new SpendDayCache(store);
+      const direct = await store.savings({ groupBy: 'team', from, to });
+      expect(direct.length).toBeGreaterThan(0);
+      const key = (r: { group: string | null; reason: string }) => `${r.group}/${r.reason}`;
+      const sorted = (rows: typeof direct) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+      expect(sorted(await cache.savings({ groupBy: 'team', from, to }, NOW))).toEqual(sorted(direct));
+      expect(sorted(await cache.savings({ groupBy: 'team', from, to }, NOW + 5))).toEqual(sorted(direct));
+    });
   }
 
   it('respects the team filter', async () => {

@@ -82,7 +82,12 @@ function load(rel: string): Promise<Asset | null> {
 }
 
 async function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const rel = decodeURIComponent(path.slice('/dashboard'.length)).replace(/^\/+/, '');
+  let rel: string;
+  try {
+    rel = decodeURIComponent(path.slice('/dashboard'.length)).replace(/^\/+/, '');
+  } catch {
+    throw new GatewayError('not_found', `No dashboard file ${path}.`);
+  }
   const isAsset = rel.startsWith('assets/') || extname(rel) !== '';
   let asset = isAsset ? await load(rel) : null;
   if (!asset && isAsset && rel.startsWith('assets/')) throw new GatewayError('not_found', `No dashboard file ${rel}.`);

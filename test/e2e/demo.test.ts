@@ -1,6 +1,8 @@
 /** `tollgate demo`'s traffic does what it promises: healthy agents served, the loop stopped by the guard, the near-budget team refused. */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../src/demo/index.js';
+import { CLI, exited } from './process.js';
 
 const ADMIN = 'demo-admin';
 let demo: Demo;
@@ -45,5 +47,28 @@ describe('tollgate demo', () => {
     const keys = ((await res.json()) as { data: { team: string }[] }).data;
     expect(keys.map((k) => k.team)).toEqual(['platform']);
     expect((await fetch(`${demo.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${demo.viewerKey}` }, body: '{"team":"x"}' })).status).toBe(403);
+  });
+});
+
+describe('tollgate demo (the command)', () => {
+  it('prints the dashboard URL, the admin key and a viewer key that signs in as a read-only team viewer; Ctrl-C stops it', async () => {
+    const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--no-traffic'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      await expect.poll(() => out, { timeout: 30_000, interval: 100 }).toMatch(/Viewer key\s+tg_/);
+      const dashboard = /Dashboard\s+(\S+)/.exec(out)![1]!;
+      const admin = /Admin key\s+(\S+)/.exec(out)![1]!;
+      const viewer = /Viewer key\s+(\S+)/.exec(out)![1]!;
+      const page = await fetch(dashboard);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<div id="root">/);
+      const signIn = async (key: string) => (await (await fetch(new URL('/dashboard/api/session', dashboard), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) })).json()) as { role: string; team: string | null };
+      expect(await signIn(viewer)).toMatchObject({ role: 'team', team: 'platform' });
+      expect(await signIn(admin)).toMatchObject({ role: 'admin' });
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited(child)).toBe(0);
   });
 });

@@ -182,6 +182,27 @@ describe('dashboard', () => {
     await page.context().close();
   });
 
+  it('creates, edits and deletes a budget from the page (admin)', async () => {
+    const page = await signIn(ADMIN);
+    await goTo(page, 'Budgets');
+    page.on('dialog', (d) => void d.accept());
+    await page.click('text=New budget');
+    await page.fill('[data-testid="budget-form"] input[placeholder^="org"]', 'team:research');
+    await page.fill('[data-testid="budget-form"] input[type=number]', '123.45');
+    await page.click('[data-testid="budget-form"] button[type=submit]');
+    const row = page.locator('[data-testid="budgets"] tr', { hasText: 'team:research' });
+    await row.waitFor();
+    const api = async () => ((await (await fetch(`${demo.url}/admin/v1/budgets`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: { scope: string; limit_usd: number }[] }).data.find((b) => b.scope === 'team:research');
+    expect((await api())?.limit_usd).toBe(123.45);
+    await row.locator('text=Edit').click();
+    await page.fill('[data-testid="budget-form"] input[type=number]', '200');
+    await page.click('[data-testid="budget-form"] button[type=submit]');
+    await expect.poll(async () => (await api())?.limit_usd).toBe(200);
+    await page.locator('[data-testid="budgets"] tr', { hasText: 'team:research' }).locator('text=Delete').click();
+    await expect.poll(api).toBeUndefined();
+    await page.context().close();
+  });
+
   it('a team viewer sees only its own team, in the page and through the API', async () => {
     const page = await signIn(demo.viewerKey);
     expect(await page.textContent('[data-testid="who"]')).toContain('team platform');

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   unauthenticated: 401,
   key_revoked: 401,
   forbidden: 403,
+  /** A dashboard-session change without its CSRF token (a forged cross-site request looks like this). */
+  csrf_token_invalid: 403,
   model_not_allowed: 403,
   not_found: 404,
   unknown_model: 404,
@@ -44,6 +46,7 @@ const OPENAI_TYPE: Partial<Record<ErrorCode, string>> = {
   unauthenticated: 'authentication_error',
   key_revoked: 'authentication_error',
   forbidden: 'permission_error',
+  csrf_token_invalid: 'permission_error',
   model_not_allowed: 'permission_error',
   run_terminated: 'permission_error',
   not_found: 'not_found_error',

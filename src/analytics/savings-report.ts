@@ -8,7 +8,7 @@ export interface SavingsReport {
   data: { group: string | null; reason: string; calls: number; cost_usd: number; saved_usd: number; saved_nanos: number }[];
 }
 
-export async function savingsReport(store: Store, q: SpendQuery): Promise<SavingsReport> {
+export async function savingsReport(store: Pick<Store, 'savings'>, q: SpendQuery): Promise<SavingsReport> {
   const rows = await store.savings(q);
   const total = rows.reduce((s, r) => s + r.savedNanos, 0);
   return {

@@ -32,7 +32,7 @@ export function parseTime(v: string | null | undefined, now: number): number | u
   return t;
 }
 
-export async function spendReport(store: Store, q: SpendQuery): Promise<SpendReportRow[]> {
+export async function spendReport(store: Pick<Store, 'spend'>, q: SpendQuery): Promise<SpendReportRow[]> {
   const rows = await store.spend(q);
   return rows.map((r) => ({
     group: r.group,

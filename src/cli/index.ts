@@ -16,6 +16,7 @@ import { roiCommand } from './roi.js';
 import { importCommand } from './import.js';
 import { reconcileCommand } from './reconcile.js';
 import { exportCommand } from './export.js';
+import { demoCommand } from './demo.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -36,5 +37,6 @@ program.addCommand(reconcileCommand());
 program.addCommand(exportCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
+program.addCommand(demoCommand());
 
 await program.parseAsync(process.argv);

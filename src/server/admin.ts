@@ -7,12 +7,16 @@
  *   GET  /admin/v1/spend?group_by=&from=&to=
  *   GET  /admin/v1/calls?run=&limit=
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
+ *   GET  /admin/v1/models          the price book and the route rules (read-only)
+ *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
+ * The dashboard's session cookie may stand in for the key (see dashboard-session.ts).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
+import { cachedSpend } from '../analytics/spend-cache.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
@@ -26,6 +30,9 @@ import { handleWaste } from './admin-waste.js';
 import { handleOutcomes } from './admin-outcomes.js';
 import { handleRoi } from './admin-roi.js';
 import { handleForecasts } from './admin-forecasts.js';
+import { handleRunEvents } from './admin-run-events.js';
+import { handleModels } from './admin-models.js';
+import { sessionCaller } from './dashboard-session.js';
 
 const newKeySchema = z
   .object({
@@ -45,19 +52,28 @@ function digest(s: string): Buffer {
 /** Who is asking: the admin, or a team reading its own data with one of its Tollgate keys. */
 export type AdminCaller = { role: 'admin' } | { role: 'team'; team: string };
 
-function whoIsAsking(deps: GatewayDeps, req: IncomingMessage): AdminCaller {
-  const given = presentedKey(req.headers);
-  if (!given) throw new GatewayError('unauthenticated', 'An admin key (or a team key, for reading its own team) is required for /admin/v1.');
+/** The caller a key stands for: the admin key, or a team's Tollgate key (read-only, its own team). */
+export function callerForKey(deps: GatewayDeps, given: string): { caller: AdminCaller; keyId: string | null } {
   const expected = deps.config.admin_key;
-  if (expected && timingSafeEqual(digest(given), digest(expected))) return { role: 'admin' };
+  if (expected && timingSafeEqual(digest(given), digest(expected))) return { caller: { role: 'admin' }, keyId: null };
   try {
-    return { role: 'team', team: authenticate(deps, req.headers).team };
+    const record = authenticate(deps, { authorization: `Bearer ${given}` });
+    return { caller: { role: 'team', team: record.team }, keyId: record.id };
   } catch {
     throw new GatewayError(
       'unauthenticated',
       expected ? 'A valid admin key (or a team key) is required for /admin/v1.' : 'The admin API needs TOLLGATE_ADMIN_KEY (or admin_key in the config); team keys may read their own team.',
     );
   }
+}
+
+function whoIsAsking(deps: GatewayDeps, req: IncomingMessage): AdminCaller {
+  const given = presentedKey(req.headers);
+  if (given) return callerForKey(deps, given).caller;
+  // The dashboard's session cookie stands in for the key (mutations also need its CSRF token).
+  const session = sessionCaller(deps, req);
+  if (session) return session;
+  throw new GatewayError('unauthenticated', 'An admin key (or a team key, for reading its own team) is required for /admin/v1.');
 }
 
 function requireAdmin(caller: AdminCaller): void {
@@ -133,9 +149,11 @@ export async function handleAdmin(
     if (done) return;
   }
   if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
+  if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps));
   if (path.startsWith('/admin/v1/runs')) {
     // Run state carries no team, so runs are the admin's.
     requireAdmin(caller);
+    if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params);
     const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body));
     if (done) return;
   }
@@ -145,13 +163,13 @@ export async function handleAdmin(
   if (await handleRoi(deps, req, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
-    const report = await savingsReport(store, q);
+    const report = await savingsReport(cachedSpend(store, deps.now), q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
   if (path === '/admin/v1/spend' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
     const { groupBy, from, to } = q;
-    const rows = await spendReport(store, q);
+    const rows = await spendReport(cachedSpend(store, deps.now), q);
     return send(res, 200, {
       group_by: groupBy,
       from: from === undefined ? null : new Date(from).toISOString(),

@@ -1,5 +1,5 @@
 /**
- * The HTTP app: /v1/* in the OpenAI and Anthropic shapes, /admin/v1/*, /healthz. Plain node:http:
+ * The HTTP app: /v1/* in the OpenAI and Anthropic shapes, /admin/v1/*, /dashboard, /healthz. Plain node:http:
  * the routing table is a handful of paths, and the hot path wants no framework between it and the socket.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import type { GatewayDeps } from '../pipeline/deps.js';
 import { runModelCall } from '../pipeline/index.js';
 import type { ApiShape } from '../providers/types.js';
 import { handleAdmin } from './admin.js';
+import { handleDashboard } from './dashboard.js';
 import { listModels } from './models-list.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { respondError } from './respond-error.js';
@@ -50,6 +51,9 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
         deps.log.error({ err }, 'admin request failed');
         respondError(res, 'openai', toGatewayError(err));
       });
+    }
+    if (path === '/dashboard' || path.startsWith('/dashboard/')) {
+      return void handleDashboard(deps, req, res, path).catch((err: unknown) => respondError(res, 'openai', toGatewayError(err)));
     }
     const api = shapeOf(req);
     try {

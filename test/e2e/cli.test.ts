@@ -16,7 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('tollgate CLI', () => {
   it('has --help on every command', async () => {
-    for (const args of [[], ['start'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['spend'], ['mock-provider'], ['budgets', 'set'], ['runs', 'list'], ['routes', 'test'], ['savings'], ['migrate']]) {
+    for (const args of [[], ['start'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['spend'], ['mock-provider'], ['budgets', 'set'], ['runs', 'list'], ['routes', 'test'], ['savings'], ['migrate'], ['demo']]) {
       const { stdout } = await tollgate([...args, '--help']);
       expect(stdout).toMatch(/Usage: tollgate/);
     }

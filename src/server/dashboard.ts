@@ -1,0 +1,139 @@
+/**
+ * /dashboard: the built single-page app (dist/dashboard, made by `npm run build`) and its session
+ * endpoint. Hashed assets are cached for a year (their names change with their content), index.html
+ * is revalidated every time; any other path under /dashboard is a page of the app (SPA fallback).
+ * Files are read once, gzipped once and kept in memory: the whole app is a few hundred kilobytes.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { GatewayError } from '../errors.js';
+import type { GatewayDeps } from '../pipeline/deps.js';
+import { spendDayCache } from '../analytics/spend-cache.js';
+import { callerForKey, type AdminCaller } from './admin.js';
+import { handleSession } from './dashboard-session.js';
+
+const gzipAsync = promisify(gzip);
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  // uPlot positions its legend and cursor with inline styles.
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+};
+
+/** dist/dashboard next to the compiled server (dist/server) or, when run from source, at the repository root. */
+function findRoot(): string | null {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  for (const candidate of [join(here, '..', 'dashboard'), join(here, '..', '..', 'dist', 'dashboard')]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return null;
+}
+
+interface Asset {
+  body: Buffer;
+  gz: Buffer | null;
+  type: string;
+  etag: string;
+}
+
+const assets = new Map<string, Promise<Asset | null>>();
+let root: string | null | undefined;
+
+function load(rel: string): Promise<Asset | null> {
+  let p = assets.get(rel);
+  if (!p) {
+    p = (async () => {
+      root ??= findRoot();
+      if (!root) return null;
+      const file = normalize(join(root, rel));
+      if (!file.startsWith(root + sep)) return null;
+      let body: Buffer;
+      try {
+        body = await readFile(file);
+      } catch {
+        return null;
+      }
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      const gz = /^(text|application\/json|image\/svg)/.test(type) && body.length > 1024 ? await gzipAsync(body) : null;
+      return { body, gz, type, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    })();
+    if (assets.size < 1000) assets.set(rel, p);
+  }
+  return p;
+}
+
+async function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(path.slice('/dashboard'.length)).replace(/^\/+/, '');
+  } catch {
+    throw new GatewayError('not_found', `No dashboard file ${path}.`);
+  }
+  const isAsset = rel.startsWith('assets/') || extname(rel) !== '';
+  let asset = isAsset ? await load(rel) : null;
+  if (!asset && isAsset && rel.startsWith('assets/')) throw new GatewayError('not_found', `No dashboard file ${rel}.`);
+  const page = !asset;
+  if (page) asset = await load('index.html');
+  if (!asset) throw new GatewayError('not_found', 'The dashboard is not built: run `npm run build` (npm ci does it too).');
+  const headers: Record<string, string | number> = {
+    ...SECURITY_HEADERS,
+    'content-type': asset.type,
+    'cache-control': page || rel === 'index.html' ? 'no-cache' : rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600',
+    etag: asset.etag,
+    vary: 'accept-encoding',
+  };
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304, headers);
+    return void res.end();
+  }
+  const useGz = asset.gz !== null && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = useGz ? asset.gz! : asset.body;
+  if (useGz) headers['content-encoding'] = 'gzip';
+  headers['content-length'] = body.length;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * The overview and trend pages read a month of spend by day and by team: fill the per-day cache
+ * in the background as soon as someone signs in, so those pages answer from it.
+ */
+function warm(deps: GatewayDeps, caller: AdminCaller): void {
+  const cache = spendDayCache(deps.store);
+  const team = caller.role === 'team' ? caller.team : undefined;
+  const from = deps.now() - 32 * 86_400_000;
+  void (async () => {
+    for (const groupBy of ['day', 'team'] as const) await cache.spend({ groupBy, from, team }, deps.now());
+    await cache.savings({ groupBy: 'team', from, team }, deps.now());
+  })().catch((err: unknown) => deps.log.warn({ err }, 'dashboard: warming the spend cache failed'));
+}
+
+export async function handleDashboard(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  if (path === '/dashboard/api/session') return handleSession(deps, req, res, (key) => callerForKey(deps, key), (caller) => warm(deps, caller));
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}.`);
+  if (path === '/dashboard') {
+    res.writeHead(308, { location: '/dashboard/' });
+    return void res.end();
+  }
+  return serveStatic(req, res, path);
+}

@@ -10,11 +10,6 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/demo/index.js';
 import { seedRows } from '../../src/demo/seed.js';
 
-/**
- * Set to true once GET /admin/v1/forecasts (spend insight) is merged: the forecast test then runs
- * and the "no forecast" empty-state test is skipped.
- */
-
 const ADMIN = 'dash-admin-key';
 const DAYS = 20;
 const CHROMIUM = '/usr/bin/chromium';

@@ -3,6 +3,8 @@
  * request path never waits on disk, and so networked backends fit the same shape.
  */
 
+import type { AnalyticsQuery, AnalyticsRow } from '../analytics/query.js';
+
 export interface KeyRecord {
   /** Public identifier, also embedded in the key itself (tg_<id>_<secret>). */
   id: string;
@@ -158,6 +160,8 @@ export interface Store {
   /** Savings of routed, downgraded and cached calls, by group and reason. */
   savings(q: SpendQuery): Promise<SavingsRow[]>;
   calls(q: CallQuery): Promise<CallRow[]>;
+  /** Spend, tokens, calls, latency and errors by any dimensions and time bucket, mostly from rollups. */
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]>;
 
   close(): Promise<void>;
 }

@@ -5,6 +5,9 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
+import { runAnalyticsAsync } from '../../analytics/run-query.js';
+import { foldHourlySql, foldTagsSql } from '../rollups.js';
 import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -243,6 +246,11 @@ export class PostgresStore implements Store {
     }));
   }
 
+  /** Spend analytics over the rollups (or the ledger, for run grouping): see analytics/query-sql.ts. */
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    return runAnalyticsAsync(q, 'postgres', (sql, params) => this.rows(sql, params));
+  }
+
   async calls(q: CallQuery): Promise<CallRow[]> {
     const { clauses, params } = filters(q);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
@@ -272,13 +280,19 @@ function filters(q: { from?: number; to?: number; team?: string; run?: string })
   return { clauses, params };
 }
 
+/**
+ * One statement per chunk: the insert skips ids already in the ledger, and only the rows it RETURNs (the
+ * ones really inserted) are folded into the rollups, by the migration's own SQL, atomically.
+ */
 function insertCallsSql(n: number): string {
   const tuples: string[] = [];
   for (let r = 0; r < n; r++) {
     const base = r * CALL_PARAMS;
     tuples.push(`(${Array.from({ length: CALL_PARAMS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
   }
-  return `INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+  return `WITH ins AS (INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING *),
+    hourly AS (${foldHourlySql('postgres', 'ins')})
+    ${foldTagsSql('postgres', 'ins')}`;
 }
 
 function callParams(r: CallRow): Param[] {

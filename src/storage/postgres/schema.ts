@@ -6,6 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallRow, KeyRecord } from '../types.js';
+import { foldHourlySql, foldTagsSql, rollupTablesSql } from '../rollups.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -73,6 +74,10 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit BOOLEAN NOT NULL DEFAULT false;
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
+  // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
+  `${rollupTablesSql('postgres')};
+   ${foldHourlySql('postgres', 'calls')};
+   ${foldTagsSql('postgres', 'calls')};`,
 ];
 
 /**

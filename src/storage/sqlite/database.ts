@@ -8,6 +8,9 @@ import { dirname } from 'node:path';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
+import { foldHourlySql, foldTagsSql } from '../rollups.js';
+import { runAnalytics } from '../../analytics/run-query.js';
+import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 type Row = Record<string, SqlValue>;
 
 /** Rows per multi-row INSERT: 32 x 33 columns stays far below SQLite's 32,766 bound variables. */
@@ -58,18 +61,41 @@ export class SqliteDatabase {
           .run(String(version + 1));
       })();
     }
+    // A batch lands in a staging table first; rows whose id the ledger already holds are dropped there,
+    // and the rest are copied into `calls` and folded into the rollups by the migration's own SQL, in one
+    // transaction: a repeated call id is neither stored nor counted twice.
+    // Same column types as the ledger (INTEGER affinity: bound JS numbers would otherwise stay REAL, and
+    // integer division by the hour would not floor).
+    this.db.exec('CREATE TEMP TABLE IF NOT EXISTS staged_calls AS SELECT * FROM main.calls WHERE 0');
+    this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS temp.staged_calls_id ON staged_calls (id)');
     const placeholders = `(${CALL_COLUMNS.map(() => '?').join(', ')})`;
     const insert = (n: number): Database.Statement =>
-      this.db.prepare(`INSERT OR IGNORE INTO calls (${CALL_COLUMNS.join(', ')}) VALUES ${Array<string>(n).fill(placeholders).join(', ')}`);
+      this.db.prepare(`INSERT OR IGNORE INTO staged_calls (${CALL_COLUMNS.join(', ')}) VALUES ${Array<string>(n).fill(placeholders).join(', ')}`);
     const one = insert(1);
     // Many rows per statement: a quarter less time per row than one statement each (measured).
     const chunk = insert(ROWS_PER_INSERT);
+    const dropKnown = this.db.prepare('DELETE FROM staged_calls WHERE EXISTS (SELECT 1 FROM main.calls c WHERE c.id = staged_calls.id)');
+    const copy = this.db.prepare(`INSERT INTO main.calls (${CALL_COLUMNS.join(', ')}) SELECT ${CALL_COLUMNS.join(', ')} FROM staged_calls`);
+    const foldHourly = this.db.prepare(foldHourlySql('sqlite', 'staged_calls'));
+    const foldTags = this.db.prepare(foldTagsSql('sqlite', 'staged_calls'));
+    const clear = this.db.prepare('DELETE FROM staged_calls');
     const width = CALL_COLUMNS.length;
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
       let i = 0;
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) chunk.run(values.slice(i, i + step));
       for (; i < values.length; i += width) one.run(values.slice(i, i + width));
+      dropKnown.run();
+      if (copy.run().changes > 0) {
+        foldHourly.run();
+        foldTags.run();
+      }
+      clear.run();
     });
+  }
+
+  /** Analytics over the rollups (or the ledger, for run grouping): see analytics/query-sql.ts. */
+  analytics(q: AnalyticsQuery): AnalyticsRow[] {
+    return runAnalytics(q, 'sqlite', (sql, params) => this.db.prepare(sql).all(...(params as SqlValue[])) as Record<string, unknown>[]);
   }
 
   getMeta(name: string): string | null {

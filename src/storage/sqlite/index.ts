@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
 import { callValues } from './call-columns.js';
 
@@ -96,6 +97,9 @@ export class SqliteStore implements Store {
   }
   calls(q: CallQuery): Promise<CallRow[]> {
     return this.call('calls', q);
+  }
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    return this.call('analytics', q);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import { foldHourlySql, foldTagsSql, rollupTablesSql } from '../rollups.js';
+
 /** SQLite migrations, applied in order; the index of the last applied one is kept in meta.schema_version. */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE keys (
@@ -62,4 +64,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN route TEXT;
    ALTER TABLE calls ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
+  // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
+  `${rollupTablesSql('sqlite')};
+   ${foldHourlySql('sqlite', 'calls')};
+   ${foldTagsSql('sqlite', 'calls')};`,
 ];

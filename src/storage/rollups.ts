@@ -1,0 +1,131 @@
+/**
+ * Rollup tables of the ledger, shared by the SQLite and Postgres backends: their DDL, and the one SQL
+ * that folds a set of call rows into them. The migration back-fills with it over `calls`; appendCalls
+ * runs the very same SQL over only the rows it actually inserted (a staged batch in SQLite, the
+ * `RETURNING` rows of the insert in Postgres), so a call id seen twice is never counted twice.
+ *
+ * - `rollup_hourly`: per UTC hour x (team, user, project, key, model, provider, agent).
+ * - `rollup_tags`: per UTC hour x (tag, team); a call counts once under each tag in its list, and calls
+ *   without tags under the tag ''.
+ * A missing attribute is stored as '' (key columns cannot be NULL in a primary key), and read back as
+ * null; an attribute sent as an empty string therefore reads as none too.
+ */
+
+/** Upper bounds (ms, inclusive) of the latency histogram buckets; one more bucket holds the rest. */
+export const LATENCY_BOUNDS_MS = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000] as const;
+export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The hourly rollup's key columns and the ledger expressions they come from. */
+export const HOURLY_KEYS = [
+  ['team', 'team'],
+  ['user_name', 'user'],
+  ['project', 'project'],
+  ['key_id', 'key_id'],
+  ['model', 'served_model'],
+  ['provider', 'provider'],
+  ['agent', 'agent'],
+] as const;
+
+const LAT_COLS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `lat_${i}`);
+/** Measure columns of both rollups, in order. */
+export const MEASURES = [
+  'calls', 'errors', 'input_tokens', 'cached_input_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens',
+  'cost_nanos', 'latency_sum_ms', 'latency_max_ms', ...LAT_COLS,
+] as const;
+
+const q = (d: Dialect, col: string): string => (col === 'user' && d === 'postgres' ? '"user"' : col);
+
+/** Per-call measure expressions over a ledger row, named like MEASURES (sums of these make a rollup). */
+export function callMeasures(): string[] {
+  const lat = '(ended_at - started_at)';
+  const bucket = `CASE ${LATENCY_BOUNDS_MS.map((b, i) => `WHEN ${lat} <= ${b} THEN ${i}`).join(' ')} ELSE ${LATENCY_BOUNDS_MS.length} END`;
+  return [
+    '1',
+    "CASE WHEN status = 'error' THEN 1 ELSE 0 END",
+    'input_tokens',
+    'cached_input_tokens',
+    'cache_write_5m_tokens + cache_write_1h_tokens',
+    'output_tokens',
+    'reasoning_tokens',
+    'cost_nanos',
+    lat,
+    lat,
+    ...LAT_COLS.map((_, i) => `CASE WHEN ${bucket} = ${i} THEN 1 ELSE 0 END`),
+  ];
+}
+
+/** How one measure of many rollup rows (or call rows) combines: max for the maximum, sum otherwise. */
+export function combine(d: Dialect, measure: string, expr: string): string {
+  if (measure === 'latency_max_ms') return `max(${expr})`;
+  return d === 'postgres' ? `sum(${expr})::bigint` : `sum(${expr})`;
+}
+
+export const HOUR_MS = 3_600_000;
+export const HOUR_OF = `(started_at / ${HOUR_MS}) * ${HOUR_MS}`;
+
+const bigint = (d: Dialect): string => (d === 'postgres' ? 'BIGINT' : 'INTEGER');
+
+export function rollupTablesSql(d: Dialect): string {
+  const measures = MEASURES.map((m) => `${m} ${bigint(d)} NOT NULL`).join(', ');
+  const hourlyKeys = HOURLY_KEYS.map(([c]) => c);
+  return `CREATE TABLE rollup_hourly (hour ${bigint(d)} NOT NULL, ${hourlyKeys.map((c) => `${c} TEXT NOT NULL`).join(', ')}, ${measures},
+      PRIMARY KEY (hour, ${hourlyKeys.join(', ')}));
+    CREATE TABLE rollup_tags (hour ${bigint(d)} NOT NULL, tag TEXT NOT NULL, team TEXT NOT NULL, ${measures},
+      PRIMARY KEY (hour, tag, team));
+    CREATE INDEX rollup_hourly_team ON rollup_hourly (team, hour);
+    CREATE INDEX calls_run_started ON calls (run, started_at);`;
+}
+
+function upsertTail(d: Dialect, table: string, keys: string[]): string {
+  const set = MEASURES.map((m) =>
+    m === 'latency_max_ms'
+      ? `${m} = ${d === 'postgres' ? 'greatest' : 'max'}(${table}.${m}, excluded.${m})`
+      : `${m} = ${table}.${m} + excluded.${m}`,
+  );
+  return `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
+
+/** Fold the call rows of `source` (a table or CTE with the ledger's columns) into rollup_hourly. */
+export function foldHourlySql(d: Dialect, source: string): string {
+  const keys = ['hour', ...HOURLY_KEYS.map(([c]) => c)];
+  const keyExprs = [HOUR_OF, ...HOURLY_KEYS.map(([, src]) => `coalesce(${q(d, src)}, '')`)];
+  const measures = callMeasures();
+  const aggs = MEASURES.map((m, i) => combine(d, m, measures[i]!));
+  const groupBy = keyExprs.map((_, i) => String(i + 1)).join(', ');
+  // ORDER BY: concurrent Postgres writers lock rollup rows in the same order, so they cannot deadlock.
+  return `INSERT INTO rollup_hourly (${keys.join(', ')}, ${MEASURES.join(', ')})
+    SELECT ${keyExprs.join(', ')}, ${aggs.join(', ')} FROM ${source} WHERE true GROUP BY ${groupBy} ORDER BY ${groupBy}
+    ${upsertTail(d, 'rollup_hourly', keys)}`;
+}
+
+/** The same for rollup_tags: one row per (call, tag). */
+export function foldTagsSql(d: Dialect, source: string): string {
+  const keys = ['hour', 'tag', 'team'];
+  const measures = callMeasures();
+  const perCall = MEASURES.map((m, i) => `${measures[i]} AS ${m}`).join(', ');
+  const aggs = MEASURES.map((m) => combine(d, m, m)).join(', ');
+  const tail = upsertTail(d, 'rollup_tags', keys);
+  const split = callTagsSql(d, `SELECT ${HOUR_OF} AS hour, team, tags, ${perCall} FROM ${source}`, ['hour', 'team', ...MEASURES]);
+  return `INSERT INTO rollup_tags (${keys.join(', ')}, ${MEASURES.join(', ')})
+    SELECT hour, tag, team, ${aggs} FROM (${split}) per_tag WHERE true GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 ${tail}`;
+}
+
+/**
+ * `rows` (a SELECT with columns `cols` and `tags`) with one row per element of its comma-separated tags,
+ * the element in column `tag` ('' for no tags); `tags` itself is dropped. SQLite has no string split: a
+ * recursive CTE peels one tag per step.
+ */
+export function callTagsSql(d: Dialect, rows: string, cols: readonly string[]): string {
+  const list = cols.join(', ');
+  if (d === 'postgres') {
+    return `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tag FROM (${rows}) r
+      CROSS JOIN LATERAL unnest(CASE WHEN coalesce(r.tags, '') = '' THEN ARRAY[''] ELSE string_to_array(r.tags, ',') END) AS t(tag)`;
+  }
+  return `WITH RECURSIVE split(${list}, rest, tag) AS (
+      SELECT ${list}, coalesce(tags, '') || ',', NULL FROM (${rows})
+      UNION ALL
+      SELECT ${list}, substr(rest, instr(rest, ',') + 1), substr(rest, 1, instr(rest, ',') - 1) FROM split WHERE rest <> ''
+    ) SELECT ${list}, tag FROM split WHERE tag IS NOT NULL`;
+}

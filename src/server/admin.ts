@@ -4,13 +4,13 @@
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
  *   GET  /admin/v1/keys            keys without their hashes
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
- *   GET  /admin/v1/spend?group_by=&from=&to=
+ *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
  *   GET  /admin/v1/calls?run=&limit=
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
+import { isSpendGroup, parseTime } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
@@ -21,6 +21,7 @@ import { SPEND_GROUPS, type CallRow, type SpendQuery } from '../storage/types.js
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
 import { handleRuns } from './admin-runs.js';
+import { handleSpend } from './admin-spend.js';
 
 const newKeySchema = z
   .object({
@@ -138,17 +139,7 @@ export async function handleAdmin(
     const report = await savingsReport(store, q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
-  if (path === '/admin/v1/spend' && method === 'GET') {
-    const q = reportQuery(params, deps.now(), team);
-    const { groupBy, from, to } = q;
-    const rows = await spendReport(store, q);
-    return send(res, 200, {
-      group_by: groupBy,
-      from: from === undefined ? null : new Date(from).toISOString(),
-      to: to === undefined ? null : new Date(to).toISOString(),
-      data: rows.map((r) => ({ [groupBy]: r.group, ...r })),
-    });
-  }
+  if (path === '/admin/v1/spend' && method === 'GET') return send(res, 200, await handleSpend(deps, params, team));
   if (path === '/admin/v1/calls' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
     const run = params.get('run') ?? undefined;

@@ -1,7 +1,8 @@
 /**
  * AnalyticsQuery -> SQL, one builder for both dialects (they differ only in placeholders, the quoting of
  * "user" and how tags are split). Where the rows come from:
- * - `rollup_hourly` when only team/user/project/key/model/provider/agent (and org) are involved;
+ * - `rollup_team_model` when only team/model/provider (and org) are involved;
+ * - `rollup_hourly` when only team/user/project/key/model/provider/agent (and org) are;
  * - `rollup_tags` when tag is involved with at most team besides;
  * - the ledger itself (through its run/started_at indexes) when run is involved, or tag with other dimensions.
  * Rollups hold whole UTC hours; the partial hours at the edges of [from, to) are read from the ledger with
@@ -11,7 +12,7 @@ import { callTagsSql, callMeasures, combine, HOUR_MS, HOUR_OF, MEASURES, type Di
 import type { AnalyticsQuery, Dimension } from './query.js';
 import { localDaySql, offsetSegments } from './time-buckets.js';
 
-type Source = 'hourly' | 'tags' | 'calls';
+type Source = 'hourly' | 'team_model' | 'tags' | 'calls';
 
 const HOURLY_COLUMN: Partial<Record<Dimension, string>> = {
   team: 'team', user: 'user_name', project: 'project', key: 'key_id', model: 'model', provider: 'provider', agent: 'agent',
@@ -30,8 +31,9 @@ export interface SqlPlan {
 
 function sourceOf(dims: Set<Dimension>): Source {
   if (dims.has('run')) return 'calls';
-  if (dims.has('tag')) return [...dims].every((d) => d === 'tag' || d === 'team' || d === 'org') ? 'tags' : 'calls';
-  return 'hourly';
+  const within = (allowed: Dimension[]): boolean => [...dims].every((d) => d === 'org' || allowed.includes(d));
+  if (dims.has('tag')) return within(['tag', 'team']) ? 'tags' : 'calls';
+  return within(['team', 'model', 'provider']) ? 'team_model' : 'hourly';
 }
 
 /** null when the query can match nothing (an org filter naming another org). */
@@ -85,14 +87,16 @@ function bucketSql(q: AnalyticsQuery, tz: string, range?: { lo: number | null; h
 
 type Bind = (v: string | number) => string;
 
-function rollupRows(source: 'hourly' | 'tags', dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
+const ROLLUP_TABLE = { hourly: 'rollup_hourly', team_model: 'rollup_team_model', tags: 'rollup_tags' } as const;
+
+function rollupRows(source: Exclude<Source, 'calls'>, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
   const col = (dim: Dimension): string => (source === 'tags' ? dim : HOURLY_COLUMN[dim]!);
   const where: string[] = [];
   if (from !== undefined) where.push(`hour >= ${p(from)}`);
   if (to !== undefined) where.push(`hour < ${p(to)}`);
   for (const [dim, v] of filters) if (dim !== 'org') where.push(`${col(dim)} = ${p(v)}`);
   const select = ['hour', ...dims.map((dim) => `${col(dim)} AS d_${dim}`), ...MEASURES];
-  return `SELECT ${select.join(', ')} FROM ${source === 'tags' ? 'rollup_tags' : 'rollup_hourly'}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  return `SELECT ${select.join(', ')} FROM ${ROLLUP_TABLE[source]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
 }
 
 function callRows(d: Dialect, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {

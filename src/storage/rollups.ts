@@ -5,6 +5,8 @@
  * `RETURNING` rows of the insert in Postgres), so a call id seen twice is never counted twice.
  *
  * - `rollup_hourly`: per UTC hour x (team, user, project, key, model, provider, agent).
+ * - `rollup_team_model`: per UTC hour x (team, model, provider): a few hundred rows an hour whatever the
+ *   number of users and keys, so the common "by team / by model, per day" reports read little.
  * - `rollup_tags`: per UTC hour x (tag, team); a call counts once under each tag in its list, and calls
  *   without tags under the tag ''.
  * A missing attribute is stored as '' (key columns cannot be NULL in a primary key), and read back as
@@ -27,6 +29,15 @@ export const HOURLY_KEYS = [
   ['provider', 'provider'],
   ['agent', 'agent'],
 ] as const;
+
+/** The coarse rollup's key columns (all also in the hourly one). */
+export const TEAM_MODEL_KEYS = [
+  ['team', 'team'],
+  ['model', 'served_model'],
+  ['provider', 'provider'],
+] as const;
+
+type KeySpec = readonly (readonly [string, string])[];
 
 const LAT_COLS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `lat_${i}`);
 /** Measure columns of both rollups, in order. */
@@ -69,12 +80,13 @@ const bigint = (d: Dialect): string => (d === 'postgres' ? 'BIGINT' : 'INTEGER')
 
 export function rollupTablesSql(d: Dialect): string {
   const measures = MEASURES.map((m) => `${m} ${bigint(d)} NOT NULL`).join(', ');
-  const hourlyKeys = HOURLY_KEYS.map(([c]) => c);
-  return `CREATE TABLE rollup_hourly (hour ${bigint(d)} NOT NULL, ${hourlyKeys.map((c) => `${c} TEXT NOT NULL`).join(', ')}, ${measures},
-      PRIMARY KEY (hour, ${hourlyKeys.join(', ')}));
+  const table = (name: string, keys: KeySpec): string =>
+    `CREATE TABLE ${name} (hour ${bigint(d)} NOT NULL, ${keys.map(([c]) => `${c} TEXT NOT NULL`).join(', ')}, ${measures},
+      PRIMARY KEY (hour, ${keys.map(([c]) => c).join(', ')}));`;
+  return `${table('rollup_hourly', HOURLY_KEYS)}
+    ${table('rollup_team_model', TEAM_MODEL_KEYS)}
     CREATE TABLE rollup_tags (hour ${bigint(d)} NOT NULL, tag TEXT NOT NULL, team TEXT NOT NULL, ${measures},
       PRIMARY KEY (hour, tag, team));
-    CREATE INDEX rollup_hourly_team ON rollup_hourly (team, hour);
     CREATE INDEX calls_run_started ON calls (run, started_at);`;
 }
 
@@ -89,15 +101,29 @@ function upsertTail(d: Dialect, table: string, keys: string[]): string {
 
 /** Fold the call rows of `source` (a table or CTE with the ledger's columns) into rollup_hourly. */
 export function foldHourlySql(d: Dialect, source: string): string {
-  const keys = ['hour', ...HOURLY_KEYS.map(([c]) => c)];
-  const keyExprs = [HOUR_OF, ...HOURLY_KEYS.map(([, src]) => `coalesce(${q(d, src)}, '')`)];
+  return foldSql(d, source, 'rollup_hourly', HOURLY_KEYS);
+}
+
+/** The same into rollup_team_model. */
+export function foldTeamModelSql(d: Dialect, source: string): string {
+  return foldSql(d, source, 'rollup_team_model', TEAM_MODEL_KEYS);
+}
+
+function foldSql(d: Dialect, source: string, table: string, spec: KeySpec): string {
+  const keys = ['hour', ...spec.map(([c]) => c)];
+  const keyExprs = [HOUR_OF, ...spec.map(([, src]) => `coalesce(${q(d, src)}, '')`)];
   const measures = callMeasures();
   const aggs = MEASURES.map((m, i) => combine(d, m, measures[i]!));
   const groupBy = keyExprs.map((_, i) => String(i + 1)).join(', ');
   // ORDER BY: concurrent Postgres writers lock rollup rows in the same order, so they cannot deadlock.
-  return `INSERT INTO rollup_hourly (${keys.join(', ')}, ${MEASURES.join(', ')})
+  return `INSERT INTO ${table} (${keys.join(', ')}, ${MEASURES.join(', ')})
     SELECT ${keyExprs.join(', ')}, ${aggs.join(', ')} FROM ${source} WHERE true GROUP BY ${groupBy} ORDER BY ${groupBy}
-    ${upsertTail(d, 'rollup_hourly', keys)}`;
+    ${upsertTail(d, table, keys)}`;
+}
+
+/** Every fold, in order: what the migration back-fills with and what appendCalls runs. */
+export function foldAllSql(d: Dialect, source: string): string[] {
+  return [foldHourlySql(d, source), foldTeamModelSql(d, source), foldTagsSql(d, source)];
 }
 
 /** The same for rollup_tags: one row per (call, tag). */

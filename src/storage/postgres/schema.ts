@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallRow, KeyRecord } from '../types.js';
-import { foldHourlySql, foldTagsSql, rollupTablesSql } from '../rollups.js';
+import { foldAllSql, rollupTablesSql } from '../rollups.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -76,8 +76,7 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('postgres')};
-   ${foldHourlySql('postgres', 'calls')};
-   ${foldTagsSql('postgres', 'calls')};`,
+   ${foldAllSql('postgres', 'calls').join(';\n')};`,
 ];
 
 /**

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
-import { foldHourlySql, foldTagsSql } from '../rollups.js';
+import { foldAllSql } from '../rollups.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 type Row = Record<string, SqlValue>;
@@ -76,8 +76,7 @@ export class SqliteDatabase {
     const chunk = insert(ROWS_PER_INSERT);
     const dropKnown = this.db.prepare('DELETE FROM staged_calls WHERE EXISTS (SELECT 1 FROM main.calls c WHERE c.id = staged_calls.id)');
     const copy = this.db.prepare(`INSERT INTO main.calls (${CALL_COLUMNS.join(', ')}) SELECT ${CALL_COLUMNS.join(', ')} FROM staged_calls`);
-    const foldHourly = this.db.prepare(foldHourlySql('sqlite', 'staged_calls'));
-    const foldTags = this.db.prepare(foldTagsSql('sqlite', 'staged_calls'));
+    const folds = foldAllSql('sqlite', 'staged_calls').map((sql) => this.db.prepare(sql));
     const clear = this.db.prepare('DELETE FROM staged_calls');
     const width = CALL_COLUMNS.length;
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
@@ -85,10 +84,7 @@ export class SqliteDatabase {
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) chunk.run(values.slice(i, i + step));
       for (; i < values.length; i += width) one.run(values.slice(i, i + width));
       dropKnown.run();
-      if (copy.run().changes > 0) {
-        foldHourly.run();
-        foldTags.run();
-      }
+      if (copy.run().changes > 0) for (const fold of folds) fold.run();
       clear.run();
     });
   }

@@ -1,4 +1,4 @@
-import { foldHourlySql, foldTagsSql, rollupTablesSql } from '../rollups.js';
+import { foldAllSql, rollupTablesSql } from '../rollups.js';
 
 /** SQLite migrations, applied in order; the index of the last applied one is kept in meta.schema_version. */
 export const MIGRATIONS: readonly string[] = [
@@ -66,6 +66,5 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('sqlite')};
-   ${foldHourlySql('sqlite', 'calls')};
-   ${foldTagsSql('sqlite', 'calls')};`,
+   ${foldAllSql('sqlite', 'calls').join(';\n')};`,
 ];

@@ -1,18 +1,19 @@
 /**
  * AnalyticsQuery -> SQL, one builder for both dialects (they differ only in placeholders, the quoting of
  * "user" and how tags are split). Where the rows come from:
- * - `rollup_team_model` when only team/model/provider (and org) are involved;
- * - `rollup_hourly` when only team/user/project/key/model/provider/agent (and org) are;
+ * - the smallest per-dimension rollup (rollup_team, rollup_team_model, rollup_hourly) whose keys cover
+ *   every grouped and filtered dimension (org is a constant, always covered);
  * - `rollup_tags` when tag is involved with at most team besides;
  * - the ledger itself (through its run/started_at indexes) when run is involved, or tag with other dimensions.
  * Rollups hold whole UTC hours; the partial hours at the edges of [from, to) are read from the ledger with
  * the same per-call measures and unioned in, so any from/to is exact.
  */
-import { callTagsSql, callMeasures, combine, HOUR_MS, HOUR_OF, MEASURES, type Dialect } from '../storage/rollups.js';
-import type { AnalyticsQuery, Dimension } from './query.js';
+import { callTagsSql, callMeasures, combine, DIMENSION_ROLLUPS, HOUR_MS, HOUR_OF, MEASURES, type Dialect } from '../storage/rollups.js';
+import { DIMENSIONS, type AnalyticsQuery, type Dimension } from './query.js';
 import { localDaySql, offsetSegments } from './time-buckets.js';
 
-type Source = 'hourly' | 'team_model' | 'tags' | 'calls';
+/** A rollup table, or the ledger itself. */
+type Source = string;
 
 const HOURLY_COLUMN: Partial<Record<Dimension, string>> = {
   team: 'team', user: 'user_name', project: 'project', key: 'key_id', model: 'model', provider: 'provider', agent: 'agent',
@@ -32,8 +33,9 @@ export interface SqlPlan {
 function sourceOf(dims: Set<Dimension>): Source {
   if (dims.has('run')) return 'calls';
   const within = (allowed: Dimension[]): boolean => [...dims].every((d) => d === 'org' || allowed.includes(d));
-  if (dims.has('tag')) return within(['tag', 'team']) ? 'tags' : 'calls';
-  return within(['team', 'model', 'provider']) ? 'team_model' : 'hourly';
+  if (dims.has('tag')) return within(['tag', 'team']) ? 'rollup_tags' : 'calls';
+  const covering = DIMENSION_ROLLUPS.find((r) => within(DIMENSIONS.filter((d) => r.keys.some(([col]) => col === HOURLY_COLUMN[d]))));
+  return covering?.table ?? 'calls';
 }
 
 /** null when the query can match nothing (an org filter naming another org). */
@@ -87,16 +89,14 @@ function bucketSql(q: AnalyticsQuery, tz: string, range?: { lo: number | null; h
 
 type Bind = (v: string | number) => string;
 
-const ROLLUP_TABLE = { hourly: 'rollup_hourly', team_model: 'rollup_team_model', tags: 'rollup_tags' } as const;
-
-function rollupRows(source: Exclude<Source, 'calls'>, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
-  const col = (dim: Dimension): string => (source === 'tags' ? dim : HOURLY_COLUMN[dim]!);
+function rollupRows(source: Source, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
+  const col = (dim: Dimension): string => (source === 'rollup_tags' ? dim : HOURLY_COLUMN[dim]!);
   const where: string[] = [];
   if (from !== undefined) where.push(`hour >= ${p(from)}`);
   if (to !== undefined) where.push(`hour < ${p(to)}`);
   for (const [dim, v] of filters) if (dim !== 'org') where.push(`${col(dim)} = ${p(v)}`);
   const select = ['hour', ...dims.map((dim) => `${col(dim)} AS d_${dim}`), ...MEASURES];
-  return `SELECT ${select.join(', ')} FROM ${ROLLUP_TABLE[source]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  return `SELECT ${select.join(', ')} FROM ${source}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
 }
 
 function callRows(d: Dialect, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {

@@ -5,8 +5,9 @@
  * `RETURNING` rows of the insert in Postgres), so a call id seen twice is never counted twice.
  *
  * - `rollup_hourly`: per UTC hour x (team, user, project, key, model, provider, agent).
- * - `rollup_team_model`: per UTC hour x (team, model, provider): a few hundred rows an hour whatever the
- *   number of users and keys, so the common "by team / by model, per day" reports read little.
+ * - `rollup_team_model`: per UTC hour x (team, model, provider), and `rollup_team`: per UTC hour x team:
+ *   a few hundred (a few dozen) rows an hour whatever the number of users and keys, so the common "by
+ *   team / by model, per day" reports read little.
  * - `rollup_tags`: per UTC hour x (tag, team); a call counts once under each tag in its list, and calls
  *   without tags under the tag ''.
  * A missing attribute is stored as '' (key columns cannot be NULL in a primary key), and read back as
@@ -38,6 +39,13 @@ export const TEAM_MODEL_KEYS = [
 ] as const;
 
 type KeySpec = readonly (readonly [string, string])[];
+
+/** The per-dimension rollups, smallest first: a report reads the first whose keys cover it. */
+export const DIMENSION_ROLLUPS: readonly { table: string; keys: KeySpec }[] = [
+  { table: 'rollup_team', keys: [['team', 'team']] },
+  { table: 'rollup_team_model', keys: TEAM_MODEL_KEYS },
+  { table: 'rollup_hourly', keys: HOURLY_KEYS },
+];
 
 const LAT_COLS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `lat_${i}`);
 /** Measure columns of both rollups, in order. */
@@ -83,8 +91,7 @@ export function rollupTablesSql(d: Dialect): string {
   const table = (name: string, keys: KeySpec): string =>
     `CREATE TABLE ${name} (hour ${bigint(d)} NOT NULL, ${keys.map(([c]) => `${c} TEXT NOT NULL`).join(', ')}, ${measures},
       PRIMARY KEY (hour, ${keys.map(([c]) => c).join(', ')}));`;
-  return `${table('rollup_hourly', HOURLY_KEYS)}
-    ${table('rollup_team_model', TEAM_MODEL_KEYS)}
+  return `${DIMENSION_ROLLUPS.map((r) => table(r.table, r.keys)).join('\n    ')}
     CREATE TABLE rollup_tags (hour ${bigint(d)} NOT NULL, tag TEXT NOT NULL, team TEXT NOT NULL, ${measures},
       PRIMARY KEY (hour, tag, team));
     CREATE INDEX calls_run_started ON calls (run, started_at);`;
@@ -99,14 +106,11 @@ function upsertTail(d: Dialect, table: string, keys: string[]): string {
   return `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
 }
 
-/** Fold the call rows of `source` (a table or CTE with the ledger's columns) into rollup_hourly. */
-export function foldHourlySql(d: Dialect, source: string): string {
-  return foldSql(d, source, 'rollup_hourly', HOURLY_KEYS);
-}
-
-/** The same into rollup_team_model. */
-export function foldTeamModelSql(d: Dialect, source: string): string {
-  return foldSql(d, source, 'rollup_team_model', TEAM_MODEL_KEYS);
+/** Fold the call rows of `source` (a table or CTE with the ledger's columns) into one per-dimension rollup. */
+export function foldRollupSql(d: Dialect, source: string, table: string): string {
+  const r = DIMENSION_ROLLUPS.find((x) => x.table === table);
+  if (!r) throw new Error(`no rollup ${table}`);
+  return foldSql(d, source, r.table, r.keys);
 }
 
 function foldSql(d: Dialect, source: string, table: string, spec: KeySpec): string {
@@ -123,7 +127,7 @@ function foldSql(d: Dialect, source: string, table: string, spec: KeySpec): stri
 
 /** Every fold, in order: what the migration back-fills with and what appendCalls runs. */
 export function foldAllSql(d: Dialect, source: string): string[] {
-  return [foldHourlySql(d, source), foldTeamModelSql(d, source), foldTagsSql(d, source)];
+  return [...DIMENSION_ROLLUPS.map((r) => foldSql(d, source, r.table, r.keys)), foldTagsSql(d, source)];
 }
 
 /** The same for rollup_tags: one row per (call, tag). */

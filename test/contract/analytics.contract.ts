@@ -173,8 +173,8 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
       await store.appendCalls(ledger.slice(250, 1250));
       await store.appendCalls(ledger.slice(0, 500));
       await store.appendCalls([ledger[7]!, ledger[7]!, ledger[2999]!]);
-      // Each rollup at its finest grain: hourly, team x model, tags.
-      for (const groupBy of [['team', 'user', 'project', 'key', 'model', 'provider', 'agent'], ['team', 'model', 'provider'], ['tag', 'team']] as Dimension[][]) {
+      // Each rollup at its finest grain: hourly, team x model, team, tags.
+      for (const groupBy of [['team', 'user', 'project', 'key', 'model', 'provider', 'agent'], ['team', 'model', 'provider'], ['team'], ['tag', 'team']] as Dimension[][]) {
         expectReport(await run({ groupBy, bucket: 'hour' }), ledger, { groupBy, bucket: 'hour' });
       }
     });

@@ -7,7 +7,7 @@ import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallQuery, CallRow, KeyRecord, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import { runAnalyticsAsync } from '../../analytics/run-query.js';
-import { foldHourlySql, foldTagsSql, foldTeamModelSql } from '../rollups.js';
+import { DIMENSION_ROLLUPS, foldRollupSql, foldTagsSql } from '../rollups.js';
 import { num, runMigrations, toBudget, toCall, toKey, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -291,9 +291,9 @@ function insertCallsSql(n: number): string {
     tuples.push(`(${Array.from({ length: CALL_PARAMS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
   }
   return `WITH ins AS (INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING *),
-    hourly AS (${foldHourlySql('postgres', 'ins')}),
-    team_model AS (${foldTeamModelSql('postgres', 'ins')})
-    ${foldTagsSql('postgres', 'ins')}`;
+    ${DIMENSION_ROLLUPS.map((r) => `${r.table} AS (${foldRollupSql('postgres', 'ins', r.table)}),`).join('\n    ')}
+    tagged AS (${foldTagsSql('postgres', 'ins')})
+    SELECT 1`;
 }
 
 function callParams(r: CallRow): Param[] {

@@ -98,7 +98,7 @@ async function benchPostgres() {
       for (let lo = 0; lo < PG_ROWS; lo += chunk) {
         const hi = Math.min(lo + chunk, PG_ROWS);
         const rnd = { series: `generate_series(${lo}, ${hi - 1}) AS i`, skewedKey: 'floor(200 * power(random(), 3))::int', model: 'floor(random() * 8)::int', latency: 'floor(random() * 4000)::int' };
-        await c.query(`INSERT INTO calls (${CALL_COLUMNS.map((x) => (x === 'user' ? '"user"' : x)).join(', ')}) ${genSelect(PG_ROWS, rnd, (p) => p.join(' || '))}`);
+        await c.query(`INSERT INTO calls (${CALL_COLUMNS.map((x) => (x === 'user' ? '"user"' : x)).join(', ')}) ${genSelect(PG_ROWS, rnd, (p) => p.map((x) => `(${x})`).join(' || '))}`);
         process.stderr.write(`postgres: ${hi} rows\r`);
       }
       const generatedS = (performance.now() - t0) / 1000;
@@ -137,7 +137,7 @@ async function benchSqlite(dir) {
     model: 'abs(random()) % 8',
     latency: 'abs(random()) % 4000',
   };
-  db.exec(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) ${genSelect(SQLITE_ROWS, rnd, (p) => p.join(' || '))}`);
+  db.exec(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) ${genSelect(SQLITE_ROWS, rnd, (p) => p.map((x) => `(${x})`).join(' || '))}`);
   const generatedS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   db.transaction(() => {
@@ -146,7 +146,7 @@ async function benchSqlite(dir) {
   db.exec('ANALYZE');
   const rollupS = (performance.now() - t1) / 1000;
   const count = (t) => db.prepare(`SELECT count(*) AS n FROM ${t}`).get().n;
-  const tableRows = Object.fromEntries(['calls', 'rollup_hourly', 'rollup_team_model', 'rollup_tags'].map((t) => [t, count(t)]));
+  const tableRows = Object.fromEntries(['calls', 'rollup_team', 'rollup_team_model', 'rollup_hourly', 'rollup_tags'].map((t) => [t, count(t)]));
   const scan = db.prepare(SCAN('?', '?')).all(MONTH.from, MONTH.to);
   db.close();
   const store = new SqliteStore(path);

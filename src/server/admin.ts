@@ -4,7 +4,7 @@
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
  *   GET  /admin/v1/keys            keys without their hashes
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
- *   GET  /admin/v1/spend?group_by=&from=&to=
+ *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
  *   GET  /admin/v1/calls?run=&limit=
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
@@ -14,7 +14,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isSpendGroup, parseTime, spendReport } from '../analytics/spend-report.js';
+import { isSpendGroup, parseTime } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
 import { cachedSpend } from '../analytics/spend-cache.js';
 import { GatewayError } from '../errors.js';
@@ -33,6 +33,7 @@ import { handleForecasts } from './admin-forecasts.js';
 import { handleRunEvents } from './admin-run-events.js';
 import { handleModels } from './admin-models.js';
 import { sessionCaller } from './dashboard-session.js';
+import { handleSpend } from './admin-spend.js';
 
 const newKeySchema = z
   .object({
@@ -166,17 +167,7 @@ export async function handleAdmin(
     const report = await savingsReport(cachedSpend(store, deps.now), q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
-  if (path === '/admin/v1/spend' && method === 'GET') {
-    const q = reportQuery(params, deps.now(), team);
-    const { groupBy, from, to } = q;
-    const rows = await spendReport(cachedSpend(store, deps.now), q);
-    return send(res, 200, {
-      group_by: groupBy,
-      from: from === undefined ? null : new Date(from).toISOString(),
-      to: to === undefined ? null : new Date(to).toISOString(),
-      data: rows.map((r) => ({ [groupBy]: r.group, ...r })),
-    });
-  }
+  if (path === '/admin/v1/spend' && method === 'GET') return send(res, 200, await handleSpend(deps, params, team));
   if (path === '/admin/v1/calls' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
     const run = params.get('run') ?? undefined;

@@ -3,6 +3,8 @@
  * request path never waits on disk, and so networked backends fit the same shape.
  */
 
+import type { AnalyticsQuery, AnalyticsRow } from '../analytics/query.js';
+
 export interface KeyRecord {
   /** Public identifier, also embedded in the key itself (tg_<id>_<secret>). */
   id: string;
@@ -257,6 +259,9 @@ export interface Store {
   /** Insert provider report rows, replacing a row with the same id (a re-fetched bucket). */
   upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void>;
   providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]>;
+
+  /** Spend, tokens, calls, latency and errors by any dimensions and time bucket, mostly from rollups. */
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]>;
 
   close(): Promise<void>;
 }

@@ -8,6 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/storage/postgres/index.js';
 import { describeStore, type MakeStore } from './store.contract.js';
 import { describeImportStore } from './import-store.contract.js';
+import { describeAnalytics } from './analytics.contract.js';
+import { MIGRATIONS } from '../../src/storage/postgres/schema.js';
+import { CALL_COLUMNS, callValues } from '../../src/storage/sqlite/call-columns.js';
 
 const URL = process.env['TOLLGATE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: URL, max: 2 });
@@ -46,3 +49,34 @@ describe('PostgresStore', () => {
     expect(() => new PostgresStore({ url: URL, poolSize: 1, schema: 'x; DROP TABLE calls' })).toThrow(/schema name/);
   });
 });
+
+describeAnalytics(
+  'postgres',
+  async () => {
+    const { schema, drop } = await freshSchema();
+    return { store: new PostgresStore({ url: URL, poolSize: 4, schema }), cleanup: drop };
+  },
+  async (rows) => {
+    // A ledger at the schema before the rollups, written directly, then opened by the store.
+    const { schema, drop } = await freshSchema();
+    const before = MIGRATIONS.findIndex((m) => m.includes('rollup_hourly'));
+    const c = await admin.connect();
+    try {
+      await c.query(`SET search_path = ${schema}`);
+      await c.query('CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      for (const m of MIGRATIONS.slice(0, before)) await c.query(m);
+      await c.query("INSERT INTO meta VALUES ('schema_version', $1)", [String(before)]);
+      const cols = CALL_COLUMNS.map((col) => (col === 'user' ? '"user"' : col));
+      const values = callValues(rows);
+      const bool = new Set(['stream', 'estimated', 'cache_hit']);
+      for (let i = 0; i < values.length; i += cols.length) {
+        const row = values.slice(i, i + cols.length).map((v, j) => (bool.has(CALL_COLUMNS[j]!) ? v === 1 : v));
+        await c.query(`INSERT INTO calls (${cols.join(', ')}) VALUES (${cols.map((_, j) => `$${j + 1}`).join(', ')})`, row);
+      }
+      await c.query('RESET search_path');
+    } finally {
+      c.release();
+    }
+    return { store: new PostgresStore({ url: URL, poolSize: 4, schema }), cleanup: drop };
+  },
+);

@@ -6,6 +6,9 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
 import { providerUsageQuery, toProviderUsage, upsertProviderUsageStatements } from './import-queries.js';
+import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
+import { runAnalyticsAsync } from '../../analytics/run-query.js';
+import { DIMENSION_ROLLUPS, foldRollupSql, foldTagsSql } from '../rollups.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -244,6 +247,11 @@ export class PostgresStore implements Store {
     }));
   }
 
+  /** Spend analytics over the rollups (or the ledger, for run grouping): see analytics/query-sql.ts. */
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    return runAnalyticsAsync(q, 'postgres', (sql, params) => this.rows(sql, params));
+  }
+
   async calls(q: CallQuery): Promise<CallRow[]> {
     const { clauses, params } = filters(q);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
@@ -328,13 +336,20 @@ function filters(q: { from?: number; to?: number; team?: string; run?: string })
   return { clauses, params };
 }
 
+/**
+ * One statement per chunk: the insert skips ids already in the ledger, and only the rows it RETURNs (the
+ * ones really inserted) are folded into the rollups, by the migration's own SQL, atomically.
+ */
 function insertCallsSql(n: number): string {
   const tuples: string[] = [];
   for (let r = 0; r < n; r++) {
     const base = r * CALL_PARAMS;
     tuples.push(`(${Array.from({ length: CALL_PARAMS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
   }
-  return `INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`;
+  return `WITH ins AS (INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING *),
+    ${DIMENSION_ROLLUPS.map((r) => `${r.table} AS (${foldRollupSql('postgres', 'ins', r.table)}),`).join('\n    ')}
+    tagged AS (${foldTagsSql('postgres', 'ins')})
+    SELECT 1`;
 }
 
 function callParams(r: CallRow): Param[] {

@@ -6,6 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
+import { foldAllSql, rollupTablesSql } from '../rollups.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -117,6 +118,9 @@ export const MIGRATIONS: readonly string[] = [
    -- and reconcile, for no extra index to maintain on every insert.
    DROP INDEX calls_started_at;
    CREATE INDEX calls_started_id ON calls (started_at, id COLLATE "C");`,
+  // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
+  `${rollupTablesSql('postgres')};
+   ${foldAllSql('postgres', 'calls').join(';\n')};`,
 ];
 
 /**

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
 import { callFromValues, callValues, type SqlValue } from './call-columns.js';
 
@@ -111,6 +112,9 @@ export class SqliteStore implements Store {
   }
   providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
     return this.call('providerUsage', q);
+  }
+  analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
+    return this.call('analytics', q);
   }
 
   async close(): Promise<void> {

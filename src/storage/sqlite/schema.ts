@@ -1,3 +1,5 @@
+import { foldAllSql, rollupTablesSql } from '../rollups.js';
+
 /** SQLite migrations, applied in order; the index of the last applied one is kept in meta.schema_version. */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE keys (
@@ -106,4 +108,7 @@ export const MIGRATIONS: readonly string[] = [
    -- and reconcile, for no extra index to maintain on every insert.
    DROP INDEX calls_started_at;
    CREATE INDEX calls_started_id ON calls (started_at, id);`,
+  // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
+  `${rollupTablesSql('sqlite')};
+   ${foldAllSql('sqlite', 'calls').join(';\n')};`,
 ];

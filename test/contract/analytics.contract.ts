@@ -1,0 +1,275 @@
+/**
+ * The analytics contract every `Store` backend must pass: a seeded generated ledger, and every grouping,
+ * bucket and filter checked against a plain full scan of the generated rows written here, independently
+ * of the SQL (own tag splitting, own calendar via Intl, own percentiles from sorted latencies).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRow, Store } from '../../src/storage/types.js';
+import { DIMENSIONS, type AnalyticsQuery, type AnalyticsRow, type Dimension } from '../../src/analytics/query.js';
+import { spendSeries } from '../../src/analytics/spend-series.js';
+
+const HOUR = 3_600_000;
+const BOUNDS = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
+/** 2026-10-10T00:00Z; the ledger spans 40 days, across the end of summer time in Europe (Oct 25). */
+export const GEN_START = Date.UTC(2026, 9, 10);
+const SPAN = 40 * 24 * HOUR;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded ledger of `n` calls with every attribute sometimes missing. */
+export function generateLedger(n: number, seed = 42): CallRow[] {
+  const r = rng(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const rows: CallRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const startedAt = GEN_START + Math.floor(r() * SPAN);
+    const latency = pick([5, 100, 101, 400, 900, 2_000, 4_000, 9_000, 20_000, 50_000, 100_000, 200_000]) + Math.floor(r() * 3);
+    const model = pick(['gpt-a', 'gpt-b', 'claude-c', null]);
+    rows.push({
+      id: `g${seed}-${String(i).padStart(7, '0')}`, startedAt, firstByteAt: startedAt + 1, endedAt: startedAt + latency,
+      keyId: pick(['k1', 'k2', 'k3', 'k4']), team: pick(['platform', 'search', 'ads']), user: pick(['ana', 'bo', 'cy', null]),
+      project: pick(['p1', 'p2', null]), run: pick(['r1', 'r2', 'r3', null, null]), agent: pick(['planner', 'coder', null]),
+      parent: null, tags: pick([null, 'batch', 'nightly', 'batch,nightly', 'x,batch', 'nightly-x']), endpoint: 'chat', stream: false,
+      provider: model === null ? null : model.startsWith('gpt') ? 'openai' : 'anthropic', requestedModel: model, servedModel: model,
+      inputTokens: Math.floor(r() * 5000), cachedInputTokens: Math.floor(r() * 900), cacheWrite5mTokens: Math.floor(r() * 50),
+      cacheWrite1hTokens: Math.floor(r() * 30), outputTokens: Math.floor(r() * 2000), reasoningTokens: Math.floor(r() * 300),
+      costNanos: Math.floor(r() * 9_000_000_000), estimated: false, status: pick(['ok', 'ok', 'ok', 'error', 'aborted']),
+      httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+    });
+  }
+  return rows;
+}
+
+const ORG = 'acme';
+const fmt = new Map<string, Intl.DateTimeFormat>();
+/** Local calendar date of instant t in tz. */
+function localDate(tz: string, t: number): { y: number; m: number; d: number } {
+  let f = fmt.get(tz);
+  if (!f) fmt.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  const [y, m, d] = f.format(new Date(t)).split('-').map(Number) as [number, number, number];
+  return { y, m, d };
+}
+const pad = (x: number): string => String(x).padStart(2, '0');
+
+/** The bucket label of a call: its hour's start decides (documented rule for non-whole-hour zones). */
+function bucketLabel(q: AnalyticsQuery, startedAt: number): string | null {
+  if (!q.bucket) return null;
+  const hour = Math.floor(startedAt / HOUR) * HOUR;
+  if (q.bucket === 'hour') return `${new Date(hour).toISOString().slice(0, 13)}:00Z`;
+  const { y, m, d } = localDate(q.timezone ?? 'UTC', hour);
+  if (q.bucket === 'month') return `${y}-${pad(m)}`;
+  if (q.bucket === 'day') return `${y}-${pad(m)}-${pad(d)}`;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  const back = (date.getUTCDay() + 6) % 7; // days since Monday
+  const monday = new Date(Date.UTC(y, m - 1, d - back));
+  return `${monday.getUTCFullYear()}-${pad(monday.getUTCMonth() + 1)}-${pad(monday.getUTCDate())}`;
+}
+
+function valuesOf(r: CallRow, dim: Dimension): (string | null)[] {
+  const tags = r.tags ? r.tags.split(',') : [null];
+  const one: Record<Exclude<Dimension, 'tag'>, string | null> = {
+    org: ORG, team: r.team, user: r.user, project: r.project, key: r.keyId, model: r.servedModel, provider: r.provider, agent: r.agent, run: r.run,
+  };
+  return dim === 'tag' ? tags : [one[dim]];
+}
+
+interface Ref { key: string; group: Record<string, string | null>; bucket: string | null; rows: CallRow[] }
+
+/** The expected report: a plain scan. */
+export function reference(rows: CallRow[], q: AnalyticsQuery): Ref[] {
+  const out = new Map<string, Ref>();
+  for (const r of rows) {
+    if ((q.from !== undefined && r.startedAt < q.from) || (q.to !== undefined && r.startedAt >= q.to)) continue;
+    if (Object.entries(q.filters ?? {}).some(([dim, v]) => !valuesOf(r, dim as Dimension).includes(v))) continue;
+    let combos: Record<string, string | null>[] = [{}];
+    // Grouping by tag under a tag filter shows that tag only (documented in analytics/query.ts).
+    const tagOnly = q.filters?.tag;
+    for (const dim of q.groupBy) {
+      const values = dim === 'tag' && tagOnly !== undefined ? [tagOnly] : valuesOf(r, dim);
+      combos = combos.flatMap((c) => values.map((v) => ({ ...c, [dim]: v })));
+    }
+    const bucket = bucketLabel(q, r.startedAt);
+    for (const group of combos) {
+      const key = JSON.stringify([bucket, ...q.groupBy.map((d) => group[d])]);
+      const e = out.get(key) ?? { key, group, bucket, rows: [] };
+      e.rows.push(r);
+      out.set(key, e);
+    }
+  }
+  return [...out.values()];
+}
+
+function percentile(lat: number[], p: number): number {
+  const sorted = [...lat].sort((a, b) => a - b);
+  const v = sorted[Math.ceil(p * sorted.length) - 1]!;
+  const bound = BOUNDS.find((b) => v <= b);
+  return Math.min(bound ?? Infinity, sorted[sorted.length - 1]!);
+}
+
+function expectReport(actual: AnalyticsRow[], rows: CallRow[], q: AnalyticsQuery): void {
+  const expected = reference(rows, q);
+  const got = new Map(actual.map((a) => [JSON.stringify([a.bucket, ...q.groupBy.map((d) => a.group[d])]), a]));
+  expect([...got.keys()].sort(), JSON.stringify(q)).toEqual(expected.map((e) => e.key).sort());
+  for (const e of expected) {
+    const a = got.get(e.key)!;
+    const sum = (f: (r: CallRow) => number): number => e.rows.reduce((s, r) => s + f(r), 0);
+    const lat = e.rows.map((r) => r.endedAt - r.startedAt);
+    expect(
+      {
+        calls: a.calls, errors: a.errors, input: a.inputTokens, cached: a.cachedInputTokens, cw: a.cacheWriteTokens, out: a.outputTokens,
+        reasoning: a.reasoningTokens, cost: a.costNanos, p50: a.latencyP50Ms, p95: a.latencyP95Ms, max: a.latencyMaxMs,
+      },
+      `${JSON.stringify(q)} ${e.key}`,
+    ).toEqual({
+      calls: e.rows.length, errors: e.rows.filter((r) => r.status === 'error').length, input: sum((r) => r.inputTokens),
+      cached: sum((r) => r.cachedInputTokens), cw: sum((r) => r.cacheWrite5mTokens + r.cacheWrite1hTokens), out: sum((r) => r.outputTokens),
+      reasoning: sum((r) => r.reasoningTokens), cost: sum((r) => r.costNanos), p50: percentile(lat, 0.5), p95: percentile(lat, 0.95),
+      max: Math.max(...lat),
+    });
+    expect(a.latencyMeanMs).toBeCloseTo(lat.reduce((s, v) => s + v, 0) / lat.length, 6);
+    expect(a.errorRate).toBeCloseTo(a.errors / a.calls, 9);
+  }
+}
+
+const FILTER_VALUES: Record<Dimension, string> = {
+  org: ORG, team: 'search', user: 'bo', project: 'p2', key: 'k3', model: 'claude-c', provider: 'openai', agent: 'coder', run: 'r2', tag: 'batch',
+};
+/** Odd, non-hour-aligned bounds: partial hours at both ends. */
+const FROM = GEN_START + 3 * 24 * HOUR + 17 * 60_000 + 123;
+const TO = GEN_START + 31 * 24 * HOUR + 5 * HOUR + 59 * 60_000 + 7;
+
+export type MakeStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+/** A store over a ledger written before the rollup migration (the last migration not yet applied). */
+export type MakeLegacyStore = (rows: CallRow[]) => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+export function describeAnalytics(name: string, make: MakeStore, makeLegacy: MakeLegacyStore): void {
+  describe(`Analytics contract: ${name}`, () => {
+    const ledger = generateLedger(3000);
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    const run = (q: AnalyticsQuery): Promise<AnalyticsRow[]> => store.analytics({ org: ORG, ...q });
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await make());
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    it('loads the ledger (in batches, some ids repeated, some batches repeated): rollups equal a full scan', async () => {
+      for (let i = 0; i < ledger.length; i += 500) await store.appendCalls(ledger.slice(i, i + 500));
+      // Duplicates: an overlapping batch, a whole batch again, and a batch repeating one of its own ids.
+      await store.appendCalls(ledger.slice(250, 1250));
+      await store.appendCalls(ledger.slice(0, 500));
+      await store.appendCalls([ledger[7]!, ledger[7]!, ledger[2999]!]);
+      // Each rollup at its finest grain: hourly, team x model, team, tags.
+      for (const groupBy of [['team', 'user', 'project', 'key', 'model', 'provider', 'agent'], ['team', 'model', 'provider'], ['team'], ['tag', 'team']] as Dimension[][]) {
+        expectReport(await run({ groupBy, bucket: 'hour' }), ledger, { groupBy, bucket: 'hour' });
+      }
+    });
+
+    it('groups by every dimension alone, over everything and over odd from/to', async () => {
+      for (const dim of DIMENSIONS) {
+        for (const range of [{}, { from: FROM, to: TO }]) {
+          const q: AnalyticsQuery = { groupBy: [dim], ...range };
+          expectReport(await run(q), ledger, q);
+        }
+      }
+    });
+
+    it('buckets by hour, day, week and month, in UTC, across DST in Berlin and at +5:30 in Kolkata', async () => {
+      for (const timezone of ['UTC', 'Europe/Berlin', 'Asia/Kolkata']) {
+        for (const bucket of ['hour', 'day', 'week', 'month'] as const) {
+          for (const range of [{}, { from: FROM, to: TO }]) {
+            const q: AnalyticsQuery = { groupBy: ['team'], bucket, timezone, ...range };
+            expectReport(await run(q), ledger, q);
+          }
+        }
+      }
+    });
+
+    it('groups by combinations with a bucket', async () => {
+      const combos: Dimension[][] = [
+        [], ['team', 'model'], ['tag', 'team'], ['tag', 'model'], ['run', 'agent'], ['user', 'project', 'provider'],
+        ['org', 'key'], [...DIMENSIONS],
+      ];
+      for (const groupBy of combos) {
+        for (const bucket of [undefined, 'day', 'month'] as const) {
+          const q: AnalyticsQuery = { groupBy, bucket, timezone: 'Europe/Berlin', from: FROM, to: TO };
+          expectReport(await run(q), ledger, q);
+        }
+      }
+    });
+
+    it('filters by every dimension, alone and combined, with and without a time range', async () => {
+      for (const dim of DIMENSIONS) {
+        for (const groupBy of [['team'], ['model', 'tag'], ['run']] as Dimension[][]) {
+          const q: AnalyticsQuery = { groupBy, bucket: 'day', filters: { [dim]: FILTER_VALUES[dim] }, from: FROM, to: TO };
+          expectReport(await run(q), ledger, q);
+        }
+        expectReport(await run({ groupBy: [], filters: { [dim]: FILTER_VALUES[dim] } }), ledger, { groupBy: [], filters: { [dim]: FILTER_VALUES[dim] } });
+      }
+      const combined: AnalyticsQuery[] = [
+        { groupBy: ['user'], filters: { team: 'search', model: 'gpt-a' } },
+        { groupBy: ['team'], filters: { tag: 'nightly', team: 'ads' }, bucket: 'week' },
+        { groupBy: ['agent'], filters: { tag: 'batch', user: 'ana', run: 'r1' }, from: FROM },
+        { groupBy: ['team'], filters: { org: 'someone-else' } },
+        { groupBy: ['team'], filters: { team: 'nobody' }, to: TO },
+      ];
+      for (const q of combined) expectReport(await run(q), ledger, q);
+      expect(await run({ groupBy: ['team'], filters: { org: 'someone-else' } })).toEqual([]);
+    });
+
+    it('answers a bucket boundary by hand: a Berlin day starts at 22:00Z in summer, 23:00Z in winter', async () => {
+      const rows = await run({ groupBy: [], bucket: 'day', timezone: 'Europe/Berlin', from: Date.UTC(2026, 9, 24, 22), to: Date.UTC(2026, 9, 26, 23) });
+      expect(rows.map((r) => [r.bucket, new Date(r.bucketStart!).toISOString()])).toEqual([
+        ['2026-10-25', '2026-10-24T22:00:00.000Z'],
+        ['2026-10-26', '2026-10-25T23:00:00.000Z'],
+      ]);
+    });
+
+    it('serves a budget scope a cost series with every bucket present', async () => {
+      const from = GEN_START - 2 * 24 * HOUR;
+      const to = GEN_START + 5 * 24 * HOUR;
+      const series = await spendSeries(store, { match: { team: 'ads', tag: 'batch' }, from, to, bucket: 'day' });
+      expect(series.map((p) => p.bucketStart)).toEqual(Array.from({ length: 7 }, (_, i) => from + i * 24 * HOUR));
+      for (const p of series) {
+        const rows = ledger.filter((r) => r.team === 'ads' && (r.tags ?? '').split(',').includes('batch') && r.startedAt >= p.bucketStart && r.startedAt < p.bucketStart + 24 * HOUR);
+        expect(p.costNanos).toBe(rows.reduce((s, r) => s + r.costNanos, 0));
+        expect(p.tokens).toBe(rows.reduce((s, r) => s + r.inputTokens + r.cachedInputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.outputTokens + r.reasoningTokens, 0));
+      }
+      expect(series[0]!.costNanos).toBe(0);
+      expect(series[3]!.costNanos).toBeGreaterThan(0);
+      const byRun = await spendSeries(store, { match: { run: 'r1', user: 'cy' }, from: FROM, to: TO, bucket: 'week' });
+      const total = ledger.filter((r) => r.run === 'r1' && r.user === 'cy' && r.startedAt >= FROM && r.startedAt < TO).reduce((s, r) => s + r.costNanos, 0);
+      expect(byRun.reduce((s, p) => s + p.costNanos, 0)).toBe(total);
+    });
+
+    it('back-fills the rollups of a ledger written before them, and keeps appends idempotent after', async () => {
+      const old = ledger.slice(0, 1200);
+      const legacy = await makeLegacy(old);
+      try {
+        await legacy.store.migrate();
+        const q: AnalyticsQuery = { groupBy: ['team', 'tag'], bucket: 'day', from: FROM, to: TO };
+        expectReport(await legacy.store.analytics(q), old, q);
+        await legacy.store.appendCalls(ledger.slice(1000, 1500));
+        const q2: AnalyticsQuery = { groupBy: ['model', 'user'], bucket: 'hour' };
+        expectReport(await legacy.store.analytics(q2), ledger.slice(0, 1500), q2);
+      } finally {
+        await legacy.store.close();
+        await legacy.cleanup();
+      }
+    });
+  });
+}

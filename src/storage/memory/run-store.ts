@@ -31,11 +31,36 @@ export class MemoryRunStore implements RunStore {
     // Re-insert so iteration order is least recently active first.
     this.runs.delete(runId);
     this.runs.set(runId, { state, version: current + 1, lastAt, expiresAt: this.clock() + ttlMs });
+    this.evict();
+    return Promise.resolve(true);
+  }
+
+  /** The state object itself goes to `fn` (no copy, no await): see RunStore.mutate. */
+  mutate<S, R>(runId: string, init: () => S, fn: (state: S) => { lastAt: number; result: R }, ttlMs: number): { state: S; result: R } {
+    const now = this.clock();
+    let e = this.runs.get(runId);
+    if (e !== undefined && e.expiresAt <= now) e = undefined;
+    const state = e === undefined ? init() : (e.state as S);
+    const r = fn(state);
+    this.runs.delete(runId);
+    if (e === undefined) {
+      this.runs.set(runId, { state, version: 1, lastAt: r.lastAt, expiresAt: now + ttlMs });
+      this.evict();
+    } else {
+      // Same entry, moved to the end: iteration order stays least recently active first.
+      e.version++;
+      e.lastAt = r.lastAt;
+      e.expiresAt = now + ttlMs;
+      this.runs.set(runId, e);
+    }
+    return { state, result: r.result };
+  }
+
+  private evict(): void {
     while (this.runs.size > this.maxRuns) {
       const oldest = this.runs.keys().next().value as string;
       this.runs.delete(oldest);
     }
-    return Promise.resolve(true);
   }
 
   recent(limit: number): Promise<{ runId: string; state: unknown }[]> {

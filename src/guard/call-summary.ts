@@ -27,8 +27,18 @@ function lastEndOfAgent(state: RunState, agent: string | null): number | null {
   return end;
 }
 
+/**
+ * The run's own copy of an agent name when it has one: the recent calls then share one string per
+ * agent, and comparing them (every call scans them by agent) is a pointer check, not a read of
+ * another string somewhere in the heap.
+ */
+function interned(state: RunState, agent: string): string {
+  for (const a of state.agents) if (a.name === agent) return a.name;
+  return agent;
+}
+
 export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
-  const agent = call.agent === null ? null : clip(call.agent, MAX_AGENT_CHARS);
+  const agent = call.agent === null ? null : interned(state, clip(call.agent, MAX_AGENT_CHARS));
   const digest = digestRequest(call.messages);
   const lastEnd = lastEndOfAgent(state, agent);
   const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;

@@ -51,6 +51,40 @@ function endOf(callId, run, call, now) {
   return { callId, at: now + 1, costNanos: 1000, promptTokens: 8000, outputTokens: 100, outputText: JSON.parse(JSON.stringify(text(run * 7 + call, 400))), toolCalls: [], ok: true, errorStatus: null };
 }
 
+/**
+ * The control: fixed CPU work (integer math, no allocation) of about CONTROL_US, timed like a guard
+ * call and interleaved with them. Its spread is what the machine adds (preemption on a shared box,
+ * interrupts), not the guard: a guard p99 near the control's p99 is at the machine's noise floor.
+ */
+const CONTROL_US = 15;
+let sink = 0;
+function spin(k) {
+  let x = sink | 1;
+  for (let i = 0; i < k; i++) x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + i;
+  sink = x;
+}
+function calibrate() {
+  for (let i = 0; i < 2000; i++) spin(5000); // optimised before it is timed
+  let k = 1000;
+  for (;;) {
+    const t = process.hrtime.bigint();
+    spin(k);
+    const us = Number(process.hrtime.bigint() - t) / 1000;
+    if (us > 200) {
+      const times = [];
+      const kk = Math.round((k * CONTROL_US) / us);
+      for (let i = 0; i < 200; i++) {
+        const t0 = process.hrtime.bigint();
+        spin(kk);
+        times.push(Number(process.hrtime.bigint() - t0) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      return Math.round((kk * CONTROL_US) / times[100]);
+    }
+    k *= 2;
+  }
+}
+
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const round1 = (x) => Math.round(x * 10) / 10;
 
@@ -139,11 +173,17 @@ async function measure(dist) {
   // Measured: CALLS calls spread over the live runs, each timed, with GC watched.
   const samples = new Float64Array(CALLS);
   const startsMs = new Float64Array(CALLS);
+  const control = new Float64Array(CALLS);
+  const spinK = calibrate();
   const watch = await underGcWatch(async () => {
     for (let i = 0; i < CALLS; i++) {
       const r = (i * 7919) % RUNS;
       startsMs[i] = performance.now();
       samples[i] = await oneCall(r, HISTORY_CALLS + Math.floor(i / RUNS), (now += 2));
+      const t0 = process.hrtime.bigint();
+      spin(spinK);
+      await null;
+      control[i] = Number(process.hrtime.bigint() - t0) / 1000;
     }
   });
   // The harness's own allocation (bodies, outputs) for the same calls, to take out of the guard's.
@@ -175,6 +215,7 @@ async function measure(dist) {
   const stateJsonBytes = JSON.stringify(stored.state).length;
 
   const sorted = Float64Array.from(samples).sort();
+  const controlSorted = Float64Array.from(control).sort();
   const p99 = pct(sorted, 99);
   // Which of the slowest 1% of calls overlapped a GC pause.
   let slow = 0;
@@ -191,6 +232,7 @@ async function measure(dist) {
   const guardMs = samples.reduce((n, x) => n + x, 0) / 1000;
   return {
     guard_us: { p50: pct(sorted, 50), p90: pct(sorted, 90), p99, p999: pct(sorted, 99.9), max: sorted[sorted.length - 1], mean: (guardMs * 1000) / CALLS },
+    control_us: { work_us: CONTROL_US, p50: pct(controlSorted, 50), p99: pct(controlSorted, 99), p999: pct(controlSorted, 99.9) },
     gc: {
       pauses: watch.pauses.length,
       pause_ms_total: round1(gcMs),
@@ -277,6 +319,7 @@ ${row('guard time per call p50', (r) => `${r.guard_us.p50.toFixed(1)} µs`)}
 ${row('guard time per call p90', (r) => `${r.guard_us.p90.toFixed(1)} µs`)}
 ${row('guard time per call p99', (r) => `${r.guard_us.p99.toFixed(1)} µs`)}
 ${row('guard time per call p99.9', (r) => `${r.guard_us.p999.toFixed(1)} µs`)}
+${row(`control: ${CONTROL_US} µs of fixed work, p50 / p99 (the machine's noise)`, (r) => `${r.control_us.p50.toFixed(1)} / ${r.control_us.p99.toFixed(1)} µs`)}
 ${row('GC pauses, share of wall time', (r) => `${pctStr(r.gc.share_of_wall)} (${r.gc.pauses} pauses, max ${r.gc.max_pause_ms} ms)`)}
 ${row('slowest 1% of calls overlapping a GC pause', (r) => pctStr(r.gc.slowest_1pct_overlapping_gc))}
 ${row('allocated per call (guard only)', (r) => `${r.alloc_bytes_per_call.guard} B`)}

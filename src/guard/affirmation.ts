@@ -31,7 +31,6 @@ const STOP_WORDS = [
 const ACK = new Set(ACK_WORDS.map(fnvString));
 const STOP = new Set(STOP_WORDS.map(fnvString));
 const words = new Int32Array(4_096);
-const CLAUSE_END = /[.!?;:\n]+/g;
 
 /** Content words (not function words) and how many of them are acknowledgement words. */
 export function affirmationCounts(text: string, start = 0, end = text.length): { content: number; ack: number } {
@@ -53,21 +52,42 @@ export function isAffirmation(text: string, maxWords: number, start = 0, end = t
   return content <= maxWords && ack * 2 >= content;
 }
 
+/** Clause ends: . ! ? ; : and line breaks (runs of them end one clause). */
+function isClauseEnd(c: number): boolean {
+  return c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 10;
+}
+
 /**
- * The clauses of `text` that are not acknowledgements; none when the whole text only acknowledges.
- * Clauses are read in place (no split): only the ones kept are copied out. A clause without words
- * counts as an acknowledgement, so blank clauses are dropped too.
+ * The clauses of `text` that are not acknowledgements, as [start, end) pairs written to `out` (the
+ * count of pairs is returned; at most out.length / 2): read in place, no strings, no regex match
+ * objects (the guard's per-call path). A clause without words counts as an acknowledgement, so blank
+ * clauses are dropped too.
  */
-export function substance(text: string, maxWords: number): string[] {
-  const out: string[] = [];
-  CLAUSE_END.lastIndex = 0;
+export function substanceRanges(text: string, maxWords: number, out: Int32Array): number {
+  const n = text.length;
+  let count = 0;
   let start = 0;
   for (;;) {
-    const m = CLAUSE_END.exec(text);
-    const end = m ? m.index : text.length;
-    if (end > start && !isAffirmation(text, maxWords, start, end)) out.push(text.slice(start, end));
-    if (!m) break;
-    start = m.index + m[0].length;
+    let j = start;
+    while (j < n && !isClauseEnd(text.charCodeAt(j))) j++;
+    if (j > start && !isAffirmation(text, maxWords, start, j)) {
+      if (2 * count + 1 >= out.length) return count;
+      out[2 * count] = start;
+      out[2 * count + 1] = j;
+      count++;
+    }
+    if (j >= n) return count;
+    while (j < n && isClauseEnd(text.charCodeAt(j))) j++;
+    start = j;
   }
+}
+
+const ranges = new Int32Array(16_384);
+
+/** The clauses of `text` that are not acknowledgements (as strings); none when the whole text only acknowledges. */
+export function substance(text: string, maxWords: number): string[] {
+  const count = substanceRanges(text, maxWords, ranges);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(text.slice(ranges[2 * i]!, ranges[2 * i + 1]!));
   return out;
 }

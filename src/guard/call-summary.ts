@@ -3,7 +3,7 @@ import type { DetectorsConfig } from './config.js';
 import { digestOutput, digestRequest } from './digest.js';
 import { hasNearDuplicate } from './detectors/repeated-requests.js';
 import { isRetryableStatus } from './detectors/retry-storm.js';
-import { measureNovelty, type NoveltyMemory } from './novelty.js';
+import { measureNoveltyInPlace, type NoveltyMemory } from './novelty.js';
 import { hammingDistance } from './sketch.js';
 import { clip, MAX_AGENT_CHARS, MAX_ID_CHARS, type CallSummary, type RunState } from './state.js';
 import type { CallEnd, CallStart } from './types.js';
@@ -27,8 +27,18 @@ function lastEndOfAgent(state: RunState, agent: string | null): number | null {
   return end;
 }
 
+/**
+ * The run's own copy of an agent name when it has one: the recent calls then share one string per
+ * agent, and comparing them (every call scans them by agent) is a pointer check, not a read of
+ * another string somewhere in the heap.
+ */
+function interned(state: RunState, agent: string): string {
+  for (const a of state.agents) if (a.name === agent) return a.name;
+  return agent;
+}
+
 export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
-  const agent = call.agent === null ? null : clip(call.agent, MAX_AGENT_CHARS);
+  const agent = call.agent === null ? null : interned(state, clip(call.agent, MAX_AGENT_CHARS));
   const digest = digestRequest(call.messages);
   const lastEnd = lastEndOfAgent(state, agent);
   const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;
@@ -71,21 +81,25 @@ export function summariseEnd(
   memory: NoveltyMemory,
   cfg: DetectorsConfig,
 ): { summary: CallSummary; memory: NoveltyMemory } {
-  const base = { endAt: end.at, ok: end.ok, errorStatus: end.errorStatus, costNanos: end.costNanos };
-  if (!end.ok) return { summary: { ...summary, ...base }, memory };
+  const done = { ...summary };
+  const next = end.ok ? { cur: memory.cur.slice(), prev: memory.prev.slice(), n: memory.n } : memory;
+  completeSummary(done, end, next, cfg);
+  return { summary: done, memory: next };
+}
+
+/** summariseEnd IN PLACE: the summary gets the call's result, the memory its output (the live path). */
+export function completeSummary(summary: CallSummary, end: CallEnd, memory: NoveltyMemory, cfg: DetectorsConfig): void {
+  summary.endAt = end.at;
+  summary.ok = end.ok;
+  summary.errorStatus = end.errorStatus;
+  summary.costNanos = end.costNanos;
+  if (!end.ok) return;
   const digest = digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
-  const measured = measureNovelty(memory, digest.sample);
-  return {
-    summary: {
-      ...summary,
-      ...base,
-      out: digest.sketch,
-      outWords: digest.words,
-      novelty: Math.round(measured.novelty * 100) / 100,
-      affirmation: digest.affirmation,
-      toolKey: digest.toolKey,
-      toolNames: digest.toolNames === null ? null : clip(digest.toolNames, MAX_AGENT_CHARS),
-    },
-    memory: measured.memory,
-  };
+  const novelty = measureNoveltyInPlace(memory, digest.sample);
+  summary.out = digest.sketch;
+  summary.outWords = digest.words;
+  summary.novelty = Math.round(novelty * 100) / 100;
+  summary.affirmation = digest.affirmation;
+  summary.toolKey = digest.toolKey;
+  summary.toolNames = digest.toolNames === null ? null : clip(digest.toolNames, MAX_AGENT_CHARS);
 }

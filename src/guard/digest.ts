@@ -9,7 +9,7 @@
  * different edits stays different. A conversation with no assistant turn yet is `fresh`.
  * System prompts are left out: they are the same on every call of an agent.
  */
-import { substance } from './affirmation.js';
+import { substanceRanges } from './affirmation.js';
 import { ShingleSample } from './novelty.js';
 import { Sketcher, type SegmentLimits, type Sketch } from './sketch.js';
 import { canonicalArguments, toolCallsKey, type ToolCall } from './tool-key.js';
@@ -104,6 +104,8 @@ export function digestRequest(messages: readonly unknown[]): RequestDigest {
 
 const outputHasher = new Sketcher();
 const outputSample = new ShingleSample();
+/** Clause ranges of an output (OUTPUT_BUDGET characters have at most OUTPUT_BUDGET / 2 clauses). */
+const clauses = new Int32Array(OUTPUT_BUDGET + 2);
 
 /**
  * The sketch, novelty sample and shape of a response: its text and the tool calls it made. Novelty is
@@ -113,16 +115,16 @@ export function digestOutput(text: string, toolCalls: readonly ToolCall[], ackMa
   const sample = outputSample.reset();
   const hasher = outputHasher.reset();
   const body = text.length > OUTPUT_BUDGET ? text.slice(0, OUTPUT_BUDGET) : text;
-  const content = substance(body, ackMaxWords);
+  const count = substanceRanges(body, ackMaxWords, clauses);
   // Novelty is measured on what the text says beyond its acknowledgements.
-  for (const clause of content) hasher.add(clause, undefined, sample.collect);
+  for (let i = 0; i < count; i++) hasher.addRange(body, clauses[2 * i]!, clauses[2 * i + 1]!, sample.collect);
   for (const call of toolCalls) hasher.add(`${call.name} ${canonicalArguments(call.arguments)}`);
   const names = toolCalls.length > 0 ? [...new Set(toolCalls.map((c) => c.name))].join(', ') : null;
   return {
     sketch: hasher.sketch(),
     words: hasher.wordCount,
     sample,
-    affirmation: toolCalls.length === 0 && body.trim() !== '' && content.length === 0,
+    affirmation: toolCalls.length === 0 && count === 0 && body.trim() !== '',
     toolKey: toolCallsKey(toolCalls),
     toolNames: names,
   };

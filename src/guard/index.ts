@@ -10,9 +10,10 @@ export type {
   RunStatus,
 } from './types.js';
 export { guardConfigSchema, defaultGuardConfig, DETECTOR_NAMES, type GuardConfig, type DetectorName } from './config.js';
-export { guardBefore, guardAfter, resumeRun, killRun, IN_FLIGHT_TTL_MS, type GuardResult } from './policy.js';
+export { guardBefore, guardAfter, guardBeforeInPlace, guardAfterInPlace, resumeRun, killRun, IN_FLIGHT_TTL_MS, type GuardResult } from './policy.js';
 export {
   newRunState,
+  cloneRunState,
   RECENT_CALLS,
   REQUEST_HISTORY,
   MAX_IN_FLIGHT,

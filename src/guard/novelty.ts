@@ -63,8 +63,18 @@ export class ShingleSample {
  * An empty sample has novelty 0: an empty answer brings nothing.
  */
 export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { novelty: number; memory: NoveltyMemory } {
+  if (sample.length === 0) return { novelty: 0, memory };
+  const next: NoveltyMemory = { cur: memory.cur.slice(), prev: memory.prev.slice(), n: memory.n };
+  return { novelty: measureNoveltyInPlace(next, sample), memory: next };
+}
+
+/**
+ * measureNovelty changing `memory` IN PLACE (the live path: no new arrays per call; on rotation the
+ * oldest generation's array is cleared and reused). Returns the novelty.
+ */
+export function measureNoveltyInPlace(memory: NoveltyMemory, sample: ShingleSample): number {
   const total = sample.length;
-  if (total === 0) return { novelty: 0, memory };
+  if (total === 0) return 0;
   const n = Math.min(total, SAMPLE);
   const step = total / n;
   let fresh = 0;
@@ -75,13 +85,20 @@ export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { 
     const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
     if (!seen) fresh++;
   }
-  const rotate = memory.n >= ROTATE_EVERY;
-  const cur = rotate ? new Array<number>(BLOOM_WORDS).fill(0) : memory.cur.slice();
+  if (memory.n >= ROTATE_EVERY) {
+    const oldest = memory.prev;
+    oldest.fill(0);
+    memory.prev = memory.cur;
+    memory.cur = oldest;
+    memory.n = 1;
+  } else {
+    memory.n++;
+  }
+  const cur = memory.cur;
   for (let k = 0; k < n; k++) {
     const h = sample.at(Math.floor(k * step));
     set(cur, h & MASK);
     set(cur, (h >>> 12) & MASK);
   }
-  const next: NoveltyMemory = rotate ? { cur, prev: memory.cur, n: 1 } : { cur, prev: memory.prev, n: memory.n + 1 };
-  return { novelty: fresh / n, memory: next };
+  return fresh / n;
 }

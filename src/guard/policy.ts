@@ -9,19 +9,23 @@
  *   resumeRun / killRun   the admin's actions.
  */
 import { isAllowListed } from './allow-list.js';
-import { summariseEnd, summariseStart } from './call-summary.js';
+import { completeSummary, summariseStart } from './call-summary.js';
 import { capBreach, capsFor } from './caps.js';
 import type { DetectorName, GuardConfig } from './config.js';
 import { DETECTORS, type Phase } from './detectors/index.js';
 import { actionFor } from './escalation.js';
 import {
   addEvidence,
-  countAgent,
+  cloneRunState,
+  countAgentInPlace,
   depthUnder,
   MAX_IN_FLIGHT,
-  pushBounded,
-  pushRequest,
+  pushRequestInPlace,
+  pushRing,
   RECENT_CALLS,
+  removeWhere,
+  uncountAgent,
+  unpushRing,
   type CallSummary,
   type RunState,
 } from './state.js';
@@ -35,9 +39,8 @@ export interface GuardResult {
 /** An in-flight call older than this is taken as lost (the gateway never reported its end). */
 export const IN_FLIGHT_TTL_MS = 30 * 60_000;
 
-function allow(): GuardDecision {
-  return { action: 'allow', reason: null, evidence: [], refuse: null };
-}
+/** The usual decision, shared (decisions are never changed by their readers). */
+const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: Object.freeze([]) as unknown as Evidence[], refuse: null });
 
 function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null): GuardDecision {
   return { action, reason, evidence, refuse };
@@ -47,96 +50,120 @@ function withStatus(state: RunState, status: RunStatus, at: number, reason: stri
   return { ...state, status, statusAt: at, statusReason: reason };
 }
 
+function setStatus(s: RunState, status: RunStatus, at: number, reason: string | null): void {
+  s.status = status;
+  s.statusAt = at;
+  s.statusReason = reason;
+}
+
 function exempt(state: RunState, cfg: GuardConfig): boolean {
   return !cfg.enabled || isAllowListed(state.runId, cfg.allow_runs);
 }
 
+/** Pure: `state` is not changed; the result holds a new state. */
 export function guardBefore(state: RunState, call: CallStart, cfg: GuardConfig, now: number = call.at): GuardResult {
-  let s = state;
+  const s = cloneRunState(state);
+  return { state: s, decision: guardBeforeInPlace(s, call, cfg, now) };
+}
+
+/** Pure: `state` is not changed; the result holds a new state. */
+export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): GuardResult {
+  const s = cloneRunState(state);
+  return { state: s, decision: guardAfterInPlace(s, end, cfg) };
+}
+
+/**
+ * guardBefore applied to `s` IN PLACE: the live path, on a state the caller owns (the memory run
+ * store's own object, or one just parsed from Redis). A run state is several KB that lives as long as
+ * its run: a new copy per call would be promoted out of the young generation and collected later, which
+ * with thousands of live runs is what the guard's tail latency was made of. Same decisions, same state.
+ */
+export function guardBeforeInPlace(s: RunState, call: CallStart, cfg: GuardConfig, now: number = call.at): GuardDecision {
   if (s.status === 'paused' && s.statusAt !== null && now - s.statusAt >= cfg.pause_timeout_ms) {
-    s =
-      cfg.on_pause_timeout === 'resume'
-        ? resumeRun(s, now)
-        : withStatus(s, 'terminated', now, `paused for ${Math.round(cfg.pause_timeout_ms / 1000)} s without a resume; ${s.statusReason ?? ''}`);
+    if (cfg.on_pause_timeout === 'resume') resumeInPlace(s, now);
+    else setStatus(s, 'terminated', now, `paused for ${Math.round(cfg.pause_timeout_ms / 1000)} s without a resume; ${s.statusReason ?? ''}`);
   }
   if (s.status !== 'active') {
     const code: GuardRefusal = s.status === 'paused' ? 'run_paused' : 'run_terminated';
     const action: GuardAction = s.status === 'paused' ? 'pause' : 'terminate';
-    return { state: { ...s, refused: s.refused + 1, lastAt: now }, decision: decision(action, s.statusReason, s.evidence, code) };
+    s.refused++;
+    s.lastAt = now;
+    return decision(action, s.statusReason, s.evidence, code);
   }
 
   const free = exempt(s, cfg);
-  const lost = (c: { at: number }): boolean => now - c.at >= IN_FLIGHT_TTL_MS;
-  if (s.inFlight.some(lost)) s = { ...s, inFlight: s.inFlight.filter((c) => !lost(c)) };
+  for (const c of s.inFlight) {
+    if (now - c.at >= IN_FLIGHT_TTL_MS) {
+      removeWhere(s.inFlight, (f) => now - f.at >= IN_FLIGHT_TTL_MS);
+      break;
+    }
+  }
   const depth = depthUnder(s, call.parent);
   if (!free) {
     const breach = capBreach(s, capsFor(cfg, call.scopes), { depth, now });
     if (breach !== null) {
-      const refused = { ...s, refused: s.refused + 1, lastAt: now };
-      if (breach.refuse === 'run_concurrency_exceeded') return { state: refused, decision: decision('pause', breach.reason, [], breach.refuse) };
-      return { state: withStatus(refused, 'terminated', now, breach.reason), decision: decision('terminate', breach.reason, [], breach.refuse) };
+      s.refused++;
+      s.lastAt = now;
+      if (breach.refuse === 'run_concurrency_exceeded') return decision('pause', breach.reason, [], breach.refuse);
+      setStatus(s, 'terminated', now, breach.reason);
+      return decision('terminate', breach.reason, [], breach.refuse);
     }
   }
 
   const summary = summariseStart(s, call, depth, cfg.detectors);
-  const started: RunState = {
-    ...s,
-    calls: s.calls + 1,
-    lastAt: now,
-    agents: countAgent(s.agents, call.agent),
-    maxDepth: Math.max(s.maxDepth, depth),
-    inFlight: pushBounded(s.inFlight, { id: summary.id, at: call.at, depth }, MAX_IN_FLIGHT),
-    recent: pushBounded(s.recent, summary, RECENT_CALLS),
-  };
-  if (free) return { state: started, decision: allow() };
-  const result = escalate(started, summary, 'request', cfg, now);
-  if (result.decision.refuse === null) return result;
+  const calls = s.calls;
+  const maxDepth = s.maxDepth;
+  s.calls++;
+  s.lastAt = now;
+  const agentUndo = countAgentInPlace(s.agents, call.agent);
+  s.maxDepth = Math.max(s.maxDepth, depth);
+  const flightOut = pushRing(s.inFlight, { id: summary.id, at: call.at, depth }, MAX_IN_FLIGHT);
+  const recentOut = pushRing(s.recent, summary, RECENT_CALLS);
+  if (free) return ALLOW;
+  const result = escalate(s, summary, 'request', cfg, now);
+  if (result.refuse === null) return result;
   // Refused by a detector: the call does not happen, so it is not counted as started.
-  const refused: RunState = {
-    ...result.state,
-    calls: s.calls,
-    refused: s.refused + 1,
-    inFlight: s.inFlight,
-    recent: s.recent,
-    agents: s.agents,
-    maxDepth: s.maxDepth,
-  };
-  return { state: refused, decision: result.decision };
+  s.calls = calls;
+  s.refused++;
+  unpushRing(s.inFlight, flightOut);
+  unpushRing(s.recent, recentOut);
+  uncountAgent(s.agents, agentUndo);
+  s.maxDepth = maxDepth;
+  return result;
 }
 
-export function guardAfter(state: RunState, end: CallEnd, cfg: GuardConfig): GuardResult {
-  const counted = {
-    lastAt: Math.max(state.lastAt, end.at),
-    ended: state.ended + 1,
-    failed: state.failed + (end.ok ? 0 : 1),
-    costNanos: state.costNanos + end.costNanos,
-    promptTokens: state.promptTokens + end.promptTokens,
-    outputTokens: state.outputTokens + end.outputTokens,
-    inFlight: state.inFlight.filter((c) => c.id !== end.callId),
-  };
-  const index = findRecent(state.recent, end.callId);
-  if (index < 0) return { state: { ...state, ...counted }, decision: allow() };
-  const done = summariseEnd(state.recent[index]!, end, state.novelty, cfg.detectors);
-  const recent = state.recent.slice();
-  recent[index] = done.summary;
-  const s: RunState = {
-    ...state,
-    ...counted,
-    recent,
-    novelty: done.memory,
-    // A request joins the history once answered: a loop repeats what it has seen the answer to, while
-    // identical requests in flight together (fan-out, best-of-n sampling) and retries of failed calls
-    // are not repeats.
-    requests: end.ok ? pushRequest(state.requests, done.summary.req) : state.requests,
-  };
-  if (exempt(s, cfg) || s.status !== 'active') return { state: s, decision: allow() };
-  return escalate(s, done.summary, 'response', cfg, end.at);
+/** guardAfter applied to `s` IN PLACE (see guardBeforeInPlace). */
+export function guardAfterInPlace(s: RunState, end: CallEnd, cfg: GuardConfig): GuardDecision {
+  s.lastAt = Math.max(s.lastAt, end.at);
+  s.ended++;
+  s.failed += end.ok ? 0 : 1;
+  s.costNanos += end.costNanos;
+  s.promptTokens += end.promptTokens;
+  s.outputTokens += end.outputTokens;
+  removeWhere(s.inFlight, (c) => c.id === end.callId);
+  const index = findRecent(s.recent, end.callId);
+  if (index < 0) return ALLOW;
+  const summary = s.recent[index]!;
+  completeSummary(summary, end, s.novelty, cfg.detectors);
+  // A request joins the history once answered: a loop repeats what it has seen the answer to, while
+  // identical requests in flight together (fan-out, best-of-n sampling) and retries of failed calls
+  // are not repeats.
+  if (end.ok) pushRequestInPlace(s.requests, summary.req);
+  if (exempt(s, cfg) || s.status !== 'active') return ALLOW;
+  return escalate(s, summary, 'response', cfg, end.at);
 }
 
 /** Back to active with a fresh escalation ladder (warnings, scores and evidence stay for the record). */
 export function resumeRun(state: RunState, at: number): RunState {
   if (state.status !== 'paused') return state;
   return { ...withStatus(state, 'active', at, null), strikes: 0, cleanCalls: 0 };
+}
+
+function resumeInPlace(s: RunState, at: number): void {
+  if (s.status !== 'paused') return;
+  setStatus(s, 'active', at, null);
+  s.strikes = 0;
+  s.cleanCalls = 0;
 }
 
 /** Terminated by hand: every further call is refused, allow-listed or not. */
@@ -154,41 +181,44 @@ function thresholdOf(name: string, cfg: GuardConfig): number {
   return d?.threshold ?? 1;
 }
 
-/** Runs this phase's enabled detectors on the current call. */
-function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig): { scores: RunState['scores']; found: Evidence[] } {
-  const scores = { ...state.scores };
-  const found: Evidence[] = [];
+/** Runs this phase's enabled detectors on the current call; scores are written to the state. */
+function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig): Evidence[] | null {
+  let found: Evidence[] | null = null;
+  const input = { calls: state.recent, current, cfg: cfg.detectors };
   for (const d of DETECTORS) {
     if (!d.phases.includes(phase) || !cfg.detectors[d.name].enabled) continue;
-    const e = d.detect({ calls: state.recent, current, cfg: cfg.detectors }, phase);
-    scores[d.name] = e?.score ?? 0;
-    if (e !== null) found.push(e);
+    const e = d.detect(input, phase);
+    state.scores[d.name] = e?.score ?? 0;
+    if (e !== null) (found ??= []).push(e);
   }
-  return { scores, found };
+  return found;
 }
 
-/** Detectors, then the ladder: a newly detecting call is a strike; clean calls clear strikes. */
-function escalate(state: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig, at: number): GuardResult {
-  const { scores, found } = detect(state, current, phase, cfg);
-  const over = found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
-  let s: RunState = { ...state, scores };
+/** Detectors, then the ladder (in place): a newly detecting call is a strike; clean calls clear strikes. */
+function escalate(s: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig, at: number): GuardDecision {
+  const found = detect(s, current, phase, cfg);
+  const over = found === null ? [] : found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
   const strike = over.length > 0 && !current.hot;
   if (strike) {
-    const index = findRecent(s.recent, current.id);
-    const recent = s.recent.slice();
-    if (index >= 0) recent[index] = { ...current, hot: true };
-    s = { ...s, recent, strikes: s.strikes + 1, cleanCalls: 0, evidence: addEvidence(s.evidence, over) };
+    current.hot = true;
+    s.strikes++;
+    s.cleanCalls = 0;
+    s.evidence = addEvidence(s.evidence, over);
   } else if (phase === 'response' && !current.hot) {
-    const cleanCalls = s.cleanCalls + 1;
-    s = { ...s, cleanCalls, strikes: cleanCalls >= cfg.escalation.cool_down_calls ? 0 : s.strikes };
+    s.cleanCalls++;
+    if (s.cleanCalls >= cfg.escalation.cool_down_calls) s.strikes = 0;
   }
-  if (!strike) return { state: s, decision: allow() };
+  if (!strike) return ALLOW;
 
   const action = actionFor(s.strikes, cfg.escalation);
   const reason = over.map((e) => `${e.detector} ${e.score.toFixed(2)}: ${e.summary}`).join('; ');
-  if (action === 'warn') return { state: { ...s, warnings: s.warnings + 1 }, decision: decision('warn', reason, over) };
-  if (action === 'allow') return { state: s, decision: allow() };
+  if (action === 'warn') {
+    s.warnings++;
+    return decision('warn', reason, over);
+  }
+  if (action === 'allow') return ALLOW;
   const status: RunStatus = action === 'pause' ? 'paused' : 'terminated';
   const refuse: GuardRefusal | null = phase === 'request' ? (action === 'pause' ? 'run_paused' : 'run_terminated') : null;
-  return { state: withStatus(s, status, at, reason), decision: decision(action, reason, over, refuse) };
+  setStatus(s, status, at, reason);
+  return decision(action, reason, over, refuse);
 }

@@ -58,8 +58,7 @@ export class Sketcher {
 
   /** Adds one segment, reading at most `limits.head + limits.tail` of its characters. */
   add(text: string, limits?: SegmentLimits, collect?: (hash: number) => void): void {
-    const room = MAX_WORDS - this.wordTotal;
-    if (room <= 0) return;
+    if (MAX_WORDS - this.wordTotal <= 0) return;
     const buf = this.words;
     let n: number;
     if (limits === undefined || text.length <= limits.head + limits.tail) {
@@ -68,7 +67,19 @@ export class Sketcher {
       n = readWordHashes(text, 0, limits.head, buf);
       n = readWordHashes(text, text.length - limits.tail, text.length, buf, n);
     }
-    n = Math.min(n, room);
+    this.shingle(n, collect);
+  }
+
+  /** Adds `text[from, to)` as one segment (a clause read in place, no substring). */
+  addRange(text: string, from: number, to: number, collect?: (hash: number) => void): void {
+    if (MAX_WORDS - this.wordTotal <= 0) return;
+    this.shingle(readWordHashes(text, from, to, this.words), collect);
+  }
+
+  /** Shingles the first `count` word hashes of the buffer (one segment). */
+  private shingle(count: number, collect?: (hash: number) => void): void {
+    const buf = this.words;
+    const n = Math.min(count, MAX_WORDS - this.wordTotal);
     this.wordTotal += n;
     const mins = this.mins;
     // A one-word segment is its own shingle.

@@ -158,39 +158,101 @@ export function depthUnder(state: RunState, parent: string | null): number {
   return 1;
 }
 
-export function countAgent(agents: readonly AgentCount[], agent: string | null): AgentCount[] {
-  if (agent === null) return agents as AgentCount[];
+/**
+ * The agent's call counted IN PLACE (the live path: see policy.ts); returns how to undo it (a call
+ * refused by a detector is not counted): the index counted at, and whether an entry was added.
+ */
+export function countAgentInPlace(agents: AgentCount[], agent: string | null): { index: number; added: boolean } | null {
+  if (agent === null) return null;
   const name = clip(agent, MAX_AGENT_CHARS);
-  const i = agents.findIndex((a) => a.name === name);
-  const out = agents.slice();
-  if (i >= 0) out[i] = { name, calls: agents[i]!.calls + 1 };
-  else if (agents.length < MAX_AGENTS - 1) out.push({ name, calls: 1 });
-  else {
-    const j = out.findIndex((a) => a.name === OTHER_AGENTS);
-    if (j >= 0) out[j] = { name: OTHER_AGENTS, calls: out[j]!.calls + 1 };
-    else out.push({ name: OTHER_AGENTS, calls: 1 });
+  let i = indexOfAgent(agents, name);
+  if (i < 0 && agents.length >= MAX_AGENTS - 1) i = indexOfAgent(agents, OTHER_AGENTS);
+  if (i >= 0) {
+    agents[i]!.calls++;
+    return { index: i, added: false };
   }
+  agents.push({ name: agents.length < MAX_AGENTS - 1 ? name : OTHER_AGENTS, calls: 1 });
+  return { index: agents.length - 1, added: true };
+}
+
+export function uncountAgent(agents: AgentCount[], undo: { index: number; added: boolean } | null): void {
+  if (undo === null) return;
+  if (undo.added) agents.pop();
+  else agents[undo.index]!.calls--;
+}
+
+function indexOfAgent(agents: readonly AgentCount[], name: string): number {
+  for (let i = 0; i < agents.length; i++) if (agents[i]!.name === name) return i;
+  return -1;
+}
+
+/**
+ * Appends to a ring kept at `max` entries IN PLACE (entries move down one slot; no allocation), and
+ * returns the entry that fell out, if any.
+ */
+export function pushRing<T>(items: T[], item: T, max: number): T | undefined {
+  if (items.length < max) {
+    items.push(item);
+    return undefined;
+  }
+  const out = items[0];
+  for (let i = 1; i < items.length; i++) items[i - 1] = items[i]!;
+  items[items.length - 1] = item;
   return out;
 }
 
-/** Appends to a ring kept at `max` entries (a new array; the input is not changed). */
-export function pushBounded<T>(items: readonly T[], item: T, max: number): T[] {
-  const out = items.length >= max ? items.slice(items.length - max + 1) : items.slice();
-  out.push(item);
-  return out;
+/** Takes back the last pushRing: the newest entry out, the one that fell out back in front. */
+export function unpushRing<T>(items: T[], evicted: T | undefined): void {
+  if (evicted === undefined) {
+    items.pop();
+    return;
+  }
+  for (let i = items.length - 1; i > 0; i--) items[i] = items[i - 1]!;
+  items[0] = evicted;
 }
 
-/** The request history with one more sketch (a new array; the input is not changed). */
-export function pushRequest(history: readonly number[][], sketch: Readonly<Sketch>): number[][] {
+/** Removes, in place, the entries `drop` says to. */
+export function removeWhere<T>(items: T[], drop: (item: T) => boolean): void {
+  let j = 0;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (!drop(it)) items[j++] = it;
+  }
+  items.length = j;
+}
+
+/** The request history with one more sketch, IN PLACE: the oldest chunk's array is reused when full. */
+export function pushRequestInPlace(history: number[][], sketch: Readonly<Sketch>): void {
   const last = history[history.length - 1];
   if (last !== undefined && last.length < 2 * HISTORY_CHUNK) {
-    const out = history.slice();
-    out[out.length - 1] = [...last, sketch[0], sketch[1]];
-    return out;
+    last.push(sketch[0], sketch[1]);
+    return;
   }
-  const out = history.length >= REQUEST_HISTORY / HISTORY_CHUNK ? history.slice(1) : history.slice();
-  out.push([sketch[0], sketch[1]]);
-  return out;
+  if (history.length >= REQUEST_HISTORY / HISTORY_CHUNK) {
+    const chunk = history.shift()!;
+    chunk.length = 0;
+    chunk.push(sketch[0], sketch[1]);
+    history.push(chunk);
+    return;
+  }
+  history.push([sketch[0], sketch[1]]);
+}
+
+/**
+ * A deep copy (the pure API works on one, so its input is never changed). Evidence items are shared:
+ * they are never changed in place, only replaced (addEvidence returns a new list).
+ */
+export function cloneRunState(s: RunState): RunState {
+  return {
+    ...s,
+    agents: s.agents.map((a) => ({ name: a.name, calls: a.calls })),
+    inFlight: s.inFlight.map((c) => ({ id: c.id, at: c.at, depth: c.depth })),
+    recent: s.recent.map((c) => ({ ...c, req: [c.req[0], c.req[1]], out: c.out === null ? null : [c.out[0], c.out[1]] })),
+    requests: s.requests.map((chunk) => chunk.slice()),
+    novelty: { cur: s.novelty.cur.slice(), prev: s.novelty.prev.slice(), n: s.novelty.n },
+    scores: { ...s.scores },
+    evidence: s.evidence.slice(),
+  };
 }
 
 /** Adds the latest evidence, keeping MAX_EVIDENCE (one per detector, newest last) with clipped texts. */

@@ -6,8 +6,19 @@
  * stage only loads and saves state (in memory, or in Redis shared by all instances) and acts.
  */
 import { GatewayError, type ErrorCode } from '../errors.js';
-import { callStartFromBody, guardAfter, guardBefore, newRunState, runIdentity, type GuardConfig, type GuardDecision, type RunState } from '../guard/index.js';
-import { updateRun } from '../storage/run-types.js';
+import {
+  callStartFromBody,
+  guardAfterInPlace,
+  guardBeforeInPlace,
+  newRunState,
+  runIdentity,
+  type CallEnd,
+  type CallStart,
+  type GuardConfig,
+  type GuardDecision,
+  type RunState,
+} from '../guard/index.js';
+import { updateRunInPlace, type RunLocks, type RunStore } from '../storage/run-types.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { totalTokens } from './reserve.js';
@@ -26,6 +37,36 @@ const REFUSAL: Record<string, ErrorCode> = {
 
 function configFor(cfg: GuardConfig, stored: StoredRunState): GuardConfig {
   return stored.allow ? { ...cfg, allow_runs: [...cfg.allow_runs, stored.s.runId] } : cfg;
+}
+
+/**
+ * guardBefore on the stored run, in place (the state is the store's own object in memory, a fresh
+ * copy from Redis). With an in-process store the update is synchronous and atomic, so it needs no
+ * queue; a shared store's load / compare-and-set / save goes through the run's queue.
+ */
+export function guardStart(store: RunStore, locks: RunLocks, runId: string, start: CallStart, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
+  const update = (): Promise<{ result: GuardDecision }> =>
+    updateRunInPlace<StoredRunState, GuardDecision>(
+      store,
+      runId,
+      () => ({ s: newRunState(runId, now), allow: false }),
+      (stored) => ({ lastAt: now, result: guardBeforeInPlace(stored.s, start, configFor(cfg, stored), now) }),
+      ttlMs,
+    );
+  return (store.mutate !== undefined ? update() : locks.run(runId, update)).then((u) => u.result);
+}
+
+/** guardAfter on the stored run, in place (see guardStart). */
+export function guardEnd(store: RunStore, locks: RunLocks, runId: string, end: CallEnd, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
+  const update = (): Promise<{ result: GuardDecision }> =>
+    updateRunInPlace<StoredRunState, GuardDecision>(
+      store,
+      runId,
+      () => ({ s: newRunState(runId, now), allow: false }),
+      (stored) => ({ lastAt: now, result: guardAfterInPlace(stored.s, end, configFor(cfg, stored)) }),
+      ttlMs,
+    );
+  return (store.mutate !== undefined ? update() : locks.run(runId, update)).then((u) => u.result);
 }
 
 function refusal(d: GuardDecision, runId: string): GatewayError {
@@ -50,18 +91,7 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   const start = callStartFromBody({ callId: ctx.id, at: now, agent: a.agent, parent: a.parent, body: ctx.body, promptBytes: ctx.rawBody.length, scopes });
   let result: GuardDecision;
   try {
-    ({ result } = await g.locks.run(runId, () =>
-      updateRun<StoredRunState, GuardDecision>(
-        g.store,
-        runId,
-        () => ({ s: newRunState(runId, now), allow: false }),
-        (stored) => {
-          const r = guardBefore(stored.s, start, configFor(g.config, stored), now);
-          return { state: { s: r.state, allow: stored.allow }, lastAt: now, result: r.decision };
-        },
-        g.ttlMs,
-      ),
-    ));
+    result = await guardStart(g.store, g.locks, runId, start, g.config, now, g.ttlMs);
   } catch (err) {
     // The shared run store is unreachable: the same policy as budgets.
     if (deps.config.limits.kind === 'redis' && deps.config.limits.fail === 'open') {
@@ -96,7 +126,7 @@ export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promis
   const runId = ctx.attribution.run;
   const now = deps.now();
   const u = ctx.usage;
-  const end = {
+  const end: CallEnd = {
     callId: ctx.id,
     at: now,
     costNanos: ctx.costNanos,
@@ -108,17 +138,6 @@ export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promis
     // The provider's own status only: retries after real upstream errors are healthy, cut streams are not.
     errorStatus: ctx.upstreamStatus,
   };
-  const { result } = await g.locks.run(runId, () =>
-    updateRun<StoredRunState, GuardDecision>(
-      g.store,
-      runId,
-      () => ({ s: newRunState(runId, now), allow: false }),
-      (stored) => {
-        const r = guardAfter(stored.s, end, configFor(g.config, stored));
-        return { state: { s: r.state, allow: stored.allow }, lastAt: now, result: r.decision };
-      },
-      g.ttlMs,
-    ),
-  );
+  const result = await guardEnd(g.store, g.locks, runId, end, g.config, now, g.ttlMs);
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
 }

@@ -17,6 +17,12 @@ export interface RunStore {
   /** The most recently active runs, newest first. */
   recent(limit: number): Promise<{ runId: string; state: unknown }[]>;
   close(): Promise<void>;
+  /**
+   * Optional, for stores that hold states in this process: run `fn` on the stored state itself (it may
+   * change it in place), load to save with nothing in between, so no update can interleave; the version
+   * moves on as with save. See updateRunInPlace.
+   */
+  mutate?<S, R>(runId: string, init: () => S, fn: (state: S) => { lastAt: number; result: R }, ttlMs: number): { state: S; result: R };
 }
 
 /**
@@ -38,6 +44,37 @@ export async function updateRun<S, R>(
     if (attempt >= 100) throw new Error(`run ${runId}: too many concurrent updates`);
     await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(attempt, 5)));
   }
+}
+
+/**
+ * updateRun for an `fn` that changes the state IN PLACE (returning only when the run was active and
+ * what to answer): the store's own `mutate` when it has one (memory: no copy, no await), else load /
+ * fn / compare-and-set save, which is safe because such a store hands out a fresh copy on every load.
+ */
+export function updateRunInPlace<S, R>(
+  store: RunStore,
+  runId: string,
+  init: () => S,
+  fn: (state: S) => { lastAt: number; result: R },
+  ttlMs: number,
+): Promise<{ state: S; result: R }> {
+  if (store.mutate !== undefined) {
+    try {
+      return Promise.resolve(store.mutate(runId, init, fn, ttlMs));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+  return updateRun(
+    store,
+    runId,
+    init,
+    (state: S) => {
+      const r = fn(state);
+      return { state, lastAt: r.lastAt, result: r.result };
+    },
+    ttlMs,
+  );
 }
 
 /** One queue per run id: in-process updates of a run happen one after another. */

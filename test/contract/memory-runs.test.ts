@@ -15,4 +15,16 @@ describe('MemoryRunStore', () => {
     expect(await s.load('r149')).toBeNull();
     expect(await s.load('r150')).not.toBeNull();
   });
+
+  it('moves an updated run to the recent end: listed first, evicted last', async () => {
+    const s = new MemoryRunStore(3);
+    for (const id of ['r0', 'r1', 'r2']) await s.save(id, { id }, 0, 1, 60_000);
+    s.mutate('r0', () => ({ id: 'new' }), () => ({ lastAt: 2, result: null }), 60_000);
+    await s.save('r1', { id: 'r1', v: 2 }, 1, 3, 60_000);
+    expect((await s.recent(10)).map((r) => r.runId)).toEqual(['r1', 'r0', 'r2']);
+    await s.save('r3', {}, 0, 4, 60_000);
+    expect(await s.load('r2')).toBeNull();
+    expect((await s.recent(10)).map((r) => r.runId)).toEqual(['r3', 'r1', 'r0']);
+    expect(await s.load('r0')).toEqual({ state: { id: 'r0' }, version: 2 });
+  });
 });

@@ -1,7 +1,7 @@
 /** The contract every RunStore backend passes; `make` returns several handles on one backend. */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { updateRun, type RunStore } from '../../src/storage/run-types.js';
+import { updateRun, updateRunInPlace, type RunStore } from '../../src/storage/run-types.js';
 
 export function describeRunStore(name: string, make: () => Promise<RunStore[]>): void {
   describe(`RunStore contract: ${name}`, () => {
@@ -34,6 +34,28 @@ export function describeRunStore(name: string, make: () => Promise<RunStore[]>):
           ),
         );
         expect((await stores[0]!.load(id))!.state).toEqual({ calls: 60 });
+      }));
+
+    it('loses no update when the state is changed in place, mixed with copying updates', () =>
+      withStores(async (stores) => {
+        const id = `run-${randomUUID()}`;
+        await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            i % 3 === 0
+              ? updateRun(stores[i % stores.length]!, id, () => ({ calls: 0 }), (st: { calls: number }) => ({ state: { calls: st.calls + 1 }, lastAt: i, result: null }), 60_000)
+              : updateRunInPlace(stores[i % stores.length]!, id, () => ({ calls: 0 }), (st: { calls: number }) => {
+                  st.calls++;
+                  return { lastAt: i, result: st.calls };
+                }, 60_000),
+          ),
+        );
+        const found = await stores[0]!.load(id);
+        expect(found!.state).toEqual({ calls: 60 });
+        expect(found!.version).toBe(60);
+        const { state, result } = await updateRunInPlace(stores[0]!, id, () => ({ calls: 0 }), (st: { calls: number }) => ({ lastAt: 61, result: ++st.calls }), 60_000);
+        expect(result).toBe(61);
+        expect(state).toEqual({ calls: 61 });
+        expect((await stores[0]!.load(id))!.state).toEqual({ calls: 61 });
       }));
 
     it('lists recently active runs, newest first', () =>

@@ -1,13 +1,27 @@
-/** Run states in this process: a Map in least-recently-active order, bounded in count and expiring when quiet. */
+/**
+ * Run states in this process: a Map for lookup and a doubly linked list in least-recently-active
+ * order, bounded in count and expiring when quiet. Moving a run to the recent end relinks two
+ * pointers: re-inserting into the Map instead (delete + set) left a hole per update, and a Map of
+ * 10,000 runs then rebuilt its table every few thousand calls, a pause on the request path.
+ */
 import type { RunStore, StoredRun } from '../run-types.js';
 
-interface Entry extends StoredRun {
+interface Entry {
+  runId: string;
+  state: unknown;
+  version: number;
   lastAt: number;
   expiresAt: number;
+  /** Less recently active neighbour (null at the oldest). */
+  older: Entry | null;
+  /** More recently active neighbour (null at the newest). */
+  newer: Entry | null;
 }
 
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, Entry>();
+  private oldest: Entry | null = null;
+  private newest: Entry | null = null;
 
   constructor(
     private readonly maxRuns = 100_000,
@@ -15,39 +29,34 @@ export class MemoryRunStore implements RunStore {
   ) {}
 
   load(runId: string): Promise<StoredRun | null> {
-    const e = this.runs.get(runId);
-    if (!e) return Promise.resolve(null);
-    if (e.expiresAt <= this.clock()) {
-      this.runs.delete(runId);
-      return Promise.resolve(null);
-    }
-    return Promise.resolve({ state: e.state, version: e.version });
+    const e = this.live(runId, this.clock());
+    return Promise.resolve(e === undefined ? null : { state: e.state, version: e.version });
   }
 
   save(runId: string, state: unknown, expected: number, lastAt: number, ttlMs: number): Promise<boolean> {
-    const e = this.runs.get(runId);
-    const current = e && e.expiresAt > this.clock() ? e.version : 0;
-    if (current !== expected) return Promise.resolve(false);
-    // Re-insert so iteration order is least recently active first.
-    this.runs.delete(runId);
-    this.runs.set(runId, { state, version: current + 1, lastAt, expiresAt: this.clock() + ttlMs });
-    while (this.runs.size > this.maxRuns) {
-      const oldest = this.runs.keys().next().value as string;
-      this.runs.delete(oldest);
-    }
+    const now = this.clock();
+    const e = this.live(runId, now);
+    if ((e?.version ?? 0) !== expected) return Promise.resolve(false);
+    if (e === undefined) this.insert(runId, state, lastAt, now + ttlMs);
+    else this.touch(e, state, lastAt, now + ttlMs);
     return Promise.resolve(true);
+  }
+
+  /** The state object itself goes to `fn` (no copy, no await): see RunStore.mutate. */
+  mutate<S, R>(runId: string, init: () => S, fn: (state: S) => { lastAt: number; result: R }, ttlMs: number): { state: S; result: R } {
+    const now = this.clock();
+    const e = this.live(runId, now);
+    const state = e === undefined ? init() : (e.state as S);
+    const r = fn(state);
+    if (e === undefined) this.insert(runId, state, r.lastAt, now + ttlMs);
+    else this.touch(e, state, r.lastAt, now + ttlMs);
+    return { state, result: r.result };
   }
 
   recent(limit: number): Promise<{ runId: string; state: unknown }[]> {
     const now = this.clock();
     const out: { runId: string; state: unknown }[] = [];
-    // Newest last in the map: walk it backwards (admin path, not the request path).
-    const ids = [...this.runs.keys()];
-    for (let i = ids.length - 1; i >= 0 && out.length < limit; i--) {
-      const runId = ids[i]!;
-      const e = this.runs.get(runId)!;
-      if (e.expiresAt > now) out.push({ runId, state: e.state });
-    }
+    for (let e = this.newest; e !== null && out.length < limit; e = e.older) if (e.expiresAt > now) out.push({ runId: e.runId, state: e.state });
     return Promise.resolve(out);
   }
 
@@ -57,5 +66,52 @@ export class MemoryRunStore implements RunStore {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** The run's entry, unless absent or expired (an expired one is dropped). */
+  private live(runId: string, now: number): Entry | undefined {
+    const e = this.runs.get(runId);
+    if (e !== undefined && e.expiresAt <= now) {
+      this.remove(e);
+      return undefined;
+    }
+    return e;
+  }
+
+  private insert(runId: string, state: unknown, lastAt: number, expiresAt: number): void {
+    const e: Entry = { runId, state, version: 1, lastAt, expiresAt, older: this.newest, newer: null };
+    if (this.newest !== null) this.newest.newer = e;
+    else this.oldest = e;
+    this.newest = e;
+    this.runs.set(runId, e);
+    while (this.runs.size > this.maxRuns && this.oldest !== null) this.remove(this.oldest);
+  }
+
+  /** A new version of the run, moved to the most recently active end. */
+  private touch(e: Entry, state: unknown, lastAt: number, expiresAt: number): void {
+    e.state = state;
+    e.version++;
+    e.lastAt = lastAt;
+    e.expiresAt = expiresAt;
+    if (this.newest === e) return;
+    this.unlink(e);
+    e.older = this.newest;
+    e.newer = null;
+    this.newest!.newer = e;
+    this.newest = e;
+  }
+
+  private remove(e: Entry): void {
+    this.unlink(e);
+    this.runs.delete(e.runId);
+  }
+
+  private unlink(e: Entry): void {
+    if (e.older !== null) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    if (e.newer !== null) e.newer.older = e.older;
+    else this.newest = e.older;
+    e.older = null;
+    e.newer = null;
   }
 }

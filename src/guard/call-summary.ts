@@ -1,6 +1,6 @@
 /** Turning a CallStart / CallEnd into the bounded CallSummary the detectors read. */
 import type { DetectorsConfig } from './config.js';
-import { digestOutput, digestRequest } from './digest.js';
+import { digestRequest, outputFeatures } from './digest.js';
 import { hasNearDuplicate } from './detectors/repeated-requests.js';
 import { isRetryableStatus } from './detectors/retry-storm.js';
 import { measureNovelty, type NoveltyMemory } from './novelty.js';
@@ -29,7 +29,7 @@ function lastEndOfAgent(state: RunState, agent: string | null): number | null {
 
 export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
   const agent = call.agent === null ? null : clip(call.agent, MAX_AGENT_CHARS);
-  const digest = digestRequest(call.messages);
+  const digest = call.digest ?? digestRequest(call.messages);
   const lastEnd = lastEndOfAgent(state, agent);
   const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;
   const rep = digest.words > 0 && hasNearDuplicate(state.requests, digest.sketch, cfg.repeated_requests.similarity);
@@ -73,7 +73,7 @@ export function summariseEnd(
 ): { summary: CallSummary; memory: NoveltyMemory } {
   const base = { endAt: end.at, ok: end.ok, errorStatus: end.errorStatus, costNanos: end.costNanos };
   if (!end.ok) return { summary: { ...summary, ...base }, memory };
-  const digest = digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
+  const digest = end.digest ?? outputFeatures(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
   const measured = measureNovelty(memory, digest.sample);
   return {
     summary: {

@@ -5,7 +5,7 @@
  * reserved word in Postgres.
  */
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallRow, KeyRecord } from '../types.js';
+import type { BudgetRecord, CallFeatures, CallRow, KeyRecord } from '../types.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -75,6 +75,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0;`,
   // Request fingerprints (duplicate detection, replay of the cache).
   `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
+  // Replay: what the policies decided on per call (sizes, flags, run-guard sketches; JSON, never the prompt).
+  `ALTER TABLE calls ADD COLUMN features TEXT;`,
 ];
 
 /**
@@ -187,5 +189,6 @@ export function toCall(r: Row): CallRow {
     cacheHit: r['cache_hit'] === true,
     savedNanos: num(r['saved_nanos']),
     requestHash: str(r['request_hash']),
+    features: typeof r['features'] === 'string' ? (JSON.parse(r['features']) as CallFeatures) : null,
   };
 }

@@ -64,4 +64,6 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE calls ADD COLUMN saved_nanos INTEGER NOT NULL DEFAULT 0;`,
   // Request fingerprints (duplicate detection, replay of the cache).
   `ALTER TABLE calls ADD COLUMN request_hash TEXT;`,
+  // Replay: what the policies decided on per call (sizes, flags, run-guard sketches; JSON, never the prompt).
+  `ALTER TABLE calls ADD COLUMN features TEXT;`,
 ];

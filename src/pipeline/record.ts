@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallRow, Store } from '../storage/types.js';
 import type { CallContext } from './context.js';
+import { callFeatures } from './features.js';
 
 export class Recorder {
   private buffer: CallRow[] = [];
@@ -118,6 +119,7 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
     cacheHit: ctx.cacheHit,
     savedNanos: ctx.savedNanos,
     requestHash: requestHash(ctx),
+    features: callFeatures(ctx),
   };
 }
 

@@ -10,6 +10,7 @@ import { budgetsCommand } from './budgets.js';
 import { runsCommand } from './runs.js';
 import { savingsCommand } from './savings.js';
 import { routesCommand } from './routes.js';
+import { replayCommand } from './replay.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -22,6 +23,7 @@ program.addCommand(budgetsCommand());
 program.addCommand(runsCommand());
 program.addCommand(routesCommand());
 program.addCommand(savingsCommand());
+program.addCommand(replayCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 

@@ -12,7 +12,7 @@ import { GuardStep } from './guard-step.js';
 import type { ReplayPolicy } from './policy.js';
 import { Tally, type ReplayReport } from './report.js';
 import { RouteStep } from './route-step.js';
-import { costAt, replayedCost } from './repricing.js';
+import { replayedCost } from './repricing.js';
 
 export type BlockedBy =
   | { kind: 'budget'; budget: string; scope: string; unit: 'usd' | 'tokens' }
@@ -143,47 +143,88 @@ export class ReplayEngine {
 
 /** Replay calls (any order) through a policy. */
 export async function replay(rows: readonly CallRow[], policy: ReplayPolicy, opts: ReplayOptions = {}): Promise<ReplayReport> {
+  const sorted = [...rows].sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return replayPages(oneBatch(sorted), policy, opts);
+}
+
+async function* oneBatch(rows: CallRow[]): AsyncGenerator<CallRow[]> {
+  await Promise.resolve();
+  yield rows;
+}
+
+/**
+ * Replay pages of calls that arrive in (startedAt, id) order (the ledger paged oldest first). Memory
+ * stays bounded by the calls in flight at any instant: ends wait in a heap ordered by endedAt, and an
+ * end at the same instant as a start goes first.
+ */
+export async function replayPages(pages: AsyncIterable<CallRow[]>, policy: ReplayPolicy, opts: ReplayOptions = {}): Promise<ReplayReport> {
   const engine = new ReplayEngine(policy, opts);
-  const inputs: ReplayInput[] = [];
-  for (const row of rows) {
-    if (replayable(row)) inputs.push(inputOf(row));
-    else engine.tally.skipped(row);
+  const ends = new EndHeap();
+  for await (const page of pages) {
+    for (const row of page) {
+      if (!replayable(row)) {
+        engine.tally.skipped(row);
+        continue;
+      }
+      while (ends.size > 0 && ends.peekAt() <= row.startedAt) await engine.end(ends.pop());
+      ends.push(await engine.start(inputOf(row)));
+    }
   }
-  await runEvents(engine, inputs);
+  while (ends.size > 0) await engine.end(ends.pop());
   return engine.report();
 }
 
-/** Starts in (startedAt, id) order, ends in endedAt order; an end at the same instant as a start goes first. */
-export async function runEvents(engine: ReplayEngine, inputs: ReplayInput[]): Promise<void> {
-  let sorted = true;
-  for (let i = 1; i < inputs.length && sorted; i++) sorted = startsBefore(inputs[i - 1]!, inputs[i]!) <= 0;
-  if (!sorted) inputs.sort(startsBefore);
-  const n = inputs.length;
-  const endAt = new Float64Array(n);
-  for (let i = 0; i < n; i++) endAt[i] = Math.max(inputs[i]!.row.endedAt, inputs[i]!.row.startedAt);
-  const ends = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ends[i] = i;
-  // Nearly sorted already (calls are short): the sort is close to linear.
-  ends.sort((a, b) => endAt[a]! - endAt[b]! || a - b);
-  const pending = new Array<Pending | undefined>(n);
-  let s = 0;
-  let e = 0;
-  while (e < n) {
-    const j = ends[e]!;
-    if (s < n && (pending[j] === undefined || inputs[s]!.row.startedAt < endAt[j]!)) {
-      pending[s] = await engine.start(inputs[s]!);
-      s++;
-    } else {
-      await engine.end(pending[j]!);
-      pending[j] = undefined;
-      e++;
+const endOf = (p: Pending): number => Math.max(p.x.row.endedAt, p.x.row.startedAt);
+
+/** A binary min-heap of calls in flight by end time (ties: the earlier start first). */
+class EndHeap {
+  private readonly items: { p: Pending; at: number; seq: number }[] = [];
+  private seq = 0;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peekAt(): number {
+    return this.items[0]!.at;
+  }
+
+  push(p: Pending): void {
+    const h = this.items;
+    h.push({ p, at: endOf(p), seq: this.seq++ });
+    let i = h.length - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!less(h[i]!, h[up]!)) break;
+      [h[i], h[up]] = [h[up]!, h[i]!];
+      i = up;
     }
+  }
+
+  pop(): Pending {
+    const h = this.items;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top.p;
   }
 }
 
-function startsBefore(a: ReplayInput, b: ReplayInput): number {
-  return a.row.startedAt - b.row.startedAt || (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0);
+function less(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
-export { costAt };
 export type { Pending };

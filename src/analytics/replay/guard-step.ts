@@ -32,7 +32,11 @@ export class GuardStep {
     return this.cfg.enabled;
   }
 
+  private loads = 0;
+
   private load(runId: string, now: number): { s: RunState; expiresAt: number; calls: number } {
+    // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory.
+    if (++this.loads % 65_536 === 0) for (const [id, r] of this.runs) if (r.expiresAt <= now) this.runs.delete(id);
     let e = this.runs.get(runId);
     if (!e || e.expiresAt <= now) {
       e = { s: newRunState(runId, now), expiresAt: 0, calls: 0 };

@@ -5,7 +5,6 @@
  */
 import { Command } from 'commander';
 import { parseTime } from '../analytics/spend-report.js';
-import { formatReport, ledgerPages, loadPolicy, replayPages } from '../analytics/replay/index.js';
 import { configFrom, withConfig, withStore } from './common.js';
 
 interface ReplayOptions {
@@ -26,6 +25,8 @@ export function replayCommand(): Command {
     .option('--json', 'print JSON')
     .option('--calls', 'with --json: every call\'s outcome')
     .action(async (o: ReplayOptions) => {
+      // Loaded here, not at start: the other commands need not pay for it.
+      const { formatReport, ledgerPages, loadPolicy, replayPages } = await import('../analytics/replay/index.js');
       const policyConfig = await configFrom(o);
       const ledgerConfig = o.ledger ? await configFrom({ config: o.ledger }) : policyConfig;
       const now = Date.now();

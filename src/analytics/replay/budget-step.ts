@@ -64,6 +64,7 @@ export class BudgetStep {
   }
 
   private remember(limits: readonly PlannedLimit[], states: readonly CounterState[]): void {
+    if (!this.p.routesNeedBudget) return; // only route rules on utilisation read it
     limits.forEach((l, i) => this.seen.set(l.key, { used: states[i]!.used, reserved: states[i]!.reserved, limit: l.limit }));
   }
 

@@ -91,6 +91,8 @@ describe('replay equals live', () => {
     // The ledger and the client agree on the order (ids from the response header).
     expect(rows.map((r) => r.id)).toEqual(sent.map((x) => x.callId));
     expect(rows.every((r) => r.features !== null && r.features !== undefined)).toBe(true);
+    // Sizes, flags and hashes only: none of the prompts' words.
+    expect(JSON.stringify(rows.map((r) => r.features))).not.toMatch(/migration|confirm|prime|summary|mock/i);
 
     const policy = await loadPolicy(s.config);
     const report = await replayPages(ledgerPages(s.gw.deps.store, { pageSize: 7 }), policy, { outcomes: true });

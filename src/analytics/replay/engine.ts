@@ -83,6 +83,9 @@ export class ReplayEngine {
     }
     c.model = c.targets0 = routed.targets[0]!;
     c.label = routed.label;
+    // A fallback chain: the live call was served by a later target when the first failed (provider health, not policy).
+    const live = x.row.servedModel;
+    if (live !== null && live !== c.model && routed.targets.indexOf(live) > 0 && x.row.status === 'ok') c.model = live;
     if (routed.cache) {
       c.cache = routed.cache;
       if (await this.routes.hit(routed.cache.key, now)) {

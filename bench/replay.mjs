@@ -2,7 +2,7 @@
  * Replay benchmark: how fast `tollgate replay` runs a ledger through budgets, rate limits, route rules,
  * the cache and the run guard. A synthetic ledger of REPLAY_CALLS calls (default 1,000,000) is
  * generated deterministically: 40 teams, 400 keys, agent runs of 20 calls with recorded run-guard
- * digests, a tenth of requests repeated (cache hits), a header route rule, day budgets that run out.
+ * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out.
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -29,7 +29,7 @@ async function policy() {
   const { policyFrom } = await import(dist('analytics/replay/index.js'));
   const config = configSchema.parse({
     defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: 600, concurrent: 50 } },
-    budgets: Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 20 + t, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
+    budgets: Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
     routes: [
       { name: 'cheap', match: { header: 'cheap' }, serve: 'small' },
       { name: 'cached', match: { model: 'mid' }, cache: { ttl_seconds: 600, scope: 'team' } },
@@ -81,7 +81,9 @@ function* ledger(n, page = 10_000) {
     const output = 20 + Math.floor(rand() * 500);
     const rates = model === 'big' ? [3, 15] : model === 'mid' ? [1.25, 10] : [0.15, 0.6];
     const repeat = rand() < 0.1;
-    const sketch = [(run * 2654435761 + step * 40503) >>> 0, (step * 2246822519 + run) >>> 0];
+    // One run in 50 loops: it sends the same request and gets the same answer (the guard should stop it).
+    const loops = run % 50 === 7;
+    const sketch = loops ? [(run * 2654435761) >>> 0, run >>> 0] : [(run * 2654435761 + step * 40503) >>> 0, (step * 2246822519 + run) >>> 0];
     out.push({
       id: `c${String(i).padStart(8, '0')}`, startedAt, firstByteAt: startedAt + 300, endedAt: startedAt + 1000 + Math.floor(rand() * 2000),
       keyId: `k${run % 400}`, team: `t${team}`, user: null, project: null, run: `r${run}`, agent: step % 2 ? 'coder' : 'reviewer', parent: null, tags: null,
@@ -183,7 +185,7 @@ if (process.argv[2] === '--child') {
     writeFileSync(new URL('./results/replay.json', import.meta.url), JSON.stringify(result, null, 2));
     const md = `# Bench: replay
 
-${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests, 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
+${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
 
 Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load at start ${machine.loadAverageAtStart.join(' / ')} (a busy shared machine: timings are pessimistic).
 

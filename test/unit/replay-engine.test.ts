@@ -113,6 +113,32 @@ describe('replay: routing and cache', () => {
   });
 });
 
+describe('replay: fallbacks and downgrades', () => {
+  it('keeps the fallback target that served live, and downgrades past a budget threshold', async () => {
+    const p = policy({
+      routes: [{ name: 'chain', match: { team: 'a' }, fallback: ['big', 'small'] }],
+      budgets: [{ scope: 'team:b', limit_usd: 0.1, period: 'day', downgrade: { at_pct: 10, model: 'small' } }],
+    });
+    const rows = [
+      // The first target failed live; small served it: replay keeps it (provider health is not replayed).
+      row('f1', T0, T0 + S, { servedModel: 'small', costNanos: 600_000 }),
+      // team b: 13M worst case per call on a 100M budget; after one call (6.5M spent, 6.5%) below 10%, after two 13% above.
+      row('d1', T0 + 2 * S, T0 + 3 * S, { team: 'b' }),
+      row('d2', T0 + 4 * S, T0 + 5 * S, { team: 'b' }),
+      row('d3', T0 + 6 * S, T0 + 7 * S, { team: 'b' }),
+    ];
+    const rep = await replay(rows, p, { outcomes: true });
+    expect(rep.outcomes!.map((o) => [o.id, o.model, o.route])).toEqual([
+      ['f1', 'small', null],
+      ['d1', 'big', null],
+      ['d2', 'big', null],
+      ['d3', 'small', 'downgrade:team:b/day'],
+    ]);
+    expect(rep.savings.downgradedCalls).toBe(1);
+    expect(rep.savings.downgradeNanos).toBe(ACTUAL - 600_000);
+  });
+});
+
 describe('replay: run guard', () => {
   it('stops a run that repeats the same request, at the call the ladder reaches terminate', async () => {
     const p = policy({ guard: { enabled: true } });

@@ -77,7 +77,7 @@ export class BudgetStep {
     let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, clampedTo: null, outputCap: maxOut };
-    let res = await this.counters.acquire({ callId, items: limits.map(item), leaseMs: NEVER_MS, now });
+    let res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
     this.remember(limits, res.before);
     let clampedTo: number | null = null;
     if (!res.ok) {
@@ -95,7 +95,7 @@ export class BudgetStep {
       wc = this.worst(targets, promptBound, perChoice * n);
       const tokens = promptBound + perChoice * n;
       limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
-      res = await this.counters.acquire({ callId, items: limits.map(item), leaseMs: NEVER_MS, now });
+      res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
       this.remember(limits, res.before);
       if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
       clampedTo = perChoice;
@@ -129,7 +129,3 @@ export class BudgetStep {
 }
 
 const EMPTY = new Map<string, never[]>();
-
-function item(l: PlannedLimit): { key: string; limit: number; amount: number; ttlSeconds: number } {
-  return { key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds };
-}

@@ -1,7 +1,7 @@
 /** A replay report as text for a terminal: the headline numbers first, then the tables. */
 import type { ReplayReport, SpendLine } from './report.js';
 
-const usd = (nanos: number): string => `${nanos < 0 ? "-" : ""}$${(Math.abs(nanos) / 1e9).toFixed(6)}`;
+const usd = (nanos: number): string => `${nanos < 0 ? '-' : ''}$${(Math.abs(nanos) / 1e9).toFixed(6)}`;
 const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
 function table(headers: string[], rows: (string | number)[][]): string {

@@ -77,6 +77,7 @@ export class BudgetStep {
     let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, clampedTo: null, outputCap: maxOut };
+    // Pacing (policy/pacing.ts, once it lands) is one call here: the planned limits, their states and `now`.
     let res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
     this.remember(limits, res.before);
     let clampedTo: number | null = null;

@@ -148,7 +148,8 @@ async function child(mode, path) {
 }
 
 function summary(r) {
-  return { replayed: r.calls.replayed, blocked: r.blocked, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
+  const { first: _, ...blocked } = r.blocked;
+  return { replayed: r.calls.replayed, blocked, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
 }
 
 function runChild(mode, path) {

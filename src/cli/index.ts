@@ -17,6 +17,7 @@ import { importCommand } from './import.js';
 import { reconcileCommand } from './reconcile.js';
 import { exportCommand } from './export.js';
 import { demoCommand } from './demo.js';
+import { replayCommand } from './replay.js';
 
 const program = new Command('tollgate')
   .description('LLM spend governor: meters, attributes and bounds every model call')
@@ -35,6 +36,7 @@ program.addCommand(roiCommand());
 program.addCommand(importCommand());
 program.addCommand(reconcileCommand());
 program.addCommand(exportCommand());
+program.addCommand(replayCommand());
 program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 program.addCommand(demoCommand());

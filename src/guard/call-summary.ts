@@ -39,7 +39,7 @@ function interned(state: RunState, agent: string): string {
 
 export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
   const agent = call.agent === null ? null : interned(state, clip(call.agent, MAX_AGENT_CHARS));
-  const digest = digestRequest(call.messages);
+  const digest = call.digest ?? digestRequest(call.messages);
   const lastEnd = lastEndOfAgent(state, agent);
   const paced = lastEnd !== null && call.at - lastEnd >= cfg.min_gap_ms;
   const rep = digest.words > 0 && hasNearDuplicate(state.requests, digest.sketch, cfg.repeated_requests.similarity);
@@ -94,7 +94,8 @@ export function completeSummary(summary: CallSummary, end: CallEnd, memory: Nove
   summary.errorStatus = end.errorStatus;
   summary.costNanos = end.costNanos;
   if (!end.ok) return;
-  const digest = digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
+  // The gateway hands the digest it already took for the ledger; replay has only the digest.
+  const digest = end.digest ?? digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
   const novelty = measureNoveltyInPlace(memory, digest.sample);
   summary.out = digest.sketch;
   summary.outWords = digest.words;

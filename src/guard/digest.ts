@@ -10,7 +10,7 @@
  * System prompts are left out: they are the same on every call of an agent.
  */
 import { substanceRanges } from './affirmation.js';
-import { ShingleSample } from './novelty.js';
+import { sampleOf, ShingleSample } from './novelty.js';
 import { Sketcher, type SegmentLimits, type Sketch } from './sketch.js';
 import { canonicalArguments, toolCallsKey, type ToolCall } from './tool-key.js';
 
@@ -128,4 +128,23 @@ export function digestOutput(text: string, toolCalls: readonly ToolCall[], ackMa
     toolKey: toolCallsKey(toolCalls),
     toolNames: names,
   };
+}
+
+/**
+ * An output's digest as plain data (`sample` holds the hashes the novelty measure reads): what the
+ * guard consumes of a response, small enough to keep in the ledger so replay can run the guard
+ * without the text.
+ */
+export interface OutputFeatures {
+  sketch: Sketch;
+  words: number;
+  sample: number[];
+  affirmation: boolean;
+  toolKey: string | null;
+  toolNames: string | null;
+}
+
+export function outputFeatures(text: string, toolCalls: readonly ToolCall[], ackMaxWords: number): OutputFeatures {
+  const d = digestOutput(text, toolCalls, ackMaxWords);
+  return { sketch: d.sketch, words: d.words, sample: sampleOf(d.sample), affirmation: d.affirmation, toolKey: d.toolKey, toolNames: d.toolNames };
 }

@@ -31,3 +31,4 @@ export { normaliseText } from './text.js';
 export { sketchText, sketchSimilarity, hammingDistance, type Sketch } from './sketch.js';
 export { canonicalToolCall, toolCallsKey, type ToolCall } from './tool-key.js';
 export { DETECTORS } from './detectors/index.js';
+export { digestRequest, outputFeatures, type RequestDigest, type OutputFeatures } from './digest.js';

@@ -58,11 +58,30 @@ export class ShingleSample {
   }
 }
 
+/** Shingle hashes in order: a live `ShingleSample`, or the plain array kept of it (`sampleOf`). */
+export interface SampleView {
+  readonly length: number;
+  at(i: number): number | undefined;
+}
+
+/**
+ * The hashes `measureNovelty` reads of a sample (at most SAMPLE, spread evenly), as a plain array:
+ * measuring this array gives the same result as measuring the sample, so it can be kept (replay).
+ */
+export function sampleOf(sample: SampleView): number[] {
+  const total = sample.length;
+  const n = Math.min(total, SAMPLE);
+  const step = total / n;
+  const out = new Array<number>(n);
+  for (let k = 0; k < n; k++) out[k] = sample.at(Math.floor(k * step)) ?? 0;
+  return out;
+}
+
 /**
  * The novelty (0..1) of a sample against the memory, and the memory with the sample added.
  * An empty sample has novelty 0: an empty answer brings nothing.
  */
-export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { novelty: number; memory: NoveltyMemory } {
+export function measureNovelty(memory: NoveltyMemory, sample: SampleView): { novelty: number; memory: NoveltyMemory } {
   if (sample.length === 0) return { novelty: 0, memory };
   const next: NoveltyMemory = { cur: memory.cur.slice(), prev: memory.prev.slice(), n: memory.n };
   return { novelty: measureNoveltyInPlace(next, sample), memory: next };
@@ -72,14 +91,14 @@ export function measureNovelty(memory: NoveltyMemory, sample: ShingleSample): { 
  * measureNovelty changing `memory` IN PLACE (the live path: no new arrays per call; on rotation the
  * oldest generation's array is cleared and reused). Returns the novelty.
  */
-export function measureNoveltyInPlace(memory: NoveltyMemory, sample: ShingleSample): number {
+export function measureNoveltyInPlace(memory: NoveltyMemory, sample: SampleView): number {
   const total = sample.length;
   if (total === 0) return 0;
   const n = Math.min(total, SAMPLE);
   const step = total / n;
   let fresh = 0;
   for (let k = 0; k < n; k++) {
-    const h = sample.at(Math.floor(k * step));
+    const h = sample.at(Math.floor(k * step)) ?? 0;
     const a = h & MASK;
     const b = (h >>> 12) & MASK;
     const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
@@ -96,7 +115,7 @@ export function measureNoveltyInPlace(memory: NoveltyMemory, sample: ShingleSamp
   }
   const cur = memory.cur;
   for (let k = 0; k < n; k++) {
-    const h = sample.at(Math.floor(k * step));
+    const h = sample.at(Math.floor(k * step)) ?? 0;
     set(cur, h & MASK);
     set(cur, (h >>> 12) & MASK);
   }

@@ -9,6 +9,8 @@
  * guardBefore refuses its further calls until resumed (pause) or forever (terminate).
  */
 
+import type { OutputFeatures, RequestDigest } from './digest.js';
+
 export type GuardAction = 'allow' | 'warn' | 'pause' | 'terminate';
 
 export interface Evidence {
@@ -37,6 +39,8 @@ export interface CallStart {
   tools?: unknown;
   /** The call's attribution as scopes ("key:ID", "team:NAME", "project:NAME", "user:NAME"), for `cap_overrides`. */
   scopes?: readonly string[];
+  /** The request's digest when already taken (the gateway keeps it for the ledger; replay has only it). */
+  digest?: RequestDigest;
 }
 
 /** What the gateway knows once the call ended. */
@@ -53,6 +57,8 @@ export interface CallEnd {
   ok: boolean;
   /** The upstream's error status when it failed (retries after real errors are healthy). */
   errorStatus: number | null;
+  /** The output's digest when already taken (the gateway keeps it for the ledger; replay has only it). */
+  digest?: OutputFeatures;
 }
 
 export interface RunCaps {

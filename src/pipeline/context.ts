@@ -7,6 +7,7 @@ import type { ProviderRuntime } from '../providers/registry.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import type { CallStatus, KeyRecord } from '../storage/types.js';
+import type { OutputFeatures, RequestDigest } from '../guard/index.js';
 
 export interface Attribution {
   keyId: string;
@@ -85,6 +86,22 @@ export interface CallContext {
   upstreamRequestId: string | null;
   /** The provider's own HTTP error status, when it answered with one (not cuts, resets or timeouts). */
   upstreamStatus: number | null;
+  /** What the stages decided on, kept for the ledger's replay features (pipeline/features.ts). */
+  seen: SeenInputs;
+}
+
+/** Inputs the live stages computed anyway, kept so the record stage need not compute them again. */
+export interface SeenInputs {
+  /** route: the body's size as received (before reserve may splice max_tokens into it). */
+  bytes: number | null;
+  /** reserve: the prompt-token bound and the output bound (before any clamp). */
+  promptBound: number | null;
+  outputBound: number | null;
+  /** route: whether the prompt has images (only computed when route rules exist). */
+  images: boolean | null;
+  /** run guard: its digests of the request and of the output. */
+  request: RequestDigest | null;
+  output: OutputFeatures | null;
 }
 
 export function newContext(init: {
@@ -136,6 +153,7 @@ export function newContext(init: {
     errorCode: null,
     upstreamRequestId: null,
     upstreamStatus: null,
+    seen: { bytes: null, promptBound: null, outputBound: null, images: null, request: null, output: null },
   };
 }
 

@@ -8,9 +8,11 @@
 import { GatewayError, type ErrorCode } from '../errors.js';
 import {
   callStartFromBody,
+  digestRequest,
   guardAfterInPlace,
   guardBeforeInPlace,
   newRunState,
+  outputFeatures,
   runIdentity,
   type CallEnd,
   type CallStart,
@@ -89,6 +91,8 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   if (a.project) scopes.push(`project:${a.project}`);
   if (a.user) scopes.push(`user:${a.user}`);
   const start = callStartFromBody({ callId: ctx.id, at: now, agent: a.agent, parent: a.parent, body: ctx.body, promptBytes: ctx.rawBody.length, scopes });
+  // Digested once here, kept for the ledger (replay runs the guard on it without the prompt).
+  start.digest = ctx.seen.request = digestRequest(start.messages);
   let result: GuardDecision;
   try {
     result = await guardStart(g.store, g.locks, runId, start, g.config, now, g.ttlMs);
@@ -126,17 +130,19 @@ export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promis
   const runId = ctx.attribution.run;
   const now = deps.now();
   const u = ctx.usage;
+  const outputText = ctx.output.text.slice(0, 8192);
   const end: CallEnd = {
     callId: ctx.id,
     at: now,
     costNanos: ctx.costNanos,
     promptTokens: u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h,
     outputTokens: totalTokens(ctx) - (u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h),
-    outputText: ctx.output.text.slice(0, 8192),
+    outputText,
     toolCalls: ctx.output.toolCalls,
     ok: ctx.status === 'ok',
     // The provider's own status only: retries after real upstream errors are healthy, cut streams are not.
     errorStatus: ctx.upstreamStatus,
+    ...(ctx.status === 'ok' ? { digest: (ctx.seen.output = outputFeatures(outputText, ctx.output.toolCalls, g.config.detectors.echo_chatter.ack_max_words)) } : {}),
   };
   const result = await guardEnd(g.store, g.locks, runId, end, g.config, now, g.ttlMs);
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);

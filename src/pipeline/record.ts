@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { CallRow, Store } from '../storage/types.js';
 import { bodyDigest, type CallContext } from './context.js';
+import { callFeatures } from './features.js';
 
 export class Recorder {
   private buffer: CallRow[] = [];
@@ -117,6 +118,7 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
     cacheHit: ctx.cacheHit,
     savedNanos: ctx.savedNanos,
     requestHash: requestHash(ctx),
+    features: callFeatures(ctx),
   };
 }
 

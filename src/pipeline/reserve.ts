@@ -123,6 +123,8 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   const maxOut = boundOutput(deps, ctx);
   const extra = unseenPromptTokens(ctx.body);
   let promptBound = ctx.rawBody.length + extra;
+  ctx.seen.promptBound = promptBound;
+  ctx.seen.outputBound = maxOut;
   const zero = { total: 0, input: 0, outputPerToken: 0 };
   let wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? zero;
   const now = deps.now();

@@ -40,7 +40,7 @@ export function route(deps: GatewayDeps, key: KeyRecord, api: ApiShape, requeste
   return resolveTarget(deps, api, requested, requested);
 }
 
-function hasImages(messages: unknown): boolean {
+export function hasImages(messages: unknown): boolean {
   if (!Array.isArray(messages)) return false;
   for (const m of messages) {
     const content = (m as { content?: unknown } | null)?.content;
@@ -58,11 +58,14 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
   const a = ctx.attribution!;
   const requested = ctx.body['model'] as string;
   const rules = deps.config.routes;
+  ctx.seen.bytes = ctx.rawBody.length;
   if (rules.length === 0) {
     ctx.target = route(deps, key, ctx.api, requested);
     return;
   }
   const h = ctx.req.headers['x-tollgate-route'];
+  const images = hasImages(ctx.body['messages']);
+  ctx.seen.images = images;
   const decision = chooseRoute(rules, deps.routeModels, {
     requested,
     keyId: a.keyId,
@@ -74,7 +77,7 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
     header: typeof h === 'string' ? h : null,
     promptBytes: ctx.rawBody.length,
     hasTools: Array.isArray(ctx.body['tools']) && (ctx.body['tools'] as unknown[]).length > 0,
-    hasImages: hasImages(ctx.body['messages']),
+    hasImages: images,
     budgetUsedPct: deps.routesNeedBudget ? deps.budgetUsedPct(ctx) : null,
     stickyKey: a.run ?? ctx.id,
   });

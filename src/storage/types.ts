@@ -70,6 +70,38 @@ export interface CallRow {
    * cache would have served and what replay feeds the cache. Never the prompt itself.
    */
   requestHash: string | null;
+  /** What the policies decided on, without the prompt (replay); absent on imported and older rows. */
+  features?: CallFeatures | null;
+}
+
+/**
+ * The inputs of the budget, routing, cache and run-guard decisions of one call, recorded by the live
+ * pipeline so `tollgate replay` can run the same policies again over history. Never prompt text: sizes,
+ * flags, the route header, and the run guard's 64-bit sketches and hashes. Stored as JSON.
+ */
+export interface CallFeatures {
+  /** Request body bytes as received (route rules' prompt size, the run guard's prompt size). */
+  bytes: number;
+  /** Prompt-token bound the budget reservation used; null when the call reserved nothing. */
+  promptBound: number | null;
+  /** Output tokens reserved (max tokens x choices) before any clamp; null when neither reserved nor given. */
+  outputBound: number | null;
+  /** Choices asked for (n). */
+  choices: number;
+  tools: boolean;
+  images: boolean;
+  /** The x-tollgate-route header (route rules match on it). */
+  routeHeader: string | null;
+  /** The client bypassed the cache (Cache-Control: no-cache / no-store). */
+  noCache: boolean;
+  /** The key is exempt from default budgets and rate limits. */
+  unlimited: boolean;
+  /** The provider's own HTTP error status, if it answered with one. */
+  upstreamStatus: number | null;
+  /** The run guard's digest of the request's new part: 64-bit sketch, words, a fresh conversation. */
+  request: { sketch: [number, number]; words: number; fresh: boolean } | null;
+  /** The run guard's digest of the output: sketch, words, novelty sample (shingle hashes), acknowledgement, tool-call key and names. */
+  output: { sketch: [number, number]; words: number; sample: number[]; affirmation: boolean; toolKey: string | null; toolNames: string | null } | null;
 }
 
 export const SPEND_GROUPS = ['team', 'user', 'project', 'key', 'model', 'provider', 'run', 'agent', 'day'] as const;
@@ -111,6 +143,14 @@ export interface CallQuery {
   run?: string;
   team?: string;
   limit: number;
+  /** Inclusive lower / exclusive upper bound on startedAt, epoch ms. */
+  from?: number;
+  to?: number;
+  /**
+   * Oldest first, after this (startedAt, id) position: pages through the ledger in the order calls
+   * started (replay). Without it, newest first.
+   */
+  after?: { startedAt: number; id: string } | 'start';
 }
 
 /** A page of the ledger in a window, oldest first, for reports that need per-call detail (waste, ROI). */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SPEND_GROUPS } from '../../src/storage/types.js';
-import type { BudgetRecord, CallRow, KeyRecord, SpendGroup, SpendQuery, SpendRow, Store } from '../../src/storage/types.js';
+import type { BudgetRecord, CallFeatures, CallRow, KeyRecord, SpendGroup, SpendQuery, SpendRow, Store } from '../../src/storage/types.js';
 
 const HOUR = 3_600_000;
 /** 2026-11-24T00:00:00Z */
@@ -17,7 +17,7 @@ function call(over: Partial<CallRow> & { id: string; startedAt: number }): CallR
     run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt-a',
     servedModel: 'gpt-a', inputTokens: 10, cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, outputTokens: 4,
     reasoningTokens: 1, costNanos: 0, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null,
-    attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+    attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, features: null,
     ...over,
   };
 }
@@ -179,6 +179,42 @@ export function describeStore(name: string, make: MakeStore): void {
         expect(ids(await s.calls({ team: 'search', limit: 10 }))).toEqual(['c4', 'c3', 'c7']);
         const all = await s.calls({ limit: 100 });
         expect(all).toEqual([...LEDGER].sort((a, b) => b.startedAt - a.startedAt));
+      }));
+
+    it('keeps the replay features of a call exactly, and pages oldest first through a time window', () =>
+      withStore(async (s) => {
+        const features: CallFeatures = {
+          bytes: 1234, promptBound: 1290, outputBound: 512, choices: 2, tools: true, images: false, routeHeader: 'cheap', noCache: true,
+          unlimited: false, upstreamStatus: 429,
+          request: { sketch: [0xffffffff, 7], words: 42, fresh: false },
+          output: { sketch: [1, 0x80000000], words: 9, sample: [-2147483648, 2147483647, 0, 12345], affirmation: true, toolKey: '0123456789abcdef', toolNames: 'read_file, grep' },
+        };
+        const rows = [
+          ...LEDGER,
+          call({ id: 'f1', startedAt: T0 + 2 * HOUR, features }),
+          call({ id: 'f2', startedAt: T0 + 2 * HOUR, features: { ...features, request: null, output: null, promptBound: null, outputBound: null, routeHeader: null } }),
+        ];
+        await s.appendCalls(rows);
+        const byId = new Map((await s.calls({ limit: 100 })).map((r) => [r.id, r]));
+        expect(byId.get('f1')).toEqual(rows.at(-2));
+        expect(byId.get('f2')).toEqual(rows.at(-1));
+        expect(byId.get('c1')!.features).toBeNull();
+        // Pages of 2 from T0 (inclusive) to T0 + 49 h (exclusive), oldest first, ties by id.
+        const seen: string[] = [];
+        let after: { startedAt: number; id: string } | 'start' = 'start';
+        for (;;) {
+          const page = await s.calls({ from: T0, to: T0 + 49 * HOUR, after, limit: 2 });
+          if (page.length === 0) break;
+          seen.push(...page.map((r) => r.id));
+          const last = page[page.length - 1]!;
+          after = { startedAt: last.startedAt, id: last.id };
+        }
+        const expected = rows
+          .filter((r) => r.startedAt >= T0 && r.startedAt < T0 + 49 * HOUR)
+          .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+          .map((r) => r.id);
+        expect(seen).toEqual(expected);
+        expect(seen).toEqual(['c1', 'c2', 'f1', 'f2', 'c3', 'c4', 'c5']);
       }));
 
     it('reports savings by group and reason, leaving out plain calls and failed fallback attempts', () =>

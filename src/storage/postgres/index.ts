@@ -23,8 +23,8 @@ type Param = string | number | boolean | null | string[];
 const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "user", project, run, agent, parent, tags,
   endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
-  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash`;
-const CALL_PARAMS = 34;
+  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash, features`;
+const CALL_PARAMS = 35;
 // Postgres allows 65535 bind parameters per statement; 1000 rows x 33 stays well under it.
 const CALL_CHUNK = 1000;
 
@@ -256,6 +256,16 @@ export class PostgresStore implements Store {
     const { clauses, params } = filters(q);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     params.push(q.limit);
+    if (q.after !== undefined) {
+      // Keyset paging, oldest first (replay); ids compare bytewise like SQLite's.
+      if (q.after !== 'start') {
+        params.splice(params.length - 1, 0, q.after.startedAt, q.after.id);
+        const n = params.length;
+        clauses.push(`(started_at > $${n - 2} OR (started_at = $${n - 2} AND id COLLATE "C" > $${n - 1}))`);
+      }
+      const w = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      return (await this.rows(`SELECT * FROM calls ${w} ORDER BY started_at, id COLLATE "C" LIMIT $${params.length}`, params)).map(toCall);
+    }
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id COLLATE "C" LIMIT $${params.length}`;
     return (await this.rows(sql, params)).map(toCall);
   }
@@ -358,6 +368,6 @@ function callParams(r: CallRow): Param[] {
     r.parent, r.tags, r.endpoint, r.stream, r.provider, r.requestedModel, r.servedModel,
     r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
     r.reasoningTokens, r.costNanos, r.estimated, r.status, r.httpStatus, r.errorCode, r.upstreamRequestId,
-    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash,
+    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash, r.features ? JSON.stringify(r.features) : null,
   ];
 }

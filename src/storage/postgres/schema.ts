@@ -5,7 +5,7 @@
  * reserved word in Postgres.
  */
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
+import type { BudgetRecord, CallFeatures, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
 import { foldAllSql, rollupTablesSql } from '../rollups.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
@@ -118,6 +118,8 @@ export const MIGRATIONS: readonly string[] = [
    -- and reconcile, for no extra index to maintain on every insert.
    DROP INDEX calls_started_at;
    CREATE INDEX calls_started_id ON calls (started_at, id COLLATE "C");`,
+  // Replay: what the policies decided on per call (sizes, flags, run-guard sketches; JSON, never the prompt).
+  `ALTER TABLE calls ADD COLUMN features TEXT;`,
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('postgres')};
    ${foldAllSql('postgres', 'calls').join(';\n')};`,
@@ -234,6 +236,7 @@ export function toCall(r: Row): CallRow {
     cacheHit: r['cache_hit'] === true,
     savedNanos: num(r['saved_nanos']),
     requestHash: str(r['request_hash']),
+    features: typeof r['features'] === 'string' ? (JSON.parse(r['features']) as CallFeatures) : null,
   };
 }
 

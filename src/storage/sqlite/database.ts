@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallFeatures, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
@@ -245,6 +245,13 @@ export class SqliteDatabase {
 
   calls(q: CallQuery): CallRow[] {
     const { where, params } = filters(q);
+    if (q.after !== undefined) {
+      // Keyset paging, oldest first: every page is an index range scan, however deep into the ledger.
+      const page = q.after === 'start' ? '' : `${where ? ' AND' : 'WHERE'} (started_at > ? OR (started_at = ? AND id > ?))`;
+      const more: SqlValue[] = q.after === 'start' ? [] : [q.after.startedAt, q.after.startedAt, q.after.id];
+      const sql = `SELECT * FROM calls ${where}${page} ORDER BY started_at, id LIMIT ?`;
+      return (this.db.prepare(sql).all(...params, ...more, q.limit) as Row[]).map(toCall);
+    }
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
   }
@@ -401,5 +408,6 @@ function toCall(r: Row): CallRow {
     cacheHit: Number(r['cache_hit']) === 1,
     savedNanos: Number(r['saved_nanos']),
     requestHash: r['request_hash'] === null || r['request_hash'] === undefined ? null : String(r['request_hash']),
+    features: typeof r['features'] === 'string' ? (JSON.parse(r['features']) as CallFeatures) : null,
   };
 }

@@ -108,6 +108,8 @@ export const MIGRATIONS: readonly string[] = [
    -- and reconcile, for no extra index to maintain on every insert.
    DROP INDEX calls_started_at;
    CREATE INDEX calls_started_id ON calls (started_at, id);`,
+  // Replay: what the policies decided on per call (sizes, flags, run-guard sketches; JSON, never the prompt).
+  `ALTER TABLE calls ADD COLUMN features TEXT;`,
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('sqlite')};
    ${foldAllSql('sqlite', 'calls').join(';\n')};`,

@@ -1,0 +1,132 @@
+/**
+ * Budgets and rate limits in replay: the same planning (policy/limits.ts), clamp and downgrade rules
+ * as pipeline/reserve.ts, on the in-process counter store driven by the simulated clock. Leases never
+ * expire here (the live gateway renews them while a call is in flight).
+ * Pacing slots in at `reserve`: one check on the planned limits before they are acquired.
+ */
+import { actualFor, clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../../policy/limits.js';
+import { worstCaseNanos } from '../../pricing/price-book.js';
+import type { CounterState } from '../../storage/counter-types.js';
+import { MemoryCounterStore } from '../../storage/memory/counter-store.js';
+import { derivedPromptBound, type ReplayInput } from './call-input.js';
+import type { ReplayPolicy } from './policy.js';
+
+const NEVER_MS = 1e15;
+
+export type Reserved =
+  | { ok: true; limits: PlannedLimit[]; target: string; downgradedBy: string | null; clampedTo: number | null; outputCap: number }
+  | { ok: false; limit: PlannedLimit; rate: boolean };
+
+const digits = (n: number): number => String(n).length;
+
+export class BudgetStep {
+  private readonly counters = new MemoryCounterStore();
+  /** The last state seen of each counter (route rules on budget utilisation, like the Limiter's). */
+  private readonly seen = new Map<string, { used: number; reserved: number; limit: number }>();
+
+  constructor(private readonly p: ReplayPolicy) {}
+
+  private plan(x: ReplayInput, now: number, worstNanos: number, worstTokens: number, rateLimits: boolean): PlannedLimit[] {
+    const r = x.row;
+    return planLimits({
+      scopes: { org: this.p.org, team: r.team, user: r.user, project: r.project, keyId: r.keyId, tags: r.tags ? r.tags.split(',') : [], run: r.run, unlimited: x.unlimited },
+      budgetsByScope: this.p.budgetsByScope,
+      rateLimitsByScope: rateLimits ? this.p.rateLimitsByScope : EMPTY,
+      defaultRateLimit: rateLimits ? this.p.defaultRateLimit : null,
+      demand: { worstNanos, worstTokens },
+      timezone: this.p.timezone,
+      now,
+    });
+  }
+
+  /** Utilisation (%) of the fullest budget of the call as last seen, for `budget_used_pct` route rules. */
+  usedPct(x: ReplayInput, now: number): number | null {
+    let max: number | null = null;
+    for (const l of this.plan(x, now, 0, 0, false)) {
+      if (l.kind !== 'budget_usd') continue;
+      const s = this.seen.get(l.key);
+      if (!s || s.limit <= 0) continue;
+      const pct = ((s.used + s.reserved) * 100) / s.limit;
+      if (max === null || pct > max) max = pct;
+    }
+    return max;
+  }
+
+  private worst(targets: readonly string[], promptBound: number, maxOut: number): { total: number; input: number; outputPerToken: number } {
+    let worst: { total: number; input: number; outputPerToken: number } | null = null;
+    for (const name of targets) {
+      const rates = this.p.rates.get(name);
+      if (!rates) continue;
+      const wc = worstCaseNanos(rates, promptBound, maxOut);
+      if (!worst || wc.total > worst.total) worst = wc;
+    }
+    return worst ?? { total: 0, input: 0, outputPerToken: 0 };
+  }
+
+  private remember(limits: readonly PlannedLimit[], states: readonly CounterState[]): void {
+    if (!this.p.routesNeedBudget) return; // only route rules on utilisation read it
+    limits.forEach((l, i) => this.seen.set(l.key, { used: states[i]!.used, reserved: states[i]!.reserved, limit: l.limit }));
+  }
+
+  async reserve(callId: string, x: ReplayInput, targets: readonly string[], now: number): Promise<Reserved> {
+    const embeddings = x.row.endpoint === 'embeddings';
+    const n = x.choices;
+    const maxOut = embeddings ? 0 : (x.outputBound ?? this.p.maxTokens * n);
+    let promptBound = derivedPromptBound(x, this.p.maxTokens);
+    let wc = this.worst(targets, promptBound, maxOut);
+    let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
+    const target = targets[0]!;
+    if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, clampedTo: null, outputCap: maxOut };
+    // Pacing (policy/pacing.ts, once it lands) is one call here: the planned limits, their states and `now`.
+    let res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
+    this.remember(limits, res.before);
+    let clampedTo: number | null = null;
+    if (!res.ok) {
+      const failed = limits[res.index]!;
+      if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') return { ok: false, limit: failed, rate: true };
+      const clamped =
+        wc.total > 0 && !embeddings
+          ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: this.p.minClampTokens, requested: maxOut })
+          : null;
+      if (clamped === null) return { ok: false, limit: failed, rate: false };
+      const perChoice = Math.floor(clamped / n);
+      if (perChoice < this.p.minClampTokens) return { ok: false, limit: failed, rate: false };
+      // The body now carries the clamped bound instead of the old one.
+      promptBound += digits(perChoice) - digits(Math.floor(maxOut / n));
+      wc = this.worst(targets, promptBound, perChoice * n);
+      const tokens = promptBound + perChoice * n;
+      limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
+      res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
+      this.remember(limits, res.before);
+      if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
+      clampedTo = perChoice;
+    }
+    const outputCap = clampedTo !== null ? clampedTo * n : maxOut;
+    let served = target;
+    let downgradedBy: string | null = null;
+    const dg = downgradeTarget(limits, res.before);
+    if (dg && dg.model !== target && targets.length <= 1 && this.p.rates.has(dg.model)) {
+      const rates = this.p.rates.get(dg.model);
+      const raw = promptBound - (x.tools ? 1_000 : 0) - (x.images ? 3_000 : 0);
+      const cheaperWorst = rates ? worstCaseNanos(rates, raw, outputCap).total : Infinity;
+      if (cheaperWorst <= wc.total) {
+        served = dg.model;
+        downgradedBy = dg.budget.id;
+      }
+    }
+    return { ok: true, limits, target: served, downgradedBy, clampedTo, outputCap };
+  }
+
+  async settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): Promise<void> {
+    if (limits.length === 0) return;
+    const states = await this.counters.commit(callId, limits.map((l) => ({ key: l.key, actual: actualFor(l, actual), ttlSeconds: l.ttlSeconds })), now);
+    this.remember(limits, states);
+  }
+
+  /** A counter's state now (the report's budget utilisation). */
+  async read(keys: string[], now: number): Promise<CounterState[]> {
+    return this.counters.read(keys, now);
+  }
+}
+
+const EMPTY = new Map<string, never[]>();

@@ -1,0 +1,99 @@
+/**
+ * The run guard in replay: the same pure guardBefore / guardAfter as pipeline/guard-run.ts, fed the
+ * digests the gateway recorded (never the text), with run states in a map that forgets a run after the
+ * gateway's idle time (6 h) like its run store. Calls recorded without the guard's digests cannot be
+ * judged; the report counts them.
+ */
+import { guardAfter, guardBefore, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import type { ReplayInput } from './call-input.js';
+
+/** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
+const RUN_STATE_TTL_MS = 6 * 3_600_000;
+
+export interface GuardStop {
+  run: string;
+  /** The call whose decision stopped the run, its position in the run (1-based) and when. */
+  callId: string;
+  callIndex: number;
+  at: number;
+  action: 'pause' | 'terminate';
+  reason: string | null;
+  /** Calls of the run refused afterwards. */
+  refused: number;
+}
+
+export class GuardStep {
+  private readonly runs = new Map<string, { s: RunState; expiresAt: number; calls: number }>();
+  readonly stops = new Map<string, GuardStop>();
+
+  constructor(private readonly cfg: GuardConfig) {}
+
+  get enabled(): boolean {
+    return this.cfg.enabled;
+  }
+
+  private loads = 0;
+
+  private load(runId: string, now: number): { s: RunState; expiresAt: number; calls: number } {
+    // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory.
+    if (++this.loads % 65_536 === 0) for (const [id, r] of this.runs) if (r.expiresAt <= now) this.runs.delete(id);
+    let e = this.runs.get(runId);
+    if (!e || e.expiresAt <= now) {
+      e = { s: newRunState(runId, now), expiresAt: 0, calls: 0 };
+      this.runs.set(runId, e);
+    }
+    return e;
+  }
+
+  private note(x: ReplayInput, e: { calls: number }, d: GuardDecision, at: number): void {
+    const run = x.runId;
+    const stop = this.stops.get(run);
+    if (d.refuse !== null && d.refuse !== 'run_concurrency_exceeded' && stop && stop.callId !== x.row.id) stop.refused++;
+    if ((d.action === 'pause' || d.action === 'terminate') && d.refuse !== 'run_concurrency_exceeded' && !stop) {
+      this.stops.set(run, { run, callId: x.row.id, callIndex: e.calls, at, action: d.action, reason: d.reason, refused: d.refuse !== null ? 1 : 0 });
+    }
+  }
+
+  /** Before the call: the refusal, if any. */
+  before(x: ReplayInput, now: number): GuardDecision | null {
+    const r = x.row;
+    const e = this.load(x.runId, now);
+    e.calls++;
+    const scopes = [`key:${r.keyId}`, `team:${r.team}`];
+    if (r.project) scopes.push(`project:${r.project}`);
+    if (r.user) scopes.push(`user:${r.user}`);
+    const start = {
+      callId: r.id,
+      at: now,
+      agent: r.agent,
+      parent: r.parent,
+      model: x.requested,
+      messages: [],
+      system: null,
+      promptBytes: x.bytes,
+      scopes,
+      ...(x.request ? { digest: x.request } : {}),
+    };
+    const res = guardBefore(e.s, start, this.cfg, now);
+    e.s = res.state;
+    e.expiresAt = now + RUN_STATE_TTL_MS;
+    this.note(x, e, res.decision, now);
+    return res.decision.refuse !== null ? res.decision : null;
+  }
+
+  /** After the call ended (or was refused by a later stage). */
+  after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
+    const e = this.load(x.runId, end.at);
+    const res = guardAfter(
+      e.s,
+      { callId: x.row.id, ...end, outputText: '', toolCalls: [], ...(end.ok ? { digest: x.output ?? NO_OUTPUT } : {}) },
+      this.cfg,
+    );
+    e.s = res.state;
+    e.expiresAt = end.at + RUN_STATE_TTL_MS;
+    this.note(x, e, res.decision, end.at);
+  }
+}
+
+/** An answer whose digest was not recorded: judged as empty (the report counts these calls). */
+const NO_OUTPUT = { sketch: [0, 0] as [number, number], words: 0, sample: [], affirmation: false, toolKey: null, toolNames: null };

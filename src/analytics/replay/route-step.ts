@@ -1,0 +1,68 @@
+/**
+ * Routing and the response cache in replay: the route rules' pure choice (policy/routes.ts) with the
+ * inputs planRoute gives it, and the in-process cache store keyed by the request fingerprint (the
+ * ledger's requestHash: byte-identical requests) in the rule's scope, with the gateway's TTL and
+ * bounds. Circuit breakers are not replayed (they follow provider health, not policy).
+ */
+import { MemoryCacheStore, type CachedResponse } from '../../cache/index.js';
+import { chooseRoute } from '../../policy/routes.js';
+import type { ReplayInput } from './call-input.js';
+import type { ReplayPolicy } from './policy.js';
+
+export interface Routed {
+  targets: string[];
+  /** "rule:<name>" when the first target is not the requested model. */
+  label: string | null;
+  cache: { key: string; ttlMs: number } | null;
+}
+
+export class RouteStep {
+  private readonly cache: MemoryCacheStore;
+
+  constructor(
+    private readonly p: ReplayPolicy,
+    private readonly usedPct: (x: ReplayInput, now: number) => number | null,
+  ) {
+    // The gateway writes two entries per answer (exact bytes and canonical form): half as many answers fit.
+    this.cache = new MemoryCacheStore({ maxEntries: Math.ceil(p.cacheEntries / 2), maxBytes: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** The targets, or null when the model is neither configured nor routed (unknown_model live). */
+  route(x: ReplayInput, now: number): Routed | null {
+    const r = x.row;
+    if (this.p.routes.length === 0) return this.p.rates.has(x.requested) ? { targets: [x.requested], label: null, cache: null } : null;
+    const d = chooseRoute(this.p.routes, this.p.routeModels, {
+      requested: x.requested,
+      keyId: r.keyId,
+      team: r.team,
+      user: r.user,
+      project: r.project,
+      tags: r.tags ? r.tags.split(',') : [],
+      agent: r.agent,
+      header: x.routeHeader,
+      promptBytes: x.bytes,
+      hasTools: x.tools,
+      hasImages: x.images,
+      budgetUsedPct: this.p.routesNeedBudget ? this.usedPct(x, now) : null,
+      stickyKey: r.run ?? r.id,
+    });
+    if (d.rule === null && !this.p.rates.has(x.requested)) return null;
+    if (!this.p.rates.has(d.targets[0]!)) return null;
+    const label = d.rule === null ? null : `rule:${d.ruleName}`;
+    let cache: Routed['cache'] = null;
+    if (d.cache && r.endpoint !== 'embeddings' && !x.noCache && r.requestHash !== null) {
+      const scope = d.cache.scope === 'key' ? `key:${r.keyId}` : d.cache.scope === 'team' ? `team:${r.team}` : `org:${this.p.org}`;
+      cache = { key: `${scope}:${d.targets[0]!}:${r.requestHash}`, ttlMs: d.cache.ttlSeconds * 1000 };
+    }
+    return { targets: d.targets, label: d.targets[0] !== x.requested ? label : null, cache };
+  }
+
+  async hit(key: string, now: number): Promise<boolean> {
+    return (await this.cache.get(key, now)) !== null;
+  }
+
+  async store(key: string, x: ReplayInput, model: string, ttlMs: number, now: number): Promise<void> {
+    const entry: CachedResponse = { api: x.row.endpoint === 'messages' ? 'anthropic' : 'openai', model, body: '', usage: x.usage, createdAt: now };
+    await this.cache.set(key, entry, ttlMs, now);
+  }
+}

@@ -26,7 +26,7 @@ import { BudgetDirectory } from './budgets/budget-directory.js';
 import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
 import { ForecastWatch } from './budgets/forecast-watch.js';
-import { LedgerSpendHistory } from './analytics/spend-history.js';
+import { RollupSpendHistory } from './analytics/spend-history.js';
 import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
 import { RunLocks, type RunStore } from './storage/run-types.js';
@@ -86,7 +86,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
   const forecasts = new ForecastWatch({
-    budgets, store, history: new LedgerSpendHistory(store, now), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
+    budgets, store, history: new RollupSpendHistory(store, now), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
     timezone: config.timezone, now, everyMs: config.alerts.forecast_every_ms, log,
   });
   forecasts.start();

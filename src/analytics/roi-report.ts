@@ -83,17 +83,21 @@ export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
   const s = q.config.synthetic;
   const synthMs = s.window_minutes * 60_000;
   const seen = new Map<string, number>();
-  // Every team's calls are read (an outcome on a shared project is split across all of its spend); the
-  // week before the window is read for the rising-spend flag.
-  for await (const page of scanCalls(store, { from: Math.min(q.from, q.to - 2 * WEEK), to: q.to }, q.pageSize)) {
+  // The rising-spend flag compares the last two weeks before `to`: sums, read from the rollups rather
+  // than by reading every call of those weeks.
+  for (const [week, field] of [[0, 'lastWeek'], [1, 'weekBefore']] as const) {
+    const rows = await store.analytics({ groupBy: [q.groupBy], filters: q.team === undefined ? {} : { team: q.team }, from: q.to - (week + 1) * WEEK, to: q.to - week * WEEK });
+    for (const r of rows) acc(r.group[q.groupBy] ?? null)[field] += r.costNanos;
+  }
+  // Every team's calls are read (an outcome on a shared project is split across all of its spend), from
+  // one synthetic window before `from` on: a call further back cannot make one in the window synthetic.
+  for await (const page of scanCalls(store, { from: q.from - synthMs, to: q.to }, q.pageSize)) {
     for (const c of page) {
       const visible = q.team === undefined || c.team === q.team;
       const g = groupOf(c, q.groupBy);
       const key = c.requestHash === null ? null : `${c.team}\u0000${c.requestHash}`;
       const prev = key === null ? undefined : seen.get(key);
       if (key !== null) seen.set(key, c.startedAt);
-      if (visible && c.startedAt >= q.to - WEEK) acc(g).lastWeek += c.costNanos;
-      else if (visible && c.startedAt >= q.to - 2 * WEEK) acc(g).weekBefore += c.costNanos;
       if (c.startedAt < q.from) continue;
       matcher.note(c, visible ? g : HIDDEN);
       if (!visible) continue;

@@ -1,12 +1,14 @@
 /**
- * Daily spend of a budget's scope: what forecasts are fitted on. `SpendHistory` is the seam; the
- * implementation here sums the ledger one local day at a time with `Store.sumCalls` (fine for a
- * periodic job: days that are over are remembered, so a refresh costs one query per scope). A rollup
- * table can replace it behind the same interface.
+ * Daily spend of a budget's scope: what forecasts are fitted on. `SpendHistory` is the seam.
+ * `RollupSpendHistory` (what the gateway uses) reads every day of a window in one query over the
+ * rollups (`spendSeries`); `LedgerSpendHistory` sums the ledger one local day at a time with
+ * `Store.sumCalls` (one query per day: seconds on a large ledger) and stays as the reference the
+ * rollup version is tested against.
  */
 import type { Store } from '../storage/types.js';
 import { addDays, dayBounds, daysBetween } from './forecast/calendar.js';
 import type { DailySpend } from './forecast/budget-forecast.js';
+import { spendSeries } from './spend-series.js';
 
 export interface SpendHistory {
   /** Cost per local day of `tz` in [from, to] (YYYY-MM-DD, both inclusive), every day present, oldest first. */
@@ -53,6 +55,36 @@ export class LedgerSpendHistory implements SpendHistory {
         }
       }
       out.push({ date, nanos });
+    }
+    return out;
+  }
+}
+
+/** Every day of a window in one rollup query: the same days and sums as the ledger, without a scan per day. */
+export class RollupSpendHistory implements SpendHistory {
+  private readonly ledger: LedgerSpendHistory;
+
+  constructor(
+    private readonly store: Store,
+    now: () => number,
+  ) {
+    this.ledger = new LedgerSpendHistory(store, now);
+  }
+
+  async daily(q: { scope: string; from: string; to: string; timezone: string }): Promise<DailySpend[]> {
+    const match = scopeMatch(q.scope);
+    const n = daysBetween(q.from, q.to) + 1;
+    const from = dayBounds(q.timezone, q.from).start;
+    const to = dayBounds(q.timezone, q.to).end;
+    // Rollup day buckets start on whole UTC hours; a zone whose midnight is not one (+5:30, +5:45) keeps
+    // the exact local days of the ledger.
+    if (from % 3_600_000 !== 0 || to % 3_600_000 !== 0) return this.ledger.daily(q);
+    const points = await spendSeries(this.store, { match, from, to, bucket: 'day', timezone: q.timezone });
+    const byStart = new Map(points.map((p) => [p.bucketStart, p.costNanos]));
+    const out: DailySpend[] = [];
+    for (let i = 0; i < n; i++) {
+      const date = addDays(q.from, i);
+      out.push({ date, nanos: byStart.get(dayBounds(q.timezone, date).start) ?? 0 });
     }
     return out;
   }

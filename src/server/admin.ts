@@ -16,7 +16,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseTime } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
-import { cachedSpend } from '../analytics/spend-cache.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
@@ -164,7 +163,7 @@ export async function handleAdmin(
   if (await handleRoi(deps, req, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
     const q = reportQuery(params, deps.now(), team);
-    const report = await savingsReport(cachedSpend(store, deps.now), q);
+    const report = await savingsReport(store, q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }
   if (path === '/admin/v1/spend' && method === 'GET') return send(res, 200, await handleSpend(deps, params, team));

@@ -14,8 +14,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { spendDayCache } from '../analytics/spend-cache.js';
-import { callerForKey, type AdminCaller } from './admin.js';
+import { callerForKey } from './admin.js';
 import { handleSession } from './dashboard-session.js';
 
 const gzipAsync = promisify(gzip);
@@ -113,22 +112,8 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, path: stri
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/**
- * The overview and trend pages read a month of spend by day and by team: fill the per-day cache
- * in the background as soon as someone signs in, so those pages answer from it.
- */
-function warm(deps: GatewayDeps, caller: AdminCaller): void {
-  const cache = spendDayCache(deps.store);
-  const team = caller.role === 'team' ? caller.team : undefined;
-  const from = deps.now() - 32 * 86_400_000;
-  void (async () => {
-    for (const groupBy of ['day', 'team'] as const) await cache.spend({ groupBy, from, team }, deps.now());
-    await cache.savings({ groupBy: 'team', from, team }, deps.now());
-  })().catch((err: unknown) => deps.log.warn({ err }, 'dashboard: warming the spend cache failed'));
-}
-
 export async function handleDashboard(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  if (path === '/dashboard/api/session') return handleSession(deps, req, res, (key) => callerForKey(deps, key), (caller) => warm(deps, caller));
+  if (path === '/dashboard/api/session') return handleSession(deps, req, res, (key) => callerForKey(deps, key));
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}.`);
   if (path === '/dashboard') {

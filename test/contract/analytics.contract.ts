@@ -4,9 +4,10 @@
  * of the SQL (own tag splitting, own calendar via Intl, own percentiles from sorted latencies).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallRow, Store } from '../../src/storage/types.js';
+import type { CallRow, SavingsRow, SpendGroup, SpendQuery, Store } from '../../src/storage/types.js';
 import { DIMENSIONS, type AnalyticsQuery, type AnalyticsRow, type Dimension } from '../../src/analytics/query.js';
 import { spendSeries } from '../../src/analytics/spend-series.js';
+import { LedgerSpendHistory, RollupSpendHistory } from '../../src/analytics/spend-history.js';
 
 const HOUR = 3_600_000;
 const BOUNDS = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
@@ -43,7 +44,12 @@ export function generateLedger(n: number, seed = 42): CallRow[] {
       inputTokens: Math.floor(r() * 5000), cachedInputTokens: Math.floor(r() * 900), cacheWrite5mTokens: Math.floor(r() * 50),
       cacheWrite1hTokens: Math.floor(r() * 30), outputTokens: Math.floor(r() * 2000), reasoningTokens: Math.floor(r() * 300),
       costNanos: Math.floor(r() * 9_000_000_000), estimated: false, status: pick(['ok', 'ok', 'ok', 'error', 'aborted']),
-      httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+      httpStatus: 200, errorCode: null, upstreamRequestId: null, requestHash: null,
+      // Savings (derived from i, so the random attributes above stay as they were): some calls routed,
+      // downgraded or served from the cache, some of those failed fallback attempts.
+      attemptOf: i % 13 === 0 ? `g${seed}-prev` : null,
+      route: i % 3 === 0 ? 'fallback:gpt-b' : i % 5 === 0 ? 'downgrade:gpt-a' : i % 7 === 0 ? 'cache' : null,
+      cacheHit: i % 7 === 0 && i % 3 !== 0 && i % 5 !== 0, savedNanos: i % 3 === 0 || i % 5 === 0 || i % 7 === 0 ? (i * 7919) % 1_000_000_000 : 0,
     });
   }
   return rows;
@@ -146,6 +152,44 @@ const FILTER_VALUES: Record<Dimension, string> = {
 /** Odd, non-hour-aligned bounds: partial hours at both ends. */
 const FROM = GEN_START + 3 * 24 * HOUR + 17 * 60_000 + 123;
 const TO = GEN_START + 31 * 24 * HOUR + 5 * HOUR + 59 * 60_000 + 7;
+
+/** The savings report computed over the rows themselves (first attempts of routed calls only). */
+function savingsReference(rows: CallRow[], q: SpendQuery): SavingsRow[] {
+  const col = (r: CallRow): string | null => {
+    if (q.groupBy === 'day') return new Date(r.startedAt).toISOString().slice(0, 10);
+    if (q.groupBy === 'key') return r.keyId;
+    if (q.groupBy === 'model') return r.servedModel;
+    return r[q.groupBy];
+  };
+  const out = new Map<string, SavingsRow>();
+  for (const r of rows) {
+    if (r.route === null || r.attemptOf !== null) continue;
+    if ((q.from !== undefined && r.startedAt < q.from) || (q.to !== undefined && r.startedAt >= q.to) || (q.team !== undefined && r.team !== q.team)) continue;
+    const reason = r.cacheHit ? 'cache' : r.route.startsWith('downgrade:') ? 'downgrade' : 'routing';
+    const k = `${col(r)}|${reason}`;
+    const s = out.get(k) ?? { group: col(r), reason, calls: 0, costNanos: 0, savedNanos: 0 };
+    s.calls++;
+    s.costNanos += r.costNanos;
+    s.savedNanos += r.savedNanos;
+    out.set(k, s);
+  }
+  const cmp = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+  return [...out.values()].sort((a, b) => b.savedNanos - a.savedNanos || cmp(a.group, b.group) || cmp(a.reason, b.reason));
+}
+
+/** Savings by every grouping, over everything, whole hours, odd edges, and inside one hour. */
+export async function expectSavings(store: Store, rows: CallRow[]): Promise<void> {
+  const windows: Omit<SpendQuery, 'groupBy'>[] = [
+    {}, { from: FROM, to: TO }, { from: FROM }, { to: TO }, { from: GEN_START + 24 * HOUR, to: GEN_START + 30 * 24 * HOUR },
+    { from: FROM + 3 * 24 * HOUR + 60_000, to: FROM + 3 * 24 * HOUR + 1_800_000 }, { from: FROM, to: TO, team: 'ads' },
+  ];
+  for (const groupBy of ['team', 'user', 'project', 'key', 'model', 'provider', 'agent', 'run', 'day'] as SpendGroup[]) {
+    for (const w of windows) {
+      const q = { groupBy, ...w };
+      expect(await store.savings(q), JSON.stringify(q)).toEqual(savingsReference(rows, q));
+    }
+  }
+}
 
 export type MakeStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
 /** A store over a ledger written before the rollup migration (the last migration not yet applied). */
@@ -256,6 +300,29 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
       expect(byRun.reduce((s, p) => s + p.costNanos, 0)).toBe(total);
     });
 
+    it('answers savings from the savings rollup exactly as a scan of the ledger would', async () => {
+      expect(ledger.filter((r) => r.route !== null && r.attemptOf === null).length).toBeGreaterThan(1000);
+      await expectSavings(store, ledger);
+    });
+
+    it('gives forecasts the same daily history from the rollups as day-by-day sums of the ledger', async () => {
+      const ledgerHistory = new LedgerSpendHistory(store, () => GEN_START + 60 * 24 * HOUR);
+      const rollupHistory = new RollupSpendHistory(store, () => GEN_START + 60 * 24 * HOUR);
+      // Europe/Paris crosses the end of summer time (Oct 25) inside the window: a 25-hour day. Kolkata's
+      // midnight is not a whole UTC hour: its days come from the ledger.
+      for (const timezone of ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata']) {
+        for (const scope of ['org', 'team:ads', 'user:cy', 'project:p1', 'key:k2', 'tag:batch']) {
+          const q = { scope, from: '2026-10-08', to: '2026-11-21', timezone };
+          const want = await ledgerHistory.daily(q);
+          const got = await rollupHistory.daily(q);
+          expect(got, `${scope} ${timezone}`).toEqual(want);
+          expect(got.length).toBe(45);
+        }
+      }
+      const org = await rollupHistory.daily({ scope: 'org', from: '2026-10-08', to: '2026-11-21', timezone: 'UTC' });
+      expect(org.reduce((s, d) => s + d.nanos, 0)).toBe(ledger.reduce((s, r) => s + r.costNanos, 0));
+    });
+
     it('back-fills the rollups of a ledger written before them, and keeps appends idempotent after', async () => {
       const old = ledger.slice(0, 1200);
       const legacy = await makeLegacy(old);
@@ -266,6 +333,7 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
         await legacy.store.appendCalls(ledger.slice(1000, 1500));
         const q2: AnalyticsQuery = { groupBy: ['model', 'user'], bucket: 'hour' };
         expectReport(await legacy.store.analytics(q2), ledger.slice(0, 1500), q2);
+        await expectSavings(legacy.store, ledger.slice(0, 1500));
       } finally {
         await legacy.store.close();
         await legacy.cleanup();

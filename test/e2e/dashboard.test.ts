@@ -97,6 +97,23 @@ describe('dashboard', () => {
     await page.context().close();
   });
 
+  it('the teams page paints each team\'s spend per day (group_by=team,day) as the seeded rows give it', async () => {
+    const page = await signIn(ADMIN);
+    await goTo(page, 'Teams & projects');
+    const exposed = JSON.parse((await page.getAttribute('[data-chart="trend"]', 'data-series'))!) as { days: string[]; series: { label: string; values: number[] }[] };
+    // Independent expectation: the seeded rows per team and UTC day.
+    const want = new Map<string, number>();
+    for (const r of seedRows({ now: Date.now(), days: DAYS, callsPerDay: 24 })) {
+      const d = new Date(r.startedAt).toISOString().slice(0, 10);
+      if (exposed.days.includes(d)) want.set(`${r.team}|${d}`, (want.get(`${r.team}|${d}`) ?? 0) + r.costNanos / 1e9);
+    }
+    expect(new Set(exposed.series.map((x) => x.label))).toEqual(new Set([...want.keys()].map((k) => k.split('|')[0])));
+    for (const x of exposed.series) {
+      for (const [i, d] of exposed.days.entries()) expect(x.values[i]!, `${x.label} ${d}`).toBeCloseTo(want.get(`${x.label}|${d}`) ?? 0, 2);
+    }
+    await page.context().close();
+  });
+
   it('the overview chart shows the forecast line and its band from /admin/v1/forecasts', async () => {
     const f = (await (await fetch(`${demo.url}/admin/v1/forecasts`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
       data: { scope: string; projection: { date: string; usd: number; low_usd: number; high_usd: number }[]; history: { date: string; usd: number }[]; exhausts_at: string | null; sentence: string }[];

@@ -20,7 +20,9 @@ const COLORS = ['#1d4ed8', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2'
 
 export function Teams({ now }: { now: number }) {
   const [by, setBy] = useState<'team' | 'project'>('team');
-  const [roi] = useApi<{ data: RoiRow[] }>(`/admin/v1/roi?group_by=${by}`);
+  // ROI reads every call of its window (outcome attribution, synthetic usage): the last day keeps the
+  // page under a second on a million-call ledger; the API and CLI take any window.
+  const [roi] = useApi<{ data: RoiRow[] }>(`/admin/v1/roi?group_by=${by}&from=24h`);
   const from = isoDay(now - 29 * 86_400_000);
   const [multi] = useApi<SpendAnswer>(`/admin/v1/spend?group_by=${by},day&from=${from}`);
   // Until multi-dimension grouping exists, fall back to the total per day.
@@ -30,7 +32,10 @@ export function Teams({ now }: { now: number }) {
   const trend = useMemo(() => {
     const days: string[] = [];
     for (let t = Date.parse(`${from}T00:00:00Z`); isoDay(t) <= isoDay(now); t += 86_400_000) days.push(isoDay(t));
-    const rows = multi.state === 'ok' && Array.isArray(multi.data.group_by) ? multi.data.data : null;
+    // The API echoes group_by as given ("team,day"); older gateways answered a list.
+    const grouped = multi.state === 'ok' ? multi.data.group_by : null;
+    const byDay = grouped !== null && (Array.isArray(grouped) ? grouped : grouped.split(',')).includes('day');
+    const rows = multi.state === 'ok' && byDay ? multi.data.data : null;
     if (rows) {
       const groups = new Map<string, Map<string, number>>();
       for (const r of rows) {
@@ -59,7 +64,7 @@ export function Teams({ now }: { now: number }) {
           </select>
         </label>
       </div>
-      <Card title="Value for money" wide>
+      <Card title="Value for money (last 24 hours)" wide>
         <Loaded load={roi} missing={<Empty title="Value per dollar is not available on this gateway yet" testId="roi-missing">Once outcomes are reported, this ranks {by}s by value per dollar and cost per outcome.</Empty>}>
           {(d) =>
             d.data.length === 0 ? (

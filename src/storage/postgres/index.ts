@@ -9,6 +9,7 @@ import { providerUsageQuery, toProviderUsage, upsertProviderUsageStatements } fr
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import { runAnalyticsAsync } from '../../analytics/run-query.js';
 import { DIMENSION_ROLLUPS, foldRollupSql, foldTagsSql } from '../rollups.js';
+import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -232,6 +233,11 @@ export class PostgresStore implements Store {
   }
 
   async savings(q: SpendQuery): Promise<SavingsRow[]> {
+    if (q.groupBy !== 'run') {
+      const r = savingsReportSql('postgres', q, GROUP_COLUMN[q.groupBy]);
+      let n = 0;
+      return (await this.rows(r.sql.replace(/\?/g, () => `$${++n}`), r.params)).map(toSavings);
+    }
     const { clauses, params } = filters(q);
     clauses.push('route IS NOT NULL', 'attempt_of IS NULL');
     const col = GROUP_COLUMN[q.groupBy];
@@ -358,8 +364,19 @@ function insertCallsSql(n: number): string {
   }
   return `WITH ins AS (INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING *),
     ${DIMENSION_ROLLUPS.map((r) => `${r.table} AS (${foldRollupSql('postgres', 'ins', r.table)}),`).join('\n    ')}
-    tagged AS (${foldTagsSql('postgres', 'ins')})
+    tagged AS (${foldTagsSql('postgres', 'ins')}),
+    saved AS (${foldSavingsSql('postgres', 'ins')})
     SELECT 1`;
+}
+
+function toSavings(r: Row): SavingsRow {
+  return {
+    group: r['grp'] === null ? null : String(r['grp']),
+    reason: String(r['reason']) as SavingsRow['reason'],
+    calls: num(r['calls']),
+    costNanos: num(r['cost']),
+    savedNanos: num(r['saved']),
+  };
 }
 
 function callParams(r: CallRow): Param[] {

@@ -7,6 +7,7 @@
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallFeatures, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
 import { foldAllSql, rollupTablesSql } from '../rollups.js';
+import { foldSavingsSql, savingsTableSql } from '../savings-rollup.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
 export type Row = Record<string, unknown>;
@@ -123,6 +124,9 @@ export const MIGRATIONS: readonly string[] = [
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('postgres')};
    ${foldAllSql('postgres', 'calls').join(';\n')};`,
+  // Dashboard savings: routed/downgraded/cached calls per hour and reason, back-filled from the ledger here.
+  `${savingsTableSql('postgres')};
+   ${foldSavingsSql('postgres', 'calls')};`,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { foldAllSql } from '../rollups.js';
+import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 type Row = Record<string, SqlValue>;
@@ -73,7 +74,8 @@ export class SqliteDatabase {
     // Many rows per statement: a quarter less time per row than one statement each (measured).
     const chunk = insert(ROWS_PER_INSERT);
     const lastRowid = this.db.prepare('SELECT coalesce(max(rowid), 0) AS r FROM calls').pluck();
-    const folds = foldAllSql('sqlite', '(SELECT * FROM calls WHERE rowid > @after) AS new_calls').map((sql) => this.db.prepare(sql));
+    const newCalls = '(SELECT * FROM calls WHERE rowid > @after) AS new_calls';
+    const folds = [...foldAllSql('sqlite', newCalls), foldSavingsSql('sqlite', newCalls)].map((sql) => this.db.prepare(sql));
     const width = CALL_COLUMNS.length;
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
       const after = lastRowid.get() as number;
@@ -230,17 +232,15 @@ export class SqliteDatabase {
   savings(q: SpendQuery): SavingsRow[] {
     const { where, params } = filters(q);
     const col = GROUP_COLUMN[q.groupBy];
+    if (q.groupBy !== 'run') {
+      const r = savingsReportSql('sqlite', q, col);
+      return (this.db.prepare(r.sql).all(...r.params) as Row[]).map(toSavings);
+    }
     const reason = "CASE WHEN cache_hit = 1 THEN 'cache' WHEN route LIKE 'downgrade:%' THEN 'downgrade' ELSE 'routing' END";
     const sql = `SELECT ${col} AS grp, ${reason} AS reason, count(*) AS calls, sum(cost_nanos) AS cost, sum(saved_nanos) AS saved
       FROM calls ${where ? `${where} AND` : 'WHERE'} route IS NOT NULL AND attempt_of IS NULL
       GROUP BY grp, reason ORDER BY saved DESC, grp, reason`;
-    return (this.db.prepare(sql).all(...params) as Row[]).map((r) => ({
-      group: r['grp'] === null ? null : String(r['grp']),
-      reason: String(r['reason']) as SavingsRow['reason'],
-      calls: Number(r['calls']),
-      costNanos: Number(r['cost']),
-      savedNanos: Number(r['saved']),
-    }));
+    return (this.db.prepare(sql).all(...params) as Row[]).map(toSavings);
   }
 
   calls(q: CallQuery): CallRow[] {
@@ -334,6 +334,16 @@ function filters(q: { from?: number; to?: number; team?: string; run?: string })
   if (q.team !== undefined) add('team = ?', q.team);
   if (q.run !== undefined) add('run = ?', q.run);
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function toSavings(r: Row): SavingsRow {
+  return {
+    group: r['grp'] === null ? null : String(r['grp']),
+    reason: String(r['reason']) as SavingsRow['reason'],
+    calls: Number(r['calls']),
+    costNanos: Number(r['cost']),
+    savedNanos: Number(r['saved']),
+  };
 }
 
 const str = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));

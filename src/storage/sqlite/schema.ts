@@ -1,4 +1,5 @@
 import { foldAllSql, rollupTablesSql } from '../rollups.js';
+import { foldSavingsSql, savingsTableSql } from '../savings-rollup.js';
 
 /** SQLite migrations, applied in order; the index of the last applied one is kept in meta.schema_version. */
 export const MIGRATIONS: readonly string[] = [
@@ -113,4 +114,7 @@ export const MIGRATIONS: readonly string[] = [
   // Spend analytics: hourly and tag rollups maintained by appendCalls, back-filled from the ledger here.
   `${rollupTablesSql('sqlite')};
    ${foldAllSql('sqlite', 'calls').join(';\n')};`,
+  // Dashboard savings: routed/downgraded/cached calls per hour and reason, back-filled from the ledger here.
+  `${savingsTableSql('sqlite')};
+   ${foldSavingsSql('sqlite', 'calls')};`,
 ];

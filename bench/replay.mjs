@@ -21,7 +21,11 @@ const TARGET_S = 10;
 const T0 = Date.UTC(2026, 9, 1);
 const SELF = fileURLToPath(import.meta.url);
 
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+// REPLAY_DIST: another build to compare against (the `digest` mode checks decisions are unchanged).
+const DIST = process.env.REPLAY_DIST ? new URL(`file://${process.env.REPLAY_DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
+const dist = (p) => new URL(p, DIST).href;
+/** Days the calls are spread over (fewer: denser days, more budget blocks). */
+const SPAN_DAYS = Number(process.env.REPLAY_SPAN_DAYS ?? 30);
 
 async function policy() {
   const { configSchema } = await import(dist('config/schema.js'));
@@ -29,7 +33,11 @@ async function policy() {
   const { policyFrom } = await import(dist('analytics/replay/index.js'));
   const config = configSchema.parse({
     defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: 600, concurrent: 50 } },
-    budgets: Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
+    budgets: [
+      ...Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
+      // Paced month budgets: a day's allowance blocks (or downgrades) before the period runs out.
+      ...Array.from({ length: 8 }, (_, t) => ({ scope: `team:t${t + 1}`, limit_usd: 30 + t * 5, period: 'month', pace: t % 2 ? { action: 'block' } : { action: 'downgrade', model: 'small' } })),
+    ],
     routes: [
       { name: 'cheap', match: { header: 'cheap' }, serve: 'small' },
       { name: 'cached', match: { model: 'mid' }, cache: { ttl_seconds: 600, scope: 'team' } },
@@ -69,7 +77,7 @@ function* ledger(n, page = 10_000) {
   const models = ['big', 'mid', 'small'];
   const runs = Math.max(1, Math.floor(n / 20));
   // Calls spread over 30 days; a run's 20 calls are 4 s apart, each lasting 1-3 s.
-  const span = 30 * 86_400_000;
+  const span = SPAN_DAYS * 86_400_000;
   let out = [];
   for (let i = 0; i < n; i++) {
     const run = i % runs;
@@ -128,6 +136,14 @@ async function child(mode, path) {
     await store.close();
     return { rows: N };
   }
+  if (mode === 'digest') {
+    // Every decision of every call, hashed: equal hashes from two builds mean byte-identical decisions.
+    const rows = [];
+    for (const page of ledger(N)) for (const r of page) rows.push(r);
+    const report = await replay(rows, p, { outcomes: true });
+    const { createHash } = await import('node:crypto');
+    return { sha256: createHash('sha256').update(JSON.stringify(report)).digest('hex'), summary: summary(report) };
+  }
   if (mode === 'engine') {
     const rows = [];
     for (const page of ledger(N)) for (const r of page) rows.push(r);
@@ -149,7 +165,7 @@ async function child(mode, path) {
 
 function summary(r) {
   const { first: _, ...blocked } = r.blocked;
-  return { replayed: r.calls.replayed, blocked, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
+  return { replayed: r.calls.replayed, blocked, pacing: { blocked: r.pacing.blockedCalls, downgraded: r.pacing.downgradedCalls }, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
 }
 
 function runChild(mode, path) {

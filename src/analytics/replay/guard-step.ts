@@ -1,10 +1,11 @@
 /**
- * The run guard in replay: the same pure guardBefore / guardAfter as pipeline/guard-run.ts, fed the
+ * The run guard in replay: the same guardBeforeInPlace / guardAfterInPlace as pipeline/guard-run.ts
+ * (on run states this step owns, updated in place like the memory run store's), fed the
  * digests the gateway recorded (never the text), with run states in a map that forgets a run after the
  * gateway's idle time (6 h) like its run store. Calls recorded without the guard's digests cannot be
  * judged; the report counts them.
  */
-import { guardAfter, guardBefore, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import { guardAfterInPlace, guardBeforeInPlace, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
 
 /** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
@@ -74,24 +75,22 @@ export class GuardStep {
       scopes,
       ...(x.request ? { digest: x.request } : {}),
     };
-    const res = guardBefore(e.s, start, this.cfg, now);
-    e.s = res.state;
+    const d = guardBeforeInPlace(e.s, start, this.cfg, now);
     e.expiresAt = now + RUN_STATE_TTL_MS;
-    this.note(x, e, res.decision, now);
-    return res.decision.refuse !== null ? res.decision : null;
+    this.note(x, e, d, now);
+    return d.refuse !== null ? d : null;
   }
 
   /** After the call ended (or was refused by a later stage). */
   after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
     const e = this.load(x.runId, end.at);
-    const res = guardAfter(
+    const d = guardAfterInPlace(
       e.s,
       { callId: x.row.id, ...end, outputText: '', toolCalls: [], ...(end.ok ? { digest: x.output ?? NO_OUTPUT } : {}) },
       this.cfg,
     );
-    e.s = res.state;
     e.expiresAt = end.at + RUN_STATE_TTL_MS;
-    this.note(x, e, res.decision, end.at);
+    this.note(x, e, d, end.at);
   }
 }
 

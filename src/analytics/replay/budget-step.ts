@@ -6,12 +6,13 @@
  * allowance from the spend before today (read once per day counter, at its first call of the day on
  * the simulated clock), and a spent allowance blocks or downgrades like live.
  */
-import { actualFor, clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../../policy/limits.js';
+import { actualFor, clampOutput, downgradeTarget, type PlannedLimit } from '../../policy/limits.js';
 import { pacingDowngrade, resolvePace } from '../../policy/pacing.js';
 import { worstCaseNanos } from '../../pricing/price-book.js';
 import type { CounterState } from '../../storage/counter-types.js';
 import { MemoryCounterStore } from '../../storage/memory/counter-store.js';
 import { derivedPromptBound, type ReplayInput } from './call-input.js';
+import { PlanCache } from './plan-cache.js';
 import type { ReplayPolicy } from './policy.js';
 
 const NEVER_MS = 1e15;
@@ -29,8 +30,11 @@ export class BudgetStep {
 
   /** Per paced day counter: the period's spend before that day (the Limiter's paceBase). */
   private readonly paceBase = new Map<string, number>();
+  private readonly plans: PlanCache;
 
-  constructor(private readonly p: ReplayPolicy) {}
+  constructor(private readonly p: ReplayPolicy) {
+    this.plans = new PlanCache(p);
+  }
 
   /** Today's allowance on each paced day counter, as Limiter.acquire resolves it before acquiring. */
   private async resolvePaces(limits: readonly PlannedLimit[], now: number): Promise<void> {
@@ -48,16 +52,7 @@ export class BudgetStep {
   }
 
   private plan(x: ReplayInput, now: number, worstNanos: number, worstTokens: number, rateLimits: boolean): PlannedLimit[] {
-    const r = x.row;
-    return planLimits({
-      scopes: { org: this.p.org, team: r.team, user: r.user, project: r.project, keyId: r.keyId, tags: r.tags ? r.tags.split(',') : [], run: r.run, unlimited: x.unlimited },
-      budgetsByScope: this.p.budgetsByScope,
-      rateLimitsByScope: rateLimits ? this.p.rateLimitsByScope : EMPTY,
-      defaultRateLimit: rateLimits ? this.p.defaultRateLimit : null,
-      demand: { worstNanos, worstTokens },
-      timezone: this.p.timezone,
-      now,
-    });
+    return this.plans.limitsFor(x.row, x.unlimited, rateLimits, now, worstNanos, worstTokens);
   }
 
   /** Utilisation (%) of the fullest budget of the call as last seen, for `budget_used_pct` route rules. */
@@ -154,4 +149,3 @@ export class BudgetStep {
   }
 }
 
-const EMPTY = new Map<string, never[]>();

@@ -32,7 +32,7 @@ async function policy() {
   const { configRates } = await import(dist('pricing/price-book.js'));
   const { policyFrom } = await import(dist('analytics/replay/index.js'));
   const config = configSchema.parse({
-    defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: 600, concurrent: 50 } },
+    defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: Number(process.env.REPLAY_RPM ?? 600), concurrent: 50 } },
     budgets: [
       ...Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
       // Paced month budgets: a day's allowance blocks (or downgrades) before the period runs out.

@@ -13,12 +13,15 @@ import type { ReplayPolicy } from './policy.js';
 
 interface Template {
   limits: PlannedLimit[];
-  /** The template holds while from <= now < until (every window of its limits). */
+  /** The template holds while from <= now < until (every budget window of its limits). */
   from: number;
   until: number;
+  /** Per rpm/tpm limit (else null): its key without the minute, and the last minute's window and key. */
+  minutes: ({ prefix: string; minute: number; window: PlannedLimit['window']; key: string } | null)[];
 }
 
 const TEN_YEARS_S = 10 * 365 * 86_400;
+const MINUTE = 60_000;
 const EMPTY = new Map<string, never[]>();
 const SEP = '\u0000';
 const NULL = '\u0001';
@@ -60,9 +63,18 @@ export class PlanCache {
           out[i] = { kind: l.kind, scope: l.scope, budget: l.budget, window: l.window, key: l.key, limit: l.limit, amount: worstNanos, ttlSeconds: ttlFor(l.window.end, now), pace: { periodCounterKey: l.pace!.periodCounterKey, daysLeft: l.pace!.daysLeft, allowance: null } };
           break;
         case 'rpm':
-        case 'tpm':
-          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: l.window, key: l.key, limit: l.limit, amount: l.kind === 'rpm' ? 1 : worstTokens, ttlSeconds: l.ttlSeconds };
+        case 'tpm': {
+          // Rate limits count per minute: the template keeps them across minutes, keyed afresh each minute.
+          const m = t.minutes[i]!;
+          const minute = Math.floor(now / MINUTE);
+          if (m.minute !== minute) {
+            m.minute = minute;
+            m.window = { key: String(minute), start: minute * MINUTE, end: (minute + 1) * MINUTE };
+            m.key = m.prefix + m.window.key;
+          }
+          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: m.window, key: m.key, limit: l.limit, amount: l.kind === 'rpm' ? 1 : worstTokens, ttlSeconds: l.ttlSeconds };
           break;
+        }
         case 'concurrent':
           out[i] = { kind: l.kind, scope: l.scope, budget: null, window: { key: 'now', start: now, end: now }, key: l.key, limit: l.limit, amount: 1, ttlSeconds: l.ttlSeconds };
           break;
@@ -84,11 +96,15 @@ export class PlanCache {
     let from = -Infinity;
     let until = Infinity;
     for (const l of limits) {
-      if (l.kind === 'concurrent') continue; // its "window" is the instant of the call
+      // A rate limit's minute is handled per call; concurrency's "window" is the instant of the call.
+      if (l.kind === 'concurrent' || l.kind === 'rpm' || l.kind === 'tpm') continue;
       if (l.window.start > from) from = l.window.start;
       if (l.window.end < until) until = l.window.end;
     }
-    return { limits, from, until };
+    const minutes = limits.map((l) =>
+      l.kind === 'rpm' || l.kind === 'tpm' ? { prefix: l.key.slice(0, l.key.length - l.window.key.length), minute: Number(l.window.key), window: l.window, key: l.key } : null,
+    );
+    return { limits, from, until, minutes };
   }
 }
 

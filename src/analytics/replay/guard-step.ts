@@ -60,16 +60,15 @@ export class GuardStep {
     const r = x.row;
     const e = this.load(x.runId, now);
     e.calls++;
-    const scopes = [`key:${r.keyId}`, `team:${r.team}`];
-    if (r.project) scopes.push(`project:${r.project}`);
-    if (r.user) scopes.push(`user:${r.user}`);
+    // Scopes only pick cap overrides: without any, the call's scopes need not be built.
+    const scopes = this.cfg.cap_overrides.length === 0 ? NO_SCOPES : scopesOf(r);
     const start = {
       callId: r.id,
       at: now,
       agent: r.agent,
       parent: r.parent,
       model: x.requested,
-      messages: [],
+      messages: NO_MESSAGES,
       system: null,
       promptBytes: x.bytes,
       scopes,
@@ -86,12 +85,26 @@ export class GuardStep {
     const e = this.load(x.runId, end.at);
     const d = guardAfterInPlace(
       e.s,
-      { callId: x.row.id, ...end, outputText: '', toolCalls: [], ...(end.ok ? { digest: x.output ?? NO_OUTPUT } : {}) },
+      end.ok
+        ? { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: true, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS, digest: x.output ?? NO_OUTPUT }
+        : { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: false, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS },
       this.cfg,
     );
     e.expiresAt = end.at + RUN_STATE_TTL_MS;
     this.note(x, e, d, end.at);
   }
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+const NO_TOOLS: never[] = [];
+const NO_MESSAGES: never[] = [];
+
+/** The attribution scopes cap overrides match (as pipeline/guard-run.ts builds them). */
+function scopesOf(r: ReplayInput['row']): string[] {
+  const scopes = [`key:${r.keyId}`, `team:${r.team}`];
+  if (r.project) scopes.push(`project:${r.project}`);
+  if (r.user) scopes.push(`user:${r.user}`);
+  return scopes;
 }
 
 /** An answer whose digest was not recorded: judged as empty (the report counts these calls). */

@@ -2,7 +2,10 @@
  * Replay benchmark: how fast `tollgate replay` runs a ledger through budgets, rate limits, route rules,
  * the cache and the run guard. A synthetic ledger of REPLAY_CALLS calls (default 1,000,000) is
  * generated deterministically: 40 teams, 400 keys, agent runs of 20 calls with recorded run-guard
- * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out.
+ * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out,
+ * paced month budgets (block, downgrade).
+ * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE; `--child digest` prints a hash of every decision (with
+ * REPLAY_DIST=<another build>/dist, to check an optimisation changed none).
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -156,7 +159,7 @@ async function child(mode, path) {
   const store = new SqliteStore(path);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const report = await replayPages(ledgerPages(store, { pageSize: 10_000 }), p);
+  const report = await replayPages(ledgerPages(store, { pageSize: Number(process.env.REPLAY_PAGE ?? 10_000) }), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
   await store.close();
@@ -186,6 +189,7 @@ if (process.argv[2] === '--child') {
     const prepareSeconds = (performance.now() - t0) / 1000;
     const engine = runChild('engine', path);
     const sqlite = runChild('sqlite', path);
+    const loadAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
     const scale = 1_000_000 / N;
     const result = {
       calls: N,
@@ -198,13 +202,14 @@ if (process.argv[2] === '--child') {
       sqliteSecondsPerMillion: sqlite.seconds * scale,
       pass: sqlite.seconds * scale <= TARGET_S,
       machine,
+      loadAtEnd,
     };
     writeFileSync(new URL('./results/replay.json', import.meta.url), JSON.stringify(result, null, 2));
     const md = `# Bench: replay
 
-${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
+${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, paced month budgets that block or downgrade, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
 
-Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load at start ${machine.loadAverageAtStart.join(' / ')} (a busy shared machine: timings are pessimistic).
+Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load at start ${machine.loadAverageAtStart.join(' / ')}, at end ${loadAtEnd.join(' / ')} (a busy shared machine: timings are pessimistic).
 
 | measure | wall s | CPU s | calls/s (wall) | wall s per 1M calls | peak RSS (MiB) |
 | --- | ---: | ---: | ---: | ---: | ---: |
@@ -214,7 +219,7 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node 
 Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
 Writing the ledger (not timed): ${prepareSeconds.toFixed(1)} s. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
 
-What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
+What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; pacing refused ${engine.summary.pacing.blocked} and downgraded ${engine.summary.pacing.downgraded}; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
 `;
     writeFileSync(new URL('./results/replay.md', import.meta.url), md);
     console.log(md);

@@ -2,7 +2,10 @@
  * Replay benchmark: how fast `tollgate replay` runs a ledger through budgets, rate limits, route rules,
  * the cache and the run guard. A synthetic ledger of REPLAY_CALLS calls (default 1,000,000) is
  * generated deterministically: 40 teams, 400 keys, agent runs of 20 calls with recorded run-guard
- * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out.
+ * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out,
+ * paced month budgets (block, downgrade).
+ * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE; `--child digest` prints a hash of every decision (with
+ * REPLAY_DIST=<another build>/dist, to check an optimisation changed none).
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -21,15 +24,23 @@ const TARGET_S = 10;
 const T0 = Date.UTC(2026, 9, 1);
 const SELF = fileURLToPath(import.meta.url);
 
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+// REPLAY_DIST: another build to compare against (the `digest` mode checks decisions are unchanged).
+const DIST = process.env.REPLAY_DIST ? new URL(`file://${process.env.REPLAY_DIST.replace(/\/?$/, '/')}`) : new URL('../dist/', import.meta.url);
+const dist = (p) => new URL(p, DIST).href;
+/** Days the calls are spread over (fewer: denser days, more budget blocks). */
+const SPAN_DAYS = Number(process.env.REPLAY_SPAN_DAYS ?? 30);
 
 async function policy() {
   const { configSchema } = await import(dist('config/schema.js'));
   const { configRates } = await import(dist('pricing/price-book.js'));
   const { policyFrom } = await import(dist('analytics/replay/index.js'));
   const config = configSchema.parse({
-    defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: 600, concurrent: 50 } },
-    budgets: Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
+    defaults: { key_budget: { limit_usd: 50, period: 'month' }, key_rate_limit: { rpm: Number(process.env.REPLAY_RPM ?? 600), concurrent: 50 } },
+    budgets: [
+      ...Array.from({ length: 40 }, (_, t) => ({ scope: `team:t${t}`, limit_usd: 2 + t / 4, period: 'day', downgrade: t % 4 === 0 ? { at_pct: 80, model: 'small' } : undefined })),
+      // Paced month budgets: a day's allowance blocks (or downgrades) before the period runs out.
+      ...Array.from({ length: 8 }, (_, t) => ({ scope: `team:t${t + 1}`, limit_usd: 30 + t * 5, period: 'month', pace: t % 2 ? { action: 'block' } : { action: 'downgrade', model: 'small' } })),
+    ],
     routes: [
       { name: 'cheap', match: { header: 'cheap' }, serve: 'small' },
       { name: 'cached', match: { model: 'mid' }, cache: { ttl_seconds: 600, scope: 'team' } },
@@ -69,7 +80,7 @@ function* ledger(n, page = 10_000) {
   const models = ['big', 'mid', 'small'];
   const runs = Math.max(1, Math.floor(n / 20));
   // Calls spread over 30 days; a run's 20 calls are 4 s apart, each lasting 1-3 s.
-  const span = 30 * 86_400_000;
+  const span = SPAN_DAYS * 86_400_000;
   let out = [];
   for (let i = 0; i < n; i++) {
     const run = i % runs;
@@ -128,6 +139,14 @@ async function child(mode, path) {
     await store.close();
     return { rows: N };
   }
+  if (mode === 'digest') {
+    // Every decision of every call, hashed: equal hashes from two builds mean byte-identical decisions.
+    const rows = [];
+    for (const page of ledger(N)) for (const r of page) rows.push(r);
+    const report = await replay(rows, p, { outcomes: true });
+    const { createHash } = await import('node:crypto');
+    return { sha256: createHash('sha256').update(JSON.stringify(report)).digest('hex'), summary: summary(report) };
+  }
   if (mode === 'engine') {
     const rows = [];
     for (const page of ledger(N)) for (const r of page) rows.push(r);
@@ -140,7 +159,7 @@ async function child(mode, path) {
   const store = new SqliteStore(path);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const report = await replayPages(ledgerPages(store, { pageSize: 10_000 }), p);
+  const report = await replayPages(ledgerPages(store, { pageSize: Number(process.env.REPLAY_PAGE ?? 10_000) }), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
   await store.close();
@@ -149,7 +168,7 @@ async function child(mode, path) {
 
 function summary(r) {
   const { first: _, ...blocked } = r.blocked;
-  return { replayed: r.calls.replayed, blocked, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
+  return { replayed: r.calls.replayed, blocked, pacing: { blocked: r.pacing.blockedCalls, downgraded: r.pacing.downgradedCalls }, runsStopped: r.runs.length, savings: r.savings, beforeUsd: r.spend.beforeNanos / 1e9, afterUsd: r.spend.afterNanos / 1e9 };
 }
 
 function runChild(mode, path) {
@@ -170,6 +189,7 @@ if (process.argv[2] === '--child') {
     const prepareSeconds = (performance.now() - t0) / 1000;
     const engine = runChild('engine', path);
     const sqlite = runChild('sqlite', path);
+    const loadAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
     const scale = 1_000_000 / N;
     const result = {
       calls: N,
@@ -182,13 +202,14 @@ if (process.argv[2] === '--child') {
       sqliteSecondsPerMillion: sqlite.seconds * scale,
       pass: sqlite.seconds * scale <= TARGET_S,
       machine,
+      loadAtEnd,
     };
     writeFileSync(new URL('./results/replay.json', import.meta.url), JSON.stringify(result, null, 2));
     const md = `# Bench: replay
 
-${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
+${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, paced month budgets that block or downgrade, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
 
-Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load at start ${machine.loadAverageAtStart.join(' / ')} (a busy shared machine: timings are pessimistic).
+Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load at start ${machine.loadAverageAtStart.join(' / ')}, at end ${loadAtEnd.join(' / ')} (a busy shared machine: timings are pessimistic).
 
 | measure | wall s | CPU s | calls/s (wall) | wall s per 1M calls | peak RSS (MiB) |
 | --- | ---: | ---: | ---: | ---: | ---: |
@@ -198,7 +219,7 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node 
 Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
 Writing the ledger (not timed): ${prepareSeconds.toFixed(1)} s. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
 
-What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
+What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; pacing refused ${engine.summary.pacing.blocked} and downgraded ${engine.summary.pacing.downgraded}; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
 `;
     writeFileSync(new URL('./results/replay.md', import.meta.url), md);
     console.log(md);

@@ -2,19 +2,23 @@
  * Budgets and rate limits in replay: the same planning (policy/limits.ts), clamp and downgrade rules
  * as pipeline/reserve.ts, on the in-process counter store driven by the simulated clock. Leases never
  * expire here (the live gateway renews them while a call is in flight).
- * Pacing slots in at `reserve`: one check on the planned limits before they are acquired.
+ * Pacing (policy/pacing.ts) as the Limiter applies it: a paced budget's day counter gets today's
+ * allowance from the spend before today (read once per day counter, at its first call of the day on
+ * the simulated clock), and a spent allowance blocks or downgrades like live.
  */
-import { actualFor, clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../../policy/limits.js';
+import { actualFor, clampOutput, downgradeTarget, type PlannedLimit } from '../../policy/limits.js';
+import { pacingDowngrade, resolvePace } from '../../policy/pacing.js';
 import { worstCaseNanos } from '../../pricing/price-book.js';
 import type { CounterState } from '../../storage/counter-types.js';
 import { MemoryCounterStore } from '../../storage/memory/counter-store.js';
 import { derivedPromptBound, type ReplayInput } from './call-input.js';
+import { PlanCache } from './plan-cache.js';
 import type { ReplayPolicy } from './policy.js';
 
 const NEVER_MS = 1e15;
 
 export type Reserved =
-  | { ok: true; limits: PlannedLimit[]; target: string; downgradedBy: string | null; clampedTo: number | null; outputCap: number }
+  | { ok: true; limits: PlannedLimit[]; target: string; downgradedBy: string | null; pacedDowngrade: boolean; clampedTo: number | null; outputCap: number }
   | { ok: false; limit: PlannedLimit; rate: boolean };
 
 const digits = (n: number): number => String(n).length;
@@ -24,19 +28,31 @@ export class BudgetStep {
   /** The last state seen of each counter (route rules on budget utilisation, like the Limiter's). */
   private readonly seen = new Map<string, { used: number; reserved: number; limit: number }>();
 
-  constructor(private readonly p: ReplayPolicy) {}
+  /** Per paced day counter: the period's spend before that day (the Limiter's paceBase). */
+  private readonly paceBase = new Map<string, number>();
+  private readonly plans: PlanCache;
+
+  constructor(private readonly p: ReplayPolicy) {
+    this.plans = new PlanCache(p);
+  }
+
+  /** Today's allowance on each paced day counter, as Limiter.acquire resolves it before acquiring. */
+  private async resolvePaces(limits: readonly PlannedLimit[], now: number): Promise<void> {
+    for (const l of limits) {
+      if (!l.pace) continue;
+      let base = this.paceBase.get(l.key);
+      if (base === undefined) {
+        const [period, today] = await this.counters.read([l.pace.periodCounterKey, l.key], now);
+        base = Math.max(0, period!.used - today!.used);
+        if (this.paceBase.size > 50_000) this.paceBase.clear();
+        this.paceBase.set(l.key, base);
+      }
+      resolvePace(l, base);
+    }
+  }
 
   private plan(x: ReplayInput, now: number, worstNanos: number, worstTokens: number, rateLimits: boolean): PlannedLimit[] {
-    const r = x.row;
-    return planLimits({
-      scopes: { org: this.p.org, team: r.team, user: r.user, project: r.project, keyId: r.keyId, tags: r.tags ? r.tags.split(',') : [], run: r.run, unlimited: x.unlimited },
-      budgetsByScope: this.p.budgetsByScope,
-      rateLimitsByScope: rateLimits ? this.p.rateLimitsByScope : EMPTY,
-      defaultRateLimit: rateLimits ? this.p.defaultRateLimit : null,
-      demand: { worstNanos, worstTokens },
-      timezone: this.p.timezone,
-      now,
-    });
+    return this.plans.limitsFor(x.row, x.unlimited, rateLimits, now, worstNanos, worstTokens);
   }
 
   /** Utilisation (%) of the fullest budget of the call as last seen, for `budget_used_pct` route rules. */
@@ -76,8 +92,8 @@ export class BudgetStep {
     let wc = this.worst(targets, promptBound, maxOut);
     let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
     const target = targets[0]!;
-    if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, clampedTo: null, outputCap: maxOut };
-    // Pacing (policy/pacing.ts, once it lands) is one call here: the planned limits, their states and `now`.
+    if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, pacedDowngrade: false, clampedTo: null, outputCap: maxOut };
+    await this.resolvePaces(limits, now);
     let res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
     this.remember(limits, res.before);
     let clampedTo: number | null = null;
@@ -95,7 +111,8 @@ export class BudgetStep {
       promptBound += digits(perChoice) - digits(Math.floor(maxOut / n));
       wc = this.worst(targets, promptBound, perChoice * n);
       const tokens = promptBound + perChoice * n;
-      limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
+      limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
+      await this.resolvePaces(limits, now);
       res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
       this.remember(limits, res.before);
       if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
@@ -104,7 +121,9 @@ export class BudgetStep {
     const outputCap = clampedTo !== null ? clampedTo * n : maxOut;
     let served = target;
     let downgradedBy: string | null = null;
-    const dg = downgradeTarget(limits, res.before);
+    let pacedDowngrade = false;
+    const budgetDg = downgradeTarget(limits, res.before);
+    const dg = budgetDg ?? pacingDowngrade(limits, res.before);
     if (dg && dg.model !== target && targets.length <= 1 && this.p.rates.has(dg.model)) {
       const rates = this.p.rates.get(dg.model);
       const raw = promptBound - (x.tools ? 1_000 : 0) - (x.images ? 3_000 : 0);
@@ -112,9 +131,10 @@ export class BudgetStep {
       if (cheaperWorst <= wc.total) {
         served = dg.model;
         downgradedBy = dg.budget.id;
+        pacedDowngrade = budgetDg === null;
       }
     }
-    return { ok: true, limits, target: served, downgradedBy, clampedTo, outputCap };
+    return { ok: true, limits, target: served, downgradedBy, pacedDowngrade, clampedTo, outputCap };
   }
 
   async settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): Promise<void> {
@@ -129,4 +149,3 @@ export class BudgetStep {
   }
 }
 
-const EMPTY = new Map<string, never[]>();

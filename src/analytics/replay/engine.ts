@@ -15,7 +15,8 @@ import { RouteStep } from './route-step.js';
 import { replayedCost } from './repricing.js';
 
 export type BlockedBy =
-  | { kind: 'budget'; budget: string; scope: string; unit: 'usd' | 'tokens' }
+  /** `pacing`: refused by a paced budget's day allowance (policy/pacing.ts), not its period limit. */
+  | { kind: 'budget'; budget: string; scope: string; unit: 'usd' | 'tokens'; pacing?: true }
   | { kind: 'rate'; scope: string; limit: 'rpm' | 'tpm' | 'concurrent' }
   | { kind: 'guard'; refusal: string }
   | { kind: 'route' };
@@ -50,6 +51,8 @@ interface Pending {
   blocked: BlockedBy | null;
   clampedTo: number | null;
   outputCap: number | null;
+  /** Served by a paced budget's pacing model (`pace: downgrade`). */
+  pacedDowngrade: boolean;
 }
 
 export class ReplayEngine {
@@ -67,7 +70,7 @@ export class ReplayEngine {
 
   async start(x: ReplayInput): Promise<Pending> {
     const now = x.row.startedAt;
-    const c: Pending = { x, limits: [], model: null, label: null, targets0: null, cache: null, cached: false, guarded: false, blocked: null, clampedTo: null, outputCap: null };
+    const c: Pending = { x, limits: [], model: null, label: null, targets0: null, cache: null, cached: false, guarded: false, blocked: null, clampedTo: null, outputCap: null, pacedDowngrade: false };
     if (this.guard.enabled) {
       const refused = this.guard.before(x, now);
       if (refused) {
@@ -99,7 +102,7 @@ export class ReplayEngine {
       const l = r.limit;
       c.blocked = r.rate
         ? { kind: 'rate', scope: l.scope, limit: l.kind as 'rpm' | 'tpm' | 'concurrent' }
-        : { kind: 'budget', budget: l.budget!.id, scope: l.scope, unit: l.kind === 'budget_tokens' ? 'tokens' : 'usd' };
+        : { kind: 'budget', budget: l.budget!.id, scope: l.scope, unit: l.kind === 'budget_tokens' ? 'tokens' : 'usd', ...(l.kind === 'budget_pace' ? { pacing: true as const } : {}) };
       this.tally.budgetBlocked(l, now);
       return c;
     }
@@ -109,6 +112,7 @@ export class ReplayEngine {
     if (r.downgradedBy) {
       c.model = r.target;
       c.label = `downgrade:${r.downgradedBy}`;
+      c.pacedDowngrade = r.pacedDowngrade;
     }
     return c;
   }

@@ -1,10 +1,11 @@
 /**
- * The run guard in replay: the same pure guardBefore / guardAfter as pipeline/guard-run.ts, fed the
+ * The run guard in replay: the same guardBeforeInPlace / guardAfterInPlace as pipeline/guard-run.ts
+ * (on run states this step owns, updated in place like the memory run store's), fed the
  * digests the gateway recorded (never the text), with run states in a map that forgets a run after the
  * gateway's idle time (6 h) like its run store. Calls recorded without the guard's digests cannot be
  * judged; the report counts them.
  */
-import { guardAfter, guardBefore, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import { guardAfterInPlace, guardBeforeInPlace, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
 
 /** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
@@ -59,40 +60,51 @@ export class GuardStep {
     const r = x.row;
     const e = this.load(x.runId, now);
     e.calls++;
-    const scopes = [`key:${r.keyId}`, `team:${r.team}`];
-    if (r.project) scopes.push(`project:${r.project}`);
-    if (r.user) scopes.push(`user:${r.user}`);
+    // Scopes only pick cap overrides: without any, the call's scopes need not be built.
+    const scopes = this.cfg.cap_overrides.length === 0 ? NO_SCOPES : scopesOf(r);
     const start = {
       callId: r.id,
       at: now,
       agent: r.agent,
       parent: r.parent,
       model: x.requested,
-      messages: [],
+      messages: NO_MESSAGES,
       system: null,
       promptBytes: x.bytes,
       scopes,
       ...(x.request ? { digest: x.request } : {}),
     };
-    const res = guardBefore(e.s, start, this.cfg, now);
-    e.s = res.state;
+    const d = guardBeforeInPlace(e.s, start, this.cfg, now);
     e.expiresAt = now + RUN_STATE_TTL_MS;
-    this.note(x, e, res.decision, now);
-    return res.decision.refuse !== null ? res.decision : null;
+    this.note(x, e, d, now);
+    return d.refuse !== null ? d : null;
   }
 
   /** After the call ended (or was refused by a later stage). */
   after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
     const e = this.load(x.runId, end.at);
-    const res = guardAfter(
+    const d = guardAfterInPlace(
       e.s,
-      { callId: x.row.id, ...end, outputText: '', toolCalls: [], ...(end.ok ? { digest: x.output ?? NO_OUTPUT } : {}) },
+      end.ok
+        ? { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: true, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS, digest: x.output ?? NO_OUTPUT }
+        : { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: false, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS },
       this.cfg,
     );
-    e.s = res.state;
     e.expiresAt = end.at + RUN_STATE_TTL_MS;
-    this.note(x, e, res.decision, end.at);
+    this.note(x, e, d, end.at);
   }
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+const NO_TOOLS: never[] = [];
+const NO_MESSAGES: never[] = [];
+
+/** The attribution scopes cap overrides match (as pipeline/guard-run.ts builds them). */
+function scopesOf(r: ReplayInput['row']): string[] {
+  const scopes = [`key:${r.keyId}`, `team:${r.team}`];
+  if (r.project) scopes.push(`project:${r.project}`);
+  if (r.user) scopes.push(`user:${r.user}`);
+  return scopes;
 }
 
 /** An answer whose digest was not recorded: judged as empty (the report counts these calls). */

@@ -1,15 +1,25 @@
-/** The ledger's calls in a window, page by page, oldest first (keyset paging: each page an index range scan). */
+/**
+ * The ledger's calls in a window, page by page, oldest first (keyset paging: each page an index range
+ * scan). Pages come through `scanCalls` (SQLite hands them over as value arrays, far cheaper to pass
+ * between threads than row objects), and the next page is read while the replay works on this one.
+ */
 import type { CallRow, Store } from '../../storage/types.js';
 
 export async function* ledgerPages(store: Store, q: { from?: number; to?: number; pageSize?: number }): AsyncGenerator<CallRow[]> {
   const limit = q.pageSize ?? 5_000;
-  let after: { startedAt: number; id: string } | 'start' = 'start';
-  for (;;) {
-    const page = await store.calls({ ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), after, limit });
-    if (page.length === 0) return;
-    yield page;
-    if (page.length < limit) return;
-    const last = page[page.length - 1]!;
-    after = { startedAt: last.startedAt, id: last.id };
+  const range = { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}) };
+  let next: Promise<CallRow[]> | null = store.scanCalls({ ...range, limit });
+  try {
+    while (next) {
+      const page: CallRow[] = await next;
+      if (page.length === 0) return;
+      const last = page[page.length - 1]!;
+      // Read ahead: the store works on the next page while this one is replayed.
+      next = page.length < limit ? null : store.scanCalls({ ...range, after: { startedAt: last.startedAt, id: last.id }, limit });
+      yield page;
+    }
+  } finally {
+    // A replay that stops early leaves a page read ahead: its failure is nobody's.
+    next?.catch(() => undefined);
   }
 }

@@ -26,6 +26,9 @@ export function formatReport(r: ReplayReport): string {
   out.push(`Spend: ${usd(s.beforeNanos)} recorded, ${usd(s.afterNanos)} under this policy${pct}.`);
   const b = r.blocked;
   out.push(`Blocked: ${b.budget} by budgets, ${b.rate} by rate limits, ${b.guard} by the run guard, ${b.route} unroutable (they cost ${usd(b.liveCostNanos)} live).`);
+  if (r.pacing.blockedCalls + r.pacing.downgradedCalls > 0) {
+    out.push(`Pacing: ${r.pacing.blockedCalls} calls refused and ${r.pacing.downgradedCalls} downgraded once a day's allowance was spent (${r.pacing.budgets.map((p) => `${p.budget} on ${p.days} days`).join(', ')}).`);
+  }
   const v = r.savings;
   out.push(`Saved: routing ${usd(v.routingNanos)} on ${v.routedCalls} calls, downgrades ${usd(v.downgradeNanos)} on ${v.downgradedCalls}, cache ${usd(v.cacheNanos)} on ${v.cachedCalls} hits.`);
   out.push('', spendTable('team', s.byTeam), '', spendTable('model', s.byModel));

@@ -31,6 +31,17 @@ export interface BudgetLine {
   blockedCalls: number;
 }
 
+/** What a paced budget's day allowance did (policy/pacing.ts): calls refused or served by the pacing model. */
+export interface PacingLine {
+  budget: string;
+  scope: string;
+  action: 'alert' | 'downgrade' | 'block';
+  blockedCalls: number;
+  downgradedCalls: number;
+  /** Local days on which pacing refused or downgraded at least one call. */
+  days: number;
+}
+
 export interface ReplayReport {
   from: number | null;
   to: number | null;
@@ -38,6 +49,7 @@ export interface ReplayReport {
   spend: { beforeNanos: number; afterNanos: number; byTeam: SpendLine[]; byModel: SpendLine[] };
   blocked: { budget: number; rate: number; guard: number; route: number; liveCostNanos: number; first: { id: string; at: number; team: string; by: CallOutcome['blockedBy'] }[] };
   budgets: BudgetLine[];
+  pacing: { blockedCalls: number; downgradedCalls: number; budgets: PacingLine[] };
   runs: GuardStop[];
   savings: { routingNanos: number; routedCalls: number; downgradeNanos: number; downgradedCalls: number; cacheNanos: number; cachedCalls: number };
   /** Calls for which a policy had to work from less than the live gateway saw. */
@@ -74,6 +86,8 @@ export class Tally {
   private readonly savings = { routingNanos: 0, routedCalls: 0, downgradeNanos: 0, downgradedCalls: 0, cacheNanos: 0, cachedCalls: 0 };
   private readonly notEvaluated = { guardNoDigest: 0, guardNoOutputDigest: 0, routingNoFeatures: 0, budgetsNoFeatures: 0, costUnknown: 0, unpriced: 0 };
   private readonly outcomes: CallOutcome[] | null;
+  private readonly pacing = new Map<string, PacingLine & { lastDay: string }>();
+  private readonly pacingTotals = { blockedCalls: 0, downgradedCalls: 0 };
 
   constructor(private readonly p: ReplayPolicy, keepOutcomes: boolean) {
     this.outcomes = keepOutcomes ? [] : null;
@@ -92,9 +106,28 @@ export class Tally {
 
   budgetBlocked(l: PlannedLimit, at: number): void {
     if (!l.budget) return;
+    if (l.kind === 'budget_pace') return this.paced(l, true);
     const line = this.line(l);
     line.blockedCalls++;
     if (line.exhaustedAt === null) line.exhaustedAt = at;
+  }
+
+  /** A call refused by, or served by the pacing model of, a paced budget's day counter. */
+  private paced(l: PlannedLimit, blocked: boolean): void {
+    const id = `${l.budget!.id}|${l.scope}`;
+    let line = this.pacing.get(id);
+    if (!line) this.pacing.set(id, (line = { budget: l.budget!.id, scope: l.scope, action: l.budget!.pace!.action, blockedCalls: 0, downgradedCalls: 0, days: 0, lastDay: '' }));
+    if (blocked) {
+      line.blockedCalls++;
+      this.pacingTotals.blockedCalls++;
+    } else {
+      line.downgradedCalls++;
+      this.pacingTotals.downgradedCalls++;
+    }
+    if (line.lastDay !== l.window.key) {
+      line.lastDay = l.window.key;
+      line.days++;
+    }
   }
 
   private line(l: PlannedLimit): BudgetLine & { window_end: number } {
@@ -116,7 +149,12 @@ export class Tally {
     add(this.teams, r.team, r.costNanos, cost);
     add(this.modelsBefore, r.servedModel ?? x.requested, r.costNanos, 0);
     add(this.modelsAfter, c.model ?? x.requested, 0, cost);
-    for (const l of c.limits) if (l.budget) this.line(l);
+    for (const l of c.limits) if (l.budget && l.kind !== 'budget_pace') this.line(l);
+    if (c.pacedDowngrade) {
+      const id = c.label!.slice('downgrade:'.length);
+      const l = c.limits.find((p) => p.kind === 'budget_pace' && p.budget!.id === id);
+      if (l) this.paced(l, false);
+    }
     const g = this.p.guard.enabled;
     if (g && !x.request) this.notEvaluated.guardNoDigest++;
     if (g && !c.blocked && !x.output && (c.cached || r.status === 'ok' || x.refusedLive)) this.notEvaluated.guardNoOutputDigest++;
@@ -180,6 +218,7 @@ export class Tally {
       spend: { beforeNanos: this.before, afterNanos: this.after, byTeam: [...this.teams.values()].sort(byCost), byModel: [...models.values()].sort(byCost) },
       blocked: this.blocked,
       budgets,
+      pacing: { ...this.pacingTotals, budgets: [...this.pacing.values()].map(({ lastDay: _, ...l }) => l).sort((a, b) => b.blockedCalls + b.downgradedCalls - (a.blockedCalls + a.downgradedCalls) || (a.budget < b.budget ? -1 : 1)) },
       runs: [...stops.values()].sort((a, b) => a.at - b.at || (a.run < b.run ? -1 : 1)),
       savings: this.savings,
       notEvaluated: this.notEvaluated,

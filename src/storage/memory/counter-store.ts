@@ -24,14 +24,24 @@ interface Counter {
 export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, Counter>();
   private readonly flags = new Map<string, number>();
+  /** Counters created since the last sweep of expired ones. */
+  private created = 0;
 
   private counter(key: string, now: number, ttlSeconds: number): Counter {
     let c = this.counters.get(key);
     if (!c || c.expiresAt <= now) {
+      // Per-minute rate counters make a new key every minute: drop the expired now and then, or they pile up.
+      if (++this.created >= 65_536) this.sweep(now);
       c = { used: 0, reserved: 0, leases: new Map(), nextExpiry: Infinity, expiresAt: now + ttlSeconds * 1000 };
       this.counters.set(key, c);
     } else if (now + ttlSeconds * 1000 > c.expiresAt) c.expiresAt = now + ttlSeconds * 1000;
     return c;
+  }
+
+  /** Forget expired counters (an expired counter reads as empty and is replaced on use: nothing changes). */
+  private sweep(now: number): void {
+    this.created = 0;
+    for (const [key, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(key);
   }
 
   /** Drop expired leases (only when one may have expired). */

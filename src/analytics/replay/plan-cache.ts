@@ -1,0 +1,114 @@
+/**
+ * planLimits for replay, planned once per attribution and period window instead of once per call.
+ * Which limits apply to a call depends only on its attribution (the parts of it some budget or rate
+ * limit is keyed on) and on the windows `now` falls in; the amounts are the call's worst case and the
+ * TTLs follow `now`. So the plan of the first call of an attribution in a window is kept as a template,
+ * and each call gets a fresh copy with its own amounts and TTLs (the formulas of policy/limits.ts and
+ * policy/pacing.ts): the same limits, in the same order, with the same (interned) key strings, so the
+ * counter store's lookups hit cached string hashes.
+ */
+import { planLimits, type PlannedLimit } from '../../policy/limits.js';
+import type { CallRow } from '../../storage/types.js';
+import type { ReplayPolicy } from './policy.js';
+
+interface Template {
+  limits: PlannedLimit[];
+  /** The template holds while from <= now < until (every budget window of its limits). */
+  from: number;
+  until: number;
+  /** Per rpm/tpm limit (else null): its key without the minute, and the last minute's window and key. */
+  minutes: ({ prefix: string; minute: number; window: PlannedLimit['window']; key: string } | null)[];
+}
+
+const TEN_YEARS_S = 10 * 365 * 86_400;
+const MINUTE = 60_000;
+const EMPTY = new Map<string, never[]>();
+const SEP = '\u0000';
+const NULL = '\u0001';
+
+export class PlanCache {
+  private readonly templates = new Map<string, Template>();
+  /** Attribution parts no budget or rate limit is keyed on change nothing: left out of the cache key. */
+  private readonly uses: { user: boolean; project: boolean; tags: boolean; run: boolean };
+
+  constructor(private readonly p: ReplayPolicy) {
+    const scopes = [...p.budgetsByScope.keys(), ...p.rateLimitsByScope.keys()];
+    const has = (kind: string): boolean => scopes.some((s) => s.startsWith(`${kind}:`));
+    this.uses = { user: has('user'), project: has('project'), tags: has('tag'), run: has('run') };
+  }
+
+  /** Exactly planLimits' answer for this call (fresh objects the caller may keep and change). */
+  limitsFor(r: CallRow, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number): PlannedLimit[] {
+    const u = this.uses;
+    const id =
+      (rateLimits ? 'r' : '-') + (unlimited ? 'u' : '-') + SEP + r.team + SEP + r.keyId +
+      (u.user ? SEP + (r.user ?? NULL) : '') + (u.project ? SEP + (r.project ?? NULL) : '') +
+      (u.tags ? SEP + (r.tags ?? NULL) : '') + (u.run ? SEP + (r.run ?? NULL) : '');
+    let t = this.templates.get(id);
+    if (!t || now < t.from || now >= t.until) {
+      t = this.template(r, unlimited, rateLimits, now);
+      if (this.templates.size > 200_000) this.templates.clear();
+      this.templates.set(id, t);
+    }
+    const src = t.limits;
+    const out: PlannedLimit[] = new Array<PlannedLimit>(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const l = src[i]!;
+      switch (l.kind) {
+        case 'budget_usd':
+        case 'budget_tokens':
+          out[i] = { kind: l.kind, scope: l.scope, budget: l.budget, window: l.window, key: l.key, limit: l.limit, amount: l.kind === 'budget_usd' ? worstNanos : worstTokens, ttlSeconds: ttlFor(l.window.end, now) };
+          break;
+        case 'budget_pace':
+          out[i] = { kind: l.kind, scope: l.scope, budget: l.budget, window: l.window, key: l.key, limit: l.limit, amount: worstNanos, ttlSeconds: ttlFor(l.window.end, now), pace: { periodCounterKey: l.pace!.periodCounterKey, daysLeft: l.pace!.daysLeft, allowance: null } };
+          break;
+        case 'rpm':
+        case 'tpm': {
+          // Rate limits count per minute: the template keeps them across minutes, keyed afresh each minute.
+          const m = t.minutes[i]!;
+          const minute = Math.floor(now / MINUTE);
+          if (m.minute !== minute) {
+            m.minute = minute;
+            m.window = { key: String(minute), start: minute * MINUTE, end: (minute + 1) * MINUTE };
+            m.key = m.prefix + m.window.key;
+          }
+          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: m.window, key: m.key, limit: l.limit, amount: l.kind === 'rpm' ? 1 : worstTokens, ttlSeconds: l.ttlSeconds };
+          break;
+        }
+        case 'concurrent':
+          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: { key: 'now', start: now, end: now }, key: l.key, limit: l.limit, amount: 1, ttlSeconds: l.ttlSeconds };
+          break;
+      }
+    }
+    return out;
+  }
+
+  private template(r: CallRow, unlimited: boolean, rateLimits: boolean, now: number): Template {
+    const limits = planLimits({
+      scopes: { org: this.p.org, team: r.team, user: r.user, project: r.project, keyId: r.keyId, tags: r.tags ? r.tags.split(',') : [], run: r.run, unlimited },
+      budgetsByScope: this.p.budgetsByScope,
+      rateLimitsByScope: rateLimits ? this.p.rateLimitsByScope : EMPTY,
+      defaultRateLimit: rateLimits ? this.p.defaultRateLimit : null,
+      demand: { worstNanos: 0, worstTokens: 0 },
+      timezone: this.p.timezone,
+      now,
+    });
+    let from = -Infinity;
+    let until = Infinity;
+    for (const l of limits) {
+      // A rate limit's minute is handled per call; concurrency's "window" is the instant of the call.
+      if (l.kind === 'concurrent' || l.kind === 'rpm' || l.kind === 'tpm') continue;
+      if (l.window.start > from) from = l.window.start;
+      if (l.window.end < until) until = l.window.end;
+    }
+    const minutes = limits.map((l) =>
+      l.kind === 'rpm' || l.kind === 'tpm' ? { prefix: l.key.slice(0, l.key.length - l.window.key.length), minute: Number(l.window.key), window: l.window, key: l.key } : null,
+    );
+    return { limits, from, until, minutes };
+  }
+}
+
+/** policy/limits.ts's TTL (and plannedPace's, whose day window always ends): a day of slack for late commits. */
+function ttlFor(end: number, now: number): number {
+  return end === Infinity ? TEN_YEARS_S : Math.ceil((end - now) / 1000) + 86_400;
+}

@@ -194,6 +194,25 @@ export const scenarios = [
       }),
     ],
   },
+  {
+    name: 'recording',
+    title: 'Recording a call: ledger with its rollups kept (as shipped) vs the ledger rows alone',
+    model: MODEL,
+    analysis: 'recording',
+    mock: { 'response-bytes': 1024, tokens: 16 },
+    requests: plainOnly,
+    measures: ['rps', 'latency'],
+    baseline: 'calls-only',
+    /**
+     * Both are the core scenario's Tollgate (SQLite ledger, policies off). The baseline's store skips the
+     * rollup fold (TOLLGATE_BENCH_SKIP_ROLLUPS=1, read by storage/index.ts for this bench only): it
+     * writes the same ledger rows and leaves the rollups empty, which the run checks afterwards.
+     */
+    peers: [
+      tollgate('calls-only', 'Tollgate, ledger rows only (rollup fold skipped)', POLICIES_OFF, { env: { TOLLGATE_BENCH_SKIP_ROLLUPS: '1' } }),
+      tollgate('rollups', 'Tollgate, ledger rows and rollups (as shipped)', POLICIES_OFF),
+    ],
+  },
 ];
 
 /** The run-guard micro-benchmark (guard.mjs), run by run.mjs as its own process with --expose-gc. */

@@ -10,7 +10,7 @@
  * Writes bench/results/analytics.{json,md}. Postgres at BENCH_PG_URL (default the local `test` database),
  * in a throwaway schema dropped at the end.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -294,6 +294,17 @@ try {
   const sqlite = only === 'postgres' ? null : await benchSqlite(dir);
   if (sqlite) sqlite.append = await appendSqlite(dir);
   result = { machine, settings: { PG_ROWS, SQLITE_ROWS, APPEND_ROWS, BATCH, target_ms: TARGET_MS }, postgres, sqlite };
+  // One backend rerun: the other keeps its section of the previous results (with that run's machine line).
+  if (only) {
+    let prev = null;
+    try {
+      prev = JSON.parse(readFileSync(new URL('./results/analytics.json', import.meta.url), 'utf8'));
+    } catch {
+      prev = null;
+    }
+    const other = only === 'sqlite' ? 'postgres' : 'sqlite';
+    if (prev?.[other]) result[other] = { ...prev[other], from_run: prev[other].from_run ?? prev.machine };
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -304,7 +315,7 @@ writeFileSync(new URL('./results/analytics.json', import.meta.url), JSON.stringi
 
 const f = (x, d = 1) => Number(x).toFixed(d);
 const backend = (name, b, target) => `## ${name}: ${b.rows.toLocaleString('en')} ledger rows
-
+${b.from_run ? `\n(From an earlier run: ${b.from_run.date}, load average at its start ${b.from_run.loadAverageAtStart.join(' ')}.)\n` : ''}
 Generated in ${f(b.generate_s)} s; rollups built by the migration's back-fill SQL in ${f(b.backfill_s)} s. Rows: ${Object.entries(b.table_rows).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')}.
 
 | report (Store.analytics), ${REPS} timed runs after 2 warm-ups | median ms | min / max ms | rows | load average (1 min) after | target |

@@ -211,6 +211,10 @@ export const scenarios = [
     peers: [
       tollgate('calls-only', 'Tollgate, ledger rows only (rollup fold skipped)', POLICIES_OFF, { env: { TOLLGATE_BENCH_SKIP_ROLLUPS: '1' } }),
       tollgate('rollups', 'Tollgate, ledger rows and rollups (as shipped)', POLICIES_OFF),
+      // RECORDING_BASE_DIST=<another build's dist/>: that build too (e.g. one folding rollups per row in SQL).
+      ...(process.env.RECORDING_BASE_DIST
+        ? [tollgate('base', `Tollgate from ${process.env.RECORDING_BASE_LABEL ?? 'RECORDING_BASE_DIST'}`, POLICIES_OFF, { cli: `${process.env.RECORDING_BASE_DIST}/cli/index.js` })]
+        : []),
     ],
   },
 ];

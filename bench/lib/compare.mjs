@@ -324,8 +324,15 @@ function recording(targets, rows) {
         noiseNote(1 - r, on.rpsSpread, base.rpsSpread),
     );
   }
+  const base2 = rows.base;
+  if (base2 && base && base2.rps) {
+    findings.push(
+      `${base2.label}: ${Math.round(base2.rps)} req/s (${ratio(base2.rps, base.rps)}x the ledger rows alone), ${f1(base2.cpuMinUs)} µs of gateway CPU per request (${base2.cpuDeltaUs >= 0 ? '+' : ''}${f1(base2.cpuDeltaUs)} µs); ` +
+        `${rolled('base')} calls in its rollups.`,
+    );
+  }
   if (on?.latDeltaMs) findings.push(`At c=1 the rollups add ${f2(on.latDeltaMs.p50Ms)} ms p50 / ${f2(on.latDeltaMs.p99Ms)} ms p99 (the ledger is written after the response, in batches).`);
-  return { ratios: { rollups_vs_calls_only: r }, checks, findings };
+  return { ratios: { rollups_vs_calls_only: r, base_vs_calls_only: ratio(rows.base?.rps, base?.rps) }, checks, findings };
 }
 
 export function compare(scenario, targets, micro = null) {

@@ -328,7 +328,7 @@ appendCalls, ${APPEND_ROWS.toLocaleString('en')} rows in batches of ${BATCH}, be
 `;
 const md = `# Bench: spend analytics
 
-${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Load average at start: ${machine.loadAverageAtStart.join(' ')}. The machine is shared: absolute timings are pessimistic.
+${machine.date}, ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. Load average at start: ${machine.loadAverageAtStart.join(' ')}. The machine is shared: absolute timings are pessimistic.${process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ''}
 
 The ledger spans 91 days (2026-09-01 to 2026-12-01), 200 keys with a skewed share of calls, 20 teams, 120 users, 8 models; the reports ask for November.
 

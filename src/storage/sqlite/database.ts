@@ -10,15 +10,12 @@ import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { foldAllSql } from '../rollups.js';
-import { rollupDeltas, upsertDeltaSql } from '../rollup-deltas.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 type Row = Record<string, SqlValue>;
 
 /** Rows per multi-row INSERT: 32 x 33 columns stays far below SQLite's 32,766 bound variables. */
 const ROWS_PER_INSERT = 32;
-/** Rollup delta rows per upsert statement (29 values each at most). */
-const UPSERT_ROWS = 16;
 
 const GROUP_COLUMN: Record<SpendGroup, string> = {
   team: 'team',
@@ -83,31 +80,13 @@ export class SqliteDatabase {
     const lastRowid = this.db.prepare('SELECT coalesce(max(rowid), 0) AS r FROM calls').pluck();
     const folds = foldAllSql('sqlite', '(SELECT * FROM calls WHERE rowid > @after) AS new_calls').map((sql) => this.db.prepare(sql));
     const width = CALL_COLUMNS.length;
-    const upserts = new Map<string, Database.Statement>();
-    const upsert = (table: string, cols: string[], n: number): Database.Statement => {
-      const k = `${table}/${n}`;
-      let s = upserts.get(k);
-      if (!s) upserts.set(k, (s = this.db.prepare(upsertDeltaSql('sqlite', table, cols, n))));
-      return s;
-    };
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
       const after = lastRowid.get() as number;
       let inserted = 0;
       let i = 0;
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) inserted += chunk.run(values.slice(i, i + step)).changes;
       for (; i < values.length; i += width) inserted += one.run(values.slice(i, i + width)).changes;
-      if (inserted === 0 || this.opts.skipRollups) return;
-      if (inserted < values.length / width) {
-        // Some ids were already known (a retried flush): fold exactly the inserted rows, in SQL.
-        for (const fold of folds) fold.run({ after });
-        return;
-      }
-      // Every row is new (the usual case): sum the batch per rollup key in JS, one upsert row per key.
-      for (const d of rollupDeltas(values)) {
-        let r = 0;
-        for (; r + UPSERT_ROWS <= d.rows.length; r += UPSERT_ROWS) upsert(d.table, d.cols, UPSERT_ROWS).run(d.rows.slice(r, r + UPSERT_ROWS).flat());
-        for (; r < d.rows.length; r++) upsert(d.table, d.cols, 1).run(d.rows[r]!);
-      }
+      if (inserted > 0 && !this.opts.skipRollups) for (const fold of folds) fold.run({ after });
     });
   }
 

@@ -85,7 +85,7 @@ async function startTarget(spec, mock, scenario, tmpDir, settings) {
       }
       const dir = join(tmpDir, spec.name);
       mkdirSync(dir);
-      const t = await startTollgate(mock, { tmpDir: dir, model: scenario.model, fragment, nodeArgs });
+      const t = await startTollgate(mock, { tmpDir: dir, model: scenario.model, fragment, nodeArgs, env: spec.env ?? null, cli: spec.cli });
       return { ...t, redis, fragment };
     }
     case 'portkey': {

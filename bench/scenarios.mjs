@@ -194,6 +194,29 @@ export const scenarios = [
       }),
     ],
   },
+  {
+    name: 'recording',
+    title: 'Recording a call: ledger with its rollups kept (as shipped) vs the ledger rows alone',
+    model: MODEL,
+    analysis: 'recording',
+    mock: { 'response-bytes': 1024, tokens: 16 },
+    requests: plainOnly,
+    measures: ['rps', 'latency'],
+    baseline: 'calls-only',
+    /**
+     * Both are the core scenario's Tollgate (SQLite ledger, policies off). The baseline's store skips the
+     * rollup fold (TOLLGATE_BENCH_SKIP_ROLLUPS=1, read by storage/index.ts for this bench only): it
+     * writes the same ledger rows and leaves the rollups empty, which the run checks afterwards.
+     */
+    peers: [
+      tollgate('calls-only', 'Tollgate, ledger rows only (rollup fold skipped)', POLICIES_OFF, { env: { TOLLGATE_BENCH_SKIP_ROLLUPS: '1' } }),
+      tollgate('rollups', 'Tollgate, ledger rows and rollups (as shipped)', POLICIES_OFF),
+      // RECORDING_BASE_DIST=<another build's dist/>: that build too (e.g. one folding rollups per row in SQL).
+      ...(process.env.RECORDING_BASE_DIST
+        ? [tollgate('base', `Tollgate from ${process.env.RECORDING_BASE_LABEL ?? 'RECORDING_BASE_DIST'}`, POLICIES_OFF, { cli: `${process.env.RECORDING_BASE_DIST}/cli/index.js` })]
+        : []),
+    ],
+  },
 ];
 
 /** The run-guard micro-benchmark (guard.mjs), run by run.mjs as its own process with --expose-gc. */

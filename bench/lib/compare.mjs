@@ -13,6 +13,7 @@ export const COMPARE_TARGETS = {
   redisRoundTrips: 2,
   routesAddedUs: 20,
   cacheVsProxied: 2,
+  recordingVsCallsOnly: 0.95,
 };
 
 const round = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -303,9 +304,56 @@ function routing(targets, rows, micro) {
   return { ratios: { rules50_vs_none: rules?.vsBaseline ?? null, cache_vs_proxied: rCache }, checks, findings, cache: { wired, upstreamPerRequest: upstream, secondProbe: probe?.cacheAfterFill ?? null } };
 }
 
+function recording(targets, rows) {
+  const base = rows['calls-only'];
+  const on = rows.rollups;
+  const r = ratio(on?.rps, base?.rps);
+  // The spend report (/admin/v1/spend?group_by=team) reads the rollups: the baseline's must be empty
+  // (its fold really was skipped), the shipped one's must hold every call the clients completed.
+  const rolled = (name) => targets[name]?.ledger?.calls ?? 0;
+  const checks = [
+    check('Rollups kept: throughput vs ledger rows alone (c=50)', r, `>= ${COMPARE_TARGETS.recordingVsCallsOnly}`, r >= COMPARE_TARGETS.recordingVsCallsOnly, 'x'),
+    check('Calls in the rollups (shipped) >= client responses', rolled('rollups'), `>= ${targets.rollups?.ledger?.clientResponses ?? '?'}`, rolled('rollups') >= (targets.rollups?.ledger?.clientResponses ?? Infinity), 'calls'),
+    check('Calls in the rollups (baseline, fold skipped)', rolled('calls-only'), '= 0', rolled('calls-only') === 0, 'calls'),
+  ];
+  const findings = [...crashFindings(targets), ...summaryOfChecks(checks)];
+  if (on && base && r !== null) {
+    findings.push(
+      `Rollups kept: ${Math.round(on.rps)} req/s vs ${Math.round(base.rps)} with the ledger rows alone (${r}x).` +
+        cpuNote('With the rollups kept, Tollgate (its SQLite worker thread included)', on, base) +
+        noiseNote(1 - r, on.rpsSpread, base.rpsSpread),
+    );
+  }
+  // The best rounds can favour either target on a busy machine: also each round's pair (the two targets
+  // measured back to back), and the median of those ratios and of each target's CPU per request.
+  const byRound = (name) => new Map(clean(targets[name]?.samples?.rps).map((s) => [s.round, s]));
+  const a = byRound('rollups');
+  const b = byRound('calls-only');
+  const paired = [...a.keys()].filter((k) => b.has(k)).map((k) => round(a.get(k).rps / b.get(k).rps));
+  const med = (xs) => (xs.length ? [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] : null);
+  const cpuMed = (m) => med([...m.values()].map((s) => s.cpuUsPerRequest).filter((x) => typeof x === 'number'));
+  const pairedMedian = med(paired);
+  if (paired.length) {
+    findings.push(
+      `Round by round (each pair measured back to back), rollups / ledger rows alone: ${paired.join(', ')}; median ${pairedMedian}. ` +
+        `Median gateway CPU per request: ${f1(cpuMed(a))} µs with rollups, ${f1(cpuMed(b))} µs without. ` +
+        `A change of a few percent is below what this machine resolves while other work takes about a core.`,
+    );
+  }
+  const base2 = rows.base;
+  if (base2 && base && base2.rps) {
+    findings.push(
+      `${base2.label}: ${Math.round(base2.rps)} req/s (${ratio(base2.rps, base.rps)}x the ledger rows alone), ${f1(base2.cpuMinUs)} µs of gateway CPU per request (${base2.cpuDeltaUs >= 0 ? '+' : ''}${f1(base2.cpuDeltaUs)} µs); ` +
+        `${rolled('base')} calls in its rollups.`,
+    );
+  }
+  if (on?.latDeltaMs) findings.push(`At c=1 the rollups add ${f2(on.latDeltaMs.p50Ms)} ms p50 / ${f2(on.latDeltaMs.p99Ms)} ms p99 (the ledger is written after the response, in batches).`);
+  return { ratios: { rollups_vs_calls_only: r, rollups_vs_calls_only_per_round: paired, rollups_vs_calls_only_median_of_rounds: pairedMedian, base_vs_calls_only: ratio(rows.base?.rps, base?.rps) }, checks, findings };
+}
+
 export function compare(scenario, targets, micro = null) {
   const rows = rowsOf(scenario, targets);
-  const analyse = { budgets, guard, routing }[scenario.analysis];
+  const analyse = { budgets, guard, routing, recording }[scenario.analysis];
   if (!analyse) throw new Error(`unknown analysis "${scenario.analysis}"`);
   return { rows, ...analyse(targets, rows, micro) };
 }

@@ -165,7 +165,8 @@ export function compareMarkdown(result) {
     `# Bench: ${scenario.name} — ${scenario.title}`,
     '',
     `${m.date}, ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.wrk}. ` +
-      `Load average at start: ${m.loadAverageAtStart.join(' ')}. The machine is shared: compare ratios within this run, not absolute numbers across runs.`,
+      `Load average at start: ${m.loadAverageAtStart.join(' ')}. The machine is shared: compare ratios within this run, not absolute numbers across runs.` +
+      (process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ''),
     '',
     `Settings: every target is a separate Tollgate process (auth, metering, SQLite ledger) on the same mock upstream (\`${Object.entries(s.mock).map(([k, v]) => `--${k} ${v}`).join(' ')}\`), ` +
       `first warmed up for ${s.initialWarmup} s at c=${s.connections}; throughput with \`wrk -t${s.threads} -c${s.connections}\`, ${s.warmup} s warm-up + ${s.duration} s measured; ` +

@@ -51,7 +51,7 @@ export function mergeConfig(base, fragment) {
  * Tollgate from the compiled CLI, with auth + metering + ledger on: SQLite in the run's temp dir, a
  * virtual key made through the admin API, the mock as an OpenAI-shaped provider.
  */
-export async function startTollgate(mock, { tmpDir, model, fragment, nodeArgs = [] }) {
+export async function startTollgate(mock, { tmpDir, model, fragment, nodeArgs = [], env = null, cli = CLI }) {
   const port = await freePort();
   const adminKey = `bench-admin-${process.pid}-${Date.now()}`;
   const base = {
@@ -65,8 +65,9 @@ export async function startTollgate(mock, { tmpDir, model, fragment, nodeArgs = 
   const config = mergeConfig(base, fragment);
   const configFile = join(tmpDir, 'tollgate.yaml');
   await writeFile(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-  const proc = startChild(process.execPath, [...nodeArgs, CLI, 'start', '-c', configFile, '--port', String(port)], {
+  const proc = startChild(process.execPath, [...nodeArgs, cli, 'start', '-c', configFile, '--port', String(port)], {
     cwd: tmpDir,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, proc);

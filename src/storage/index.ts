@@ -12,7 +12,8 @@ export async function openStore(config: Config['store']): Promise<Store> {
   const store: Store =
     config.kind === 'postgres'
       ? new (await import('./postgres/index.js')).PostgresStore({ url: config.url, poolSize: config.pool_size, schema: config.schema })
-      : new SqliteStore(config.path);
+      : // TOLLGATE_BENCH_SKIP_ROLLUPS=1: the recording benchmark's baseline (ledger rows without rollups).
+        new SqliteStore(config.path, { skipRollups: process.env['TOLLGATE_BENCH_SKIP_ROLLUPS'] === '1' });
   try {
     await store.migrate();
   } catch (err) {

@@ -34,7 +34,12 @@ export class SqliteDatabase {
   private readonly db: Database.Database;
   private insertMany!: (values: SqlValue[]) => void;
 
-  constructor(path: string) {
+  /**
+   * `opts.skipRollups`: for the recording benchmark only (bench/scenarios.mjs `recording`), to measure
+   * what keeping the rollups costs the gateway: appendCalls stores calls without folding them, so the
+   * rollups and every report over them go stale. Never set by a configuration.
+   */
+  constructor(path: string, private readonly opts: { skipRollups?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -83,7 +88,7 @@ export class SqliteDatabase {
       let i = 0;
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) inserted += chunk.run(values.slice(i, i + step)).changes;
       for (; i < values.length; i += width) inserted += one.run(values.slice(i, i + width)).changes;
-      if (inserted > 0) for (const fold of folds) fold.run({ after });
+      if (inserted > 0 && !this.opts.skipRollups) for (const fold of folds) fold.run({ after });
     });
   }
 

@@ -20,8 +20,9 @@ export class SqliteStore implements Store {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closed = false;
 
-  constructor(path: string) {
-    this.worker = new Worker(workerUrl(), { workerData: { path } });
+  /** `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). */
+  constructor(path: string, opts: { skipRollups?: boolean } = {}) {
+    this.worker = new Worker(workerUrl(), { workerData: { path, skipRollups: opts.skipRollups === true } });
     this.worker.on('message', (msg: WorkerReply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;

@@ -12,7 +12,8 @@ export interface WorkerRequest {
 }
 export type WorkerReply = { id: number; result: unknown } | { id: number; error: string };
 
-const db = new SqliteDatabase((workerData as { path: string }).path);
+const data = workerData as { path: string; skipRollups?: boolean };
+const db = new SqliteDatabase(data.path, { skipRollups: data.skipRollups === true });
 const port = parentPort!;
 
 port.on('message', (msg: WorkerRequest) => {

@@ -7,7 +7,7 @@
 import { nanosToUsd } from '../pricing/money.js';
 import type { Store } from '../storage/types.js';
 import { DIMENSIONS, isDimension, isTimeBucket, TIME_BUCKETS, type AnalyticsQuery, type AnalyticsRow, type Dimension, type TimeBucket } from './query.js';
-import { parseTime } from './spend-report.js';
+import { parseWindow } from './spend-report.js';
 
 export interface ReportInput {
   /** Comma-separated dimensions and at most one time bucket. */
@@ -41,7 +41,7 @@ export function analyticsQuery(input: ReportInput, ctx: { now: number; timezone:
   }
   // A team's own key reads its own team, whatever it asks for.
   if (ctx.team !== undefined) filters.team = ctx.team;
-  return { groupBy, bucket, filters, from: parseTime(input.from, ctx.now), to: parseTime(input.to, ctx.now), timezone: ctx.timezone, org: ctx.org };
+  return { groupBy, bucket, filters, ...parseWindow(input.from, input.to, ctx.now), timezone: ctx.timezone, org: ctx.org };
 }
 
 export type ReportRow = Record<string, string | number | null>;

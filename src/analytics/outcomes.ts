@@ -19,7 +19,7 @@ export const outcomeInputSchema = z
     // A million dollars per outcome is far beyond any real one; it keeps sums exact in nano-dollars.
     value_usd: z.number().finite().min(0).max(1_000_000),
     /** ISO date/time or epoch milliseconds; default now. */
-    at: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+    at: z.union([z.string().min(1), z.number().int().nonnegative().max(8.64e15)]).optional(),
   })
   .strict()
   .refine((o) => o.run !== undefined || o.project !== undefined || o.team !== undefined, { message: 'an outcome needs at least one of run, project, team', path: ['run'] });
@@ -35,7 +35,7 @@ export function outcomeRecord(input: unknown, now: number): OutcomeRecord {
   }
   const o = parsed.data;
   const at = o.at === undefined ? now : typeof o.at === 'number' ? o.at : Date.parse(o.at);
-  if (Number.isNaN(at)) throw new RangeError(`Invalid outcome: at: not a date/time: "${String(o.at)}"`);
+  if (!Number.isFinite(at) || Math.abs(at) > 8.64e15) throw new RangeError(`Invalid outcome: at: not a date/time: "${String(o.at)}"`);
   return {
     id: `out_${randomUUID().replaceAll('-', '')}`,
     run: o.run ?? null,

@@ -8,8 +8,8 @@
  * exhausts_at: the projected instant it runs out (now when already spent; null when it does not
  * within the period, or within five years for a lifetime budget); projected_* are null for lifetime
  * budgets; pacing is null unless the budget is paced. Wildcard budgets (key:*, run:*) are not listed.
- * A team key sees the budgets of its team, of its team's keys, and of the users and projects its
- * team's keys belong to.
+ * A team key sees the budgets of its team and of its team's keys: user and project budgets may cover
+ * other teams' spend, so they are the admin's.
  */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
@@ -19,11 +19,7 @@ import type { BudgetRecord } from '../storage/types.js';
 async function visibleTo(deps: GatewayDeps, team: string): Promise<(b: BudgetRecord) => boolean> {
   const keys = (await deps.store.listKeys()).filter((k) => k.team === team);
   const own = new Set<string>([`team:${team}`]);
-  for (const k of keys) {
-    own.add(`key:${k.id}`);
-    if (k.user) own.add(`user:${k.user}`);
-    if (k.project) own.add(`project:${k.project}`);
-  }
+  for (const k of keys) own.add(`key:${k.id}`);
   return (b) => own.has(b.scope);
 }
 

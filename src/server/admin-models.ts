@@ -10,7 +10,8 @@ function rate(r: Rate): number | { base: number; tiers: { above_tokens: number; 
   return typeof r === 'number' ? r : { base: r.base, tiers: r.tiers.map((t) => ({ above_tokens: t.start, per_mtok: t.price })) };
 }
 
-export function handleModels(deps: GatewayDeps): Record<string, unknown> {
+/** `routes` only for the admin: rules name teams, keys, users, projects and header values. */
+export function handleModels(deps: GatewayDeps, admin: boolean): Record<string, unknown> {
   const data = [...deps.models.values()].map((m) => {
     const c = deps.config.models[m.name];
     const r = m.rates;
@@ -35,5 +36,5 @@ export function handleModels(deps: GatewayDeps): Record<string, unknown> {
         : null,
     };
   });
-  return { data, routes: deps.config.routes.map((r, i) => ({ index: i, ...r })) };
+  return { data, routes: admin ? deps.config.routes.map((r, i) => ({ index: i, ...r })) : [] };
 }

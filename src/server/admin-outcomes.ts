@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
-import { parseTime } from '../analytics/spend-report.js';
+import { parseWindow } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import type { OutcomeRecord } from '../storage/types.js';
@@ -40,8 +40,7 @@ export async function handleOutcomes(
   let to: number | undefined;
   try {
     const now = deps.now();
-    from = parseTime(params.get('from'), now);
-    to = parseTime(params.get('to'), now);
+    ({ from, to } = parseWindow(params.get('from'), params.get('to'), now));
   } catch (err) {
     throw new GatewayError('invalid_request', (err as Error).message);
   }

@@ -14,7 +14,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isSpendGroup, parseTime } from '../analytics/spend-report.js';
+import { isSpendGroup, parseWindow } from '../analytics/spend-report.js';
 import { savingsReport } from '../analytics/savings-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
@@ -90,8 +90,9 @@ async function readJson(deps: GatewayDeps, req: IncomingMessage): Promise<unknow
   const raw = await readBody(req, deps.config.server.max_body_bytes);
   try {
     return JSON.parse(raw.toString('utf8') || '{}');
-  } catch (err) {
-    throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+  } catch {
+    // The parser's message quotes the body, which may hold a secret: not echoed, not logged.
+    throw new GatewayError('invalid_json', 'Request body is not valid JSON.');
   }
 }
 
@@ -100,7 +101,7 @@ function reportQuery(params: URLSearchParams, now: number, team: string | undefi
   const groupBy = params.get('group_by') ?? 'team';
   if (!isSpendGroup(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of ${SPEND_GROUPS.join(', ')}.`);
   try {
-    return { groupBy, from: parseTime(params.get('from'), now), to: parseTime(params.get('to'), now), team };
+    return { groupBy, ...parseWindow(params.get('from'), params.get('to'), now), team };
   } catch (err) {
     throw new GatewayError('invalid_request', (err as Error).message);
   }
@@ -149,7 +150,7 @@ export async function handleAdmin(
     if (done) return;
   }
   if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
-  if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps));
+  if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps, caller.role === 'admin'));
   if (path.startsWith('/admin/v1/runs')) {
     // Run state carries no team, so runs are the admin's.
     requireAdmin(caller);

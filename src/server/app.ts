@@ -48,8 +48,10 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
     }
     if (path.startsWith('/admin/v1/')) {
       return void handleAdmin(deps, req, res, path, url.slice(path.length)).catch((err: unknown) => {
-        deps.log.error({ err }, 'admin request failed');
-        respondError(res, 'openai', toGatewayError(err));
+        const e = toGatewayError(err);
+        // Caller mistakes (4xx) are answered, not logged as server errors.
+        if (e.status >= 500) deps.log.error({ err }, 'admin request failed');
+        respondError(res, 'openai', e);
       });
     }
     if (path === '/dashboard' || path.startsWith('/dashboard/')) {

@@ -1,6 +1,5 @@
 /** `tollgate demo`: the mock provider, a gateway with seeded history and live traffic from four teams; prints the dashboard URL and keys. */
 import { Command } from 'commander';
-import { startDemo } from '../demo/index.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -10,6 +9,9 @@ export function demoCommand(): Command {
     .option('--admin-key <key>', 'admin key to use (default: a random one)')
     .option('--no-traffic', 'seed history only, no live traffic')
     .action(async (opts: { host: string; port: number; adminKey?: string; traffic: boolean }) => {
+      // Loaded only when the demo runs: it brings the mock provider and the SDK (tens of MB) that
+      // `tollgate start` must not carry.
+      const { startDemo } = await import('../demo/index.js');
       const demo = await startDemo({ host: opts.host, port: opts.port, adminKey: opts.adminKey, traffic: opts.traffic });
       process.stdout.write(
         [

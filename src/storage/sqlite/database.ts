@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BudgetRecord, CallFeatures, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { providerUsage, upsertProviderUsage } from './import-queries.js';
+import { insertOutcome, outcomes } from './outcome-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { foldAllSql } from '../rollups.js';
@@ -282,36 +283,11 @@ export class SqliteDatabase {
   }
 
   insertOutcome(o: OutcomeRecord): void {
-    this.db
-      .prepare('INSERT INTO outcomes (id, run, project, team, agent, label, value_nanos, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(o.id, o.run, o.project, o.team, o.agent, o.label, o.valueNanos, o.at, o.createdAt);
+    insertOutcome(this.db, o);
   }
 
   outcomes(q: OutcomeQuery): OutcomeRecord[] {
-    const clauses: string[] = [];
-    const params: SqlValue[] = [];
-    const add = (clause: string, value: SqlValue | undefined): void => {
-      if (value === undefined) return;
-      clauses.push(clause);
-      params.push(value);
-    };
-    add('at >= ?', q.from);
-    add('at < ?', q.to);
-    add('team = ?', q.team);
-    add('run = ?', q.run);
-    add('project = ?', q.project);
-    const sql = `SELECT * FROM outcomes ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map((r) => ({
-      id: String(r['id']),
-      run: str(r['run']),
-      project: str(r['project']),
-      team: str(r['team']),
-      agent: str(r['agent']),
-      label: String(r['label']),
-      valueNanos: Number(r['value_nanos']),
-      at: Number(r['at']),
-      createdAt: Number(r['created_at']),
-    }));
+    return outcomes(this.db, q);
   }
 
   upsertProviderUsage(rows: ProviderUsageRow[]): void {

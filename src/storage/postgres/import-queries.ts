@@ -1,6 +1,6 @@
 /**
- * The Postgres side of importing and reconciling: the provider_usage table and the ledger scan in
- * (started_at, id) order, with ids compared byte-wise (COLLATE "C") as SQLite does.
+ * The Postgres side of importing and reconciling: the provider_usage table, read in
+ * (bucket_start, id) order, with ids compared byte-wise (COLLATE "C") as SQLite does.
  */
 import type { ProviderUsageQuery, ProviderUsageRow } from '../types.js';
 import { num, type Row } from './schema.js';

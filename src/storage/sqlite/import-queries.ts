@@ -1,6 +1,6 @@
 /**
- * The SQLite side of importing and reconciling: the provider_usage table in
- * (started_at, id) order. Kept beside database.ts, which delegates to these.
+ * The SQLite side of importing and reconciling: the provider_usage table.
+ * Kept beside database.ts, which delegates to these.
  */
 import type Database from 'better-sqlite3';
 import type { ProviderUsageQuery, ProviderUsageRow } from '../types.js';

@@ -126,6 +126,8 @@ async function measure(dist) {
   const cfg = g.guardConfigSchema.parse({});
   const store = new MemoryRunStore(1_000_000);
   const locks = new rt.RunLocks();
+  // Builds whose run store keys runs by team and id take a RunRef; older ones the run id alone.
+  const runOf = (runId) => (rt.runKey ? { team: 't', runId } : runId);
   // The pipeline's own before/after (this build's), or, for builds without them, what the pipeline ran.
   const before =
     stage.guardStart ??
@@ -153,11 +155,11 @@ async function measure(dist) {
     const t0 = process.hrtime.bigint();
     const { runId } = g.runIdentity({ headers, body: b, keyId: 'k1' });
     const start = g.callStartFromBody({ callId: `c-${run}-${call}`, at: now, agent: headers['x-tollgate-agent'], parent: null, body: b, promptBytes: PROMPT_BYTES, scopes: ['key:k1', 'team:t'] });
-    const d1 = await before(store, locks, runId, start, cfg, now, TTL);
+    const d1 = await before(store, locks, runOf(runId), start, cfg, now, TTL);
     const t1 = process.hrtime.bigint();
     const end = endOf(start.callId, run, call, now);
     const t2 = process.hrtime.bigint();
-    const d2 = await after(store, locks, runId, end, cfg, now + 1, TTL);
+    const d2 = await after(store, locks, runOf(runId), end, cfg, now + 1, TTL);
     const t3 = process.hrtime.bigint();
     if (d1.action !== 'allow' || d2.action !== 'allow') decisions++;
     return Number(t1 - t0 + (t3 - t2)) / 1000; // µs spent in the guard for this call
@@ -211,7 +213,7 @@ async function measure(dist) {
   for (let c = mid; c < LONG_CALLS; c++) for (let r = 0; r < LONG_RUNS; r++) await oneCall(RUNS + r, c, (now += 2));
   global.gc();
   const heapL2 = process.memoryUsage().heapUsed;
-  const stored = await store.load(`run-${RUNS}`);
+  const stored = await store.load(runOf(`run-${RUNS}`));
   const stateJsonBytes = JSON.stringify(stored.state).length;
 
   const sorted = Float64Array.from(samples).sort();

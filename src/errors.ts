@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   csrf_token_invalid: 403,
   model_not_allowed: 403,
   not_found: 404,
+  /** An admin named a run id that is live under several teams without saying which (runs are per team). */
+  run_ambiguous: 409,
   unknown_model: 404,
   method_not_allowed: 405,
   /** 402: the SDKs do not retry it, so an agent stops instead of hammering a spent budget. */

@@ -39,6 +39,8 @@ export interface ForecastAlert {
 
 export interface GuardAlert {
   run: string;
+  /** The team whose run it is (runs are per team: two teams may send the same run id). */
+  team: string;
   action: string;
   reason: string | null;
   evidence: { detector: string; score: number; summary: string }[];
@@ -74,7 +76,7 @@ export class AlertSender {
   /** A run-guard event (warn, pause, terminate). */
   sendGuard(event: GuardAlert): void {
     const top = event.evidence[event.evidence.length - 1];
-    const text = `Tollgate run guard: ${event.action} run ${event.run}${top ? ` (${top.detector}: ${top.summary})` : event.reason ? ` (${event.reason})` : ''}`;
+    const text = `Tollgate run guard: ${event.action} run ${event.run} (team ${event.team})${top ? ` (${top.detector}: ${top.summary})` : event.reason ? ` (${event.reason})` : ''}`;
     this.post({ text, kind: 'run_guard', ...event });
   }
 

@@ -4,6 +4,8 @@
  * the run's state is checked and updated (caps, paused/terminated, request-side loop detectors);
  * after it answered, the output-side detectors run. The decisions are guard/'s pure functions; this
  * stage only loads and saves state (in memory, or in Redis shared by all instances) and acts.
+ * A run's state is keyed by the calling key's team AND the run id: the same id sent by two teams is
+ * two runs (neither can trip, pause or refuse the other's); the ledger keeps the id as sent.
  */
 import { GatewayError, type ErrorCode } from '../errors.js';
 import {
@@ -20,12 +22,12 @@ import {
   type GuardDecision,
   type RunState,
 } from '../guard/index.js';
-import { updateRunInPlace, type RunLocks, type RunStore } from '../storage/run-types.js';
+import { updateRunInPlace, type RunLocks, type RunRef, type RunStore } from '../storage/run-types.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { totalTokens } from './reserve.js';
 
-/** What is stored per run: the guard's state plus the admin's allow-list flag. */
+/** What is stored per run: the guard's state plus the admin's allow-list flag (the team is in the store's key). */
 export interface StoredRunState {
   s: RunState;
   allow: boolean;
@@ -46,29 +48,29 @@ function configFor(cfg: GuardConfig, stored: StoredRunState): GuardConfig {
  * copy from Redis). With an in-process store the update is synchronous and atomic, so it needs no
  * queue; a shared store's load / compare-and-set / save goes through the run's queue.
  */
-export function guardStart(store: RunStore, locks: RunLocks, runId: string, start: CallStart, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
+export function guardStart(store: RunStore, locks: RunLocks, run: RunRef, start: CallStart, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
   const update = (): Promise<{ result: GuardDecision }> =>
     updateRunInPlace<StoredRunState, GuardDecision>(
       store,
-      runId,
-      () => ({ s: newRunState(runId, now), allow: false }),
+      run,
+      () => ({ s: newRunState(run.runId, now), allow: false }),
       (stored) => ({ lastAt: now, result: guardBeforeInPlace(stored.s, start, configFor(cfg, stored), now) }),
       ttlMs,
     );
-  return (store.mutate !== undefined ? update() : locks.run(runId, update)).then((u) => u.result);
+  return (store.mutate !== undefined ? update() : locks.run(run, update)).then((u) => u.result);
 }
 
 /** guardAfter on the stored run, in place (see guardStart). */
-export function guardEnd(store: RunStore, locks: RunLocks, runId: string, end: CallEnd, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
+export function guardEnd(store: RunStore, locks: RunLocks, run: RunRef, end: CallEnd, cfg: GuardConfig, now: number, ttlMs: number): Promise<GuardDecision> {
   const update = (): Promise<{ result: GuardDecision }> =>
     updateRunInPlace<StoredRunState, GuardDecision>(
       store,
-      runId,
-      () => ({ s: newRunState(runId, now), allow: false }),
+      run,
+      () => ({ s: newRunState(run.runId, now), allow: false }),
       (stored) => ({ lastAt: now, result: guardAfterInPlace(stored.s, end, configFor(cfg, stored)) }),
       ttlMs,
     );
-  return (store.mutate !== undefined ? update() : locks.run(runId, update)).then((u) => u.result);
+  return (store.mutate !== undefined ? update() : locks.run(run, update)).then((u) => u.result);
 }
 
 function refusal(d: GuardDecision, runId: string): GatewayError {
@@ -95,7 +97,7 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   start.digest = ctx.seen.request = digestRequest(start.messages);
   let result: GuardDecision;
   try {
-    result = await guardStart(g.store, g.locks, runId, start, g.config, now, g.ttlMs);
+    result = await guardStart(g.store, g.locks, { team: a.team, runId }, start, g.config, now, g.ttlMs);
   } catch (err) {
     // The shared run store is unreachable: the same policy as budgets.
     if (deps.config.limits.kind === 'redis' && deps.config.limits.fail === 'open') {
@@ -120,8 +122,9 @@ function noteDecision(deps: GatewayDeps, ctx: CallContext, runId: string, d: Gua
   if (!ctx.res.headersSent) {
     ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${runId}${top ? `; detector=${top.detector}` : ''}`);
   }
-  deps.log.warn({ run: runId, action: d.action, reason: d.reason, evidence: d.evidence }, 'run guard');
-  deps.alerts.sendGuard({ run: runId, action: d.action, reason: d.reason, evidence: d.evidence.map((e) => ({ detector: e.detector, score: e.score, summary: e.summary })) });
+  const team = ctx.attribution!.team;
+  deps.log.warn({ run: runId, team, action: d.action, reason: d.reason, evidence: d.evidence }, 'run guard');
+  deps.alerts.sendGuard({ run: runId, team, action: d.action, reason: d.reason, evidence: d.evidence.map((e) => ({ detector: e.detector, score: e.score, summary: e.summary })) });
 }
 
 export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promise<void> {
@@ -144,6 +147,6 @@ export async function guardRunAfter(deps: GatewayDeps, ctx: CallContext): Promis
     errorStatus: ctx.upstreamStatus,
     ...(ctx.status === 'ok' ? { digest: (ctx.seen.output = outputFeatures(outputText, ctx.output.toolCalls, g.config.detectors.echo_chatter.ack_max_words)) } : {}),
   };
-  const result = await guardEnd(g.store, g.locks, runId, end, g.config, now, g.ttlMs);
+  const result = await guardEnd(g.store, g.locks, { team: ctx.attribution.team, runId }, end, g.config, now, g.ttlMs);
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
 }

@@ -1,12 +1,20 @@
 /**
  * Admin API for agent runs (the run guard's view):
- *   GET  /admin/v1/runs?limit=         live runs, most recently active first
- *   GET  /admin/v1/runs/:id            one run: status, calls, cost, agents, detector scores, evidence
- *   POST /admin/v1/runs/:id/kill       refuse every further call of the run (run_terminated)
- *   POST /admin/v1/runs/:id/pause      hold further calls (run_paused) until resumed or timed out
- *   POST /admin/v1/runs/:id/resume     let a paused run continue
- *   POST /admin/v1/runs/:id/allow      exempt the run from detectors and caps (allow-list)
+ *   GET  /admin/v1/runs?limit=&team=         live runs, most recently active first
+ *   GET  /admin/v1/runs/:id?team=            one run: status, calls, cost, agents, detector scores, evidence
+ *   POST /admin/v1/runs/:id/kill?team=       refuse every further call of the run (run_terminated)
+ *   POST /admin/v1/runs/:id/pause?team=      hold further calls (run_paused) until resumed or timed out
+ *   POST /admin/v1/runs/:id/resume?team=     let a paused run continue
+ *   POST /admin/v1/runs/:id/allow?team=      exempt the run from detectors and caps (allow-list)
  * Run state is shared by all instances when limits live in Redis.
+ *
+ * A run is its team and its id (two teams may send the same id; see storage/run-types.ts). Which run
+ * `:id` names (resolveRun): for a team key, its own team's, and nothing else: another team's run, or a
+ * `team=` other than its own, is "not found", so a team cannot learn that a run id exists elsewhere.
+ * For the admin: the run of `team=` when given; else the one team with a live run of that id; several
+ * teams -> 409 run_ambiguous listing them; none -> 404 (so a run that has not started yet can only be
+ * killed or allow-listed ahead with its team named). Changes (POST) are the admin's, as everywhere in
+ * /admin/v1: a team key may list and read its own team's runs, not kill, pause, resume or allow them.
  */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
@@ -14,11 +22,12 @@ import { killRun, newRunState, resumeRun, type RunState } from '../guard/index.j
 import type { GatewayDeps } from '../pipeline/deps.js';
 import type { StoredRunState } from '../pipeline/guard-run.js';
 import { nanosToUsd } from '../pricing/money.js';
-import { updateRun } from '../storage/run-types.js';
+import { updateRun, type RecentRun, type RunRef, type RunStore } from '../storage/run-types.js';
 
-export function runView(s: RunState, allow: boolean): Record<string, unknown> {
+export function runView(team: string, s: RunState, allow: boolean): Record<string, unknown> {
   return {
     run: s.runId,
+    team,
     status: s.status,
     status_reason: s.statusReason,
     allow_listed: allow,
@@ -42,6 +51,34 @@ export function runView(s: RunState, allow: boolean): Record<string, unknown> {
 
 const ACTIONS = new Set(['kill', 'pause', 'resume', 'allow']);
 
+/** A listed run as the API shows it. */
+export function recentRunView(r: RecentRun): Record<string, unknown> {
+  const st = r.state as StoredRunState;
+  return runView(r.team, st.s, st.allow);
+}
+
+/** The team whose runs a listing shows: a team key's own; the admin's `team=`, or every team. */
+export function listedTeam(params: URLSearchParams, callerTeam: string | undefined): string | undefined {
+  return callerTeam ?? (params.get('team') || undefined);
+}
+
+/** Which run `runId` names for this caller (see the header). */
+export async function resolveRun(store: RunStore, runId: string, params: URLSearchParams, callerTeam: string | undefined): Promise<RunRef> {
+  const asked = params.get('team') || null;
+  if (callerTeam !== undefined) {
+    if (asked !== null && asked !== callerTeam) throw new GatewayError('not_found', `No live run ${runId}.`);
+    return { team: callerTeam, runId };
+  }
+  if (asked !== null) return { team: asked, runId };
+  const teams = await store.teamsOf(runId);
+  if (teams.length === 1) return { team: teams[0]!, runId };
+  if (teams.length === 0) throw new GatewayError('not_found', `No live run ${runId} (name its team with ?team= to act on a run that has not started yet).`);
+  throw new GatewayError('run_ambiguous', `Run id ${runId} is live under ${teams.length} teams (${teams.join(', ')}): name one with ?team=.`, {
+    retryable: false,
+    details: { run: runId, teams },
+  });
+}
+
 export async function handleRuns(
   deps: GatewayDeps,
   req: IncomingMessage,
@@ -49,13 +86,15 @@ export async function handleRuns(
   params: URLSearchParams,
   body: () => Promise<unknown>,
   send: (status: number, body: unknown) => void,
+  /** Set when a team key asks: only that team's runs exist for it. */
+  team?: string,
 ): Promise<boolean> {
   const method = req.method ?? 'GET';
   const g = deps.guard;
   if (path === '/admin/v1/runs' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
-    const runs = await g.store.recent(limit);
-    send(200, { data: runs.map((r) => runView((r.state as StoredRunState).s, (r.state as StoredRunState).allow)) });
+    const runs = await g.store.recent(limit, listedTeam(params, team));
+    send(200, { data: runs.map(recentRunView) });
     return true;
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
@@ -63,20 +102,22 @@ export async function handleRuns(
   const runId = decodeURIComponent(m[1]!);
   const action = m[2];
   if (!action && method === 'GET') {
-    const found = await g.store.load(runId);
+    const ref = await resolveRun(g.store, runId, params, team);
+    const found = await g.store.load(ref);
     if (!found) throw new GatewayError('not_found', `No live run ${runId}.`);
     const st = found.state as StoredRunState;
-    send(200, runView(st.s, st.allow));
+    send(200, runView(ref.team, st.s, st.allow));
     return true;
   }
   if (!action || !ACTIONS.has(action) || method !== 'POST') return false;
+  const ref = await resolveRun(g.store, runId, params, team);
   const input = (await body()) as { reason?: unknown } | null;
   const reason = typeof input?.reason === 'string' ? input.reason.slice(0, 300) : 'by an administrator';
   const now = deps.now();
-  const { state } = await g.locks.run(runId, () =>
+  const { state } = await g.locks.run(ref, () =>
     updateRun<StoredRunState, null>(
       g.store,
-      runId,
+      ref,
       () => ({ s: newRunState(runId, now), allow: false }),
       (st) => {
         let s = st.s;
@@ -90,7 +131,7 @@ export async function handleRuns(
       g.ttlMs,
     ),
   );
-  deps.log.warn({ run: runId, action, reason }, 'run changed by an administrator');
-  send(200, runView(state.s, state.allow));
+  deps.log.warn({ run: runId, team: ref.team, action, reason }, 'run changed by an administrator');
+  send(200, runView(ref.team, state.s, state.allow));
   return true;
 }

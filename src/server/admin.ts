@@ -1,11 +1,11 @@
 /**
  * The admin API under /admin/v1, authenticated by the admin key (TOLLGATE_ADMIN_KEY or config).
- * A team's own Tollgate key may read (GET) that team's keys, spend, calls and budgets, nothing else.
+ * A team's own Tollgate key may read (GET) that team's keys, spend, calls, budgets and runs, nothing else.
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
  *   GET  /admin/v1/keys            keys without their hashes
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
- *   GET  /admin/v1/calls?run=&limit=
+ *   GET  /admin/v1/calls?run=&team=&limit=   (team= narrows the admin's view; a team key sees its own)
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
  *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
@@ -152,10 +152,9 @@ export async function handleAdmin(
   if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
   if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps, caller.role === 'admin'));
   if (path.startsWith('/admin/v1/runs')) {
-    // Run state carries no team, so runs are the admin's.
-    requireAdmin(caller);
-    if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params);
-    const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body));
+    // Runs are per team: a team key reads its own team's (changes are the admin's, checked above).
+    if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team);
+    const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
   const reply = (status: number, body: unknown): void => send(res, status, body);
@@ -171,7 +170,7 @@ export async function handleAdmin(
   if (path === '/admin/v1/calls' && method === 'GET') {
     const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
     const run = params.get('run') ?? undefined;
-    const rows = await store.calls({ run, limit, team });
+    const rows = await store.calls({ run, limit, team: team ?? (params.get('team') || undefined) });
     return send(res, 200, { data: rows.map(callView) });
   }
   throw new GatewayError('not_found', `No admin route for ${method} ${path}.`);

@@ -1,5 +1,6 @@
 /** Budget definitions: from config, the admin API and the CLI into BudgetRecords, and their public view. */
 import type { BudgetConfig, Config } from '../config/schema.js';
+import { hasOneCounter } from '../policy/limits.js';
 import { periodWindow } from '../policy/period.js';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
 import type { CounterState } from '../storage/counter-types.js';
@@ -53,7 +54,7 @@ export function budgetView(b: BudgetRecord, tz: string, now: number, state?: Cou
     source: b.source,
     period_start: w.start === 0 ? null : new Date(w.start).toISOString(),
     resets_at: w.end === Infinity ? null : new Date(w.end).toISOString(),
-    ...(state && !b.scope.endsWith(':*')
+    ...(state && hasOneCounter(b.scope)
       ? {
           spent_usd: nanosToUsd(state.used),
           reserved_usd: nanosToUsd(state.reserved),

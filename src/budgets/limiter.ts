@@ -23,11 +23,13 @@ export interface LimiterOptions {
 
 type SumMatch = Parameters<Store['sumCalls']>[0]['match'];
 
-function matchOf(scope: string): SumMatch {
+function matchOf(l: PlannedLimit): SumMatch {
+  const scope = l.scope;
   if (scope === 'org') return {};
   const i = scope.indexOf(':');
   const kind = scope.slice(0, i) as keyof SumMatch;
-  return { [kind]: scope.slice(i + 1) };
+  // A run's counter is its team's run (policy/limits.ts counterScope).
+  return l.team === undefined ? { [kind]: scope.slice(i + 1) } : { [kind]: scope.slice(i + 1), team: l.team };
 }
 
 export class Limiter {
@@ -116,7 +118,7 @@ export class Limiter {
       p = (async () => {
         const now = this.o.now();
         if (!(await this.run((c) => c.claim(`seed:${l.key}`, l.ttlSeconds, now)))) return;
-        const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l.scope) });
+        const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l) });
         const amount = l.kind === 'budget_tokens' ? sum.tokens : sum.costNanos;
         if (amount > 0) await this.run((c) => c.add(l.key, amount, l.ttlSeconds, now));
       })();

@@ -35,6 +35,8 @@ export interface PlannedLimit {
   ttlSeconds: number;
   /** Only on budget_pace: the period's counter and days left; `allowance` is filled by the limiter. */
   pace?: { periodCounterKey: string; daysLeft: number; allowance: number | null };
+  /** Only on a run's limits: the run's team, counted apart (see counterScope), so seeding matches it too. */
+  team?: string;
 }
 
 export interface CallDemand {
@@ -53,6 +55,26 @@ export function scopesOf(c: CallScopes): string[] {
   for (const t of c.tags) out.push(`tag:${t}`);
   if (c.run) out.push(`run:${c.run}`);
   return out;
+}
+
+/**
+ * The scope a counter is keyed on. A run is its team and its id (two teams may send the same run id,
+ * see storage/run-types.ts), so a `run:R` or `run:*` budget or rate limit counts each team's run R
+ * apart, against the same limit: one team's run cannot spend another's run budget. Every other scope
+ * is its own counter scope. The team is URI-encoded, so no two (team, run) pairs share a key.
+ */
+export function counterScope(scope: string, team: string): string {
+  return scope.startsWith('run:') ? `run:${encodeURIComponent(team)}/${scope.slice(4)}` : scope;
+}
+
+/** Whether a budget has one counter: not a wildcard (one per key, tag...), not a run's (one per team). */
+export function hasOneCounter(scope: string): boolean {
+  return !scope.endsWith(':*') && !scope.startsWith('run:');
+}
+
+/** The counter of a budget with one counter (hasOneCounter) in a period window, as planLimits names it. */
+export function budgetCounterKey(b: Pick<BudgetRecord, 'id' | 'scope'>, windowKey: string): string {
+  return `b:${b.id}:${b.scope}:${windowKey}`;
 }
 
 function wildcardOf(scope: string): string | null {
@@ -81,13 +103,16 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
   const { now } = p;
   for (const scope of scopesOf(p.scopes)) {
     const wild = wildcardOf(scope);
+    const counted = counterScope(scope, p.scopes.team);
+    const runTeam = counted === scope ? undefined : p.scopes.team;
+    const first = out.length;
     const budgets = [...(p.budgetsByScope.get(scope) ?? []), ...(wild ? (p.budgetsByScope.get(wild) ?? []) : [])];
     for (const b of budgets) {
       if (b.source === 'default' && p.scopes.unlimited) continue;
       const window = periodWindow(b.period, p.timezone, now);
       // The budget's own id is part of the key: a key:* budget and an explicit key:<id> budget on the
       // same scope count separately, each against its own limit.
-      const base = `b:${b.id}:${scope}:${window.key}`;
+      const base = budgetCounterKey({ id: b.id, scope: counted }, window.key);
       out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
       if (b.limitTokens !== null) {
         out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });
@@ -100,12 +125,13 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
     }
     for (const rl of limits) {
       const minute = { key: String(Math.floor(now / MINUTE)), start: Math.floor(now / MINUTE) * MINUTE, end: (Math.floor(now / MINUTE) + 1) * MINUTE };
-      if (rl.rpm) out.push({ kind: 'rpm', scope, budget: null, window: minute, key: `r:${scope}:rpm:${minute.key}`, limit: rl.rpm, amount: 1, ttlSeconds: 120 });
-      if (rl.tpm) out.push({ kind: 'tpm', scope, budget: null, window: minute, key: `r:${scope}:tpm:${minute.key}`, limit: rl.tpm, amount: p.demand.worstTokens, ttlSeconds: 120 });
+      if (rl.rpm) out.push({ kind: 'rpm', scope, budget: null, window: minute, key: `r:${counted}:rpm:${minute.key}`, limit: rl.rpm, amount: 1, ttlSeconds: 120 });
+      if (rl.tpm) out.push({ kind: 'tpm', scope, budget: null, window: minute, key: `r:${counted}:tpm:${minute.key}`, limit: rl.tpm, amount: p.demand.worstTokens, ttlSeconds: 120 });
       if (rl.concurrent) {
-        out.push({ kind: 'concurrent', scope, budget: null, window: { key: 'now', start: now, end: now }, key: `r:${scope}:conc`, limit: rl.concurrent, amount: 1, ttlSeconds: 86_400 });
+        out.push({ kind: 'concurrent', scope, budget: null, window: { key: 'now', start: now, end: now }, key: `r:${counted}:conc`, limit: rl.concurrent, amount: 1, ttlSeconds: 86_400 });
       }
     }
+    if (runTeam !== undefined) for (let i = first; i < out.length; i++) out[i]!.team = runTeam;
   }
   return out;
 }

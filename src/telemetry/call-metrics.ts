@@ -13,6 +13,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
 import type { GuardDecision } from '../guard/index.js';
+import { budgetCounterKey, hasOneCounter } from '../policy/limits.js';
 import { periodWindow } from '../policy/period.js';
 import type { CallRow } from '../storage/types.js';
 import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
@@ -203,12 +204,12 @@ export class CallMetrics {
 }
 
 /**
- * Per budget with a concrete scope (wildcards like key:* have a counter per key, too many series):
+ * Per budget with one counter (wildcards like key:* have one per key, run budgets one per team: too many series):
  * its limit, and its utilisation as this instance last saw it (spent + reserved over the limit);
  * a budget no call touched since start has no utilisation sample yet.
  */
 function registerBudgetGauges(registers: Registry[], src: BudgetSources): void {
-  const concrete = () => src.budgets.list().filter((b) => !b.scope.endsWith(':*'));
+  const concrete = () => src.budgets.list().filter((b) => hasOneCounter(b.scope));
   new Gauge({
     name: 'tollgate_budget_limit_usd',
     help: 'The limit of each budget.',
@@ -228,8 +229,7 @@ function registerBudgetGauges(registers: Registry[], src: BudgetSources): void {
       this.reset();
       const now = src.now();
       for (const b of concrete()) {
-        // The counter key as policy/limits.ts planLimits names it.
-        const key = `b:${b.id}:${b.scope}:${periodWindow(b.period, src.timezone, now).key}`;
+        const key = budgetCounterKey(b, periodWindow(b.period, src.timezone, now).key);
         const pct = src.limiter.lastUtilisation([key]);
         if (pct !== null) this.set({ scope: b.scope, period: b.period }, pct / 100);
       }

@@ -23,6 +23,20 @@ describe('limit planning', () => {
     expect(limits.map((l) => l.limit)).toEqual([10e9, 50e9]);
   });
 
+  it("counts a run's budgets and rate limits per team: the same run id of two teams has two counters", () => {
+    const byScope = new Map<string, BudgetRecord[]>([['run:*', [budget('run:*', 5)]], ['run:r1', [budget('run:r1', 2)]]]);
+    const rates = new Map([['run:*', [{ scope: 'run:*', rpm: 10 }]]]);
+    const planFor = (team: string) =>
+      planLimits({ scopes: { ...scopes, team, run: 'r1' }, budgetsByScope: byScope, rateLimitsByScope: rates, defaultRateLimit: null, demand: { worstNanos: 5, worstTokens: 7 }, timezone: 'UTC', now: Date.parse('2026-11-25T10:00:00Z') }).filter((l) => l.scope === 'run:r1');
+    const a = planFor('alpha');
+    const b = planFor('be:ta');
+    expect(a.map((l) => l.key)).toEqual(['b:run:r1/month:run:alpha/r1:2026-11', 'b:run:*/month:run:alpha/r1:2026-11', `r:run:alpha/r1:rpm:${Math.floor(Date.parse('2026-11-25T10:00:00Z') / 60_000)}`]);
+    expect(b.map((l) => l.key)).toEqual(a.map((l) => l.key.replace('run:alpha/', 'run:be%3Ata/')));
+    // The budget is named as configured; the ledger match for seeding is the run and its team.
+    expect(a.map((l) => [l.scope, l.team])).toEqual([['run:r1', 'alpha'], ['run:r1', 'alpha'], ['run:r1', 'alpha']]);
+    expect(plan([budget('team:platform', 5)])[0]!.team).toBeUndefined();
+  });
+
   it('exempts unlimited keys from default budgets only', () => {
     expect(plan([budget('key:*', 50, 'default'), budget('team:platform', 5)], true).map((l) => l.scope)).toEqual(['team:platform']);
   });

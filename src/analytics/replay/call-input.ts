@@ -5,6 +5,7 @@
  */
 import type { RequestDigest, OutputFeatures } from '../../guard/index.js';
 import type { TokenUsage } from '../../pricing/usage.js';
+import { runKey } from '../../storage/run-types.js';
 import type { CallRow } from '../../storage/types.js';
 
 /** Refusals by a policy: the call never reached the provider, so its usage is unknown. */
@@ -20,6 +21,8 @@ export interface ReplayInput {
   row: CallRow;
   requested: string;
   runId: string;
+  /** The run as the guard keys it: team and id (two teams' runs of one id are two runs, as live). */
+  runKey: string;
   usage: TokenUsage;
   /** The live call was refused by a policy: what it would have used is unknown. */
   refusedLive: boolean;
@@ -57,11 +60,13 @@ export function inputOf(row: CallRow): ReplayInput {
     reasoning: row.reasoningTokens,
   };
   const prompt = usage.input + usage.cachedInput + usage.cacheWrite5m + usage.cacheWrite1h;
+  // The guard's run id is what the gateway recorded; a call without one is a run of its own.
+  const runId = row.run ?? `call:${row.id}`;
   return {
     row,
     requested: row.requestedModel ?? '',
-    // The guard's run id is what the gateway recorded; a call without one is a run of its own.
-    runId: row.run ?? `call:${row.id}`,
+    runId,
+    runKey: runKey({ team: row.team, runId }),
     usage,
     refusedLive: row.errorCode !== null && REFUSED.has(row.errorCode),
     // Without features the prompt's size is its tokens (the bound reserve would have used is at least that).

@@ -2,8 +2,8 @@
  * The run guard in replay: the same guardBeforeInPlace / guardAfterInPlace as pipeline/guard-run.ts
  * (on run states this step owns, updated in place like the memory run store's), fed the
  * digests the gateway recorded (never the text), with run states in a map that forgets a run after the
- * gateway's idle time (6 h) like its run store. Calls recorded without the guard's digests cannot be
- * judged; the report counts them.
+ * gateway's idle time (6 h) like its run store, keyed like it by team and run id (ReplayInput.runKey).
+ * Calls recorded without the guard's digests cannot be judged; the report counts them.
  */
 import { guardAfterInPlace, guardBeforeInPlace, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
@@ -13,6 +13,8 @@ const RUN_STATE_TTL_MS = 6 * 3_600_000;
 
 export interface GuardStop {
   run: string;
+  /** The team whose run it is (runs are per team). */
+  team: string;
   /** The call whose decision stopped the run, its position in the run (1-based) and when. */
   callId: string;
   callIndex: number;
@@ -24,6 +26,7 @@ export interface GuardStop {
 }
 
 export class GuardStep {
+  /** By ReplayInput.runKey (team and run id), as the live run store. */
   private readonly runs = new Map<string, { s: RunState; expiresAt: number; calls: number }>();
   readonly stops = new Map<string, GuardStop>();
 
@@ -35,30 +38,29 @@ export class GuardStep {
 
   private loads = 0;
 
-  private load(runId: string, now: number): { s: RunState; expiresAt: number; calls: number } {
+  private load(x: ReplayInput, now: number): { s: RunState; expiresAt: number; calls: number } {
     // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory.
     if (++this.loads % 65_536 === 0) for (const [id, r] of this.runs) if (r.expiresAt <= now) this.runs.delete(id);
-    let e = this.runs.get(runId);
+    let e = this.runs.get(x.runKey);
     if (!e || e.expiresAt <= now) {
-      e = { s: newRunState(runId, now), expiresAt: 0, calls: 0 };
-      this.runs.set(runId, e);
+      e = { s: newRunState(x.runId, now), expiresAt: 0, calls: 0 };
+      this.runs.set(x.runKey, e);
     }
     return e;
   }
 
   private note(x: ReplayInput, e: { calls: number }, d: GuardDecision, at: number): void {
-    const run = x.runId;
-    const stop = this.stops.get(run);
+    const stop = this.stops.get(x.runKey);
     if (d.refuse !== null && d.refuse !== 'run_concurrency_exceeded' && stop && stop.callId !== x.row.id) stop.refused++;
     if ((d.action === 'pause' || d.action === 'terminate') && d.refuse !== 'run_concurrency_exceeded' && !stop) {
-      this.stops.set(run, { run, callId: x.row.id, callIndex: e.calls, at, action: d.action, reason: d.reason, refused: d.refuse !== null ? 1 : 0 });
+      this.stops.set(x.runKey, { run: x.runId, team: x.row.team, callId: x.row.id, callIndex: e.calls, at, action: d.action, reason: d.reason, refused: d.refuse !== null ? 1 : 0 });
     }
   }
 
   /** Before the call: the refusal, if any. */
   before(x: ReplayInput, now: number): GuardDecision | null {
     const r = x.row;
-    const e = this.load(x.runId, now);
+    const e = this.load(x, now);
     e.calls++;
     // Scopes only pick cap overrides: without any, the call's scopes need not be built.
     const scopes = this.cfg.cap_overrides.length === 0 ? NO_SCOPES : scopesOf(r);
@@ -82,7 +84,7 @@ export class GuardStep {
 
   /** After the call ended (or was refused by a later stage). */
   after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
-    const e = this.load(x.runId, end.at);
+    const e = this.load(x, end.at);
     const d = guardAfterInPlace(
       e.s,
       end.ok

@@ -43,8 +43,8 @@ export function formatReport(r: ReplayReport): string {
   }
   if (r.runs.length > 0) {
     out.push('', `Runs the guard would have stopped (${r.runs.length}):`);
-    out.push(table(['run', 'action', 'at call', 'call id', 'when', 'refused'], r.runs.slice(0, 50).map((g) => [g.run, g.action, g.callIndex, g.callId, when(g.at), g.refused])));
-    for (const g of r.runs.slice(0, 10)) out.push(`  ${g.run}: ${g.reason ?? ''}`);
+    out.push(table(['run', 'team', 'action', 'at call', 'call id', 'when', 'refused'], r.runs.slice(0, 50).map((g) => [g.run, g.team, g.action, g.callIndex, g.callId, when(g.at), g.refused])));
+    for (const g of r.runs.slice(0, 10)) out.push(`  ${g.run} (${g.team}): ${g.reason ?? ''}`);
   }
   const n = r.notEvaluated;
   const gaps = [

@@ -219,7 +219,7 @@ export class Tally {
       blocked: this.blocked,
       budgets,
       pacing: { ...this.pacingTotals, budgets: [...this.pacing.values()].map(({ lastDay: _, ...l }) => l).sort((a, b) => b.blockedCalls + b.downgradedCalls - (a.blockedCalls + a.downgradedCalls) || (a.budget < b.budget ? -1 : 1)) },
-      runs: [...stops.values()].sort((a, b) => a.at - b.at || (a.run < b.run ? -1 : 1)),
+      runs: [...stops.values()].sort((a, b) => a.at - b.at || (a.run < b.run ? -1 : a.run > b.run ? 1 : a.team < b.team ? -1 : 1)),
       savings: this.savings,
       notEvaluated: this.notEvaluated,
       ...(this.outcomes ? { outcomes: this.outcomes } : {}),

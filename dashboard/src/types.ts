@@ -42,6 +42,8 @@ export interface SpendAnswer {
 
 export interface RunView {
   run: string;
+  /** A run is its team and its id: two teams may send the same id. */
+  team: string;
   status: string;
   status_reason: string | null;
   allow_listed: boolean;

@@ -1,4 +1,7 @@
-/** The run guard through the gateway: run identity, caps, loops stopped, pause/resume, kill, allow-list, runs CLI, shared runs. */
+/**
+ * The run guard through the gateway: run identity, caps, loops stopped, pause/resume, kill, allow-list,
+ * runs CLI, runs per team (one run id, two teams, two runs; team keys see their own), shared runs.
+ */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
@@ -21,8 +24,21 @@ async function chat(s: Stack, key: string, headers: Record<string, string>, cont
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
-async function run(s: Stack, id: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${s.gw.url}/admin/v1/runs/${encodeURIComponent(id)}`, { headers: admin })).json()) as Record<string, unknown>;
+async function run(s: Stack, id: string, team?: string): Promise<Record<string, unknown>> {
+  const q = team === undefined ? '' : `?team=${encodeURIComponent(team)}`;
+  return (await (await fetch(`${s.gw.url}/admin/v1/runs/${encodeURIComponent(id)}${q}`, { headers: admin })).json()) as Record<string, unknown>;
+}
+
+/** An admin API call with a given key: status and body. */
+async function adminCall(s: Stack, key: string, path: string, method = 'GET'): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${s.gw.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The writer/reviewer confirmation loop of one call; `i` picks the agent. */
+function loopCall(s: Stack, key: string, runId: string, i: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const agent = i % 2 === 0 ? 'writer' : 'reviewer';
+  return chat(s, key, { 'x-tollgate-run': runId, 'x-tollgate-agent': agent }, directive({ completion_tokens: 5 }, agent === 'writer' ? 'Please confirm the summary is final.' : 'Confirmed. The summary is final.'));
 }
 
 const WORDS = ['parser', 'lexer', 'cache', 'router', 'ledger', 'budget', 'stream', 'socket', 'schema', 'token', 'retry', 'index'];
@@ -100,8 +116,7 @@ describe('run guard', () => {
     let stoppedAt = -1;
     let err: Record<string, unknown> | undefined;
     for (let i = 0; i < 12; i++) {
-      const agent = i % 2 === 0 ? 'writer' : 'reviewer';
-      const r = await chat(s, key, { 'x-tollgate-run': runId, 'x-tollgate-agent': agent }, directive({ completion_tokens: 5 }, agent === 'writer' ? 'Please confirm the summary is final.' : 'Confirmed. The summary is final.'));
+      const r = await loopCall(s, key, runId, i);
       if (r.status !== 200) {
         stoppedAt = i;
         err = r.body['error'] as Record<string, unknown>;
@@ -154,10 +169,121 @@ describe('run guard', () => {
     expect(killed.status).toBe(403);
     expect((killed.body['error'] as { message: string }).message).toMatch(/budget review/);
 
-    // An allow-listed run may repeat itself.
+    // An allow-listed run may repeat itself. Not live yet, so its team is named (runs are per team).
     const allowed = `allowed-${randomBytes(3).toString('hex')}`;
-    await tollgate(['runs', 'allow', allowed, ...base], env);
+    await expect(tollgate(['runs', 'allow', allowed, ...base], env)).rejects.toThrow(/No live run/);
+    await tollgate(['runs', 'allow', allowed, '--team', 'agents', ...base], env);
     for (let i = 0; i < 10; i++) expect((await chat(s, key, { 'x-tollgate-run': allowed }, 'Poll the same job status.')).status).toBe(200);
+  });
+});
+
+describe('runs per team', () => {
+  let s: Stack;
+  let alpha: string;
+  let beta: string;
+  beforeAll(async () => {
+    s = await startStack({ config: guardOn() });
+    alpha = await s.createKey({ team: 'alpha', unlimited: true });
+    beta = await s.createKey({ team: 'beta', unlimited: true });
+  });
+  afterAll(() => s.close());
+
+  it('keeps the same run id of two teams apart: one loops and is stopped, the other goes on', async () => {
+    const runId = `same-${randomBytes(3).toString('hex')}`;
+    // Interleaved: alpha's agents confirm each other in a loop, beta's coder takes distinct steps.
+    let alphaStopped = -1;
+    for (let i = 0; i < 12; i++) {
+      const a = await loopCall(s, alpha, runId, i);
+      if (a.status !== 200 && alphaStopped < 0) {
+        alphaStopped = i;
+        expect((a.body['error'] as { code: string }).code).toBe('run_terminated');
+      }
+      expect((await chat(s, beta, { 'x-tollgate-run': runId, 'x-tollgate-agent': 'coder' }, distinct(i))).status).toBe(200);
+    }
+    expect(alphaStopped).toBeGreaterThan(1);
+    expect(alphaStopped).toBeLessThanOrEqual(8);
+    const a = await run(s, runId, 'alpha');
+    const b = await run(s, runId, 'beta');
+    expect([a['team'], a['status']]).toEqual(['alpha', 'terminated']);
+    expect(a['refused']).toBeGreaterThan(0);
+    expect([b['team'], b['status'], b['calls'], b['refused']]).toEqual(['beta', 'active', 12, 0]);
+    // The ledger keeps the run id as the client sent it, for both teams.
+    const rows = (await s.calls()).filter((r) => r.run === runId);
+    expect(rows.filter((r) => r.team === 'alpha')).toHaveLength(12);
+    expect(rows.filter((r) => r.team === 'beta' && r.status === 'ok')).toHaveLength(12);
+    // Killing one team's run leaves the other's alone.
+    expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${runId}/resume?team=alpha`, 'POST')).status).toBe(200);
+    expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${runId}/kill?team=beta`, 'POST')).body['status']).toBe('terminated');
+    expect((await run(s, runId, 'alpha'))['status']).toBe('terminated'); // a terminated run stays terminated
+    const other = `other-${randomBytes(3).toString('hex')}`;
+    expect((await chat(s, alpha, { 'x-tollgate-run': other }, distinct(50))).status).toBe(200);
+    expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${other}/pause?team=beta`, 'POST')).status).toBe(200);
+    expect((await chat(s, alpha, { 'x-tollgate-run': other }, distinct(51))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': other }, distinct(52))).status).toBe(423);
+  });
+
+  it('asks the admin which team when a run id is live under several, and finds it alone otherwise', async () => {
+    const runId = `twice-${randomBytes(3).toString('hex')}`;
+    const only = `once-${randomBytes(3).toString('hex')}`;
+    expect((await chat(s, alpha, { 'x-tollgate-run': runId }, distinct(1))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': runId }, distinct(2))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': only }, distinct(3))).status).toBe(200);
+    for (const path of [`/admin/v1/runs/${runId}`, `/admin/v1/runs/${runId}/kill`]) {
+      const r = await adminCall(s, ADMIN_KEY, path, path.endsWith('kill') ? 'POST' : 'GET');
+      expect(r.status).toBe(409);
+      const err = r.body['error'] as { code: string; message: string; teams: string[] };
+      expect(err.code).toBe('run_ambiguous');
+      expect(err.teams).toEqual(['alpha', 'beta']);
+      expect(err.message).toMatch(/alpha, beta/);
+    }
+    // Nothing was killed by the refused request.
+    expect((await run(s, runId, 'alpha'))['status']).toBe('active');
+    expect((await run(s, runId, 'beta'))['status']).toBe('active');
+    expect((await run(s, only))['team']).toBe('beta');
+    expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${only}?team=alpha`)).status).toBe(404);
+    const all = (await adminCall(s, ADMIN_KEY, '/admin/v1/runs?limit=1000')).body['data'] as { run: string; team: string }[];
+    expect(all.filter((r) => r.run === runId).map((r) => r.team).sort()).toEqual(['alpha', 'beta']);
+    const betaOnly = (await adminCall(s, ADMIN_KEY, '/admin/v1/runs?limit=1000&team=beta')).body['data'] as { team: string }[];
+    expect(new Set(betaOnly.map((r) => r.team))).toEqual(new Set(['beta']));
+  });
+
+  it("gives a team key its own team's runs and nothing of another team's: not found, not forbidden", async () => {
+    const shared = `shared-${randomBytes(3).toString('hex')}`;
+    const betaOnly = `beta-only-${randomBytes(3).toString('hex')}`;
+    expect((await chat(s, alpha, { 'x-tollgate-run': shared }, distinct(5))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': shared }, distinct(6))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': shared }, distinct(7))).status).toBe(200);
+    expect((await chat(s, beta, { 'x-tollgate-run': betaOnly }, distinct(8))).status).toBe(200);
+
+    const list = await adminCall(s, alpha, '/admin/v1/runs?limit=1000');
+    expect(list.status).toBe(200);
+    const listed = list.body['data'] as { run: string; team: string; calls: number }[];
+    expect(listed.length).toBeGreaterThan(0);
+    expect(new Set(listed.map((r) => r.team))).toEqual(new Set(['alpha']));
+    expect(listed.find((r) => r.run === shared)?.calls).toBe(1);
+    expect(listed.some((r) => r.run === betaOnly)).toBe(false);
+    // Asking for beta's list with alpha's key still gives alpha's.
+    const asked = (await adminCall(s, alpha, '/admin/v1/runs?limit=1000&team=beta')).body['data'] as { team: string }[];
+    expect(new Set(asked.map((r) => r.team))).toEqual(new Set(['alpha']));
+
+    // Its own run, whatever other teams use the id: no ambiguity for a team key.
+    const own = await adminCall(s, alpha, `/admin/v1/runs/${shared}`);
+    expect([own.status, own.body['team'], own.body['calls']]).toEqual([200, 'alpha', 1]);
+    // Another team's run does not exist for it: 404, as for an id nobody uses.
+    for (const path of [`/admin/v1/runs/${betaOnly}`, `/admin/v1/runs/${shared}?team=beta`, `/admin/v1/runs/nobody-${randomBytes(3).toString('hex')}`]) {
+      const r = await adminCall(s, alpha, path);
+      expect(r.status).toBe(404);
+      expect((r.body['error'] as { code: string }).code).toBe('not_found');
+    }
+    // Changes are the admin's: refused alike for its own run and another team's, so nothing is learnt.
+    for (const path of [`/admin/v1/runs/${shared}/kill`, `/admin/v1/runs/${betaOnly}/pause`]) {
+      const r = await adminCall(s, alpha, path, 'POST');
+      expect([r.status, (r.body['error'] as { code: string }).code]).toEqual([403, 'forbidden']);
+    }
+    expect((await run(s, betaOnly, 'beta'))['status']).toBe('active');
+    // Its calls of a shared id: its own only.
+    const calls = (await adminCall(s, alpha, `/admin/v1/calls?run=${shared}`)).body['data'] as { team: string }[];
+    expect(calls.map((c) => c.team)).toEqual(['alpha']);
   });
 });
 
@@ -188,5 +314,19 @@ describe('a run shared by two instances (Redis)', () => {
     expect((await run(b, runId))['calls']).toBe(6);
     await fetch(`${a.gw.url}/admin/v1/runs/${runId}/kill`, { method: 'POST', headers: admin, body: '{}' });
     expect((await chat(b, key, { 'x-tollgate-run': runId }, distinct(7))).status).toBe(403);
+  });
+
+  it("keeps another team's run of the same id apart on every instance", async () => {
+    const [agents, others] = [await a.createKey({ team: 'agents', unlimited: true }), await a.createKey({ team: 'others', unlimited: true })];
+    await new Promise((r) => setTimeout(r, 700));
+    const runId = `shared-two-${randomBytes(3).toString('hex')}`;
+    expect((await chat(a, agents, { 'x-tollgate-run': runId }, distinct(1))).status).toBe(200);
+    await fetch(`${a.gw.url}/admin/v1/runs/${runId}/kill`, { method: 'POST', headers: admin, body: '{}' });
+    for (let i = 0; i < 4; i++) expect((await chat(i % 2 ? b : a, others, { 'x-tollgate-run': runId }, distinct(i + 2))).status).toBe(200);
+    expect((await chat(b, agents, { 'x-tollgate-run': runId }, distinct(9))).status).toBe(403);
+    expect(await run(b, runId, 'others')).toMatchObject({ team: 'others', status: 'active', calls: 4 });
+    expect((await adminCall(b, ADMIN_KEY, `/admin/v1/runs/${runId}`)).body['error']).toMatchObject({ code: 'run_ambiguous', teams: ['agents', 'others'] });
+    const listed = (await adminCall(a, others, '/admin/v1/runs')).body['data'] as { run: string; team: string }[];
+    expect(listed.map((r) => `${r.team}/${r.run}`)).toEqual([`others/${runId}`]);
   });
 });

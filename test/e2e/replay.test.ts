@@ -2,7 +2,8 @@
  * Replay equals live: calls sent through the gateway (budgets that refuse some, a looping run the guard
  * stops, route rules that reroute some, a cache that answers repeats), then replayed from the ledger
  * with the same config, must give the same blocks (which calls, which budget), guard stops (which run,
- * at which call), routes (served model per call) and cache hits.
+ * at which call), routes (served model per call) and cache hits. Another team reuses the stopped run's
+ * id: runs are per team, live and in replay, so its calls go through in both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerPages, loadPolicy, replayPages, type CallOutcome } from '../../src/analytics/replay/index.js';
@@ -79,6 +80,8 @@ describe('replay equals live', () => {
       const agent = i % 2 === 0 ? 'writer' : 'reviewer';
       await chat(agents, { 'x-tollgate-run': 'loop-1', 'x-tollgate-agent': agent }, directive({ completion_tokens: 5 }, agent === 'writer' ? 'Please confirm the summary is final.' : 'Confirmed. The summary is final.'));
     }
+    // Another team sending the stopped run's id: its own run, healthy, never refused.
+    for (let i = 0; i < 4; i++) await chat(other, { 'x-tollgate-run': 'loop-1', 'x-tollgate-agent': 'coder' }, directive({ completion_tokens: 8 }, TASKS[i + 5]!));
     // A healthy run with distinct steps, routed cheap half the time.
     for (let i = 0; i < 6; i++) await chat(agents, { 'x-tollgate-run': 'healthy-1', 'x-tollgate-agent': 'coder', ...(i % 2 ? { 'x-tollgate-route': 'cheap' } : {}) }, directive({ completion_tokens: 8 }, TASKS[i]!));
   }, 60_000);
@@ -127,17 +130,24 @@ describe('replay equals live', () => {
     expect(live.filter((c) => c.model === 'test-cheap').length).toBeGreaterThanOrEqual(3);
     expect(live.filter((c) => c.cached).length).toBe(2);
 
-    // The guard stops: the runs the gateway stopped (its run view), and loop-1 at the call it did.
+    // The other team's loop-1 went through, live (and so in replay, compared above).
+    expect(rows.filter((r) => r.run === 'loop-1' && r.team === 'other').map((r) => r.errorCode)).toEqual([null, null, null, null]);
+
+    // The guard stops: the runs (team and id) the gateway stopped (its run view), and loop-1 at the call it did.
     const stopped: string[] = [];
-    for (const run of new Set(rows.map((r) => r.run!))) {
-      const view = (await (await fetch(`${s.gw.url}/admin/v1/runs/${encodeURIComponent(run)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { status?: string };
-      if (view.status === 'terminated' || view.status === 'paused') stopped.push(run);
+    for (const key of new Set(rows.map((r) => `${r.team}/${r.run!}`))) {
+      const [team, run] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+      const res = await fetch(`${s.gw.url}/admin/v1/runs/${encodeURIComponent(run)}?team=${encodeURIComponent(team)}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(res.status).toBe(200);
+      const view = (await res.json()) as { status?: string };
+      if (view.status === 'terminated' || view.status === 'paused') stopped.push(key);
     }
-    expect(stopped).toContain('loop-1');
-    expect(report.runs.map((g) => g.run).sort()).toEqual(stopped.sort());
+    expect(stopped).toContain('agents/loop-1');
+    expect(stopped).not.toContain('other/loop-1');
+    expect(report.runs.map((g) => `${g.team}/${g.run}`).sort()).toEqual(stopped.sort());
     const firstRefused = rows.find((r) => r.errorCode === 'run_terminated')!;
     const stop = report.runs.find((g) => g.run === 'loop-1')!;
-    const loopRows = rows.filter((r) => r.run === 'loop-1');
+    const loopRows = rows.filter((r) => r.run === 'loop-1' && r.team === 'agents');
     const stopIndex = loopRows.findIndex((r) => r.id === stop.callId) + 1;
     expect(stop.callIndex).toBe(stopIndex);
     expect(stop.refused).toBe(loopRows.filter((r) => r.errorCode === 'run_terminated').length);

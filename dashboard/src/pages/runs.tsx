@@ -1,4 +1,8 @@
-/** Runs: live agent runs over server-sent events; a run's call tree, timeline and detector evidence; pause, resume, kill. */
+/**
+ * Runs: live agent runs over server-sent events; a run's call tree, timeline and detector evidence;
+ * pause, resume, kill (admin). A team viewer sees its own team's runs, read-only: the API itself only
+ * gives a team key its team's runs. A run is its team and id, so both are sent when asking about one.
+ */
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import { api, ApiError, useApi, usd, when, type Session } from '../api';
 import type { CallView, RunView } from '../types';
@@ -6,10 +10,9 @@ import { Card, Empty, Loaded, Page, Table } from '../ui';
 
 type Live = { state: 'connecting' } | { state: 'ok'; runs: RunView[] } | { state: 'forbidden' } | { state: 'error' };
 
-function useLiveRuns(enabled: boolean): Live {
+function useLiveRuns(): Live {
   const [live, setLive] = useState<Live>({ state: 'connecting' });
   useEffect(() => {
-    if (!enabled) return;
     const es = new EventSource('/admin/v1/runs/events');
     es.addEventListener('snapshot', (e) => setLive({ state: 'ok', runs: (JSON.parse((e as MessageEvent<string>).data) as { data: RunView[] }).data }));
     es.onerror = () => {
@@ -22,7 +25,7 @@ function useLiveRuns(enabled: boolean): Live {
       });
     };
     return () => es.close();
-  }, [enabled]);
+  }, []);
   return live;
 }
 
@@ -72,19 +75,23 @@ function Timeline({ calls }: { calls: CallView[] }) {
   );
 }
 
+/** A run's identity in the page: team and id. */
+const runKey = (r: { team: string; run: string }): string => `${encodeURIComponent(r.team)}:${r.run}`;
+
 function RunDetail({ run, admin, onClose }: { run: RunView; admin: boolean; onClose: () => void }) {
-  const [calls] = useApi<{ data: CallView[] }>(`/admin/v1/calls?run=${encodeURIComponent(run.run)}&limit=500`);
+  const team = `team=${encodeURIComponent(run.team)}`;
+  const [calls] = useApi<{ data: CallView[] }>(`/admin/v1/calls?run=${encodeURIComponent(run.run)}&${team}&limit=500`);
   const [error, setError] = useState('');
   const act = async (action: 'pause' | 'resume' | 'kill') => {
     setError('');
     try {
-      await api(`/admin/v1/runs/${encodeURIComponent(run.run)}/${action}`, { method: 'POST', body: { reason: `${action} from the dashboard` } });
+      await api(`/admin/v1/runs/${encodeURIComponent(run.run)}/${action}?${team}`, { method: 'POST', body: { reason: `${action} from the dashboard` } });
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     }
   };
   return (
-    <Card title={`Run ${run.run}`} wide>
+    <Card title={`Run ${run.run} (${run.team})`} wide>
       <div className="toolbar">
         <span className={`pill ${run.status}`} data-testid="run-status">{run.status}</span>
         {run.status_reason ? <span className="muted">{run.status_reason}</span> : null}
@@ -135,33 +142,27 @@ function RunDetail({ run, admin, onClose }: { run: RunView; admin: boolean; onCl
 
 export function Runs({ session }: { session: Session }) {
   const admin = session.role === 'admin';
-  const live = useLiveRuns(admin);
+  const live = useLiveRuns();
   const [selected, setSelected] = useState<string | null>(null);
   const runs = live.state === 'ok' ? live.runs : [];
-  const current = useMemo(() => runs.find((r) => r.run === selected) ?? null, [runs, selected]);
-  if (!admin) {
-    return (
-      <Page title="Runs" ready>
-        <Empty title="Runs are shown to admins" testId="forbidden">Agent runs are not attributed to one team, so only the admin key sees them.</Empty>
-      </Page>
-    );
-  }
+  const current = useMemo(() => runs.find((r) => runKey(r) === selected) ?? null, [runs, selected]);
   return (
     <Page title="Runs" ready={live.state !== 'connecting'}>
       {current ? <RunDetail run={current} admin={admin} onClose={() => setSelected(null)} /> : null}
       <Card title={`Live runs${live.state === 'ok' ? ` (${runs.length})` : ''}`} wide>
-        {live.state === 'forbidden' ? <Empty title="Runs are shown to admins" testId="forbidden" /> : null}
+        {live.state === 'forbidden' ? <Empty title="Runs are not shown to this key" testId="forbidden" /> : null}
         {live.state === 'ok' && runs.length === 0 ? (
           <Empty title="No live runs">Runs appear here as agents call the gateway; send `x-tollgate-run` (and `x-tollgate-agent`) to name them.</Empty>
         ) : null}
         {runs.length ? (
           <Table
             testId="runs"
-            head={['Run', 'Status', 'Calls', 'Cost', 'Agents', 'Top detector', 'Last call']}
+            head={['Run', 'Team', 'Status', 'Calls', 'Cost', 'Agents', 'Top detector', 'Last call']}
             rows={runs.map((r) => {
               const top = topScore(r);
               return [
-                <button className="link" data-run={r.run} onClick={() => setSelected(r.run)}>{r.run}</button>,
+                <button className="link" data-run={r.run} data-team={r.team} onClick={() => setSelected(runKey(r))}>{r.run}</button>,
+                r.team,
                 <span className={`pill ${r.status}`}>{r.status}</span>,
                 r.calls,
                 usd(r.cost_usd),

@@ -1,7 +1,7 @@
 /**
  * The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core; never a
  * download) against `startDemo` (seeded history, no background traffic): sign-in, the overview's
- * burn chart, live runs over SSE and the kill button, key creation, team scoping, CSRF.
+ * burn chart, live runs over SSE and the kill button, key creation, team scoping (runs included), CSRF.
  * Needs the built dashboard: `npm run build` (npm test does it first).
  */
 import { existsSync } from 'node:fs';
@@ -207,6 +207,12 @@ describe('dashboard', () => {
   });
 
   it('a team viewer sees only its own team, in the page and through the API', async () => {
+    // One run id sent by the viewer's team (platform) and by another (data), and a run of data's alone.
+    const shared = `shared-${Date.now().toString(36)}`;
+    const dataOnly = `data-only-${Date.now().toString(36)}`;
+    expect((await chat(demo.viewerKey, { 'x-tollgate-run': shared }, 'Plan the platform release.')).status).toBe(200);
+    for (const content of ['Plan the data backfill.', 'List the tables to backfill.']) expect((await chat(demo.keys.data, { 'x-tollgate-run': shared }, content)).status).toBe(200);
+    expect((await chat(demo.keys.data, { 'x-tollgate-run': dataOnly }, 'Count the rows.')).status).toBe(200);
     const page = await signIn(demo.viewerKey);
     expect(await page.textContent('[data-testid="who"]')).toContain('team platform');
     const movers = await page.locator('[data-testid="movers"] tbody tr td:first-child').allTextContents();
@@ -217,16 +223,26 @@ describe('dashboard', () => {
     expect(new Set(teams)).toEqual(new Set(['platform']));
     expect(await page.locator('[data-testid="key-form"]').count()).toBe(0);
     await goTo(page, 'Runs');
-    await page.waitForSelector('[data-testid="forbidden"]');
+    // Its own run of the shared id, and only its team's runs; read-only.
+    await page.waitForSelector(`button[data-run="${shared}"][data-team="platform"]`);
+    expect(new Set(await page.locator('[data-testid="runs"] button[data-run]').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-team'))))).toEqual(new Set(['platform']));
+    expect(await page.locator(`button[data-run="${dataOnly}"]`).count()).toBe(0);
+    await page.click(`button[data-run="${shared}"]`);
+    await page.waitForSelector('[data-testid="run-status"]:text("active")');
+    expect(await page.locator('[data-testid="kill"]').count()).toBe(0);
     // The API itself, with the viewer's session cookie (from the page) and with the viewer's key.
-    const fromPage = await page.evaluate(async () => {
+    const fromPage = await page.evaluate(async ([shared, dataOnly]) => {
       const spend = (await (await fetch('/admin/v1/spend?group_by=team&from=90d')).json()) as { data: { team: string }[] };
-      const runs = (await fetch('/admin/v1/runs')).status;
+      const runs = (await (await fetch('/admin/v1/runs')).json()) as { data: { team: string }[] };
+      const own = (await (await fetch(`/admin/v1/runs/${shared}`)).json()) as { team: string; calls: number };
+      const others = [`/admin/v1/runs/${dataOnly}`, `/admin/v1/runs/${shared}?team=data`];
+      const hidden = await Promise.all(others.map(async (u) => (await fetch(u)).status));
       const session = (await (await fetch('/dashboard/api/session')).json()) as { csrf: string };
+      const kill = (await fetch(`/admin/v1/runs/${shared}/kill`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tollgate-csrf': session.csrf }, body: '{}' })).status;
       const create = await fetch('/admin/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json', 'x-tollgate-csrf': session.csrf }, body: JSON.stringify({ team: 'platform' }) });
-      return { teams: spend.data.map((r) => r.team), runs, create: create.status, code: ((await create.json()) as { error: { code: string } }).error.code };
-    });
-    expect(fromPage).toEqual({ teams: ['platform'], runs: 403, create: 403, code: 'forbidden' });
+      return { teams: spend.data.map((r) => r.team), runTeams: [...new Set(runs.data.map((r) => r.team))], own: [own.team, own.calls], hidden, kill, create: create.status, code: ((await create.json()) as { error: { code: string } }).error.code };
+    }, [shared, dataOnly]);
+    expect(fromPage).toEqual({ teams: ['platform'], runTeams: ['platform'], own: ['platform', 1], hidden: [404, 404], kill: 403, create: 403, code: 'forbidden' });
     const byKey = (await (await fetch(`${demo.url}/admin/v1/spend?group_by=team&from=90d`, { headers: { authorization: `Bearer ${demo.viewerKey}` } })).json()) as { data: { team: string }[] };
     expect(byKey.data.map((r) => r.team)).toEqual(['platform']);
     const all = (await (await fetch(`${demo.url}/admin/v1/spend?group_by=team&from=90d`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: { team: string }[] };

@@ -7,7 +7,8 @@
  *                whole user_id; a JSON user_id with a session_id is read too;
  *   fingerprint  a hash of (key id, system prompt, first user message): a plain agent loop resends its
  *                growing conversation, whose beginning stays the same, so all its calls are one run.
- * Works on OpenAI chat and Anthropic messages bodies.
+ * Works on OpenAI chat and Anthropic messages bodies. This is the run's id as the client gave it; a
+ * run is that id within the calling key's team (pipeline/guard-run.ts), as two teams may send one id.
  */
 import { createHash } from 'node:crypto';
 import { clip, MAX_ID_CHARS } from './state.js';

@@ -155,6 +155,23 @@ describe('replay: run guard', () => {
     expect(rep.notEvaluated.guardNoDigest).toBe(0);
   });
 
+  it("keys runs by team and id: another team's run of the same id goes on while the looping one is stopped", async () => {
+    const p = policy({ guard: { enabled: true } });
+    const req = { sketch: [0x12345678, 0x9abcdef0] as [number, number], words: 40, fresh: false };
+    const out = (i: number) => ({ sketch: [i * 7919, i * 104729] as [number, number], words: 30, sample: Array.from({ length: 30 }, (_, k) => (i * 1_000_003 + k * 7_777_777) | 0), affirmation: false, toolKey: null, toolNames: null });
+    // Team b's calls of run "loop" take distinct steps, interleaved with team a's repeats.
+    const distinctReq = (i: number) => ({ sketch: [i * 2_654_435_761, i * 40_503] as [number, number], words: 40, fresh: false });
+    const rows = Array.from({ length: 8 }, (_, i) => [
+      row(`a${i + 1}`, T0 + i * 5 * S, T0 + i * 5 * S + S, { run: 'loop', agent: 'a1', features: features({ request: req, output: out(i + 1) }) }),
+      row(`b${i + 1}`, T0 + i * 5 * S + 2 * S, T0 + i * 5 * S + 3 * S, { team: 'b', keyId: 'k2', run: 'loop', agent: 'a1', features: features({ request: distinctReq(i + 1), output: out(i + 100) }) }),
+    ]).flat();
+    const rep = await replay(rows, p, { outcomes: true });
+    const outcome = (prefix: string) => rep.outcomes!.filter((o) => o.id.startsWith(prefix)).map((o) => o.outcome);
+    expect(outcome('a')).toEqual(['served', 'served', 'served', 'served', 'served', 'blocked', 'blocked', 'blocked']);
+    expect(outcome('b')).toEqual(Array(8).fill('served'));
+    expect(rep.runs).toEqual([expect.objectContaining({ run: 'loop', team: 'a', callId: 'a6', callIndex: 6, refused: 3 })]);
+  });
+
   it('counts calls the guard could not judge (no digest recorded)', async () => {
     const p = policy({ guard: { enabled: true } });
     const rep = await replay([row('n1', T0, T0 + S, { features: null, run: 'r' })], p);

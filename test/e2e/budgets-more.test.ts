@@ -1,4 +1,4 @@
-/** More limits: token budgets and tokens per minute, budgets from config, Redis round trips per call, reconciliation after a Redis outage. */
+/** More limits: token budgets and tokens per minute, budgets from config, run budgets per team, Redis round trips per call, reconciliation after a Redis outage. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { deadPort } from './net.js';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +23,7 @@ describe('token limits and budgets from config', () => {
         budgets: [
           { scope: 'team:tokens', limit_usd: 100, limit_tokens: 2000, period: 'day' },
           { scope: 'tag:batch', limit_usd: 0, period: 'month' },
+          { scope: 'run:*', limit_usd: 100, limit_tokens: 1000, period: 'day' },
         ],
         rate_limits: [{ scope: 'user:tpm-user', tpm: 1500 }],
       }),
@@ -39,6 +40,33 @@ describe('token limits and budgets from config', () => {
     const refused = responses.find((r) => r.status === 402)!;
     const err = (await refused.json()) as { error: { code: string; budget: { unit: string } } };
     expect(err.error).toMatchObject({ code: 'budget_exceeded', budget: { unit: 'tokens' } });
+  });
+
+  it("counts a run budget per team: one team's run spending it leaves another team's run of the same id alone", async () => {
+    const [a, b] = [await s.createKey({ team: 'run-a', unlimited: true }), await s.createKey({ team: 'run-b', unlimited: true })];
+    const runId = `r-${randomBytes(3).toString('hex')}`;
+    const call = (key: string): Promise<Response> =>
+      fetch(`${s.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-run': runId },
+        body: JSON.stringify({ model: 'test-gpt', max_tokens: 50, messages: [{ role: 'user', content: directive({ completion_tokens: 50, prompt_tokens: 150 }) }] }),
+      });
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    for (let i = 0; i < 8 && !refused; i++) {
+      const r = await call(a);
+      statuses.push(r.status);
+      if (r.status === 402) refused = r;
+    }
+    expect(statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(2);
+    const err = (await refused!.json()) as { error: { code: string; budget: { id: string; scope: string } } };
+    expect(err.error).toMatchObject({ code: 'budget_exceeded', budget: { id: 'run:*/day', scope: `run:${runId}` } });
+    // Team b's run of the same id has its own counter, with the whole budget left.
+    for (let i = 0; i < 2; i++) expect((await call(b)).status).toBe(200);
+    expect((await call(a)).status).toBe(402);
+    // Counted per run and team: no single "spent" to show for it.
+    const list = (await (await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: Record<string, unknown>[] };
+    expect(list.data.find((x) => x['id'] === 'run:*/day')).not.toHaveProperty('spent_usd');
   });
 
   it('applies config budgets to tags, and lists them with their source', async () => {

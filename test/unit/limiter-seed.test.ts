@@ -1,0 +1,45 @@
+/**
+ * The limiter seeds a budget counter from the ledger once: for a run budget, from that team's calls of
+ * the run only (a run is its team and id), so another team's spend under the same run id never counts.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../src/budgets/limiter.js';
+import { planLimits } from '../../src/policy/limits.js';
+import { MemoryCounterStore } from '../../src/storage/memory/counter-store.js';
+import type { BudgetRecord, Store } from '../../src/storage/types.js';
+
+const NANO = 1_000_000_000;
+const NOW = Date.parse('2026-11-25T10:00:00Z');
+const runBudget: BudgetRecord = { id: 'run:*/day', scope: 'run:*', period: 'day', limitNanos: 5 * NANO, limitTokens: null, alertAt: [], downgrade: null, clamp: false, source: 'api', createdAt: 0 };
+
+describe('limiter seeding of run budgets', () => {
+  it("seeds a team's run counter from that team's calls of the run", async () => {
+    const asked: Record<string, string | undefined>[] = [];
+    // The ledger: alpha spent $4 on run r1 today, beta nothing.
+    const ledger = {
+      sumCalls: (q: { match: Record<string, string | undefined> }) => {
+        asked.push(q.match);
+        return Promise.resolve({ costNanos: q.match['run'] === 'r1' && q.match['team'] === 'alpha' ? 4 * NANO : 0, tokens: 0 });
+      },
+    } as unknown as Store;
+    const limiter = new Limiter({ counters: new MemoryCounterStore(), store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: null, now: () => NOW });
+    const plan = (team: string) =>
+      planLimits({
+        scopes: { org: 'o', team, user: null, project: null, keyId: `k-${team}`, tags: [], run: 'r1', unlimited: true },
+        budgetsByScope: new Map([['run:*', [runBudget]]]),
+        rateLimitsByScope: new Map(),
+        defaultRateLimit: null,
+        demand: { worstNanos: 2 * NANO, worstTokens: 0 },
+        timezone: 'UTC',
+        now: NOW,
+      });
+    // $2 more does not fit alpha's run ($4 of $5 spent); beta's run of the same id has all $5.
+    expect((await limiter.acquire('c1', plan('alpha'))).ok).toBe(false);
+    expect((await limiter.acquire('c2', plan('beta'))).ok).toBe(true);
+    expect(asked).toEqual([
+      { run: 'r1', team: 'alpha' },
+      { run: 'r1', team: 'beta' },
+    ]);
+  });
+});

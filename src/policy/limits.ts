@@ -72,9 +72,9 @@ export function hasOneCounter(scope: string): boolean {
   return !scope.endsWith(':*') && !scope.startsWith('run:');
 }
 
-/** The counter of a budget with one counter (hasOneCounter) in a period window, as planLimits names it. */
-export function budgetCounterKey(b: Pick<BudgetRecord, 'id' | 'scope'>, windowKey: string): string {
-  return `b:${b.id}:${b.scope}:${windowKey}`;
+/** The counter of a budget on a (counter) scope in a period window, as planLimits names it. */
+export function budgetCounterKey(budgetId: string, scope: string, windowKey: string): string {
+  return `b:${budgetId}:${scope}:${windowKey}`;
 }
 
 function wildcardOf(scope: string): string | null {
@@ -112,7 +112,7 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
       const window = periodWindow(b.period, p.timezone, now);
       // The budget's own id is part of the key: a key:* budget and an explicit key:<id> budget on the
       // same scope count separately, each against its own limit.
-      const base = budgetCounterKey({ id: b.id, scope: counted }, window.key);
+      const base = budgetCounterKey(b.id, counted, window.key);
       out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
       if (b.limitTokens !== null) {
         out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });

@@ -44,7 +44,7 @@ export async function handleBudgets(
   if (path === '/admin/v1/budgets' && method === 'GET') {
     const now = deps.now();
     const list = deps.budgets.list().filter((b) => team === undefined || b.scope === `team:${team}`);
-    const keys = list.map((b) => budgetCounterKey(b, periodWindow(b.period, deps.config.timezone, now).key));
+    const keys = list.map((b) => budgetCounterKey(b.id, b.scope, periodWindow(b.period, deps.config.timezone, now).key));
     const states = await deps.limiter.readKeys(keys);
     send(200, { data: list.map((b, i) => budgetView(b, deps.config.timezone, now, states[i])) });
     return true;

@@ -156,7 +156,7 @@ async function relayStream(
         // The provider went past the output the reservation covers: cut here, bill what was generated.
         collect(ctx, meter);
         const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${cap} output tokens.`, { status: 402 });
-        res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter)));
+        res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, true)));
         ctx.status = 'error';
         ctx.errorCode = e.code;
         ctx.httpStatus = e.status;
@@ -176,7 +176,7 @@ async function relayStream(
     if (res.destroyed) throw err;
     // The upstream cut the stream: end it cleanly for the client with an error event.
     const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
-    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter)));
+    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, false)));
     ctx.status = 'error';
     ctx.errorCode = e.code;
     ctx.httpStatus = e.status;
@@ -187,10 +187,13 @@ async function relayStream(
   res.end();
 }
 
-/** For a Responses API stream, where it stands (so Tollgate's closing events continue it); null otherwise. */
-export function responsesPosition(ctx: CallContext, meter: StreamMeter | null): ResponsesStreamPosition | null {
+/**
+ * For a Responses API stream, where it stands (so Tollgate's closing events continue it); null for
+ * other endpoints. `dropLatest`: the bytes of the meter's latest push are not forwarded.
+ */
+export function responsesPosition(ctx: CallContext, meter: StreamMeter | null, dropLatest = false): ResponsesStreamPosition | null {
   if (ctx.endpoint !== 'responses') return null;
-  return meter?.position?.() ?? { sequence: -1, response: null };
+  return meter?.position?.(dropLatest) ?? { sequence: -1, response: null };
 }
 
 function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void {

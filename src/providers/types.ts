@@ -54,8 +54,11 @@ export interface StreamMeter {
   generatedDeltas(): number;
   /** Text and tool calls of the stream so far (parsed on demand: only the run guard asks). */
   output(): ModelOutput;
-  /** Responses API streams: where the stream stands, so an error event Tollgate adds continues it. */
-  position?(): ResponsesStreamPosition;
+  /**
+   * Responses API streams: where the stream stands, so the error events Tollgate adds continue it.
+   * `dropLatest`: what the latest push brought is not forwarded (the stream is cut there).
+   */
+  position?(dropLatest: boolean): ResponsesStreamPosition;
 }
 
 /** The last sequence number of a Responses API stream and the response its `response.created` announced. */

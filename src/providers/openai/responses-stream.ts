@@ -27,8 +27,11 @@ export class ResponsesStreamMeter implements StreamMeter {
   private deltas = 0;
   private created: Buffer | null = null;
   private last: Buffer | null = null;
+  /** The last event before the latest push, for a stream cut that drops what that push brought. */
+  private beforePush: Buffer | null = null;
 
   push(chunk: Buffer): Buffer | null {
+    this.beforePush = this.last;
     const { events, whole } = this.sse.push(chunk);
     if (events.length === 0) return null;
     for (const ev of events) this.inspect(ev);
@@ -76,8 +79,9 @@ export class ResponsesStreamMeter implements StreamMeter {
   }
 
   /** Parsed only when Tollgate has to end the stream with its own events. */
-  position(): ResponsesStreamPosition {
-    const seq = this.last ? SEQUENCE.exec(this.last.toString('utf8')) : null;
+  position(dropLatest: boolean): ResponsesStreamPosition {
+    const last = dropLatest ? this.beforePush : this.last;
+    const seq = last ? SEQUENCE.exec(last.toString('utf8')) : null;
     const created = this.created ? obj(eventData(this.created)) : undefined;
     return { sequence: seq ? Number(seq[1]) : -1, response: obj(created?.['response']) ?? null };
   }

@@ -6,14 +6,15 @@
  * by `max_output_tokens` is `incomplete`, as the real API reports it.
  */
 import type { ServerResponse } from 'node:http';
-import { injectedFailure, type MockContext } from './context.js';
-import { appliesTo, findDirective } from './directive.js';
+import type { MockContext } from './context.js';
+import { findDirective } from './directive.js';
 import { openaiErrorBody } from './error-bodies.js';
-import { afterDelay, sendJson, type Headers } from './http-reply.js';
+import type { Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { contentText, intField, isObject, type JsonObject } from './message-text.js';
-import { argumentPieces, planReply, type ReplyPlan } from './reply-plan.js';
-import { playStream, SSE_HEADERS, type SseFrame } from './sse-stream.js';
+import { argumentPieces, type ReplyPlan } from './reply-plan.js';
+import { planRequest, sendReply } from './respond.js';
+import type { SseFrame } from './sse-stream.js';
 import { countTokens } from './token-count.js';
 import { replyText, replyWord } from './words.js';
 
@@ -39,36 +40,13 @@ function readInput(body: JsonObject): { allText: string; lastUserText: string | 
 export function handleResponses(ctx: MockContext, res: ServerResponse, body: JsonObject): void {
   const { allText, lastUserText } = readInput(body);
   const found = findDirective(lastUserText);
-  const stream = body['stream'] === true;
-  const plan = planReply({
-    countedPromptTokens: countTokens(allText),
-    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
-    defaultTokens: stream ? ctx.opts.tokens : ctx.paddedTokens.openai,
-    latencyMs: ctx.opts.latencyMs,
-    chunkDelayMs: ctx.opts.chunkDelayMs,
-    maxTokens: intField(body, 'max_output_tokens'),
-    hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
-  });
+  const plan = planRequest(ctx, { body, countedPromptTokens: countTokens(allText), found, maxTokens: intField(body, 'max_output_tokens'), family: 'openai' });
   const headers: Headers = { 'x-request-id': mockId('req_') };
   if (found.state !== 'none') headers['x-mock-directive'] = found.state;
-
-  afterDelay(ctx, res, plan.firstByteDelayMs, () => {
-    const status = plan.status ?? injectedFailure(ctx);
-    if (status !== undefined) {
-      sendJson(res, status, headers, openaiErrorBody(status));
-    } else if (stream) {
-      playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
-        frames: eventFrames(plan, body),
-        chunkDelayMs: plan.chunkDelayMs,
-        errorAfterTokens: plan.errorAfterTokens,
-      });
-    } else if (plan.errorAfterTokens !== undefined) {
-      // A non-streamed reply cannot stop half way; the closest failure is a reset before any byte.
-      res.destroy();
-    } else {
-      ctx.stats.tokensSent += plan.textTokens;
-      sendJson(res, 200, headers, JSON.stringify(responseObject(plan, body, mockId('resp_'), outputItems(plan, ids()), true)));
-    }
+  sendReply(ctx, res, plan, body['stream'] === true, headers, {
+    errorBody: (status) => openaiErrorBody(status),
+    frames: () => eventFrames(plan, body),
+    body: () => JSON.stringify(responseObject(plan, body, mockId('resp_'), outputItems(plan, ids()), true)),
   });
 }
 

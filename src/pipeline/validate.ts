@@ -35,6 +35,8 @@ const responsesSchema = z.looseObject({
   tools: z.array(z.unknown()).nullish(),
   previous_response_id: z.string().nullish(),
   store: z.boolean().nullish(),
+  // A background response answers at once and is generated later: its usage never passes through Tollgate.
+  background: z.literal(false, { error: 'background responses are not supported: their usage never reaches Tollgate' }).nullish(),
 });
 
 const SCHEMAS: Record<Endpoint, z.ZodType<Record<string, unknown>>> = {

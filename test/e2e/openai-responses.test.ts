@@ -7,8 +7,7 @@ import { countTokens } from 'gpt-tokenizer';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promptText } from '../../src/pipeline/meter.js';
-import type { CallRow } from '../../src/storage/types.js';
-import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
+import { ADMIN_KEY, directive, ledgerWatch, startStack, type LedgerWatch, type Stack } from './harness.js';
 
 let s: Stack;
 let key: string;
@@ -206,27 +205,11 @@ describe('budgets on /v1/responses', () => {
 });
 
 describe('bad input on /v1/responses', () => {
-  let snapshot: CallRow[] = [];
+  let ledger: LedgerWatch;
   beforeAll(async () => {
-    // Rows of streams cut above are recorded just after their responses end: wait until they are in.
-    for (let n = -1; n !== snapshot.length; await new Promise((r) => setTimeout(r, 100))) {
-      n = snapshot.length;
-      snapshot = await s.calls();
-    }
+    ledger = ledgerWatch(s);
+    await ledger.start();
   });
-
-  async function intact(newRows: number): Promise<CallRow[]> {
-    let rows = await s.calls();
-    for (let i = 0; i < 100 && rows.length < snapshot.length + newRows; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      rows = await s.calls();
-    }
-    for (const old of snapshot) expect(rows.find((r) => r.id === old.id)).toEqual(old);
-    expect(rows.length).toBe(snapshot.length + newRows);
-    const fresh = rows.filter((r) => !snapshot.some((o) => o.id === r.id));
-    snapshot = rows;
-    return fresh;
-  }
 
   function openaiError(text: string): { message: string; type: string; code: string; param: unknown } {
     const e = (JSON.parse(text) as { error: { message: string; type: string; code: string; param: unknown } }).error;
@@ -242,6 +225,7 @@ describe('bad input on /v1/responses', () => {
       [{ model: 'test-gpt', input: 42 }, 'invalid_request', 'input'],
       [{ model: 'test-gpt', input: 'hi', max_output_tokens: -5 }, 'invalid_request', 'max_output_tokens'],
       [{ model: 'test-gpt', input: 'hi', stream: 'yes' }, 'invalid_request', 'stream'],
+      [{ model: 'test-gpt', input: 'hi', background: true }, 'invalid_request', 'background'],
     ];
     for (const [body, code, param] of cases) {
       const r = await post(key, body);
@@ -250,7 +234,7 @@ describe('bad input on /v1/responses', () => {
       expect(e).toMatchObject({ type: 'invalid_request_error', code });
       if (param !== null) expect(e.param).toBe(param);
     }
-    const fresh = await intact(cases.length);
+    const fresh = await ledger.check(cases.length);
     for (const row of fresh) expect(row).toMatchObject({ endpoint: 'responses', status: 'error', httpStatus: 400, costNanos: 0 });
   });
 
@@ -263,7 +247,7 @@ describe('bad input on /v1/responses', () => {
     expect(e.message).toContain('test-claude');
     expect(e.message).toContain('"anthropic"');
     expect(s.mock.stats.requests).toBe(upstreamBefore);
-    const [row] = await intact(1);
+    const [row] = await ledger.check(1);
     expect(row).toMatchObject({ status: 'error', errorCode: 'unsupported_endpoint', costNanos: 0 });
   });
 
@@ -271,7 +255,7 @@ describe('bad input on /v1/responses', () => {
     const r = await post(key, { model: 'test-gpt', input: 'x'.repeat(70 * 1024) });
     expect(r.status).toBe(413);
     expect(openaiError(r.text).code).toBe('body_too_large');
-    await intact(1);
+    await ledger.check(1);
   });
 
   it('answers GET with 405, not 404', async () => {

@@ -6,6 +6,7 @@
  */
 import type { ModelOutput } from '../types.js';
 import { obj } from '../json-slice.js';
+import { eventObject, parseObject } from '../output.js';
 
 /** Output items that are tool calls, with the field holding their arguments. */
 const TOOL_ITEMS: Record<string, string> = { function_call: 'arguments', custom_tool_call: 'input' };
@@ -36,13 +37,7 @@ function partsText(parts: unknown): string {
 
 export function responsesOutput(body: Buffer): ModelOutput {
   const out: ModelOutput = { text: '', toolCalls: [] };
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    parsed = obj(JSON.parse(body.toString('utf8')));
-  } catch {
-    return out;
-  }
-  const items = parsed?.['output'];
+  const items = parseObject(body)?.['output'];
   if (!Array.isArray(items)) return out;
   for (const i of items) {
     const item = obj(i);
@@ -67,12 +62,7 @@ export function responsesStreamOutput(events: readonly string[]): ModelOutput {
     return entry;
   };
   for (const ev of events) {
-    let data: Record<string, unknown> | undefined;
-    try {
-      data = obj(JSON.parse(ev.slice(ev.indexOf('data:') + 5)));
-    } catch {
-      continue;
-    }
+    const data = eventObject(ev);
     const type = str(data?.['type']);
     if (TEXT_DELTAS.has(type)) out.text += str(data?.['delta']);
     else if (TOOL_DELTAS.has(type)) call(data?.['output_index']).arguments += str(data?.['delta']);

@@ -6,10 +6,10 @@
  * `delta`s) are counted by a byte scan and kept with the tool-call announcements, parsed only when
  * Tollgate must estimate or the run guard asks what the model said.
  */
-import type { MeteredUsage, ModelOutput, ResponsesStreamPosition, StreamMeter } from '../types.js';
-import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
+import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
 import { obj } from '../json-slice.js';
-import { eventData, hasNonEmpty, SseSplitter } from '../sse-events.js';
+import { eventData, hasNonEmpty } from '../sse-events.js';
+import { FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
 import { convertResponsesUsage } from './usage.js';
 
@@ -20,11 +20,7 @@ const CREATED = Buffer.from('"response.created"');
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
 
-export class ResponsesStreamMeter implements StreamMeter {
-  private readonly sse = new SseSplitter();
-  private usage: TokenUsage | null = null;
-  private readonly raw: Buffer[] = [];
-  private deltas = 0;
+export class ResponsesStreamMeter extends FinalUsageMeter {
   private created: Buffer | null = null;
   private last: Buffer | null = null;
   /** The last event before the latest push, for a stream cut that drops what that push brought. */
@@ -59,23 +55,8 @@ export class ResponsesStreamMeter implements StreamMeter {
     }
   }
 
-  metered(): MeteredUsage {
-    return this.usage
-      ? { usage: this.usage, complete: true, promptKnown: true }
-      : { usage: emptyUsage(), complete: false, promptKnown: false };
-  }
-
-  generatedText(): string {
-    const o = this.output();
-    return o.text + o.toolCalls.map((t) => t.name + t.arguments).join('');
-  }
-
-  output(): ModelOutput {
-    return responsesStreamOutput(this.raw.map((b) => b.toString('utf8')));
-  }
-
-  generatedDeltas(): number {
-    return this.deltas;
+  protected parse(events: string[]): ModelOutput {
+    return responsesStreamOutput(events);
   }
 
   /** Parsed only when Tollgate has to end the stream with its own events. */

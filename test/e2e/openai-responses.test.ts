@@ -146,6 +146,23 @@ describe('responses through the openai SDK', () => {
   });
 });
 
+describe('a Responses stream the provider cuts', () => {
+  it('ends it for the client with error and response.failed events, and estimates the usage', async () => {
+    const body = { model: 'test-gpt', stream: true, instructions: 'Count.', input: directive({ completion_tokens: 50, error_after_tokens: 6, chunk_delay_ms: 1 }) };
+    const raw = await post(key, body);
+    expect(raw.status).toBe(200);
+    const events = sseEvents(raw.text);
+    const before = events.slice(0, -2);
+    expect(before.filter((e) => e.event === 'response.output_text.delta')).toHaveLength(6);
+    expect(before.map((e) => e.data['sequence_number'])).toEqual(before.map((_, i) => i));
+    expect(events.at(-2)).toMatchObject({ event: 'error', data: { code: 'upstream_error', sequence_number: before.length } });
+    expect(events.at(-1)).toMatchObject({ event: 'response.failed', data: { sequence_number: before.length + 1, response: { status: 'failed', error: { code: 'upstream_error' } } } });
+    const row = await s.waitForCall(raw.headers.get('x-tollgate-call-id')!);
+    expect(row).toMatchObject({ endpoint: 'responses', status: 'error', errorCode: 'upstream_error', estimated: true, outputTokens: 6 });
+    expect(row.inputTokens).toBe(countTokens(promptText(body)));
+  });
+});
+
 describe('budgets on /v1/responses', () => {
   it('refuses a call whose worst case does not fit, in the OpenAI error shape', async () => {
     const team = 'resp-broke';

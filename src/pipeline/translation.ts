@@ -5,7 +5,7 @@
  * through the provider's meter first, then through the translator to the client.
  */
 import { GatewayError } from '../errors.js';
-import type { Endpoint } from '../providers/types.js';
+import type { ApiShape, Endpoint } from '../providers/types.js';
 import {
   AnthropicToOpenAIStream,
   OpenAIToAnthropicStream,
@@ -34,10 +34,15 @@ export interface Translation {
   keepUsageChunk: boolean;
 }
 
+/** Whether a provider of this kind can serve the call: natively, or through a translation that exists (not for embeddings or the Responses API). */
+export function canServe(ctx: CallContext, kind: ApiShape): boolean {
+  return kind === ctx.api || (ctx.endpoint !== 'embeddings' && ctx.endpoint !== 'responses');
+}
+
 /** Refuses the endpoints that have no translation to the target provider's shape (checked when routing, and per attempt). */
 export function assertTranslatable(ctx: CallContext, target: RouteTarget): void {
   const kind = target.provider.adapter.kind;
-  if (kind === ctx.api) return;
+  if (canServe(ctx, kind)) return;
   if (ctx.endpoint === 'embeddings') {
     throw new GatewayError('unsupported_format', `Embeddings cannot be served by the ${kind}-format model "${target.model}".`, { details: { param: 'model' } });
   }

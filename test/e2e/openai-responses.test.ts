@@ -288,7 +288,11 @@ describe('run guard and cache on Responses bodies', () => {
       config: (base) => ({
         ...base,
         guard: { enabled: true },
-        routes: [{ name: 'cached', match: { model: 'cached-gpt' }, serve: 'test-gpt', cache: { ttl_seconds: 60 } }],
+        routes: [
+          { name: 'cached', match: { model: 'cached-gpt' }, serve: 'test-gpt', cache: { ttl_seconds: 60 } },
+          { name: 'mixed', match: { model: 'mixed-chain' }, fallback: ['test-claude', 'test-gpt'] },
+          { name: 'claude-only', match: { model: 'claude-chain' }, fallback: ['test-claude', 'claude-sonnet-4-5'] },
+        ],
       }),
     });
   });
@@ -320,6 +324,21 @@ describe('run guard and cache on Responses bodies', () => {
     expect(c!.run).not.toBe(a!.run);
     expect(a!.status).toBe('ok');
     expect(b!.status).toBe('ok');
+  });
+
+  it('routes a Responses call past the chain targets that cannot serve it, and refuses when none can', async () => {
+    const k = await g.createKey({ team: 'routed' });
+    const served = await post2(g, k, { model: 'mixed-chain', input: 'hi' });
+    expect(served.status).toBe(200);
+    expect(g.mock.stats.lastPath).toBe('/v1/responses');
+    expect(await g.waitForCall(served.headers.get('x-tollgate-call-id')!)).toMatchObject({ endpoint: 'responses', servedModel: 'test-gpt', status: 'ok' });
+    // Chat on the same chain still goes to its first target, translated.
+    const chat = await g.openai(k).chat.completions.create({ model: 'mixed-chain', messages: [{ role: 'user', content: 'hi' }] });
+    expect(chat.object).toBe('chat.completion');
+    expect(g.mock.stats.lastPath).toBe('/v1/messages');
+    const refused = await post2(g, k, { model: 'claude-chain', input: 'hi' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-tollgate-error-code')).toBe('unsupported_endpoint');
   });
 
   it('never answers a Responses call from the cache', async () => {

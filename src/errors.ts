@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
   unsupported_format: 400,
+  /** An endpoint the served model's provider does not speak and Tollgate does not translate (the Responses API to Anthropic). */
+  unsupported_endpoint: 400,
   unauthenticated: 401,
   key_revoked: 401,
   forbidden: 403,

@@ -19,6 +19,15 @@ export interface CacheKeyInput {
   scope: string;
 }
 
+/**
+ * The endpoints whose answers are cached: chat and Messages. Not embeddings, and not the Responses API,
+ * whose answer may depend on state kept by the provider (`previous_response_id`, stored conversations
+ * and prompts) that the request's bytes do not show.
+ */
+export function isCacheable(endpoint: string): endpoint is CacheKeyInput['endpoint'] {
+  return endpoint === 'chat' || endpoint === 'messages';
+}
+
 /** Top-level request fields that do not change the response content. */
 const IGNORED = new Set(['stream', 'stream_options', 'user', 'metadata']);
 

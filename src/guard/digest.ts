@@ -47,8 +47,26 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Feeds the texts of one message (either API shape) to `add`. */
+/** Responses API items that are the model's own turn (it has no assistant message around its tool calls). */
+const MODEL_ITEMS = new Set(['function_call', 'custom_tool_call']);
+
+/** Whether a message or item is the model's turn: an assistant message, or a Responses tool-call item. */
+function isModelTurn(m: Json): boolean {
+  return m['role'] === 'assistant' || MODEL_ITEMS.has(m['type'] as string);
+}
+
+/** Feeds the texts of one message (any API shape, Responses items included) to `add`. */
 function messageTexts(message: Json, add: (text: string) => void): void {
+  const type = message['type'];
+  if (MODEL_ITEMS.has(type as string) && typeof message['name'] === 'string') {
+    const args = message['arguments'] ?? message['input'];
+    add(`${message['name']} ${typeof args === 'string' ? args : ''}`);
+    return;
+  }
+  if ((type === 'function_call_output' || type === 'custom_tool_call_output') && typeof message['output'] === 'string') {
+    add(message['output']);
+    return;
+  }
   const content = message['content'];
   if (typeof content === 'string') add(content);
   else if (Array.isArray(content)) {
@@ -82,10 +100,16 @@ export function digestRequest(messages: readonly unknown[]): RequestDigest {
   let start = -1;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (isObject(m) && m['role'] === 'assistant') {
+    if (isObject(m) && isModelTurn(m)) {
       start = i;
       break;
     }
+  }
+  // Parallel tool calls are one Responses item each: the turn starts at the first of them.
+  while (start > 0 && isObject(messages[start]) && MODEL_ITEMS.has((messages[start] as Json)['type'] as string)) {
+    const prev = messages[start - 1];
+    if (!isObject(prev) || !MODEL_ITEMS.has(prev['type'] as string)) break;
+    start--;
   }
   const hasher = requestHasher.reset();
   let budget = REQUEST_BUDGET;

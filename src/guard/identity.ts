@@ -7,10 +7,12 @@
  *                whole user_id; a JSON user_id with a session_id is read too;
  *   fingerprint  a hash of (key id, system prompt, first user message): a plain agent loop resends its
  *                growing conversation, whose beginning stays the same, so all its calls are one run.
- * Works on OpenAI chat and Anthropic messages bodies. This is the run's id as the client gave it; a
- * run is that id within the calling key's team (pipeline/guard-run.ts), as two teams may send one id.
+ * Works on OpenAI chat, Anthropic messages and OpenAI Responses bodies (instructions and input). This is
+ * the run's id as the client gave it; a run is that id within the calling key's team
+ * (pipeline/guard-run.ts), as two teams may send one id.
  */
 import { createHash } from 'node:crypto';
+import { requestMessages, requestSystem } from './call-view.js';
 import { clip, MAX_ID_CHARS } from './state.js';
 
 export type RunIdSource = 'header' | 'traceparent' | 'metadata' | 'fingerprint';
@@ -74,20 +76,17 @@ function textOf(content: unknown): string {
   return content.map((p) => (isObject(p) && typeof p['text'] === 'string' ? p['text'] : '')).join('');
 }
 
-/** System prompt and first user message, in either API shape. */
+/** System prompt and first user message, in any API shape (Responses: instructions and the first input). */
 export function conversationStart(body: unknown): { system: string; firstUser: string } {
   if (!isObject(body)) return { system: '', firstUser: '' };
-  let system = textOf(body['system']);
+  let system = textOf(requestSystem(body));
   let firstUser = '';
-  const messages = body['messages'];
-  if (Array.isArray(messages)) {
-    for (const m of messages) {
-      if (!isObject(m)) continue;
-      if ((m['role'] === 'system' || m['role'] === 'developer') && firstUser === '') system += textOf(m['content']);
-      else if (m['role'] === 'user') {
-        firstUser = textOf(m['content']);
-        break;
-      }
+  for (const m of requestMessages(body)) {
+    if (!isObject(m)) continue;
+    if ((m['role'] === 'system' || m['role'] === 'developer') && firstUser === '') system += textOf(m['content']);
+    else if (m['role'] === 'user') {
+      firstUser = textOf(m['content']);
+      break;
     }
   }
   return { system, firstUser };

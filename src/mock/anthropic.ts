@@ -1,13 +1,14 @@
 /** `POST /v1/messages` (and `/v1/messages/count_tokens`): Anthropic Messages bodies and event streams. */
 import type { ServerResponse } from 'node:http';
-import { injectedFailure, type MockContext } from './context.js';
-import { appliesTo, findDirective, type DirectiveResult } from './directive.js';
+import type { MockContext } from './context.js';
+import { findDirective, type DirectiveResult } from './directive.js';
 import { anthropicErrorBody } from './error-bodies.js';
-import { afterDelay, sendJson, type Headers } from './http-reply.js';
+import { sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { contentText, intField, readMessages, type JsonObject } from './message-text.js';
-import { argumentPieces, planReply, type ReplyPlan } from './reply-plan.js';
-import { playStream, SSE_HEADERS, type SseFrame } from './sse-stream.js';
+import { argumentPieces, type ReplyPlan } from './reply-plan.js';
+import { planRequest, sendReply } from './respond.js';
+import type { SseFrame } from './sse-stream.js';
 import { countTokens } from './token-count.js';
 import { replyText, replyWord } from './words.js';
 
@@ -32,36 +33,13 @@ function baseHeaders(found: DirectiveResult): Headers {
 
 export function handleMessages(ctx: MockContext, res: ServerResponse, body: JsonObject): void {
   const { counted, found } = readPrompt(body);
-  const stream = body['stream'] === true;
-  const plan = planReply({
-    countedPromptTokens: counted,
-    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
-    defaultTokens: stream ? ctx.opts.tokens : ctx.paddedTokens.anthropic,
-    latencyMs: ctx.opts.latencyMs,
-    chunkDelayMs: ctx.opts.chunkDelayMs,
-    maxTokens: intField(body, 'max_tokens'),
-    hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
-  });
+  const plan = planRequest(ctx, { body, countedPromptTokens: counted, found, maxTokens: intField(body, 'max_tokens'), family: 'anthropic' });
   const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
   const headers = baseHeaders(found);
-
-  afterDelay(ctx, res, plan.firstByteDelayMs, () => {
-    const status = plan.status ?? injectedFailure(ctx);
-    if (status !== undefined) {
-      sendJson(res, status, headers, anthropicErrorBody(status, headers['request-id'] ?? ''));
-    } else if (stream) {
-      playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
-        frames: eventFrames(plan, model),
-        chunkDelayMs: plan.chunkDelayMs,
-        errorAfterTokens: plan.errorAfterTokens,
-      });
-    } else if (plan.errorAfterTokens !== undefined) {
-      // A non-streamed reply cannot stop half way; the closest failure is a reset before any byte.
-      res.destroy();
-    } else {
-      ctx.stats.tokensSent += plan.textTokens;
-      sendJson(res, 200, headers, messageBody(plan, model));
-    }
+  sendReply(ctx, res, plan, body['stream'] === true, headers, {
+    errorBody: (status) => anthropicErrorBody(status, headers['request-id'] ?? ''),
+    frames: () => eventFrames(plan, model),
+    body: () => messageBody(plan, model),
   });
 }
 

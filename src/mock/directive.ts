@@ -15,7 +15,7 @@ const directiveSchema = z.strictObject({
   cached_tokens: count.optional(),
   cache_write_5m: count.optional(),
   cache_write_1h: count.optional(),
-  /** OpenAI only; part of completion_tokens. */
+  /** OpenAI only (chat and Responses API); part of completion_tokens. */
   reasoning_tokens: count.optional(),
   status: z.number().int().min(400).max(599).optional(),
   error_after_tokens: count.optional(),
@@ -32,7 +32,7 @@ const directiveSchema = z.strictObject({
   /** Apply this directive only when the request is for this (upstream) model; e.g. fail one target of a fallback chain. */
   only_model: z.string().optional(),
   /**
-   * OpenAI chat replies (streamed or not): this text instead of vocabulary words, streamed word by word;
+   * OpenAI chat and Responses API replies (streamed or not): this text instead of vocabulary words, streamed word by word;
    * completion_tokens defaults to its token count. Anthropic replies still use vocabulary words.
    */
   reply_text: z.string().max(200_000).optional(),

@@ -6,16 +6,20 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Text part types: chat and Anthropic `text`, Responses API `input_text` and `output_text`. */
+const TEXT_PARTS = new Set(['text', 'input_text', 'output_text']);
+
 /**
- * The text of a message `content`: a string, or an array of parts of which the `{type:"text", text}`
- * ones count (the same shape in OpenAI and Anthropic). Images, tool results etc. contribute nothing.
+ * The text of a message `content`: a string, or an array of parts of which the text ones count
+ * (`{type:"text", text}` in OpenAI chat and Anthropic, `input_text` / `output_text` in the Responses
+ * API). Images, tool results etc. contribute nothing.
  */
 export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   let text = '';
   for (const part of content) {
-    if (isObject(part) && part['type'] === 'text' && typeof part['text'] === 'string') text += part['text'];
+    if (isObject(part) && TEXT_PARTS.has(part['type'] as string) && typeof part['text'] === 'string') text += part['text'];
   }
   return text;
 }

@@ -1,13 +1,14 @@
 /** `POST /v1/chat/completions`: chat.completion bodies and chat.completion.chunk streams. */
 import type { ServerResponse } from 'node:http';
-import { injectedFailure, type MockContext } from './context.js';
-import { appliesTo, findDirective } from './directive.js';
+import type { MockContext } from './context.js';
+import { findDirective } from './directive.js';
 import { openaiErrorBody } from './error-bodies.js';
-import { afterDelay, sendJson, type Headers } from './http-reply.js';
+import type { Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { intField, isObject, readMessages, type JsonObject } from './message-text.js';
-import { argumentPieces, planReply, type ReplyPlan } from './reply-plan.js';
-import { playStream, SSE_HEADERS, type SseFrame } from './sse-stream.js';
+import { argumentPieces, type ReplyPlan } from './reply-plan.js';
+import { planRequest, sendReply } from './respond.js';
+import type { SseFrame } from './sse-stream.js';
 import { countTokens } from './token-count.js';
 import { replyText, replyWord } from './words.js';
 
@@ -17,39 +18,17 @@ const FINGERPRINT = 'fp_mock';
 export function handleChatCompletions(ctx: MockContext, res: ServerResponse, body: JsonObject): void {
   const { allText, lastUserText } = readMessages(body['messages']);
   const found = findDirective(lastUserText);
-  const stream = body['stream'] === true;
-  const plan = planReply({
-    countedPromptTokens: countTokens(allText),
-    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
-    defaultTokens: stream ? ctx.opts.tokens : ctx.paddedTokens.openai,
-    latencyMs: ctx.opts.latencyMs,
-    chunkDelayMs: ctx.opts.chunkDelayMs,
-    maxTokens: intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens'),
-    hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
-  });
+  const maxTokens = intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens');
+  const plan = planRequest(ctx, { body, countedPromptTokens: countTokens(allText), found, maxTokens, family: 'openai' });
   const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
   const headers: Headers = { 'x-request-id': mockId('req_') };
   if (found.state !== 'none') headers['x-mock-directive'] = found.state;
-
-  afterDelay(ctx, res, plan.firstByteDelayMs, () => {
-    const status = plan.status ?? injectedFailure(ctx);
-    if (status !== undefined) {
-      sendJson(res, status, headers, openaiErrorBody(status));
-    } else if (stream) {
-      const streamOptions = body['stream_options'];
-      const includeUsage = isObject(streamOptions) && streamOptions['include_usage'] === true;
-      playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
-        frames: chunkFrames(plan, model, includeUsage),
-        chunkDelayMs: plan.chunkDelayMs,
-        errorAfterTokens: plan.errorAfterTokens,
-      });
-    } else if (plan.errorAfterTokens !== undefined) {
-      // A non-streamed reply cannot stop half way; the closest failure is a reset before any byte.
-      res.destroy();
-    } else {
-      ctx.stats.tokensSent += plan.textTokens;
-      sendJson(res, 200, headers, completionBody(plan, model));
-    }
+  const streamOptions = body['stream_options'];
+  const includeUsage = isObject(streamOptions) && streamOptions['include_usage'] === true;
+  sendReply(ctx, res, plan, body['stream'] === true, headers, {
+    errorBody: (status) => openaiErrorBody(status),
+    frames: () => chunkFrames(plan, model, includeUsage),
+    body: () => completionBody(plan, model),
   });
 }
 

@@ -12,6 +12,7 @@ import { mockId } from './ids.js';
 import { isObject, type JsonObject } from './message-text.js';
 import { handleChatCompletions } from './openai-chat.js';
 import { handleEmbeddings } from './openai-embeddings.js';
+import { handleResponses } from './openai-responses.js';
 import { MODELS_BODY } from './openai-models.js';
 import { paddedTokens } from './padding.js';
 import { createStats, resetStats, type MockStats } from './stats.js';
@@ -37,6 +38,7 @@ interface Route {
 const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['/v1/chat/completions', { family: 'openai', method: 'POST', handle: handleChatCompletions }],
   ['/v1/embeddings', { family: 'openai', method: 'POST', handle: handleEmbeddings }],
+  ['/v1/responses', { family: 'openai', method: 'POST', handle: handleResponses }],
   ['/v1/models', { family: 'openai', method: 'GET', handle: (_ctx, res) => sendJson(res, 200, {}, MODELS_BODY) }],
   ['/v1/messages', { family: 'anthropic', method: 'POST', handle: handleMessages }],
   ['/v1/messages/count_tokens', { family: 'anthropic', method: 'POST', handle: handleCountTokens }],

@@ -3,9 +3,9 @@
  * scope (key, team or org; never across tenants). A hit is answered here, as JSON or replayed as a
  * well-formed stream, without reserving budget or calling a provider; its ledger row has zero cost
  * and records what it saved. A miss is stored once the provider answered in full.
- * `Cache-Control: no-cache` from the client bypasses the cache.
+ * `Cache-Control: no-cache` from the client bypasses the cache. Chat and Messages only (cache/ isCacheable).
  */
-import { assembleResponse, cacheKey, replayAsStream } from '../cache/index.js';
+import { assembleResponse, cacheKey, isCacheable, replayAsStream } from '../cache/index.js';
 import { anthropicOutput, openaiOutput } from '../providers/output.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
@@ -23,7 +23,7 @@ function bypassed(ctx: CallContext): boolean {
 /** Returns true when the call was answered from the cache. */
 export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promise<boolean> {
   const policy = ctx.route?.cache;
-  if (!policy || ctx.endpoint === 'embeddings' || !ctx.target) return false;
+  if (!policy || !isCacheable(ctx.endpoint) || !ctx.target) return false;
   if (bypassed(ctx)) {
     ctx.res.setHeader('x-tollgate-cache', 'bypass');
     return false;
@@ -35,7 +35,7 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
   let hit = await deps.cache.get(exact, deps.now()).catch(() => null);
   let key = exact;
   if (!hit) {
-    key = cacheKey({ api: ctx.api, endpoint: ctx.endpoint === 'messages' ? 'messages' : 'chat', model: ctx.target.model, body: ctx.body, scope });
+    key = cacheKey({ api: ctx.api, endpoint: ctx.endpoint, model: ctx.target.model, body: ctx.body, scope });
     hit = await deps.cache.get(key, deps.now()).catch(() => null);
   }
   ctx.cache = { key, exact, ttlMs: policy.ttlSeconds * 1000 };

@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import { streamErrorEvent } from '../server/respond-error.js';
 import type { ProviderRuntime } from '../providers/registry.js';
-import type { Endpoint, StreamMeter } from '../providers/types.js';
+import type { Endpoint, ResponsesStreamPosition, StreamMeter } from '../providers/types.js';
 import { planTranslation, type StreamTranslator, type Translation } from './translation.js';
 import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
@@ -58,7 +58,7 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
     // What the model said is parsed only for the run guard, or to cache a streamed answer.
     const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
     if (ctx.stream) {
-      const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage);
+      const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage, endpoint);
       await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
     } else await relayBody(ctx, response, provider, wantOutput, endpoint, tr);
   } catch (err) {
@@ -156,7 +156,7 @@ async function relayStream(
         // The provider went past the output the reservation covers: cut here, bill what was generated.
         collect(ctx, meter);
         const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${cap} output tokens.`, { status: 402 });
-        res.end(streamErrorEvent(ctx.api, e));
+        res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, true)));
         ctx.status = 'error';
         ctx.errorCode = e.code;
         ctx.httpStatus = e.status;
@@ -176,7 +176,7 @@ async function relayStream(
     if (res.destroyed) throw err;
     // The upstream cut the stream: end it cleanly for the client with an error event.
     const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
-    res.end(streamErrorEvent(ctx.api, e));
+    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, false)));
     ctx.status = 'error';
     ctx.errorCode = e.code;
     ctx.httpStatus = e.status;
@@ -185,6 +185,15 @@ async function relayStream(
   res.off('close', onClose);
   collect(ctx, meter, wantOutput);
   res.end();
+}
+
+/**
+ * For a Responses API stream, where it stands (so Tollgate's closing events continue it); null for
+ * other endpoints. `dropLatest`: the bytes of the meter's latest push are not forwarded.
+ */
+export function responsesPosition(ctx: CallContext, meter: StreamMeter | null, dropLatest = false): ResponsesStreamPosition | null {
+  if (ctx.endpoint !== 'responses') return null;
+  return meter?.position?.(dropLatest) ?? { sequence: -1, response: null };
 }
 
 function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void {

@@ -5,7 +5,7 @@
  */
 import type { CallFeatures } from '../storage/types.js';
 import type { CallContext } from './context.js';
-import { hasImages } from './route.js';
+import { hasImages, promptItems } from './route.js';
 
 function choicesOf(body: Record<string, unknown>): number {
   const n = body['n'];
@@ -16,7 +16,7 @@ function choicesOf(body: Record<string, unknown>): number {
 function givenOutput(ctx: CallContext, n: number): number | null {
   if (ctx.endpoint === 'embeddings') return 0;
   const b = ctx.body;
-  const given = ctx.endpoint === 'messages' ? b['max_tokens'] : (b['max_completion_tokens'] ?? b['max_tokens']);
+  const given = ctx.endpoint === 'messages' ? b['max_tokens'] : ctx.endpoint === 'responses' ? b['max_output_tokens'] : (b['max_completion_tokens'] ?? b['max_tokens']);
   return typeof given === 'number' ? given * n : null;
 }
 
@@ -35,7 +35,7 @@ export function callFeatures(ctx: CallContext): CallFeatures | null {
     outputBound: s.outputBound ?? givenOutput(ctx, n),
     choices: n,
     tools: Array.isArray(tools) && tools.length > 0,
-    images: s.images ?? hasImages(b['messages']),
+    images: s.images ?? hasImages(promptItems(b)),
     routeHeader: typeof route === 'string' ? route.slice(0, 200) : null,
     noCache: typeof cc === 'string' && /no-cache|no-store/i.test(cc),
     unlimited: ctx.key?.unlimited ?? false,

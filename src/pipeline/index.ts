@@ -15,6 +15,7 @@ import { respondError, streamErrorEvent } from '../server/respond-error.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import { authenticate } from './authenticate.js';
 import { attribute } from './attribute.js';
+import { responsesPosition } from './call.js';
 import { callWithFallbacks } from './fallback.js';
 import { newContext } from './context.js';
 import { newCallId } from './call-id.js';
@@ -57,7 +58,7 @@ export async function runModelCall(
     ctx.errorCode = e.code;
     ctx.httpStatus = e.status;
     if (!res.headersSent) respondError(res, api, e, ctx.id);
-    else if (!res.writableEnded) res.end(streamErrorEvent(api, e));
+    else if (!res.writableEnded) res.end(streamErrorEvent(api, e, responsesPosition(ctx, null)));
   }
   try {
     await meter(ctx, ctx.target ? (deps.models.get(ctx.target.requested)?.rates ?? null) : null);

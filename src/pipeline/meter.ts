@@ -18,9 +18,13 @@ export function promptText(body: Record<string, unknown>): string {
       const o = v as Record<string, unknown>;
       add(o['text']);
       add(o['content']);
+      // Responses API items: a tool call's arguments and a tool's output.
+      add(o['arguments']);
+      add(o['output']);
     }
   };
   add(body['system']);
+  add(body['instructions']);
   add(body['messages']);
   add(body['input']);
   return parts.join('\n');

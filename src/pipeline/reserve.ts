@@ -14,7 +14,7 @@ import { spliceField } from '../providers/json-splice.js';
 import type { CounterState } from '../storage/counter-types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
-import { route } from './route.js';
+import { promptItems, route } from './route.js';
 
 /** The output bound of the call (tokens, times `n` choices), injecting the default when absent. */
 export function boundOutput(deps: GatewayDeps, ctx: CallContext): number {
@@ -22,7 +22,7 @@ export function boundOutput(deps: GatewayDeps, ctx: CallContext): number {
   const b = ctx.body;
   const n = typeof b['n'] === 'number' && b['n'] > 1 ? b['n'] : 1;
   if (ctx.endpoint === 'messages') return (b['max_tokens'] as number) * n;
-  const given = (b['max_completion_tokens'] ?? b['max_tokens']) as number | null | undefined;
+  const given = (ctx.endpoint === 'responses' ? b['max_output_tokens'] : (b['max_completion_tokens'] ?? b['max_tokens'])) as number | null | undefined;
   if (typeof given === 'number') return given * n;
   setMaxTokens(ctx, deps.config.defaults.max_tokens);
   return deps.config.defaults.max_tokens * n;
@@ -32,6 +32,7 @@ function setMaxTokens(ctx: CallContext, tokens: number): void {
   const b = ctx.body;
   let field: string;
   if (ctx.endpoint === 'messages') field = 'max_tokens';
+  else if (ctx.endpoint === 'responses') field = 'max_output_tokens';
   else if (typeof b['max_completion_tokens'] === 'number') field = 'max_completion_tokens';
   else if (typeof b['max_tokens'] === 'number') field = 'max_tokens';
   else field = ctx.target?.provider.maxTokensField ?? 'max_tokens';
@@ -49,6 +50,12 @@ const IMAGE_TOKENS = 3_000;
 const FILE_TOKENS = 100_000;
 /** Providers add a system prompt when tools are offered. */
 const TOOLS_TOKENS = 1_000;
+/**
+ * A Responses API call that continues a stored response or conversation (`previous_response_id`,
+ * `conversation`) or names a stored prompt (`prompt`) sends only the new part: the provider prepends
+ * the rest, which these bytes do not bound.
+ */
+const STORED_CONTEXT_TOKENS = 100_000;
 
 /**
  * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
@@ -56,7 +63,8 @@ const TOOLS_TOKENS = 1_000;
  */
 export function unseenPromptTokens(body: Record<string, unknown>): number {
   let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
-  const messages = body['messages'];
+  if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
+  const messages = promptItems(body);
   if (!Array.isArray(messages)) return extra;
   for (const m of messages) {
     const content = (m as { content?: unknown } | null)?.content;

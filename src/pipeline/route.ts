@@ -8,6 +8,7 @@ import { chooseRoute } from '../policy/routes.js';
 import type { ApiShape } from '../providers/types.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { CallContext, RouteTarget } from './context.js';
+import { assertTranslatable, canServe } from './translation.js';
 import type { GatewayDeps } from './deps.js';
 
 export function mayUse(key: KeyRecord, model: string): boolean {
@@ -40,6 +41,11 @@ export function route(deps: GatewayDeps, key: KeyRecord, api: ApiShape, requeste
   return resolveTarget(deps, api, requested, requested);
 }
 
+/** The prompt's messages: chat and Messages `messages`, or the Responses API's `input` items. */
+export function promptItems(body: Record<string, unknown>): unknown {
+  return body['messages'] ?? body['input'];
+}
+
 export function hasImages(messages: unknown): boolean {
   if (!Array.isArray(messages)) return false;
   for (const m of messages) {
@@ -61,10 +67,11 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
   ctx.seen.bytes = ctx.rawBody.length;
   if (rules.length === 0) {
     ctx.target = route(deps, key, ctx.api, requested);
+    assertTranslatable(ctx, ctx.target);
     return;
   }
   const h = ctx.req.headers['x-tollgate-route'];
-  const images = hasImages(ctx.body['messages']);
+  const images = hasImages(promptItems(ctx.body));
   ctx.seen.images = images;
   const decision = chooseRoute(rules, deps.routeModels, {
     requested,
@@ -90,9 +97,17 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
   const label = decision.rule === null ? null : `rule:${decision.ruleName}`;
   ctx.route = { targets: decision.targets, cache: decision.cache, reason: decision.reason, label };
   ctx.routeLabel = decision.targets[0] !== requested ? label : null;
-  // Skip targets whose circuit is open, unless it is the last one left.
+  // Skip targets that cannot serve this endpoint (the Responses API on an Anthropic-kind model) unless
+  // none can (the call is then refused below), and targets whose circuit is open unless it is the last left.
+  const serves = (t: string): boolean => {
+    const kind = deps.models.get(t)?.provider.adapter.kind;
+    return kind === undefined || canServe(ctx, kind);
+  };
+  const servable = decision.targets.every(serves) ? decision.targets : decision.targets.filter(serves);
+  const chain = servable.length > 0 ? servable : decision.targets;
   const now = deps.now();
-  const usable = decision.targets.filter((t, i) => i === decision.targets.length - 1 || !deps.circuits.isOpen(t, now));
+  const usable = chain.filter((t, i) => i === chain.length - 1 || !deps.circuits.isOpen(t, now));
   ctx.route.targets = usable;
   ctx.target = resolveTarget(deps, ctx.api, usable[0]!, requested);
+  assertTranslatable(ctx, ctx.target);
 }

@@ -5,7 +5,7 @@
  * through the provider's meter first, then through the translator to the client.
  */
 import { GatewayError } from '../errors.js';
-import type { Endpoint } from '../providers/types.js';
+import type { ApiShape, Endpoint } from '../providers/types.js';
 import {
   AnthropicToOpenAIStream,
   OpenAIToAnthropicStream,
@@ -34,12 +34,33 @@ export interface Translation {
   keepUsageChunk: boolean;
 }
 
-export function planTranslation(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Translation | null {
+/** Whether a provider of this kind can serve the call: natively, or through a translation that exists (not for embeddings or the Responses API). */
+export function canServe(ctx: CallContext, kind: ApiShape): boolean {
+  return kind === ctx.api || (ctx.endpoint !== 'embeddings' && ctx.endpoint !== 'responses');
+}
+
+/** Refuses the endpoints that have no translation to the target provider's shape (checked when routing, and per attempt). */
+export function assertTranslatable(ctx: CallContext, target: RouteTarget): void {
   const kind = target.provider.adapter.kind;
-  if (kind === ctx.api) return null;
+  if (canServe(ctx, kind)) return;
   if (ctx.endpoint === 'embeddings') {
     throw new GatewayError('unsupported_format', `Embeddings cannot be served by the ${kind}-format model "${target.model}".`, { details: { param: 'model' } });
   }
+  if (ctx.endpoint === 'responses') {
+    // Translating the Responses API (items, server-side state, its event stream) to Messages is not built.
+    throw new GatewayError(
+      'unsupported_endpoint',
+      `The Responses API (/v1/responses) cannot be served by the model "${target.model}": its provider "${target.provider.name}" is ${kind}-format. ` +
+        'Call it through /v1/chat/completions or /v1/messages.',
+      { details: { param: 'model' } },
+    );
+  }
+}
+
+export function planTranslation(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Translation | null {
+  const kind = target.provider.adapter.kind;
+  if (kind === ctx.api) return null;
+  assertTranslatable(ctx, target);
   const created = Math.floor(deps.now() / 1000);
   if (ctx.api === 'openai') {
     const body = toAnthropicRequest(ctx.body, { model: target.upstreamModel, defaultMaxTokens: deps.config.defaults.max_tokens });

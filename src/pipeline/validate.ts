@@ -25,10 +25,25 @@ const embeddingsSchema = z.looseObject({
   input: z.union([z.string(), z.array(z.unknown())]),
 });
 
+/** OpenAI Responses API: `input` is text or a list of items; it may be absent when a stored prompt or conversation supplies it. */
+const responsesSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.unknown())]).optional(),
+  instructions: z.union([z.string(), z.array(z.unknown())]).nullish(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  stream: z.boolean().nullish(),
+  tools: z.array(z.unknown()).nullish(),
+  previous_response_id: z.string().nullish(),
+  store: z.boolean().nullish(),
+  // A background response answers at once and is generated later: its usage never passes through Tollgate.
+  background: z.literal(false, { error: 'background responses are not supported: their usage never reaches Tollgate' }).nullish(),
+});
+
 const SCHEMAS: Record<Endpoint, z.ZodType<Record<string, unknown>>> = {
   chat: chatSchema,
   messages: messagesSchema,
   embeddings: embeddingsSchema,
+  responses: responsesSchema,
 };
 
 export function validate(ctx: CallContext): void {

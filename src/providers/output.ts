@@ -3,9 +3,18 @@ import type { ModelOutput } from './types.js';
 import { obj } from './json-slice.js';
 
 /** The body as a JSON object, or undefined. */
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
+export function parseObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     return obj(JSON.parse(body.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON object after "data:" in an SSE event's text, or undefined. */
+export function eventObject(ev: string): Record<string, unknown> | undefined {
+  try {
+    return obj(JSON.parse(ev.slice(ev.indexOf('data:') + 5)));
   } catch {
     return undefined;
   }
@@ -50,13 +59,7 @@ export function openaiStreamOutput(events: readonly string[]): ModelOutput {
   const out: ModelOutput = { text: '', toolCalls: [] };
   const calls = new Map<number, { name: string; arguments: string }>();
   for (const ev of events) {
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = obj(JSON.parse(ev.slice(ev.indexOf('data:') + 5)));
-    } catch {
-      continue;
-    }
-    const choices = chunk?.['choices'];
+    const choices = eventObject(ev)?.['choices'];
     if (!Array.isArray(choices)) continue;
     for (const c of choices) {
       const delta = obj(obj(c)?.['delta']);

@@ -7,7 +7,8 @@ import type { TokenUsage } from '../pricing/usage.js';
 
 /** The API shape a client speaks (and a provider kind serves natively). */
 export type ApiShape = 'openai' | 'anthropic';
-export type Endpoint = 'chat' | 'messages' | 'embeddings';
+/** `responses` is OpenAI's Responses API (`POST /v1/responses`), served by OpenAI-kind providers only. */
+export type Endpoint = 'chat' | 'messages' | 'embeddings' | 'responses';
 
 export interface PrepareInput {
   endpoint: Endpoint;
@@ -53,6 +54,17 @@ export interface StreamMeter {
   generatedDeltas(): number;
   /** Text and tool calls of the stream so far (parsed on demand: only the run guard asks). */
   output(): ModelOutput;
+  /**
+   * Responses API streams: where the stream stands, so the error events Tollgate adds continue it.
+   * `dropLatest`: what the latest push brought is not forwarded (the stream is cut there).
+   */
+  position?(dropLatest: boolean): ResponsesStreamPosition;
+}
+
+/** The last sequence number of a Responses API stream and the response its `response.created` announced. */
+export interface ResponsesStreamPosition {
+  sequence: number;
+  response: Record<string, unknown> | null;
 }
 
 export interface UpstreamErrorInfo {
@@ -66,8 +78,8 @@ export interface ProviderAdapter {
   prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest;
   /** Usage from a complete non-streaming response body, or null when absent. */
   usageFromBody(endpoint: Endpoint, body: Buffer): TokenUsage | null;
-  /** `clientWantsUsage`: whether the client itself asked for the usage chunk (OpenAI). */
-  streamMeter(clientWantsUsage: boolean): StreamMeter;
+  /** `clientWantsUsage`: whether the client itself asked for the usage chunk (OpenAI chat); `endpoint` defaults to chat. */
+  streamMeter(clientWantsUsage: boolean, endpoint?: Endpoint): StreamMeter;
   parseError(body: Buffer): UpstreamErrorInfo;
   /** Text and tool calls of a complete non-streaming response. */
   outputOf(endpoint: Endpoint, body: Buffer): ModelOutput;

@@ -42,6 +42,7 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
       if (path === '/v1/chat/completions') return track(state, runModelCall(deps, req, res, 'openai', 'chat'));
       if (path === '/v1/messages') return track(state, runModelCall(deps, req, res, 'anthropic', 'messages'));
       if (path === '/v1/embeddings') return track(state, runModelCall(deps, req, res, 'openai', 'embeddings'));
+      if (path === '/v1/responses') return track(state, runModelCall(deps, req, res, 'openai', 'responses'));
     }
     if (method === 'GET' && path === deps.telemetry.metricsPath) {
       return void serveMetrics(deps, req, res).catch((err: unknown) => respondError(res, 'openai', toGatewayError(err)));
@@ -64,7 +65,7 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
         res.writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' });
         return void res.end(state.shuttingDown ? '{"status":"shutting_down"}' : '{"status":"ok"}');
       }
-      if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings'].includes(path)) {
+      if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/responses'].includes(path)) {
         throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}; use POST.`);
       }
       throw new GatewayError('not_found', `No route for ${method} ${path}.`);

@@ -1,11 +1,12 @@
 /**
  * The one place a GatewayError becomes what the caller sees, in the caller's API shape:
  * OpenAI `{"error":{message,type,param,code}}`, Anthropic `{"type":"error","error":{type,message}}`,
- * as a JSON response or, once a stream has started, as a final stream event.
+ * as a JSON response or, once a stream has started, as a final stream event (for the Responses API,
+ * an `error` event and the terminal `response.failed`).
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
-import type { ApiShape } from '../providers/types.js';
+import type { ApiShape, ResponsesStreamPosition } from '../providers/types.js';
 
 export function errorBody(api: ApiShape, err: GatewayError): Record<string, unknown> {
   const { param, ...rest } = err.details ?? {};
@@ -17,9 +18,25 @@ export function errorBody(api: ApiShape, err: GatewayError): Record<string, unkn
   };
 }
 
-export function streamErrorEvent(api: ApiShape, err: GatewayError): string {
+/** `responses`: the call is a Responses API stream, which gets its own closing events (see responsesStreamError). */
+export function streamErrorEvent(api: ApiShape, err: GatewayError, responses: ResponsesStreamPosition | null = null): string {
+  if (responses) return responsesStreamError(err, responses);
   const data = JSON.stringify(errorBody(api, err));
   return api === 'anthropic' ? `event: error\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+}
+
+/**
+ * A Responses API stream that Tollgate ends: an `error` event (the SDK's ResponseErrorEvent fields, plus
+ * the OpenAI error object, on which the official SDKs raise an APIError), then `response.failed`, the
+ * terminal event agents such as Codex CLI wait for (a stream that just stops makes them retry). Both
+ * continue the stream's sequence numbers; the failed response is the one `response.created` announced.
+ */
+function responsesStreamError(err: GatewayError, at: ResponsesStreamPosition): string {
+  const body = errorBody('openai', err)['error'] as Record<string, unknown>;
+  const error = { type: 'error', code: err.code, message: err.message, param: body['param'] ?? null, sequence_number: at.sequence + 1, error: body };
+  const response = { ...(at.response ?? { object: 'response', output: [] }), status: 'failed', error: { code: err.code, message: err.message } };
+  const failed = { type: 'response.failed', sequence_number: at.sequence + 2, response };
+  return `event: error\ndata: ${JSON.stringify(error)}\n\nevent: response.failed\ndata: ${JSON.stringify(failed)}\n\n`;
 }
 
 export function respondError(res: ServerResponse, api: ApiShape, err: GatewayError, callId?: string): void {

@@ -39,7 +39,7 @@ export interface CallRow {
   parent: string | null;
   /** Comma-separated, as sent in x-tollgate-tags (trimmed). */
   tags: string | null;
-  endpoint: 'chat' | 'messages' | 'embeddings';
+  endpoint: 'chat' | 'messages' | 'embeddings' | 'responses';
   stream: boolean;
   provider: string | null;
   requestedModel: string | null;

@@ -19,9 +19,9 @@ import type { CallRow } from '../storage/types.js';
 import { BucketHistogram, type HistogramSeries } from './bucket-histogram.js';
 
 export const TOKEN_CLASSES = ['input', 'cached_input', 'cache_write_5m', 'cache_write_1h', 'output', 'reasoning'] as const;
-const ENDPOINTS = ['chat', 'messages', 'embeddings'] as const;
+const ENDPOINTS = ['chat', 'messages', 'embeddings', 'responses'] as const;
 const STATUSES = ['ok', 'error', 'aborted'] as const;
-const ENDPOINT_INDEX: Record<CallRow['endpoint'], number> = { chat: 0, messages: 1, embeddings: 2 };
+const ENDPOINT_INDEX: Record<CallRow['endpoint'], number> = { chat: 0, messages: 1, embeddings: 2, responses: 3 };
 const STATUS_INDEX: Record<CallRow['status'], number> = { ok: 0, error: 1, aborted: 2 };
 /** Label value for a call that never reached a model (refused before routing). */
 const NONE = 'none';
@@ -40,7 +40,7 @@ class Series {
   fallbacks = 0;
   readonly tokens = [0, 0, 0, 0, 0, 0];
   /** endpoint index * 3 + status index. */
-  readonly calls = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  readonly calls = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   constructor(readonly labels: Labels3) {}
 }
 

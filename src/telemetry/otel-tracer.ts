@@ -28,7 +28,7 @@ const ZERO_SPAN = '0'.repeat(16);
 function maxTokensOf(ctx: CallContext | null): number | null {
   if (!ctx) return null;
   if (ctx.clampedTo !== null) return ctx.clampedTo;
-  const v = ctx.body['max_completion_tokens'] ?? ctx.body['max_tokens'];
+  const v = ctx.body['max_completion_tokens'] ?? ctx.body['max_tokens'] ?? ctx.body['max_output_tokens'];
   return typeof v === 'number' ? v : null;
 }
 

@@ -6,8 +6,7 @@ import { deadPort } from './net.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { CallRow } from '../../src/storage/types.js';
-import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
+import { ADMIN_KEY, directive, ledgerWatch, startStack, type LedgerWatch, type Stack } from './harness.js';
 
 let s: Stack;
 let key: string;
@@ -59,32 +58,18 @@ function anthropicError(r: { json: Record<string, unknown> }): { type: string; m
   return e;
 }
 
-let snapshot: CallRow[] = [];
-async function ledgerIntact(expectNewRows: number): Promise<CallRow[]> {
-  // The response goes out before its row is recorded: wait for the rows, then check them.
-  let rows = await s.calls();
-  for (let i = 0; i < 100 && rows.length < snapshot.length + expectNewRows; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    rows = await s.calls();
-  }
-  for (const old of snapshot) expect(rows.find((r) => r.id === old.id)).toEqual(old);
-  expect(rows.length).toBe(snapshot.length + expectNewRows);
-  const fresh = rows.filter((r) => !snapshot.some((o) => o.id === r.id));
-  snapshot = rows;
-  return fresh;
-}
-
 describe('bad input', () => {
+  let ledger: LedgerWatch;
   beforeAll(async () => {
-    snapshot = await s.calls();
-    expect(snapshot.length).toBe(1);
+    ledger = ledgerWatch(s);
+    expect((await ledger.start()).length).toBe(1);
   });
 
   it('malformed JSON, OpenAI shape', async () => {
     const r = await post('/v1/chat/completions', '{"model": "test-gpt", "messages": [');
     expect(r.status).toBe(400);
     expect(openaiError(r).code).toBe('invalid_json');
-    const [row] = await ledgerIntact(1);
+    const [row] = await ledger.check(1);
     expect(row).toMatchObject({ status: 'error', errorCode: 'invalid_json', httpStatus: 400, costNanos: 0 });
   });
 
@@ -94,7 +79,7 @@ describe('bad input', () => {
     const e = anthropicError(r);
     expect(e.type).toBe('invalid_request_error');
     expect(e.code).toBe('invalid_json');
-    await ledgerIntact(1);
+    await ledger.check(1);
   });
 
   it('wrong types', async () => {
@@ -106,7 +91,7 @@ describe('bad input', () => {
     const a = await post('/v1/messages', JSON.stringify({ model: 'test-claude', messages: [{ role: 'user', content: 'x' }] }));
     expect(a.status).toBe(400);
     expect(anthropicError(a).message).toContain('max_tokens');
-    await ledgerIntact(2);
+    await ledger.check(2);
   });
 
   it('oversize bodies, declared and streamed', async () => {
@@ -126,7 +111,7 @@ describe('bad input', () => {
     } as RequestInit);
     expect(res.status).toBe(413);
     expect(anthropicError({ json: (await res.json()) as Record<string, unknown> }).code).toBe('body_too_large');
-    await ledgerIntact(2);
+    await ledger.check(2);
   });
 
   it('unknown model and model not allowed', async () => {
@@ -138,14 +123,14 @@ describe('bad input', () => {
     const err = await client.chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_allowed');
-    await ledgerIntact(2);
+    await ledger.check(2);
   });
 
   it('an unpriced model is refused unless config allows it', async () => {
     const r = await post('/v1/chat/completions', JSON.stringify({ model: 'mystery-model-9000', messages: [{ role: 'user', content: 'x' }] }));
     expect(r.status).toBe(422);
     expect(openaiError(r).code).toBe('unpriced_model');
-    await ledgerIntact(1);
+    await ledger.check(1);
   });
 
   it('missing, invalid and revoked keys, in both shapes; revocation is immediate', async () => {
@@ -169,7 +154,7 @@ describe('bad input', () => {
     const err = await client.messages.create({ model: 'test-claude', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     // Unauthenticated requests are nobody's calls: only the one good call adds a row.
-    await ledgerIntact(1);
+    await ledger.check(1);
   });
 
   it('upstream errors are mapped with the upstream status where useful and no provider key', async () => {
@@ -186,7 +171,7 @@ describe('bad input', () => {
     const a = await post('/v1/messages', JSON.stringify({ model: 'test-claude', max_tokens: 10, messages: [{ role: 'user', content: directive({ status: 529 }) }] }), { 'anthropic-version': '2023-06-01' });
     expect(a.status).toBe(502);
     expect(anthropicError(a).code).toBe('upstream_error');
-    const rows = await ledgerIntact(3);
+    const rows = await ledger.check(3);
     for (const row of rows) expect(row).toMatchObject({ status: 'error', errorCode: 'upstream_error', costNanos: 0, estimated: false });
   });
 
@@ -197,7 +182,7 @@ describe('bad input', () => {
     const dead = await post('/v1/chat/completions', JSON.stringify({ model: 'dead-gpt', messages: [{ role: 'user', content: 'x' }] }));
     expect(dead.status).toBe(502);
     expect(openaiError(dead).code).toBe('upstream_unavailable');
-    const rows = await ledgerIntact(2);
+    const rows = await ledger.check(2);
     expect(rows.map((r) => r.errorCode).sort()).toEqual(['upstream_timeout', 'upstream_unavailable']);
   });
 
@@ -213,7 +198,7 @@ describe('bad input', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(words).toBe(7);
-    const [row] = await ledgerIntact(1);
+    const [row] = await ledger.check(1);
     expect(row).toMatchObject({ status: 'error', errorCode: 'upstream_error', estimated: true, outputTokens: 7 });
     expect(row!.inputTokens).toBeGreaterThan(0);
     expect(row!.costNanos).toBe(Math.round((row!.inputTokens * 1.25 + 7 * 10) * 1000));
@@ -224,7 +209,7 @@ describe('bad input', () => {
       for await (const _ev of astream) void _ev;
     })().catch((e: unknown) => e);
     expect(aerr).toBeInstanceOf(Anthropic.APIError);
-    const [arow] = await ledgerIntact(1);
+    const [arow] = await ledger.check(1);
     expect(arow).toMatchObject({ status: 'error', estimated: true, inputTokens: 900, outputTokens: 4 });
   });
 
@@ -233,12 +218,12 @@ describe('bad input', () => {
     expect(r.status).toBe(404);
     const g = await fetch(`${s.gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${key}` } });
     expect(g.status).toBe(405);
-    await ledgerIntact(0);
+    await ledger.check(0);
   });
 
   it('still serves after all of that', async () => {
     const r = await s.openai(key).chat.completions.create({ model: 'test-gpt', messages: [{ role: 'user', content: 'still there?' }] });
     expect(r.choices[0]?.message.content).toBeTruthy();
-    await ledgerIntact(1);
+    await ledger.check(1);
   });
 });

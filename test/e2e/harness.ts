@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startGateway, type Gateway } from '../../src/main.js';
 import { startMockProvider, type MockOptions, type MockProvider } from '../../src/mock/index.js';
@@ -122,4 +123,39 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /** Put a mock directive into a user message. */
 export function directive(d: Record<string, unknown>, text = 'Say something useful.'): string {
   return `${text} [[mock:${JSON.stringify(d)}]]`;
+}
+
+/** Calls that must leave the ledger's earlier rows untouched: see ledgerWatch. */
+export interface LedgerWatch {
+  /** The baseline: the ledger once rows still being recorded have arrived. */
+  start(): Promise<CallRow[]>;
+  /** Waits for `newRows` rows past the baseline, checks every earlier row is unchanged, returns the new ones (the next baseline includes them). */
+  check(newRows: number): Promise<CallRow[]>;
+}
+
+export function ledgerWatch(s: Stack): LedgerWatch {
+  let snapshot: CallRow[] = [];
+  return {
+    async start() {
+      // A streamed call's row is recorded just after its response ended: wait until the count is stable.
+      for (let seen = -1; seen !== snapshot.length; await new Promise((r) => setTimeout(r, 50))) {
+        seen = snapshot.length;
+        snapshot = await s.calls();
+      }
+      return snapshot;
+    },
+    async check(newRows) {
+      // The response goes out before its row is recorded: wait for the rows, then check them.
+      let rows = await s.calls();
+      for (let i = 0; i < 100 && rows.length < snapshot.length + newRows; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        rows = await s.calls();
+      }
+      for (const old of snapshot) expect(rows.find((r) => r.id === old.id)).toEqual(old);
+      expect(rows.length).toBe(snapshot.length + newRows);
+      const fresh = rows.filter((r) => !snapshot.some((o) => o.id === r.id));
+      snapshot = rows;
+      return fresh;
+    },
+  };
 }

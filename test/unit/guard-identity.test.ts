@@ -1,6 +1,6 @@
 /** Which run a call belongs to: header, traceparent, metadata session, or fingerprint. */
 import { describe, expect, it } from 'vitest';
-import { runIdentity, sessionOf, traceIdOf } from '../../src/guard/index.js';
+import { callStartFromBody, digestRequest, runIdentity, sessionOf, traceIdOf } from '../../src/guard/index.js';
 
 const openai = (system: string, user: string, more: unknown[] = []) => ({
   model: 'gpt-5-mini',
@@ -62,5 +62,58 @@ describe('run identity', () => {
     expect(a.source).toBe('fingerprint');
     expect(a.runId).toBe(b.runId);
     expect(a.runId).toMatch(/^fp_[0-9a-f]{24}$/);
+  });
+
+  it('fingerprints Responses API bodies by instructions and first input, whether the input is a string or items', () => {
+    const asString = runIdentity({ headers: {}, body: { model: 'gpt-5', instructions: 'You are a coder.', input: 'Fix the tests.' }, keyId: 'k' });
+    const asItems = runIdentity({
+      headers: {},
+      body: {
+        model: 'gpt-5',
+        instructions: 'You are a coder.',
+        input: [
+          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Fix the tests.' }] },
+          { type: 'function_call', call_id: 'c1', name: 'read_file', arguments: '{"path":"a.ts"}' },
+          { type: 'function_call_output', call_id: 'c1', output: 'file contents' },
+        ],
+      },
+      keyId: 'k',
+    });
+    expect(asString.source).toBe('fingerprint');
+    expect(asItems).toEqual(asString);
+    // The same start as a chat call with that system prompt: one agent, one run, whichever API it uses.
+    expect(runIdentity({ headers: {}, body: openai('You are a coder.', 'Fix the tests.'), keyId: 'k' })).toEqual(asString);
+    expect(runIdentity({ headers: {}, body: { model: 'gpt-5', instructions: 'You are a coder.', input: 'Fix the build.' }, keyId: 'k' }).runId).not.toBe(asString.runId);
+  });
+});
+
+describe('Responses API bodies in the run guard', () => {
+  it('describe a call with input items as messages and instructions as the system prompt', () => {
+    const start = callStartFromBody({ callId: 'c', at: 0, agent: null, parent: null, body: { model: 'gpt-5', instructions: 'Be brief.', input: 'Hello' }, promptBytes: 10 });
+    expect(start).toMatchObject({ model: 'gpt-5', system: 'Be brief.', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(digestRequest(start.messages)).toMatchObject({ fresh: true });
+    expect(digestRequest(start.messages).words).toBeGreaterThan(0);
+  });
+
+  it('digest the new part from the last tool calls on: the calls and their outputs, the history before them left out', () => {
+    const history = [
+      { role: 'user', content: [{ type: 'input_text', text: 'Fix the tests please' }] },
+      { type: 'function_call', call_id: 'c0', name: 'list_files', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c0', output: 'a.ts b.ts' },
+    ];
+    const step = [
+      { type: 'function_call', call_id: 'c1', name: 'read_file', arguments: '{"path":"a.ts"}' },
+      { type: 'function_call', call_id: 'c2', name: 'read_file', arguments: '{"path":"b.ts"}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'export const a = 1' },
+      { type: 'function_call_output', call_id: 'c2', output: 'export const b = 2' },
+    ];
+    const later = digestRequest([...history, ...step]);
+    expect(later.fresh).toBe(false);
+    // Only the last step is read: the same step after a different history digests the same.
+    expect(digestRequest([{ role: 'user', content: 'Something else entirely' }, ...step])).toEqual(later);
+    // Both parallel calls and both outputs count.
+    const withoutFirstCall = digestRequest([...history, ...step.slice(1)]);
+    expect(withoutFirstCall.words).toBeLessThan(later.words);
+    expect(digestRequest([...history, ...step.slice(0, 3)]).words).toBeLessThan(later.words);
   });
 });

@@ -147,6 +147,85 @@ describe('OpenAI chat completions', () => {
   });
 });
 
+describe('OpenAI Responses API', () => {
+  it('answers with a response object and exact usage, counting instructions and input items', async () => {
+    const input = 'What is the capital of France?';
+    const r = await openai.responses.create({ model: 'gpt-5-mini', instructions: 'Be brief.', input });
+    expect(r.object).toBe('response');
+    expect(r.id).toMatch(/^resp_/);
+    expect(r.status).toBe('completed');
+    expect(r.output_text).toBe(replyText(16));
+    expect(r.usage).toEqual({
+      input_tokens: tokens(`Be brief.${input}`),
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 16,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: tokens(`Be brief.${input}`) + 16,
+    });
+    expect(mock.stats.lastPath).toBe('/v1/responses');
+
+    const items = await openai.responses.create({
+      model: 'gpt-5-mini',
+      input: [
+        { role: 'user', content: [{ type: 'input_text', text: 'first' }] },
+        { role: 'assistant', content: 'second' },
+        { role: 'user', content: [{ type: 'input_text', text: directive({ completion_tokens: 3 }) }] },
+      ],
+    });
+    expect(items.usage?.input_tokens).toBe(tokens(`firstsecond${directive({ completion_tokens: 3 })}`));
+    expect(items.usage?.output_tokens).toBe(3);
+  });
+
+  it('honours cached, reasoning and max_output_tokens (incomplete), and tool calls', async () => {
+    const r = await openai.responses.create({
+      model: 'o4-mini',
+      input: directive({ prompt_tokens: 100, cached_tokens: 40, completion_tokens: 10, reasoning_tokens: 4 }),
+    });
+    expect(r.usage).toMatchObject({ input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 } });
+    expect(r.output.map((o) => o.type)).toEqual(['reasoning', 'message']);
+    expect(tokens(r.output_text)).toBe(6);
+
+    const cut = await openai.responses.create({ model: 'gpt-5-mini', max_output_tokens: 3, input: 'hi' });
+    expect(cut.status).toBe('incomplete');
+    expect(cut.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(cut.usage?.output_tokens).toBe(3);
+
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false }];
+    const call = await openai.responses.create({ model: 'gpt-5-mini', tools, input: directive({ tool_call: { name: 'get_weather', arguments: { city: 'Paris' } } }) });
+    const fc = call.output[0];
+    expect(fc?.type === 'function_call' ? [fc.name, JSON.parse(fc.arguments)] : null).toEqual(['get_weather', { city: 'Paris' }]);
+  });
+
+  it('streams the real event sequence, numbered, with usage in response.completed', async () => {
+    const input = directive({ completion_tokens: 5, cached_tokens: 2, reasoning_tokens: 1 });
+    const stream = await openai.responses.create({ model: 'gpt-5-mini', stream: true, input });
+    const events = [];
+    for await (const e of stream) events.push(e);
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events[0]?.type).toBe('response.created');
+    expect(events[1]?.type).toBe('response.in_progress');
+    const deltas = events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : []));
+    expect(deltas).toHaveLength(4);
+    for (const d of deltas) expect(tokens(d)).toBe(1);
+    const done = events.find((e) => e.type === 'response.output_text.done');
+    expect(done?.type === 'response.output_text.done' ? done.text : null).toBe(deltas.join(''));
+    const last = events.at(-1);
+    expect(last?.type).toBe('response.completed');
+    expect(last?.type === 'response.completed' ? last.response.usage : null).toMatchObject({
+      input_tokens: tokens(input),
+      input_tokens_details: { cached_tokens: 2 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 1 },
+    });
+
+    // The SDK's stream helper accumulates the same events into the final response.
+    const helper = openai.responses.stream({ model: 'gpt-5-mini', input: directive({ tool_call: { name: 'f', arguments: '{"a":1}' } }), tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }] });
+    const final = await helper.finalResponse();
+    const fc = final.output[0];
+    expect(fc?.type === 'function_call' ? fc.arguments : null).toBe('{"a":1}');
+  });
+});
+
 describe('OpenAI embeddings', () => {
   it('answers base64 (the SDK default) and float requests with the same vectors', async () => {
     const input = ['alpha beta', 'gamma'];

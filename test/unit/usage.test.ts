@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { convertOpenAIUsage } from '../../src/providers/openai/usage.js';
+import { convertOpenAIUsage, convertResponsesUsage } from '../../src/providers/openai/usage.js';
+import { ResponsesStreamMeter } from '../../src/providers/openai/responses-stream.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
 import { lastObjectAfterKey } from '../../src/providers/json-slice.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
@@ -11,6 +12,45 @@ describe('usage conversion into non-overlapping classes', () => {
     expect(
       convertOpenAIUsage({ prompt_tokens: 100, completion_tokens: 50, prompt_tokens_details: { cached_tokens: 30 }, completion_tokens_details: { reasoning_tokens: 20 } }),
     ).toEqual({ input: 70, cachedInput: 30, cacheWrite5m: 0, cacheWrite1h: 0, output: 30, reasoning: 20 });
+  });
+
+  it('OpenAI Responses API: input_tokens includes cached, output_tokens includes reasoning; a stray "usage" object is not usage', () => {
+    expect(
+      convertResponsesUsage({ input_tokens: 100, input_tokens_details: { cached_tokens: 30 }, output_tokens: 50, output_tokens_details: { reasoning_tokens: 20 }, total_tokens: 150 }),
+    ).toEqual({ input: 70, cachedInput: 30, cacheWrite5m: 0, cacheWrite1h: 0, output: 30, reasoning: 20 });
+    expect(convertResponsesUsage({ prompt_tokens: 5 })).toBeNull();
+    expect(convertResponsesUsage(null)).toBeNull();
+  });
+
+  it('Responses API streams: forwards every byte, meters the terminal event, counts deltas, keeps its position', () => {
+    const ev = (type: string, seq: number, data: object): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq, ...data })}\n\n`;
+    const usage = { input_tokens: 12, input_tokens_details: { cached_tokens: 2 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 } };
+    const events = [
+      ev('response.created', 0, { response: { id: 'resp_1', object: 'response', status: 'in_progress', usage: null } }),
+      ev('response.output_item.added', 1, { output_index: 0, item: { type: 'function_call', name: 'grep', arguments: '' } }),
+      ev('response.function_call_arguments.delta', 2, { output_index: 0, delta: '{"q":' }),
+      ev('response.function_call_arguments.delta', 3, { output_index: 0, delta: '"x"}' }),
+      ev('response.output_text.delta', 4, { output_index: 1, delta: 'done' }),
+      ev('response.completed', 5, { response: { id: 'resp_1', status: 'completed', usage } }),
+    ].join('');
+    const meter = new ResponsesStreamMeter();
+    let out = '';
+    for (let i = 0; i < events.length; i += 11) out += meter.push(Buffer.from(events.slice(i, i + 11)))?.toString() ?? '';
+    out += meter.flush()?.toString() ?? '';
+    expect(out).toBe(events);
+    expect(meter.metered()).toEqual({ usage: { input: 10, cachedInput: 2, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 4 }, complete: true, promptKnown: true });
+    expect(meter.generatedDeltas()).toBe(3);
+    expect(meter.output()).toEqual({ text: 'done', toolCalls: [{ name: 'grep', arguments: '{"q":"x"}' }] });
+    expect(meter.position(false)).toMatchObject({ sequence: 5, response: { id: 'resp_1' } });
+
+    // Cut before the terminal event: no usage, and the position of what was forwarded.
+    const cut = new ResponsesStreamMeter();
+    const upTo = events.indexOf('event: response.output_text.delta');
+    cut.push(Buffer.from(events.slice(0, upTo)));
+    cut.push(Buffer.from(events.slice(upTo, events.indexOf('event: response.completed'))));
+    expect(cut.metered().complete).toBe(false);
+    expect(cut.position(true).sequence).toBe(3);
+    expect(cut.position(false).sequence).toBe(4);
   });
 
   it('Anthropic: input excludes cache reads and writes; message_delta repeating totals does not double count', () => {

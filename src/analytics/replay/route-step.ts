@@ -4,7 +4,7 @@
  * ledger's requestHash: byte-identical requests) in the rule's scope, with the gateway's TTL and
  * bounds. Circuit breakers are not replayed (they follow provider health, not policy).
  */
-import { MemoryCacheStore, type CachedResponse } from '../../cache/index.js';
+import { isCacheable, MemoryCacheStore, type CachedResponse } from '../../cache/index.js';
 import { chooseRoute } from '../../policy/routes.js';
 import type { ReplayInput } from './call-input.js';
 import type { ReplayPolicy } from './policy.js';
@@ -50,7 +50,7 @@ export class RouteStep {
     if (!this.p.rates.has(d.targets[0]!)) return null;
     const label = d.rule === null ? null : `rule:${d.ruleName}`;
     let cache: Routed['cache'] = null;
-    if (d.cache && r.endpoint !== 'embeddings' && !x.noCache && r.requestHash !== null) {
+    if (d.cache && isCacheable(r.endpoint) && !x.noCache && r.requestHash !== null) {
       const scope = d.cache.scope === 'key' ? `key:${r.keyId}` : d.cache.scope === 'team' ? `team:${r.team}` : `org:${this.p.org}`;
       cache = { key: `${scope}:${d.targets[0]!}:${r.requestHash}`, ttlMs: d.cache.ttlSeconds * 1000 };
     }

@@ -23,7 +23,7 @@ export interface CsvImportOptions {
 
 class BadRow extends Error {}
 
-const ENDPOINTS = new Set(['chat', 'messages', 'embeddings']);
+const ENDPOINTS = new Set(['chat', 'messages', 'embeddings', 'responses']);
 const STATUSES = new Set(['ok', 'error', 'aborted']);
 
 export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> {

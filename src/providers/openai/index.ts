@@ -1,26 +1,29 @@
 /**
  * The OpenAI adapter; it also serves every OpenAI-compatible vendor (DeepSeek, OpenRouter, Groq,
- * Together, vLLM, Ollama): only base_url and key differ.
+ * Together, vLLM, Ollama): only base_url and key differ. Chat Completions, embeddings and the
+ * Responses API (whose streams always end with usage, so nothing is injected for them).
  */
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import type { TokenUsage } from '../../pricing/usage.js';
 import { lastObjectAfterKey, obj } from '../json-slice.js';
 import { openaiOutput } from '../output.js';
-import { convertOpenAIUsage } from './usage.js';
+import { convertOpenAIUsage, convertResponsesUsage } from './usage.js';
 import { spliceField } from '../json-splice.js';
 import { OpenAIStreamMeter } from './stream.js';
+import { responsesOutput } from './responses-output.js';
+import { ResponsesStreamMeter } from './responses-stream.js';
 
-const PATHS: Partial<Record<Endpoint, string>> = { chat: '/chat/completions', embeddings: '/embeddings' };
+const PATHS: Partial<Record<Endpoint, string>> = { chat: '/chat/completions', embeddings: '/embeddings', responses: '/responses' };
 
 export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
-  endpoints: ['chat', 'embeddings'],
+  endpoints: ['chat', 'embeddings', 'responses'],
 
   prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest {
     const { body } = input;
     const renamed = body['model'] !== input.upstreamModel;
     const so = obj(body['stream_options']);
-    const needsUsage = input.stream && so?.['include_usage'] !== true;
+    const needsUsage = input.stream && input.endpoint === 'chat' && so?.['include_usage'] !== true;
     let out: Buffer | string = input.rawBody;
     if (!renamed && needsUsage && !('stream_options' in body)) {
       out = spliceField(input.rawBody, 'stream_options', { include_usage: true }) ?? out;
@@ -35,22 +38,23 @@ export const openaiAdapter: ProviderAdapter = {
     return { path: basePath + (PATHS[input.endpoint] ?? '/chat/completions'), headers, body: out };
   },
 
-  usageFromBody(_endpoint: Endpoint, body: Buffer): TokenUsage | null {
-    const fast = convertOpenAIUsage(lastObjectAfterKey(body, 'usage'));
+  usageFromBody(endpoint: Endpoint, body: Buffer): TokenUsage | null {
+    const convert = endpoint === 'responses' ? convertResponsesUsage : convertOpenAIUsage;
+    const fast = convert(lastObjectAfterKey(body, 'usage'));
     if (fast) return fast;
     try {
-      return convertOpenAIUsage(obj(JSON.parse(body.toString('utf8')))?.['usage']);
+      return convert(obj(JSON.parse(body.toString('utf8')))?.['usage']);
     } catch {
       return null;
     }
   },
 
-  streamMeter(clientWantsUsage: boolean) {
-    return new OpenAIStreamMeter(clientWantsUsage);
+  streamMeter(clientWantsUsage: boolean, endpoint: Endpoint = 'chat') {
+    return endpoint === 'responses' ? new ResponsesStreamMeter() : new OpenAIStreamMeter(clientWantsUsage);
   },
 
-  outputOf(_endpoint: Endpoint, body: Buffer) {
-    return openaiOutput(body);
+  outputOf(endpoint: Endpoint, body: Buffer) {
+    return endpoint === 'responses' ? responsesOutput(body) : openaiOutput(body);
   },
 
   parseError(body: Buffer): UpstreamErrorInfo {

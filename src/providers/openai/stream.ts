@@ -5,23 +5,20 @@
  * events are counted by a byte scan and kept, parsed only if Tollgate must estimate or the run guard
  * asks what the model said.
  */
-import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
-import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
+import type { ModelOutput } from '../types.js';
 import { obj } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { eventData, hasNonEmpty, SseSplitter } from '../sse-events.js';
+import { eventData, hasNonEmpty } from '../sse-events.js';
+import { FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
 const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
 
-export class OpenAIStreamMeter implements StreamMeter {
-  private readonly sse = new SseSplitter();
-  private usage: TokenUsage | null = null;
-  private readonly raw: Buffer[] = [];
-  private deltas = 0;
-
-  constructor(private readonly forwardUsageChunk: boolean) {}
+export class OpenAIStreamMeter extends FinalUsageMeter {
+  constructor(private readonly forwardUsageChunk: boolean) {
+    super();
+  }
 
   push(chunk: Buffer): Buffer | null {
     const { events, whole } = this.sse.push(chunk);
@@ -62,22 +59,7 @@ export class OpenAIStreamMeter implements StreamMeter {
     return true;
   }
 
-  metered(): MeteredUsage {
-    return this.usage
-      ? { usage: this.usage, complete: true, promptKnown: true }
-      : { usage: emptyUsage(), complete: false, promptKnown: false };
-  }
-
-  generatedText(): string {
-    const o = this.output();
-    return o.text + o.toolCalls.map((t) => t.name + t.arguments).join('');
-  }
-
-  output(): ModelOutput {
-    return openaiStreamOutput(this.raw.map((b) => b.toString('utf8')));
-  }
-
-  generatedDeltas(): number {
-    return this.deltas;
+  protected parse(events: string[]): ModelOutput {
+    return openaiStreamOutput(events);
   }
 }

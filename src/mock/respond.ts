@@ -1,0 +1,63 @@
+/**
+ * What every model endpoint of the mock (chat, Responses, Messages) does around its own wire format:
+ * plan the reply from the request, the server options and the directive, then after the planned delay
+ * send a scripted or injected error, the stream, a reset, or the body.
+ */
+import type { ServerResponse } from 'node:http';
+import { injectedFailure, type MockContext } from './context.js';
+import { appliesTo, type DirectiveResult } from './directive.js';
+import { afterDelay, sendJson, type Headers } from './http-reply.js';
+import type { JsonObject } from './message-text.js';
+import { planReply, type ReplyPlan } from './reply-plan.js';
+import { playStream, SSE_HEADERS, type SseFrame } from './sse-stream.js';
+
+export interface PlanRequest {
+  body: JsonObject;
+  countedPromptTokens: number;
+  found: DirectiveResult;
+  /** The request's own output bound, if any. */
+  maxTokens: number | undefined;
+  /** Whose padded default applies to non-streamed replies. */
+  family: 'openai' | 'anthropic';
+}
+
+export function planRequest(ctx: MockContext, r: PlanRequest): ReplyPlan {
+  const { body, found } = r;
+  return planReply({
+    countedPromptTokens: r.countedPromptTokens,
+    directive: found.state === 'applied' && appliesTo(found.directive, body) ? found.directive : undefined,
+    defaultTokens: body['stream'] === true ? ctx.opts.tokens : ctx.paddedTokens[r.family],
+    latencyMs: ctx.opts.latencyMs,
+    chunkDelayMs: ctx.opts.chunkDelayMs,
+    maxTokens: r.maxTokens,
+    hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
+  });
+}
+
+/** The endpoint's own formats, built only for the branch taken. */
+export interface ReplyWriters {
+  errorBody(status: number): string;
+  frames(): SseFrame[];
+  body(): string;
+}
+
+export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan, stream: boolean, headers: Headers, w: ReplyWriters): void {
+  afterDelay(ctx, res, plan.firstByteDelayMs, () => {
+    const status = plan.status ?? injectedFailure(ctx);
+    if (status !== undefined) {
+      sendJson(res, status, headers, w.errorBody(status));
+    } else if (stream) {
+      playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
+        frames: w.frames(),
+        chunkDelayMs: plan.chunkDelayMs,
+        errorAfterTokens: plan.errorAfterTokens,
+      });
+    } else if (plan.errorAfterTokens !== undefined) {
+      // A non-streamed reply cannot stop half way; the closest failure is a reset before any byte.
+      res.destroy();
+    } else {
+      ctx.stats.tokensSent += plan.textTokens;
+      sendJson(res, 200, headers, w.body());
+    }
+  });
+}

@@ -177,6 +177,8 @@ describe('RedisCounterStore', () => {
       expect(await s.commit('x', [{ key: a, actual: 2, ttlSeconds: 3600 }], T)).toEqual([{ used: 9_000_000_000_000_001, reserved: 0 }]);
       expect((await s.acquire({ callId: 'z', items: [item(a, Number.POSITIVE_INFINITY, 7)], leaseMs: 1000, now: T })).ok).toBe(true);
       await expect(s.add(a, 0.5, 3600, T)).rejects.toThrow(RangeError);
+      // Operations travel as space-separated words: a call id with whitespace is refused, not split.
+      await expect(s.acquire({ callId: 'two words', items: [item(a, limit, 1)], leaseMs: 1000, now: T })).rejects.toThrow(RangeError);
     } finally {
       await s.close();
     }

@@ -56,6 +56,12 @@ function int(n: number, what: string): string {
   return String(n);
 }
 
+/** Operations travel as space-separated strings (scripts.ts): a call id must be one word. */
+function callIdArg(id: string): string {
+  if (id === '' || /\s/.test(id)) throw new RangeError(`call id must be non-empty without whitespace, got ${JSON.stringify(id)}`);
+  return id;
+}
+
 function limitArg(n: number): string {
   return n === Number.POSITIVE_INFINITY ? 'inf' : int(n, 'limit');
 }
@@ -148,7 +154,7 @@ export class RedisCounterStore implements CounterStore {
     const n = req.items.length;
     if (n === 0) return { ok: true, before: [] };
     const keys = new Array<string>(n);
-    const args = [req.callId, int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
+    const args = [callIdArg(req.callId), int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
     for (let i = 0; i < n; i++) {
       const it = req.items[i]!;
       keys[i] = this.counterKey(it.key);
@@ -163,7 +169,7 @@ export class RedisCounterStore implements CounterStore {
     const n = items.length;
     if (n === 0) return [];
     const keys = new Array<string>(n);
-    const args = [callId, int(now, 'now')];
+    const args = [callIdArg(callId), int(now, 'now')];
     for (let i = 0; i < n; i++) {
       const it = items[i]!;
       keys[i] = this.counterKey(it.key);
@@ -174,7 +180,7 @@ export class RedisCounterStore implements CounterStore {
 
   async release(callId: string, keys: string[], now: number): Promise<void> {
     if (keys.length === 0) return;
-    await this.op('release', keys.map((k) => this.counterKey(k)), [callId, int(now, 'now')]);
+    await this.op('release', keys.map((k) => this.counterKey(k)), [callIdArg(callId), int(now, 'now')]);
   }
 
   async renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
@@ -183,7 +189,7 @@ export class RedisCounterStore implements CounterStore {
     for (const { callId, keys: counterKeys } of leases) {
       for (const key of counterKeys) {
         keys.push(this.counterKey(key));
-        args.push(callId);
+        args.push(callIdArg(callId));
       }
     }
     if (keys.length === 0) return;

@@ -17,7 +17,7 @@ interface QueuedOp {
 }
 
 export interface OpBatchOptions {
-  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them; resolves one reply per operation. */
+  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (one ARGV string per operation); resolves one reply per operation. */
   send: (keys: string[], args: string[]) => Promise<unknown>;
   /**
    * True when a batch's failure says the store cannot serve now (timeout, connection lost): the
@@ -64,11 +64,11 @@ export class OpBatch {
 
   private async send(ops: QueuedOp[]): Promise<void> {
     const keys: string[] = [];
-    const args: string[] = [];
-    for (const op of ops) {
+    const args = new Array<string>(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       for (const k of op.keys) keys.push(k);
-      args.push(op.name, String(op.keys.length), String(op.args.length));
-      for (const a of op.args) args.push(a);
+      args[i] = `${op.name} ${op.keys.length} ${op.args.join(' ')}`;
     }
     let replies: unknown;
     try {

@@ -45,9 +45,9 @@ function clientOptions(opts: RedisCounterStoreOptions): RedisOptions {
     autoResendUnfulfilledCommands: false,
     // Keep reconnecting in the background so the store recovers by itself.
     retryStrategy: (times) => Math.min(times * 100, 2000),
-    // Commands issued in the same tick by concurrent calls go out in one socket write: each script
-    // stays atomic, and the gateway pays one syscall per batch instead of one per command.
-    enableAutoPipelining: true,
+    // No auto-pipelining: the store batches its operations itself (op-batch.ts), one command per
+    // batch, and ioredis's pipeline per tick would only add its own bookkeeping to each.
+    enableAutoPipelining: false,
   };
 }
 

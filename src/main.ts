@@ -13,7 +13,6 @@ import { Recorder } from './pipeline/record.js';
 import { costOf } from './pricing/price-book.js';
 import { resolveModelRates } from './pricing/model-rates.js';
 import { emptyUsage } from './pricing/usage.js';
-import { planLimits } from './policy/limits.js';
 import type { RouteModel } from './policy/routes.js';
 import { Circuits } from './pipeline/circuits.js';
 import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
@@ -25,6 +24,7 @@ import { AlertSender } from './budgets/alerts.js';
 import { BudgetDirectory } from './budgets/budget-directory.js';
 import { syncConfigBudgets } from './budgets/budget-service.js';
 import { Limiter } from './budgets/limiter.js';
+import { LimitPlans } from './budgets/limit-plans.js';
 import { ForecastWatch } from './budgets/forecast-watch.js';
 import { RollupSpendHistory } from './analytics/spend-history.js';
 import type { RateLimitConfig } from './config/schema.js';
@@ -115,17 +115,9 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       costScore: m.rates ? costOf(m.rates, { ...emptyUsage(), input: 1000, output: 250 }) : null,
     };
   });
+  const limitPlans = new LimitPlans({ config, budgets, rateLimits });
   const budgetUsedPct = (ctx: CallContext): number | null => {
-    const a = ctx.attribution!;
-    const planned = planLimits({
-      scopes: { org: config.org, team: a.team, user: a.user, project: a.project, keyId: a.keyId, tags: a.tags ? a.tags.split(',') : [], run: a.run, unlimited: ctx.key!.unlimited },
-      budgetsByScope: budgets.scopes,
-      rateLimitsByScope: new Map(),
-      defaultRateLimit: null,
-      demand: { worstNanos: 0, worstTokens: 0 },
-      timezone: config.timezone,
-      now: now(),
-    });
+    const planned = limitPlans.limitsFor(ctx.attribution!, ctx.key!.unlimited, now(), { worstNanos: 0, worstTokens: 0 });
     return limiter.lastUtilisation(planned.filter((l) => l.kind === 'budget_usd').map((l) => l.key));
   };
 
@@ -139,6 +131,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     recorder,
     budgets,
     rateLimits,
+    limitPlans,
     limiter,
     alerts,
     alertsClaimed: new Set(),

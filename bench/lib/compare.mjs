@@ -178,7 +178,7 @@ function budgets(targets, rows) {
     findings.push(
       `Redis round trips per call the gateway handled (its ledger rows) over all measured runs: ${redis.redis.roundTripsPerRequest} (${redis.redis.roundTripsPerRequestC50} at c=50; ` +
         `${f2(redis.redis.roundTripsPerResponse)} per response wrk completed, which leaves out the calls cut when wrk stops). ` +
-        `Counted are the commands clients sent (EVALSHA/EVAL: the acquire and commit scripts, and the lease renewal about once a second; SET NX: the once-per-counter seeding claim); ` +
+        `Counted are the commands clients sent (EVALSHA/EVAL: the counter script, one per batch of the acquires, commits and lease renewals concurrent calls issue together; SET NX: the once-per-counter seeding claim); ` +
         `not counted are INFO (the bench's own probe) and the commands the scripts run inside Redis. Per call, by command (inside-script commands included): ${per}.` +
         (redis.redis.roundTrips > 2 * redis.redis.calls
           ? ` Above 2 per call: ${redis.redis.roundTrips - 2 * redis.redis.calls} commands over ${redis.redis.calls} calls, against at most ${redis.redis.renewalsMax} lease renewals (one per second of the measured windows) and the seeding claims (one per counter, done in the warm-up).`

@@ -62,7 +62,7 @@ async function commandStats(url) {
  * Commands Tollgate's counter scripts (storage/redis/scripts.ts) call inside Lua: Redis counts them
  * in commandstats, but they are not round trips; and INFO, which is the bench's own probe.
  */
-export const SCRIPT_INNER = new Set(['del', 'hdel', 'hget', 'hincrby', 'hmget', 'pexpire', 'pttl', 'zadd', 'zcard', 'zrangebyscore', 'zrem', 'zscore']);
+export const SCRIPT_INNER = new Set(['del', 'hdel', 'hget', 'hgetall', 'hincrby', 'hmget', 'hset', 'pexpire', 'pttl', 'zadd', 'zcard', 'zrangebyscore', 'zrem', 'zscore']);
 /** Round trips Tollgate's Redis stores make: scripts (EVALSHA, EVAL after NOSCRIPT), SET NX (claims), PING, GET (cache, run store). */
 export const TOP_LEVEL = new Set(['evalsha', 'eval', 'set', 'ping', 'get', 'zrevrange']);
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
-import type { AcquireResult, CounterState, CounterStore } from '../storage/counter-types.js';
+import type { AcquireResult, CommitItem, CounterItem, CounterState, CounterStore } from '../storage/counter-types.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -36,7 +36,8 @@ export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
   /** Counters whose seeding finished. */
   private readonly ready = new Set<string>();
-  private readonly inflight = new Map<string, string[]>();
+  /** Calls holding reservations, with the limits they hold them on (for lease renewal). */
+  private readonly inflight = new Map<string, PlannedLimit[]>();
   private readonly local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
@@ -64,14 +65,15 @@ export class Limiter {
   private async tick(): Promise<void> {
     const now = this.o.now();
     if (this.inflight.size > 0) {
-      const leases = [...this.inflight].map(([callId, keys]) => ({ callId, keys }));
+      const leases = [...this.inflight].map(([callId, limits]) => ({ callId, keys: limits.map((l) => l.key) }));
       await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
     }
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
   }
 
-  private async run<T>(op: (c: CounterStore) => Promise<T>): Promise<T> {
-    return (await this.runWhere(op))[0];
+  private run<T>(op: (c: CounterStore) => Promise<T>): Promise<T> {
+    if (this.o.fail === null) return op(this.o.counters);
+    return this.runWhere(op).then(([out]) => out);
   }
 
   /** Run an operation on the shared store, or apply the fail policy; says whether it ran locally. */
@@ -131,16 +133,33 @@ export class Limiter {
     return p;
   }
 
-  async acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
-    // Seeding happens once per counter; after that no await (each costs a trip through the microtask queue).
+  acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
+    // Seeding happens once per counter and pacing needs today's allowance; otherwise no await (each
+    // costs a trip through the microtask queue), straight to the counter store.
+    for (const l of limits) {
+      if (l.pace || (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key))) return this.prepareAndAcquire(callId, limits);
+    }
+    return this.acquireReady(callId, limits);
+  }
+
+  private async prepareAndAcquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     for (const l of limits) if (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key)) await this.seed(l);
     for (const l of limits) if (l.pace) resolvePace(l, this.paceBase.get(l.key) ?? (await this.loadPaceBase(l)));
+    return this.acquireReady(callId, limits);
+  }
+
+  private acquireReady(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     const now = this.o.now();
-    const items = limits.map((l) => ({ key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds }));
-    const res = await this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now }));
-    if (res.ok) this.inflight.set(callId, items.map((i) => i.key));
-    items.forEach((it, i) => this.remember(it.key, res.before[i]!, it.limit));
-    return res;
+    const items = new Array<CounterItem>(limits.length);
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!;
+      items[i] = { key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds };
+    }
+    return this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now })).then((res) => {
+      if (res.ok) this.inflight.set(callId, limits);
+      for (let i = 0; i < items.length; i++) this.remember(items[i]!.key, res.before[i]!, items[i]!.limit);
+      return res;
+    });
   }
 
   /**
@@ -156,6 +175,13 @@ export class Limiter {
   }
 
   private remember(key: string, s: CounterState, limit: number): void {
+    const last = this.seen.get(key);
+    if (last) {
+      last.used = s.used;
+      last.reserved = s.reserved;
+      last.limit = limit;
+      return;
+    }
     if (this.seen.size > 50_000) this.seen.clear();
     this.seen.set(key, { used: s.used, reserved: s.reserved, limit });
   }
@@ -185,9 +211,22 @@ export class Limiter {
   }
 
   /** Replace the call's reservations by what it actually used. */
-  async commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
+  commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
     this.inflight.delete(callId);
-    const items = limits.map((l) => ({ key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }));
+    const items = new Array<CommitItem>(limits.length);
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!;
+      items[i] = { key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds };
+    }
+    if (this.o.fail !== null) return this.commitShared(callId, limits, items);
+    return this.o.counters.commit(callId, items, this.o.now()).then((states) => {
+      for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, states[i]!, limits[i]!.limit);
+      return states;
+    });
+  }
+
+  /** commit on a shared store: what it could not take is owed, and added back once it answers. */
+  private async commitShared(callId: string, limits: PlannedLimit[], items: CommitItem[]): Promise<CounterState[]> {
     let states: CounterState[];
     let local: boolean;
     try {

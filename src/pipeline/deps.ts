@@ -12,6 +12,7 @@ import type { ResponseCacheStore } from '../cache/index.js';
 import type { CallContext } from './context.js';
 import type { BudgetDirectory } from '../budgets/budget-directory.js';
 import type { Limiter } from '../budgets/limiter.js';
+import type { LimitPlans } from '../budgets/limit-plans.js';
 import type { AlertSender } from '../budgets/alerts.js';
 import type { ForecastWatch } from '../budgets/forecast-watch.js';
 import type { RateLimitConfig } from '../config/schema.js';
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   recorder: Recorder;
   budgets: BudgetDirectory;
   rateLimits: ReadonlyMap<string, readonly RateLimitConfig[]>;
+  /** The limits each call reserves on (planned once per attribution and window). */
+  limitPlans: LimitPlans;
   limiter: Limiter;
   alerts: AlertSender;
   /** Alert flags this instance has already seen claimed (saves a round trip per call). */

@@ -5,7 +5,7 @@
  * output to what remains, or downgrade the model once past a threshold; otherwise the call is refused.
  */
 import { GatewayError } from '../errors.js';
-import { clampOutput, downgradeTarget, planLimits, type PlannedLimit } from '../policy/limits.js';
+import { clampOutput, downgradeTarget, type PlannedLimit } from '../policy/limits.js';
 import { pacingDowngrade } from '../policy/pacing.js';
 import { pacingExceeded } from '../budgets/pace-alerts.js';
 import { nanosToUsd } from '../pricing/money.js';
@@ -136,15 +136,7 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
   const zero = { total: 0, input: 0, outputPerToken: 0 };
   let wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? zero;
   const now = deps.now();
-  let limits = planLimits({
-    scopes: { org: deps.config.org, team: a.team, user: a.user, project: a.project, keyId: a.keyId, tags: a.tags ? a.tags.split(',') : [], run: a.run, unlimited: ctx.key!.unlimited },
-    budgetsByScope: deps.budgets.scopes,
-    rateLimitsByScope: deps.rateLimits,
-    defaultRateLimit: deps.config.defaults.key_rate_limit,
-    demand: { worstNanos: wc.total, worstTokens: promptBound + maxOut },
-    timezone: deps.config.timezone,
-    now,
-  });
+  let limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
   if (limits.length === 0) return;
 
   let res = await deps.limiter.acquire(ctx.id, limits);

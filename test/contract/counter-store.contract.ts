@@ -69,6 +69,33 @@ export function describeCounterStore(name: string, make: () => Promise<CounterSt
         expect(await s!.read([a], T + 1901)).toEqual([{ used: 0, reserved: 0 }]);
       }));
 
+    it('keeps a lease that a renewal shortened to its new expiry', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        await s!.acquire({ callId: 'long', items: [item(a, 100, 50)], leaseMs: 60_000, now: T });
+        await s!.acquire({ callId: 'other', items: [item(a, 100, 20)], leaseMs: 60_000, now: T });
+        // A gateway configured with a shorter lease renews: the lease now ends at T + 1500.
+        await s!.renew([{ callId: 'long', keys: [a] }], 1000, T + 500);
+        expect(await s!.read([a], T + 1499)).toEqual([{ used: 0, reserved: 70 }]);
+        expect(await s!.read([a], T + 1500)).toEqual([{ used: 0, reserved: 20 }]);
+      }));
+
+    it('expires many leases at once, keeping the live ones', () =>
+      withStores(async ([s]) => {
+        const a = fresh();
+        await Promise.all(
+          Array.from({ length: 1200 }, (_, i) =>
+            s!.acquire({ callId: `c${i}`, items: [item(a, 1_000_000, i % 2 === 0 ? 3 : 5)], leaseMs: i % 2 === 0 ? 1000 : 5000, now: T }),
+          ),
+        );
+        expect(await s!.read([a], T + 999)).toEqual([{ used: 0, reserved: 600 * 3 + 600 * 5 }]);
+        expect(await s!.read([a], T + 1000)).toEqual([{ used: 0, reserved: 600 * 5 }]);
+        // A commit of an expired lease counts its actual and leaves the live ones alone.
+        expect(await s!.commit('c0', [{ key: a, actual: 2, ttlSeconds: 3600 }], T + 1001)).toEqual([{ used: 2, reserved: 600 * 5 }]);
+        expect(await s!.commit('c1', [{ key: a, actual: 4, ttlSeconds: 3600 }], T + 1001)).toEqual([{ used: 6, reserved: 599 * 5 }]);
+        expect(await s!.read([a], T + 5000)).toEqual([{ used: 6, reserved: 0 }]);
+      }));
+
     it('starts a new period at the boundary (injected clock)', () =>
       withStores(async ([s]) => {
         const base = fresh();

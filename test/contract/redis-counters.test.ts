@@ -68,6 +68,67 @@ describe('RedisCounterStore', () => {
     }
   });
 
+  it('sends the operations of concurrent calls together, each with its own reply', async () => {
+    const s = await RedisCounterStore.connect({ url, prefix });
+    try {
+      const a = `batch:${randomUUID()}`;
+      const before = s.roundTrips;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => s.acquire({ callId: `c${i}`, items: [item(a, 100, 7), item(`${a}:2`, 1000, 1)], leaseMs: 60_000, now: T })),
+      );
+      // Issued in one tick: one script call for all 50.
+      expect(s.roundTrips - before).toBe(1);
+      expect(results.filter((r) => r.ok)).toHaveLength(14);
+      // In order: the 15th saw 14 reservations of 7 on the first counter, and refused there.
+      expect(results[14]).toEqual({ ok: false, index: 0, before: [{ used: 0, reserved: 98 }, { used: 0, reserved: 14 }] });
+      // While a batch is on its way, what is issued meanwhile leaves as the next one.
+      const first = s.read([a], T);
+      await new Promise((resolve) => setImmediate(resolve));
+      const rest = await Promise.all([s.read([a], T), s.commit('c0', [{ key: a, actual: 5, ttlSeconds: 3600 }], T), s.read([a], T)]);
+      expect(await first).toEqual([{ used: 0, reserved: 98 }]);
+      expect(rest).toEqual([[{ used: 0, reserved: 98 }], [{ used: 5, reserved: 91 }], [{ used: 5, reserved: 91 }]]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('fails one operation of a batch alone', async () => {
+    const s = await RedisCounterStore.connect({ url, prefix });
+    try {
+      const good = `good:${randomUUID()}`;
+      const bad = `bad:${randomUUID()}`;
+      await admin.set(`{${prefix}}:c:${bad}`, 'not a hash', 'PX', 60_000);
+      const [ok, failed] = await Promise.allSettled([
+        s.acquire({ callId: 'x', items: [item(good, 100, 5)], leaseMs: 1000, now: T }),
+        s.acquire({ callId: 'y', items: [item(bad, 100, 5)], leaseMs: 1000, now: T }),
+      ]);
+      expect(ok).toEqual({ status: 'fulfilled', value: { ok: true, before: [{ used: 0, reserved: 0 }] } });
+      expect(failed.status).toBe('rejected');
+      // A wrong type is a bug to surface, not an outage to fail open on.
+      expect((failed as PromiseRejectedResult).reason).not.toBeInstanceOf(CounterStoreUnavailable);
+      expect(String((failed as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('heals a sum left without its leases (a counter written by the earlier key layout)', async () => {
+    const s = await RedisCounterStore.connect({ url, prefix });
+    try {
+      const a = `legacy:${randomUUID()}`;
+      // The earlier layout kept the leases in other keys; here only the counter hash survives.
+      await admin.hset(`{${prefix}}:c:${a}`, 'used', '40', 'reserved', '25');
+      await admin.pexpire(`{${prefix}}:c:${a}`, 3_600_000);
+      expect(await s.read([a], T)).toEqual([{ used: 40, reserved: 0 }]);
+      expect(await s.acquire({ callId: 'n', items: [item(a, 100, 60)], leaseMs: 1000, now: T })).toEqual({ ok: true, before: [{ used: 40, reserved: 0 }] });
+      // Its TTL was longer than asked: kept.
+      await s.add(a, 1, 60, T);
+      expect(await admin.pttl(`{${prefix}}:c:${a}`)).toBeGreaterThan(3_500_000);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('puts every key under one hash tag, with TTLs that are never shortened', async () => {
     const s = await RedisCounterStore.connect({ url, prefix });
     try {
@@ -78,7 +139,8 @@ describe('RedisCounterStore', () => {
       const keys = await tagged();
       for (const k of keys) expect(k.startsWith(`{${prefix}}:`)).toBe(true);
       const mine = keys.filter((k) => k.includes(a));
-      expect(mine.sort()).toEqual([`{${prefix}}:c:${a}`, `{${prefix}}:e:${a}`, `{${prefix}}:f:flag:${a}`, `{${prefix}}:l:${a}`]);
+      // One hash per counter (its leases inside) and the flag.
+      expect(mine.sort()).toEqual([`{${prefix}}:c:${a}`, `{${prefix}}:f:flag:${a}`]);
       for (const k of mine.filter((x) => !x.includes(':f:'))) {
         // add() asked for 60 s, but the counter must outlive the leases written with 3600 s.
         expect(await admin.pttl(k)).toBeGreaterThan(3_590_000);
@@ -86,9 +148,16 @@ describe('RedisCounterStore', () => {
       const flagTtl = await admin.pttl(`{${prefix}}:f:flag:${a}`);
       expect(flagTtl).toBeGreaterThan(50_000);
       expect(flagTtl).toBeLessThanOrEqual(60_000);
-      // A key first written with a short ttl gets it.
+      // A key first written with a short ttl gets it, and a longer one later.
       await s.add(`${a}:short`, 1, 60, T);
       expect(await admin.pttl(`{${prefix}}:c:${a}:short`)).toBeLessThanOrEqual(60_000);
+      await s.commit('none', [{ key: `${a}:short`, actual: 1, ttlSeconds: 120 }], T + 1000);
+      expect(await admin.pttl(`{${prefix}}:c:${a}:short`)).toBeGreaterThan(110_000);
+      // A counter that expired while a call was in flight is written again with its TTL.
+      await admin.del(`{${prefix}}:c:${a}:short`);
+      await s.commit('late', [{ key: `${a}:short`, actual: 3, ttlSeconds: 60 }], T + 2000);
+      expect(await s.read([`${a}:short`], T + 2000)).toEqual([{ used: 3, reserved: 0 }]);
+      expect(await admin.pttl(`{${prefix}}:c:${a}:short`)).toBeGreaterThan(50_000);
     } finally {
       await s.close();
     }
@@ -108,6 +177,8 @@ describe('RedisCounterStore', () => {
       expect(await s.commit('x', [{ key: a, actual: 2, ttlSeconds: 3600 }], T)).toEqual([{ used: 9_000_000_000_000_001, reserved: 0 }]);
       expect((await s.acquire({ callId: 'z', items: [item(a, Number.POSITIVE_INFINITY, 7)], leaseMs: 1000, now: T })).ok).toBe(true);
       await expect(s.add(a, 0.5, 3600, T)).rejects.toThrow(RangeError);
+      // Operations travel as space-separated words: a call id with whitespace is refused, not split.
+      await expect(s.acquire({ callId: 'two words', items: [item(a, limit, 1)], leaseMs: 1000, now: T })).rejects.toThrow(RangeError);
     } finally {
       await s.close();
     }
@@ -145,6 +216,22 @@ describe('RedisCounterStore', () => {
     it('connect() rejects promptly on a closed port and on a silent server', async () => {
       await rejectsQuickly(() => RedisCounterStore.connect({ url: `redis://127.0.0.1:${closedPort}`, prefix }));
       await rejectsQuickly(() => RedisCounterStore.connect({ url: `redis://127.0.0.1:${silentPort}`, prefix }));
+    });
+
+    it('operations queued behind a batch that timed out fail with it', async () => {
+      const s = new RedisCounterStore({ url: `redis://127.0.0.1:${silentPort}`, prefix });
+      try {
+        const start = Date.now();
+        const first = s.read(['a'], T);
+        await new Promise((resolve) => setImmediate(resolve));
+        const queued = s.acquire({ callId: 'c', items: [item('a', 1, 1)], leaseMs: 1000, now: T });
+        await expect(first).rejects.toBeInstanceOf(CounterStoreUnavailable);
+        await expect(queued).rejects.toBeInstanceOf(CounterStoreUnavailable);
+        // One command timeout, not one per operation in line.
+        expect(Date.now() - start).toBeLessThan(1600);
+      } finally {
+        await s.close();
+      }
     });
 
     it('operations reject promptly, before and after the first connection attempt', async () => {

@@ -12,7 +12,7 @@ import { worstCaseNanos } from '../../pricing/price-book.js';
 import type { CounterState } from '../../storage/counter-types.js';
 import { MemoryCounterStore } from '../../storage/memory/counter-store.js';
 import { derivedPromptBound, type ReplayInput } from './call-input.js';
-import { PlanCache } from './plan-cache.js';
+import { PlanCache } from '../../policy/plan-cache.js';
 import type { ReplayPolicy } from './policy.js';
 
 const NEVER_MS = 1e15;

@@ -123,7 +123,10 @@ export class MemoryCounterStore implements CounterStore {
         if (!c) continue;
         this.purge(c, now);
         const l = c.leases.get(callId);
-        if (l) l.expiresAt = now + leaseMs;
+        if (!l) continue;
+        l.expiresAt = now + leaseMs;
+        // A shorter leaseMs may end the lease sooner than it was: nextExpiry must stay a lower bound.
+        if (l.expiresAt < c.nextExpiry) c.nextExpiry = l.expiresAt;
       }
     }
     return Promise.resolve();

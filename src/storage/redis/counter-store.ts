@@ -1,13 +1,15 @@
 /**
- * Counters in Redis, shared by many gateway instances. Every operation is one Lua script (or one
- * command), so it is one round trip and atomic; lease expiry is judged against the caller's `now`.
- * All keys carry the hash tag `{prefix}`, so a Redis Cluster keeps them in one slot and a script may
- * touch any of them. Layout and trade-offs: README.md beside this file.
+ * Counters in Redis, shared by many gateway instances. Every operation runs in a Lua script (or is one
+ * command), so it is one round trip and atomic; operations issued by concurrent calls share the
+ * script call (op-batch.ts). Lease expiry is judged against the caller's `now`. All keys carry the
+ * hash tag `{prefix}`, so a Redis Cluster keeps them in one slot and a script may touch any of them.
+ * Layout and trade-offs: README.md beside this file.
  */
 import { quitRedis } from './quit.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
-import { acquireLua, addLua, commitLua, readLua, releaseLua, renewLua } from './scripts.js';
+import { OpBatch, type OpName } from './op-batch.js';
+import { batchLua } from './scripts.js';
 
 /** Redis could not be reached or cannot serve now; the caller applies its fail-open/fail-closed policy. */
 export class CounterStoreUnavailable extends Error {
@@ -30,18 +32,6 @@ export interface RedisCounterStoreClient {
   prefix?: string;
 }
 
-type Script = (numKeys: number, ...args: string[]) => Promise<unknown>;
-type ScriptName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add';
-
-const sources: Record<ScriptName, string> = {
-  acquire: acquireLua,
-  commit: commitLua,
-  release: releaseLua,
-  renew: renewLua,
-  read: readLua,
-  add: addLua,
-};
-
 // Server replies that mean "cannot serve now" rather than "this request is wrong".
 const UNAVAILABLE_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|MISCONF|OOM)\b/;
 
@@ -55,15 +45,21 @@ function clientOptions(opts: RedisCounterStoreOptions): RedisOptions {
     autoResendUnfulfilledCommands: false,
     // Keep reconnecting in the background so the store recovers by itself.
     retryStrategy: (times) => Math.min(times * 100, 2000),
-    // Commands issued in the same tick by concurrent calls go out in one socket write: each script
-    // stays atomic, and the gateway pays one syscall per batch instead of one per command.
-    enableAutoPipelining: true,
+    // No auto-pipelining: the store batches its operations itself (op-batch.ts), one command per
+    // batch, and ioredis's pipeline per tick would only add its own bookkeeping to each.
+    enableAutoPipelining: false,
   };
 }
 
 function int(n: number, what: string): string {
   if (!Number.isSafeInteger(n)) throw new RangeError(`${what} must be a safe integer, got ${n}`);
   return String(n);
+}
+
+/** Operations travel as space-separated strings (scripts.ts): a call id must be one word. */
+function callIdArg(id: string): string {
+  if (id === '' || /\s/.test(id)) throw new RangeError(`call id must be non-empty without whitespace, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 function limitArg(n: number): string {
@@ -97,7 +93,7 @@ export class RedisCounterStore implements CounterStore {
   private readonly client: Redis;
   private readonly owned: boolean;
   private readonly tag: string;
-  private readonly scripts: Record<ScriptName, Script>;
+  private readonly batch: OpBatch;
   private readonly send: Redis['sendCommand'];
   private readonly onError = (err: Error): void => {
     this.lastError = err;
@@ -135,7 +131,7 @@ export class RedisCounterStore implements CounterStore {
       this.roundTrips++;
       return send(command, stream);
     };
-    this.scripts = this.defineScripts();
+    this.batch = new OpBatch({ send: this.defineBatchScript(), failsQueue: (err) => this.classify(err) instanceof CounterStoreUnavailable });
   }
 
   /** Open a connection and wait until Redis answers; rejects with CounterStoreUnavailable otherwise. */
@@ -155,52 +151,58 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
-    if (req.items.length === 0) return { ok: true, before: [] };
-    const keys = req.items.flatMap((it) => this.keys(it.key));
-    const args = [req.callId, int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
-    for (const it of req.items) args.push(limitArg(it.limit), int(it.amount, 'amount'), ttlMs(it.ttlSeconds));
-    const values = integers(await this.run(() => this.scripts.acquire(keys.length, ...keys, ...args)));
+    const n = req.items.length;
+    if (n === 0) return { ok: true, before: [] };
+    const keys = new Array<string>(n);
+    const args = [callIdArg(req.callId), int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
+    for (let i = 0; i < n; i++) {
+      const it = req.items[i]!;
+      keys[i] = this.counterKey(it.key);
+      args.push(limitArg(it.limit), int(it.amount, 'amount'), ttlMs(it.ttlSeconds));
+    }
+    const values = integers(await this.op('acquire', keys, args));
     const before = states(values, 2);
     return values[0] === 1 ? { ok: true, before } : { ok: false, index: values[1]!, before };
   }
 
   async commit(callId: string, items: CommitItem[], now: number): Promise<CounterState[]> {
-    if (items.length === 0) return [];
-    const keys = items.flatMap((it) => this.keys(it.key));
-    const args = [callId, int(now, 'now')];
-    for (const it of items) args.push(int(it.actual, 'actual'), ttlMs(it.ttlSeconds));
-    return states(integers(await this.run(() => this.scripts.commit(keys.length, ...keys, ...args))), 0);
+    const n = items.length;
+    if (n === 0) return [];
+    const keys = new Array<string>(n);
+    const args = [callIdArg(callId), int(now, 'now')];
+    for (let i = 0; i < n; i++) {
+      const it = items[i]!;
+      keys[i] = this.counterKey(it.key);
+      args.push(int(it.actual, 'actual'), ttlMs(it.ttlSeconds));
+    }
+    return states(integers(await this.op('commit', keys, args)), 0);
   }
 
   async release(callId: string, keys: string[], now: number): Promise<void> {
     if (keys.length === 0) return;
-    const args = [...keys.flatMap((key) => this.keys(key)), callId, int(now, 'now')];
-    await this.run(() => this.scripts.release(keys.length * 3, ...args));
+    await this.op('release', keys.map((k) => this.counterKey(k)), [callIdArg(callId), int(now, 'now')]);
   }
 
   async renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
     const keys: string[] = [];
-    const ids: string[] = [];
+    const args = [int(now, 'now'), int(leaseMs, 'leaseMs')];
     for (const { callId, keys: counterKeys } of leases) {
       for (const key of counterKeys) {
-        keys.push(`${this.tag}:e:${key}`);
-        ids.push(callId);
+        keys.push(this.counterKey(key));
+        args.push(callIdArg(callId));
       }
     }
     if (keys.length === 0) return;
-    const args = [...keys, int(now, 'now'), int(leaseMs, 'leaseMs'), ...ids];
-    await this.run(() => this.scripts.renew(keys.length, ...args));
+    await this.op('renew', keys, args);
   }
 
   async read(keys: string[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];
-    const args = [...keys.flatMap((key) => this.keys(key)), int(now, 'now')];
-    return states(integers(await this.run(() => this.scripts.read(keys.length * 3, ...args))), 0);
+    return states(integers(await this.op('read', keys.map((k) => this.counterKey(k)), [int(now, 'now')])), 0);
   }
 
-  async add(key: string, amount: number, ttlSeconds: number, _now: number): Promise<void> {
-    const args = [`${this.tag}:c:${key}`, int(amount, 'amount'), ttlMs(ttlSeconds)];
-    await this.run(() => this.scripts.add(1, ...args));
+  async add(key: string, amount: number, ttlSeconds: number, now: number): Promise<void> {
+    await this.op('add', [this.counterKey(key)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now')]);
   }
 
   /** The flag lives ttlSeconds of Redis time: de-duplication needs no injected clock. */
@@ -221,22 +223,22 @@ export class RedisCounterStore implements CounterStore {
     await quitRedis(this.client);
   }
 
-  /** Counter hash, lease amounts hash, lease expiry zset: the triple every script takes. */
-  private keys(key: string): [string, string, string] {
-    return [`${this.tag}:c:${key}`, `${this.tag}:l:${key}`, `${this.tag}:e:${key}`];
+  /** The one hash holding a counter and its leases. */
+  private counterKey(key: string): string {
+    return `${this.tag}:c:${key}`;
   }
 
-  private defineScripts(): Record<ScriptName, Script> {
-    const out: Partial<Record<ScriptName, Script>> = {};
-    for (const name of Object.keys(sources) as ScriptName[]) {
-      // defineCommand sends EVAL the first time on each socket, then EVALSHA, re-sending on NOSCRIPT.
-      const command = `tollgateCounter_${name}`;
-      this.client.defineCommand(command, { lua: sources[name] });
-      const fn: unknown = Reflect.get(this.client, command);
-      if (typeof fn !== 'function') throw new Error(`ioredis did not define ${command}`);
-      out[name] = (...args) => fn.apply(this.client, args) as Promise<unknown>;
-    }
-    return out as Record<ScriptName, Script>;
+  private op(name: OpName, keys: string[], args: string[]): Promise<unknown> {
+    return this.run(() => this.batch.run(name, keys, args));
+  }
+
+  private defineBatchScript(): (keys: string[], args: string[]) => Promise<unknown> {
+    // defineCommand sends EVAL the first time on each socket, then EVALSHA, re-sending on NOSCRIPT.
+    const command = 'tollgateCounterBatch';
+    this.client.defineCommand(command, { lua: batchLua });
+    const fn: unknown = Reflect.get(this.client, command);
+    if (typeof fn !== 'function') throw new Error(`ioredis did not define ${command}`);
+    return (keys, args) => fn.call(this.client, keys.length, keys, args) as Promise<unknown>;
   }
 
   private async run<T>(op: () => Promise<T>): Promise<T> {

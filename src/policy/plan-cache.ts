@@ -1,5 +1,6 @@
 /**
- * planLimits for replay, planned once per attribution and period window instead of once per call.
+ * planLimits once per attribution and period window instead of once per call (the gateway's reserve
+ * stage and replay both plan through it).
  * Which limits apply to a call depends only on its attribution (the parts of it some budget or rate
  * limit is keyed on) and on the windows `now` falls in; the amounts are the call's worst case and the
  * TTLs follow `now`. So the plan of the first call of an attribution in a window is kept as a template,
@@ -7,9 +8,28 @@
  * policy/pacing.ts): the same limits, in the same order, with the same (interned) key strings, so the
  * counter store's lookups hit cached string hashes.
  */
-import { planLimits, type PlannedLimit } from '../../policy/limits.js';
-import type { CallRow } from '../../storage/types.js';
-import type { ReplayPolicy } from './policy.js';
+import type { RateLimitConfig } from '../config/schema.js';
+import type { BudgetRecord } from '../storage/types.js';
+import { planLimits, type PlanInput, type PlannedLimit } from './limits.js';
+
+/** What planning depends on besides the call: fixed for the cache's life (a new budget set, a new cache). */
+export interface PlanPolicy {
+  org: string;
+  timezone: string;
+  budgetsByScope: ReadonlyMap<string, readonly BudgetRecord[]>;
+  rateLimitsByScope: ReadonlyMap<string, readonly RateLimitConfig[]>;
+  defaultRateLimit: PlanInput['defaultRateLimit'];
+}
+
+/** The call's attribution, as the ledger row and the gateway's call context both carry it (tags comma-joined). */
+export interface PlanAttribution {
+  team: string;
+  keyId: string;
+  user: string | null;
+  project: string | null;
+  tags: string | null;
+  run: string | null;
+}
 
 interface Template {
   limits: PlannedLimit[];
@@ -31,14 +51,14 @@ export class PlanCache {
   /** Attribution parts no budget or rate limit is keyed on change nothing: left out of the cache key. */
   private readonly uses: { user: boolean; project: boolean; tags: boolean; run: boolean };
 
-  constructor(private readonly p: ReplayPolicy) {
+  constructor(private readonly p: PlanPolicy) {
     const scopes = [...p.budgetsByScope.keys(), ...p.rateLimitsByScope.keys()];
     const has = (kind: string): boolean => scopes.some((s) => s.startsWith(`${kind}:`));
     this.uses = { user: has('user'), project: has('project'), tags: has('tag'), run: has('run') };
   }
 
   /** Exactly planLimits' answer for this call (fresh objects the caller may keep and change). */
-  limitsFor(r: CallRow, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number): PlannedLimit[] {
+  limitsFor(r: PlanAttribution, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number): PlannedLimit[] {
     const u = this.uses;
     const id =
       (rateLimits ? 'r' : '-') + (unlimited ? 'u' : '-') + SEP + r.team + SEP + r.keyId +
@@ -83,7 +103,7 @@ export class PlanCache {
     return out;
   }
 
-  private template(r: CallRow, unlimited: boolean, rateLimits: boolean, now: number): Template {
+  private template(r: PlanAttribution, unlimited: boolean, rateLimits: boolean, now: number): Template {
     const limits = planLimits({
       scopes: { org: this.p.org, team: r.team, user: r.user, project: r.project, keyId: r.keyId, tags: r.tags ? r.tags.split(',') : [], run: r.run, unlimited },
       budgetsByScope: this.p.budgetsByScope,

@@ -99,6 +99,8 @@ export class PlanCache {
           out[i] = { kind: l.kind, scope: l.scope, budget: null, window: { key: 'now', start: now, end: now }, key: l.key, limit: l.limit, amount: 1, ttlSeconds: l.ttlSeconds };
           break;
       }
+      // A run's limits count each team apart (policy/limits.ts counterScope); seeding reads the team.
+      if (l.team !== undefined) out[i]!.team = l.team;
     }
     return out;
   }

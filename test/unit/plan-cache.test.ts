@@ -14,6 +14,8 @@ const budgets = [
   budget('key:*', 'week', { source: 'default' }),
   budget('tag:batch', 'month', { pace: { action: 'block', model: null } }),
   budget('user:ana', 'none'),
+  // A run's budget counts each team's run apart: its limits carry the team (seeding reads it).
+  budget('run:*', 'none'),
 ];
 const rateLimits: RateLimitConfig[] = [{ scope: 'team:platform', rpm: 60, tpm: 10_000, concurrent: 4 }];
 
@@ -45,6 +47,7 @@ describe('PlanCache', () => {
       [{ team: 'platform', keyId: 'k1', user: 'ana', project: null, tags: 'batch,eu', run: null }, false],
       [{ team: 'platform', keyId: 'k1', user: null, project: null, tags: null, run: 'r1' }, false],
       [{ team: 'search', keyId: 'k2', user: 'bob', project: 'p', tags: 'batch', run: null }, true],
+      [{ team: 'search', keyId: 'k2', user: null, project: null, tags: null, run: 'r1' }, false],
     ];
     // Across a minute, local midnight (Paris), a Monday and a month's end, in uneven steps.
     let now = Date.parse('2026-11-29T22:58:30Z');

@@ -1,0 +1,28 @@
+/**
+ * CallScan.wasteCandidates as SQL, shared by the SQLite and Postgres backends: the calls the waste report
+ * can count or learn from, so that a scan skips the rest in the database instead of shipping every call
+ * of the window to the report. A call outside this set has no requestHash, is no fallback attempt,
+ * succeeded, is in no run the guard stopped and was not served by an expensive model: no waste rule
+ * applies to it and it cannot make another call a duplicate or a retry (see analytics/waste-report.ts).
+ */
+import type { Dialect } from './rollups.js';
+import type { CallScan, WasteCandidates } from './types.js';
+
+/**
+ * The condition; `param` binds a value and returns its placeholder. The stopped runs are the runs with a
+ * call carrying one of `stopCodes` in the scan's own window (and team): a superset of the report's.
+ */
+export function wasteCandidatesSql(d: Dialect, c: WasteCandidates, scan: Pick<CallScan, 'from' | 'to' | 'team'>, param: (v: number | string | string[]) => string): string {
+  const inList = (col: string, values: string[]): string =>
+    d === 'postgres' ? `${col} = ANY(${param(values)}::text[])` : `${col} IN (${values.map((v) => param(v)).join(', ')})`;
+  const any = ['request_hash IS NOT NULL', 'attempt_of IS NOT NULL', "status <> 'ok'"];
+  if (c.models.length > 0) any.push(inList('served_model', c.models));
+  if (c.stopCodes.length > 0) {
+    const where = [inList('error_code', c.stopCodes), 'run IS NOT NULL'];
+    if (scan.from !== undefined) where.push(`started_at >= ${param(scan.from)}`);
+    if (scan.to !== undefined) where.push(`started_at < ${param(scan.to)}`);
+    if (scan.team !== undefined) where.push(`team = ${param(scan.team)}`);
+    any.push(`run IN (SELECT run FROM calls WHERE ${where.join(' AND ')})`);
+  }
+  return `(${any.join(' OR ')})`;
+}

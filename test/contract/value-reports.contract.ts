@@ -164,7 +164,11 @@ export function describeValueReports(name: string, make: MakeStore): void {
           call({ id: 'plain', startedAt: T0 }),
           call({ id: 'cache-hit', startedAt: T0, cacheHit: true }),
           call({ id: 'other-run', startedAt: T0, run: 'r2' }),
+          // H1 is sent twice by team a: both count. H2 once by team a and once by team b: neither.
           call({ id: 'hashed', startedAt: T0, requestHash: H1 }),
+          call({ id: 'hashed-again', startedAt: T0 + 1, requestHash: H1 }),
+          call({ id: 'once-a', startedAt: T0, requestHash: H2 }),
+          call({ id: 'once-b', startedAt: T0, team: 'b', requestHash: H2 }),
           call({ id: 'attempt', startedAt: T0, attemptOf: 'hashed' }),
           call({ id: 'failed', startedAt: T0, status: 'error', httpStatus: 500 }),
           call({ id: 'big', startedAt: T0, servedModel: 'big' }),
@@ -177,10 +181,12 @@ export function describeValueReports(name: string, make: MakeStore): void {
         const ids = async (c: { stopCodes: string[]; models: string[] }, team?: string): Promise<string[]> =>
           (await s.scanCalls({ from: T0, to: T0 + 2, team, wasteCandidates: c, limit: 100 })).map((x) => x.id).sort();
         const stopCodes = ['run_terminated', 'run_paused'];
-        expect(await ids({ stopCodes, models: ['big'] })).toEqual(['attempt', 'big', 'failed', 'hashed', 'in-stopped', 'stop']);
-        expect(await ids({ stopCodes, models: [] })).toEqual(['attempt', 'failed', 'hashed', 'in-stopped', 'stop']);
-        expect(await ids({ stopCodes: [], models: ['big', 'mini'] })).toEqual(['attempt', 'big', 'cache-hit', 'failed', 'hashed', 'in-stopped', 'other-run', 'plain', 'r3-call', 'stop']);
+        expect(await ids({ stopCodes, models: ['big'] })).toEqual(['attempt', 'big', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
+        expect(await ids({ stopCodes, models: [] })).toEqual(['attempt', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
+        expect(await ids({ stopCodes: [], models: ['big', 'mini'] })).toEqual(['attempt', 'big', 'cache-hit', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'once-a', 'once-b', 'other-run', 'plain', 'r3-call', 'stop']);
         expect(await ids({ stopCodes, models: ['big'] }, 'b')).toEqual([]);
+        // A window ending before the second H1 and before r1's stop: the first H1 is then sent once, r1 not stopped.
+        expect((await s.scanCalls({ from: T0, to: T0 + 1, wasteCandidates: { stopCodes, models: [] }, limit: 100 })).map((x) => x.id).sort()).toEqual(['attempt', 'failed']);
       }));
 
     it('stores outcomes and lists them by time window, team, run and project', () =>

@@ -13,7 +13,7 @@
  *                                  of its calls.
  */
 import { nanosToUsd } from '../pricing/money.js';
-import type { CallGroupRow, Store } from '../storage/types.js';
+import type { CallGroupQuery, CallGroupRow, Store } from '../storage/types.js';
 import { HIDDEN, OutcomeMatcher, shareOut } from './roi-attribution.js';
 import type { RoiConfig } from './value-config.js';
 
@@ -84,9 +84,17 @@ export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
     for (const r of rows) acc(r.group[q.groupBy] ?? null)[field] += r.costNanos;
   }
   // Every team's calls count (an outcome on a shared project is split across all of its spend), summed
-  // by the store per team, project, run, agent and model: cost, successes and synthetic-looking repeats.
+  // by the store per team, the report's group and every field an outcome names (what matching compares):
+  // cost, successes and synthetic-looking repeats.
   const s = q.config.synthetic;
-  const groups = await store.callGroups({ from: q.from, to: q.to, repeats: { withinMs: s.window_minutes * 60_000, maxPromptTokens: s.max_prompt_tokens } });
+  const by = new Set<CallGroupQuery['by'][number]>(q.groupBy === 'team' ? [] : [q.groupBy]);
+  for (const o of outcomes) {
+    if (o.run !== null) by.add('run');
+    if (o.project !== null) by.add('project');
+    if (o.agent !== null) by.add('agent');
+  }
+  const repeats = { withinMs: s.window_minutes * 60_000, maxPromptTokens: s.max_prompt_tokens };
+  const groups = await store.callGroups({ from: q.from, to: q.to, by: [...by], repeats });
   for (const c of groups) {
     const visible = q.team === undefined || c.team === q.team;
     const g = groupOf(c, q.groupBy);

@@ -181,6 +181,8 @@ export interface CallGroupQuery {
   /** Inclusive lower / exclusive upper bound on startedAt, epoch ms. */
   from: number;
   to: number;
+  /** What to group by besides team (the fewer, the cheaper); a column not asked for is null in every row. */
+  by: ('project' | 'run' | 'agent' | 'model')[];
   /**
    * A repeat: a call whose whole prompt is at most `maxPromptTokens` and whose team made a call with the
    * same requestHash less than `withinMs` before it (that earlier call may be before `from`).
@@ -188,7 +190,7 @@ export interface CallGroupQuery {
   repeats: { withinMs: number; maxPromptTokens: number };
 }
 
-/** The calls of one (team, project, run, agent, served model) in the window, summed. */
+/** The calls of one (team, project, run, agent, served model) in the window, summed (see CallGroupQuery.by). */
 export interface CallGroupRow {
   team: string;
   project: string | null;
@@ -327,7 +329,7 @@ export interface Store {
   calls(q: CallQuery): Promise<CallRow[]>;
   /** Calls in a window, oldest first ((startedAt, id) order), one keyset page at a time. */
   scanCalls(q: CallScan): Promise<CallRow[]>;
-  /** The window's calls summed per (team, project, run, agent, served model), with their repeats. */
+  /** The window's calls summed per team and the asked-for columns (project, run, agent, model), with their repeats. */
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]>;
 
   insertOutcome(o: OutcomeRecord): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Store.callGroups over every backend: a seeded random ledger (ties in time, shared hashes across teams,
- * calls before the window) summed by the store must equal the same sums counted call by call in ledger
- * order, the way the ROI report used to read the ledger. Run by value-sqlite.test.ts and value-postgres.test.ts.
+ * calls before the window) summed by the store, grouped by any subset of its columns, must equal the same
+ * sums counted call by call in ledger order, the way the ROI report used to read the ledger. Run by value-sqlite.test.ts and value-postgres.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { random } from '../../src/demo/seed.js';
@@ -44,8 +44,10 @@ function byScan(rows: CallRow[], q: CallGroupQuery): CallGroupRow[] {
     const prev = key === null ? undefined : seen.get(key);
     if (key !== null) seen.set(key, c.startedAt);
     if (c.startedAt < q.from) continue;
-    const k = JSON.stringify([c.team, c.project, c.run, c.agent, c.servedModel]);
-    const g = groups.get(k) ?? { team: c.team, project: c.project, run: c.run, agent: c.agent, model: c.servedModel, calls: 0, okCalls: 0, costNanos: 0, repeats: 0 };
+    const asked = <T>(k: CallGroupQuery['by'][number], v: T): T | null => (q.by.includes(k) ? v : null);
+    const at = { project: asked('project', c.project), run: asked('run', c.run), agent: asked('agent', c.agent), model: asked('model', c.servedModel) };
+    const k = JSON.stringify([c.team, at.project, at.run, at.agent, at.model]);
+    const g = groups.get(k) ?? { team: c.team, ...at, calls: 0, okCalls: 0, costNanos: 0, repeats: 0 };
     groups.set(k, g);
     g.calls += 1;
     g.okCalls += c.status === 'ok' ? 1 : 0;
@@ -60,16 +62,17 @@ const sorted = (rows: CallGroupRow[]): CallGroupRow[] => [...rows].sort((a, b) =
 
 export function describeCallGroups(name: string, make: MakeStore): void {
   describe(`call groups (ROI's read of the ledger): ${name}`, () => {
-    it('equals a call-by-call count, repeats included, for several windows and thresholds', async () => {
+    it('equals a call-by-call count, repeats included, for several windows, groupings and thresholds', async () => {
       const { store, cleanup } = await make();
       try {
         await store.migrate();
         const rows = ledger(600, 11);
         await store.appendCalls(rows);
         const queries: CallGroupQuery[] = [
-          { from: T0, to: T0 + 4 * 60 * MIN, repeats: { withinMs: 60 * MIN, maxPromptTokens: 64 } },
-          { from: T0 + 7 * MIN, to: T0 + 5 * 60 * MIN, repeats: { withinMs: 14 * MIN, maxPromptTokens: 40 } },
-          { from: T0 - 2 * 60 * MIN, to: T0 + 8 * 60 * MIN, repeats: { withinMs: 7 * MIN, maxPromptTokens: 1_000 } },
+          { from: T0, to: T0 + 4 * 60 * MIN, by: ['project', 'run', 'agent', 'model'], repeats: { withinMs: 60 * MIN, maxPromptTokens: 64 } },
+          { from: T0 + 7 * MIN, to: T0 + 5 * 60 * MIN, by: ['model', 'run'], repeats: { withinMs: 14 * MIN, maxPromptTokens: 40 } },
+          { from: T0 - 2 * 60 * MIN, to: T0 + 8 * 60 * MIN, by: ['agent'], repeats: { withinMs: 7 * MIN, maxPromptTokens: 1_000 } },
+          { from: T0, to: T0 + 6 * 60 * MIN, by: [], repeats: { withinMs: 60 * MIN, maxPromptTokens: 64 } },
         ];
         for (const q of queries) {
           const expected = byScan(rows, q);
@@ -78,7 +81,7 @@ export function describeCallGroups(name: string, make: MakeStore): void {
           expect(expected.some((g) => g.okCalls < g.calls)).toBe(true);
           expect(sorted(await store.callGroups(q))).toEqual(sorted(expected));
         }
-        expect(await store.callGroups({ from: T0 + 100 * 60 * MIN, to: T0 + 101 * 60 * MIN, repeats: { withinMs: MIN, maxPromptTokens: 64 } })).toEqual([]);
+        expect(await store.callGroups({ from: T0 + 100 * 60 * MIN, to: T0 + 101 * 60 * MIN, by: ['run'], repeats: { withinMs: MIN, maxPromptTokens: 64 } })).toEqual([]);
       } finally {
         await store.close();
         await cleanup();

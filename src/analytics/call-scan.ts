@@ -1,6 +1,6 @@
 /**
  * The ledger of a window, oldest first, one keyset page at a time: reports that need per-call detail
- * (waste, ROI) walk it without holding it, the same way on SQLite and Postgres.
+ * (the waste report) walk it without holding it, the same way on SQLite and Postgres.
  */
 import type { CallRow, CallScan, Store } from '../storage/types.js';
 

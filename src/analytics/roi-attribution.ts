@@ -6,7 +6,10 @@
  * call's group. An outcome with no matching call goes whole to the group it names itself (its team,
  * project or agent), or to the `null` group (unattributed) when it names none of that dimension.
  */
-import type { CallRow, OutcomeRecord } from '../storage/types.js';
+import type { CallGroupRow, OutcomeRecord } from '../storage/types.js';
+
+/** What matching reads of calls: their attribution, cost and successes (one call, or a group of them). */
+export type MatchedCalls = Pick<CallGroupRow, 'team' | 'project' | 'run' | 'agent' | 'costNanos' | 'okCalls'>;
 
 /**
  * Where shares of calls outside a team key's view go: counted in the totals, never shown. It sorts after
@@ -40,19 +43,19 @@ export class OutcomeMatcher {
     }
   }
 
-  /** Count a call (in the window) towards every outcome it matches; `group` is where its share goes. */
-  note(c: CallRow, group: string | null): void {
+  /** Count calls (in the window) towards every outcome they match; `group` is where their share goes. */
+  note(c: MatchedCalls, group: string | null): void {
     if (c.run !== null) this.noteIn(this.byRun.get(c.run), c, group);
     if (c.project !== null) this.noteIn(this.byProject.get(c.project), c, group);
     this.noteIn(this.byTeam.get(c.team), c, group);
   }
 
-  private noteIn(list: OutcomeWeights[] | undefined, c: CallRow, group: string | null): void {
+  private noteIn(list: OutcomeWeights[] | undefined, c: MatchedCalls, group: string | null): void {
     if (!list) return;
     for (const w of list) {
       const o = w.outcome;
       if ((o.run !== null && o.run !== c.run) || (o.project !== null && o.project !== c.project) || (o.team !== null && o.team !== c.team) || (o.agent !== null && o.agent !== c.agent)) continue;
-      const ok = c.status === 'ok' ? 1 : 0;
+      const ok = c.okCalls;
       w.costNanos += c.costNanos;
       w.okCalls += ok;
       const g = w.byGroup.get(group) ?? { costNanos: 0, okCalls: 0 };

@@ -13,8 +13,7 @@
  *                                  of its calls.
  */
 import { nanosToUsd } from '../pricing/money.js';
-import type { CallRow, Store } from '../storage/types.js';
-import { forgetOlder, promptTokensOf, scanCalls } from './call-scan.js';
+import type { CallGroupQuery, CallGroupRow, Store } from '../storage/types.js';
 import { HIDDEN, OutcomeMatcher, shareOut } from './roi-attribution.js';
 import type { RoiConfig } from './value-config.js';
 
@@ -34,8 +33,6 @@ export interface RoiQuery {
   config: RoiConfig;
   /** Most outcomes read for one report. */
   maxOutcomes?: number;
-  /** Calls per page of the scan (tests use tiny pages to cross page boundaries). */
-  pageSize?: number;
 }
 
 export interface RoiRow {
@@ -67,8 +64,8 @@ interface Acc {
 
 const WEEK = 7 * 86_400_000;
 
-function groupOf(c: CallRow, by: RoiGroup): string | null {
-  return by === 'team' ? c.team : by === 'project' ? c.project : by === 'agent' ? c.agent : c.servedModel;
+function groupOf(c: CallGroupRow, by: RoiGroup): string | null {
+  return by === 'team' ? c.team : by === 'project' ? c.project : by === 'agent' ? c.agent : c.model;
 }
 
 export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
@@ -80,33 +77,33 @@ export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
     if (!a) accs.set(g, (a = { costNanos: 0, calls: 0, synthetic: 0, lastWeek: 0, weekBefore: 0, valueNanos: 0, outcomes: 0 }));
     return a;
   };
-  const s = q.config.synthetic;
-  const synthMs = s.window_minutes * 60_000;
-  const seen = new Map<string, number>();
   // The rising-spend flag compares the last two weeks before `to`: sums, read from the rollups rather
   // than by reading every call of those weeks.
   for (const [week, field] of [[0, 'lastWeek'], [1, 'weekBefore']] as const) {
     const rows = await store.analytics({ groupBy: [q.groupBy], filters: q.team === undefined ? {} : { team: q.team }, from: q.to - (week + 1) * WEEK, to: q.to - week * WEEK });
     for (const r of rows) acc(r.group[q.groupBy] ?? null)[field] += r.costNanos;
   }
-  // Every team's calls are read (an outcome on a shared project is split across all of its spend), from
-  // one synthetic window before `from` on: a call further back cannot make one in the window synthetic.
-  for await (const page of scanCalls(store, { from: q.from - synthMs, to: q.to }, q.pageSize)) {
-    for (const c of page) {
-      const visible = q.team === undefined || c.team === q.team;
-      const g = groupOf(c, q.groupBy);
-      const key = c.requestHash === null ? null : `${c.team}\u0000${c.requestHash}`;
-      const prev = key === null ? undefined : seen.get(key);
-      if (key !== null) seen.set(key, c.startedAt);
-      if (c.startedAt < q.from) continue;
-      matcher.note(c, visible ? g : HIDDEN);
-      if (!visible) continue;
-      const a = acc(g);
-      a.costNanos += c.costNanos;
-      a.calls += 1;
-      if (prev !== undefined && c.startedAt - prev < synthMs && promptTokensOf(c) <= s.max_prompt_tokens) a.synthetic += 1;
-    }
-    forgetOlder(seen, page[page.length - 1]!.startedAt, synthMs);
+  // Every team's calls count (an outcome on a shared project is split across all of its spend), summed
+  // by the store per team, the report's group and every field an outcome names (what matching compares):
+  // cost, successes and synthetic-looking repeats.
+  const s = q.config.synthetic;
+  const by = new Set<CallGroupQuery['by'][number]>(q.groupBy === 'team' ? [] : [q.groupBy]);
+  for (const o of outcomes) {
+    if (o.run !== null) by.add('run');
+    if (o.project !== null) by.add('project');
+    if (o.agent !== null) by.add('agent');
+  }
+  const repeats = { withinMs: s.window_minutes * 60_000, maxPromptTokens: s.max_prompt_tokens };
+  const groups = await store.callGroups({ from: q.from, to: q.to, by: [...by], repeats });
+  for (const c of groups) {
+    const visible = q.team === undefined || c.team === q.team;
+    const g = groupOf(c, q.groupBy);
+    matcher.note(c, visible ? g : HIDDEN);
+    if (!visible) continue;
+    const a = acc(g);
+    a.costNanos += c.costNanos;
+    a.calls += c.calls;
+    a.synthetic += c.repeats;
   }
   for (const w of matcher.weights) {
     const o = w.outcome;

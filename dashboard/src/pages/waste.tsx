@@ -21,8 +21,8 @@ const CATEGORY: Record<string, string> = {
 };
 
 export function WastePage() {
-  // Waste needs every call of its window read in order (duplicates, retries): a day of calls reads in
-  // well under a second on a million-call ledger, a month does not. Savings come from a rollup.
+  // Waste reads the calls of its window a rule may apply to, in order (duplicates, retries): a day of
+  // calls reads in well under a second on a million-call ledger, a month may not. Savings come from a rollup.
   const [waste] = useApi<Waste>('/admin/v1/waste?from=24h');
   const [savings] = useApi<Savings>('/admin/v1/savings?group_by=team&from=30d');
   return (

@@ -4,12 +4,14 @@
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendGroup, SpendQuery, SpendRow, Store } from '../types.js';
 import { providerUsageQuery, toProviderUsage, upsertProviderUsageStatements } from './import-queries.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import { runAnalyticsAsync } from '../../analytics/run-query.js';
 import { DIMENSION_ROLLUPS, foldRollupSql, foldTagsSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
+import { wasteCandidatesSql } from '../waste-candidates.js';
+import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -282,6 +284,7 @@ export class PostgresStore implements Store {
       params.push(q.errorCodes);
       clauses.push(`error_code = ANY($${params.length}::text[])`);
     }
+    if (q.wasteCandidates) clauses.push(wasteCandidatesSql('postgres', q.wasteCandidates, q, (v) => `$${params.push(v)}`));
     if (q.after) {
       params.push(q.after.startedAt, q.after.id);
       // COLLATE "C": byte order on ids, as SQLite compares them, so the cursor walks the same order. The
@@ -293,6 +296,15 @@ export class PostgresStore implements Store {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const sql = `SELECT * FROM calls ${where} ORDER BY started_at, id COLLATE "C" LIMIT $${params.length}`;
     return (await this.rows(sql, params)).map(toCall);
+  }
+
+  async callGroups(q: CallGroupQuery): Promise<CallGroupRow[]> {
+    const numbered = (r: { sql: string; params: number[] }): Promise<Row[]> => {
+      let n = 0;
+      return this.rows(r.sql.replace(/\?/g, () => `$${++n}`), r.params);
+    };
+    const [sums, repeats] = await Promise.all([numbered(callGroupsSql('postgres', q)), numbered(callRepeatsSql('postgres', q))]);
+    return mergeCallGroups(sums, repeats);
   }
 
   async insertOutcome(o: OutcomeRecord): Promise<void> {

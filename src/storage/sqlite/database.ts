@@ -5,13 +5,15 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BudgetRecord, CallFeatures, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
+import type { BudgetRecord, CallFeatures, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { insertOutcome, outcomes } from './outcome-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { foldAllSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
+import { wasteCandidatesSql } from '../waste-candidates.js';
+import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 type Row = Record<string, SqlValue>;
@@ -273,6 +275,14 @@ export class SqliteDatabase {
       clauses.push(q.errorCodes.length ? `error_code IN (${q.errorCodes.map(() => '?').join(', ')})` : '0');
       params.push(...q.errorCodes);
     }
+    if (q.wasteCandidates) {
+      // SQLite binds lists value by value: `v` is never an array here.
+      const bind = (v: SqlValue | string[]): string => {
+        params.push(v as SqlValue);
+        return '?';
+      };
+      clauses.push(wasteCandidatesSql('sqlite', q.wasteCandidates, q, bind));
+    }
     if (q.after) {
       // The plain range first, so the started_at index bounds the scan (an OR alone would not).
       clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
@@ -280,6 +290,12 @@ export class SqliteDatabase {
     }
     const sql = `SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
     return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
+  }
+
+  callGroups(q: CallGroupQuery): CallGroupRow[] {
+    const sums = callGroupsSql('sqlite', q);
+    const repeats = callRepeatsSql('sqlite', q);
+    return mergeCallGroups(this.db.prepare(sums.sql).all(...sums.params) as Row[], this.db.prepare(repeats.sql).all(...repeats.params) as Row[]);
   }
 
   insertOutcome(o: OutcomeRecord): void {

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
 import { callFromValues, callValues, type SqlValue } from './call-columns.js';
@@ -101,6 +101,9 @@ export class SqliteStore implements Store {
   }
   async scanCalls(q: CallScan): Promise<CallRow[]> {
     return (await this.call<SqlValue[][]>('scanCallValues', q)).map(callFromValues);
+  }
+  callGroups(q: CallGroupQuery): Promise<CallGroupRow[]> {
+    return this.call('callGroups', q);
   }
   insertOutcome(o: OutcomeRecord): Promise<void> {
     return this.call('insertOutcome', o);

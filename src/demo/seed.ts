@@ -1,9 +1,11 @@
 /**
  * Past spend for the demo (and the dashboard benchmark): synthetic ledger rows appended straight to the
  * store before the gateway starts, so the burn chart, forecast and trends have weeks of history.
- * Deterministic (a seeded generator), so screenshots look the same from run to run.
+ * Deterministic (a seeded generator), so screenshots look the same from run to run. Shaped like the
+ * gateway's own rows: every call has a request fingerprint (one in ten repeats an earlier request of
+ * its team that day, as retries and re-asked questions do) and the per-call replay features.
  */
-import type { CallRow, Store } from '../storage/types.js';
+import type { CallFeatures, CallRow, Store } from '../storage/types.js';
 import { DEMO_PRICES, type DemoModel } from './config.js';
 
 const DAY_MS = 86_400_000;
@@ -54,6 +56,7 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
     // A real ledger is appended in time order (call ids start with the time): keep each day sorted.
     const day: CallRow[] = [];
     for (const t of o.teams ?? DEMO_TEAMS) {
+      const hashes: string[] = [];
       const usd = t.dailyUsd * (1 + t.trend * (o.days - d)) * (0.75 + rnd() * 0.5);
       const perCall = usd / o.callsPerDay;
       const p = DEMO_PRICES[t.model];
@@ -63,6 +66,9 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
         const output = Math.max(1, Math.round((perCall * 0.4 * 1e6) / p.output_per_mtok));
         const startedAt = dayStart + Math.floor(rnd() * (DAY_MS - 60_000));
         const run = `${t.agent}-${d}-${Math.floor(i / 8)}`;
+        const repeat = hashes.length > 0 && rnd() < 0.1;
+        const requestHash = repeat ? hashes[Math.floor(rnd() * hashes.length)]! : hex32(rnd);
+        if (!repeat) hashes.push(requestHash);
         day.push({
           id: '',
           startedAt,
@@ -97,13 +103,40 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
           route: null,
           cacheHit: false,
           savedNanos: 0,
-          requestHash: null,
+          requestHash,
+          features: seedFeatures(rnd, input, output),
         });
       }
     }
     day.sort((a, b) => a.startedAt - b.startedAt);
     for (const r of day) yield { ...r, id: `seed${r.startedAt.toString(36)}${(n++).toString(36).padStart(7, '0')}` };
   }
+}
+
+/** 32 hex digits (128 bits), the shape of the gateway's request fingerprint. */
+function hex32(rnd: () => number): string {
+  let h = '';
+  for (let i = 0; i < 4; i++) h += Math.floor(rnd() * 0x100000000).toString(16).padStart(8, '0');
+  return h;
+}
+
+/** Replay features as the gateway records them: sizes, bounds and the run guard's digests. */
+function seedFeatures(rnd: () => number, input: number, output: number): CallFeatures {
+  const word = (): number => Math.floor(rnd() * 0x100000000);
+  return {
+    bytes: input * 4,
+    promptBound: input * 4,
+    outputBound: 4096,
+    choices: 1,
+    tools: false,
+    images: false,
+    routeHeader: null,
+    noCache: false,
+    unlimited: false,
+    upstreamStatus: null,
+    request: { sketch: [word(), word()], words: Math.max(1, Math.round(input / 40)), fresh: false },
+    output: { sketch: [word(), word()], words: Math.max(1, Math.round(output * 0.75)), sample: Array.from({ length: 8 }, word), affirmation: false, toolKey: null, toolNames: null },
+  };
 }
 
 /** Append rows in batches (one transaction each); returns how many were written. */

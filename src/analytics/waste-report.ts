@@ -85,7 +85,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   const dupMs = q.config.duplicate_window_minutes * MINUTE;
   const retryMs = q.config.retry_window_minutes * MINUTE;
   const stopped = new Set<string>();
-  for await (const page of scanCalls(store, { from: q.from, to: q.to, team: q.team, errorCodes: GUARD_STOP_CODES }, q.pageSize)) {
+  for await (const page of scanCalls(store, { from: q.from, to: q.to, team: q.team, errorCodes: GUARD_STOP_CODES, features: false }, q.pageSize)) {
     for (const c of page) if (c.run !== null) stopped.add(c.run);
   }
   const isOversized = oversizedRule(q);
@@ -98,7 +98,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   const failures = new Map<string, number>();
   // Calls just before the window can make those inside it duplicates or retries.
   const lookBack = Math.max(dupMs, retryMs);
-  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team, wasteCandidates }, q.pageSize)) {
+  for await (const page of scanCalls(store, { from: q.from - lookBack, to: q.to, team: q.team, wasteCandidates, features: false }, q.pageSize)) {
     for (const c of page) {
       const key = c.requestHash === null ? null : `${c.team}\u0000${c.requestHash}`;
       let retry = c.attemptOf !== null;

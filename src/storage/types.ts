@@ -166,6 +166,8 @@ export interface CallScan {
   /** Keyset cursor: calls strictly after this (startedAt, id), in (startedAt, id) order. */
   after?: { startedAt: number; id: string };
   limit: number;
+  /** false: leave each call's replay features out (null), for readers that don't use them. */
+  features?: boolean;
 }
 
 /** The waste report's settings that decide which calls it may skip. */

@@ -158,6 +158,17 @@ export function describeValueReports(name: string, make: MakeStore): void {
         expect((await s.scanCalls({ team: 'nobody', limit: 10 })).length).toBe(0);
       }));
 
+    it('leaves the replay features out of a scan that asks so, and nothing else', () =>
+      withStore(async (s) => {
+        const features = { bytes: 10, promptBound: 3, outputBound: 5, choices: 1, tools: false, images: false, routeHeader: null, noCache: false, unlimited: false, upstreamStatus: null, request: null, output: null };
+        await s.appendCalls([call({ id: 'f', startedAt: T0, features, requestHash: 'h1', inputTokens: 7 })]);
+        const [full] = await s.scanCalls({ limit: 10 });
+        const [lean] = await s.scanCalls({ limit: 10, features: false });
+        expect(full!.features).toEqual(features);
+        expect(lean!.features).toBeNull();
+        expect({ ...lean, features: full!.features }).toEqual(full);
+      }));
+
     it('skips in a waste scan only the calls no waste rule can count or learn from', () =>
       withStore(async (s) => {
         await s.appendCalls([

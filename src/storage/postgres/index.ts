@@ -14,6 +14,7 @@ import { wasteCandidatesSql } from '../waste-candidates.js';
 import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
 
+
 export interface PostgresStoreOptions {
   url: string;
   poolSize: number;
@@ -28,6 +29,8 @@ const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "us
   cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
   status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash, features`;
 const CALL_PARAMS = 35;
+/** A scan's columns without the replay features (NULL in their place: no JSON to read). */
+const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.replace(/features$/, 'NULL AS features');
 // Postgres allows 65535 bind parameters per statement; 1000 rows x 33 stays well under it.
 const CALL_CHUNK = 1000;
 
@@ -294,7 +297,8 @@ export class PostgresStore implements Store {
     }
     params.push(q.limit);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const sql = `SELECT * FROM calls ${where} ORDER BY started_at, id COLLATE "C" LIMIT $${params.length}`;
+    const columns = q.features === false ? SCAN_COLUMNS_NO_FEATURES : '*';
+    const sql = `SELECT ${columns} FROM calls ${where} ORDER BY started_at, id COLLATE "C" LIMIT $${params.length}`;
     return (await this.rows(sql, params)).map(toCall);
   }
 

@@ -16,6 +16,10 @@ import { wasteCandidatesSql } from '../waste-candidates.js';
 import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
+
+/** The ledger's columns as a scan selects them; without features: NULL in their place (no JSON to read). */
+const SCAN_COLUMNS = CALL_COLUMNS.join(', ');
+const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.map((c) => (c === 'features' ? 'NULL AS features' : c)).join(', ');
 type Row = Record<string, SqlValue>;
 
 /** Rows per multi-row INSERT: 32 x 33 columns stays far below SQLite's 32,766 bound variables. */
@@ -288,7 +292,8 @@ export class SqliteDatabase {
       clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
       params.push(q.after.startedAt, q.after.startedAt, q.after.id);
     }
-    const sql = `SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
+    const columns = q.features === false ? SCAN_COLUMNS_NO_FEATURES : SCAN_COLUMNS;
+    const sql = `SELECT ${columns} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
     return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
   }
 

@@ -10,6 +10,7 @@ import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { insertOutcome, outcomes } from './outcome-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
+import { packCalls, type CallBatch } from './call-batch.js';
 import { foldAllSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
 import { runAnalytics } from '../../analytics/run-query.js';
@@ -280,6 +281,11 @@ export class SqliteDatabase {
     }
     const sql = `SELECT ${CALL_COLUMNS.join(', ')} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
     return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
+  }
+
+  /** scanCallValues packed for the hand-off to the gateway thread (call-batch.ts: features parsed here). */
+  scanCallBatch(q: CallScan): CallBatch {
+    return packCalls(this.scanCallValues(q));
   }
 
   insertOutcome(o: OutcomeRecord): void {

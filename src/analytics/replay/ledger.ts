@@ -1,7 +1,7 @@
 /**
  * The ledger's calls in a window, page by page, oldest first (keyset paging: each page an index range
- * scan). Pages come through `scanCalls` (SQLite hands them over as value arrays, far cheaper to pass
- * between threads than row objects), and the next page is read while the replay works on this one.
+ * scan). Pages come through `scanCalls` (SQLite packs them on its worker thread, features parsed there:
+ * storage/sqlite/call-batch.ts), and the next page is read while the replay works on this one.
  */
 import type { CallRow, Store } from '../../storage/types.js';
 

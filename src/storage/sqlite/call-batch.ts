@@ -93,6 +93,15 @@ function packable(f: unknown): f is CallFeatures {
 const nullable = (v: number | null): number => (v === null ? NaN : v);
 const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
+/** A digest at `i`: present, its sketch, words and flag (the request's `fresh`, the output's `affirmation`), as Feat lays both out. */
+function packDigest(nums: Float64Array, i: number, sketch: readonly [number, number], words: number, flag: boolean): void {
+  nums[i] = 1;
+  nums[i + 1] = sketch[0];
+  nums[i + 2] = sketch[1];
+  nums[i + 3] = words;
+  nums[i + 4] = flag ? 1 : 0;
+}
+
 /** Rows as a raw SELECT of CALL_COLUMNS returns them, packed (the worker's side). */
 export function packCalls(rows: readonly SqlValue[][]): CallBatch {
   const n = rows.length;
@@ -144,21 +153,10 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     nums[at + Feat.Unlimited] = f.unlimited ? 1 : 0;
     nums[at + Feat.UpstreamStatus] = nullable(f.upstreamStatus);
     codes[s + S_ROUTE] = code(f.routeHeader);
-    const rq = f.request;
-    if (rq) {
-      nums[at + Feat.Request] = 1;
-      nums[at + Feat.ReqSketch0] = rq.sketch[0];
-      nums[at + Feat.ReqSketch1] = rq.sketch[1];
-      nums[at + Feat.ReqWords] = rq.words;
-      nums[at + Feat.ReqFresh] = rq.fresh ? 1 : 0;
-    }
+    if (f.request) packDigest(nums, at + Feat.Request, f.request.sketch, f.request.words, f.request.fresh);
     const o = f.output;
     if (o) {
-      nums[at + Feat.Output] = 1;
-      nums[at + Feat.OutSketch0] = o.sketch[0];
-      nums[at + Feat.OutSketch1] = o.sketch[1];
-      nums[at + Feat.OutWords] = o.words;
-      nums[at + Feat.OutAffirmation] = o.affirmation ? 1 : 0;
+      packDigest(nums, at + Feat.Output, o.sketch, o.words, o.affirmation);
       nums[at + Feat.SampleAt] = samples.length;
       nums[at + Feat.SampleLength] = o.sample.length;
       for (const h of o.sample) samples.push(h);

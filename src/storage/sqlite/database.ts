@@ -263,10 +263,7 @@ export class SqliteDatabase {
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
   }
 
-  /**
-   * A keyset page of calls as value arrays in CALL_COLUMNS order: handing arrays to the gateway thread
-   * costs far less than row objects (no property names to build and clone per row).
-   */
+  /** A keyset page of calls as value arrays in CALL_COLUMNS order (packed by scanCallBatch for the hand-off). */
   scanCallValues(q: CallScan): SqlValue[][] {
     const { where, params } = filters(q);
     const clauses = where ? [where.slice('WHERE '.length)] : [];

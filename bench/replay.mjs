@@ -4,7 +4,7 @@
  * generated deterministically: 40 teams, 400 keys, agent runs of 20 calls with recorded run-guard
  * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out,
  * paced month budgets (block, downgrade).
- * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE; `--child digest` prints a hash of every decision (with
+ * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE (rows a ledger page; ledgerPages' default otherwise); `--child digest` prints a hash of every decision (with
  * REPLAY_DIST=<another build>/dist, to check an optimisation changed none). REPLAY_LEDGER=<file.db> keeps
  * the generated SQLite ledger there and reuses it on the next run with the same REPLAY_CALLS and
  * REPLAY_SPAN_DAYS (writing 1M rows takes minutes; the file records what it was generated with).
@@ -162,7 +162,7 @@ async function child(mode, path) {
   const store = new SqliteStore(path);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const report = await replayPages(ledgerPages(store, { pageSize: Number(process.env.REPLAY_PAGE ?? 10_000) }), p);
+  const report = await replayPages(ledgerPages(store, process.env.REPLAY_PAGE ? { pageSize: Number(process.env.REPLAY_PAGE) } : {}), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
   await store.close();

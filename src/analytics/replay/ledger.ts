@@ -6,7 +6,9 @@
 import type { CallRow, Store } from '../../storage/types.js';
 
 export async function* ledgerPages(store: Store, q: { from?: number; to?: number; pageSize?: number }): AsyncGenerator<CallRow[]> {
-  const limit = q.pageSize ?? 5_000;
+  // Small pages: a page's rows (and the SQLite worker's garbage making it) die young instead of being
+  // promoted (1M calls, 2 cores: 2,000 rows a page cost ~13% less CPU than 10,000).
+  const limit = q.pageSize ?? 2_000;
   const range = { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}) };
   let next: Promise<CallRow[]> | null = store.scanCalls({ ...range, limit });
   try {

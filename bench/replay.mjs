@@ -4,8 +4,11 @@
  * generated deterministically: 40 teams, 400 keys, agent runs of 20 calls with recorded run-guard
  * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out,
  * paced month budgets (block, downgrade).
- * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE; `--child digest` prints a hash of every decision (with
- * REPLAY_DIST=<another build>/dist, to check an optimisation changed none).
+ * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE (rows a ledger page; ledgerPages' default otherwise); `--child digest` prints a hash of every decision (with
+ * REPLAY_DIST=<another build>/dist, to check an optimisation changed none). REPLAY_LEDGER=<file.db> keeps
+ * the generated SQLite ledger there and reuses it on the next run with the same REPLAY_CALLS and
+ * REPLAY_SPAN_DAYS (writing 1M rows takes minutes; the file records what it was generated with).
+ * REPLAY_ONLY=engine|sqlite|prepare runs one measure (or only writes the ledger) and prints it, writing no results.
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -13,7 +16,7 @@
  * Run after the build (`npm run bench:replay`); writes bench/results/replay.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +162,7 @@ async function child(mode, path) {
   const store = new SqliteStore(path);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const report = await replayPages(ledgerPages(store, { pageSize: Number(process.env.REPLAY_PAGE ?? 10_000) }), p);
+  const report = await replayPages(ledgerPages(store, process.env.REPLAY_PAGE ? { pageSize: Number(process.env.REPLAY_PAGE) } : {}), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
   await store.close();
@@ -177,35 +180,25 @@ function runChild(mode, path) {
   return JSON.parse(res.stdout.trim().split('\n').pop());
 }
 
-if (process.argv[2] === '--child') {
-  console.log(JSON.stringify(await child(process.argv[3], process.argv[4])));
-} else {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-replay-bench-'));
-  try {
-    const path = join(dir, 'ledger.db');
-    const machine = await describeMachine();
-    const t0 = performance.now();
-    runChild('prepare', path);
-    const prepareSeconds = (performance.now() - t0) / 1000;
-    const engine = runChild('engine', path);
-    const sqlite = runChild('sqlite', path);
-    const loadAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
-    const scale = 1_000_000 / N;
-    const result = {
-      calls: N,
-      targetSeconds: TARGET_S,
-      engine,
-      sqlite,
-      prepareSeconds,
-      // At another N the 1M time is extrapolated linearly (the engine is linear in calls).
-      engineSecondsPerMillion: engine.seconds * scale,
-      sqliteSecondsPerMillion: sqlite.seconds * scale,
-      pass: sqlite.seconds * scale <= TARGET_S,
-      machine,
-      loadAtEnd,
-    };
-    writeFileSync(new URL('./results/replay.json', import.meta.url), JSON.stringify(result, null, 2));
-    const md = `# Bench: replay
+/** bench/results/replay.{json,md} from the two measures. */
+async function writeResults(machine, engine, sqlite, prepareSeconds) {
+  const loadAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
+  const scale = 1_000_000 / N;
+  const result = {
+    calls: N,
+    targetSeconds: TARGET_S,
+    engine,
+    sqlite,
+    prepareSeconds,
+    // At another N the 1M time is extrapolated linearly (the engine is linear in calls).
+    engineSecondsPerMillion: engine.seconds * scale,
+    sqliteSecondsPerMillion: sqlite.seconds * scale,
+    pass: sqlite.seconds * scale <= TARGET_S,
+    machine,
+    loadAtEnd,
+  };
+  writeFileSync(new URL('./results/replay.json', import.meta.url), JSON.stringify(result, null, 2));
+  const md = `# Bench: replay
 
 ${N.toLocaleString('en')} synthetic ledger calls (40 teams, 400 keys, runs of 20 calls with run-guard digests (one run in 50 looping), 10% repeated requests, a header route rule, a cache rule, day budgets with downgrades, paced month budgets that block or downgrade, default key budgets and rate limits) replayed through budgets, rate limits, routes, the cache and the run guard.
 
@@ -217,12 +210,35 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node 
 | end to end from SQLite | ${sqlite.seconds.toFixed(2)} | ${sqlite.cpuSeconds.toFixed(2)} | ${sqlite.callsPerSecond.toLocaleString('en')} | ${result.sqliteSecondsPerMillion.toFixed(2)} | ${sqlite.peakRssMiB} |
 
 Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
-Writing the ledger (not timed): ${prepareSeconds.toFixed(1)} s. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
+Writing the ledger (not timed): ${prepareSeconds === null ? 'reused from an earlier run' : `${prepareSeconds.toFixed(1)} s`}. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
 
 What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; pacing refused ${engine.summary.pacing.blocked} and downgraded ${engine.summary.pacing.downgraded}; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
 `;
-    writeFileSync(new URL('./results/replay.md', import.meta.url), md);
-    console.log(md);
+  writeFileSync(new URL('./results/replay.md', import.meta.url), md);
+  console.log(md);
+}
+
+if (process.argv[2] === '--child') {
+  console.log(JSON.stringify(await child(process.argv[3], process.argv[4])));
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-replay-bench-'));
+  try {
+    const kept = process.env.REPLAY_LEDGER;
+    const path = kept ?? join(dir, 'ledger.db');
+    const machine = await describeMachine();
+    const t0 = performance.now();
+    // A kept ledger is reused when it was generated with the same size and span (its side file says so).
+    const made = JSON.stringify({ calls: N, spanDays: SPAN_DAYS });
+    const reuse = kept !== undefined && existsSync(path) && existsSync(`${path}.json`) && readFileSync(`${path}.json`, 'utf8') === made;
+    if (!reuse) {
+      for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}.json`]) rmSync(f, { force: true });
+      runChild('prepare', path);
+      if (kept !== undefined) writeFileSync(`${path}.json`, made);
+    }
+    const prepareSeconds = reuse ? null : (performance.now() - t0) / 1000;
+    const only = process.env.REPLAY_ONLY;
+    if (only) console.log(JSON.stringify({ calls: N, prepareSeconds, ...(only === 'prepare' ? {} : { [only]: runChild(only, path) }) }, null, 2));
+    else await writeResults(machine, runChild('engine', path), runChild('sqlite', path), prepareSeconds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

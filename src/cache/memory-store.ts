@@ -1,7 +1,8 @@
 /**
  * In-process response cache for one gateway instance. LRU by recency: a Map keeps insertion order, so a
  * hit is re-inserted at the end and eviction takes from the front. Bounded by entry count and by total
- * body bytes; TTL is judged against the caller's `now` on get.
+ * body bytes; TTL is judged against the caller's `now` on get. `getNow` / `setNow` are get and set
+ * without the promise (replay runs them per call).
  */
 import type { CachedResponse, ResponseCacheStore } from './types.js';
 
@@ -36,18 +37,27 @@ export class MemoryCacheStore implements ResponseCacheStore {
   }
 
   get(key: string, now: number): Promise<CachedResponse | null> {
+    return Promise.resolve(this.getNow(key, now));
+  }
+
+  getNow(key: string, now: number): CachedResponse | null {
     const e = this.entries.get(key);
-    if (!e) return Promise.resolve(null);
+    if (!e) return null;
     this.entries.delete(key);
     if (now >= e.expiresAt) {
       this.totalBytes -= e.bytes;
-      return Promise.resolve(null);
+      return null;
     }
     this.entries.set(key, e);
-    return Promise.resolve(e.value);
+    return e.value;
   }
 
   set(key: string, value: CachedResponse, ttlMs: number, now: number): Promise<void> {
+    this.setNow(key, value, ttlMs, now);
+    return Promise.resolve();
+  }
+
+  setNow(key: string, value: CachedResponse, ttlMs: number, now: number): void {
     this.remove(key);
     const bytes = Buffer.byteLength(value.body, 'utf8');
     if (ttlMs > 0 && bytes <= this.opts.maxBytes && this.opts.maxEntries > 0) {
@@ -55,7 +65,6 @@ export class MemoryCacheStore implements ResponseCacheStore {
       this.totalBytes += bytes;
       this.evict();
     }
-    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -47,7 +47,12 @@ const SEP = '\u0000';
 const NULL = '\u0001';
 
 export class PlanCache {
-  private readonly templates = new Map<string, Template>();
+  /**
+   * Templates by the call's flags (rate limits, unlimited), team, key and then the rest of the
+   * attribution some limit is keyed on: nested maps, so a lookup builds no key string.
+   */
+  private readonly templates: Map<string, Map<string, Map<string, Template>>>[] = [new Map(), new Map(), new Map(), new Map()];
+  private size = 0;
   /** Attribution parts no budget or rate limit is keyed on change nothing: left out of the cache key. */
   private readonly uses: { user: boolean; project: boolean; tags: boolean; run: boolean };
 
@@ -60,15 +65,22 @@ export class PlanCache {
   /** Exactly planLimits' answer for this call (fresh objects the caller may keep and change). */
   limitsFor(r: PlanAttribution, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number): PlannedLimit[] {
     const u = this.uses;
-    const id =
-      (rateLimits ? 'r' : '-') + (unlimited ? 'u' : '-') + SEP + r.team + SEP + r.keyId +
-      (u.user ? SEP + (r.user ?? NULL) : '') + (u.project ? SEP + (r.project ?? NULL) : '') +
-      (u.tags ? SEP + (r.tags ?? NULL) : '') + (u.run ? SEP + (r.run ?? NULL) : '');
-    let t = this.templates.get(id);
+    const rest = u.user || u.project || u.tags || u.run
+      ? (u.user ? SEP + (r.user ?? NULL) : '') + (u.project ? SEP + (r.project ?? NULL) : '') + (u.tags ? SEP + (r.tags ?? NULL) : '') + (u.run ? SEP + (r.run ?? NULL) : '')
+      : '';
+    const byTeam = this.templates[(rateLimits ? 2 : 0) + (unlimited ? 1 : 0)]!;
+    let byKey = byTeam.get(r.team);
+    if (!byKey) byTeam.set(r.team, (byKey = new Map()));
+    let byRest = byKey.get(r.keyId);
+    if (!byRest) byKey.set(r.keyId, (byRest = new Map()));
+    let t = byRest.get(rest);
     if (!t || now < t.from || now >= t.until) {
+      if (!t && ++this.size > 200_000) {
+        for (const m of this.templates) m.clear();
+        this.size = 0;
+      }
       t = this.template(r, unlimited, rateLimits, now);
-      if (this.templates.size > 200_000) this.templates.clear();
-      this.templates.set(id, t);
+      byRest.set(rest, t);
     }
     const src = t.limits;
     const out: PlannedLimit[] = new Array<PlannedLimit>(src.length);

@@ -37,13 +37,12 @@ export class BudgetStep {
   }
 
   /** Today's allowance on each paced day counter, as Limiter.acquire resolves it before acquiring. */
-  private async resolvePaces(limits: readonly PlannedLimit[], now: number): Promise<void> {
+  private resolvePaces(limits: readonly PlannedLimit[], now: number): void {
     for (const l of limits) {
       if (!l.pace) continue;
       let base = this.paceBase.get(l.key);
       if (base === undefined) {
-        const [period, today] = await this.counters.read([l.pace.periodCounterKey, l.key], now);
-        base = Math.max(0, period!.used - today!.used);
+        base = Math.max(0, this.counters.readNow(l.pace.periodCounterKey, now).used - this.counters.readNow(l.key, now).used);
         if (this.paceBase.size > 50_000) this.paceBase.clear();
         this.paceBase.set(l.key, base);
       }
@@ -84,7 +83,7 @@ export class BudgetStep {
     limits.forEach((l, i) => this.seen.set(l.key, { used: states[i]!.used, reserved: states[i]!.reserved, limit: l.limit }));
   }
 
-  async reserve(callId: string, x: ReplayInput, targets: readonly string[], now: number): Promise<Reserved> {
+  reserve(callId: string, x: ReplayInput, targets: readonly string[], now: number): Reserved {
     const embeddings = x.row.endpoint === 'embeddings';
     const n = x.choices;
     const maxOut = embeddings ? 0 : (x.outputBound ?? this.p.maxTokens * n);
@@ -93,8 +92,8 @@ export class BudgetStep {
     let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, pacedDowngrade: false, clampedTo: null, outputCap: maxOut };
-    await this.resolvePaces(limits, now);
-    let res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
+    this.resolvePaces(limits, now);
+    let res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
     this.remember(limits, res.before);
     let clampedTo: number | null = null;
     if (!res.ok) {
@@ -112,8 +111,8 @@ export class BudgetStep {
       wc = this.worst(targets, promptBound, perChoice * n);
       const tokens = promptBound + perChoice * n;
       limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
-      await this.resolvePaces(limits, now);
-      res = await this.counters.acquire({ callId, items: limits, leaseMs: NEVER_MS, now });
+      this.resolvePaces(limits, now);
+      res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
       this.remember(limits, res.before);
       if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
       clampedTo = perChoice;
@@ -137,15 +136,17 @@ export class BudgetStep {
     return { ok: true, limits, target: served, downgradedBy, pacedDowngrade, clampedTo, outputCap };
   }
 
-  async settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): Promise<void> {
-    if (limits.length === 0) return;
-    const states = await this.counters.commit(callId, limits.map((l) => ({ key: l.key, actual: actualFor(l, actual), ttlSeconds: l.ttlSeconds })), now);
-    this.remember(limits, states);
+  settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): void {
+    const remember = this.p.routesNeedBudget;
+    for (const l of limits) {
+      const state = this.counters.commitNow(callId, { key: l.key, actual: actualFor(l, actual), ttlSeconds: l.ttlSeconds }, now);
+      if (remember) this.seen.set(l.key, { used: state.used, reserved: state.reserved, limit: l.limit });
+    }
   }
 
   /** A counter's state now (the report's budget utilisation). */
-  async read(keys: string[], now: number): Promise<CounterState[]> {
-    return this.counters.read(keys, now);
+  read(key: string, now: number): CounterState {
+    return this.counters.readNow(key, now);
   }
 }
 

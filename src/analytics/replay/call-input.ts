@@ -80,7 +80,7 @@ export function inputOf(row: CallRow): ReplayInput {
     noCache: f ? f.noCache : false,
     unlimited: f ? f.unlimited : false,
     upstreamStatus: f ? f.upstreamStatus : null,
-    request: f?.request ? { sketch: f.request.sketch, words: f.request.words, fresh: f.request.fresh } : null,
+    request: f?.request ?? null,
     output: f?.output ?? null,
     hasFeatures: f !== null,
   };

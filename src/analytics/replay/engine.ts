@@ -68,7 +68,7 @@ export class ReplayEngine {
     this.tally = new Tally(p, opts.outcomes === true);
   }
 
-  async start(x: ReplayInput): Promise<Pending> {
+  start(x: ReplayInput): Pending {
     const now = x.row.startedAt;
     const c: Pending = { x, limits: [], model: null, label: null, targets0: null, cache: null, cached: false, guarded: false, blocked: null, clampedTo: null, outputCap: null, pacedDowngrade: false };
     if (this.guard.enabled) {
@@ -91,13 +91,13 @@ export class ReplayEngine {
     if (live !== null && live !== c.model && routed.targets.indexOf(live) > 0 && x.row.status === 'ok') c.model = live;
     if (routed.cache) {
       c.cache = routed.cache;
-      if (await this.routes.hit(routed.cache.key, now)) {
+      if (this.routes.hit(routed.cache.key, now)) {
         c.cached = true;
         c.label = 'cache';
         return c;
       }
     }
-    const r = await this.budgets.reserve(x.row.id, x, routed.targets, now);
+    const r = this.budgets.reserve(x.row.id, x, routed.targets, now);
     if (!r.ok) {
       const l = r.limit;
       c.blocked = r.rate
@@ -117,7 +117,7 @@ export class ReplayEngine {
     return c;
   }
 
-  async end(c: Pending): Promise<void> {
+  end(c: Pending): void {
     const x = c.x;
     const at = x.row.endedAt;
     if (c.blocked && c.blocked.kind === 'guard') {
@@ -134,17 +134,17 @@ export class ReplayEngine {
     const u = x.usage;
     const prompt = u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h;
     const ok = c.cached || x.refusedLive || x.row.status === 'ok';
-    if (c.limits.length > 0) await this.budgets.settle(x.row.id, c.limits, { costNanos: cost, tokens: x.refusedLive ? 0 : totalTokens(u) }, at);
+    if (c.limits.length > 0) this.budgets.settle(x.row.id, c.limits, { costNanos: cost, tokens: x.refusedLive ? 0 : totalTokens(u) }, at);
     // Only complete answers as asked are cached (pipeline/cache.ts storeInCache).
     if (c.cache && !c.cached && ok && !x.refusedLive && x.row.status === 'ok' && !x.row.estimated && c.clampedTo === null && model === c.targets0) {
-      await this.routes.store(c.cache.key, x, model, c.cache.ttlMs, at);
+      this.routes.store(c.cache.key, x, model, c.cache.ttlMs, at);
     }
     if (c.guarded) this.guard.after(x, { at, costNanos: cost, promptTokens: prompt, outputTokens: totalTokens(u) - prompt, ok, errorStatus: c.cached ? null : x.upstreamStatus });
     this.tally.call(c, cost);
   }
 
   report(): Promise<ReplayReport> {
-    return this.tally.report(this.guard.stops, (keys, now) => this.budgets.read(keys, now));
+    return Promise.resolve(this.tally.report(this.guard.stops, (key, now) => this.budgets.read(key, now)));
   }
 }
 
@@ -173,11 +173,11 @@ export async function replayPages(pages: AsyncIterable<CallRow[]>, policy: Repla
         engine.tally.skipped(row);
         continue;
       }
-      while (ends.size > 0 && ends.peekAt() <= row.startedAt) await engine.end(ends.pop());
-      ends.push(await engine.start(inputOf(row)));
+      while (ends.size > 0 && ends.peekAt() <= row.startedAt) engine.end(ends.pop());
+      ends.push(engine.start(inputOf(row)));
     }
   }
-  while (ends.size > 0) await engine.end(ends.pop());
+  while (ends.size > 0) engine.end(ends.pop());
   return engine.report();
 }
 

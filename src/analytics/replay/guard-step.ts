@@ -5,7 +5,7 @@
  * gateway's idle time (6 h) like its run store, keyed like it by team and run id (ReplayInput.runKey).
  * Calls recorded without the guard's digests cannot be judged; the report counts them.
  */
-import { guardAfterInPlace, guardBeforeInPlace, newRunState, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import { guardAfterInPlace, guardBeforeInPlace, newRunState, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
 
 /** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
@@ -64,18 +64,7 @@ export class GuardStep {
     e.calls++;
     // Scopes only pick cap overrides: without any, the call's scopes need not be built.
     const scopes = this.cfg.cap_overrides.length === 0 ? NO_SCOPES : scopesOf(r);
-    const start = {
-      callId: r.id,
-      at: now,
-      agent: r.agent,
-      parent: r.parent,
-      model: x.requested,
-      messages: NO_MESSAGES,
-      system: null,
-      promptBytes: x.bytes,
-      scopes,
-      ...(x.request ? { digest: x.request } : {}),
-    };
+    const start: CallStart = { callId: r.id, at: now, agent: r.agent, parent: r.parent, model: x.requested, messages: NO_MESSAGES, system: null, promptBytes: x.bytes, scopes, digest: x.request ?? undefined };
     const d = guardBeforeInPlace(e.s, start, this.cfg, now);
     e.expiresAt = now + RUN_STATE_TTL_MS;
     this.note(x, e, d, now);

@@ -1,12 +1,14 @@
 /**
  * The ledger's calls in a window, page by page, oldest first (keyset paging: each page an index range
- * scan). Pages come through `scanCalls` (SQLite hands them over as value arrays, far cheaper to pass
- * between threads than row objects), and the next page is read while the replay works on this one.
+ * scan). Pages come through `scanCalls` (SQLite packs them on its worker thread, features parsed there:
+ * storage/sqlite/call-batch.ts), and the next page is read while the replay works on this one.
  */
 import type { CallRow, Store } from '../../storage/types.js';
 
 export async function* ledgerPages(store: Store, q: { from?: number; to?: number; pageSize?: number }): AsyncGenerator<CallRow[]> {
-  const limit = q.pageSize ?? 5_000;
+  // Small pages: a page's rows (and the SQLite worker's garbage making it) die young instead of being
+  // promoted (1M calls, 2 cores: 2,000 rows a page cost ~13% less CPU than 10,000).
+  const limit = q.pageSize ?? 2_000;
   const range = { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}) };
   let next: Promise<CallRow[]> | null = store.scanCalls({ ...range, limit });
   try {

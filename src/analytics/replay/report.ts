@@ -191,14 +191,14 @@ export class Tally {
     if (this.to === null || r.endedAt > this.to) this.to = r.endedAt;
   }
 
-  async report(stops: ReadonlyMap<string, GuardStop>, read: (keys: string[], now: number) => Promise<CounterState[]>): Promise<ReplayReport> {
+  report(stops: ReadonlyMap<string, GuardStop>, read: (key: string, now: number) => CounterState): ReplayReport {
     const keys = [...this.budgetLines.keys()];
     const lines = [...this.budgetLines.values()];
     // Each counter read at its window's end (or the replay's), when it held all the window's spend.
     for (let i = 0; i < keys.length; i++) {
       const l = lines[i]!;
       const at = Math.min(l.window_end - 1, this.to ?? 0);
-      l.used = (await read([keys[i]!], at))[0]!.used;
+      l.used = read(keys[i]!, at).used;
     }
     const budgets: BudgetLine[] = lines
       .map(({ window_end: _, ...l }) => l)

@@ -37,7 +37,7 @@ export class RouteStep {
       team: r.team,
       user: r.user,
       project: r.project,
-      tags: r.tags ? r.tags.split(',') : [],
+      tags: r.tags ? r.tags.split(',') : NO_TAGS,
       agent: r.agent,
       header: x.routeHeader,
       promptBytes: x.bytes,
@@ -57,12 +57,14 @@ export class RouteStep {
     return { targets: d.targets, label: d.targets[0] !== x.requested ? label : null, cache };
   }
 
-  async hit(key: string, now: number): Promise<boolean> {
-    return (await this.cache.get(key, now)) !== null;
+  hit(key: string, now: number): boolean {
+    return this.cache.getNow(key, now) !== null;
   }
 
-  async store(key: string, x: ReplayInput, model: string, ttlMs: number, now: number): Promise<void> {
+  store(key: string, x: ReplayInput, model: string, ttlMs: number, now: number): void {
     const entry: CachedResponse = { api: x.row.endpoint === 'messages' ? 'anthropic' : 'openai', model, body: '', usage: x.usage, createdAt: now };
-    await this.cache.set(key, entry, ttlMs, now);
+    this.cache.setNow(key, entry, ttlMs, now);
   }
 }
+
+const NO_TAGS: readonly string[] = Object.freeze([]);

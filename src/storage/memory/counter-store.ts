@@ -3,6 +3,7 @@
  * inside, so all-or-nothing reservation across counters is trivially atomic.
  * Each counter keeps the sum of its live reservations and the earliest lease expiry, so a call
  * costs O(1) per counter; the leases are scanned only when one may have expired.
+ * The `...Now` methods are the same operations without the promise (replay runs them per call).
  */
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
 
@@ -79,12 +80,16 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   acquire(req: AcquireRequest): Promise<AcquireResult> {
+    return Promise.resolve(this.acquireNow(req));
+  }
+
+  acquireNow(req: AcquireRequest): AcquireResult {
     const { now } = req;
     const before = req.items.map((it) => this.state(this.live(it.key, now), now));
     for (let i = 0; i < req.items.length; i++) {
       const it = req.items[i]!;
       const s = before[i]!;
-      if (s.used + s.reserved + it.amount > it.limit) return Promise.resolve({ ok: false, index: i, before });
+      if (s.used + s.reserved + it.amount > it.limit) return { ok: false, index: i, before };
     }
     const expiresAt = now + req.leaseMs;
     for (const it of req.items) {
@@ -94,18 +99,19 @@ export class MemoryCounterStore implements CounterStore {
       c.reserved += it.amount;
       if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
     }
-    return Promise.resolve({ ok: true, before });
+    return { ok: true, before };
   }
 
   commit(callId: string, items: CommitItem[], now: number): Promise<CounterState[]> {
-    return Promise.resolve(
-      items.map((it) => {
-        const c = this.counter(it.key, now, it.ttlSeconds);
-        this.dropLease(c, callId);
-        c.used += it.actual;
-        return this.state(c, now);
-      }),
-    );
+    return Promise.resolve(items.map((it) => this.commitNow(callId, it, now)));
+  }
+
+  /** One item of `commit`: the counter's state after it. */
+  commitNow(callId: string, it: CommitItem, now: number): CounterState {
+    const c = this.counter(it.key, now, it.ttlSeconds);
+    this.dropLease(c, callId);
+    c.used += it.actual;
+    return this.state(c, now);
   }
 
   release(callId: string, keys: string[], now: number): Promise<void> {
@@ -133,7 +139,11 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   read(keys: string[], now: number): Promise<CounterState[]> {
-    return Promise.resolve(keys.map((k) => this.state(this.live(k, now), now)));
+    return Promise.resolve(keys.map((k) => this.readNow(k, now)));
+  }
+
+  readNow(key: string, now: number): CounterState {
+    return this.state(this.live(key, now), now);
   }
 
   add(key: string, amount: number, ttlSeconds: number, now: number): Promise<void> {

@@ -5,7 +5,7 @@
  * JSON.stringify of the same array (measured in the gateway under load: ~3.8, 5.6-7.2 and 5.5 us a row).
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
-import type { CallFeatures, CallRow } from '../types.js';
+import type { CallRow } from '../types.js';
 
 export type SqlValue = string | number | null;
 
@@ -30,21 +30,4 @@ export function callValues(rows: readonly CallRow[]): SqlValue[] {
     );
   }
   return out;
-}
-
-const text = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
-
-/** A row read back in CALL_COLUMNS order (a raw SELECT of those columns) as a CallRow. */
-export function callFromValues(v: readonly SqlValue[]): CallRow {
-  return {
-    id: String(v[0]), startedAt: Number(v[1]), firstByteAt: v[2] === null ? null : Number(v[2]), endedAt: Number(v[3]),
-    keyId: String(v[4]), team: String(v[5]), user: text(v[6]), project: text(v[7]), run: text(v[8]), agent: text(v[9]),
-    parent: text(v[10]), tags: text(v[11]), endpoint: String(v[12]) as CallRow['endpoint'], stream: v[13] === 1,
-    provider: text(v[14]), requestedModel: text(v[15]), servedModel: text(v[16]), inputTokens: Number(v[17]),
-    cachedInputTokens: Number(v[18]), cacheWrite5mTokens: Number(v[19]), cacheWrite1hTokens: Number(v[20]),
-    outputTokens: Number(v[21]), reasoningTokens: Number(v[22]), costNanos: Number(v[23]), estimated: v[24] === 1,
-    status: String(v[25]) as CallRow['status'], httpStatus: Number(v[26]), errorCode: text(v[27]), upstreamRequestId: text(v[28]),
-    attemptOf: text(v[29]), route: text(v[30]), cacheHit: v[31] === 1, savedNanos: Number(v[32]), requestHash: text(v[33]),
-    features: typeof v[34] === 'string' ? (JSON.parse(v[34]) as CallFeatures) : null,
-  };
 }

@@ -10,6 +10,7 @@ import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { insertOutcome, outcomes } from './outcome-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
+import { packCalls, type CallBatch } from './call-batch.js';
 import { foldAllSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
 import { wasteCandidatesSql } from '../waste-candidates.js';
@@ -268,10 +269,7 @@ export class SqliteDatabase {
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
   }
 
-  /**
-   * A keyset page of calls as value arrays in CALL_COLUMNS order: handing arrays to the gateway thread
-   * costs far less than row objects (no property names to build and clone per row).
-   */
+  /** A keyset page of calls as value arrays in CALL_COLUMNS order (packed by scanCallBatch for the hand-off). */
   scanCallValues(q: CallScan): SqlValue[][] {
     const { where, params } = filters(q);
     const clauses = where ? [where.slice('WHERE '.length)] : [];
@@ -295,6 +293,11 @@ export class SqliteDatabase {
     const columns = q.features === false ? SCAN_COLUMNS_NO_FEATURES : SCAN_COLUMNS;
     const sql = `SELECT ${columns} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
     return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
+  }
+
+  /** scanCallValues packed for the hand-off to the gateway thread (call-batch.ts: features parsed here). */
+  scanCallBatch(q: CallScan): CallBatch {
+    return packCalls(this.scanCallValues(q));
   }
 
   callGroups(q: CallGroupQuery): CallGroupRow[] {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
-import { callFromValues, callValues, type SqlValue } from './call-columns.js';
+import { unpackCalls, type CallBatch } from './call-batch.js';
+import { callValues } from './call-columns.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -100,7 +101,7 @@ export class SqliteStore implements Store {
     return this.call('calls', q);
   }
   async scanCalls(q: CallScan): Promise<CallRow[]> {
-    return (await this.call<SqlValue[][]>('scanCallValues', q)).map(callFromValues);
+    return unpackCalls(await this.call<CallBatch>('scanCallBatch', q));
   }
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]> {
     return this.call('callGroups', q);

@@ -1,0 +1,238 @@
+/**
+ * A page of ledger rows packed for the hand-off from the SQLite worker to the gateway thread: numbers
+ * in one Float64Array, strings as codes into the page's own dictionary (a team, key or model name is
+ * sent once a page, and the rows read back share one string), and the `features` column parsed on the
+ * worker's side into numbers (its digests' shingle samples in a second array). Cloning two typed
+ * arrays and a short string list costs the receiving thread far less than cloning value arrays and
+ * parsing each row's features JSON there (replay reads a million rows this way).
+ * Imported by both sides of the hand-off; it must not import better-sqlite3.
+ */
+import type { CallFeatures, CallRow } from '../types.js';
+import type { SqlValue } from './call-columns.js';
+
+export interface CallBatch {
+  n: number;
+  /** NUMS numbers a row (null as NaN). */
+  nums: Float64Array;
+  /** STRS codes a row into `dict` (null as -1). */
+  codes: Int32Array;
+  dict: string[];
+  /** The output digests' shingle samples, each at its row's offset. */
+  samples: Float64Array;
+}
+
+/** CALL_COLUMNS positions of the text columns, in their slot order. */
+const TEXT = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33] as const;
+/** CALL_COLUMNS positions of the number columns, in their slot order. */
+const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as const;
+/** String slots after the text columns: the route header, the output's tool key and names, and a features JSON kept as text. */
+const S_ROUTE = TEXT.length;
+const S_TOOL_KEY = S_ROUTE + 1;
+const S_TOOL_NAMES = S_ROUTE + 2;
+const S_RAW = S_ROUTE + 3;
+const STRS = S_ROUTE + 4;
+
+/** Number slots after the number columns: the features. */
+const F = NUMBER.length;
+const enum Feat {
+  /** 0: no features, 1: packed, 2: kept as JSON text (a shape this packing does not know). */
+  Kind,
+  Bytes,
+  PromptBound,
+  OutputBound,
+  Choices,
+  Tools,
+  Images,
+  NoCache,
+  Unlimited,
+  UpstreamStatus,
+  Request,
+  ReqSketch0,
+  ReqSketch1,
+  ReqWords,
+  ReqFresh,
+  Output,
+  OutSketch0,
+  OutSketch1,
+  OutWords,
+  OutAffirmation,
+  SampleAt,
+  SampleLength,
+  Count,
+}
+const NUMS = F + Feat.Count;
+
+const FEATURE_KEYS = ['bytes', 'promptBound', 'outputBound', 'choices', 'tools', 'images', 'routeHeader', 'noCache', 'unlimited', 'upstreamStatus', 'request', 'output'];
+const REQUEST_KEYS = ['sketch', 'words', 'fresh'];
+const OUTPUT_KEYS = ['sketch', 'words', 'sample', 'affirmation', 'toolKey', 'toolNames'];
+
+const isNum = (v: unknown): v is number => typeof v === 'number';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const numOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
+const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isSketch = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && isNum(v[0]) && isNum(v[1]);
+const sameKeys = (o: object, keys: readonly string[]): boolean => {
+  const own = Object.keys(o);
+  return own.length === keys.length && own.every((k, i) => k === keys[i]);
+};
+
+/** Whether a parsed features value has exactly the shape `pack` writes (anything else travels as JSON text). */
+function packable(f: unknown): f is CallFeatures {
+  if (typeof f !== 'object' || f === null || !sameKeys(f, FEATURE_KEYS)) return false;
+  const c = f as unknown as Record<string, unknown>;
+  if (!isNum(c['bytes']) || !numOrNull(c['promptBound']) || !numOrNull(c['outputBound']) || !isNum(c['choices'])) return false;
+  if (!isBool(c['tools']) || !isBool(c['images']) || !strOrNull(c['routeHeader']) || !isBool(c['noCache']) || !isBool(c['unlimited']) || !numOrNull(c['upstreamStatus'])) return false;
+  const rq = c['request'] as Record<string, unknown> | null;
+  if (rq !== null && (typeof rq !== 'object' || !sameKeys(rq, REQUEST_KEYS) || !isSketch(rq['sketch']) || !isNum(rq['words']) || !isBool(rq['fresh']))) return false;
+  const o = c['output'] as Record<string, unknown> | null;
+  if (o === null) return true;
+  return typeof o === 'object' && sameKeys(o, OUTPUT_KEYS) && isSketch(o['sketch']) && isNum(o['words']) && Array.isArray(o['sample']) && (o['sample'] as unknown[]).every(isNum) &&
+    isBool(o['affirmation']) && strOrNull(o['toolKey']) && strOrNull(o['toolNames']);
+}
+
+const nullable = (v: number | null): number => (v === null ? NaN : v);
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/** A digest at `i`: present, its sketch, words and flag (the request's `fresh`, the output's `affirmation`), as Feat lays both out. */
+function packDigest(nums: Float64Array, i: number, sketch: readonly [number, number], words: number, flag: boolean): void {
+  nums[i] = 1;
+  nums[i + 1] = sketch[0];
+  nums[i + 2] = sketch[1];
+  nums[i + 3] = words;
+  nums[i + 4] = flag ? 1 : 0;
+}
+
+/** Rows as a raw SELECT of CALL_COLUMNS returns them, packed (the worker's side). */
+export function packCalls(rows: readonly SqlValue[][]): CallBatch {
+  const n = rows.length;
+  const nums = new Float64Array(n * NUMS);
+  const codes = new Int32Array(n * STRS);
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  const samples: number[] = [];
+  const code = (s: string | null): number => {
+    if (s === null) return -1;
+    let c = index.get(s);
+    if (c === undefined) {
+      c = dict.length;
+      dict.push(s);
+      index.set(s, c);
+    }
+    return c;
+  };
+  for (let r = 0; r < n; r++) {
+    const v = rows[r]!;
+    const s = r * STRS;
+    const m = r * NUMS;
+    for (let k = 0; k < TEXT.length; k++) {
+      const x = v[TEXT[k]!];
+      // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
+      codes[s + k] = x === null || x === undefined ? (k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1) : code(String(x));
+    }
+    // As callFromValues reads them: Number(), and a null first byte stays null.
+    for (let k = 0; k < NUMBER.length; k++) nums[m + k] = Number(v[NUMBER[k]!]);
+    if (v[2] === null) nums[m + 1] = NaN;
+    codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
+    const text = v[34];
+    if (typeof text !== 'string') continue;
+    const f: unknown = JSON.parse(text);
+    if (!packable(f)) {
+      nums[m + F + Feat.Kind] = 2;
+      codes[s + S_RAW] = code(text);
+      continue;
+    }
+    const at = m + F;
+    nums[at + Feat.Kind] = 1;
+    nums[at + Feat.Bytes] = f.bytes;
+    nums[at + Feat.PromptBound] = nullable(f.promptBound);
+    nums[at + Feat.OutputBound] = nullable(f.outputBound);
+    nums[at + Feat.Choices] = f.choices;
+    nums[at + Feat.Tools] = f.tools ? 1 : 0;
+    nums[at + Feat.Images] = f.images ? 1 : 0;
+    nums[at + Feat.NoCache] = f.noCache ? 1 : 0;
+    nums[at + Feat.Unlimited] = f.unlimited ? 1 : 0;
+    nums[at + Feat.UpstreamStatus] = nullable(f.upstreamStatus);
+    codes[s + S_ROUTE] = code(f.routeHeader);
+    if (f.request) packDigest(nums, at + Feat.Request, f.request.sketch, f.request.words, f.request.fresh);
+    const o = f.output;
+    if (o) {
+      packDigest(nums, at + Feat.Output, o.sketch, o.words, o.affirmation);
+      nums[at + Feat.SampleAt] = samples.length;
+      nums[at + Feat.SampleLength] = o.sample.length;
+      for (const h of o.sample) samples.push(h);
+      codes[s + S_TOOL_KEY] = code(o.toolKey);
+      codes[s + S_TOOL_NAMES] = code(o.toolNames);
+    }
+  }
+  return { n, nums, codes, dict, samples: Float64Array.from(samples) };
+}
+
+function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
+  const { nums, codes, dict } = b;
+  const at = m + F;
+  const kind = nums[at + Feat.Kind];
+  if (kind === 0) return null;
+  if (kind === 2) return JSON.parse(dict[codes[s + S_RAW]!]!) as CallFeatures;
+  const str = (slot: number): string | null => {
+    const c = codes[s + slot]!;
+    return c < 0 ? null : dict[c]!;
+  };
+  let output: CallFeatures['output'] = null;
+  if (nums[at + Feat.Output] === 1) {
+    const from = nums[at + Feat.SampleAt]!;
+    const len = nums[at + Feat.SampleLength]!;
+    const sample = new Array<number>(len);
+    for (let i = 0; i < len; i++) sample[i] = b.samples[from + i]!;
+    output = {
+      sketch: [nums[at + Feat.OutSketch0]!, nums[at + Feat.OutSketch1]!],
+      words: nums[at + Feat.OutWords]!,
+      sample,
+      affirmation: nums[at + Feat.OutAffirmation] === 1,
+      toolKey: str(S_TOOL_KEY),
+      toolNames: str(S_TOOL_NAMES),
+    };
+  }
+  return {
+    bytes: nums[at + Feat.Bytes]!,
+    promptBound: orNull(nums[at + Feat.PromptBound]!),
+    outputBound: orNull(nums[at + Feat.OutputBound]!),
+    choices: nums[at + Feat.Choices]!,
+    tools: nums[at + Feat.Tools] === 1,
+    images: nums[at + Feat.Images] === 1,
+    routeHeader: str(S_ROUTE),
+    noCache: nums[at + Feat.NoCache] === 1,
+    unlimited: nums[at + Feat.Unlimited] === 1,
+    upstreamStatus: orNull(nums[at + Feat.UpstreamStatus]!),
+    request: nums[at + Feat.Request] === 1 ? { sketch: [nums[at + Feat.ReqSketch0]!, nums[at + Feat.ReqSketch1]!], words: nums[at + Feat.ReqWords]!, fresh: nums[at + Feat.ReqFresh] === 1 } : null,
+    output,
+  };
+}
+
+/** The batch's row `r` as a CallRow (the gateway thread's side): the same row callFromValues gives. */
+export function unpackCall(b: CallBatch, r: number): CallRow {
+  const { nums, codes, dict } = b;
+  const s = r * STRS;
+  const m = r * NUMS;
+  const str = (slot: number): string | null => {
+    const c = codes[s + slot]!;
+    return c < 0 ? null : dict[c]!;
+  };
+  return {
+    id: dict[codes[s]!]!, startedAt: nums[m]!, firstByteAt: orNull(nums[m + 1]!), endedAt: nums[m + 2]!,
+    keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: str(3), project: str(4), run: str(5), agent: str(6),
+    parent: str(7), tags: str(8), endpoint: dict[codes[s + 9]!]! as CallRow['endpoint'], stream: nums[m + 3] === 1,
+    provider: str(10), requestedModel: str(11), servedModel: str(12), inputTokens: nums[m + 4]!,
+    cachedInputTokens: nums[m + 5]!, cacheWrite5mTokens: nums[m + 6]!, cacheWrite1hTokens: nums[m + 7]!,
+    outputTokens: nums[m + 8]!, reasoningTokens: nums[m + 9]!, costNanos: nums[m + 10]!, estimated: nums[m + 11] === 1,
+    status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: nums[m + 12]!, errorCode: str(14), upstreamRequestId: str(15),
+    attemptOf: str(16), route: str(17), cacheHit: nums[m + 13] === 1, savedNanos: nums[m + 14]!, requestHash: str(18),
+    features: featuresAt(b, m, s),
+  };
+}
+
+/** Every row of the batch. */
+export function unpackCalls(b: CallBatch): CallRow[] {
+  const out = new Array<CallRow>(b.n);
+  for (let r = 0; r < b.n; r++) out[r] = unpackCall(b, r);
+  return out;
+}

@@ -1,0 +1,60 @@
+// The SQLite worker's page packing (storage/sqlite/call-batch.ts): rows come back exactly as written.
+import { describe, expect, it } from 'vitest';
+import { packCalls, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
+import { CALL_COLUMNS, callValues, type SqlValue } from '../../src/storage/sqlite/call-columns.js';
+import type { CallFeatures, CallRow } from '../../src/storage/types.js';
+
+const T0 = Date.UTC(2026, 0, 5);
+
+function call(over: Partial<CallRow>): CallRow {
+  return {
+    id: 'c1', startedAt: T0, firstByteAt: T0 + 300, endedAt: T0 + 1000, keyId: 'k1', team: 'eng', user: null, project: null,
+    run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt',
+    servedModel: 'gpt', inputTokens: 100, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 10,
+    reasoningTokens: 0, costNanos: 123_456_789_012, estimated: false, status: 'ok', httpStatus: 200, errorCode: null,
+    upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, features: null,
+    ...over,
+  };
+}
+
+const features: CallFeatures = {
+  bytes: 812, promptBound: 400, outputBound: 1024, choices: 2, tools: true, images: false, routeHeader: 'cheap', noCache: false,
+  unlimited: true, upstreamStatus: 429,
+  request: { sketch: [4_294_967_295, 7], words: 41, fresh: true },
+  output: { sketch: [1, 2_147_483_648], words: 30, sample: [-5, 0, 2_147_483_647, -2_147_483_648], affirmation: true, toolKey: 'read_file:{}', toolNames: 'read_file' },
+};
+
+/** The rows as a raw SELECT returns them (booleans as 0/1), one value array a row. */
+function selected(rows: CallRow[]): SqlValue[][] {
+  const flat = callValues(rows);
+  const out: SqlValue[][] = [];
+  for (let i = 0; i < flat.length; i += CALL_COLUMNS.length) out.push(flat.slice(i, i + CALL_COLUMNS.length));
+  return out;
+}
+
+describe('SQLite page packing', () => {
+  it('gives back every column and every feature exactly, nulls included', () => {
+    const rows = [
+      call({ id: 'a', features }),
+      call({ id: 'b', firstByteAt: null, user: 'u1', project: 'p', run: 'r1', agent: 'coder', parent: 'a', tags: 'x,y', stream: true, estimated: true, cacheHit: true, errorCode: 'rate_limited', route: 'cache', requestHash: 'h', attemptOf: 'a', savedNanos: 5 }),
+      call({ id: 'c', features: { ...features, promptBound: null, outputBound: null, routeHeader: null, upstreamStatus: null, request: null, output: null } }),
+      call({ id: 'd', features: { ...features, output: { ...features.output!, sample: [], toolKey: null, toolNames: null } } }),
+    ];
+    expect(unpackCalls(packCalls(selected(rows)))).toEqual(rows);
+  });
+
+  it('passes a features value of another shape through as it was stored', () => {
+    const odd = { ...features, extra: 1 } as unknown as CallFeatures;
+    const older = { bytes: 10, promptBound: null } as unknown as CallFeatures;
+    const rows = [call({ id: 'a', features: odd }), call({ id: 'b', features: older }), call({ id: 'c', features })];
+    const back = unpackCalls(packCalls(selected(rows)));
+    expect(back).toEqual(rows);
+    expect(Object.keys(back[0]!.features!)).toContain('extra');
+  });
+
+  it('shares one string per distinct value within a page', () => {
+    const b = packCalls(selected([call({ id: 'a' }), call({ id: 'b' }), call({ id: 'c' })]));
+    // ids a, b, c plus the shared key, team, endpoint, provider, model and status.
+    expect(b.dict.length).toBe(3 + 6);
+  });
+});

@@ -4,12 +4,13 @@
  * a client that goes away aborts the upstream call; a stream cut by the upstream ends with an error
  * event in the client's format.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 import { streamErrorEvent } from '../server/respond-error.js';
 import type { ProviderRuntime } from '../providers/registry.js';
-import type { Endpoint, ResponsesStreamPosition, StreamMeter } from '../providers/types.js';
+import type { Endpoint, ResponsesStreamPosition, StreamMeter, UpstreamRequest } from '../providers/types.js';
+import { requestBuffered, type BufferedResponse } from '../providers/buffered-request.js';
 import { planTranslation, type StreamTranslator, type Translation } from './translation.js';
 import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
@@ -31,45 +32,97 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
     provider.basePath,
   );
 
+  // What the model said is parsed only for the run guard, or to cache a streamed answer.
+  const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
+  if (!ctx.stream) return callBuffered(deps, ctx, provider, up, { wantOutput, endpoint, tr });
+
   // No AbortController per call (measurably costly on the hot path): a client that leaves a stream
-  // makes relayStream destroy the upstream body; a non-streaming call runs to completion, so the
-  // provider's real usage is recorded for a call it bills anyway.
+  // makes relayStream destroy the upstream body.
   let response: Dispatcher.ResponseData;
   try {
     ctx.upstreamSent = true;
     response = await provider.pool.request({ method: 'POST', path: up.path, headers: up.headers, body: up.body });
   } catch (err) {
-    // A connection that never opened carried nothing to the provider: nothing to bill or estimate.
-    if (NEVER_SENT.has((err as { code?: string }).code ?? '')) ctx.upstreamSent = false;
-    throw transportError(err, provider);
+    throw sendError(ctx, err, provider);
   }
+  onUpstreamHeaders(deps, ctx, response.statusCode, response.headers);
+  if (response.statusCode >= 400) {
+    const body = Buffer.from(await response.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
+    throw upstreamStatusError(response.statusCode, body, provider, response.headers['retry-after']);
+  }
+  try {
+    const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage, endpoint);
+    await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
+  } catch (err) {
+    relayFailed(ctx, err, provider);
+    return;
+  }
+  markClientGone(ctx);
+}
+
+/**
+ * A non-streaming call: the whole answer is collected, then relayed. It runs to completion even when
+ * the client leaves, so the provider's real usage is recorded for a call it bills anyway.
+ */
+async function callBuffered(
+  deps: GatewayDeps,
+  ctx: CallContext,
+  provider: ProviderRuntime,
+  up: UpstreamRequest,
+  o: { wantOutput: boolean; endpoint: Endpoint; tr: Translation | null },
+): Promise<void> {
+  let response: BufferedResponse;
+  let retryAfter: string | string[] | undefined;
+  ctx.upstreamSent = true;
+  try {
+    response = await requestBuffered(provider.pool, up, (status, headers) => {
+      retryAfter = headers['retry-after'];
+      onUpstreamHeaders(deps, ctx, status, headers);
+    });
+  } catch (err) {
+    if (ctx.firstByteAt === null) throw sendError(ctx, err, provider);
+    // The answer's body failed after its headers: an error answer is reported without its body.
+    if (ctx.upstreamStatus !== null) throw upstreamStatusError(ctx.upstreamStatus, Buffer.alloc(0), provider, retryAfter);
+    relayFailed(ctx, err, provider);
+    return;
+  }
+  if (response.statusCode >= 400) throw upstreamStatusError(response.statusCode, response.body, provider, response.headers['retry-after']);
+  try {
+    relayBody(ctx, response, provider, o.wantOutput, o.endpoint, o.tr);
+  } catch (err) {
+    relayFailed(ctx, err, provider);
+    return;
+  }
+  markClientGone(ctx);
+}
+
+/** The provider's status line and headers arrived. */
+function onUpstreamHeaders(deps: GatewayDeps, ctx: CallContext, status: number, h: IncomingHttpHeaders): void {
   ctx.firstByteAt = deps.now();
-  const h = response.headers;
   const rid = h['x-request-id'] ?? h['request-id'];
   ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
+  if (status >= 400) ctx.upstreamStatus = status;
+  else ctx.upstreamOk = true;
+}
 
-  if (response.statusCode >= 400) {
-    ctx.upstreamStatus = response.statusCode;
-    const body = Buffer.from(await response.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    throw upstreamStatusError(response.statusCode, body, provider, h['retry-after']);
+/** The request could not be sent or was not answered: a connection that never opened carried nothing to bill or estimate. */
+function sendError(ctx: CallContext, err: unknown, provider: ProviderRuntime): GatewayError {
+  if (NEVER_SENT.has((err as { code?: string }).code ?? '')) ctx.upstreamSent = false;
+  return transportError(err, provider);
+}
+
+/** Relaying the answer failed: the client left (the call is aborted), or the provider's side failed. */
+function relayFailed(ctx: CallContext, err: unknown, provider: ProviderRuntime): void {
+  if (clientGone(ctx.res)) {
+    ctx.status = 'aborted';
+    ctx.errorCode = 'client_closed';
+    ctx.httpStatus = 499;
+    return;
   }
-  ctx.upstreamOk = true;
-  try {
-    // What the model said is parsed only for the run guard, or to cache a streamed answer.
-    const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
-    if (ctx.stream) {
-      const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage, endpoint);
-      await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
-    } else await relayBody(ctx, response, provider, wantOutput, endpoint, tr);
-  } catch (err) {
-    if (clientGone(ctx.res)) {
-      ctx.status = 'aborted';
-      ctx.errorCode = 'client_closed';
-      ctx.httpStatus = 499;
-      return;
-    }
-    throw err instanceof GatewayError ? err : transportError(err, provider);
-  }
+  throw err instanceof GatewayError ? err : transportError(err, provider);
+}
+
+function markClientGone(ctx: CallContext): void {
   if (clientGone(ctx.res) && ctx.status === 'ok') {
     ctx.status = 'aborted';
     ctx.errorCode = 'client_closed';
@@ -88,15 +141,15 @@ function clientGone(res: ServerResponse): boolean {
   return res.destroyed && !res.writableFinished;
 }
 
-async function relayBody(
+function relayBody(
   ctx: CallContext,
-  response: Dispatcher.ResponseData,
+  response: BufferedResponse,
   provider: ProviderRuntime,
   wantOutput: boolean,
   endpoint: Endpoint,
   tr: Translation | null,
-): Promise<void> {
-  const upstreamBody = Buffer.from(await response.body.arrayBuffer());
+): void {
+  const upstreamBody = response.body;
   if (wantOutput) ctx.output = provider.adapter.outputOf(endpoint, upstreamBody);
   const usage = provider.adapter.usageFromBody(endpoint, upstreamBody);
   if (!usage) {

@@ -20,7 +20,7 @@ import { callWithFallbacks } from './fallback.js';
 import { newContext } from './context.js';
 import { newCallId } from './call-id.js';
 import type { GatewayDeps } from './deps.js';
-import { meter } from './meter.js';
+import { estimateUsage, needsEstimate, price } from './meter.js';
 import { toRow } from './record.js';
 import { reserve } from './reserve.js';
 import { planRoute } from './route.js';
@@ -29,6 +29,11 @@ import { serveFromCache, storeInCache } from './cache.js';
 import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
 
+/**
+ * Stages with nothing to do for this call (run guard off, no cache on the route, no budget or rate
+ * limit, usage reported) are skipped here rather than awaited: each await costs a turn of the
+ * microtask queue and a promise, per call.
+ */
 export async function runModelCall(
   deps: GatewayDeps,
   req: IncomingMessage,
@@ -43,10 +48,11 @@ export async function runModelCall(
     ctx.attribution = attribute(ctx.key, req.headers);
     ctx.rawBody = await readBody(req, deps.config.server.max_body_bytes);
     validate(ctx);
-    await guardRunBefore(deps, ctx);
+    if (deps.guard.config.enabled) await guardRunBefore(deps, ctx);
     planRoute(deps, ctx);
-    if (!(await serveFromCache(deps, ctx))) {
-      await reserve(deps, ctx);
+    if (!(ctx.route?.cache && (await serveFromCache(deps, ctx)))) {
+      const reserving = reserve(deps, ctx);
+      if (reserving) await reserving;
       if (ctx.downgradedBy) res.setHeader('x-tollgate-downgraded-by', ctx.downgradedBy);
       if (ctx.clampedTo !== null) res.setHeader('x-tollgate-clamped-max-tokens', String(ctx.clampedTo));
       await callWithFallbacks(deps, ctx);
@@ -61,19 +67,20 @@ export async function runModelCall(
     else if (!res.writableEnded) res.end(streamErrorEvent(api, e, responsesPosition(ctx, null)));
   }
   try {
-    await meter(ctx, ctx.target ? (deps.models.get(ctx.target.requested)?.rates ?? null) : null);
+    if (needsEstimate(ctx)) await estimateUsage(ctx);
+    price(ctx, ctx.target ? (deps.models.get(ctx.target.requested)?.rates ?? null) : null);
   } catch (err) {
     deps.log.error({ err, callId: ctx.id }, 'metering failed; recording the call unpriced');
   }
-  await storeInCache(deps, ctx);
+  if (ctx.cache) await storeInCache(deps, ctx);
   try {
-    await settle(deps, ctx);
+    if (ctx.reservation) await settle(deps, ctx);
   } catch (err) {
     // The reservation's lease expires on its own; the ledger row below is still written.
     deps.log.error({ err, callId: ctx.id }, 'settling the reservation failed');
   }
   try {
-    await guardRunAfter(deps, ctx);
+    if (ctx.guarded) await guardRunAfter(deps, ctx);
   } catch (err) {
     deps.log.error({ err, callId: ctx.id }, 'run guard failed after the call');
   }

@@ -40,17 +40,24 @@ function savings(ctx: CallContext, requestedRates: ModelRates | null): number {
   return costOf(requestedRates, ctx.usage) - ctx.costNanos;
 }
 
-export async function meter(ctx: CallContext, requestedRates: ModelRates | null = null): Promise<void> {
-  const needsEstimate = !ctx.cacheHit && ctx.upstreamSent && !ctx.usageComplete && !(ctx.firstByteAt !== null && !ctx.upstreamOk);
-  if (needsEstimate) {
-    const [prompt, generated] = await Promise.all([ctx.promptKnown ? null : tokens.count(promptText(ctx.body)), tokens.count(ctx.generatedText)]);
-    if (prompt !== null) {
-      ctx.usage.input = prompt;
-      ctx.usage.cachedInput = 0;
-    }
-    ctx.usage.output = Math.max(ctx.usage.output, generated - ctx.usage.reasoning);
-    ctx.estimated = true;
+/** The call reached the provider but its usage never arrived (a stream cut or aborted): it must be estimated. */
+export function needsEstimate(ctx: CallContext): boolean {
+  return !ctx.cacheHit && ctx.upstreamSent && !ctx.usageComplete && !(ctx.firstByteAt !== null && !ctx.upstreamOk);
+}
+
+/** Count the prompt (unless the provider reported it) and what was generated with the tokenizer. */
+export async function estimateUsage(ctx: CallContext): Promise<void> {
+  const [prompt, generated] = await Promise.all([ctx.promptKnown ? null : tokens.count(promptText(ctx.body)), tokens.count(ctx.generatedText)]);
+  if (prompt !== null) {
+    ctx.usage.input = prompt;
+    ctx.usage.cachedInput = 0;
   }
+  ctx.usage.output = Math.max(ctx.usage.output, generated - ctx.usage.reasoning);
+  ctx.estimated = true;
+}
+
+/** The call's integer cost and what it saved, from its (reported or estimated) usage. */
+export function price(ctx: CallContext, requestedRates: ModelRates | null = null): void {
   ctx.costNanos = ctx.cacheHit || !ctx.target?.rates ? 0 : costOf(ctx.target.rates, ctx.usage);
   ctx.savedNanos = savings(ctx, requestedRates);
 }

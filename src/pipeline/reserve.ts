@@ -78,6 +78,9 @@ export function unseenPromptTokens(body: Record<string, unknown>): number {
   return extra;
 }
 
+/** The worst case of a call no priced model serves. */
+const NO_COST: ReturnType<typeof worstCaseNanos> = { total: 0, input: 0, outputPerToken: 0 };
+
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
   let worst: ReturnType<typeof worstCaseNanos> | null = null;
@@ -125,20 +128,37 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
   });
 }
 
-export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> {
-  const target = ctx.target!;
+/**
+ * Plan what the call must hold and, when any budget or rate limit applies, hold it. Returns null when
+ * none applies, so the pipeline does not wait a turn of the event loop for nothing.
+ */
+export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;
   const maxOut = boundOutput(deps, ctx);
   const extra = unseenPromptTokens(ctx.body);
-  let promptBound = ctx.rawBody.length + extra;
+  const promptBound = ctx.rawBody.length + extra;
   ctx.seen.promptBound = promptBound;
   ctx.seen.outputBound = maxOut;
-  const zero = { total: 0, input: 0, outputPerToken: 0 };
-  let wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? zero;
+  const wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? NO_COST;
   const now = deps.now();
-  let limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
-  if (limits.length === 0) return;
+  const limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
+  if (limits.length === 0) return null;
+  return acquire(deps, ctx, { limits, wc, maxOut, extra, now });
+}
 
+/** What reserve() planned, for acquiring it. */
+interface Plan {
+  limits: PlannedLimit[];
+  wc: ReturnType<typeof worstCaseNanos>;
+  maxOut: number;
+  extra: number;
+  now: number;
+}
+
+async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan): Promise<void> {
+  const target = ctx.target!;
+  const { maxOut, extra, now } = plan;
+  let { limits, wc } = plan;
   let res = await deps.limiter.acquire(ctx.id, limits);
   if (!res.ok) {
     const failed = limits[res.index]!;
@@ -152,8 +172,8 @@ export async function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void
     const perChoice = Math.floor(clamped / n);
     if (perChoice < deps.config.defaults.min_clamp_tokens) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
     setMaxTokens(ctx, perChoice);
-    promptBound = ctx.rawBody.length + extra;
-    wc = chainWorstCase(deps, ctx, promptBound, perChoice * n) ?? zero;
+    const promptBound = ctx.rawBody.length + extra;
+    wc = chainWorstCase(deps, ctx, promptBound, perChoice * n) ?? NO_COST;
     const tokens = promptBound + perChoice * n;
     limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
     res = await deps.limiter.acquire(ctx.id, limits);

@@ -46,6 +46,27 @@ const SCHEMAS: Record<Endpoint, z.ZodType<Record<string, unknown>>> = {
   responses: responsesSchema,
 };
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absentOr = (v: unknown, ok: (v: unknown) => boolean): boolean => v === undefined || v === null || ok(v);
+const isBool = (v: unknown): boolean => typeof v === 'boolean';
+/** What zod's `.int().positive()` accepts (safe integers above zero). */
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+const hasPrompt = (b: Record<string, unknown>): boolean => typeof b['model'] === 'string' && b['model'].length > 0 && Array.isArray(b['messages']) && b['messages'].length > 0;
+
+/**
+ * Checks that accept only bodies their schema accepts, so the common well-formed call skips zod;
+ * a body they do not pass goes through the schema, which accepts it or words the error.
+ */
+const QUICK: Partial<Record<Endpoint, (b: Record<string, unknown>) => boolean>> = {
+  chat: (b) =>
+    hasPrompt(b) &&
+    absentOr(b['stream'], isBool) &&
+    absentOr(b['stream_options'], (o) => isObject(o) && (o['include_usage'] === undefined || isBool(o['include_usage']))) &&
+    absentOr(b['max_tokens'], isCount) &&
+    absentOr(b['max_completion_tokens'], isCount),
+  messages: (b) => hasPrompt(b) && isCount(b['max_tokens']) && absentOr(b['stream'], isBool),
+};
+
 export function validate(ctx: CallContext): void {
   let parsed: unknown;
   try {
@@ -53,7 +74,16 @@ export function validate(ctx: CallContext): void {
   } catch (err) {
     throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
   }
-  const result = SCHEMAS[ctx.endpoint].safeParse(parsed);
+  const quick = QUICK[ctx.endpoint];
+  const body = isObject(parsed) && quick?.(parsed) ? parsed : checked(ctx.endpoint, parsed);
+  ctx.body = body;
+  ctx.stream = body['stream'] === true;
+  const so = body['stream_options'] as { include_usage?: boolean } | null | undefined;
+  ctx.clientWantsUsage = so?.include_usage === true;
+}
+
+function checked(endpoint: Endpoint, parsed: unknown): Record<string, unknown> {
+  const result = SCHEMAS[endpoint].safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'body';
@@ -61,9 +91,5 @@ export function validate(ctx: CallContext): void {
       details: { param: where },
     });
   }
-  const body = result.data;
-  ctx.body = body;
-  ctx.stream = body['stream'] === true;
-  const so = body['stream_options'] as { include_usage?: boolean } | null | undefined;
-  ctx.clientWantsUsage = so?.include_usage === true;
+  return result.data;
 }

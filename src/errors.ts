@@ -127,3 +127,12 @@ export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   return new GatewayError('internal_error', 'Internal error in Tollgate', { cause: err });
 }
+
+/** A percent-encoded path segment (a budget or run id in an admin URL); a malformed one is the caller's error. */
+export function decodePathSegment(segment: string, what: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new GatewayError('invalid_request', `The ${what} in the path is not valid percent-encoding.`);
+  }
+}

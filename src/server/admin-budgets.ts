@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { budgetRecord, budgetView } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
-import { GatewayError } from '../errors.js';
+import { decodePathSegment, GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { budgetCounterKey } from '../policy/limits.js';
 import { periodWindow } from '../policy/period.js';
@@ -51,7 +51,7 @@ export async function handleBudgets(
   }
   const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);
   if (m && method === 'DELETE') {
-    const id = decodeURIComponent(m[1]!);
+    const id = decodePathSegment(m[1]!, 'budget id');
     if (!(await deps.store.deleteBudget(id))) throw new GatewayError('not_found', `No budget ${id}.`);
     await deps.budgets.refresh(true);
     send(200, { id, deleted: true });

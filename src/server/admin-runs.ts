@@ -17,7 +17,7 @@
  * /admin/v1: a team key may list and read its own team's runs, not kill, pause, resume or allow them.
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../errors.js';
+import { decodePathSegment, GatewayError } from '../errors.js';
 import { killRun, newRunState, resumeRun, type RunState } from '../guard/index.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import type { StoredRunState } from '../pipeline/guard-run.js';
@@ -99,7 +99,7 @@ export async function handleRuns(
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (!m) return false;
-  const runId = decodeURIComponent(m[1]!);
+  const runId = decodePathSegment(m[1]!, 'run id');
   const action = m[2];
   if (!action && method === 'GET') {
     const ref = await resolveRun(g.store, runId, params, team);

@@ -34,6 +34,18 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
+describe('ids in admin paths', () => {
+  it.each([
+    ['GET', '/admin/v1/runs/%E0%A4%A'],
+    ['POST', '/admin/v1/runs/%ZZ/kill'],
+    ['DELETE', '/admin/v1/budgets/%E0%A4%A'],
+  ])('a malformed percent-encoded id in %s %s is a 400, not a 500', async (method, path) => {
+    const r = await fetch(`${s.gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ error: { code: 'invalid_request', type: 'invalid_request_error' } });
+  });
+});
+
 describe('report times and windows', () => {
   it.each([
     '/admin/v1/spend?from=99999999999999999',

@@ -19,6 +19,8 @@ const directiveSchema = z.strictObject({
   reasoning_tokens: count.optional(),
   status: z.number().int().min(400).max(599).optional(),
   error_after_tokens: count.optional(),
+  /** A non-streamed reply: send the 200 status, headers and half the body, then reset the connection. */
+  break_body: z.boolean().optional(),
   first_byte_delay_ms: delayMs.optional(),
   chunk_delay_ms: delayMs.optional(),
   tool_call: z

@@ -34,6 +34,8 @@ export interface ReplyPlan {
   toolCall: PlannedToolCall | undefined;
   status: number | undefined;
   errorAfterTokens: number | undefined;
+  /** Non-streamed only: reset the connection half way through the 200 answer's body. */
+  breakBody: boolean;
   firstByteDelayMs: number;
   chunkDelayMs: number;
 }
@@ -95,6 +97,7 @@ export function planReply(input: PlanInput): ReplyPlan {
     toolCall,
     status: d.status,
     errorAfterTokens: d.error_after_tokens,
+    breakBody: d.break_body ?? false,
     firstByteDelayMs: d.first_byte_delay_ms ?? input.latencyMs,
     chunkDelayMs: d.chunk_delay_ms ?? input.chunkDelayMs,
   };

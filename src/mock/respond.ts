@@ -52,6 +52,11 @@ export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan
         chunkDelayMs: plan.chunkDelayMs,
         errorAfterTokens: plan.errorAfterTokens,
       });
+    } else if (plan.breakBody) {
+      // The provider answered (and bills the answer), then the connection dropped mid-body.
+      const body = w.body();
+      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+      res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
     } else if (plan.errorAfterTokens !== undefined) {
       // A non-streamed reply cannot stop half way; the closest failure is a reset before any byte.
       res.destroy();

@@ -1,7 +1,7 @@
 /**
  * Call the provider, falling back along the route's chain: on a retryable failure (408, 409, 429, 5xx,
  * connect or first-byte timeout, unreachable) before any byte reached the client, the next target is
- * tried. Never after bytes were sent. Each failed attempt is its own ledger row, linked to the call;
+ * tried. Never after bytes were sent, nor after the provider answered 2xx (its answer is billed). Each failed attempt is its own ledger row, linked to the call;
  * its cost (if any was estimated) is settled with the call. Circuit breakers skip failing targets.
  */
 import { GatewayError, isRetryableStatus } from '../errors.js';
@@ -43,7 +43,9 @@ export async function callWithFallbacks(deps: GatewayDeps, ctx: CallContext): Pr
       return;
     } catch (err) {
       const last = i >= targets.length - 1;
-      if (!retryable(err) || ctx.res.headersSent) throw err;
+      // Once the provider answered 2xx it generated (and bills) that answer: a body that then fails is
+      // this call's failure, estimated and recorded, not a reason to pay for a second answer.
+      if (!retryable(err) || ctx.res.headersSent || ctx.upstreamOk) throw err;
       deps.circuits.record(target.model, false, deps.now());
       if (last) throw err;
       // Record the failed attempt as its own row, then try the next target. A retryable failure before

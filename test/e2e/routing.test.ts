@@ -103,6 +103,20 @@ describe('routing', () => {
     expect(s.mock.stats.requests - before).toBe(1);
   });
 
+  it('does not fall back once the provider answered 2xx: a body cut midway is this call, estimated and billed', async () => {
+    const before = s.mock.stats.requests;
+    const r = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ completion_tokens: 10, break_body: true, only_model: 'gpt-test-upstream' }, 'cut body') });
+    expect(r.status).toBe(502);
+    expect(r.json['error']).toMatchObject({ code: 'upstream_unavailable' });
+    expect(s.mock.stats.requests - before).toBe(1); // no second answer bought
+    const id = r.headers.get('x-tollgate-call-id')!;
+    await s.waitForCall(id); // recorded after the answer went out
+    const rows = (await s.calls()).filter((x) => x.id === id || x.attemptOf === id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ servedModel: 'test-gpt', status: 'error', estimated: true });
+    expect(rows[0]!.costNanos).toBeGreaterThan(0);
+  });
+
   it('skips a target whose circuit is open', async () => {
     // chain-dead already failed once on dead-gpt; five more failures open its circuit (failures: 6).
     for (let i = 0; i < 5; i++) await chat(platform, { model: 'chain-dead', max_tokens: 20, messages: msg({}) });

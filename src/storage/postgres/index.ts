@@ -8,12 +8,11 @@ import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, Ca
 import { providerUsageQuery, toProviderUsage, upsertProviderUsageStatements } from './import-queries.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import { runAnalyticsAsync } from '../../analytics/run-query.js';
-import { DIMENSION_ROLLUPS, foldRollupSql, foldTagsSql } from '../rollups.js';
-import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
+import { savingsReportSql } from '../savings-rollup.js';
 import { wasteCandidatesSql } from '../waste-candidates.js';
 import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
+import { CALL_CHUNK, callParams, insertCallsSql, SCAN_COLUMNS_NO_FEATURES, type Param } from './call-columns.js';
 import { num, runMigrations, toBudget, toCall, toKey, toOutcome, type Row } from './schema.js';
-
 
 export interface PostgresStoreOptions {
   url: string;
@@ -22,17 +21,7 @@ export interface PostgresStoreOptions {
   schema?: string;
 }
 
-type Param = string | number | boolean | null | string[];
 
-const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "user", project, run, agent, parent, tags,
-  endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
-  cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
-  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash, features`;
-const CALL_PARAMS = 35;
-/** A scan's columns without the replay features (NULL in their place: no JSON to read). */
-const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.replace(/features$/, 'NULL AS features');
-// Postgres allows 65535 bind parameters per statement; 1000 rows x 33 stays well under it.
-const CALL_CHUNK = 1000;
 
 const GROUP_COLUMN: Record<SpendGroup, string> = {
   team: 'team',
@@ -368,23 +357,6 @@ function filters(q: { from?: number; to?: number; team?: string; run?: string })
   return { clauses, params };
 }
 
-/**
- * One statement per chunk: the insert skips ids already in the ledger, and only the rows it RETURNs (the
- * ones really inserted) are folded into the rollups, by the migration's own SQL, atomically.
- */
-function insertCallsSql(n: number): string {
-  const tuples: string[] = [];
-  for (let r = 0; r < n; r++) {
-    const base = r * CALL_PARAMS;
-    tuples.push(`(${Array.from({ length: CALL_PARAMS }, (_, i) => `$${base + i + 1}`).join(', ')})`);
-  }
-  return `WITH ins AS (INSERT INTO calls (${CALL_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING *),
-    ${DIMENSION_ROLLUPS.map((r) => `${r.table} AS (${foldRollupSql('postgres', 'ins', r.table)}),`).join('\n    ')}
-    tagged AS (${foldTagsSql('postgres', 'ins')}),
-    saved AS (${foldSavingsSql('postgres', 'ins')})
-    SELECT 1`;
-}
-
 function toSavings(r: Row): SavingsRow {
   return {
     group: r['grp'] === null ? null : String(r['grp']),
@@ -393,14 +365,4 @@ function toSavings(r: Row): SavingsRow {
     costNanos: num(r['cost']),
     savedNanos: num(r['saved']),
   };
-}
-
-function callParams(r: CallRow): Param[] {
-  return [
-    r.id, r.startedAt, r.firstByteAt, r.endedAt, r.keyId, r.team, r.user, r.project, r.run, r.agent,
-    r.parent, r.tags, r.endpoint, r.stream, r.provider, r.requestedModel, r.servedModel,
-    r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
-    r.reasoningTokens, r.costNanos, r.estimated, r.status, r.httpStatus, r.errorCode, r.upstreamRequestId,
-    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash, r.features ? JSON.stringify(r.features) : null,
-  ];
 }

@@ -8,19 +8,15 @@ import { dirname } from 'node:path';
 import type { BudgetRecord, CallFeatures, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { insertOutcome, outcomes } from './outcome-queries.js';
+import { callGroups, filters, scanCallValues } from './scan-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { packCalls, type CallBatch } from './call-batch.js';
 import { foldAllSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
-import { wasteCandidatesSql } from '../waste-candidates.js';
-import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { runAnalytics } from '../../analytics/run-query.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 
-/** The ledger's columns as a scan selects them; without features: NULL in their place (no JSON to read). */
-const SCAN_COLUMNS = CALL_COLUMNS.join(', ');
-const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.map((c) => (c === 'features' ? 'NULL AS features' : c)).join(', ');
 type Row = Record<string, SqlValue>;
 
 /** Rows per multi-row INSERT: 32 x 33 columns stays far below SQLite's 32,766 bound variables. */
@@ -269,41 +265,13 @@ export class SqliteDatabase {
     return (this.db.prepare(sql).all(...params, q.limit) as Row[]).map(toCall);
   }
 
-  /** A keyset page of calls as value arrays in CALL_COLUMNS order (packed by scanCallBatch for the hand-off). */
-  scanCallValues(q: CallScan): SqlValue[][] {
-    const { where, params } = filters(q);
-    const clauses = where ? [where.slice('WHERE '.length)] : [];
-    if (q.errorCodes) {
-      clauses.push(q.errorCodes.length ? `error_code IN (${q.errorCodes.map(() => '?').join(', ')})` : '0');
-      params.push(...q.errorCodes);
-    }
-    if (q.wasteCandidates) {
-      // SQLite binds lists value by value: `v` is never an array here.
-      const bind = (v: SqlValue | string[]): string => {
-        params.push(v as SqlValue);
-        return '?';
-      };
-      clauses.push(wasteCandidatesSql('sqlite', q.wasteCandidates, q, bind));
-    }
-    if (q.after) {
-      // The plain range first, so the started_at index bounds the scan (an OR alone would not).
-      clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
-      params.push(q.after.startedAt, q.after.startedAt, q.after.id);
-    }
-    const columns = q.features === false ? SCAN_COLUMNS_NO_FEATURES : SCAN_COLUMNS;
-    const sql = `SELECT ${columns} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
-    return this.db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
-  }
-
-  /** scanCallValues packed for the hand-off to the gateway thread (call-batch.ts: features parsed here). */
+  /** A keyset page of calls (scan-queries.ts), packed for the hand-off to the gateway thread (call-batch.ts: features parsed here). */
   scanCallBatch(q: CallScan): CallBatch {
-    return packCalls(this.scanCallValues(q));
+    return packCalls(scanCallValues(this.db, q));
   }
 
   callGroups(q: CallGroupQuery): CallGroupRow[] {
-    const sums = callGroupsSql('sqlite', q);
-    const repeats = callRepeatsSql('sqlite', q);
-    return mergeCallGroups(this.db.prepare(sums.sql).all(...sums.params) as Row[], this.db.prepare(repeats.sql).all(...repeats.params) as Row[]);
+    return callGroups(this.db, q);
   }
 
   insertOutcome(o: OutcomeRecord): void {
@@ -325,20 +293,6 @@ export class SqliteDatabase {
   close(): void {
     this.db.close();
   }
-}
-
-function filters(q: { from?: number; to?: number; team?: string; run?: string }): { where: string; params: SqlValue[] } {
-  const clauses: string[] = [];
-  const params: SqlValue[] = [];
-  const add = (clause: string, value: SqlValue): void => {
-    clauses.push(clause);
-    params.push(value);
-  };
-  if (q.from !== undefined) add('started_at >= ?', q.from);
-  if (q.to !== undefined) add('started_at < ?', q.to);
-  if (q.team !== undefined) add('team = ?', q.team);
-  if (q.run !== undefined) add('run = ?', q.run);
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 function toSavings(r: Row): SavingsRow {

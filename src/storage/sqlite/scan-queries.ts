@@ -1,0 +1,64 @@
+/**
+ * The SQLite side of reading the ledger back: keyset scans of calls (for replay, waste and export) and
+ * per-group sums (for ROI), with the time/team/run filter the ledger's other queries share. Kept beside
+ * database.ts, which delegates to these, as it does for import-queries.ts and outcome-queries.ts.
+ */
+import type Database from 'better-sqlite3';
+import type { CallGroupQuery, CallGroupRow, CallScan } from '../types.js';
+import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
+import { wasteCandidatesSql } from '../waste-candidates.js';
+import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
+
+type Row = Record<string, SqlValue>;
+
+/** The ledger's columns as a scan selects them; without features: NULL in their place (no JSON to read). */
+const SCAN_COLUMNS = CALL_COLUMNS.join(', ');
+const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.map((c) => (c === 'features' ? 'NULL AS features' : c)).join(', ');
+
+/** A keyset page of calls as value arrays in CALL_COLUMNS order (packed by call-batch.ts for the hand-off). */
+export function scanCallValues(db: Database.Database, q: CallScan): SqlValue[][] {
+  const { where, params } = filters(q);
+  const clauses = where ? [where.slice('WHERE '.length)] : [];
+  if (q.errorCodes) {
+    clauses.push(q.errorCodes.length ? `error_code IN (${q.errorCodes.map(() => '?').join(', ')})` : '0');
+    params.push(...q.errorCodes);
+  }
+  if (q.wasteCandidates) {
+    // SQLite binds lists value by value: `v` is never an array here.
+    const bind = (v: SqlValue | string[]): string => {
+      params.push(v as SqlValue);
+      return '?';
+    };
+    clauses.push(wasteCandidatesSql('sqlite', q.wasteCandidates, q, bind));
+  }
+  if (q.after) {
+    // The plain range first, so the started_at index bounds the scan (an OR alone would not).
+    clauses.push('started_at >= ? AND (started_at > ? OR id > ?)');
+    params.push(q.after.startedAt, q.after.startedAt, q.after.id);
+  }
+  const columns = q.features === false ? SCAN_COLUMNS_NO_FEATURES : SCAN_COLUMNS;
+  const sql = `SELECT ${columns} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
+  return db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][];
+}
+
+/** Per-group sums of a window's calls (see call-groups.ts). */
+export function callGroups(db: Database.Database, q: CallGroupQuery): CallGroupRow[] {
+  const sums = callGroupsSql('sqlite', q);
+  const repeats = callRepeatsSql('sqlite', q);
+  return mergeCallGroups(db.prepare(sums.sql).all(...sums.params) as Row[], db.prepare(repeats.sql).all(...repeats.params) as Row[]);
+}
+
+/** The WHERE clause of the common call filters. */
+export function filters(q: { from?: number; to?: number; team?: string; run?: string }): { where: string; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  const add = (clause: string, value: SqlValue): void => {
+    clauses.push(clause);
+    params.push(value);
+  };
+  if (q.from !== undefined) add('started_at >= ?', q.from);
+  if (q.to !== undefined) add('started_at < ?', q.to);
+  if (q.team !== undefined) add('team = ?', q.team);
+  if (q.run !== undefined) add('run = ?', q.run);
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}

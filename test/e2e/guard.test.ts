@@ -281,7 +281,8 @@ describe('runs per team', () => {
       expect([r.status, (r.body['error'] as { code: string }).code]).toEqual([403, 'forbidden']);
     }
     expect((await run(s, betaOnly, 'beta'))['status']).toBe('active');
-    // Its calls of a shared id: its own only.
+    // Its calls of a shared id: its own only (the ledger read after every buffered row is written).
+    await s.gw.deps.recorder.flush();
     const calls = (await adminCall(s, alpha, `/admin/v1/calls?run=${shared}`)).body['data'] as { team: string }[];
     expect(calls.map((c) => c.team)).toEqual(['alpha']);
   });

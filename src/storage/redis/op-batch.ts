@@ -9,9 +9,9 @@
 export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add';
 
 interface QueuedOp {
-  name: OpName;
   keys: string[];
-  args: string[];
+  /** "<name> <number of keys> <arguments...>", as batchLua takes one operation. */
+  line: string;
   resolve: (reply: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -19,10 +19,12 @@ interface QueuedOp {
 export interface OpBatchOptions {
   /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (one ARGV string per operation); resolves one reply per operation. */
   send: (keys: string[], args: string[]) => Promise<unknown>;
+  /** The error an operation rejects with, from what the client or the script reported. */
+  classify: (err: unknown) => unknown;
   /**
-   * True when a batch's failure says the store cannot serve now (timeout, connection lost): the
-   * operations queued behind it fail with it instead of waiting another timeout. They were never
-   * sent, so failing them changes nothing in Redis.
+   * True when a batch's failure (classified) says the store cannot serve now (timeout, connection
+   * lost): the operations queued behind it fail with it instead of waiting another timeout. They were
+   * never sent, so failing them changes nothing in Redis.
    */
   failsQueue: (err: unknown) => boolean;
   /** Operations per batch at most (bounds one script's run time). */
@@ -39,9 +41,10 @@ export class OpBatch {
     this.maxOps = o.maxOps ?? 256;
   }
 
-  run(name: OpName, keys: string[], args: string[]): Promise<unknown> {
+  /** `args`: the operation's arguments joined by spaces (see batchLua). */
+  run(name: OpName, keys: string[], args: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ name, keys, args, resolve, reject });
+      this.queue.push({ keys, line: `${name} ${keys.length} ${args}`, resolve, reject });
       // Operations issued in the same tick leave together; behind a batch in flight, they wait for it.
       if (!this.scheduled && this.inFlight === 0) {
         this.scheduled = true;
@@ -68,12 +71,13 @@ export class OpBatch {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       for (const k of op.keys) keys.push(k);
-      args[i] = `${op.name} ${op.keys.length} ${op.args.join(' ')}`;
+      args[i] = op.line;
     }
     let replies: unknown;
     try {
       replies = await this.o.send(keys, args);
-    } catch (err) {
+    } catch (raw) {
+      const err = this.o.classify(raw);
       for (const op of ops) op.reject(err);
       if (this.o.failsQueue(err)) this.failQueued(err);
       return;
@@ -83,11 +87,11 @@ export class OpBatch {
       for (const op of ops) op.reject(err);
       return;
     }
-    ops.forEach((op, i) => {
+    for (let i = 0; i < ops.length; i++) {
       const reply: unknown = replies[i];
-      if (reply instanceof Error) op.reject(reply);
-      else op.resolve(reply);
-    });
+      if (reply instanceof Error) ops[i]!.reject(this.o.classify(reply));
+      else ops[i]!.resolve(reply);
+    }
   }
 
   private failQueued(err: unknown): void {

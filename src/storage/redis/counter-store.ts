@@ -56,7 +56,7 @@ function int(n: number, what: string): string {
   return String(n);
 }
 
-/** Operations travel as space-separated strings (scripts.ts): a call id must be one word. */
+/** A call id names its lease fields (`l:<callId>`): one word, as the gateway's ids are. */
 function callIdArg(id: string): string {
   if (id === '' || /\s/.test(id)) throw new RangeError(`call id must be non-empty without whitespace, got ${JSON.stringify(id)}`);
   return id;
@@ -174,13 +174,17 @@ export class RedisCounterStore implements CounterStore {
     const n = req.items.length;
     if (n === 0) return Promise.resolve({ ok: true, before: [] });
     const keys = new Array<string>(n);
-    let args: string;
+    const args = new Array<string>(3 + 3 * n);
     try {
-      args = `${callIdArg(req.callId)} ${int(req.now, 'now')} ${int(req.leaseMs, 'leaseMs')}`;
+      args[0] = callIdArg(req.callId);
+      args[1] = int(req.now, 'now');
+      args[2] = int(req.leaseMs, 'leaseMs');
       for (let i = 0; i < n; i++) {
         const it = req.items[i]!;
         keys[i] = this.counterKey(it.key);
-        args += ` ${limitArg(it.limit)} ${int(it.amount, 'amount')} ${ttlMs(it.ttlSeconds)}`;
+        args[3 + 3 * i] = limitArg(it.limit);
+        args[4 + 3 * i] = int(it.amount, 'amount');
+        args[5 + 3 * i] = ttlMs(it.ttlSeconds);
       }
     } catch (err) {
       return Promise.reject(err as Error);
@@ -192,13 +196,15 @@ export class RedisCounterStore implements CounterStore {
     const n = items.length;
     if (n === 0) return Promise.resolve([]);
     const keys = new Array<string>(n);
-    let args: string;
+    const args = new Array<string>(2 + 2 * n);
     try {
-      args = `${callIdArg(callId)} ${int(now, 'now')}`;
+      args[0] = callIdArg(callId);
+      args[1] = int(now, 'now');
       for (let i = 0; i < n; i++) {
         const it = items[i]!;
         keys[i] = this.counterKey(it.key);
-        args += ` ${int(it.actual, 'actual')} ${ttlMs(it.ttlSeconds)}`;
+        args[2 + 2 * i] = int(it.actual, 'actual');
+        args[3 + 2 * i] = ttlMs(it.ttlSeconds);
       }
     } catch (err) {
       return Promise.reject(err as Error);
@@ -208,16 +214,16 @@ export class RedisCounterStore implements CounterStore {
 
   async release(callId: string, keys: string[], now: number): Promise<void> {
     if (keys.length === 0) return;
-    await this.batch.run('release', keys.map((k) => this.counterKey(k)), `${callIdArg(callId)} ${int(now, 'now')}`);
+    await this.batch.run('release', keys.map((k) => this.counterKey(k)), [callIdArg(callId), int(now, 'now')]);
   }
 
   async renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
     const keys: string[] = [];
-    let args = `${int(now, 'now')} ${int(leaseMs, 'leaseMs')}`;
+    const args = [int(now, 'now'), int(leaseMs, 'leaseMs')];
     for (const { callId, keys: counterKeys } of leases) {
       for (const key of counterKeys) {
         keys.push(this.counterKey(key));
-        args += ` ${callIdArg(callId)}`;
+        args.push(callIdArg(callId));
       }
     }
     if (keys.length === 0) return;
@@ -226,11 +232,11 @@ export class RedisCounterStore implements CounterStore {
 
   async read(keys: string[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];
-    return counterStates(await this.batch.run('read', keys.map((k) => this.counterKey(k)), int(now, 'now')));
+    return counterStates(await this.batch.run('read', keys.map((k) => this.counterKey(k)), [int(now, 'now')]));
   }
 
   async add(key: string, amount: number, ttlSeconds: number, now: number): Promise<void> {
-    await this.batch.run('add', [this.counterKey(key)], `${int(amount, 'amount')} ${ttlMs(ttlSeconds)} ${int(now, 'now')}`);
+    await this.batch.run('add', [this.counterKey(key)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now')]);
   }
 
   /** The flag lives ttlSeconds of Redis time: de-duplication needs no injected clock. */

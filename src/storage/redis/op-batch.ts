@@ -9,15 +9,15 @@
 export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add';
 
 interface QueuedOp {
+  name: OpName;
   keys: string[];
-  /** "<name> <number of keys> <arguments...>", as batchLua takes one operation. */
-  line: string;
+  args: string[];
   resolve: (reply: unknown) => void;
   reject: (err: unknown) => void;
 }
 
 export interface OpBatchOptions {
-  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (one ARGV string per operation); resolves one reply per operation. */
+  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (each operation's name, key count and arguments); resolves one reply per operation. */
   send: (keys: string[], args: string[]) => Promise<unknown>;
   /** The error an operation rejects with, from what the client or the script reported. */
   classify: (err: unknown) => unknown;
@@ -41,10 +41,9 @@ export class OpBatch {
     this.maxOps = o.maxOps ?? 256;
   }
 
-  /** `args`: the operation's arguments joined by spaces (see batchLua). */
-  run(name: OpName, keys: string[], args: string): Promise<unknown> {
+  run(name: OpName, keys: string[], args: string[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ keys, line: `${name} ${keys.length} ${args}`, resolve, reject });
+      this.queue.push({ name, keys, args, resolve, reject });
       // Operations issued in the same tick leave together; behind a batch in flight, they wait for it.
       if (!this.scheduled && this.inFlight === 0) {
         this.scheduled = true;
@@ -67,11 +66,11 @@ export class OpBatch {
 
   private async send(ops: QueuedOp[]): Promise<void> {
     const keys: string[] = [];
-    const args = new Array<string>(ops.length);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
+    const args: string[] = [];
+    for (const op of ops) {
       for (const k of op.keys) keys.push(k);
-      args[i] = op.line;
+      args.push(op.name, String(op.keys.length));
+      for (const a of op.args) args.push(a);
     }
     let replies: unknown;
     try {

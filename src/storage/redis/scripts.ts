@@ -2,8 +2,8 @@
  * Lua source of the Redis counter store. One script runs a batch of operations (acquire, commit,
  * release, renew, read, add) sent together by concurrent calls: one round trip for all of them, each
  * operation atomic (the whole batch is), each failing alone (pcall) if it fails. An operation's
- * arguments travel as one space-separated ARGV string (a call id never holds whitespace), its keys
- * in KEYS: fewer arguments for the gateway to encode and for Redis to parse.
+ * arguments travel as ARGV entries, read where they lie: splitting one string per operation in Lua
+ * (string.gmatch) cost Redis more than the rest of the batch.
  *
  * A counter is ONE hash: `used`, `reserved` (the sum of the live lease amounts), `next` (no lease
  * expires before this instant, in ms on the caller's clock), `until` (see ttl) and per lease
@@ -23,6 +23,8 @@
  */
 
 const counters = `
+-- Upvalues, not globals: every operation reads them many times.
+local KEYS, ARGV = KEYS, ARGV
 local function int(n) return string.format('%d', n) end
 
 -- Redis hands Lua strings. 'x + 0' turns one into a number with one strtod, where tonumber() parses
@@ -177,32 +179,32 @@ end
 `;
 
 /**
- * Each operation reads its KEYS from position k (nk of them) and its arguments from A, and returns
- * its reply. A per operation, after (name, nk):
+ * Each operation reads its KEYS from position k (nk of them) and its arguments from ARGV[o + 3] on,
+ * and returns its reply. Arguments per operation, after (name, nk):
  *   acquire: callId, now, leaseMs, then (limit, amount, ttlMs) per counter -> {ok, index, used1, reserved1, ...}
  *   commit:  callId, now, then (actual, ttlMs) per counter               -> {used1, reserved1, ...} after
  *   release: callId, now                                                   -> 0
  *   renew:   now, leaseMs, then one callId per key                         -> 0
  *   read:    now                                                           -> {used1, reserved1, ...}
  *   add:     amount, ttlMs, now (one key)                                  -> 0
- * leases(A, i) names the lease field operation A reads on its i-th key (nil: none).
+ * leases.<name>(o, i) names the lease field the operation at o reads on its i-th key (nil: none).
  */
 const operations = `
 local ops, leases = {}, {}
 
-local function callLease(A) return 'l:' .. A[3] end
+local function callLease(o) return 'l:' .. ARGV[o + 3] end
 leases.acquire, leases.commit, leases.release = callLease, callLease, callLease
-function leases.renew(A, i) return 'l:' .. A[4 + i] end
+function leases.renew(o, i) return 'l:' .. ARGV[o + 4 + i] end
 
-function ops.acquire(k, nk, A)
-  local field, now = 'l:' .. A[3], A[4] + 0
-  local expires = now + A[5]
+function ops.acquire(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
+  local expires = now + ARGV[o + 5]
   local out = {1, 0}
   for i = 1, nk do
     local s = counter(KEYS[k + i - 1])
     if due(s, now) then sweep(KEYS[k + i - 1], s, now) end
     out[2 * i + 1], out[2 * i + 2] = s.used, s.reserved
-    if out[1] == 1 and s.used + s.reserved + A[3 * i + 4] > A[3 * i + 3] + 0 then
+    if out[1] == 1 and s.used + s.reserved + ARGV[o + 3 * i + 4] > ARGV[o + 3 * i + 3] + 0 then
       out[1], out[2] = 0, i - 1
     end
   end
@@ -210,39 +212,39 @@ function ops.acquire(k, nk, A)
   local exp = int(expires)
   for i = 1, nk do
     local c = KEYS[k + i - 1]
-    local s, amount = C[c], A[3 * i + 4] + 0
+    local s, amount = C[c], ARGV[o + 3 * i + 4] + 0
     -- A second reservation by the same call adds to its lease.
     local held = s.L[field] and lease(s.L[field]) or 0
     put(s, field, int(held + amount) .. ':' .. exp)
     setReserved(s, s.reserved + amount)
     if not s.next or expires < s.next then setNext(s, expires) end
-    ttl(c, s, now, A[3 * i + 5])
+    ttl(c, s, now, ARGV[o + 3 * i + 5])
   end
   return out
 end
 
-function ops.commit(k, nk, A)
-  local field, now = 'l:' .. A[3], A[4] + 0
+function ops.commit(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
   local out = {}
   for i = 1, nk do
     local c = KEYS[k + i - 1]
     local s = counter(c)
-    s.used, s.dirty.used, s.touched = s.used + A[2 * i + 3], true, true
+    s.used, s.dirty.used, s.touched = s.used + ARGV[o + 2 * i + 3], true, true
     -- The reservation is replaced even if its lease expired (and counted: a late commit is still spend).
     local held = s.L[field]
     if held then
       put(s, field, false)
       setReserved(s, s.reserved - lease(held))
     end
-    ttl(c, s, now, A[2 * i + 4])
+    ttl(c, s, now, ARGV[o + 2 * i + 4])
     if due(s, now) then sweep(c, s, now) end
     out[2 * i - 1], out[2 * i] = s.used, s.reserved
   end
   return out
 end
 
-function ops.release(k, nk, A)
-  local field, now = 'l:' .. A[3], A[4] + 0
+function ops.release(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
   for i = 1, nk do
     local c = KEYS[k + i - 1]
     local s = counter(c)
@@ -256,11 +258,11 @@ function ops.release(k, nk, A)
   return 0
 end
 
-function ops.renew(k, nk, A)
-  local now = A[3] + 0
-  local expires = now + A[4]
+function ops.renew(k, nk, o)
+  local now = ARGV[o + 3] + 0
+  local expires = now + ARGV[o + 4]
   for i = 1, nk do
-    local s, field = counter(KEYS[k + i - 1]), 'l:' .. A[4 + i]
+    local s, field = counter(KEYS[k + i - 1]), 'l:' .. ARGV[o + 4 + i]
     local held = s.L[field]
     if held then
       local amount, e = lease(held)
@@ -274,8 +276,8 @@ function ops.renew(k, nk, A)
   return 0
 end
 
-function ops.read(k, nk, A)
-  local now, out = A[3] + 0, {}
+function ops.read(k, nk, o)
+  local now, out = ARGV[o + 3] + 0, {}
   for i = 1, nk do
     local c = KEYS[k + i - 1]
     local s = counter(c)
@@ -285,31 +287,41 @@ function ops.read(k, nk, A)
   return out
 end
 
-function ops.add(k, nk, A)
+function ops.add(k, nk, o)
   local c = KEYS[k]
   local s = counter(c)
-  ttl(c, s, A[5] + 0, A[4])
-  s.used, s.dirty.used, s.touched = s.used + A[3], true, true
+  ttl(c, s, ARGV[o + 5] + 0, ARGV[o + 4])
+  s.used, s.dirty.used, s.touched = s.used + ARGV[o + 3], true, true
   return 0
 end
 `;
 
+/** How many ARGV entries an operation takes after its name and key count, by its key count. */
+const arity = `
+local arity = {
+  acquire = function(nk) return 3 + 3 * nk end,
+  commit = function(nk) return 2 + 2 * nk end,
+  release = function() return 2 end,
+  renew = function(nk) return 2 + nk end,
+  read = function() return 1 end,
+  add = function() return 3 end,
+}
+`;
+
 /**
- * ARGV: one string per operation, "<name> <number of keys> <arguments...>" separated by spaces;
+ * ARGV: the operations one after another, each as its name, its number of keys and its arguments;
  * KEYS: the operations' keys in the same order. Returns one reply per operation, or an error reply
- * in its place if that operation failed.
+ * in its place if that operation failed. An operation's arguments are read where they lie in ARGV
+ * (its offset o: ARGV[o + 1] is the name), never copied or split.
  */
-export const batchLua = `${counters}${operations}
-local parsed, wanted, order, k = {}, {}, {}, 1
-for j = 1, #ARGV do
-  local A, n = {}, 0
-  for f in string.gmatch(ARGV[j], '%S+') do
-    n = n + 1
-    A[n] = f
-  end
-  local nk = tonumber(A[2])
-  parsed[j] = {k, nk, A}
-  local named = leases[A[1]]
+export const batchLua = `${counters}${operations}${arity}
+local parsed, wanted, order, k, o = {}, {}, {}, 1, 0
+while o < #ARGV do
+  local name, nk = ARGV[o + 1], tonumber(ARGV[o + 2])
+  local size = arity[name]
+  if not size or not nk then return redis.error_reply('unknown counter operation: ' .. tostring(name)) end
+  parsed[#parsed + 1] = {k, nk, o, name}
+  local named = leases[name]
   for i = 1, nk do
     local c = KEYS[k + i - 1]
     local w = wanted[c]
@@ -318,18 +330,16 @@ for j = 1, #ARGV do
       wanted[c] = w
       order[#order + 1] = c
     end
-    if named then w[named(A, i)] = true end
+    if named then w[named(o, i)] = true end
   end
   k = k + nk
+  o = o + 2 + size(nk)
 end
 for _, c in ipairs(order) do load(c, wanted[c]) end
 local out = {}
-for j = 1, #ARGV do
+for j = 1, #parsed do
   local p = parsed[j]
-  local A = p[3]
-  local op = ops[A[1]]
-  if not op then return redis.error_reply('unknown counter operation: ' .. tostring(A[1])) end
-  local ok, reply = pcall(op, p[1], p[2], A)
+  local ok, reply = pcall(ops[p[4]], p[1], p[2], p[3])
   if ok then
     out[j] = reply
   else

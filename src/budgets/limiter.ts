@@ -287,7 +287,9 @@ export class Limiter {
           },
           (failed: unknown) => {
             // The shared store failed mid-settle (fail closed): the reservation will expire, so the
-            // actual spend is owed and added back as soon as the store answers again. Never lost.
+            // actual spend is owed and added back as soon as the store answers again. Never lost; but
+            // a commit that timed out may still have run in Redis, and is then counted twice (commits
+            // are not idempotent by call id).
             this.owe(items);
             throw failed;
           },

@@ -131,7 +131,7 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
 /**
  * Plan what the call must hold and, when any budget or rate limit applies, hold it. Returns null when
  * none applies or when the counters (in process) held it at once, so the pipeline does not wait a
- * turn of the event loop for nothing; a refusal then throws here.
+ * turn of the event loop for nothing. A refusal always comes as the returned promise's rejection.
  */
 export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;

@@ -157,6 +157,13 @@ export const scenarios = [
       tollgate('off', 'Tollgate, budgets off', POLICIES_OFF),
       tollgate('local', 'Tollgate, budgets on, local counters', BUDGETS_ON),
       tollgate('redis', 'Tollgate, budgets on, Redis counters (fail closed)', BUDGETS_ON, { redis: true }),
+      // BUDGETS_BASE_DIST=<another build's dist/>: its local and Redis targets too, for a before/after in one run.
+      ...(process.env.BUDGETS_BASE_DIST
+        ? [
+            tollgate('local-base', `Tollgate from ${process.env.BUDGETS_BASE_LABEL ?? 'BUDGETS_BASE_DIST'}, local counters`, BUDGETS_ON, { cli: `${process.env.BUDGETS_BASE_DIST}/cli/index.js` }),
+            tollgate('redis-base', `Tollgate from ${process.env.BUDGETS_BASE_LABEL ?? 'BUDGETS_BASE_DIST'}, Redis counters`, BUDGETS_ON, { redis: true, cli: `${process.env.BUDGETS_BASE_DIST}/cli/index.js` }),
+          ]
+        : []),
     ],
   },
   {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
-import type { AcquireResult, CommitItem, CounterItem, CounterState, CounterStore } from '../storage/counter-types.js';
+import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -47,8 +47,12 @@ export class Limiter {
   private timer: NodeJS.Timeout | undefined;
   /** Per paced day counter: the period's spend before that day (see loadPaceBase). */
   private readonly paceBase = new Map<string, number>();
+  /** The counter store itself when it answers synchronously (in process, no fail policy to apply). */
+  private readonly sync: MemoryCounterStore | null;
 
-  constructor(private readonly o: LimiterOptions) {}
+  constructor(private readonly o: LimiterOptions) {
+    this.sync = o.fail === null && o.counters instanceof MemoryCounterStore ? o.counters : null;
+  }
 
   start(): void {
     // Renew well within the lease; retry reconciliation after an outage about once a second.
@@ -73,29 +77,31 @@ export class Limiter {
 
   private run<T>(op: (c: CounterStore) => Promise<T>): Promise<T> {
     if (this.o.fail === null) return op(this.o.counters);
-    return this.runWhere(op).then(([out]) => out);
+    // The common case, the shared store answering, costs one promise reaction and nothing else.
+    return op(this.o.counters).then(
+      (out) => {
+        if (this.degraded) this.recovered();
+        return out;
+      },
+      (err: unknown) => this.failOver(err, op),
+    );
   }
 
-  /** Run an operation on the shared store, or apply the fail policy; says whether it ran locally. */
-  private async runWhere<T>(op: (c: CounterStore) => Promise<T>): Promise<[T, boolean]> {
-    if (this.o.fail === null) return [await op(this.o.counters), false];
-    try {
-      const out = await op(this.o.counters);
-      if (this.degraded) {
-        this.degraded = false;
-        this.o.log.warn('counter store is back');
-      }
-      return [out, false];
-    } catch (err) {
-      if (this.o.fail === 'closed') {
-        throw new GatewayError('limits_unavailable', 'Budgets and rate limits cannot be checked right now (counter store unreachable); refusing the call.', { cause: err });
-      }
-      if (!this.degraded) {
-        this.degraded = true;
-        this.o.log.warn({ err }, 'counter store unreachable: failing open on local per-instance counters');
-      }
-      return [await op(this.local), true];
+  private recovered(): void {
+    this.degraded = false;
+    this.o.log.warn('counter store is back');
+  }
+
+  /** The shared store failed: refuse (fail closed) or run the operation on local counters (fail open). */
+  private async failOver<T>(err: unknown, op: (c: CounterStore) => Promise<T>): Promise<T> {
+    if (this.o.fail === 'closed') {
+      throw new GatewayError('limits_unavailable', 'Budgets and rate limits cannot be checked right now (counter store unreachable); refusing the call.', { cause: err });
     }
+    if (!this.degraded) {
+      this.degraded = true;
+      this.o.log.warn({ err }, 'counter store unreachable: failing open on local per-instance counters');
+    }
+    return op(this.local);
   }
 
   private async reconcile(): Promise<void> {
@@ -133,13 +139,29 @@ export class Limiter {
     return p;
   }
 
+  /** True when every limit can be reserved on now: budget counters seeded, no pacing allowance to resolve. */
+  private prepared(limits: PlannedLimit[]): boolean {
+    for (const l of limits) {
+      if (l.pace || (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key))) return false;
+    }
+    return true;
+  }
+
   acquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     // Seeding happens once per counter and pacing needs today's allowance; otherwise no await (each
     // costs a trip through the microtask queue), straight to the counter store.
-    for (const l of limits) {
-      if (l.pace || (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key))) return this.prepareAndAcquire(callId, limits);
-    }
-    return this.acquireReady(callId, limits);
+    return this.prepared(limits) ? this.acquireReady(callId, limits) : this.prepareAndAcquire(callId, limits);
+  }
+
+  /**
+   * acquire() without a promise, when the counters are in process and the limits are prepared: the
+   * call's reserve stage then completes in the same turn. null otherwise (use acquire()).
+   */
+  acquireNow(callId: string, limits: PlannedLimit[]): AcquireResult | null {
+    if (this.sync === null || !this.prepared(limits)) return null;
+    const res = this.sync.acquireNow({ callId, items: limits, leaseMs: this.o.leaseMs, now: this.o.now() });
+    this.held(callId, limits, res);
+    return res;
   }
 
   private async prepareAndAcquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
@@ -150,16 +172,16 @@ export class Limiter {
 
   private acquireReady(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     const now = this.o.now();
-    const items = new Array<CounterItem>(limits.length);
-    for (let i = 0; i < limits.length; i++) {
-      const l = limits[i]!;
-      items[i] = { key: l.key, limit: l.limit, amount: l.amount, ttlSeconds: l.ttlSeconds };
-    }
-    return this.run((c) => c.acquire({ callId, items, leaseMs: this.o.leaseMs, now })).then((res) => {
-      if (res.ok) this.inflight.set(callId, limits);
-      for (let i = 0; i < items.length; i++) this.remember(items[i]!.key, res.before[i]!, items[i]!.limit);
+    // A planned limit is a counter item (key, limit, amount, ttlSeconds): the stores read it as one.
+    return this.run((c) => c.acquire({ callId, items: limits, leaseMs: this.o.leaseMs, now })).then((res) => {
+      this.held(callId, limits, res);
       return res;
     });
+  }
+
+  private held(callId: string, limits: PlannedLimit[], res: AcquireResult): void {
+    if (res.ok) this.inflight.set(callId, limits);
+    for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, res.before[i]!, limits[i]!.limit);
   }
 
   /**
@@ -210,6 +232,25 @@ export class Limiter {
     }
   }
 
+  /**
+   * commit() without a promise when the counters are in process (the states after, as commit()
+   * resolves them); null otherwise (use commit()).
+   */
+  commitNow(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): CounterState[] | null {
+    const c = this.sync;
+    if (c === null) return null;
+    this.inflight.delete(callId);
+    const now = this.o.now();
+    const states = new Array<CounterState>(limits.length);
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!;
+      const s = c.commitNow(callId, { key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }, now);
+      this.remember(l.key, s, l.limit);
+      states[i] = s;
+    }
+    return states;
+  }
+
   /** Replace the call's reservations by what it actually used. */
   commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
     this.inflight.delete(callId);
@@ -226,20 +267,34 @@ export class Limiter {
   }
 
   /** commit on a shared store: what it could not take is owed, and added back once it answers. */
-  private async commitShared(callId: string, limits: PlannedLimit[], items: CommitItem[]): Promise<CounterState[]> {
-    let states: CounterState[];
-    let local: boolean;
-    try {
-      [states, local] = await this.runWhere((c) => c.commit(callId, items, this.o.now()));
-    } catch (err) {
-      // The shared store failed mid-settle (fail closed): the reservation will expire, so the actual
-      // spend is owed and added back as soon as the store answers again. Never lost.
-      this.owe(items);
-      throw err;
-    }
-    limits.forEach((l, i) => this.remember(l.key, states[i]!, l.limit));
-    if (local) this.owe(items);
-    return states;
+  private commitShared(callId: string, limits: PlannedLimit[], items: CommitItem[]): Promise<CounterState[]> {
+    const op = (c: CounterStore): Promise<CounterState[]> => c.commit(callId, items, this.o.now());
+    const took = (states: CounterState[]): CounterState[] => {
+      for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, states[i]!, limits[i]!.limit);
+      return states;
+    };
+    return op(this.o.counters).then(
+      (states) => {
+        if (this.degraded) this.recovered();
+        return took(states);
+      },
+      (err: unknown) =>
+        this.failOver(err, op).then(
+          (states) => {
+            // Committed on local counters (fail open): owed to the shared store.
+            this.owe(items);
+            return took(states);
+          },
+          (failed: unknown) => {
+            // The shared store failed mid-settle (fail closed): the reservation will expire, so the
+            // actual spend is owed and added back as soon as the store answers again. Never lost; but
+            // a commit that timed out may still have run in Redis, and is then counted twice (commits
+            // are not idempotent by call id).
+            this.owe(items);
+            throw failed;
+          },
+        ),
+    );
   }
 
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {

@@ -74,7 +74,10 @@ export async function runModelCall(
   }
   if (ctx.cache) await storeInCache(deps, ctx);
   try {
-    if (ctx.reservation) await settle(deps, ctx);
+    if (ctx.reservation) {
+      const settling = settle(deps, ctx);
+      if (settling) await settling;
+    }
   } catch (err) {
     // The reservation's lease expires on its own; the ledger row below is still written.
     deps.log.error({ err, callId: ctx.id }, 'settling the reservation failed');

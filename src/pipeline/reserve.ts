@@ -11,7 +11,7 @@ import { pacingExceeded } from '../budgets/pace-alerts.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { worstCaseNanos } from '../pricing/price-book.js';
 import { spliceField } from '../providers/json-splice.js';
-import type { CounterState } from '../storage/counter-types.js';
+import type { AcquireResult, CounterState } from '../storage/counter-types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { promptItems, route } from './route.js';
@@ -130,7 +130,8 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
 
 /**
  * Plan what the call must hold and, when any budget or rate limit applies, hold it. Returns null when
- * none applies, so the pipeline does not wait a turn of the event loop for nothing.
+ * none applies or when the counters (in process) held it at once, so the pipeline does not wait a
+ * turn of the event loop for nothing. A refusal always comes as the returned promise's rejection.
  */
 export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;
@@ -143,7 +144,11 @@ export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | nu
   const now = deps.now();
   const limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
   if (limits.length === 0) return null;
-  return acquire(deps, ctx, { limits, wc, maxOut, extra, now });
+  const plan = { limits, wc, maxOut, extra, now };
+  const res = deps.limiter.acquireNow(ctx.id, limits);
+  if (res === null || !res.ok) return acquire(deps, ctx, plan, res);
+  hold(deps, ctx, plan, res);
+  return null;
 }
 
 /** What reserve() planned, for acquiring it. */
@@ -155,11 +160,11 @@ interface Plan {
   now: number;
 }
 
-async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan): Promise<void> {
-  const target = ctx.target!;
+/** Reserve (unless `first` is the answer already given) and, if refused, try a clamped output bound. */
+async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan, first: AcquireResult | null): Promise<void> {
   const { maxOut, extra, now } = plan;
   let { limits, wc } = plan;
-  let res = await deps.limiter.acquire(ctx.id, limits);
+  let res = first ?? (await deps.limiter.acquire(ctx.id, limits));
   if (!res.ok) {
     const failed = limits[res.index]!;
     if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
@@ -180,6 +185,13 @@ async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan): Promise
     if (!res.ok) throw budgetExceeded(limits[res.index]!, res.before[res.index]!, limits[res.index]!.amount);
     ctx.clampedTo = perChoice;
   }
+  hold(deps, ctx, { limits, wc, maxOut, extra, now }, res);
+}
+
+/** The call holds its reservation: note it, and serve a cheaper model if a budget says so. */
+function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResult): void {
+  const target = ctx.target!;
+  const { limits, wc, maxOut } = plan;
   const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
   ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo !== null ? ctx.clampedTo * n : maxOut };
 

@@ -3,20 +3,38 @@
  * send any budget alert whose threshold the call crossed, once per threshold and period for all
  * instances.
  */
-import { actualFor, reachedThresholds } from '../policy/limits.js';
+import { actualFor, reachedThresholds, type PlannedLimit } from '../policy/limits.js';
+import type { CounterState } from '../storage/counter-types.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { totalTokens } from './reserve.js';
 import { pacingAlert } from '../budgets/pace-alerts.js';
 
-export async function settle(deps: GatewayDeps, ctx: CallContext): Promise<void> {
+export function settle(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const r = ctx.reservation;
-  if (!r) return;
+  if (!r) return null;
   const actual = { costNanos: ctx.costNanos, tokens: totalTokens(ctx) };
-  const states = await deps.limiter.commit(ctx.id, r.limits, (l) => actualFor(l, actual));
-  for (let i = 0; i < r.limits.length; i++) {
-    const l = r.limits[i]!;
+  const of = (l: PlannedLimit): number => actualFor(l, actual);
+  // In-process counters answer at once: the stage then completes in this turn unless an alert is due.
+  const states = deps.limiter.commitNow(ctx.id, r.limits, of);
+  if (states === null) return deps.limiter.commit(ctx.id, r.limits, of).then((after) => alert(deps, r.limits, after));
+  return alertDue(deps, r.limits, states) ? alert(deps, r.limits, states) : null;
+}
+
+/** Whether alert() may have anything to do: a paced budget, or a threshold not yet alerted here. */
+function alertDue(deps: GatewayDeps, limits: PlannedLimit[], states: CounterState[]): boolean {
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!;
+    if (l.kind === 'budget_pace') return true;
+    for (const pct of reachedThresholds(l, states[i]!.used)) if (!deps.alertsClaimed.has(`alert:${l.key}:${pct}`)) return true;
+  }
+  return false;
+}
+
+async function alert(deps: GatewayDeps, limits: PlannedLimit[], states: CounterState[]): Promise<void> {
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i]!;
     if (l.kind === 'budget_pace') await pacingAlert(deps, l, states[i]!);
     for (const pct of reachedThresholds(l, states[i]!.used)) {
       const flag = `alert:${l.key}:${pct}`;

@@ -8,7 +8,7 @@
 import { quitRedis } from './quit.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
-import { OpBatch, type OpName } from './op-batch.js';
+import { OpBatch } from './op-batch.js';
 import { batchLua } from './scripts.js';
 
 /** Redis could not be reached or cannot serve now; the caller applies its fail-open/fail-closed policy. */
@@ -56,7 +56,7 @@ function int(n: number, what: string): string {
   return String(n);
 }
 
-/** Operations travel as space-separated strings (scripts.ts): a call id must be one word. */
+/** A call id names its lease fields (`l:<callId>`): one word, as the gateway's ids are. */
 function callIdArg(id: string): string {
   if (id === '' || /\s/.test(id)) throw new RangeError(`call id must be non-empty without whitespace, got ${JSON.stringify(id)}`);
   return id;
@@ -72,19 +72,33 @@ function ttlMs(ttlSeconds: number): string {
 }
 
 /** Scripts return Redis integers and the decimal strings Redis stored; both parse exactly below 2^53. */
-function integers(reply: unknown): number[] {
-  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${String(reply)}`);
-  return reply.map((v: unknown) => {
-    const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : Number.NaN;
-    if (!Number.isSafeInteger(n)) throw new Error(`unexpected Redis reply value: ${String(v)}`);
-    return n;
-  });
+function integer(v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`unexpected Redis reply value: ${String(v)}`);
+  return n;
 }
 
-function states(values: number[], from: number): CounterState[] {
-  const out: CounterState[] = [];
-  for (let i = from; i + 1 < values.length; i += 2) out.push({ used: values[i]!, reserved: values[i + 1]! });
+function replyArray(reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected Redis reply: ${String(reply)}`);
+  return reply;
+}
+
+/** Pairs of (used, reserved) from position `from` of a reply. */
+function states(values: unknown[], from: number): CounterState[] {
+  const out = new Array<CounterState>((values.length - from) >> 1);
+  for (let i = from, j = 0; i + 1 < values.length; i += 2, j++) out[j] = { used: integer(values[i]), reserved: integer(values[i + 1]) };
   return out;
+}
+
+function counterStates(reply: unknown): CounterState[] {
+  return states(replyArray(reply), 0);
+}
+
+/** An acquire's reply: ok, the index that did not fit, then the states before. */
+function acquired(reply: unknown): AcquireResult {
+  const values = replyArray(reply);
+  const before = states(values, 2);
+  return integer(values[0]) === 1 ? { ok: true, before } : { ok: false, index: integer(values[1]), before };
 }
 
 export class RedisCounterStore implements CounterStore {
@@ -131,7 +145,11 @@ export class RedisCounterStore implements CounterStore {
       this.roundTrips++;
       return send(command, stream);
     };
-    this.batch = new OpBatch({ send: this.defineBatchScript(), failsQueue: (err) => this.classify(err) instanceof CounterStoreUnavailable });
+    this.batch = new OpBatch({
+      send: this.defineBatchScript(),
+      classify: (err) => this.classify(err),
+      failsQueue: (err) => err instanceof CounterStoreUnavailable,
+    });
   }
 
   /** Open a connection and wait until Redis answers; rejects with CounterStoreUnavailable otherwise. */
@@ -150,37 +168,53 @@ export class RedisCounterStore implements CounterStore {
     return this.client.status === 'ready';
   }
 
-  async acquire(req: AcquireRequest): Promise<AcquireResult> {
+  // acquire and commit are not async functions: an async function returning the batch's promise would
+  // cost two more turns of the microtask queue per call. Invalid arguments still reject, not throw.
+  acquire(req: AcquireRequest): Promise<AcquireResult> {
     const n = req.items.length;
-    if (n === 0) return { ok: true, before: [] };
+    if (n === 0) return Promise.resolve({ ok: true, before: [] });
     const keys = new Array<string>(n);
-    const args = [callIdArg(req.callId), int(req.now, 'now'), int(req.leaseMs, 'leaseMs')];
-    for (let i = 0; i < n; i++) {
-      const it = req.items[i]!;
-      keys[i] = this.counterKey(it.key);
-      args.push(limitArg(it.limit), int(it.amount, 'amount'), ttlMs(it.ttlSeconds));
+    const args = new Array<string>(3 + 3 * n);
+    try {
+      args[0] = callIdArg(req.callId);
+      args[1] = int(req.now, 'now');
+      args[2] = int(req.leaseMs, 'leaseMs');
+      for (let i = 0; i < n; i++) {
+        const it = req.items[i]!;
+        keys[i] = this.counterKey(it.key);
+        args[3 + 3 * i] = limitArg(it.limit);
+        args[4 + 3 * i] = int(it.amount, 'amount');
+        args[5 + 3 * i] = ttlMs(it.ttlSeconds);
+      }
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    const values = integers(await this.op('acquire', keys, args));
-    const before = states(values, 2);
-    return values[0] === 1 ? { ok: true, before } : { ok: false, index: values[1]!, before };
+    return this.batch.run('acquire', keys, args).then(acquired);
   }
 
-  async commit(callId: string, items: CommitItem[], now: number): Promise<CounterState[]> {
+  commit(callId: string, items: CommitItem[], now: number): Promise<CounterState[]> {
     const n = items.length;
-    if (n === 0) return [];
+    if (n === 0) return Promise.resolve([]);
     const keys = new Array<string>(n);
-    const args = [callIdArg(callId), int(now, 'now')];
-    for (let i = 0; i < n; i++) {
-      const it = items[i]!;
-      keys[i] = this.counterKey(it.key);
-      args.push(int(it.actual, 'actual'), ttlMs(it.ttlSeconds));
+    const args = new Array<string>(2 + 2 * n);
+    try {
+      args[0] = callIdArg(callId);
+      args[1] = int(now, 'now');
+      for (let i = 0; i < n; i++) {
+        const it = items[i]!;
+        keys[i] = this.counterKey(it.key);
+        args[2 + 2 * i] = int(it.actual, 'actual');
+        args[3 + 2 * i] = ttlMs(it.ttlSeconds);
+      }
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return states(integers(await this.op('commit', keys, args)), 0);
+    return this.batch.run('commit', keys, args).then(counterStates);
   }
 
   async release(callId: string, keys: string[], now: number): Promise<void> {
     if (keys.length === 0) return;
-    await this.op('release', keys.map((k) => this.counterKey(k)), [callIdArg(callId), int(now, 'now')]);
+    await this.batch.run('release', keys.map((k) => this.counterKey(k)), [callIdArg(callId), int(now, 'now')]);
   }
 
   async renew(leases: { callId: string; keys: string[] }[], leaseMs: number, now: number): Promise<void> {
@@ -193,16 +227,16 @@ export class RedisCounterStore implements CounterStore {
       }
     }
     if (keys.length === 0) return;
-    await this.op('renew', keys, args);
+    await this.batch.run('renew', keys, args);
   }
 
   async read(keys: string[], now: number): Promise<CounterState[]> {
     if (keys.length === 0) return [];
-    return states(integers(await this.op('read', keys.map((k) => this.counterKey(k)), [int(now, 'now')])), 0);
+    return counterStates(await this.batch.run('read', keys.map((k) => this.counterKey(k)), [int(now, 'now')]));
   }
 
   async add(key: string, amount: number, ttlSeconds: number, now: number): Promise<void> {
-    await this.op('add', [this.counterKey(key)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now')]);
+    await this.batch.run('add', [this.counterKey(key)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now')]);
   }
 
   /** The flag lives ttlSeconds of Redis time: de-duplication needs no injected clock. */
@@ -226,10 +260,6 @@ export class RedisCounterStore implements CounterStore {
   /** The one hash holding a counter and its leases. */
   private counterKey(key: string): string {
     return `${this.tag}:c:${key}`;
-  }
-
-  private op(name: OpName, keys: string[], args: string[]): Promise<unknown> {
-    return this.run(() => this.batch.run(name, keys, args));
   }
 
   private defineBatchScript(): (keys: string[], args: string[]) => Promise<unknown> {

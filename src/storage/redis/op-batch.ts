@@ -17,12 +17,14 @@ interface QueuedOp {
 }
 
 export interface OpBatchOptions {
-  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (one ARGV string per operation); resolves one reply per operation. */
+  /** Send one batch: KEYS and ARGV as batchLua (scripts.ts) takes them (each operation's name, key count and arguments); resolves one reply per operation. */
   send: (keys: string[], args: string[]) => Promise<unknown>;
+  /** The error an operation rejects with, from what the client or the script reported. */
+  classify: (err: unknown) => unknown;
   /**
-   * True when a batch's failure says the store cannot serve now (timeout, connection lost): the
-   * operations queued behind it fail with it instead of waiting another timeout. They were never
-   * sent, so failing them changes nothing in Redis.
+   * True when a batch's failure (classified) says the store cannot serve now (timeout, connection
+   * lost): the operations queued behind it fail with it instead of waiting another timeout. They were
+   * never sent, so failing them changes nothing in Redis.
    */
   failsQueue: (err: unknown) => boolean;
   /** Operations per batch at most (bounds one script's run time). */
@@ -64,16 +66,17 @@ export class OpBatch {
 
   private async send(ops: QueuedOp[]): Promise<void> {
     const keys: string[] = [];
-    const args = new Array<string>(ops.length);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
+    const args: string[] = [];
+    for (const op of ops) {
       for (const k of op.keys) keys.push(k);
-      args[i] = `${op.name} ${op.keys.length} ${op.args.join(' ')}`;
+      args.push(op.name, String(op.keys.length));
+      for (const a of op.args) args.push(a);
     }
     let replies: unknown;
     try {
       replies = await this.o.send(keys, args);
-    } catch (err) {
+    } catch (raw) {
+      const err = this.o.classify(raw);
       for (const op of ops) op.reject(err);
       if (this.o.failsQueue(err)) this.failQueued(err);
       return;
@@ -83,11 +86,11 @@ export class OpBatch {
       for (const op of ops) op.reject(err);
       return;
     }
-    ops.forEach((op, i) => {
+    for (let i = 0; i < ops.length; i++) {
       const reply: unknown = replies[i];
-      if (reply instanceof Error) op.reject(reply);
-      else op.resolve(reply);
-    });
+      if (reply instanceof Error) ops[i]!.reject(this.o.classify(reply));
+      else ops[i]!.resolve(reply);
+    }
   }
 
   private failQueued(err: unknown): void {

@@ -2,43 +2,33 @@
  * Lua source of the Redis counter store. One script runs a batch of operations (acquire, commit,
  * release, renew, read, add) sent together by concurrent calls: one round trip for all of them, each
  * operation atomic (the whole batch is), each failing alone (pcall) if it fails. An operation's
- * arguments travel as one space-separated ARGV string (a call id never holds whitespace), its keys
- * in KEYS: fewer arguments for the gateway to encode and for Redis to parse.
+ * arguments travel as ARGV entries, read where they lie: splitting one string per operation in Lua
+ * (string.gmatch) cost Redis more than the rest of the batch.
  *
  * A counter is ONE hash: `used`, `reserved` (the sum of the live lease amounts), `next` (no lease
- * expires before this instant, in ms on the caller's clock), `until` (see ttlPlan) and per lease
- * `l:<callId>`: "<amount>:<expiry>". An operation reads the fields it needs with one HMGET and
- * writes with one HSET; the leases are scanned (HGETALL) only when `next` has passed, i.e. when one
- * may have expired, which for short calls is about once per lease length per counter.
+ * expires before this instant, in ms on the caller's clock), `until` (see ttl) and per lease
+ * `l:<callId>`: "<amount>:<expiry>".
+ *
+ * The batch touches each counter hash a fixed number of times however many of its operations use it:
+ * the script first reads, with one HMGET per counter, the counter's fields and every lease field an
+ * operation of the batch names; the operations then run in order on that copy (in Lua tables); at the
+ * end one HSET, one HDEL and at most one PEXPIRE per changed counter write the result. Concurrent calls
+ * mostly share counters (their key, team and org budgets), so a batch of many calls costs Redis little
+ * more than one. The leases are scanned (HGETALL) only when `next` has passed, i.e. when one may have
+ * expired, which for short calls is about once per lease length per counter.
  *
  * Numbers: Lua numbers are doubles, exact for our integers (< 2^53), but `tostring` and `..` print
  * 9e15 as "9e+15", which Redis rejects as an integer. Computed values go through `int` (string.format
  * %d, a C long).
  */
 
-const helpers = `
+const counters = `
+-- Upvalues, not globals: every operation reads them many times.
+local KEYS, ARGV = KEYS, ARGV
 local function int(n) return string.format('%d', n) end
 
 -- Redis hands Lua strings. 'x + 0' turns one into a number with one strtod, where tonumber() parses
 -- it twice; hot paths convert each value once and keep the number.
-
--- A counter's TTL only ever grows (a counter touched with a shorter ttl must still outlive the leases
--- written with a longer one). The hash remembers, in 'until', the instant (caller's clock) it was last
--- set to expire at, read by the HMGET every operation does anyway: the TTL costs a command only when
--- a call wants it more than 1% later. Returns the new 'until' to write (nil: unchanged) and whether to
--- PEXPIRE the key to ms once it is written. A hash without 'until' (new, or from an older layout)
--- asks Redis once.
-local function ttlPlan(c, now, ms, u)
-  ms = ms + 0
-  local want = now + ms
-  if u then
-    if want <= u + math.floor(ms / 100) then return nil, false end
-    return want, true
-  end
-  local t = redis.call('PTTL', c)
-  if t > ms then return now + t, false end
-  return want, true
-end
 
 -- A lease field's value: amount and expiry.
 local function lease(v)
@@ -46,201 +36,319 @@ local function lease(v)
   return string.sub(v, 1, p - 1) + 0, string.sub(v, p + 1) + 0
 end
 
+-- The batch's copy of each counter it touches, by key: used, reserved, next, until (numbers or nil),
+-- has (the hash holds a reserved field), L (lease field -> value, false when absent), full (L holds
+-- every lease of the hash), and what to write back: dirty fields, leases to set and to delete,
+-- pexpire (ms, or nil).
+local C = {}
+
+local function load(c, fields)
+  local args, n = {'used', 'reserved', 'next', 'until'}, 4
+  for f in pairs(fields) do
+    n = n + 1
+    args[n] = f
+  end
+  -- HMGET with thousands of lease fields would exceed what unpack() can pass: chunks.
+  local s = redis.pcall('HMGET', c, unpack(args, 1, math.min(n, 500)))
+  if type(s) == 'table' and s.err then
+    C[c] = {err = s.err}
+    return
+  end
+  for i = 501, n, 500 do
+    local more = redis.call('HMGET', c, unpack(args, i, math.min(n, i + 499)))
+    for j = 1, #more do s[i + j - 1] = more[j] end
+  end
+  local L = {}
+  for i = 5, n do L[args[i]] = s[i] end
+  C[c] = {
+    used = (s[1] or 0) + 0, reserved = (s[2] or 0) + 0, has = s[2] ~= false,
+    next = s[3] and s[3] + 0, ['until'] = s[4] and s[4] + 0,
+    L = L, full = false, set = {}, del = {}, dirty = {}, pexpire = nil, touched = false,
+  }
+end
+
+local function counter(c)
+  local s = C[c]
+  if s.err then error({err = s.err}) end
+  return s
+end
+
+-- A lease field's new value (false: delete it).
+local function put(s, f, v)
+  s.L[f] = v
+  s.touched = true
+  if v then
+    s.set[f], s.del[f] = v, nil
+  else
+    s.set[f], s.del[f] = nil, true
+  end
+end
+
+local function setReserved(s, reserved)
+  s.reserved, s.has, s.dirty.reserved, s.touched = reserved, true, true, true
+end
+
+local function setNext(s, nxt)
+  s.next, s.dirty.next, s.touched = nxt, true, true
+end
+
+-- A counter's TTL only ever grows (a counter touched with a shorter ttl must still outlive the leases
+-- written with a longer one). The hash remembers, in 'until', the instant (caller's clock) it was last
+-- set to expire at: the TTL costs a command only when a call wants it more than 1% later. A hash
+-- without 'until' (new, or from an older layout) asks Redis once.
+local function ttl(c, s, now, ms)
+  ms = ms + 0
+  local want = now + ms
+  local u = s['until']
+  if u then
+    if want <= u + math.floor(ms / 100) then return end
+    s.pexpire = ms
+  else
+    local t = redis.call('PTTL', c)
+    if t > ms then want = now + t else s.pexpire = ms end
+  end
+  s['until'], s.dirty['until'], s.touched = want, true, true
+end
+
 -- Drop the leases that expired at or before now (the caller's clock, not Redis TIME, so tests can
--- inject one) and recompute reserved and next exactly. Returns the new reserved.
-local function sweep(c, now)
-  local h = redis.call('HGETALL', c)
-  local reserved, nxt, dead = 0, nil, {}
-  for i = 1, #h, 2 do
-    local f = h[i]
-    if string.sub(f, 1, 2) == 'l:' then
-      local amount, e = lease(h[i + 1])
+-- inject one) and recompute reserved and next exactly. The batch's own changes to leases stand over
+-- what the hash holds.
+local function sweep(c, s, now)
+  if not s.full then
+    local h = redis.call('HGETALL', c)
+    for i = 1, #h, 2 do
+      local f = h[i]
+      if s.L[f] == nil and string.sub(f, 1, 2) == 'l:' then s.L[f] = h[i + 1] end
+    end
+    s.full = true
+  end
+  local reserved, nxt = 0, nil
+  for f, v in pairs(s.L) do
+    if v then
+      local amount, e = lease(v)
       if e > now then
         reserved = reserved + amount
         if not nxt or e < nxt then nxt = e end
       else
-        dead[#dead + 1] = f
+        put(s, f, false)
       end
     end
   end
-  -- Batched because unpack() is bounded by the Lua stack.
-  for i = 1, #dead, 500 do redis.call('HDEL', c, unpack(dead, i, math.min(i + 499, #dead))) end
+  setNext(s, nxt)
   if nxt then
-    redis.call('HSET', c, 'reserved', int(reserved), 'next', int(nxt))
+    setReserved(s, reserved)
   else
-    redis.call('HDEL', c, 'reserved', 'next')
+    s.reserved, s.has, s.dirty.reserved, s.touched = 0, false, true, true
   end
-  return reserved
 end
 
--- A sweep is due when a lease may have expired (next, a number or nil, has passed), or when a sum has
--- no expiry bound (a counter written by an older layout, whose leases lived elsewhere: its sum is
--- recomputed from the leases here).
-local function due(hasReserved, nxt, now)
-  if nxt then return nxt <= now end
-  return hasReserved
+-- A sweep is due when a lease may have expired (next has passed), or when a sum has no expiry bound
+-- (a counter written by an older layout, whose leases lived elsewhere: its sum is recomputed from the
+-- leases here).
+local function due(s, now)
+  if s.next then return s.next <= now end
+  return s.has
 end
 
--- used and reserved of counter c, sweeping first when due.
-local function state(c, now)
-  local s = redis.call('HMGET', c, 'used', 'reserved', 'next')
-  local reserved = (s[2] or 0) + 0
-  if due(s[2] ~= false, s[3] and s[3] + 0, now) then reserved = sweep(c, now) end
-  return (s[1] or 0) + 0, reserved
+-- Write the batch's copy back: one HSET, one HDEL, one PEXPIRE at most per counter.
+local function flush(c, s)
+  local set, n = {}, 0
+  local function add(f, v)
+    set[n + 1], set[n + 2] = f, v
+    n = n + 2
+  end
+  local del, m = {}, 0
+  if s.dirty.used then add('used', int(s.used)) end
+  if s.dirty.reserved then
+    if s.has then add('reserved', int(s.reserved)) else m = m + 1; del[m] = 'reserved' end
+  end
+  if s.dirty.next then
+    if s.next then add('next', int(s.next)) else m = m + 1; del[m] = 'next' end
+  end
+  if s.dirty['until'] then add('until', int(s['until'])) end
+  for f, v in pairs(s.set) do add(f, v) end
+  for f in pairs(s.del) do
+    m = m + 1
+    del[m] = f
+  end
+  -- Batched because unpack() is bounded by the Lua stack.
+  for i = 1, n, 1000 do redis.call('HSET', c, unpack(set, i, math.min(n, i + 999))) end
+  for i = 1, m, 500 do redis.call('HDEL', c, unpack(del, i, math.min(m, i + 499))) end
+  if s.pexpire then redis.call('PEXPIRE', c, s.pexpire) end
 end
 `;
 
 /**
- * Each operation reads its KEYS from position k (nk of them) and its arguments from A, and returns
- * its reply. A per operation, after (name, nk):
+ * Each operation reads its KEYS from position k (nk of them) and its arguments from ARGV[o + 3] on,
+ * and returns its reply. Arguments per operation, after (name, nk):
  *   acquire: callId, now, leaseMs, then (limit, amount, ttlMs) per counter -> {ok, index, used1, reserved1, ...}
  *   commit:  callId, now, then (actual, ttlMs) per counter               -> {used1, reserved1, ...} after
  *   release: callId, now                                                   -> 0
  *   renew:   now, leaseMs, then one callId per key                         -> 0
  *   read:    now                                                           -> {used1, reserved1, ...}
  *   add:     amount, ttlMs, now (one key)                                  -> 0
+ * leases.<name>(o, i) names the lease field the operation at o reads on its i-th key (nil: none).
  */
 const operations = `
-local ops = {}
+local ops, leases = {}, {}
 
-function ops.acquire(k, nk, A)
-  local id, now = A[3], A[4] + 0
-  local expires = now + A[5]
-  local field, out, seen = 'l:' .. id, {1, 0}, {}
+local function callLease(o) return 'l:' .. ARGV[o + 3] end
+leases.acquire, leases.commit, leases.release = callLease, callLease, callLease
+function leases.renew(o, i) return 'l:' .. ARGV[o + 4 + i] end
+
+function ops.acquire(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
+  local expires = now + ARGV[o + 5]
+  local out = {1, 0}
   for i = 1, nk do
-    local c = KEYS[k + i - 1]
-    local s = redis.call('HMGET', c, 'used', 'reserved', 'next', field, 'until')
-    local nxt = s[3] and s[3] + 0
-    if due(s[2] ~= false, nxt, now) then
-      sweep(c, now)
-      s = redis.call('HMGET', c, 'used', 'reserved', 'next', field, 'until')
-      nxt = s[3] and s[3] + 0
-    end
-    local used, reserved, amount = (s[1] or 0) + 0, (s[2] or 0) + 0, A[3 * i + 4] + 0
-    seen[i] = {reserved + amount, nxt, s[4], s[5] and s[5] + 0}
-    out[2 * i + 1], out[2 * i + 2] = used, reserved
-    if out[1] == 1 and used + reserved + amount > A[3 * i + 3] + 0 then
+    local s = counter(KEYS[k + i - 1])
+    if due(s, now) then sweep(KEYS[k + i - 1], s, now) end
+    out[2 * i + 1], out[2 * i + 2] = s.used, s.reserved
+    if out[1] == 1 and s.used + s.reserved + ARGV[o + 3 * i + 4] > ARGV[o + 3 * i + 3] + 0 then
       out[1], out[2] = 0, i - 1
     end
   end
   if out[1] == 0 then return out end
   local exp = int(expires)
   for i = 1, nk do
-    local c, s = KEYS[k + i - 1], seen[i]
-    local amount, ms = A[3 * i + 4] + 0, A[3 * i + 5]
+    local c = KEYS[k + i - 1]
+    local s, amount = C[c], ARGV[o + 3 * i + 4] + 0
     -- A second reservation by the same call adds to its lease.
-    local held = s[3] and lease(s[3]) or 0
-    local fields = {'reserved', int(s[1]), field, int(held + amount) .. ':' .. exp}
-    if not s[2] or expires < s[2] then
-      fields[5], fields[6] = 'next', exp
-    end
-    local u, expire = ttlPlan(c, now, ms, s[4])
-    if u then fields[#fields + 1], fields[#fields + 2] = 'until', int(u) end
-    redis.call('HSET', c, unpack(fields))
-    if expire then redis.call('PEXPIRE', c, ms) end
+    local held = s.L[field] and lease(s.L[field]) or 0
+    put(s, field, int(held + amount) .. ':' .. exp)
+    setReserved(s, s.reserved + amount)
+    if not s.next or expires < s.next then setNext(s, expires) end
+    ttl(c, s, now, ARGV[o + 3 * i + 5])
   end
   return out
 end
 
-function ops.commit(k, nk, A)
-  local id, now = A[3], A[4] + 0
-  local field, out = 'l:' .. id, {}
-  for i = 1, nk do
-    local c, ms = KEYS[k + i - 1], A[2 * i + 4]
-    local s = redis.call('HMGET', c, 'used', 'reserved', 'next', field, 'until')
-    local used = (s[1] or 0) + A[2 * i + 3]
-    local reserved = (s[2] or 0) + 0
-    local fields = {'used', int(used)}
-    -- The reservation is replaced even if its lease expired (and counted: a late commit is still spend).
-    if s[4] then
-      redis.call('HDEL', c, field)
-      reserved = reserved - lease(s[4])
-      fields[3], fields[4] = 'reserved', int(reserved)
-    end
-    local u, expire = ttlPlan(c, now, ms, s[5] and s[5] + 0)
-    if u then fields[#fields + 1], fields[#fields + 2] = 'until', int(u) end
-    redis.call('HSET', c, unpack(fields))
-    if expire then redis.call('PEXPIRE', c, ms) end
-    if due(s[2] ~= false or s[4] ~= false, s[3] and s[3] + 0, now) then reserved = sweep(c, now) end
-    out[2 * i - 1], out[2 * i] = used, reserved
-  end
-  return out
-end
-
-function ops.release(k, nk, A)
-  local field, now = 'l:' .. A[3], A[4] + 0
+function ops.commit(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
+  local out = {}
   for i = 1, nk do
     local c = KEYS[k + i - 1]
-    local s = redis.call('HMGET', c, 'reserved', 'next', field)
-    if s[3] then
-      redis.call('HDEL', c, field)
-      redis.call('HSET', c, 'reserved', int((s[1] or 0) - lease(s[3])))
+    local s = counter(c)
+    s.used, s.dirty.used, s.touched = s.used + ARGV[o + 2 * i + 3], true, true
+    -- The reservation is replaced even if its lease expired (and counted: a late commit is still spend).
+    local held = s.L[field]
+    if held then
+      put(s, field, false)
+      setReserved(s, s.reserved - lease(held))
     end
-    if due(s[1] ~= false or s[3] ~= false, s[2] and s[2] + 0, now) then sweep(c, now) end
+    ttl(c, s, now, ARGV[o + 2 * i + 4])
+    if due(s, now) then sweep(c, s, now) end
+    out[2 * i - 1], out[2 * i] = s.used, s.reserved
+  end
+  return out
+end
+
+function ops.release(k, nk, o)
+  local field, now = 'l:' .. ARGV[o + 3], ARGV[o + 4] + 0
+  for i = 1, nk do
+    local c = KEYS[k + i - 1]
+    local s = counter(c)
+    local held = s.L[field]
+    if held then
+      put(s, field, false)
+      setReserved(s, s.reserved - lease(held))
+    end
+    if due(s, now) then sweep(c, s, now) end
   end
   return 0
 end
 
-function ops.renew(k, nk, A)
-  local now = A[3] + 0
-  local expires = now + A[4]
+function ops.renew(k, nk, o)
+  local now = ARGV[o + 3] + 0
+  local expires = now + ARGV[o + 4]
   for i = 1, nk do
-    local c, field = KEYS[k + i - 1], 'l:' .. A[4 + i]
-    local s = redis.call('HMGET', c, field, 'next')
-    if s[1] then
-      local amount, e = lease(s[1])
+    local s, field = counter(KEYS[k + i - 1]), 'l:' .. ARGV[o + 4 + i]
+    local held = s.L[field]
+    if held then
+      local amount, e = lease(held)
       if e > now then
-        local fields = {field, int(amount) .. ':' .. int(expires)}
+        put(s, field, int(amount) .. ':' .. int(expires))
         -- A renewal may shorten a lease (a shorter leaseMs): keep next a lower bound of every expiry.
-        if not s[2] or expires < s[2] + 0 then fields[3], fields[4] = 'next', int(expires) end
-        redis.call('HSET', c, unpack(fields))
+        if not s.next or expires < s.next then setNext(s, expires) end
       end
     end
   end
   return 0
 end
 
-function ops.read(k, nk, A)
-  local now, out = A[3] + 0, {}
+function ops.read(k, nk, o)
+  local now, out = ARGV[o + 3] + 0, {}
   for i = 1, nk do
-    out[2 * i - 1], out[2 * i] = state(KEYS[k + i - 1], now)
+    local c = KEYS[k + i - 1]
+    local s = counter(c)
+    if due(s, now) then sweep(c, s, now) end
+    out[2 * i - 1], out[2 * i] = s.used, s.reserved
   end
   return out
 end
 
-function ops.add(k, nk, A)
-  local c, ms, now = KEYS[k], A[4], A[5] + 0
-  local u = redis.call('HGET', c, 'until')
-  local nu, expire = ttlPlan(c, now, ms, u and u + 0)
-  redis.call('HINCRBY', c, 'used', A[3])
-  if nu then redis.call('HSET', c, 'until', int(nu)) end
-  if expire then redis.call('PEXPIRE', c, ms) end
+function ops.add(k, nk, o)
+  local c = KEYS[k]
+  local s = counter(c)
+  ttl(c, s, ARGV[o + 5] + 0, ARGV[o + 4])
+  s.used, s.dirty.used, s.touched = s.used + ARGV[o + 3], true, true
   return 0
 end
 `;
 
+/** How many ARGV entries an operation takes after its name and key count, by its key count. */
+const arity = `
+local arity = {
+  acquire = function(nk) return 3 + 3 * nk end,
+  commit = function(nk) return 2 + 2 * nk end,
+  release = function() return 2 end,
+  renew = function(nk) return 2 + nk end,
+  read = function() return 1 end,
+  add = function() return 3 end,
+}
+`;
+
 /**
- * ARGV: one string per operation, "<name> <number of keys> <arguments...>" separated by spaces;
+ * ARGV: the operations one after another, each as its name, its number of keys and its arguments;
  * KEYS: the operations' keys in the same order. Returns one reply per operation, or an error reply
- * in its place if that operation failed.
+ * in its place if that operation failed. An operation's arguments are read where they lie in ARGV
+ * (its offset o: ARGV[o + 1] is the name), never copied or split.
  */
-export const batchLua = `${helpers}${operations}
-local out, k = {}, 1
-for j = 1, #ARGV do
-  local A, n = {}, 0
-  for f in string.gmatch(ARGV[j], '%S+') do
-    n = n + 1
-    A[n] = f
+export const batchLua = `${counters}${operations}${arity}
+local parsed, wanted, order, k, o = {}, {}, {}, 1, 0
+while o < #ARGV do
+  local name, nk = ARGV[o + 1], tonumber(ARGV[o + 2])
+  local size = arity[name]
+  if not size or not nk then return redis.error_reply('unknown counter operation: ' .. tostring(name)) end
+  parsed[#parsed + 1] = {k, nk, o, name}
+  local named = leases[name]
+  for i = 1, nk do
+    local c = KEYS[k + i - 1]
+    local w = wanted[c]
+    if not w then
+      w = {}
+      wanted[c] = w
+      order[#order + 1] = c
+    end
+    if named then w[named(o, i)] = true end
   end
-  local op, nk = ops[A[1]], tonumber(A[2])
-  if not op then return redis.error_reply('unknown counter operation: ' .. tostring(A[1])) end
-  local ok, reply = pcall(op, k, nk, A)
+  k = k + nk
+  o = o + 2 + size(nk)
+end
+for _, c in ipairs(order) do load(c, wanted[c]) end
+local out = {}
+for j = 1, #parsed do
+  local p = parsed[j]
+  local ok, reply = pcall(ops[p[4]], p[1], p[2], p[3])
   if ok then
     out[j] = reply
   else
     out[j] = redis.error_reply(type(reply) == 'table' and tostring(reply.err) or tostring(reply))
   end
-  k = k + nk
+end
+for _, c in ipairs(order) do
+  local s = C[c]
+  if not s.err and s.touched then flush(c, s) end
 end
 return out
 `;

@@ -68,7 +68,7 @@ function limitArg(n: number): string {
 
 function ttlMs(ttlSeconds: number): string {
   // PEXPIRE 0 would delete the key inside the very script that wrote it.
-  return String(Math.max(1, Math.round(ttlSeconds * 1000)));
+  return int(Math.max(1, Math.round(ttlSeconds * 1000)), 'ttlSeconds');
 }
 
 /** Scripts return Redis integers and the decimal strings Redis stored; both parse exactly below 2^53. */

@@ -60,9 +60,15 @@ local function load(c, fields)
   end
   local L = {}
   for i = 5, n do L[args[i]] = s[i] end
+  local used, reserved = tonumber(s[1] or 0), tonumber(s[2] or 0)
+  local nxt, u = s[3] and tonumber(s[3]), s[4] and tonumber(s[4])
+  if not used or not reserved or (s[3] and not nxt) or (s[4] and not u) then
+    C[c] = {err = 'counter ' .. c .. ' holds a non-numeric field'}
+    return
+  end
   C[c] = {
-    used = (s[1] or 0) + 0, reserved = (s[2] or 0) + 0, has = s[2] ~= false,
-    next = s[3] and s[3] + 0, ['until'] = s[4] and s[4] + 0,
+    used = used, reserved = reserved, has = s[2] ~= false,
+    next = nxt, ['until'] = u,
     L = L, full = false, set = {}, del = {}, dirty = {}, pexpire = nil, touched = false,
   }
 end
@@ -98,6 +104,7 @@ end
 -- without 'until' (new, or from an older layout) asks Redis once.
 local function ttl(c, s, now, ms)
   ms = ms + 0
+  if ms ~= ms or ms < 1 or ms > 9007199254740991 or ms % 1 ~= 0 then error('ttl must be a positive integer of ms') end
   local want = now + ms
   local u = s['until']
   if u then

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisCounterStore } from '../../src/storage/redis/counter-store.js';
+import { batchLua } from '../../src/storage/redis/scripts.js';
 
 const url = process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `tgtest-${randomUUID().slice(0, 8)}`;
@@ -53,6 +54,27 @@ describe('RedisCounterStore batch isolation', () => {
     } finally {
       await admin.quit();
       await s.close();
+    }
+  });
+});
+
+describe('the counter batch script', () => {
+  it('refuses a batch whose keys or arguments do not line up with its operations, before writing anything', async () => {
+    const admin = new Redis(url);
+    const key = `{${prefix}}:c:layout:${randomUUID()}`;
+    try {
+      // A read takes 1 argument: a second read missing its argument, then one key too many.
+      for (const [keys, args] of [
+        [[key], ['read', '1', String(T), 'read', '0']],
+        [[key, `${key}:2`], ['read', '1', String(T)]],
+      ] as const) {
+        await expect(admin.eval(batchLua, keys.length, ...keys, ...args)).rejects.toThrow(/layout mismatch/);
+      }
+      // A well-formed batch of the same operation answers.
+      await expect(admin.eval(batchLua, 1, key, 'read', '1', String(T))).resolves.toBeDefined();
+      expect(await admin.exists(key)).toBe(0);
+    } finally {
+      await admin.quit();
     }
   });
 });

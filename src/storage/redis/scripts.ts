@@ -342,6 +342,9 @@ while o < #ARGV do
   k = k + nk
   o = o + 2 + size(nk)
 end
+-- A client and a script that disagree on an operation's arguments would read one operation's limits
+-- as another's amounts: refuse the batch before anything is read or written.
+if o ~= #ARGV or k - 1 ~= #KEYS then return redis.error_reply('counter batch layout mismatch') end
 for _, c in ipairs(order) do load(c, wanted[c]) end
 local out = {}
 for j = 1, #parsed do

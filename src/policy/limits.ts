@@ -123,17 +123,33 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
     if (scope.startsWith('key:') && p.defaultRateLimit && !p.scopes.unlimited && limits.length === 0) {
       limits.push({ scope: 'key:*', ...p.defaultRateLimit });
     }
+    const rates = out.length;
     for (const rl of limits) {
       const minute = { key: String(Math.floor(now / MINUTE)), start: Math.floor(now / MINUTE) * MINUTE, end: (Math.floor(now / MINUTE) + 1) * MINUTE };
-      if (rl.rpm) out.push({ kind: 'rpm', scope, budget: null, window: minute, key: `r:${counted}:rpm:${minute.key}`, limit: rl.rpm, amount: 1, ttlSeconds: 120 });
-      if (rl.tpm) out.push({ kind: 'tpm', scope, budget: null, window: minute, key: `r:${counted}:tpm:${minute.key}`, limit: rl.tpm, amount: p.demand.worstTokens, ttlSeconds: 120 });
+      if (rl.rpm) pushRate(out, rates, { kind: 'rpm', scope, budget: null, window: minute, key: `r:${counted}:rpm:${minute.key}`, limit: rl.rpm, amount: 1, ttlSeconds: 120 });
+      if (rl.tpm) pushRate(out, rates, { kind: 'tpm', scope, budget: null, window: minute, key: `r:${counted}:tpm:${minute.key}`, limit: rl.tpm, amount: p.demand.worstTokens, ttlSeconds: 120 });
       if (rl.concurrent) {
-        out.push({ kind: 'concurrent', scope, budget: null, window: { key: 'now', start: now, end: now }, key: `r:${counted}:conc`, limit: rl.concurrent, amount: 1, ttlSeconds: 86_400 });
+        pushRate(out, rates, { kind: 'concurrent', scope, budget: null, window: { key: 'now', start: now, end: now }, key: `r:${counted}:conc`, limit: rl.concurrent, amount: 1, ttlSeconds: 86_400 });
       }
     }
     if (runTeam !== undefined) for (let i = first; i < out.length; i++) out[i]!.team = runTeam;
   }
   return out;
+}
+
+/**
+ * A rate limit on `key:*` and one on `key:<id>` count on the same counter: one entry, the tighter
+ * limit (two entries would count each request twice, halving the limit).
+ */
+function pushRate(out: PlannedLimit[], from: number, l: PlannedLimit): void {
+  for (let i = from; i < out.length; i++) {
+    const o = out[i]!;
+    if (o.key === l.key) {
+      if (l.limit < o.limit) o.limit = l.limit;
+      return;
+    }
+  }
+  out.push(l);
 }
 
 /** What each planned limit counts once the call is over. */

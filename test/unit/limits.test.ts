@@ -37,6 +37,20 @@ describe('limit planning', () => {
     expect(plan([budget('team:platform', 5)])[0]!.team).toBeUndefined();
   });
 
+  it('counts a request once when a wildcard and an explicit rate limit share a counter, against the tighter limit', () => {
+    const rates = new Map([
+      ['key:*', [{ scope: 'key:*', rpm: 600, concurrent: 4 }]],
+      ['key:k1', [{ scope: 'key:k1', rpm: 60, tpm: 1000 }]],
+    ]);
+    const limits = planLimits({ scopes, budgetsByScope: new Map(), rateLimitsByScope: rates, defaultRateLimit: null, demand: { worstNanos: 5, worstTokens: 7 }, timezone: 'UTC', now: Date.parse('2026-11-25T10:00:00Z') });
+    const minute = Math.floor(Date.parse('2026-11-25T10:00:00Z') / 60_000);
+    expect(limits.map((l) => [l.key, l.limit])).toEqual([
+      [`r:key:k1:rpm:${minute}`, 60],
+      [`r:key:k1:tpm:${minute}`, 1000],
+      ['r:key:k1:conc', 4],
+    ]);
+  });
+
   it('exempts unlimited keys from default budgets only', () => {
     expect(plan([budget('key:*', 50, 'default'), budget('team:platform', 5)], true).map((l) => l.scope)).toEqual(['team:platform']);
   });

@@ -63,7 +63,10 @@ async function callStreamed(
   } catch (err) {
     if (ctx.firstByteAt === null) throw sendError(ctx, err, provider);
     // An error answer whose body then failed is reported without its body.
-    throw upstreamStatusError(ctx.upstreamStatus!, Buffer.alloc(0), provider, retryAfter);
+    if (ctx.upstreamStatus !== null) throw upstreamStatusError(ctx.upstreamStatus, Buffer.alloc(0), provider, retryAfter);
+    // The relay could not start.
+    relayFailed(ctx, err, provider);
+    return;
   }
   if (answer) throw upstreamStatusError(answer.statusCode, answer.body, provider, answer.headers['retry-after']);
   markClientGone(ctx);

@@ -64,7 +64,6 @@ export class StreamRelay implements StreamReceiver {
       return;
     }
     this.meter = this.newMeter();
-    res.once('close', this.onClose);
     const headers: Record<string, string> = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -72,6 +71,7 @@ export class StreamRelay implements StreamReceiver {
     };
     if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
     res.writeHead(200, headers);
+    res.once('close', this.onClose);
   }
 
   data(chunk: Buffer): boolean {

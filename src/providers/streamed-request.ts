@@ -58,7 +58,13 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
     if (statusCode >= 400) return true;
     this.relaying = true;
     this.resumeUpstream = resume;
-    this.receiver.start(this);
+    try {
+      this.receiver.start(this);
+    } catch (err) {
+      // undici aborts the request with this error: it rejects, as when no answer came.
+      this.relaying = false;
+      throw err;
+    }
     return true;
   }
 
@@ -103,7 +109,7 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
  * POST `req` on `dispatcher`. `onHeaders` runs as soon as the status line and headers arrive. A 2xx
  * answer is relayed to `receiver` and the promise then resolves with null once its body ended or
  * failed (the receiver was told which); an error status resolves with the whole answer. Rejects when
- * no answer came, or an error answer's body failed.
+ * no answer came, an error answer's body failed, or the receiver could not start.
  */
 export function requestStreamed(
   dispatcher: Dispatcher,

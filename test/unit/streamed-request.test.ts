@@ -150,3 +150,14 @@ describe('requestStreamed', () => {
     await dead.close();
   });
 });
+
+describe('requestStreamed, a receiver that cannot start', () => {
+  it('rejects with the receiver\'s error and stops the answer', async () => {
+    const r = receiver();
+    r.start = () => {
+      throw new Error('no start');
+    };
+    await expect(requestStreamed(pool, post('/events'), () => undefined, r)).rejects.toThrow('no start');
+    expect(r.seen).toEqual([]);
+  });
+});

@@ -1,21 +1,25 @@
 /**
  * Stage 5 — call the provider: send the prepared request over the provider's pooled connections and
- * relay the answer to the client. Streams are relayed event by event through the adapter's meter;
- * a client that goes away aborts the upstream call; a stream cut by the upstream ends with an error
- * event in the client's format.
+ * relay the answer to the client. A non-streaming answer is collected whole, then relayed; a stream
+ * is relayed chunk by chunk as it arrives (relay-stream.ts). An error answer before any byte reached
+ * the client is thrown, for the fallback chain to act on.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.js';
-import { streamErrorEvent } from '../server/respond-error.js';
 import type { ProviderRuntime } from '../providers/registry.js';
-import type { Endpoint, ResponsesStreamPosition, StreamMeter, UpstreamRequest } from '../providers/types.js';
+import type { Endpoint, UpstreamRequest } from '../providers/types.js';
 import { requestBuffered, type BufferedResponse } from '../providers/buffered-request.js';
-import { planTranslation, type StreamTranslator, type Translation } from './translation.js';
+import { requestStreamed } from '../providers/streamed-request.js';
+import { planTranslation, type Translation } from './translation.js';
+import { clientGone, markAborted, StreamRelay } from './relay-stream.js';
 import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
 
-export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Promise<void> {
+/**
+ * Not async itself: it hands back the promise of the call it starts, which saves a promise and a
+ * turn of the microtask queue per call (a preparation error is thrown at once, inside the caller's try).
+ */
+export function callProvider(deps: GatewayDeps, ctx: CallContext, target: RouteTarget): Promise<void> {
   const { provider } = target;
   const tr = planTranslation(deps, ctx, target);
   const endpoint = tr?.endpoint ?? ctx.endpoint;
@@ -35,28 +39,36 @@ export async function callProvider(deps: GatewayDeps, ctx: CallContext, target: 
   // What the model said is parsed only for the run guard, or to cache a streamed answer.
   const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
   if (!ctx.stream) return callBuffered(deps, ctx, provider, up, { wantOutput, endpoint, tr });
+  return callStreamed(deps, ctx, provider, up, { wantOutput, endpoint, tr });
+}
 
-  // No AbortController per call (measurably costly on the hot path): a client that leaves a stream
-  // makes relayStream destroy the upstream body.
-  let response: Dispatcher.ResponseData;
+/** A streaming call: a 2xx answer is relayed as it arrives; an error answer is collected and thrown. */
+async function callStreamed(
+  deps: GatewayDeps,
+  ctx: CallContext,
+  provider: ProviderRuntime,
+  up: UpstreamRequest,
+  { wantOutput, endpoint, tr }: { wantOutput: boolean; endpoint: Endpoint; tr: Translation | null },
+): Promise<void> {
+  ctx.upstreamSent = true;
+  const meterFor = tr ? tr.keepUsageChunk : ctx.clientWantsUsage;
+  const relay = new StreamRelay(ctx, () => provider.adapter.streamMeter(meterFor, endpoint), wantOutput, tr?.stream() ?? null);
+  let retryAfter: string | string[] | undefined;
+  let answer: BufferedResponse | null;
   try {
-    ctx.upstreamSent = true;
-    response = await provider.pool.request({ method: 'POST', path: up.path, headers: up.headers, body: up.body });
+    answer = await requestStreamed(provider.pool, up, (status, headers) => {
+      retryAfter = headers['retry-after'];
+      onUpstreamHeaders(deps, ctx, status, headers);
+    }, relay);
   } catch (err) {
-    throw sendError(ctx, err, provider);
-  }
-  onUpstreamHeaders(deps, ctx, response.statusCode, response.headers);
-  if (response.statusCode >= 400) {
-    const body = Buffer.from(await response.body.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    throw upstreamStatusError(response.statusCode, body, provider, response.headers['retry-after']);
-  }
-  try {
-    const meter = provider.adapter.streamMeter(tr ? tr.keepUsageChunk : ctx.clientWantsUsage, endpoint);
-    await relayStream(ctx, response, meter, wantOutput, tr?.stream() ?? null);
-  } catch (err) {
+    if (ctx.firstByteAt === null) throw sendError(ctx, err, provider);
+    // An error answer whose body then failed is reported without its body.
+    if (ctx.upstreamStatus !== null) throw upstreamStatusError(ctx.upstreamStatus, Buffer.alloc(0), provider, retryAfter);
+    // The relay could not start.
     relayFailed(ctx, err, provider);
     return;
   }
+  if (answer) throw upstreamStatusError(answer.statusCode, answer.body, provider, answer.headers['retry-after']);
   markClientGone(ctx);
 }
 
@@ -114,31 +126,14 @@ function sendError(ctx: CallContext, err: unknown, provider: ProviderRuntime): G
 /** Relaying the answer failed: the client left (the call is aborted), or the provider's side failed. */
 function relayFailed(ctx: CallContext, err: unknown, provider: ProviderRuntime): void {
   if (clientGone(ctx.res)) {
-    ctx.status = 'aborted';
-    ctx.errorCode = 'client_closed';
-    ctx.httpStatus = 499;
+    markAborted(ctx);
     return;
   }
   throw err instanceof GatewayError ? err : transportError(err, provider);
 }
 
 function markClientGone(ctx: CallContext): void {
-  if (clientGone(ctx.res) && ctx.status === 'ok') {
-    ctx.status = 'aborted';
-    ctx.errorCode = 'client_closed';
-    ctx.httpStatus = 499;
-  }
-}
-
-/** Stop reading an upstream body; the abort error it then emits is expected, not a crash. */
-function discard(response: Dispatcher.ResponseData): void {
-  response.body.on('error', () => undefined);
-  response.body.destroy();
-}
-
-/** The client closed the connection before the response was complete. */
-function clientGone(res: ServerResponse): boolean {
-  return res.destroyed && !res.writableFinished;
+  if (clientGone(ctx.res) && ctx.status === 'ok') markAborted(ctx);
 }
 
 function relayBody(
@@ -174,102 +169,6 @@ function relayBody(
   if (ctx.res.destroyed) return;
   ctx.res.writeHead(response.statusCode, headers);
   ctx.res.end(body);
-}
-
-async function relayStream(
-  ctx: CallContext,
-  response: Dispatcher.ResponseData,
-  meter: StreamMeter,
-  wantOutput: boolean,
-  tr: StreamTranslator | null,
-): Promise<void> {
-  const { res } = ctx;
-  // A client that goes away stops the upstream stream (and so the provider's generation).
-  const onClose = (): void => {
-    if (!res.writableFinished) discard(response);
-  };
-  res.once('close', onClose);
-  if (res.destroyed) {
-    // The client left while waiting for the first byte.
-    discard(response);
-    throw new Error('client closed before the stream started');
-  }
-  const headers: Record<string, string> = {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-tollgate-call-id': ctx.id,
-  };
-  if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
-  res.writeHead(200, headers);
-  try {
-    const cap = ctx.reservation?.outputCap ?? Infinity;
-    for await (const chunk of response.body) {
-      const out = meter.push(chunk as Buffer);
-      if (meter.generatedDeltas() > cap) {
-        // The provider went past the output the reservation covers: cut here, bill what was generated.
-        collect(ctx, meter);
-        const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${cap} output tokens.`, { status: 402 });
-        res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, true)));
-        ctx.status = 'error';
-        ctx.errorCode = e.code;
-        ctx.httpStatus = e.status;
-        res.off('close', onClose);
-        discard(response);
-        return;
-      }
-      const send = tr ? tr.push(out) : out;
-      if (send && send.length > 0 && !res.write(send)) await drained(res);
-    }
-    const tail = meter.flush();
-    const last = tr ? tr.push(tail) + tr.end() : tail;
-    if (last && last.length > 0) res.write(last);
-  } catch (err) {
-    res.off('close', onClose);
-    collect(ctx, meter, wantOutput);
-    if (res.destroyed) throw err;
-    // The upstream cut the stream: end it cleanly for the client with an error event.
-    const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
-    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, false)));
-    ctx.status = 'error';
-    ctx.errorCode = e.code;
-    ctx.httpStatus = e.status;
-    return;
-  }
-  res.off('close', onClose);
-  collect(ctx, meter, wantOutput);
-  res.end();
-}
-
-/**
- * For a Responses API stream, where it stands (so Tollgate's closing events continue it); null for
- * other endpoints. `dropLatest`: the bytes of the meter's latest push are not forwarded.
- */
-export function responsesPosition(ctx: CallContext, meter: StreamMeter | null, dropLatest = false): ResponsesStreamPosition | null {
-  if (ctx.endpoint !== 'responses') return null;
-  return meter?.position?.(dropLatest) ?? { sequence: -1, response: null };
-}
-
-function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void {
-  if (wantOutput) ctx.output = meter.output();
-  const m = meter.metered();
-  ctx.usage = m.usage;
-  ctx.usageComplete = m.complete;
-  ctx.promptKnown = m.promptKnown;
-  // Parsing what was generated costs; only an estimate (usage never came) needs it.
-  if (!m.complete) ctx.generatedText = meter.generatedText();
-}
-
-/** Wait for the client to take more bytes, or for it to go away (removing both listeners either way). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);

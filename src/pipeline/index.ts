@@ -15,7 +15,7 @@ import { respondError, streamErrorEvent } from '../server/respond-error.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import { authenticate } from './authenticate.js';
 import { attribute } from './attribute.js';
-import { responsesPosition } from './call.js';
+import { responsesPosition } from './relay-stream.js';
 import { callWithFallbacks } from './fallback.js';
 import { newContext } from './context.js';
 import { newCallId } from './call-id.js';

@@ -27,7 +27,13 @@ export interface AppState {
 
 function track(state: AppState, p: Promise<void>): void {
   state.inflight.add(p);
-  void p.finally(() => state.inflight.delete(p));
+  // then() rather than finally(): finally chains two more promises per call. A rejection still
+  // surfaces as unhandled, as before.
+  const done = (): boolean => state.inflight.delete(p);
+  void p.then(done, (err: unknown) => {
+    done();
+    throw err;
+  });
 }
 
 export function createApp(deps: GatewayDeps, state: AppState): RequestListener {

@@ -250,7 +250,8 @@ describe('runs per team', () => {
   it("gives a team key its own team's runs and nothing of another team's: not found, not forbidden", async () => {
     const shared = `shared-${randomBytes(3).toString('hex')}`;
     const betaOnly = `beta-only-${randomBytes(3).toString('hex')}`;
-    expect((await chat(s, alpha, { 'x-tollgate-run': shared }, distinct(5))).status).toBe(200);
+    const alphaCall = await chat(s, alpha, { 'x-tollgate-run': shared }, distinct(5));
+    expect(alphaCall.status).toBe(200);
     expect((await chat(s, beta, { 'x-tollgate-run': shared }, distinct(6))).status).toBe(200);
     expect((await chat(s, beta, { 'x-tollgate-run': shared }, distinct(7))).status).toBe(200);
     expect((await chat(s, beta, { 'x-tollgate-run': betaOnly }, distinct(8))).status).toBe(200);
@@ -281,8 +282,9 @@ describe('runs per team', () => {
       expect([r.status, (r.body['error'] as { code: string }).code]).toEqual([403, 'forbidden']);
     }
     expect((await run(s, betaOnly, 'beta'))['status']).toBe('active');
-    // Its calls of a shared id: its own only (the ledger read after every buffered row is written).
-    await s.gw.deps.recorder.flush();
+    // Its calls of a shared id: its own only. Ledger rows are written in batches after the response:
+    // wait for alpha's before reading.
+    await s.waitForCall(alphaCall.headers.get('x-tollgate-call-id')!);
     const calls = (await adminCall(s, alpha, `/admin/v1/calls?run=${shared}`)).body['data'] as { team: string }[];
     expect(calls.map((c) => c.team)).toEqual(['alpha']);
   });

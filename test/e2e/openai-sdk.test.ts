@@ -169,6 +169,35 @@ describe('chat completions through the openai SDK', () => {
   });
 });
 
+describe('a slow client', () => {
+  it('gets a stream larger than the socket buffers in full, the provider paused meanwhile', async () => {
+    const tokens = 100_000;
+    const body = JSON.stringify({ model: 'test-gpt', stream: true, max_tokens: tokens, messages: [{ role: 'user', content: directive({ completion_tokens: tokens }) }] });
+    const { request } = await import('node:http');
+    const text = await new Promise<{ status: number; callId: string; body: string }>((resolve, reject) => {
+      const req = request(`${s.gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        // Read nothing for a while, so the gateway's writes back up to the provider's connection.
+        setTimeout(() => {
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.resume();
+        }, 300);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, callId: String(res.headers['x-tollgate-call-id']), body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(text.status).toBe(200);
+    expect(text.body.length).toBeGreaterThan(4 * 1024 * 1024);
+    expect(text.body.match(/"content":"[^"]/g)?.length).toBe(tokens);
+    expect(text.body.endsWith('data: [DONE]\n\n')).toBe(true);
+    const row = await s.waitForCall(text.callId);
+    expect(row).toMatchObject({ status: 'ok', outputTokens: tokens, estimated: false });
+  });
+});
+
 describe('embeddings and models', () => {
   it('meters embeddings', async () => {
     const { response } = await s.openai(key).embeddings

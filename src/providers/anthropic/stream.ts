@@ -7,13 +7,20 @@
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
 import { obj } from '../json-slice.js';
-import { eventData, SseSplitter } from '../sse-events.js';
+import { clearedMarks, eventData, markEvents, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
 const T_START = Buffer.from('"type":"message_start"');
 const T_DELTA = Buffer.from('"type":"message_delta"');
 const T_BLOCK_START = Buffer.from('"type":"content_block_start"');
 const T_BLOCK_DELTA = Buffer.from('"type":"content_block_delta"');
+/** What an event holds, by priority (an event is taken for the first of these it contains). */
+const NEEDLES: [Buffer, number][] = [
+  [T_BLOCK_DELTA, 1],
+  [T_START, 2],
+  [T_DELTA, 4],
+  [T_BLOCK_START, 8],
+];
 
 export class AnthropicStreamMeter implements StreamMeter {
   private readonly sse = new SseSplitter();
@@ -23,12 +30,18 @@ export class AnthropicStreamMeter implements StreamMeter {
   private deltas = 0;
   /** content_block_start (tool_use) and content_block_delta events, in order, parsed on demand. */
   private readonly raw: Buffer[] = [];
+  /** What markEvents found in each event of a push, reused from push to push. */
+  private marks: Uint8Array = new Uint8Array(32);
 
   /** Forwards whole events only, so an error event Tollgate may append never lands mid-event. */
   push(chunk: Buffer): Buffer | null {
     const { events, whole } = this.sse.push(chunk);
-    for (const ev of events) this.inspect(ev);
-    return events.length ? whole : null;
+    const n = events.length;
+    if (n === 0) return null;
+    const marks = (this.marks = clearedMarks(this.marks, n));
+    for (const [needle, bit] of NEEDLES) markEvents(whole, events, needle, false, marks, bit);
+    for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
+    return whole;
   }
 
   flush(): Buffer | null {
@@ -38,14 +51,21 @@ export class AnthropicStreamMeter implements StreamMeter {
   }
 
   private inspect(ev: Buffer): void {
-    if (ev.indexOf(T_BLOCK_DELTA) >= 0) {
+    let m = 0;
+    for (const [needle, bit] of NEEDLES) if (ev.indexOf(needle) >= 0) m |= bit;
+    this.take(ev, m);
+  }
+
+  /** `m`: the NEEDLES the event contains. */
+  private take(ev: Buffer, m: number): void {
+    if (m & 1) {
       this.deltas++;
       this.raw.push(ev);
-    } else if (ev.indexOf(T_START) >= 0) {
+    } else if (m & 2) {
       this.started = mergeAnthropicUsage(this.usage, obj(obj(eventData(ev))?.['message'])?.['usage']) || this.started;
-    } else if (ev.indexOf(T_DELTA) >= 0) {
+    } else if (m & 4) {
       this.finished = mergeAnthropicUsage(this.usage, obj(eventData(ev))?.['usage']) || this.finished;
-    } else if (ev.indexOf(T_BLOCK_START) >= 0) {
+    } else if (m & 8) {
       this.raw.push(ev);
     }
   }

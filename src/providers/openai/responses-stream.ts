@@ -8,7 +8,7 @@
  */
 import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
 import { obj } from '../json-slice.js';
-import { eventData, hasNonEmpty } from '../sse-events.js';
+import { clearedMarks, eventData, hasNonEmpty, markEvents } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
 import { convertResponsesUsage } from './usage.js';
@@ -19,18 +19,30 @@ const ITEM_ADDED = Buffer.from('"response.output_item.added"');
 const CREATED = Buffer.from('"response.created"');
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+const GENERATES = 1;
+const ADDS_ITEM = 2;
+const CREATES = 4;
+const HAS_USAGE = 8;
 
 export class ResponsesStreamMeter extends FinalUsageMeter {
   private created: Buffer | null = null;
   private last: Buffer | null = null;
   /** The last event before the latest push, for a stream cut that drops what that push brought. */
   private beforePush: Buffer | null = null;
+  /** What markEvents found in each event of a push, reused from push to push. */
+  private marks: Uint8Array = new Uint8Array(32);
 
   push(chunk: Buffer): Buffer | null {
     this.beforePush = this.last;
     const { events, whole } = this.sse.push(chunk);
-    if (events.length === 0) return null;
-    for (const ev of events) this.inspect(ev);
+    const n = events.length;
+    if (n === 0) return null;
+    const marks = (this.marks = clearedMarks(this.marks, n));
+    markEvents(whole, events, DELTA, true, marks, GENERATES);
+    markEvents(whole, events, ITEM_ADDED, false, marks, ADDS_ITEM);
+    if (this.created === null) markEvents(whole, events, CREATED, false, marks, CREATES);
+    markEvents(whole, events, USAGE, false, marks, HAS_USAGE);
+    for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
     return whole;
   }
 
@@ -41,15 +53,22 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
   }
 
   private inspect(ev: Buffer): void {
+    const m =
+      (hasNonEmpty(ev, DELTA) ? GENERATES : 0) | (ev.indexOf(ITEM_ADDED) >= 0 ? ADDS_ITEM : 0) | (ev.indexOf(CREATED) >= 0 ? CREATES : 0) | (ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0);
+    this.take(ev, m);
+  }
+
+  /** `m`: what markEvents found in the event. */
+  private take(ev: Buffer, m: number): void {
     this.last = ev;
-    if (hasNonEmpty(ev, DELTA)) {
+    if (m & GENERATES) {
       this.deltas++;
       this.raw.push(ev);
-    } else if (ev.indexOf(ITEM_ADDED) >= 0) {
+    } else if (m & ADDS_ITEM) {
       this.raw.push(ev);
-    } else if (this.created === null && ev.indexOf(CREATED) >= 0) {
+    } else if (this.created === null && m & CREATES) {
       this.created = ev;
-    } else if (ev.indexOf(USAGE) >= 0) {
+    } else if (m & HAS_USAGE) {
       const data = obj(eventData(ev));
       if (TERMINAL.has(String(data?.['type']))) this.usage = convertResponsesUsage(obj(data?.['response'])?.['usage']) ?? this.usage;
     }

@@ -8,12 +8,14 @@
 import type { ModelOutput } from '../types.js';
 import { obj } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { eventData, hasNonEmpty } from '../sse-events.js';
+import { clearedMarks, eventData, hasNonEmpty, markEvents } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
 const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
+const HAS_USAGE = 1;
+const GENERATES = 2;
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
   constructor(private readonly forwardUsageChunk: boolean) {
@@ -22,11 +24,15 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
 
   push(chunk: Buffer): Buffer | null {
     const { events, whole } = this.sse.push(chunk);
-    if (events.length === 0) return null;
+    const n = events.length;
+    if (n === 0) return null;
+    const marks = (this.marks = clearedMarks(this.marks, n));
+    markEvents(whole, events, USAGE, false, marks, HAS_USAGE);
+    for (const g of GENERATING) markEvents(whole, events, g, true, marks, GENERATES);
     let kept: Buffer[] | null = null;
-    for (let i = 0; i < events.length; i++) {
+    for (let i = 0; i < n; i++) {
       const ev = events[i]!;
-      if (this.inspect(ev)) {
+      if (this.take(ev, marks[i]!)) {
         kept?.push(ev);
       } else if (kept === null) {
         kept = events.slice(0, i);
@@ -40,9 +46,19 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
     return tail && this.inspect(tail) ? tail : null;
   }
 
+  /** What markEvents found in each event of a push, reused from push to push. */
+  private marks: Uint8Array = new Uint8Array(32);
+
   /** Returns whether the event is forwarded to the client. */
   private inspect(ev: Buffer): boolean {
-    if (ev.indexOf(USAGE) >= 0) {
+    let m = ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0;
+    if (!m && GENERATING.some((g) => hasNonEmpty(ev, g))) m = GENERATES;
+    return this.take(ev, m);
+  }
+
+  /** `m`: what the event holds (HAS_USAGE, GENERATES); returns whether it is forwarded to the client. */
+  private take(ev: Buffer, m: number): boolean {
+    if (m & HAS_USAGE) {
       const chunk = obj(eventData(ev));
       if (chunk?.['usage']) {
         this.usage = convertOpenAIUsage(chunk['usage']);
@@ -52,7 +68,7 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
       }
       return true;
     }
-    if (GENERATING.some((n) => hasNonEmpty(ev, n))) {
+    if (m & GENERATES) {
       this.deltas++;
       this.raw.push(ev);
     }

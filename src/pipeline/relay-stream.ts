@@ -1,0 +1,170 @@
+/**
+ * Relaying a provider's stream to the client (part of stage 5, call): each upstream chunk goes
+ * through the adapter's meter (and the translator when the shapes differ) and on to the client as it
+ * arrives. A client that cannot keep up pauses the provider's connection; a client that goes away
+ * stops it (and so the provider's generation); a stream that passes the output its reservation
+ * covers is cut there; a stream the provider cuts ends with an error event in the client's format.
+ * Whatever happens, the meter's usage is on the context when the relay is done.
+ */
+import type { ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.js';
+import { streamErrorEvent } from '../server/respond-error.js';
+import type { StreamReceiver, UpstreamBody } from '../providers/streamed-request.js';
+import type { ResponsesStreamPosition, StreamMeter } from '../providers/types.js';
+import type { StreamTranslator } from './translation.js';
+import type { CallContext } from './context.js';
+
+/** The client closed the connection before the response was complete. */
+export function clientGone(res: ServerResponse): boolean {
+  return res.destroyed && !res.writableFinished;
+}
+
+export function markAborted(ctx: CallContext): void {
+  ctx.status = 'aborted';
+  ctx.errorCode = 'client_closed';
+  ctx.httpStatus = 499;
+}
+
+function markError(ctx: CallContext, e: GatewayError): void {
+  ctx.status = 'error';
+  ctx.errorCode = e.code;
+  ctx.httpStatus = e.status;
+}
+
+export class StreamRelay implements StreamReceiver {
+  private meter: StreamMeter | null = null;
+  private upstream: UpstreamBody | null = null;
+  /** The client's response is settled (ended, cut or abandoned): later upstream events are ignored. */
+  private done = false;
+  private readonly res: ServerResponse;
+  private readonly cap: number;
+  private readonly onClose = (): void => {
+    if (!this.res.writableFinished) this.upstream?.stop();
+  };
+  private readonly onDrain = (): void => this.upstream?.resume();
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly newMeter: () => StreamMeter,
+    private readonly wantOutput: boolean,
+    private readonly tr: StreamTranslator | null,
+  ) {
+    this.res = ctx.res;
+    this.cap = ctx.reservation?.outputCap ?? Infinity;
+  }
+
+  start(upstream: UpstreamBody): void {
+    this.upstream = upstream;
+    const { ctx, res } = this;
+    if (res.destroyed) {
+      // The client left while waiting for the first byte.
+      this.done = true;
+      markAborted(ctx);
+      upstream.stop();
+      return;
+    }
+    this.meter = this.newMeter();
+    const headers: Record<string, string> = {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-tollgate-call-id': ctx.id,
+    };
+    if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
+    res.writeHead(200, headers);
+    res.once('close', this.onClose);
+  }
+
+  data(chunk: Buffer): boolean {
+    if (this.done) return false;
+    const meter = this.meter!;
+    try {
+      const out = meter.push(chunk);
+      if (meter.generatedDeltas() > this.cap) {
+        this.cut(meter);
+        return false;
+      }
+      const send = this.tr ? this.tr.push(out) : out;
+      if (send && send.length > 0 && !this.res.write(send)) {
+        this.res.once('drain', this.onDrain);
+        return false;
+      }
+      return true;
+    } catch (err) {
+      this.failed(err);
+      this.upstream!.stop();
+      return false;
+    }
+  }
+
+  end(): void {
+    if (this.done) return;
+    const meter = this.meter!;
+    let last: Buffer | string | null;
+    try {
+      const tail = meter.flush();
+      last = this.tr ? this.tr.push(tail) + this.tr.end() : tail;
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    this.done = true;
+    this.res.off('close', this.onClose);
+    collect(this.ctx, meter, this.wantOutput);
+    // Written with the end: a body that arrived in one read leaves in one write.
+    if (last && last.length > 0) this.res.end(last);
+    else this.res.end();
+  }
+
+  fail(err: Error): void {
+    if (!this.done) this.failed(err);
+  }
+
+  /** The provider went past the output the reservation covers: cut here, bill what was generated. */
+  private cut(meter: StreamMeter): void {
+    this.done = true;
+    const { ctx, res } = this;
+    collect(ctx, meter);
+    const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${this.cap} output tokens.`, { status: 402 });
+    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, true)));
+    markError(ctx, e);
+    res.off('close', this.onClose);
+    this.upstream!.stop();
+  }
+
+  /** The stream failed: the client left (the call is aborted), or the provider's side ended it early. */
+  private failed(err: unknown): void {
+    this.done = true;
+    const { ctx, res } = this;
+    const meter = this.meter!;
+    res.off('close', this.onClose);
+    res.off('drain', this.onDrain);
+    collect(ctx, meter, this.wantOutput);
+    if (res.destroyed) {
+      if (clientGone(res)) markAborted(ctx);
+      return;
+    }
+    // The upstream cut the stream: end it cleanly for the client with an error event.
+    const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
+    res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, false)));
+    markError(ctx, e);
+  }
+}
+
+/**
+ * For a Responses API stream, where it stands (so Tollgate's closing events continue it); null for
+ * other endpoints. `dropLatest`: the bytes of the meter's latest push are not forwarded.
+ */
+export function responsesPosition(ctx: CallContext, meter: StreamMeter | null, dropLatest = false): ResponsesStreamPosition | null {
+  if (ctx.endpoint !== 'responses') return null;
+  return meter?.position?.(dropLatest) ?? { sequence: -1, response: null };
+}
+
+function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void {
+  if (wantOutput) ctx.output = meter.output();
+  const m = meter.metered();
+  ctx.usage = m.usage;
+  ctx.usageComplete = m.complete;
+  ctx.promptKnown = m.promptKnown;
+  // Parsing what was generated costs; only an estimate (usage never came) needs it.
+  if (!m.complete) ctx.generatedText = meter.generatedText();
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { hasNonEmpty, markEvents, SseSplitter } from '../../src/providers/sse-events.js';
+import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
+import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
+
+/** A small seeded generator, so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The specification: an event ends at the earliest "\n\n" or "\r\n\r\n", searched for as sequences. */
+function referenceSplit(buf: Buffer): { events: string[]; rest: string } {
+  const events: string[] = [];
+  let start = 0;
+  for (;;) {
+    const lf = buf.indexOf('\n\n', start);
+    const crlf = buf.indexOf('\r\n\r\n', start);
+    let end: number;
+    if (lf >= 0 && (crlf < 0 || lf < crlf)) end = lf + 2;
+    else if (crlf >= 0) end = crlf + 4;
+    else break;
+    events.push(buf.toString('latin1', start, end));
+    start = end;
+  }
+  return { events, rest: buf.toString('latin1', start) };
+}
+
+const PIECES = ['data: {"a":1}', '\n', '\r', '\r\n', '\n\n', '\r\n\r\n', 'x', 'event: e', ':', ' '];
+
+describe('SseSplitter', () => {
+  it('splits exactly where the earliest blank line of either framing ends, however the bytes are chunked', () => {
+    const rand = rng(7);
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      const parts = 1 + Math.floor(rand() * 30);
+      for (let i = 0; i < parts; i++) text += PIECES[Math.floor(rand() * PIECES.length)];
+      const bytes = Buffer.from(text, 'latin1');
+      const want = referenceSplit(bytes);
+      const sse = new SseSplitter();
+      const got: string[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(rand() * 8);
+        const { events, whole } = sse.push(bytes.subarray(i, i + n));
+        expect(Buffer.concat(events).equals(whole)).toBe(true);
+        for (const ev of events) got.push(ev.toString('latin1'));
+        i += n;
+      }
+      const rest = sse.flush()?.toString('latin1') ?? '';
+      expect({ events: got, rest }).toEqual(want);
+    }
+  });
+});
+
+describe('markEvents', () => {
+  it('marks the same events as searching each event on its own', () => {
+    const rand = rng(11);
+    const needle = Buffer.from('"content":"');
+    const bodies = ['{"content":"a"}', '{"content":""}', '{"x":1}', '{"content":"","content":"b"}', '{"content":""}{"content":"c"}'];
+    for (let round = 0; round < 500; round++) {
+      const texts: string[] = [];
+      const count = 1 + Math.floor(rand() * 12);
+      for (let i = 0; i < count; i++) texts.push(`data: ${bodies[Math.floor(rand() * bodies.length)]}\n\n`);
+      const events = texts.map((t) => Buffer.from(t));
+      const whole = Buffer.concat(events);
+      const views: Buffer[] = [];
+      let at = 0;
+      for (const ev of events) views.push(whole.subarray(at, (at += ev.length)));
+      for (const nonEmpty of [true, false]) {
+        const marks = new Uint8Array(count);
+        markEvents(whole, views, needle, nonEmpty, marks, 4);
+        const want = views.map((ev) => ((nonEmpty ? hasNonEmpty(ev, needle) : ev.indexOf(needle) >= 0) ? 4 : 0));
+        expect([...marks]).toEqual(want);
+      }
+    }
+  });
+});
+
+describe('OpenAIStreamMeter', () => {
+  it('counts generating events, keeps usage and forwards the same bytes however the stream is chunked', () => {
+    const rand = rng(3);
+    const kinds = [
+      'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}],"usage":null}\n\n',
+      'data: {"choices":[{"index":0,"delta":{"content":"word "}}],"usage":null}\n\n',
+      'data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"q\\""}}]}}],"usage":null}\n\n',
+      'data: {"choices":[{"index":0,"delta":{"reasoning_content":"hmm"}}],"usage":null}\n\n',
+      'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n',
+    ];
+    const usage = 'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4}}\n\n';
+    for (let round = 0; round < 300; round++) {
+      const picked: number[] = [];
+      const count = Math.floor(rand() * 20);
+      for (let i = 0; i < count; i++) picked.push(Math.floor(rand() * kinds.length));
+      const text = picked.map((k) => kinds[k]).join('') + usage + 'data: [DONE]\n\n';
+      const bytes = Buffer.from(text);
+      const forwardUsage = rand() < 0.5;
+      const meter = new OpenAIStreamMeter(forwardUsage);
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(rand() * 400);
+        const o = meter.push(bytes.subarray(i, i + n));
+        if (o) out.push(o);
+        i += n;
+      }
+      const tail = meter.flush();
+      if (tail) out.push(tail);
+      expect(Buffer.concat(out).toString()).toBe(forwardUsage ? text : text.replace(usage, ''));
+      expect(meter.generatedDeltas()).toBe(picked.filter((k) => k >= 1 && k <= 3).length);
+      expect(meter.metered()).toMatchObject({ complete: true, usage: { input: 9, output: 4 } });
+    }
+  });
+});
+
+describe('AnthropicStreamMeter', () => {
+  it('meters the same however many events a push brings', () => {
+    const events = [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"m","usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"grep","input":{}}}\n\n',
+      ...Array.from({ length: 12 }, (_, i) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"${i}"}}\n\n`),
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":12}}\n\n',
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    ].join('');
+    const bytes = Buffer.from(events);
+    const rand = rng(5);
+    for (let round = 0; round < 100; round++) {
+      const meter = new AnthropicStreamMeter();
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(rand() * 700);
+        out.push(meter.push(bytes.subarray(i, i + n)) ?? Buffer.alloc(0));
+        i += n;
+      }
+      expect(Buffer.concat(out).equals(bytes)).toBe(true);
+      expect(meter.generatedDeltas()).toBe(12);
+      expect(meter.metered()).toEqual({ complete: true, promptKnown: true, usage: { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 } });
+      expect(meter.output().toolCalls).toEqual([{ name: 'grep', arguments: '01234567891011' }]);
+    }
+  });
+});

@@ -35,6 +35,12 @@ const providerSchema = z
     /** Field used when Tollgate injects an output bound (default: max_completion_tokens for api.openai.com). */
     max_tokens_field: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
     timeouts: timeoutsSchema.default({ connect_ms: 5_000, first_byte_ms: 120_000, idle_ms: 60_000 }),
+    /**
+     * Largest non-streamed answer Tollgate holds in memory before relaying it (generated images come
+     * base64 in the JSON); a larger one fails the call with upstream_error. Streams are relayed as they
+     * arrive and have no such bound.
+     */
+    max_response_bytes: z.number().int().positive().default(64 * 1024 * 1024),
   })
   .strict();
 

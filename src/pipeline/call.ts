@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { Endpoint, UpstreamRequest } from '../providers/types.js';
-import { requestBuffered, type BufferedResponse } from '../providers/buffered-request.js';
+import { requestBuffered, ResponseTooLargeError, type BufferedResponse } from '../providers/buffered-request.js';
 import { requestStreamed } from '../providers/streamed-request.js';
 import { planTranslation, type Translation } from './translation.js';
 import { clientGone, markAborted, StreamRelay } from './relay-stream.js';
@@ -87,7 +87,7 @@ async function callBuffered(
   let retryAfter: string | string[] | undefined;
   ctx.upstreamSent = true;
   try {
-    response = await requestBuffered(provider.pool, up, (status, headers) => {
+    response = await requestBuffered(provider.pool, up, provider.config.max_response_bytes, (status, headers) => {
       retryAfter = headers['retry-after'];
       onUpstreamHeaders(deps, ctx, status, headers);
     });
@@ -175,6 +175,9 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNRE
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function transportError(err: unknown, provider: ProviderRuntime): GatewayError {
+  if (err instanceof ResponseTooLargeError) {
+    return new GatewayError('upstream_error', `The provider "${provider.name}" answered with more than ${err.maxBytes} bytes (its max_response_bytes).`, { cause: err });
+  }
   const code = (err as { code?: string }).code ?? '';
   if (TIMEOUT_CODES.has(code)) {
     return new GatewayError('upstream_timeout', `The provider "${provider.name}" did not answer in time (${code}).`, {

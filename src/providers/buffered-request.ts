@@ -20,19 +20,31 @@ export interface BufferedRequest {
   body: Buffer | string;
 }
 
+/** The answer's body grew past the bound given to requestBuffered; the connection was closed. */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'TOLLGATE_RESPONSE_TOO_LARGE';
+  constructor(readonly maxBytes: number) {
+    super(`the answer exceeded ${maxBytes} bytes`);
+  }
+}
+
 class CollectHandler implements Dispatcher.DispatchHandler {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private statusCode = 0;
   private headers: IncomingHttpHeaders = {};
+  private abort: ((err: Error) => void) | null = null;
 
   constructor(
+    private readonly maxBytes: number,
     private readonly onResponseHeaders: (statusCode: number, headers: IncomingHttpHeaders) => void,
     private readonly resolve: (r: BufferedResponse) => void,
     private readonly reject: (err: Error) => void,
   ) {}
 
-  onConnect(): void {}
+  onConnect(abort: (err: Error) => void): void {
+    this.abort = abort;
+  }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // 1xx informational answers are followed by the real one.
@@ -44,8 +56,14 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
     this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      // What was collected is dropped at once; undici then reports the abort through onError.
+      this.chunks.length = 0;
+      this.abort?.(new ResponseTooLargeError(this.maxBytes));
+      return false;
+    }
+    this.chunks.push(chunk);
     return true;
   }
 
@@ -61,15 +79,17 @@ class CollectHandler implements Dispatcher.DispatchHandler {
 }
 
 /**
- * POST `req` on `dispatcher` and resolve with the complete answer; `onHeaders` runs as soon as the
- * status line and headers arrive (before the body, which may still fail).
+ * POST `req` on `dispatcher` and resolve with the complete answer, of at most `maxBytes` (else reject
+ * with ResponseTooLargeError); `onHeaders` runs as soon as the status line and headers arrive (before
+ * the body, which may still fail).
  */
 export function requestBuffered(
   dispatcher: Dispatcher,
   req: BufferedRequest,
+  maxBytes: number,
   onHeaders: (statusCode: number, headers: IncomingHttpHeaders) => void,
 ): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch({ method: 'POST', path: req.path, headers: req.headers, body: req.body }, new CollectHandler(onHeaders, resolve, reject));
+    dispatcher.dispatch({ method: 'POST', path: req.path, headers: req.headers, body: req.body }, new CollectHandler(maxBytes, onHeaders, resolve, reject));
   });
 }

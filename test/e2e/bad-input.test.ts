@@ -22,16 +22,18 @@ beforeAll(async () => {
         ...(base['providers'] as object),
         slow: { kind: 'openai', base_url: `${(base['providers'] as { openai: { base_url: string } }).openai.base_url}`, api_key: 'sk-slow', timeouts: { connect_ms: 500, first_byte_ms: 300, idle_ms: 300 } },
         dead: { kind: 'openai', base_url: `http://127.0.0.1:${closedPort}/v1`, api_key: 'sk-dead' },
+        small: { kind: 'openai', base_url: `${(base['providers'] as { openai: { base_url: string } }).openai.base_url}`, api_key: 'sk-small', max_response_bytes: 4096 },
       },
       models: {
         ...(base['models'] as object),
         'slow-gpt': { provider: 'slow', upstream_model: 'x', price: { input_per_mtok: 1, output_per_mtok: 1 } },
         'dead-gpt': { provider: 'dead', price: { input_per_mtok: 1, output_per_mtok: 1 } },
+        'small-gpt': { provider: 'small', upstream_model: 'x', price: { input_per_mtok: 1, output_per_mtok: 1 } },
         'mystery-model-9000': { provider: 'openai' },
       },
     }),
   });
-  key = await s.createKey({ team: 'platform', models: ['test-gpt', 'test-claude', 'slow-gpt', 'dead-gpt', 'mystery-model-9000'] });
+  key = await s.createKey({ team: 'platform', models: ['test-gpt', 'test-claude', 'slow-gpt', 'dead-gpt', 'small-gpt', 'mystery-model-9000'] });
   // A healthy row that every case below must leave untouched.
   await s.openai(key).chat.completions.create({ model: 'test-gpt', messages: [{ role: 'user', content: 'hello' }] });
 });
@@ -184,6 +186,21 @@ describe('bad input', () => {
     expect(openaiError(dead).code).toBe('upstream_unavailable');
     const rows = await ledger.check(2);
     expect(rows.map((r) => r.errorCode).sort()).toEqual(['upstream_timeout', 'upstream_unavailable']);
+  });
+
+  it("an answer larger than the provider's max_response_bytes fails the call, which is still recorded with an estimate", async () => {
+    const fits = await post('/v1/chat/completions', JSON.stringify({ model: 'small-gpt', messages: [{ role: 'user', content: directive({ reply_text: 'short answer' }) }] }));
+    expect(fits.status).toBe(200);
+    const big = await post('/v1/chat/completions', JSON.stringify({ model: 'small-gpt', messages: [{ role: 'user', content: directive({ reply_text: 'word '.repeat(2000) }) }] }));
+    expect(big.status).toBe(502);
+    const e = openaiError(big);
+    expect(e.code).toBe('upstream_error');
+    expect(e.message).toMatch(/more than 4096 bytes/);
+    const rows = await ledger.check(2);
+    const failed = rows.find((r) => r.status === 'error')!;
+    // The provider answered (and bills) the call: it is not free in the ledger.
+    expect(failed).toMatchObject({ errorCode: 'upstream_error', httpStatus: 502, estimated: true });
+    expect(failed.costNanos).toBeGreaterThan(0);
   });
 
   it('a stream the upstream resets midway ends with an error event and bills the partial usage', async () => {

@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import { streamErrorEvent } from '../server/respond-error.js';
 import type { StreamReceiver, UpstreamBody } from '../providers/streamed-request.js';
+import { SseEventTooLargeError } from '../providers/sse-events.js';
 import type { ResponsesStreamPosition, StreamMeter } from '../providers/types.js';
 import type { StreamTranslator } from './translation.js';
 import type { CallContext } from './context.js';
@@ -144,7 +145,8 @@ export class StreamRelay implements StreamReceiver {
       return;
     }
     // The upstream cut the stream: end it cleanly for the client with an error event.
-    const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', 'The provider ended the stream early.', { cause: err });
+    const why = err instanceof SseEventTooLargeError ? `The provider sent ${err.message}.` : 'The provider ended the stream early.';
+    const e = err instanceof GatewayError ? err : new GatewayError('upstream_error', why, { cause: err });
     res.end(streamErrorEvent(ctx.api, e, responsesPosition(ctx, meter, false)));
     markError(ctx, e);
   }

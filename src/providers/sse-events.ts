@@ -6,8 +6,23 @@
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** An event grew past the splitter's bound without ending: the stream is not SSE as providers send it. */
+export class SseEventTooLargeError extends Error {
+  readonly code = 'TOLLGATE_SSE_EVENT_TOO_LARGE';
+  constructor(readonly maxBytes: number) {
+    super(`a stream event exceeded ${maxBytes} bytes without ending`);
+  }
+}
+
+/** The largest event held back until it ends (a Responses API completion event repeats the whole output). */
+const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
 export class SseSplitter {
-  private rest: Buffer | null = null;
+  /** The start of an event that has not ended yet, in the pieces it arrived in. */
+  private pieces: Buffer[] = [];
+  private pending = 0;
+
+  constructor(private readonly maxEventBytes = MAX_EVENT_BYTES) {}
 
   /**
    * Whole events in `chunk` (plus what was left over), each a view into the input, in order and
@@ -15,12 +30,27 @@ export class SseSplitter {
    * "\r\n\r\n" (CRLF framing is valid SSE too; some OpenAI-compatible servers use it).
    */
   push(chunk: Buffer): { events: Buffer[]; whole: Buffer } {
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let buf = chunk;
+    let from = 0;
+    if (this.pending > 0) {
+      // A blank line always ends with a line feed: without one, nothing new can end here. Pieces are
+      // only joined once one might (a large event arriving in many reads is copied once, not each time).
+      if (chunk.indexOf(LF) < 0) {
+        this.hold(Buffer.from(chunk));
+        return { events: [], whole: EMPTY };
+      }
+      this.pieces.push(chunk);
+      buf = Buffer.concat(this.pieces, this.pending + chunk.length);
+      // The held bytes hold no blank line; one may straddle the join (up to 3 bytes before it).
+      from = Math.max(0, this.pending - 3);
+      this.pieces = [];
+      this.pending = 0;
+    }
     const events: Buffer[] = [];
     let start = 0;
     // Searching for one byte is far cheaper than for a two- or four-byte sequence; line feeds are
     // few (JSON data has none), and taking them in order finds the earliest blank line of either kind.
-    let lf = buf.indexOf(LF, start);
+    let lf = buf.indexOf(LF, from);
     while (lf >= 0) {
       let end = -1;
       if (buf[lf + 1] === LF) end = lf + 2;
@@ -33,17 +63,27 @@ export class SseSplitter {
       start = end;
       lf = buf.indexOf(LF, start);
     }
-    this.rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+    if (start < buf.length) this.hold(Buffer.from(buf.subarray(start)));
     return { events, whole: buf.subarray(0, start) };
   }
 
   /** What never ended with a blank line. */
   flush(): Buffer | null {
-    const r = this.rest;
-    this.rest = null;
+    if (this.pending === 0) return null;
+    const r = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.pending);
+    this.pieces = [];
+    this.pending = 0;
     return r;
   }
+
+  private hold(piece: Buffer): void {
+    this.pieces.push(piece);
+    this.pending += piece.length;
+    if (this.pending > this.maxEventBytes) throw new SseEventTooLargeError(this.maxEventBytes);
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** The JSON after "data:" in an event, parsed; undefined when it is not JSON. */
 export function eventData(ev: Buffer): unknown {

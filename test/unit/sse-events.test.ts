@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasNonEmpty, markEvents, SseSplitter } from '../../src/providers/sse-events.js';
+import { hasNonEmpty, markEvents, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 
@@ -52,6 +52,27 @@ describe('SseSplitter', () => {
       const rest = sse.flush()?.toString('latin1') ?? '';
       expect({ events: got, rest }).toEqual(want);
     }
+  });
+});
+
+describe('SseSplitter bounds', () => {
+  it('holds an event arriving in many reads until it ends, then gives it whole', () => {
+    const sse = new SseSplitter(1 << 20);
+    const body = `data: {"text":"${'y'.repeat(100_000)}"}`;
+    const bytes = Buffer.from(`${body}\n\ndata: [DONE]\n\n`);
+    const got: string[] = [];
+    for (let i = 0; i < bytes.length; i += 1000) for (const ev of sse.push(bytes.subarray(i, i + 1000)).events) got.push(ev.toString());
+    expect(got).toEqual([`${body}\n\n`, 'data: [DONE]\n\n']);
+    expect(sse.flush()).toBeNull();
+  });
+
+  it('refuses an event that grows past its bound without ending', () => {
+    const sse = new SseSplitter(10_000);
+    const piece = Buffer.alloc(4000, 0x61);
+    sse.push(Buffer.from('data: '));
+    sse.push(piece);
+    sse.push(piece);
+    expect(() => sse.push(piece)).toThrow(SseEventTooLargeError);
   });
 });
 

@@ -6,7 +6,7 @@ import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, Ca
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
 import { unpackCalls, type CallBatch } from './call-batch.js';
-import { callValues } from './call-columns.js';
+import { packCallRows } from './call-pack.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -89,7 +89,7 @@ export class SqliteStore implements Store {
     return this.call('sumCalls', q);
   }
   appendCalls(rows: CallRow[]): Promise<void> {
-    return this.call('appendCallValues', callValues(rows));
+    return this.call('appendCallPack', packCallRows(rows));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
     return this.call('spend', q);

@@ -54,6 +54,9 @@ describe('SQLite ledger append', () => {
     db.appendCallPack(packCallRows(ledger.slice(1200, 1800)));
     db.appendCallPack(packCallRows(ledger.slice(1800)));
     db.appendCallPack(packCallRows([{ ...ledger[0]!, id: 'odd', startedAt: ledger[0]!.startedAt + 0.5 }]));
+    // A clock step back: negative latencies, alone in their hour, keep their (negative) maximum.
+    const t = Date.UTC(2027, 0, 1);
+    db.appendCallPack(packCallRows([{ ...ledger[1]!, id: 'neg1', startedAt: t, endedAt: t - 9 }, { ...ledger[1]!, id: 'neg2', startedAt: t, endedAt: t - 5 }]));
     const kept = rollups(db);
     expect(kept['rollup_hourly']!.length).toBeGreaterThan(100);
     expect(kept['rollup_savings']!.length).toBeGreaterThan(10);

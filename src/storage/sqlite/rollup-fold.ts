@@ -2,15 +2,17 @@
  * The rollup fold of a batch of new calls done in the worker's JS: the batch summed per rollup key in
  * memory, then one upsert per key and rollup (foldAllSql and foldSavingsSql run the per-row work in
  * SQL, which cost the worker about as much as inserting the calls; a flush of one key's calls now
- * writes one row per rollup). It adds exactly what those SQL folds add for the same rows: the same
- * hour, the same '' for a missing attribute, the same measures and tag split, integer sums. Rows it
- * cannot sum exactly as SQLite would (a non-integer time or measure, a non-text attribute, a sum past
- * 2^53) make `fold` return false before anything is written, and the caller runs the SQL folds instead.
- * test/contract/analytics.contract.ts checks the reports against a full scan of the ledger.
+ * writes one row per rollup). Each row is added to one fine group (its hour, every rollup attribute,
+ * its tag list and its savings reason; a row like the one before it skips the lookup), and every
+ * rollup's rows are summed from those few groups. It adds exactly what the SQL folds add for the same
+ * rows: the same hour, the same '' for a missing attribute, the same measures and tag split, integer
+ * sums. Rows it cannot sum exactly as SQLite would (a non-integer time or measure, a non-text
+ * attribute, a sum past 2^53) make `fold` return false before anything is written, and the caller
+ * runs the SQL folds instead. test/unit/sqlite-ledger-append.test.ts compares both folds.
  */
 import type Database from 'better-sqlite3';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
-import { DIMENSION_ROLLUPS, HOUR_MS, LATENCY_BOUNDS_MS, MEASURES, upsertTail } from '../rollups.js';
+import { DIMENSION_ROLLUPS, HOURLY_KEYS, HOUR_MS, LATENCY_BOUNDS_MS, MEASURES, upsertTail } from '../rollups.js';
 import { SAVINGS_KEYS } from '../savings-rollup.js';
 
 type Column = (typeof CALL_COLUMNS)[number];
@@ -20,68 +22,85 @@ const STARTED = col('started_at');
 const ENDED = col('ended_at');
 const STATUS = col('status');
 const TAGS = col('tags');
-const TEAM = col('team');
 const ROUTE = col('route');
 const ATTEMPT_OF = col('attempt_of');
 const CACHE_HIT = col('cache_hit');
-const COST = col('cost_nanos');
 const SAVED = col('saved_nanos');
 const CW5 = col('cache_write_5m_tokens');
 const CW1 = col('cache_write_1h_tokens');
 /** Measures 2..7 (input, cached, cache write, output, reasoning, cost) as call columns; -1: both cache writes. */
-const SUMMED = [col('input_tokens'), col('cached_input_tokens'), -1, col('output_tokens'), col('reasoning_tokens'), COST];
+const SUMMED = [col('input_tokens'), col('cached_input_tokens'), -1, col('output_tokens'), col('reasoning_tokens'), col('cost_nanos')];
 const M = MEASURES.length;
+const CALLS = 0;
+const COST = MEASURES.indexOf('cost_nanos');
 const LAT_SUM = MEASURES.indexOf('latency_sum_ms');
 const LAT_MAX = MEASURES.indexOf('latency_max_ms');
 const LAT_0 = MEASURES.indexOf('lat_0');
+/** After the measures: the saved nano-dollars (summed for the savings rollup). */
+const SAVED_AT = M;
 const DOWNGRADE = /^downgrade:/i; // LIKE 'downgrade:%' ignores ASCII case
 
-interface Group {
-  keys: SqlValue[];
+/** The fine group's attributes: the hourly rollup's (which every other rollup's keys are among), then tags. */
+const ATTRS = [...HOURLY_KEYS.map(([, s]) => col(s as Column)), TAGS];
+const TAG_LIST = ATTRS.length - 1;
+const TEAM_AT = HOURLY_KEYS.findIndex(([c]) => c === 'team');
+/** A rollup's key columns as positions in ATTRS. */
+const attrsOf = (keys: readonly (readonly [string, string])[]): number[] => keys.map(([, s]) => ATTRS.indexOf(col(s as Column)));
+const SAVINGS_ATTRS = attrsOf(SAVINGS_KEYS);
+
+interface Fine {
+  hour: number;
+  /** ATTRS' values, '' for none. */
+  attrs: string[];
+  /** '' when the savings rollup does not count the calls, else their reason. */
+  reason: string;
   m: number[];
 }
-type Acc = Map<string, Group>;
 
-interface Target {
-  /** Call columns of the key, after the hour. */
-  src: number[];
-  acc: Acc;
-  upsert: Database.Statement;
+interface Group {
+  keys: (string | number)[];
+  m: number[];
 }
 
 const isInt = (v: SqlValue | undefined): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isText = (v: SqlValue | undefined): boolean => v === null || typeof v === 'string';
 /** An unambiguous map key for a list of key values. */
-const keyOf = (hour: number, vals: readonly string[]): string => {
-  let k = String(hour);
-  for (const v of vals) k += `\u0001${v.length}:${v}`;
+function keyOf(vals: readonly (string | number)[]): string {
+  let k = '';
+  for (const v of vals) k += typeof v === 'number' ? `${v}\u0001` : `${v.length}:${v}\u0001`;
   return k;
-};
+}
 
-function add(acc: Acc, hour: number, vals: string[], m: readonly number[], max: number): void {
-  const k = keyOf(hour, vals);
-  const g = acc.get(k);
-  if (!g) {
-    acc.set(k, { keys: [hour, ...vals], m: m.slice() });
-    return;
+/** Add `m` into `into` (max for the latency maximum, sums otherwise). */
+function merge(into: number[], m: readonly number[], n: number): void {
+  for (let i = 0; i < n; i++) into[i] = i === LAT_MAX ? Math.max(into[i]!, m[i]!) : into[i]! + m[i]!;
+}
+
+/** Sum fine groups into one rollup's rows: `keys` gives each group's key values. */
+function rollUp(fines: Iterable<Fine>, keys: (f: Fine) => (string | number)[][], measures: (f: Fine) => number[]): Group[] {
+  const acc = new Map<string, Group>();
+  for (const f of fines) {
+    for (const k of keys(f)) {
+      const id = keyOf(k);
+      const g = acc.get(id);
+      const m = measures(f);
+      if (g) merge(g.m, m, m.length);
+      else acc.set(id, { keys: k, m: m.slice() });
+    }
   }
-  for (let i = 0; i < m.length; i++) g.m[i] = i === max ? Math.max(g.m[i]!, m[i]!) : g.m[i]! + m[i]!;
+  return [...acc.values()];
 }
 
 export class RollupFold {
-  private readonly dims: Target[];
-  private readonly tags: Acc = new Map();
-  private readonly savings: Acc = new Map();
+  private readonly dims: { attrs: number[]; upsert: Database.Statement }[];
   private readonly tagsUpsert: Database.Statement;
   private readonly savingsUpsert: Database.Statement;
-  private readonly m = new Array<number>(M).fill(0);
 
   constructor(db: Database.Database) {
     const upsert = (table: string, keys: string[], measures: readonly string[], tail: string): Database.Statement =>
       db.prepare(`INSERT INTO ${table} (${[...keys, ...measures].join(', ')}) VALUES (${[...keys, ...measures].map(() => '?').join(', ')}) ${tail}`);
     this.dims = DIMENSION_ROLLUPS.map((r) => {
       const keys = ['hour', ...r.keys.map(([c]) => c)];
-      return { src: r.keys.map(([, s]) => col(s as Column)), acc: new Map(), upsert: upsert(r.table, keys, MEASURES, upsertTail('sqlite', r.table, keys)) };
+      return { attrs: attrsOf(r.keys), upsert: upsert(r.table, keys, MEASURES, upsertTail('sqlite', r.table, keys)) };
     });
     const tagKeys = ['hour', 'tag', 'team'];
     this.tagsUpsert = upsert('rollup_tags', tagKeys, MEASURES, upsertTail('sqlite', 'rollup_tags', tagKeys));
@@ -93,41 +112,57 @@ export class RollupFold {
 
   /** Fold every row of `values` (CALL_COLUMNS order, all just inserted); false: nothing written, fold in SQL. */
   fold(values: readonly SqlValue[]): boolean {
-    try {
-      if (!this.sum(values)) return false;
-      for (const t of this.dims) this.write(t.acc, t.upsert);
-      this.write(this.tags, this.tagsUpsert);
-      this.write(this.savings, this.savingsUpsert);
-      return true;
-    } finally {
-      for (const t of this.dims) t.acc.clear();
-      this.tags.clear();
-      this.savings.clear();
-    }
+    const fines = this.group(values);
+    if (!fines) return false;
+    const measures = (f: Fine): number[] => f.m.slice(0, M);
+    const writes: [Database.Statement, Group[]][] = this.dims.map((d) => [d.upsert, rollUp(fines, (f) => [[f.hour, ...d.attrs.map((a) => f.attrs[a]!)]], measures)]);
+    const tagRows = (f: Fine): (string | number)[][] => {
+      const list = f.attrs[TAG_LIST]!;
+      return (list === '' ? [''] : list.split(',')).map((tag) => [f.hour, tag, f.attrs[TEAM_AT]!]);
+    };
+    writes.push([this.tagsUpsert, rollUp(fines, tagRows, measures)]);
+    const savingsKey = (f: Fine): (string | number)[][] => [[f.hour, ...SAVINGS_ATTRS.map((a) => f.attrs[a]!), f.reason]];
+    writes.push([this.savingsUpsert, rollUp(fines.filter((f) => f.reason !== ''), savingsKey, (f) => [f.m[CALLS]!, f.m[COST]!, f.m[SAVED_AT]!])]);
+    // Sums past 2^53 would lose precision in JS: leave such a batch to SQLite's integer sums.
+    if (!writes.every(([, rows]) => rows.every((g) => g.m.every((v) => Number.isSafeInteger(v))))) return false;
+    for (const [upsert, rows] of writes) for (const g of rows) upsert.run([...g.keys, ...g.m]);
+    return true;
   }
 
-  private sum(values: readonly SqlValue[]): boolean {
-    const m = this.m;
+  /** The rows summed into fine groups; null if one cannot be summed exactly. */
+  private group(values: readonly SqlValue[]): Fine[] | null {
+    const groups = new Map<string, Fine>();
+    const attrs = new Array<string>(ATTRS.length);
+    let last: Fine | undefined;
+    const m = new Array<number>(M + 1);
     for (let o = 0; o < values.length; o += WIDTH) {
       const started = values[o + STARTED];
       const ended = values[o + ENDED];
-      if (!isInt(started) || !isInt(ended) || !isText(values[o + STATUS]) || !isText(values[o + TAGS]) || !isText(values[o + ROUTE])) return false;
+      const status = values[o + STATUS];
+      const route = values[o + ROUTE];
+      const saved = values[o + SAVED];
+      if (!isInt(started) || !isInt(ended) || !isInt(saved) || (route !== null && typeof route !== 'string')) return null;
+      for (let i = 0; i < ATTRS.length; i++) {
+        const v = values[o + ATTRS[i]!];
+        if (v === null || v === undefined) attrs[i] = '';
+        else if (typeof v === 'string') attrs[i] = v;
+        else return null;
+      }
       // SQLite's integer division truncates toward zero, as does the remainder here.
       const hour = started - (started % HOUR_MS);
+      const reason = route === null || values[o + ATTEMPT_OF] !== null ? '' : values[o + CACHE_HIT] === 1 ? 'cache' : DOWNGRADE.test(route) ? 'downgrade' : 'routing';
       m.fill(0);
-      m[0] = 1;
-      m[1] = values[o + STATUS] === 'error' ? 1 : 0;
+      m[CALLS] = 1;
+      m[1] = status === 'error' ? 1 : 0;
       for (let i = 0; i < SUMMED.length; i++) {
         const c = SUMMED[i]!;
+        const v = c === -1 ? values[o + CW5] : values[o + c];
+        if (!isInt(v)) return null;
+        m[2 + i] = v;
         if (c === -1) {
-          const a = values[o + CW5];
-          const b = values[o + CW1];
-          if (!isInt(a) || !isInt(b)) return false;
-          m[2 + i] = a + b;
-        } else {
-          const v = values[o + c];
-          if (!isInt(v)) return false;
-          m[2 + i] = v;
+          const w = values[o + CW1];
+          if (!isInt(w)) return null;
+          m[2 + i] = v + w;
         }
       }
       const lat = ended - started;
@@ -136,47 +171,20 @@ export class RollupFold {
       let b = 0;
       while (b < LATENCY_BOUNDS_MS.length && lat > LATENCY_BOUNDS_MS[b]!) b++;
       m[LAT_0 + b] = 1;
-      for (const t of this.dims) {
-        const vals = this.keyValues(values, o, t.src);
-        if (!vals) return false;
-        add(t.acc, hour, vals, m, LAT_MAX);
+      m[SAVED_AT] = saved;
+      let g = last !== undefined && last.hour === hour && last.reason === reason && attrs.every((a, i) => a === last!.attrs[i]) ? last : undefined;
+      if (!g) {
+        const id = keyOf([hour, reason, ...attrs]);
+        g = groups.get(id);
+        if (!g) {
+          groups.set(id, (g = { hour, attrs: attrs.slice(), reason, m: m.slice() }));
+          last = g;
+          continue;
+        }
       }
-      const team = values[o + TEAM] as string;
-      const list = (values[o + TAGS] as string | null) ?? '';
-      for (const tag of list === '' ? [''] : list.split(',')) add(this.tags, hour, [tag, team], m, LAT_MAX);
-      const route = values[o + ROUTE] as string | null;
-      if (route !== null && values[o + ATTEMPT_OF] === null) {
-        const keys = this.keyValues(values, o, SAVINGS_SRC);
-        const cost = values[o + COST];
-        const saved = values[o + SAVED];
-        if (!keys || !isInt(cost) || !isInt(saved)) return false;
-        keys.push(values[o + CACHE_HIT] === 1 ? 'cache' : DOWNGRADE.test(route) ? 'downgrade' : 'routing');
-        add(this.savings, hour, keys, [1, cost, saved], -1);
-      }
+      merge(g.m, m, M + 1);
+      last = g;
     }
-    // Sums past 2^53 would lose precision in JS: leave such a batch to SQLite's integer sums.
-    const exact = (acc: Acc): boolean => {
-      for (const g of acc.values()) for (const v of g.m) if (!Number.isSafeInteger(v)) return false;
-      return true;
-    };
-    return this.dims.every((t) => exact(t.acc)) && exact(this.tags) && exact(this.savings);
-  }
-
-  /** The key's attributes of the row at `o`, '' for none; null if one is not text. */
-  private keyValues(values: readonly SqlValue[], o: number, src: readonly number[]): string[] | null {
-    const out = new Array<string>(src.length);
-    for (let i = 0; i < src.length; i++) {
-      const v = values[o + src[i]!];
-      if (v === null || v === undefined) out[i] = '';
-      else if (typeof v === 'string') out[i] = v;
-      else return null;
-    }
-    return out;
-  }
-
-  private write(acc: Acc, upsert: Database.Statement): void {
-    for (const g of acc.values()) upsert.run([...g.keys, ...g.m]);
+    return [...groups.values()];
   }
 }
-
-const SAVINGS_SRC = SAVINGS_KEYS.map(([, s]) => col(s as Column));

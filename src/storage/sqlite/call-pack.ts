@@ -37,7 +37,7 @@ export function packCallRows(rows: readonly CallRow[]): CallPack {
   const text = new Array<string>(n);
   let row = '';
   let t = 0;
-  // `== null`: a row built without an optional column (undefined) stores NULL, as before.
+  // `== null`: a row built without an optional column (undefined) stores NULL.
   const str = (v: string | null | undefined): void => {
     if (v == null) lens[t++] = -1;
     else {

@@ -16,12 +16,14 @@ function workerUrl(): URL {
 }
 
 /**
- * The worker's young generation (V8's default lets it grow to 48 MB). Everything the worker allocates
- * per message (a flush's values, the rollup sums, a page of rows) is garbage once it has replied, so
- * a small one costs little: appending 450k gateway-like rows in 300-row flushes kept the process at
- * 103 MB with 4 MB against 126 MB unbounded, for 0.2-0.6 us more CPU a row (measured).
+ * The worker's young generation while it serves a gateway (V8's default lets it grow to 48 MB).
+ * Everything the worker allocates per message (a flush's values, the rollup sums) is garbage once it
+ * has replied, so a small one costs little there: appending 450k gateway-like rows in 300-row flushes
+ * kept the process at 103 MB with 4 MB against 126 MB unbounded, for 0.2-0.6 us more CPU a row. Paging
+ * through the ledger (replay, exports) costs ~1 us more a row with it (measured), so offline commands
+ * open the store with `batch`, which leaves V8's default.
  */
-const WORKER_YOUNG_MB = 4;
+const SERVING_YOUNG_MB = 4;
 
 export class SqliteStore implements Store {
   private readonly worker: Worker;
@@ -29,9 +31,15 @@ export class SqliteStore implements Store {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closed = false;
 
-  /** `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). */
-  constructor(path: string, opts: { skipRollups?: boolean } = {}) {
-    this.worker = new Worker(workerUrl(), { workerData: { path, skipRollups: opts.skipRollups === true }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+  /**
+   * `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). `opts.batch`: an
+   * offline command reading much of the ledger, not a gateway (V8's default young generation).
+   */
+  constructor(path: string, opts: { skipRollups?: boolean; batch?: boolean } = {}) {
+    this.worker = new Worker(workerUrl(), {
+      workerData: { path, skipRollups: opts.skipRollups === true },
+      ...(opts.batch ? {} : { resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_MB } }),
+    });
     this.worker.on('message', (msg: WorkerReply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;

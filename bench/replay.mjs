@@ -136,7 +136,7 @@ async function child(mode, path) {
   const { replay, replayPages, ledgerPages } = await import(dist('analytics/replay/index.js'));
   const { SqliteStore } = await import(dist('storage/sqlite/index.js'));
   if (mode === 'prepare') {
-    const store = new SqliteStore(path);
+    const store = new SqliteStore(path, { batch: true }); // generating a ledger offline, like `tollgate import`
     await store.migrate();
     for (const page of ledger(N, 5_000)) await store.appendCalls(page);
     await store.close();
@@ -159,7 +159,7 @@ async function child(mode, path) {
     const s = (performance.now() - t0) / 1000;
     return { seconds: s, cpuSeconds: cpuSince(c0), callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
   }
-  const store = new SqliteStore(path);
+  const store = new SqliteStore(path, { batch: true }); // as `tollgate replay` opens it
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const report = await replayPages(ledgerPages(store, process.env.REPLAY_PAGE ? { pageSize: Number(process.env.REPLAY_PAGE) } : {}), p);

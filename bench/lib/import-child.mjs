@@ -9,7 +9,7 @@ import { ImportPricer } from '../../dist/import/pricer.js';
 import { SqliteStore } from '../../dist/storage/sqlite/index.js';
 
 const [dir, db] = process.argv.slice(2);
-const store = new SqliteStore(db);
+const store = new SqliteStore(db, { batch: true }); // as `tollgate import` opens it
 await store.migrate();
 const started = process.hrtime.bigint();
 const attribution = { team: 'bench', user: null, project: null, projectFromCwd: true, teamsByProject: {} };

@@ -19,7 +19,7 @@ export async function configFrom(opts: { config: string }): Promise<Config> {
 }
 
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { batch: true });
   try {
     return await fn(store);
   } finally {

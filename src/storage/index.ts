@@ -8,12 +8,13 @@ import type { Store } from './types.js';
 import type { CounterStore } from './counter-types.js';
 import { MemoryCounterStore } from './memory/counter-store.js';
 
-export async function openStore(config: Config['store']): Promise<Store> {
+/** `opts.batch`: for offline commands that read much of the ledger rather than serve calls (see SqliteStore). */
+export async function openStore(config: Config['store'], opts: { batch?: boolean } = {}): Promise<Store> {
   const store: Store =
     config.kind === 'postgres'
       ? new (await import('./postgres/index.js')).PostgresStore({ url: config.url, poolSize: config.pool_size, schema: config.schema })
       : // TOLLGATE_BENCH_SKIP_ROLLUPS=1: the recording benchmark's baseline (ledger rows without rollups).
-        new SqliteStore(config.path, { skipRollups: process.env['TOLLGATE_BENCH_SKIP_ROLLUPS'] === '1' });
+        new SqliteStore(config.path, { skipRollups: process.env['TOLLGATE_BENCH_SKIP_ROLLUPS'] === '1', batch: opts.batch === true });
   try {
     await store.migrate();
   } catch (err) {

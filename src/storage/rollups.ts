@@ -103,7 +103,8 @@ export function rollupTablesSql(d: Dialect): string {
     CREATE INDEX calls_run_started ON calls (run, started_at);`;
 }
 
-function upsertTail(d: Dialect, table: string, keys: string[]): string {
+/** The ON CONFLICT clause that adds a row's measures to a rollup row with the same keys. */
+export function upsertTail(d: Dialect, table: string, keys: string[]): string {
   const set = MEASURES.map((m) =>
     m === 'latency_max_ms'
       ? `${m} = ${d === 'postgres' ? 'greatest' : 'max'}(${table}.${m}, excluded.${m})`

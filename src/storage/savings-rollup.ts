@@ -9,7 +9,8 @@
 import type { SpendGroup, SpendQuery } from './types.js';
 import { HOUR_MS, HOUR_OF, type Dialect } from './rollups.js';
 
-const KEYS = [
+/** The savings rollup's key columns (before `reason`) and the ledger columns they come from. */
+export const SAVINGS_KEYS = [
   ['team', 'team'],
   ['user_name', 'user'],
   ['project', 'project'],
@@ -32,15 +33,15 @@ export function reasonSql(d: Dialect): string {
 export const SAVINGS_ROWS = 'route IS NOT NULL AND attempt_of IS NULL';
 
 export function savingsTableSql(d: Dialect): string {
-  return `CREATE TABLE rollup_savings (hour ${bigint(d)} NOT NULL, ${KEYS.map(([c]) => `${c} TEXT NOT NULL`).join(', ')}, reason TEXT NOT NULL,
+  return `CREATE TABLE rollup_savings (hour ${bigint(d)} NOT NULL, ${SAVINGS_KEYS.map(([c]) => `${c} TEXT NOT NULL`).join(', ')}, reason TEXT NOT NULL,
     calls ${bigint(d)} NOT NULL, cost_nanos ${bigint(d)} NOT NULL, saved_nanos ${bigint(d)} NOT NULL,
-    PRIMARY KEY (hour, ${KEYS.map(([c]) => c).join(', ')}, reason))`;
+    PRIMARY KEY (hour, ${SAVINGS_KEYS.map(([c]) => c).join(', ')}, reason))`;
 }
 
 /** Fold the call rows of `source` (a table or CTE with the ledger's columns) into rollup_savings. */
 export function foldSavingsSql(d: Dialect, source: string): string {
-  const keys = ['hour', ...KEYS.map(([c]) => c), 'reason'];
-  const exprs = [HOUR_OF, ...KEYS.map(([, src]) => `coalesce(${q(d, src)}, '')`), reasonSql(d)];
+  const keys = ['hour', ...SAVINGS_KEYS.map(([c]) => c), 'reason'];
+  const exprs = [HOUR_OF, ...SAVINGS_KEYS.map(([, src]) => `coalesce(${q(d, src)}, '')`), reasonSql(d)];
   const by = exprs.map((_, i) => String(i + 1)).join(', ');
   // ORDER BY: concurrent Postgres writers lock rollup rows in the same order, so they cannot deadlock.
   return `INSERT INTO rollup_savings (${keys.join(', ')}, calls, cost_nanos, saved_nanos)
@@ -53,7 +54,7 @@ export function foldSavingsSql(d: Dialect, source: string): string {
 /** The group expression over the rollup: the ledger's with its columns renamed ('' reads as none). */
 function rollupGroup(d: Dialect, by: SpendGroup): string {
   if (by === 'day') return d === 'postgres' ? "to_char(to_timestamp(hour / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')" : "strftime('%Y-%m-%d', hour / 1000, 'unixepoch')";
-  const col = KEYS.find(([, src]) => src === (by === 'key' ? 'key_id' : by === 'model' ? 'served_model' : by))?.[0];
+  const col = SAVINGS_KEYS.find(([, src]) => src === (by === 'key' ? 'key_id' : by === 'model' ? 'served_model' : by))?.[0];
   if (!col) throw new Error(`savings rollup cannot group by ${by}`);
   return `nullif(${col}, '')`;
 }

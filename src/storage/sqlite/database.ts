@@ -12,6 +12,8 @@ import { callGroups, filters, scanCallValues } from './scan-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { packCalls, type CallBatch } from './call-batch.js';
+import { unpackCallValues, type CallPack } from './call-pack.js';
+import { RollupFold } from './rollup-fold.js';
 import { foldAllSql } from '../rollups.js';
 import { foldSavingsSql, savingsReportSql } from '../savings-rollup.js';
 import { runAnalytics } from '../../analytics/run-query.js';
@@ -72,10 +74,11 @@ export class SqliteDatabase {
           .run(String(version + 1));
       })();
     }
-    // A batch goes straight into `calls` (INSERT OR IGNORE: a known id is skipped). The rows really
-    // inserted are exactly those with a rowid above the largest one before the batch (a skipped row takes
-    // none), and only they are folded into the rollups, by the migration's own SQL, in the same
-    // transaction: a repeated call id is neither stored nor counted twice.
+    // A batch goes straight into `calls` (INSERT OR IGNORE: a known id is skipped). When every row went
+    // in (the usual case), the batch is summed per rollup key in JS and upserted once per key
+    // (rollup-fold.ts). Otherwise the rows really inserted, exactly those with a rowid above the largest
+    // one before the batch (a skipped row takes none), are folded by the migration's own SQL. Either way
+    // in the same transaction: a repeated call id is neither stored nor counted twice.
     const placeholders = `(${CALL_COLUMNS.map(() => '?').join(', ')})`;
     const insert = (n: number): Database.Statement =>
       this.db.prepare(`INSERT OR IGNORE INTO calls (${CALL_COLUMNS.join(', ')}) VALUES ${Array<string>(n).fill(placeholders).join(', ')}`);
@@ -85,6 +88,7 @@ export class SqliteDatabase {
     const lastRowid = this.db.prepare('SELECT coalesce(max(rowid), 0) AS r FROM calls').pluck();
     const newCalls = '(SELECT * FROM calls WHERE rowid > @after) AS new_calls';
     const folds = [...foldAllSql('sqlite', newCalls), foldSavingsSql('sqlite', newCalls)].map((sql) => this.db.prepare(sql));
+    const inMemory = new RollupFold(this.db);
     const width = CALL_COLUMNS.length;
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
       const after = lastRowid.get() as number;
@@ -92,7 +96,9 @@ export class SqliteDatabase {
       let i = 0;
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) inserted += chunk.run(values.slice(i, i + step)).changes;
       for (; i < values.length; i += width) inserted += one.run(values.slice(i, i + width)).changes;
-      if (inserted > 0 && !this.opts.skipRollups) for (const fold of folds) fold.run({ after });
+      if (inserted === 0 || this.opts.skipRollups) return;
+      if (inserted === values.length / width && inMemory.fold(values)) return;
+      for (const fold of folds) fold.run({ after });
     });
   }
 
@@ -217,6 +223,11 @@ export class SqliteDatabase {
   /** Call values, row after row in CALL_COLUMNS order (see call-columns.ts). */
   appendCallValues(values: SqlValue[]): void {
     this.insertMany(values);
+  }
+
+  /** Call rows as the gateway packs them (call-pack.ts). */
+  appendCallPack(pack: CallPack): void {
+    this.insertMany(unpackCallValues(pack));
   }
 
   spend(q: SpendQuery): SpendRow[] {

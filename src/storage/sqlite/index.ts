@@ -6,7 +6,7 @@ import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, Ca
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
 import { unpackCalls, type CallBatch } from './call-batch.js';
-import { callValues } from './call-columns.js';
+import { packCallRows } from './call-pack.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -15,15 +15,31 @@ function workerUrl(): URL {
   return new URL('../../../dist/storage/sqlite/worker.js', import.meta.url);
 }
 
+/**
+ * The worker's young generation while it serves a gateway (V8's default lets it grow to 48 MB).
+ * Everything the worker allocates per message (a flush's values, the rollup sums) is garbage once it
+ * has replied, so a small one costs little there: appending 450k gateway-like rows in 300-row flushes
+ * kept the process at 103 MB with 4 MB against 126 MB unbounded, for 0.2-0.6 us more CPU a row. Paging
+ * through the ledger (replay, exports) costs ~1 us more a row with it (measured), so offline commands
+ * open the store with `batch`, which leaves V8's default.
+ */
+const SERVING_YOUNG_MB = 4;
+
 export class SqliteStore implements Store {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closed = false;
 
-  /** `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). */
-  constructor(path: string, opts: { skipRollups?: boolean } = {}) {
-    this.worker = new Worker(workerUrl(), { workerData: { path, skipRollups: opts.skipRollups === true } });
+  /**
+   * `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). `opts.batch`: an
+   * offline command reading much of the ledger, not a gateway (V8's default young generation).
+   */
+  constructor(path: string, opts: { skipRollups?: boolean; batch?: boolean } = {}) {
+    this.worker = new Worker(workerUrl(), {
+      workerData: { path, skipRollups: opts.skipRollups === true },
+      ...(opts.batch ? {} : { resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_MB } }),
+    });
     this.worker.on('message', (msg: WorkerReply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -89,7 +105,7 @@ export class SqliteStore implements Store {
     return this.call('sumCalls', q);
   }
   appendCalls(rows: CallRow[]): Promise<void> {
-    return this.call('appendCallValues', callValues(rows));
+    return this.call('appendCallPack', packCallRows(rows));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
     return this.call('spend', q);

@@ -7,8 +7,9 @@
  * parsing each row's features JSON there (replay reads a million rows this way).
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
-import type { CallFeatures, CallRow } from '../types.js';
+import type { CallFeatures, CallPage, CallRow } from '../types.js';
 import type { SqlValue } from './call-columns.js';
+import { FeatureScanner } from './features-scan.js';
 
 export interface CallBatch {
   n: number;
@@ -61,6 +62,12 @@ const enum Feat {
   Count,
 }
 const NUMS = F + Feat.Count;
+
+const scanner = new FeatureScanner({
+  bytes: Feat.Bytes, promptBound: Feat.PromptBound, outputBound: Feat.OutputBound, choices: Feat.Choices, tools: Feat.Tools, images: Feat.Images,
+  noCache: Feat.NoCache, unlimited: Feat.Unlimited, upstreamStatus: Feat.UpstreamStatus, request: Feat.Request, output: Feat.Output,
+  sampleAt: Feat.SampleAt, sampleLength: Feat.SampleLength,
+});
 
 const FEATURE_KEYS = ['bytes', 'promptBound', 'outputBound', 'choices', 'tools', 'images', 'routeHeader', 'noCache', 'unlimited', 'upstreamStatus', 'request', 'output'];
 const REQUEST_KEYS = ['sketch', 'words', 'fresh'];
@@ -135,13 +142,24 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
     const text = v[34];
     if (typeof text !== 'string') continue;
+    const at = m + F;
+    // The text the gateway writes, scanned in place; any other text parsed (and packed, or kept) as before.
+    const sampled = samples.length;
+    if (scanner.scan(text, nums, at, samples)) {
+      nums[at + Feat.Kind] = 1;
+      codes[s + S_ROUTE] = code(scanner.routeHeader);
+      codes[s + S_TOOL_KEY] = code(scanner.toolKey);
+      codes[s + S_TOOL_NAMES] = code(scanner.toolNames);
+      continue;
+    }
+    nums.fill(0, at, at + Feat.Count);
+    samples.length = sampled;
     const f: unknown = JSON.parse(text);
     if (!packable(f)) {
-      nums[m + F + Feat.Kind] = 2;
+      nums[at + Feat.Kind] = 2;
       codes[s + S_RAW] = code(text);
       continue;
     }
-    const at = m + F;
     nums[at + Feat.Kind] = 1;
     nums[at + Feat.Bytes] = f.bytes;
     nums[at + Feat.PromptBound] = nullable(f.promptBound);
@@ -235,4 +253,13 @@ export function unpackCalls(b: CallBatch): CallRow[] {
   const out = new Array<CallRow>(b.n);
   for (let r = 0; r < b.n; r++) out[r] = unpackCall(b, r);
   return out;
+}
+
+/** The batch as a page whose rows are unpacked as they are read. */
+export function callPage(b: CallBatch): CallPage {
+  return {
+    length: b.n,
+    row: (i) => unpackCall(b, i),
+    lastKey: () => (b.n === 0 ? null : { startedAt: b.nums[(b.n - 1) * NUMS]!, id: b.dict[b.codes[(b.n - 1) * STRS]!]! }),
+  };
 }

@@ -16,7 +16,7 @@
  * Run after the build (`npm run bench:replay`); writes bench/results/replay.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,42 @@ function cpuSince(c0) {
   return (c.user + c.system) / 1e6;
 }
 
+/** CPU seconds (user + system) of each thread of this process, by thread id (Linux; empty elsewhere). */
+function threadCpu() {
+  const out = new Map();
+  let tasks = [];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(t, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Where the CPU went: the main thread (the policies), the SQLite worker (threads started with the store), and V8's helpers (GC, compiler). */
+function threadSplit(before, after, storeThreads) {
+  let main = 0;
+  let worker = 0;
+  let helpers = 0;
+  for (const [t, cpu] of after) {
+    const d = cpu - (before.get(t) ?? 0);
+    if (t === String(process.pid)) main += d;
+    else if (storeThreads.has(t)) worker += d;
+    else helpers += d;
+  }
+  const r = (x) => Math.round(x * 100) / 100;
+  return { mainCpuSeconds: r(main), workerCpuSeconds: r(worker), helperCpuSeconds: r(helpers) };
+}
+
 function peakRssMiB() {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
@@ -159,14 +195,17 @@ async function child(mode, path) {
     const s = (performance.now() - t0) / 1000;
     return { seconds: s, cpuSeconds: cpuSince(c0), callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
   }
+  const threadsBefore = threadCpu();
   const store = new SqliteStore(path);
+  const storeThreads = new Set([...threadCpu().keys()].filter((t) => !threadsBefore.has(t)));
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const report = await replayPages(ledgerPages(store, process.env.REPLAY_PAGE ? { pageSize: Number(process.env.REPLAY_PAGE) } : {}), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
+  const threads = threadSplit(threadsBefore, threadCpu(), storeThreads);
   await store.close();
-  return { seconds: s, cpuSeconds, callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
+  return { seconds: s, cpuSeconds, threads, callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
 }
 
 function summary(r) {

@@ -116,26 +116,33 @@ export function measureNoveltyInPlace(memory: NoveltyMemory, sample: SampleView)
   return fresh / n;
 }
 
-/** measureNoveltyInPlace on a plain array (the same reads, by index). */
+/**
+ * measureNoveltyInPlace on a plain array: the same reads, by index, with the generations read through
+ * locals (a word past the end reads as 0, as `?? 0` does: `undefined >>> n` and `undefined | b` are 0 and b).
+ */
 function measureArrayInPlace(memory: NoveltyMemory, sample: readonly number[]): number {
   const total = sample.length;
   if (total === 0) return 0;
   const n = Math.min(total, SAMPLE);
   const step = total / n;
+  let cur = memory.cur;
+  const prev = memory.prev;
   let fresh = 0;
   for (let k = 0; k < n; k++) {
     const h = sample[Math.floor(k * step)] ?? 0;
     const a = h & MASK;
     const b = (h >>> 12) & MASK;
-    const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
+    const seen = ((cur[a >>> 5]! >>> (a & 31)) & (cur[b >>> 5]! >>> (b & 31)) & 1) === 1 || ((prev[a >>> 5]! >>> (a & 31)) & (prev[b >>> 5]! >>> (b & 31)) & 1) === 1;
     if (!seen) fresh++;
   }
   rotate(memory);
-  const cur = memory.cur;
+  cur = memory.cur;
   for (let k = 0; k < n; k++) {
     const h = sample[Math.floor(k * step)] ?? 0;
-    set(cur, h & MASK);
-    set(cur, (h >>> 12) & MASK);
+    const a = h & MASK;
+    const b = (h >>> 12) & MASK;
+    cur[a >>> 5] = (cur[a >>> 5]! | (1 << (a & 31))) >>> 0;
+    cur[b >>> 5] = (cur[b >>> 5]! | (1 << (b & 31))) >>> 0;
   }
   return fresh / n;
 }

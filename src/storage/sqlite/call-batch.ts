@@ -134,7 +134,10 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     for (let k = 0; k < TEXT.length; k++) {
       const x = v[TEXT[k]!];
       // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
-      codes[s + k] = x === null || x === undefined ? (k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1) : code(String(x));
+      if (x === null || x === undefined) codes[s + k] = k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1;
+      // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
+      else if (k === 0 || k === 18) codes[s + k] = dict.push(String(x)) - 1;
+      else codes[s + k] = code(String(x));
     }
     // As callFromValues reads them: Number(), and a null first byte stays null.
     for (let k = 0; k < NUMBER.length; k++) nums[m + k] = Number(v[NUMBER[k]!]);
@@ -185,16 +188,19 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
   return { n, nums, codes, dict, samples: Float64Array.from(samples) };
 }
 
+/** The string at a code slot, or null. */
+function strAt(b: CallBatch, i: number): string | null {
+  const c = b.codes[i]!;
+  return c < 0 ? null : b.dict[c]!;
+}
+
 function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
   const { nums, codes, dict } = b;
   const at = m + F;
   const kind = nums[at + Feat.Kind];
   if (kind === 0) return null;
   if (kind === 2) return JSON.parse(dict[codes[s + S_RAW]!]!) as CallFeatures;
-  const str = (slot: number): string | null => {
-    const c = codes[s + slot]!;
-    return c < 0 ? null : dict[c]!;
-  };
+  const str = (slot: number): string | null => strAt(b, s + slot);
   let output: CallFeatures['output'] = null;
   if (nums[at + Feat.Output] === 1) {
     const from = nums[at + Feat.SampleAt]!;
@@ -231,10 +237,7 @@ export function unpackCall(b: CallBatch, r: number): CallRow {
   const { nums, codes, dict } = b;
   const s = r * STRS;
   const m = r * NUMS;
-  const str = (slot: number): string | null => {
-    const c = codes[s + slot]!;
-    return c < 0 ? null : dict[c]!;
-  };
+  const str = (slot: number): string | null => strAt(b, s + slot);
   return {
     id: dict[codes[s]!]!, startedAt: nums[m]!, firstByteAt: orNull(nums[m + 1]!), endedAt: nums[m + 2]!,
     keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: str(3), project: str(4), run: str(5), agent: str(6),

@@ -16,7 +16,7 @@
  * Run after the build (`npm run bench:replay`); writes bench/results/replay.{json,md}.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,42 @@ function cpuSince(c0) {
   return (c.user + c.system) / 1e6;
 }
 
+/** CPU seconds (user + system) of each thread of this process, by thread id (Linux; empty elsewhere). */
+function threadCpu() {
+  const out = new Map();
+  let tasks = [];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(t, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Where the CPU went: the main thread (the policies), the SQLite worker (threads started with the store), and V8's helpers (GC, compiler). */
+function threadSplit(before, after, storeThreads) {
+  let main = 0;
+  let worker = 0;
+  let helpers = 0;
+  for (const [t, cpu] of after) {
+    const d = cpu - (before.get(t) ?? 0);
+    if (t === String(process.pid)) main += d;
+    else if (storeThreads.has(t)) worker += d;
+    else helpers += d;
+  }
+  const r = (x) => Math.round(x * 100) / 100;
+  return { mainCpuSeconds: r(main), workerCpuSeconds: r(worker), helperCpuSeconds: r(helpers) };
+}
+
 function peakRssMiB() {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
@@ -159,14 +195,17 @@ async function child(mode, path) {
     const s = (performance.now() - t0) / 1000;
     return { seconds: s, cpuSeconds: cpuSince(c0), callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
   }
+  const threadsBefore = threadCpu();
   const store = new SqliteStore(path, { batch: true }); // as `tollgate replay` opens it
+  const storeThreads = new Set([...threadCpu().keys()].filter((t) => !threadsBefore.has(t)));
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const report = await replayPages(ledgerPages(store, process.env.REPLAY_PAGE ? { pageSize: Number(process.env.REPLAY_PAGE) } : {}), p);
   const s = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSince(c0);
+  const threads = threadSplit(threadsBefore, threadCpu(), storeThreads);
   await store.close();
-  return { seconds: s, cpuSeconds, callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
+  return { seconds: s, cpuSeconds, threads, callsPerSecond: Math.round(N / s), peakRssMiB: peakRssMiB(), summary: summary(report) };
 }
 
 function summary(r) {
@@ -209,7 +248,7 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node 
 | engine, rows in memory | ${engine.seconds.toFixed(2)} | ${engine.cpuSeconds.toFixed(2)} | ${engine.callsPerSecond.toLocaleString('en')} | ${result.engineSecondsPerMillion.toFixed(2)} | ${engine.peakRssMiB} |
 | end to end from SQLite | ${sqlite.seconds.toFixed(2)} | ${sqlite.cpuSeconds.toFixed(2)} | ${sqlite.callsPerSecond.toLocaleString('en')} | ${result.sqliteSecondsPerMillion.toFixed(2)} | ${sqlite.peakRssMiB} |
 
-Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
+${sqlite.threads ? `End to end, CPU by thread: the main thread (the policies) ${sqlite.threads.mainCpuSeconds.toFixed(2)} s, the SQLite worker (reading and packing pages) ${sqlite.threads.workerCpuSeconds.toFixed(2)} s, V8's helper threads (garbage collection, compilation) ${sqlite.threads.helperCpuSeconds.toFixed(2)} s.\n\n` : ''}Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
 Writing the ledger (not timed): ${prepareSeconds === null ? 'reused from an earlier run' : `${prepareSeconds.toFixed(1)} s`}. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
 
 What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; pacing refused ${engine.summary.pacing.blocked} and downgraded ${engine.summary.pacing.downgraded}; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.

@@ -21,6 +21,12 @@ interface Entry {
 export class MemoryCacheStore implements ResponseCacheStore {
   private readonly entries = new Map<string, Entry>();
   private totalBytes = 0;
+  /**
+   * Where eviction stopped: every entry before it was evicted (a hit or a set moves its entry to the end,
+   * past it), so its next entry is the least recently used. A Map iterator started afresh would step over
+   * every hole the deletes left at the front of the table first, on each eviction of a full cache.
+   */
+  private cursor: Iterator<[string, Entry]> | null = null;
 
   constructor(private readonly opts: MemoryCacheStoreOptions) {
     if (!(opts.maxEntries >= 0) || !(opts.maxBytes >= 0)) throw new RangeError('cache limits must be >= 0');
@@ -70,6 +76,7 @@ export class MemoryCacheStore implements ResponseCacheStore {
   close(): Promise<void> {
     this.entries.clear();
     this.totalBytes = 0;
+    this.cursor = null;
     return Promise.resolve();
   }
 
@@ -82,10 +89,22 @@ export class MemoryCacheStore implements ResponseCacheStore {
 
   /** Drop least recently used entries until both limits hold. */
   private evict(): void {
-    for (const [key, e] of this.entries) {
-      if (this.entries.size <= this.opts.maxEntries && this.totalBytes <= this.opts.maxBytes) return;
+    if (this.within()) return;
+    for (;;) {
+      let next = this.cursor?.next();
+      if (!next || next.done) {
+        this.cursor = this.entries.entries();
+        next = this.cursor.next();
+        if (next.done) return;
+      }
+      const [key, e] = next.value;
       this.entries.delete(key);
       this.totalBytes -= e.bytes;
+      if (this.within()) return;
     }
+  }
+
+  private within(): boolean {
+    return this.entries.size <= this.opts.maxEntries && this.totalBytes <= this.opts.maxBytes;
   }
 }

@@ -5,8 +5,18 @@ import type { GuardRefusal, RunCaps } from './types.js';
 
 const NANOS_PER_USD = 1e9;
 
+/** Per config without overrides: the one answer, read-only (built once, not per call). */
+const DEFAULT_CAPS = new WeakMap<GuardConfig, Readonly<RunCaps>>();
+
 /** The caps for a call with these attribution scopes: defaults, then each matching override in config order. */
-export function capsFor(cfg: GuardConfig, scopes: readonly string[] = []): RunCaps {
+export function capsFor(cfg: GuardConfig, scopes: readonly string[] = []): Readonly<RunCaps> {
+  if (cfg.cap_overrides.length > 0) return resolveCaps(cfg, scopes);
+  let caps = DEFAULT_CAPS.get(cfg);
+  if (!caps) DEFAULT_CAPS.set(cfg, (caps = Object.freeze(resolveCaps(cfg, scopes))));
+  return caps;
+}
+
+function resolveCaps(cfg: GuardConfig, scopes: readonly string[]): RunCaps {
   const c = { ...cfg.caps };
   for (const o of cfg.cap_overrides) {
     if (!scopes.includes(o.scope)) continue;

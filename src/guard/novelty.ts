@@ -92,6 +92,8 @@ export function measureNovelty(memory: NoveltyMemory, sample: SampleView): { nov
  * oldest generation's array is cleared and reused). Returns the novelty.
  */
 export function measureNoveltyInPlace(memory: NoveltyMemory, sample: SampleView): number {
+  // A kept sample (replay) is read by index: Array.prototype.at per hash cost replay more than the rest of the measure.
+  if (Array.isArray(sample)) return measureArrayInPlace(memory, sample as readonly number[]);
   const total = sample.length;
   if (total === 0) return 0;
   const n = Math.min(total, SAMPLE);
@@ -104,6 +106,49 @@ export function measureNoveltyInPlace(memory: NoveltyMemory, sample: SampleView)
     const seen = (has(memory.cur, a) && has(memory.cur, b)) || (has(memory.prev, a) && has(memory.prev, b));
     if (!seen) fresh++;
   }
+  rotate(memory);
+  const cur = memory.cur;
+  for (let k = 0; k < n; k++) {
+    const h = sample.at(Math.floor(k * step)) ?? 0;
+    set(cur, h & MASK);
+    set(cur, (h >>> 12) & MASK);
+  }
+  return fresh / n;
+}
+
+/**
+ * measureNoveltyInPlace on a plain array: the same reads, by index, with the generations read through
+ * locals (a word past the end reads as 0, as `?? 0` does: `undefined >>> n` and `undefined | b` are 0 and b).
+ */
+function measureArrayInPlace(memory: NoveltyMemory, sample: readonly number[]): number {
+  const total = sample.length;
+  if (total === 0) return 0;
+  const n = Math.min(total, SAMPLE);
+  const step = total / n;
+  let cur = memory.cur;
+  const prev = memory.prev;
+  let fresh = 0;
+  for (let k = 0; k < n; k++) {
+    const h = sample[Math.floor(k * step)] ?? 0;
+    const a = h & MASK;
+    const b = (h >>> 12) & MASK;
+    const seen = ((cur[a >>> 5]! >>> (a & 31)) & (cur[b >>> 5]! >>> (b & 31)) & 1) === 1 || ((prev[a >>> 5]! >>> (a & 31)) & (prev[b >>> 5]! >>> (b & 31)) & 1) === 1;
+    if (!seen) fresh++;
+  }
+  rotate(memory);
+  cur = memory.cur;
+  for (let k = 0; k < n; k++) {
+    const h = sample[Math.floor(k * step)] ?? 0;
+    const a = h & MASK;
+    const b = (h >>> 12) & MASK;
+    cur[a >>> 5] = (cur[a >>> 5]! | (1 << (a & 31))) >>> 0;
+    cur[b >>> 5] = (cur[b >>> 5]! | (1 << (b & 31))) >>> 0;
+  }
+  return fresh / n;
+}
+
+/** A new output: a generation turns over every ROTATE_EVERY outputs (the oldest array cleared and reused). */
+function rotate(memory: NoveltyMemory): void {
   if (memory.n >= ROTATE_EVERY) {
     const oldest = memory.prev;
     oldest.fill(0);
@@ -113,11 +158,4 @@ export function measureNoveltyInPlace(memory: NoveltyMemory, sample: SampleView)
   } else {
     memory.n++;
   }
-  const cur = memory.cur;
-  for (let k = 0; k < n; k++) {
-    const h = sample.at(Math.floor(k * step)) ?? 0;
-    set(cur, h & MASK);
-    set(cur, (h >>> 12) & MASK);
-  }
-  return fresh / n;
 }

@@ -45,51 +45,50 @@ export interface RouteDecision {
   reason: string;
 }
 
-const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+const holdsOne = (want: string | string[] | undefined, have: string | null): boolean =>
+  want === undefined || (have !== null && (Array.isArray(want) ? want.includes(have) : want === have));
 
-/** The conditions of a rule that hold, or null as soon as one does not. */
-function matches(rule: RouteConfig, x: RouteInput): string[] | null {
+/** Whether every condition of the rule holds (checked per call and per rule: builds nothing). */
+function holds(rule: RouteConfig, x: RouteInput): boolean {
   const m = rule.match;
-  const why: string[] = [];
-  const one = (name: string, want: string | string[] | undefined, have: string | null): boolean => {
-    const w = list(want);
-    if (!w) return true;
-    if (have === null || !w.includes(have)) return false;
-    why.push(`${name}=${have}`);
-    return true;
-  };
-  if (!one('model', m.model, x.requested)) return null;
-  if (!one('key', m.key, x.keyId)) return null;
-  if (!one('team', m.team, x.team)) return null;
-  if (!one('user', m.user, x.user)) return null;
-  if (!one('project', m.project, x.project)) return null;
-  if (!one('agent', m.agent, x.agent)) return null;
-  if (!one('header', m.header, x.header)) return null;
-  if (m.tags) {
-    if (!m.tags.every((t) => x.tags.includes(t))) return null;
-    why.push(`tags⊇[${m.tags.join(',')}]`);
-  }
+  if (!holdsOne(m.model, x.requested) || !holdsOne(m.key, x.keyId) || !holdsOne(m.team, x.team) || !holdsOne(m.user, x.user)) return false;
+  if (!holdsOne(m.project, x.project) || !holdsOne(m.agent, x.agent) || !holdsOne(m.header, x.header)) return false;
+  if (m.tags && !m.tags.every((t) => x.tags.includes(t))) return false;
   if (m.prompt_tokens) {
     const est = Math.ceil(x.promptBytes / 4);
-    if (m.prompt_tokens.gt !== undefined && !(est > m.prompt_tokens.gt)) return null;
-    if (m.prompt_tokens.lt !== undefined && !(est < m.prompt_tokens.lt)) return null;
-    why.push(`prompt≈${est} tokens`);
+    if (m.prompt_tokens.gt !== undefined && !(est > m.prompt_tokens.gt)) return false;
+    if (m.prompt_tokens.lt !== undefined && !(est < m.prompt_tokens.lt)) return false;
   }
-  if (m.tools !== undefined) {
-    if (m.tools !== x.hasTools) return null;
-    why.push(`tools=${x.hasTools}`);
-  }
-  if (m.images !== undefined) {
-    if (m.images !== x.hasImages) return null;
-    why.push(`images=${x.hasImages}`);
-  }
+  if (m.tools !== undefined && m.tools !== x.hasTools) return false;
+  if (m.images !== undefined && m.images !== x.hasImages) return false;
   if (m.budget_used_pct) {
     const u = x.budgetUsedPct;
-    if (u === null) return null;
-    if (m.budget_used_pct.gte !== undefined && !(u >= m.budget_used_pct.gte)) return null;
-    if (m.budget_used_pct.lt !== undefined && !(u < m.budget_used_pct.lt)) return null;
-    why.push(`budget used ${u.toFixed(1)}%`);
+    if (u === null) return false;
+    if (m.budget_used_pct.gte !== undefined && !(u >= m.budget_used_pct.gte)) return false;
+    if (m.budget_used_pct.lt !== undefined && !(u < m.budget_used_pct.lt)) return false;
   }
+  return true;
+}
+
+/** The conditions a rule that holds matched on, for its reason. */
+function conditions(rule: RouteConfig, x: RouteInput): string[] {
+  const m = rule.match;
+  const why: string[] = [];
+  const one = (name: string, want: string | string[] | undefined, have: string | null): void => {
+    if (want !== undefined) why.push(`${name}=${have}`);
+  };
+  one('model', m.model, x.requested);
+  one('key', m.key, x.keyId);
+  one('team', m.team, x.team);
+  one('user', m.user, x.user);
+  one('project', m.project, x.project);
+  one('agent', m.agent, x.agent);
+  one('header', m.header, x.header);
+  if (m.tags) why.push(`tags⊇[${m.tags.join(',')}]`);
+  if (m.prompt_tokens) why.push(`prompt≈${Math.ceil(x.promptBytes / 4)} tokens`);
+  if (m.tools !== undefined) why.push(`tools=${x.hasTools}`);
+  if (m.images !== undefined) why.push(`images=${x.hasImages}`);
+  if (m.budget_used_pct) why.push(`budget used ${x.budgetUsedPct!.toFixed(1)}%`);
   return why;
 }
 
@@ -127,35 +126,55 @@ function pickCheapest(need: NonNullable<RouteConfig['cheapest']>, models: readon
   return ok[0]?.name ?? null;
 }
 
+/** The first rule that holds decides. Its `reason` is read from `x` when asked: pass an input nothing changes afterwards. */
 export function chooseRoute(rules: readonly RouteConfig[], models: readonly RouteModel[], x: RouteInput): RouteDecision {
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    const why = matches(rule, x);
-    if (why === null) continue;
+    if (!holds(rule, x)) continue;
     const name = rule.name ?? `#${i + 1}`;
     const cache = rule.cache ? { ttlSeconds: rule.cache.ttl_seconds, scope: rule.cache.scope, maxEntries: rule.cache.max_entries } : null;
-    const on = why.length ? why.join(', ') : 'everything';
     let targets: string[];
-    let action: string;
-    if (rule.serve) {
-      targets = [rule.serve];
-      action = `serve ${rule.serve}`;
-    } else if (rule.split) {
-      targets = [pickSplit(rule.split, x.stickyKey)];
-      action = `split ${rule.split.map((s) => `${s.model}:${s.weight}`).join('/')} -> ${targets[0]}`;
-    } else if (rule.fallback) {
-      targets = [...rule.fallback];
-      action = `fallback ${targets.join(' -> ')}`;
-    } else if (rule.cheapest) {
+    if (rule.serve) targets = [rule.serve];
+    else if (rule.split) targets = [pickSplit(rule.split, x.stickyKey)];
+    else if (rule.fallback) targets = [...rule.fallback];
+    else if (rule.cheapest) {
       const pick = pickCheapest(rule.cheapest, models, x);
       if (pick === null) continue; // nothing satisfies: the next rule decides
       targets = [pick];
-      action = `cheapest that satisfies -> ${pick}`;
-    } else {
-      targets = [x.requested];
-      action = `serve ${x.requested} as requested`;
-    }
-    return { rule: i, ruleName: name, targets, cache, reason: `rule ${name} matched on ${on}: ${action}${cache ? `, cache ${cache.ttlSeconds}s per ${cache.scope}` : ''}` };
+    } else targets = [x.requested];
+    // The reason is text for humans, built when read (replay decides a million calls and reads none).
+    const chosen = rule.fallback ? targets.slice() : targets;
+    const first = targets[0]!;
+    return {
+      rule: i,
+      ruleName: name,
+      targets,
+      cache,
+      get reason(): string {
+        return ruleReason(rule, name, x, rule.fallback ? chosen : [first], cache);
+      },
+    };
   }
-  return { rule: null, ruleName: null, targets: [x.requested], cache: null, reason: `no rule matched: serve ${x.requested} as requested` };
+  const requested = x.requested;
+  return {
+    rule: null,
+    ruleName: null,
+    targets: [requested],
+    cache: null,
+    get reason(): string {
+      return `no rule matched: serve ${requested} as requested`;
+    },
+  };
+}
+
+function ruleReason(rule: RouteConfig, name: string, x: RouteInput, targets: readonly string[], cache: RouteDecision['cache']): string {
+  const why = conditions(rule, x);
+  const on = why.length ? why.join(', ') : 'everything';
+  let action: string;
+  if (rule.serve) action = `serve ${rule.serve}`;
+  else if (rule.split) action = `split ${rule.split.map((s) => `${s.model}:${s.weight}`).join('/')} -> ${targets[0]}`;
+  else if (rule.fallback) action = `fallback ${targets.join(' -> ')}`;
+  else if (rule.cheapest) action = `cheapest that satisfies -> ${targets[0]}`;
+  else action = `serve ${x.requested} as requested`;
+  return `rule ${name} matched on ${on}: ${action}${cache ? `, cache ${cache.ttlSeconds}s per ${cache.scope}` : ''}`;
 }

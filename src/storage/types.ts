@@ -170,6 +170,15 @@ export interface CallScan {
   features?: boolean;
 }
 
+/** A page of scanned calls, each row built when read (Store.scanCallPage). */
+export interface CallPage {
+  readonly length: number;
+  /** Row `i` (0 <= i < length), a new object each time. */
+  row(i: number): CallRow;
+  /** The last row's keyset position, without building the row. */
+  lastKey(): { startedAt: number; id: string } | null;
+}
+
 /** The waste report's settings that decide which calls it may skip. */
 export interface WasteCandidates {
   /** Error codes that mark a run as stopped by the guard. */
@@ -331,6 +340,12 @@ export interface Store {
   calls(q: CallQuery): Promise<CallRow[]>;
   /** Calls in a window, oldest first ((startedAt, id) order), one keyset page at a time. */
   scanCalls(q: CallScan): Promise<CallRow[]>;
+  /**
+   * scanCalls as a page whose rows are built one at a time as the reader asks for them (replay reads a
+   * million rows: built all at once, a page's rows outlive a young-generation collection and are copied
+   * into the old one). Optional: readers fall back to scanCalls.
+   */
+  scanCallPage?(q: CallScan): Promise<CallPage>;
   /** The window's calls summed per team and the asked-for columns (project, run, agent, model), with their repeats. */
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]>;
 

@@ -58,6 +58,14 @@ describe('route rules', () => {
     expect(d).toMatchObject({ rule: 1, ruleName: 'b', targets: ['mid'] });
     expect(d.reason).toBe('rule b matched on model=big, team=platform: serve mid');
     expect(pick([]).reason).toMatch(/no rule matched/);
+    // Every condition a rule matched on is named, in order; the chain as chosen, even if the caller changes its targets.
+    const all = pick(
+      [{ name: 'all', match: { model: ['x', 'big'], key: 'k1', team: 'platform', user: 'ada', project: 'search', agent: 'planner', header: 'cheap', tags: ['batch'], prompt_tokens: { gt: 500 }, tools: true, images: false, budget_used_pct: { gte: 80 } }, fallback: ['mid', 'small'], cache: { ttl_seconds: 60, scope: 'key', max_entries: 5 } }],
+      { header: 'cheap', hasTools: true, budgetUsedPct: 85.25 },
+    );
+    all.targets.pop();
+    expect(all.reason).toBe('rule all matched on model=big, key=k1, team=platform, user=ada, project=search, agent=planner, header=cheap, tags⊇[batch], prompt≈1000 tokens, tools=true, images=false, budget used 85.3%: fallback mid -> small, cache 60s per key');
+    expect(pick([{ match: {}, split: [{ model: 'mid', weight: 1 }, { model: 'small', weight: 3 }] }]).reason).toBe('rule #1 matched on everything: split mid:1/small:3 -> mid');
   });
 
   it('splits by weight within tolerance over 10,000 runs, sticky per run', () => {

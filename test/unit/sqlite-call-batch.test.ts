@@ -1,6 +1,6 @@
 // The SQLite worker's page packing (storage/sqlite/call-batch.ts): rows come back exactly as written.
 import { describe, expect, it } from 'vitest';
-import { packCalls, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
+import { callPage, packCalls, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
 import { CALL_COLUMNS, callValues, type SqlValue } from '../../src/storage/sqlite/call-columns.js';
 import type { CallFeatures, CallRow } from '../../src/storage/types.js';
 
@@ -50,6 +50,40 @@ describe('SQLite page packing', () => {
     const back = unpackCalls(packCalls(selected(rows)));
     expect(back).toEqual(rows);
     expect(Object.keys(back[0]!.features!)).toContain('extra');
+  });
+
+  it('reads stored features texts as JSON.parse does, scanned or not', () => {
+    const canonical = JSON.stringify(features);
+    const texts = [
+      canonical,
+      // Numbers the scan reads itself or by their literal: fractions, exponents, -0, beyond 15 digits.
+      canonical.replace('"bytes":812', '"bytes":812.5').replace('"words":41', '"words":4.1e1').replace('[-5,0,', '[-0,1E-7,'),
+      canonical.replace('"bytes":812', '"bytes":12345678901234567890'),
+      // Strings with escapes and non-ASCII text.
+      canonical.replace('"routeHeader":"cheap"', '"routeHeader":"ch\\"e\\u00e9p"').replace('"toolNames":"read_file"', '"toolNames":"lire_é"'),
+      // Whitespace, another key order, a missing key: not the gateway's text, parsed.
+      JSON.stringify(features, null, 1),
+      JSON.stringify(Object.fromEntries(Object.entries(features).reverse())),
+      canonical.replace(',"noCache":false', ''),
+    ];
+    const rows = texts.map((t, i): SqlValue[] => {
+      const v = selected([call({ id: `r${i}` })])[0]!;
+      v[CALL_COLUMNS.indexOf('features')] = t;
+      return v;
+    });
+    const back = unpackCalls(packCalls(rows));
+    back.forEach((r, i) => expect(r.features).toEqual(JSON.parse(texts[i]!)));
+    expect(Object.is(back[1]!.features!.output!.sample[0], -0)).toBe(true);
+  });
+
+  it('builds the rows of a page as they are read, the same rows, and its last keyset position', () => {
+    const rows = [call({ id: 'a', features }), call({ id: 'b', startedAt: T0 + 5, user: 'u1' })];
+    const page = callPage(packCalls(selected(rows)));
+    expect(page.length).toBe(2);
+    expect([page.row(0), page.row(1)]).toEqual(rows);
+    expect(page.row(0)).not.toBe(page.row(0));
+    expect(page.lastKey()).toEqual({ startedAt: T0 + 5, id: 'b' });
+    expect(callPage(packCalls([])).lastKey()).toBeNull();
   });
 
   it('shares one string per distinct value within a page', () => {

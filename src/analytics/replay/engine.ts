@@ -5,9 +5,10 @@
  * overlapped live overlap here. The stage order is pipeline/index.ts's.
  */
 import type { PlannedLimit } from '../../policy/limits.js';
-import type { CallRow } from '../../storage/types.js';
+import type { CallPage, CallRow } from '../../storage/types.js';
 import { BudgetStep } from './budget-step.js';
 import { inputOf, replayable, totalTokens, type ReplayInput } from './call-input.js';
+import { arrayPage } from './ledger.js';
 import { GuardStep } from './guard-step.js';
 import type { ReplayPolicy } from './policy.js';
 import { Tally, type ReplayReport } from './report.js';
@@ -154,9 +155,9 @@ export async function replay(rows: readonly CallRow[], policy: ReplayPolicy, opt
   return replayPages(oneBatch(sorted), policy, opts);
 }
 
-async function* oneBatch(rows: CallRow[]): AsyncGenerator<CallRow[]> {
+async function* oneBatch(rows: CallRow[]): AsyncGenerator<CallPage> {
   await Promise.resolve();
-  yield rows;
+  yield arrayPage(rows);
 }
 
 /**
@@ -164,11 +165,14 @@ async function* oneBatch(rows: CallRow[]): AsyncGenerator<CallRow[]> {
  * stays bounded by the calls in flight at any instant: ends wait in a heap ordered by endedAt, and an
  * end at the same instant as a start goes first.
  */
-export async function replayPages(pages: AsyncIterable<CallRow[]>, policy: ReplayPolicy, opts: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replayPages(pages: AsyncIterable<CallPage | readonly CallRow[]>, policy: ReplayPolicy, opts: ReplayOptions = {}): Promise<ReplayReport> {
   const engine = new ReplayEngine(policy, opts);
   const ends = new EndHeap();
-  for await (const page of pages) {
-    for (const row of page) {
+  for await (const rows of pages) {
+    const page = isCallPage(rows) ? rows : arrayPage(rows);
+    // Each row is built as it is reached: only the calls in flight hold theirs.
+    for (let i = 0; i < page.length; i++) {
+      const row = page.row(i);
       if (!replayable(row)) {
         engine.tally.skipped(row);
         continue;
@@ -180,6 +184,8 @@ export async function replayPages(pages: AsyncIterable<CallRow[]>, policy: Repla
   while (ends.size > 0) engine.end(ends.pop());
   return engine.report();
 }
+
+const isCallPage = (p: CallPage | readonly CallRow[]): p is CallPage => !Array.isArray(p);
 
 const endOf = (p: Pending): number => Math.max(p.x.row.endedAt, p.x.row.startedAt);
 

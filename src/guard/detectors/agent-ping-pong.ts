@@ -19,18 +19,25 @@ function turns(input: DetectorInput): CallSummary[] {
 
 /** The shortest period p (2..max) of the agent sequence's tail that repeats at least once, or 0. */
 export function agentPeriod(agents: readonly (string | null)[], max: number): number {
-  const n = agents.length;
+  return periodOf(agents, (a) => a, max);
+}
+
+/** agentPeriod over the agents of `turns` (read in place: detect runs on every answer). */
+function periodOf<T>(turns: readonly T[], agentOf: (t: T) => string | null, max: number): number {
+  const n = turns.length;
   for (let p = 2; p <= max && 2 * p <= n; p++) {
     let ok = true;
     let distinct = false;
     for (let i = n - 1; ok && i >= n - p; i--) {
-      ok = agents[i] === agents[i - p];
-      if (agents[i] !== agents[n - 1]) distinct = true;
+      ok = agentOf(turns[i]!) === agentOf(turns[i - p]!);
+      if (agentOf(turns[i]!) !== agentOf(turns[n - 1]!)) distinct = true;
     }
     if (ok && distinct) return p;
   }
   return 0;
 }
+
+const agentOfTurn = (t: CallSummary): string | null => t.agent;
 
 export const agentPingPong: Detector = {
   name: 'agent_ping_pong',
@@ -41,10 +48,7 @@ export const agentPingPong: Detector = {
     if (current.agent === null || current.paced) return null;
     const seq = turns(input);
     if (seq.length < 4) return null;
-    const p = agentPeriod(
-      seq.map((t) => t.agent),
-      c.max_period,
-    );
+    const p = periodOf(seq, agentOfTurn, c.max_period);
     if (p === 0) return null;
     const stale = (i: number): boolean => {
       const t = seq[i]!;

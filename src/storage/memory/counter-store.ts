@@ -5,18 +5,14 @@
  * costs O(1) per counter; the leases are scanned only when one may have expired.
  * The `...Now` methods are the same operations without the promise (replay runs them per call).
  */
+import { LeaseSet } from './lease-set.js';
 import type { AcquireRequest, AcquireResult, CommitItem, CounterState, CounterStore } from '../counter-types.js';
-
-interface Lease {
-  amount: number;
-  expiresAt: number;
-}
 
 interface Counter {
   used: number;
   /** Sum of the leases' amounts (expired ones included until the next purge). */
   reserved: number;
-  leases: Map<string, Lease>;
+  leases: LeaseSet;
   /** No lease expires before this instant. */
   nextExpiry: number;
   expiresAt: number;
@@ -33,7 +29,7 @@ export class MemoryCounterStore implements CounterStore {
     if (!c || c.expiresAt <= now) {
       // Per-minute rate counters make a new key every minute: drop the expired now and then, or they pile up.
       if (++this.created >= 65_536) this.sweep(now);
-      c = { used: 0, reserved: 0, leases: new Map(), nextExpiry: Infinity, expiresAt: now + ttlSeconds * 1000 };
+      c = { used: 0, reserved: 0, leases: new LeaseSet(), nextExpiry: Infinity, expiresAt: now + ttlSeconds * 1000 };
       this.counters.set(key, c);
     } else if (now + ttlSeconds * 1000 > c.expiresAt) c.expiresAt = now + ttlSeconds * 1000;
     return c;
@@ -48,15 +44,7 @@ export class MemoryCounterStore implements CounterStore {
   /** Drop expired leases (only when one may have expired). */
   private purge(c: Counter, now: number): void {
     if (now < c.nextExpiry) return;
-    let reserved = 0;
-    let next = Infinity;
-    for (const [id, l] of c.leases) {
-      if (l.expiresAt <= now) c.leases.delete(id);
-      else {
-        reserved += l.amount;
-        if (l.expiresAt < next) next = l.expiresAt;
-      }
-    }
+    const { reserved, next } = c.leases.dropExpired(now);
     c.reserved = reserved;
     c.nextExpiry = next;
   }
@@ -73,10 +61,8 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private dropLease(c: Counter, callId: string): void {
-    const l = c.leases.get(callId);
-    if (!l) return;
-    c.leases.delete(callId);
-    c.reserved -= l.amount;
+    const l = c.leases.delete(callId);
+    if (l) c.reserved -= l.amount;
   }
 
   acquire(req: AcquireRequest): Promise<AcquireResult> {

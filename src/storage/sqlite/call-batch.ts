@@ -7,8 +7,9 @@
  * parsing each row's features JSON there (replay reads a million rows this way).
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
-import type { CallFeatures, CallRow } from '../types.js';
+import type { CallFeatures, CallPage, CallRow } from '../types.js';
 import type { SqlValue } from './call-columns.js';
+import { FeatureScanner } from './features-scan.js';
 
 export interface CallBatch {
   n: number;
@@ -61,6 +62,12 @@ const enum Feat {
   Count,
 }
 const NUMS = F + Feat.Count;
+
+const scanner = new FeatureScanner({
+  bytes: Feat.Bytes, promptBound: Feat.PromptBound, outputBound: Feat.OutputBound, choices: Feat.Choices, tools: Feat.Tools, images: Feat.Images,
+  noCache: Feat.NoCache, unlimited: Feat.Unlimited, upstreamStatus: Feat.UpstreamStatus, request: Feat.Request, output: Feat.Output,
+  sampleAt: Feat.SampleAt, sampleLength: Feat.SampleLength,
+});
 
 const FEATURE_KEYS = ['bytes', 'promptBound', 'outputBound', 'choices', 'tools', 'images', 'routeHeader', 'noCache', 'unlimited', 'upstreamStatus', 'request', 'output'];
 const REQUEST_KEYS = ['sketch', 'words', 'fresh'];
@@ -127,7 +134,10 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     for (let k = 0; k < TEXT.length; k++) {
       const x = v[TEXT[k]!];
       // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
-      codes[s + k] = x === null || x === undefined ? (k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1) : code(String(x));
+      if (x === null || x === undefined) codes[s + k] = k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1;
+      // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
+      else if (k === 0 || k === 18) codes[s + k] = dict.push(String(x)) - 1;
+      else codes[s + k] = code(String(x));
     }
     // As callFromValues reads them: Number(), and a null first byte stays null.
     for (let k = 0; k < NUMBER.length; k++) nums[m + k] = Number(v[NUMBER[k]!]);
@@ -135,13 +145,24 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
     const text = v[34];
     if (typeof text !== 'string') continue;
+    const at = m + F;
+    // The text the gateway writes, scanned in place; any other text parsed (and packed, or kept) as before.
+    const sampled = samples.length;
+    if (scanner.scan(text, nums, at, samples)) {
+      nums[at + Feat.Kind] = 1;
+      codes[s + S_ROUTE] = code(scanner.routeHeader);
+      codes[s + S_TOOL_KEY] = code(scanner.toolKey);
+      codes[s + S_TOOL_NAMES] = code(scanner.toolNames);
+      continue;
+    }
+    nums.fill(0, at, at + Feat.Count);
+    samples.length = sampled;
     const f: unknown = JSON.parse(text);
     if (!packable(f)) {
-      nums[m + F + Feat.Kind] = 2;
+      nums[at + Feat.Kind] = 2;
       codes[s + S_RAW] = code(text);
       continue;
     }
-    const at = m + F;
     nums[at + Feat.Kind] = 1;
     nums[at + Feat.Bytes] = f.bytes;
     nums[at + Feat.PromptBound] = nullable(f.promptBound);
@@ -167,16 +188,19 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
   return { n, nums, codes, dict, samples: Float64Array.from(samples) };
 }
 
+/** The string at a code slot, or null. */
+function strAt(b: CallBatch, i: number): string | null {
+  const c = b.codes[i]!;
+  return c < 0 ? null : b.dict[c]!;
+}
+
 function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
   const { nums, codes, dict } = b;
   const at = m + F;
   const kind = nums[at + Feat.Kind];
   if (kind === 0) return null;
   if (kind === 2) return JSON.parse(dict[codes[s + S_RAW]!]!) as CallFeatures;
-  const str = (slot: number): string | null => {
-    const c = codes[s + slot]!;
-    return c < 0 ? null : dict[c]!;
-  };
+  const str = (slot: number): string | null => strAt(b, s + slot);
   let output: CallFeatures['output'] = null;
   if (nums[at + Feat.Output] === 1) {
     const from = nums[at + Feat.SampleAt]!;
@@ -213,10 +237,7 @@ export function unpackCall(b: CallBatch, r: number): CallRow {
   const { nums, codes, dict } = b;
   const s = r * STRS;
   const m = r * NUMS;
-  const str = (slot: number): string | null => {
-    const c = codes[s + slot]!;
-    return c < 0 ? null : dict[c]!;
-  };
+  const str = (slot: number): string | null => strAt(b, s + slot);
   return {
     id: dict[codes[s]!]!, startedAt: nums[m]!, firstByteAt: orNull(nums[m + 1]!), endedAt: nums[m + 2]!,
     keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: str(3), project: str(4), run: str(5), agent: str(6),
@@ -235,4 +256,13 @@ export function unpackCalls(b: CallBatch): CallRow[] {
   const out = new Array<CallRow>(b.n);
   for (let r = 0; r < b.n; r++) out[r] = unpackCall(b, r);
   return out;
+}
+
+/** The batch as a page whose rows are unpacked as they are read. */
+export function callPage(b: CallBatch): CallPage {
+  return {
+    length: b.n,
+    row: (i) => unpackCall(b, i),
+    lastKey: () => (b.n === 0 ? null : { startedAt: b.nums[(b.n - 1) * NUMS]!, id: b.dict[b.codes[(b.n - 1) * STRS]!]! }),
+  };
 }

@@ -2,11 +2,11 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
+import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallPage, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
 import type { WorkerReply } from './worker.js';
-import { unpackCalls, type CallBatch } from './call-batch.js';
 import { packCallRows } from './call-pack.js';
+import { callPage, unpackCalls, type CallBatch } from './call-batch.js';
 
 /** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
 function workerUrl(): URL {
@@ -118,6 +118,9 @@ export class SqliteStore implements Store {
   }
   async scanCalls(q: CallScan): Promise<CallRow[]> {
     return unpackCalls(await this.call<CallBatch>('scanCallBatch', q));
+  }
+  async scanCallPage(q: CallScan): Promise<CallPage> {
+    return callPage(await this.call<CallBatch>('scanCallBatch', q));
   }
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]> {
     return this.call('callGroups', q);

@@ -56,4 +56,25 @@ describe('MemoryCacheStore', () => {
     expect(s.size).toBe(0);
     await s.close();
   });
+
+  it('keeps evicting in least recently used order through many hits, replacements and evictions', () => {
+    const s = new MemoryCacheStore({ maxEntries: 50, maxBytes: 1000 });
+    // The reference: keys from least to most recently used.
+    let order: string[] = [];
+    let x = 7;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const key = `k${x % 120}`;
+      if (x % 3 === 0) {
+        const hit = s.getNow(key, T) !== null;
+        expect(hit).toBe(order.includes(key));
+        if (hit) order = [...order.filter((k) => k !== key), key];
+      } else {
+        s.setNow(key, entry(''), 60_000, T);
+        order = [...order.filter((k) => k !== key), key].slice(-50);
+      }
+      expect(s.size).toBe(order.length);
+    }
+    for (const k of order) expect(s.getNow(k, T)).not.toBeNull();
+  });
 });

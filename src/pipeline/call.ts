@@ -59,10 +59,10 @@ async function callStreamed(
     answer = await requestStreamed(provider.pool, up, (status, headers) => {
       retryAfter = headers['retry-after'];
       onUpstreamHeaders(deps, ctx, status, headers);
-    }, relay);
+    }, relay, provider.config.max_response_bytes);
   } catch (err) {
     if (ctx.firstByteAt === null) throw sendError(ctx, err, provider);
-    // An error answer whose body then failed is reported without its body.
+    // An error answer whose body then failed (or was too large) is reported without its body.
     if (ctx.upstreamStatus !== null) throw upstreamStatusError(ctx.upstreamStatus, Buffer.alloc(0), provider, retryAfter);
     // The relay could not start.
     relayFailed(ctx, err, provider);

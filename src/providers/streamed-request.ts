@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { util, type Dispatcher } from 'undici';
-import type { BufferedRequest, BufferedResponse } from './buffered-request.js';
+import { ResponseTooLargeError, type BufferedRequest, type BufferedResponse } from './buffered-request.js';
 
 /** The upstream side of a relayed body. */
 export interface UpstreamBody {
@@ -43,6 +43,7 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
     private readonly onResponseHeaders: (statusCode: number, headers: IncomingHttpHeaders) => void,
     private readonly resolve: (r: BufferedResponse | null) => void,
     private readonly reject: (err: Error) => void,
+    private readonly maxErrorBytes: number,
   ) {}
 
   onConnect(abort: (err?: Error) => void): void {
@@ -70,8 +71,15 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
 
   onData(chunk: Buffer): boolean {
     if (this.relaying) return this.receiver.data(chunk);
-    this.chunks.push(chunk);
     this.size += chunk.length;
+    if (this.size > this.maxErrorBytes) {
+      // An error answer is only read for its message: past the provider's bound it is dropped, and
+      // undici reports the abort through onError (the caller reports the status without its body).
+      this.chunks.length = 0;
+      this.abort?.(new ResponseTooLargeError(this.maxErrorBytes));
+      return false;
+    }
+    this.chunks.push(chunk);
     return true;
   }
 
@@ -108,16 +116,18 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
 /**
  * POST `req` on `dispatcher`. `onHeaders` runs as soon as the status line and headers arrive. A 2xx
  * answer is relayed to `receiver` and the promise then resolves with null once its body ended or
- * failed (the receiver was told which); an error status resolves with the whole answer. Rejects when
- * no answer came, an error answer's body failed, or the receiver could not start.
+ * failed (the receiver was told which); an error status resolves with the whole answer, of at most
+ * `maxErrorBytes` (else it rejects with ResponseTooLargeError). Rejects when no answer came, an error
+ * answer's body failed or was too large, or the receiver could not start.
  */
 export function requestStreamed(
   dispatcher: Dispatcher,
   req: BufferedRequest,
   onHeaders: (statusCode: number, headers: IncomingHttpHeaders) => void,
   receiver: StreamReceiver,
+  maxErrorBytes = Number.POSITIVE_INFINITY,
 ): Promise<BufferedResponse | null> {
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch({ method: 'POST', path: req.path, headers: req.headers, body: req.body }, new StreamHandler(receiver, onHeaders, resolve, reject));
+    dispatcher.dispatch({ method: 'POST', path: req.path, headers: req.headers, body: req.body }, new StreamHandler(receiver, onHeaders, resolve, reject, maxErrorBytes));
   });
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseTooLargeError } from '../../src/providers/buffered-request.js';
 import { requestStreamed, type StreamReceiver, type UpstreamBody } from '../../src/providers/streamed-request.js';
 
 let server: Server;
@@ -39,6 +40,10 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-length': '100' });
         res.write('data: partial');
         setTimeout(() => res.destroy(), 20);
+      } else if (req.url === '/huge-error') {
+        res.writeHead(500);
+        for (let i = 0; i < 8; i++) res.write(big);
+        res.end();
       } else {
         res.writeHead(503, { 'retry-after': '2' });
         res.end('{"error":{"message":"overloaded"}}');
@@ -103,6 +108,18 @@ describe('requestStreamed', () => {
     expect(out?.statusCode).toBe(503);
     expect(out?.headers['retry-after']).toBe('2');
     expect(out?.body.toString()).toContain('overloaded');
+  });
+
+  it('rejects an error answer larger than its bound instead of collecting it', async () => {
+    const statuses: number[] = [];
+    const r = receiver();
+    const out = requestStreamed(pool, post('/huge-error'), (s) => statuses.push(s), r, 4 * big.length);
+    await expect(out).rejects.toThrow(ResponseTooLargeError);
+    expect(statuses).toEqual([500]);
+    expect(r.seen).toEqual([]);
+    // Under the bound, the same answer is collected whole.
+    const whole = await requestStreamed(pool, post('/huge-error'), () => undefined, receiver(), 8 * big.length);
+    expect(whole?.body.length).toBe(8 * big.length);
   });
 
   it('pauses the upstream while the receiver refuses chunks, and resumes when asked', async () => {

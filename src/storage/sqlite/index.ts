@@ -30,6 +30,8 @@ export class SqliteStore implements Store {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** Why the worker is gone, once it exited: a message posted to it then would never be answered. */
+  private gone: Error | null = null;
 
   /**
    * `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). `opts.batch`: an
@@ -47,8 +49,14 @@ export class SqliteStore implements Store {
       if ('error' in msg) p.reject(new Error(`sqlite: ${msg.error}`));
       else p.resolve(msg.result);
     });
-    this.worker.on('error', (err) => this.failAll(err));
-    this.worker.on('exit', () => this.failAll(new Error('sqlite worker exited')));
+    this.worker.on('error', (err) => {
+      this.gone = err;
+      this.failAll(err);
+    });
+    this.worker.on('exit', () => {
+      this.gone ??= new Error('sqlite worker exited');
+      this.failAll(this.gone);
+    });
   }
 
   private failAll(err: Error): void {
@@ -58,6 +66,7 @@ export class SqliteStore implements Store {
 
   private call<T>(method: string, ...args: unknown[]): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

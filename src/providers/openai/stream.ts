@@ -51,12 +51,15 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
 
   /** Returns whether the event is forwarded to the client. */
   private inspect(ev: Buffer): boolean {
-    let m = ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0;
-    if (!m && GENERATING.some((g) => hasNonEmpty(ev, g))) m = GENERATES;
+    const m = (ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0) | (GENERATING.some((g) => hasNonEmpty(ev, g)) ? GENERATES : 0);
     return this.take(ev, m);
   }
 
-  /** `m`: what the event holds (HAS_USAGE, GENERATES); returns whether it is forwarded to the client. */
+  /**
+   * `m`: what the event holds (HAS_USAGE, GENERATES); returns whether it is forwarded to the client.
+   * Some OpenAI-compatible servers send usage on chunks that also carry content (the last one, or
+   * every one): such a chunk is counted and kept as generating too.
+   */
   private take(ev: Buffer, m: number): boolean {
     if (m & HAS_USAGE) {
       const chunk = obj(eventData(ev));
@@ -66,7 +69,6 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
         // The usage-only chunk the client did not ask for.
         if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;
       }
-      return true;
     }
     if (m & GENERATES) {
       this.deltas++;

@@ -38,8 +38,7 @@ export class Recorder {
     if (this.buffer.length === 0) return Promise.resolve();
     const rows = this.buffer;
     this.buffer = [];
-    this.inflight = this.store
-      .appendCalls(rows)
+    this.inflight = this.append(rows)
       .then(() => {
         this.failures = 0;
       })
@@ -51,7 +50,7 @@ export class Recorder {
         }
         // The same batch keeps failing: write row by row so one bad row cannot hold back the others.
         const refused: CallRow[] = [];
-        for (const row of rows) await this.store.appendCalls([row]).catch(() => refused.push(row));
+        for (const row of rows) await this.append([row]).catch(() => refused.push(row));
         if (refused.length === rows.length) {
           // Nothing went in: the store is down, not the rows. Keep them all for later.
           this.buffer = rows.concat(this.buffer);
@@ -64,6 +63,15 @@ export class Recorder {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+
+  /** The store's write, a synchronous throw (a row it cannot even pack) included as a rejection: the rows stay ours. */
+  private append(rows: CallRow[]): Promise<void> {
+    try {
+      return this.store.appendCalls(rows);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async close(): Promise<void> {

@@ -52,7 +52,7 @@ async function callStreamed(
 ): Promise<void> {
   ctx.upstreamSent = true;
   const meterFor = tr ? tr.keepUsageChunk : ctx.clientWantsUsage;
-  const relay = new StreamRelay(ctx, () => provider.adapter.streamMeter(meterFor, endpoint), wantOutput, tr?.stream() ?? null);
+  const relay = new StreamRelay(ctx, () => provider.adapter.streamMeter(meterFor, endpoint), wantOutput, tr?.stream() ?? null, provider.config.timeouts.idle_ms);
   let retryAfter: string | string[] | undefined;
   let answer: BufferedResponse | null;
   try {

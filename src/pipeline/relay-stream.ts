@@ -42,13 +42,25 @@ export class StreamRelay implements StreamReceiver {
   private readonly onClose = (): void => {
     if (!this.res.writableFinished) this.upstream?.stop();
   };
-  private readonly onDrain = (): void => this.upstream?.resume();
+  private readonly onDrain = (): void => {
+    this.unstall();
+    this.upstream?.resume();
+  };
+  /** Set while the client is not reading: the provider is paused meanwhile, and undici's idle timeout with it. */
+  private stall: NodeJS.Timeout | null = null;
+  /** A client that reads nothing for the provider's idle timeout is dropped, which stops the provider. */
+  private readonly onStall = (): void => {
+    this.stall = null;
+    this.res.destroy();
+  };
 
   constructor(
     private readonly ctx: CallContext,
     private readonly newMeter: () => StreamMeter,
     private readonly wantOutput: boolean,
     private readonly tr: StreamTranslator | null,
+    /** How long a client may leave the stream unread before it is dropped (the provider's idle_ms). */
+    private readonly stallMs: number,
   ) {
     this.res = ctx.res;
     this.cap = ctx.reservation?.outputCap ?? Infinity;
@@ -87,6 +99,8 @@ export class StreamRelay implements StreamReceiver {
       const send = this.tr ? this.tr.push(out) : out;
       if (send && send.length > 0 && !this.res.write(send)) {
         this.res.once('drain', this.onDrain);
+        this.stall = setTimeout(this.onStall, this.stallMs);
+        this.stall.unref();
         return false;
       }
       return true;
@@ -109,11 +123,17 @@ export class StreamRelay implements StreamReceiver {
       return;
     }
     this.done = true;
+    this.unstall();
     this.res.off('close', this.onClose);
     collect(this.ctx, meter, this.wantOutput);
     // Written with the end: a body that arrived in one read leaves in one write.
     if (last && last.length > 0) this.res.end(last);
     else this.res.end();
+  }
+
+  private unstall(): void {
+    if (this.stall) clearTimeout(this.stall);
+    this.stall = null;
   }
 
   fail(err: Error): void {
@@ -123,6 +143,7 @@ export class StreamRelay implements StreamReceiver {
   /** The provider went past the output the reservation covers: cut here, bill what was generated. */
   private cut(meter: StreamMeter): void {
     this.done = true;
+    this.unstall();
     const { ctx, res } = this;
     collect(ctx, meter);
     const e = new GatewayError('budget_exceeded', `Stream cut at the budget limit: the reservation covered ${this.cap} output tokens.`, { status: 402 });
@@ -137,6 +158,7 @@ export class StreamRelay implements StreamReceiver {
     this.done = true;
     const { ctx, res } = this;
     const meter = this.meter!;
+    this.unstall();
     res.off('close', this.onClose);
     res.off('drain', this.onDrain);
     collect(ctx, meter, this.wantOutput);

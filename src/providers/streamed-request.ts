@@ -99,7 +99,13 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
       this.reject(err);
       return;
     }
-    this.receiver.fail(err);
+    // A throw here would surface as an unhandled 'error' on undici's connection: the caller gets it instead.
+    try {
+      this.receiver.fail(err);
+    } catch (e) {
+      this.reject(e as Error);
+      return;
+    }
     this.resolve(null);
   }
 

@@ -178,3 +178,14 @@ describe('requestStreamed, a receiver that cannot start', () => {
     expect(r.seen).toEqual([]);
   });
 });
+
+describe('requestStreamed, a receiver whose failure handling throws', () => {
+  it('rejects with that error instead of throwing into undici (which would crash the process)', async () => {
+    const r = receiver();
+    r.fail = () => {
+      throw new Error('fail broke');
+    };
+    await expect(requestStreamed(pool, post('/cut'), () => undefined, r)).rejects.toThrow('fail broke');
+    expect(r.seen).toContain('data:data: partia');
+  });
+});

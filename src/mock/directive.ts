@@ -17,7 +17,8 @@ const directiveSchema = z.strictObject({
   cache_write_1h: count.optional(),
   /** OpenAI only (chat and Responses API); part of completion_tokens. */
   reasoning_tokens: count.optional(),
-  status: z.number().int().min(400).max(599).optional(),
+  /** Answer with this status and an error body (3xx: a redirect, as a misconfigured base URL gets). */
+  status: z.number().int().min(300).max(599).optional(),
   error_after_tokens: count.optional(),
   /** A non-streamed reply: send the 200 status, headers and half the body, then reset the connection. */
   break_body: z.boolean().optional(),

@@ -98,7 +98,8 @@ async function callBuffered(
     relayFailed(ctx, err, provider);
     return;
   }
-  if (response.statusCode >= 400) throw upstreamStatusError(response.statusCode, response.body, provider, response.headers['retry-after']);
+  // A redirect is not an answer (undici does not follow it): a misconfigured base_url, reported as such.
+  if (response.statusCode >= 300) throw upstreamStatusError(response.statusCode, response.body, provider, response.headers['retry-after']);
   try {
     relayBody(ctx, response, provider, o.wantOutput, o.endpoint, o.tr);
   } catch (err) {
@@ -113,7 +114,7 @@ function onUpstreamHeaders(deps: GatewayDeps, ctx: CallContext, status: number, 
   ctx.firstByteAt = deps.now();
   const rid = h['x-request-id'] ?? h['request-id'];
   ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
-  if (status >= 400) ctx.upstreamStatus = status;
+  if (status >= 300) ctx.upstreamStatus = status;
   else ctx.upstreamOk = true;
 }
 

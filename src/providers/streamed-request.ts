@@ -56,7 +56,8 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
     this.statusCode = statusCode;
     this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
     this.onResponseHeaders(statusCode, this.headers);
-    if (statusCode >= 400) return true;
+    // Not a 2xx (an error, or a redirect undici does not follow): collected whole, never relayed as a stream.
+    if (statusCode >= 300) return true;
     this.relaying = true;
     this.resumeUpstream = resume;
     try {

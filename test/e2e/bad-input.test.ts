@@ -177,6 +177,19 @@ describe('bad input', () => {
     for (const row of rows) expect(row).toMatchObject({ status: 'error', errorCode: 'upstream_error', costNanos: 0, estimated: false });
   });
 
+  it('a redirect from the provider is an upstream_error, streamed or not, never relayed as an answer', async () => {
+    const plain = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: directive({ status: 301 }) }] }));
+    const streamed = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', stream: true, messages: [{ role: 'user', content: directive({ status: 308 }) }] }));
+    for (const r of [plain, streamed]) {
+      expect(r.status).toBe(502);
+      const e = openaiError(r);
+      expect(e.code).toBe('upstream_error');
+      expect(e.message).toMatch(/returned 30[18]/);
+    }
+    const rows = await ledger.check(2);
+    for (const row of rows) expect(row).toMatchObject({ status: 'error', errorCode: 'upstream_error', httpStatus: 502, costNanos: 0 });
+  });
+
   it('upstream timeouts and unreachable providers', async () => {
     const slow = await post('/v1/chat/completions', JSON.stringify({ model: 'slow-gpt', messages: [{ role: 'user', content: directive({ first_byte_delay_ms: 2000 }) }] }));
     expect(slow.status).toBe(504);

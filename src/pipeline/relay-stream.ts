@@ -126,6 +126,9 @@ export class StreamRelay implements StreamReceiver {
     this.unstall();
     this.res.off('close', this.onClose);
     collect(this.ctx, meter, this.wantOutput);
+    // The provider's own error event reached the client as it came; the call failed all the same.
+    const failedWith = meter.upstreamError?.();
+    if (failedWith) markError(this.ctx, new GatewayError('upstream_error', `The provider sent an error event mid-stream (${failedWith}).`));
     // Written with the end: a body that arrived in one read leaves in one write.
     if (last && last.length > 0) this.res.end(last);
     else this.res.end();

@@ -59,6 +59,8 @@ export interface StreamMeter {
    * `dropLatest`: what the latest push brought is not forwarded (the stream is cut there).
    */
   position?(dropLatest: boolean): ResponsesStreamPosition;
+  /** The type of an error event the provider sent within the stream (after its 200), if it sent one. */
+  upstreamError?(): string | null;
 }
 
 /** The last sequence number of a Responses API stream and the response its `response.created` announced. */

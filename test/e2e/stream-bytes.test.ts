@@ -126,6 +126,20 @@ const anthropicEvents = [
   `event: message_stop\ndata: ${JSON.stringify({ type: 'message_stop' })}\n\n`,
 ].join('');
 
+describe('an anthropic error event mid-stream', () => {
+  it('reaches the client as sent, and the call is recorded as failed with an estimate', async () => {
+    const partial = anthropicEvents.split('event: content_block_stop')[0]!;
+    const errorEv = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`;
+    script = splitWriter(partial + errorEv, []);
+    const got = await post('/v1/messages', { model: 'test-claude', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' });
+    expect(got.status).toBe(200);
+    expect(got.body.toString()).toBe(partial + errorEv);
+    const row = await s.waitForCall(got.callId);
+    expect(row).toMatchObject({ status: 'error', errorCode: 'upstream_error', inputTokens: 50, estimated: true });
+    expect(row.outputTokens).toBeGreaterThan(0);
+  });
+});
+
 describe('anthropic stream split anywhere', () => {
   const len = Buffer.byteLength(anthropicEvents);
   for (const cuts of [[], [3], Array.from({ length: 60 }, (_, i) => i * 17 + 1), Array.from({ length: len }, (_, i) => i)]) {
@@ -177,11 +191,12 @@ describe('a client that stops reading, then leaves', () => {
       });
       req.on('error', () => undefined);
       req.on('close', () => undefined);
-      req.end(JSON.stringify(chatReq));
-      
+      // An output bound far above what fills the socket buffers before the provider pauses: the budget
+      // cut (one output token per event at least) must not end the stream first on a slow machine.
+      req.end(JSON.stringify({ ...chatReq, max_tokens: 200_000 }));
     });
     const row = await s.waitForCall(callId, 10000);
-    expect(row.status).toBe('aborted');
+    expect([row.status, row.errorCode, row.httpStatus]).toEqual(['aborted', 'client_closed', 499]);
     expect(row.estimated).toBe(true);
     expect(row.outputTokens).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 100));

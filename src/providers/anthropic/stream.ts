@@ -14,12 +14,15 @@ const T_START = Buffer.from('"type":"message_start"');
 const T_DELTA = Buffer.from('"type":"message_delta"');
 const T_BLOCK_START = Buffer.from('"type":"content_block_start"');
 const T_BLOCK_DELTA = Buffer.from('"type":"content_block_delta"');
+/** An error event mid-stream (overloaded_error, api_error): the HTTP status was 200 already. */
+const T_ERROR = Buffer.from('"type":"error"');
 /** What an event holds, by priority (an event is taken for the first of these it contains). */
 const NEEDLES: [Buffer, number][] = [
   [T_BLOCK_DELTA, 1],
   [T_START, 2],
   [T_DELTA, 4],
   [T_BLOCK_START, 8],
+  [T_ERROR, 16],
 ];
 
 export class AnthropicStreamMeter implements StreamMeter {
@@ -27,6 +30,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   private readonly usage = emptyUsage();
   private started = false;
   private finished = false;
+  private errorType: string | null = null;
   private deltas = 0;
   /** content_block_start (tool_use) and content_block_delta events, in order, parsed on demand. */
   private readonly raw: Buffer[] = [];
@@ -67,7 +71,14 @@ export class AnthropicStreamMeter implements StreamMeter {
       this.finished = mergeAnthropicUsage(this.usage, obj(eventData(ev))?.['usage']) || this.finished;
     } else if (m & 8) {
       this.raw.push(ev);
+    } else if (m & 16) {
+      const e = obj(obj(eventData(ev))?.['error']);
+      this.errorType = typeof e?.['type'] === 'string' ? e['type'] : 'error';
     }
+  }
+
+  upstreamError(): string | null {
+    return this.errorType;
   }
 
   metered(): MeteredUsage {

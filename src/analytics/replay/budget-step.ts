@@ -143,10 +143,5 @@ export class BudgetStep {
       if (remember) this.seen.set(l.key, { used: state.used, reserved: state.reserved, limit: l.limit });
     }
   }
-
-  /** A counter's state now (the report's budget utilisation). */
-  read(key: string, now: number): CounterState {
-    return this.counters.readNow(key, now);
-  }
 }
 

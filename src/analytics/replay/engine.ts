@@ -145,7 +145,7 @@ export class ReplayEngine {
   }
 
   report(): Promise<ReplayReport> {
-    return Promise.resolve(this.tally.report(this.guard.stops, (key, now) => this.budgets.read(key, now)));
+    return Promise.resolve(this.tally.report(this.guard.stops));
   }
 }
 

@@ -168,6 +168,12 @@ export interface CallScan {
   limit: number;
   /** false: leave each call's replay features out (null), for readers that don't use them. */
   features?: boolean;
+  /**
+   * false: a store may leave out what only describes how a call was delivered (firstByteAt,
+   * stream, provider, httpStatus, upstreamRequestId, cacheHit, savedNanos: null, false or 0 in their
+   * place), for readers that don't use them (replay); a store that reads whole rows anyway keeps them.
+   */
+  delivery?: boolean;
 }
 
 /** A page of scanned calls, each row built when read (Store.scanCallPage). */

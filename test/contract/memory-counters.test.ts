@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { MemoryCounterStore } from '../../src/storage/memory/counter-store.js';
 import { describeCounterStore } from './counter-store.contract.js';
 
@@ -5,4 +6,22 @@ import { describeCounterStore } from './counter-store.contract.js';
 describeCounterStore('memory', async () => {
   const store = new MemoryCounterStore();
   return [store, store, store];
+});
+
+describe('memory counters: settleNow', () => {
+  it('leaves a counter as commitNow does (lease dropped, actual added), in a window started by it too', () => {
+    const a = new MemoryCounterStore();
+    const b = new MemoryCounterStore();
+    const now = 1_000_000;
+    for (const s of [a, b]) {
+      s.acquireNow({ callId: 'c1', items: [{ key: 'k', amount: 50, limit: 100, ttlSeconds: 60 }], leaseMs: 10_000, now });
+      s.acquireNow({ callId: 'c2', items: [{ key: 'k', amount: 30, limit: 100, ttlSeconds: 60 }], leaseMs: 10_000, now });
+    }
+    a.commitNow('c1', { key: 'k', actual: 20, ttlSeconds: 60 }, now + 1);
+    b.settleNow('c1', 'k', 20, 60, now + 1);
+    a.commitNow('c3', { key: 'fresh', actual: 7, ttlSeconds: 60 }, now + 2);
+    b.settleNow('c3', 'fresh', 7, 60, now + 2);
+    for (const [key, at] of [['k', now + 3], ['fresh', now + 3], ['fresh', now + 70_000]] as const) expect(b.readNow(key, at)).toEqual(a.readNow(key, at));
+    expect(b.readNow('k', now + 3)).toEqual({ used: 20, reserved: 30 });
+  });
 });

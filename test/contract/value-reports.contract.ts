@@ -169,6 +169,19 @@ export function describeValueReports(name: string, make: MakeStore): void {
         expect({ ...lean, features: full!.features }).toEqual(full);
       }));
 
+    it('keeps everything but how the call was delivered in a scan that leaves that out (replay)', () =>
+      withStore(async (s) => {
+        const features = { bytes: 10, promptBound: 3, outputBound: 5, choices: 1, tools: false, images: false, routeHeader: 'fast', noCache: false, unlimited: false, upstreamStatus: null, request: null, output: null };
+        const row = call({ id: 'd', startedAt: T0, features, requestHash: 'h1', inputTokens: 7, user: 'u', project: 'p', run: 'r', agent: 'a', parent: 'q', tags: 't1,t2', route: 'rule:x', errorCode: 'upstream_error', status: 'error', estimated: true });
+        await s.appendCalls([{ ...row, firstByteAt: T0 + 1, stream: true, provider: 'prov', httpStatus: 502, upstreamRequestId: 'req-1', cacheHit: true, savedNanos: 5 }]);
+        const [full] = await s.scanCalls({ limit: 10 });
+        const [lean] = await s.scanCalls({ limit: 10, delivery: false });
+        const delivery = ['firstByteAt', 'stream', 'provider', 'httpStatus', 'upstreamRequestId', 'cacheHit', 'savedNanos'] as const;
+        const kept = (r: CallRow): Partial<CallRow> => Object.fromEntries(Object.entries(r).filter(([k]) => !(delivery as readonly string[]).includes(k)));
+        expect(kept(lean!)).toEqual(kept(full!));
+        expect(full!.features).toEqual(features);
+      }));
+
     it('skips in a waste scan only the calls no waste rule can count or learn from', () =>
       withStore(async (s) => {
         await s.appendCalls([

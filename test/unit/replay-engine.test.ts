@@ -81,6 +81,19 @@ describe('replay: budgets', () => {
     expect(rep.outcomes!.map((o) => o.outcome)).toEqual(['served', 'blocked']);
     expect(rep.notEvaluated.budgetsNoFeatures).toBe(2);
   });
+
+  it("reports each budget line's spend even after the counter store forgot its expired counter", async () => {
+    // A per-minute rate limit makes a counter a minute: past 65,536 of them the store sweeps the expired
+    // ones, early days' budget counters included. One call a minute for 50 days.
+    const p = policy({ defaults: { key_budget: null, key_rate_limit: { rpm: 1000 } }, budgets: [{ scope: 'team:a', limit_usd: 1000, period: 'day' }] });
+    const M = 60 * S;
+    const rows = Array.from({ length: 50 * 1440 }, (_, i) => row(`m${i}`, T0 + i * M, T0 + i * M + S));
+    const rep = await replay(rows, p);
+    expect(rep.blocked.budget).toBe(0);
+    expect(rep.budgets.length).toBeGreaterThanOrEqual(50);
+    expect(rep.budgets.every((l) => l.used > 0 && l.used % ACTUAL === 0)).toBe(true);
+    expect(rep.budgets.reduce((sum, l) => sum + l.used, 0)).toBe(rows.length * ACTUAL);
+  });
 });
 
 describe('replay: routing and cache', () => {

@@ -137,16 +137,14 @@ export class BudgetStep {
   }
 
   settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): void {
-    const remember = this.p.routesNeedBudget;
+    if (!this.p.routesNeedBudget) {
+      for (const l of limits) this.counters.settleNow(callId, l.key, actualFor(l, actual), l.ttlSeconds, now);
+      return;
+    }
     for (const l of limits) {
       const state = this.counters.commitNow(callId, { key: l.key, actual: actualFor(l, actual), ttlSeconds: l.ttlSeconds }, now);
-      if (remember) this.seen.set(l.key, { used: state.used, reserved: state.reserved, limit: l.limit });
+      this.seen.set(l.key, { used: state.used, reserved: state.reserved, limit: l.limit });
     }
-  }
-
-  /** A counter's state now (the report's budget utilisation). */
-  read(key: string, now: number): CounterState {
-    return this.counters.readNow(key, now);
   }
 }
 

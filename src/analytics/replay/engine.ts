@@ -54,6 +54,9 @@ interface Pending {
   outputCap: number | null;
   /** Served by a paced budget's pacing model (`pace: downgrade`). */
   pacedDowngrade: boolean;
+  /** Its place in the heap of calls in flight: when it ends, and the order it started in (ties). */
+  endAt: number;
+  seq: number;
 }
 
 export class ReplayEngine {
@@ -71,7 +74,7 @@ export class ReplayEngine {
 
   start(x: ReplayInput): Pending {
     const now = x.row.startedAt;
-    const c: Pending = { x, limits: [], model: null, label: null, targets0: null, cache: null, cached: false, guarded: false, blocked: null, clampedTo: null, outputCap: null, pacedDowngrade: false };
+    const c: Pending = { x, limits: [], model: null, label: null, targets0: null, cache: null, cached: false, guarded: false, blocked: null, clampedTo: null, outputCap: null, pacedDowngrade: false, endAt: 0, seq: 0 };
     if (this.guard.enabled) {
       const refused = this.guard.before(x, now);
       if (refused) {
@@ -145,7 +148,7 @@ export class ReplayEngine {
   }
 
   report(): Promise<ReplayReport> {
-    return Promise.resolve(this.tally.report(this.guard.stops, (key, now) => this.budgets.read(key, now)));
+    return Promise.resolve(this.tally.report(this.guard.stops));
   }
 }
 
@@ -187,11 +190,9 @@ export async function replayPages(pages: AsyncIterable<CallPage | readonly CallR
 
 const isCallPage = (p: CallPage | readonly CallRow[]): p is CallPage => !Array.isArray(p);
 
-const endOf = (p: Pending): number => Math.max(p.x.row.endedAt, p.x.row.startedAt);
-
-/** A binary min-heap of calls in flight by end time (ties: the earlier start first). */
+/** A binary min-heap of calls in flight by end time (ties: the earlier start first), keyed on the calls themselves. */
 class EndHeap {
-  private readonly items: { p: Pending; at: number; seq: number }[] = [];
+  private readonly items: Pending[] = [];
   private seq = 0;
 
   get size(): number {
@@ -199,12 +200,14 @@ class EndHeap {
   }
 
   peekAt(): number {
-    return this.items[0]!.at;
+    return this.items[0]!.endAt;
   }
 
   push(p: Pending): void {
     const h = this.items;
-    h.push({ p, at: endOf(p), seq: this.seq++ });
+    p.endAt = Math.max(p.x.row.endedAt, p.x.row.startedAt);
+    p.seq = this.seq++;
+    h.push(p);
     let i = h.length - 1;
     while (i > 0) {
       const up = (i - 1) >> 1;
@@ -232,12 +235,12 @@ class EndHeap {
         i = m;
       }
     }
-    return top.p;
+    return top;
   }
 }
 
-function less(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+function less(a: Pending, b: Pending): boolean {
+  return a.endAt < b.endAt || (a.endAt === b.endAt && a.seq < b.seq);
 }
 
 export type { Pending };

@@ -3,12 +3,12 @@
  * and model; blocked calls and when each budget ran out; runs the guard stopped; what routing, the
  * cache and the blocks would have saved; and which policies could not be evaluated for how many calls.
  */
-import type { PlannedLimit } from '../../policy/limits.js';
-import type { CounterState } from '../../storage/counter-types.js';
+import { actualFor, type PlannedLimit } from '../../policy/limits.js';
 import type { CallRow } from '../../storage/types.js';
 import type { CallOutcome, Pending } from './engine.js';
 import type { GuardStop } from './guard-step.js';
 import type { ReplayPolicy } from './policy.js';
+import { totalTokens } from './call-input.js';
 import { requestedCost } from './repricing.js';
 
 export interface SpendLine {
@@ -24,7 +24,7 @@ export interface BudgetLine {
   window: string;
   unit: 'usd' | 'tokens';
   limit: number;
-  /** Spent in the window by the end of the replay (nano-dollars or tokens). */
+  /** Spent in the window by the end of the replay (nano-dollars or tokens): what its calls settled. */
   used: number;
   /** When the first call was refused: the budget ran out (epoch ms), or null. */
   exhaustedAt: number | null;
@@ -82,7 +82,7 @@ export class Tally {
   private readonly modelsBefore = new Map<string, SpendLine>();
   private readonly modelsAfter = new Map<string, SpendLine>();
   private readonly blocked = { budget: 0, rate: 0, guard: 0, route: 0, liveCostNanos: 0, first: [] as ReplayReport['blocked']['first'] };
-  private readonly budgetLines = new Map<string, BudgetLine & { window_end: number }>();
+  private readonly budgetLines = new Map<string, BudgetLine>();
   private readonly savings = { routingNanos: 0, routedCalls: 0, downgradeNanos: 0, downgradedCalls: 0, cacheNanos: 0, cachedCalls: 0 };
   private readonly notEvaluated = { guardNoDigest: 0, guardNoOutputDigest: 0, routingNoFeatures: 0, budgetsNoFeatures: 0, costUnknown: 0, unpriced: 0 };
   private readonly outcomes: CallOutcome[] | null;
@@ -130,10 +130,10 @@ export class Tally {
     }
   }
 
-  private line(l: PlannedLimit): BudgetLine & { window_end: number } {
+  private line(l: PlannedLimit): BudgetLine {
     let line = this.budgetLines.get(l.key);
     if (!line) {
-      line = { budget: l.budget!.id, scope: l.scope, window: l.window.key, unit: l.kind === 'budget_tokens' ? 'tokens' : 'usd', limit: l.limit, used: 0, exhaustedAt: null, blockedCalls: 0, window_end: l.window.end };
+      line = { budget: l.budget!.id, scope: l.scope, window: l.window.key, unit: l.kind === 'budget_tokens' ? 'tokens' : 'usd', limit: l.limit, used: 0, exhaustedAt: null, blockedCalls: 0 };
       this.budgetLines.set(l.key, line);
     }
     return line;
@@ -149,7 +149,12 @@ export class Tally {
     add(this.teams, r.team, r.costNanos, cost);
     add(this.modelsBefore, r.servedModel ?? x.requested, r.costNanos, 0);
     add(this.modelsAfter, c.model ?? x.requested, 0, cost);
-    for (const l of c.limits) if (l.budget && l.kind !== 'budget_pace') this.line(l);
+    // The line keeps its own spend, what settle committed to its counter: the counter store forgets
+    // expired counters, so reading the counter back at the end could find it gone.
+    if (c.limits.length > 0) {
+      const settled = { costNanos: cost, tokens: x.refusedLive ? 0 : totalTokens(x.usage) };
+      for (const l of c.limits) if (l.budget && l.kind !== 'budget_pace') this.line(l).used += actualFor(l, settled);
+    }
     if (c.pacedDowngrade) {
       const id = c.label!.slice('downgrade:'.length);
       const l = c.limits.find((p) => p.kind === 'budget_pace' && p.budget!.id === id);
@@ -191,17 +196,8 @@ export class Tally {
     if (this.to === null || r.endedAt > this.to) this.to = r.endedAt;
   }
 
-  report(stops: ReadonlyMap<string, GuardStop>, read: (key: string, now: number) => CounterState): ReplayReport {
-    const keys = [...this.budgetLines.keys()];
-    const lines = [...this.budgetLines.values()];
-    // Each counter read at its window's end (or the replay's), when it held all the window's spend.
-    for (let i = 0; i < keys.length; i++) {
-      const l = lines[i]!;
-      const at = Math.min(l.window_end - 1, this.to ?? 0);
-      l.used = read(keys[i]!, at).used;
-    }
-    const budgets: BudgetLine[] = lines
-      .map(({ window_end: _, ...l }) => l)
+  report(stops: ReadonlyMap<string, GuardStop>): ReplayReport {
+    const budgets: BudgetLine[] = [...this.budgetLines.values()]
       .sort((a, b) => (a.exhaustedAt ?? Infinity) - (b.exhaustedAt ?? Infinity) || (a.budget < b.budget ? -1 : a.budget > b.budget ? 1 : a.scope < b.scope ? -1 : 1));
     const models = new Map<string, SpendLine>();
     for (const [k, v] of this.modelsBefore) models.set(k, { ...v, calls: 0 });

@@ -100,6 +100,13 @@ export class MemoryCounterStore implements CounterStore {
     return this.state(c, now);
   }
 
+  /** `commitNow` for a caller that does not read the state after it (replay, per call and limit): nothing allocated. */
+  settleNow(callId: string, key: string, actual: number, ttlSeconds: number, now: number): void {
+    const c = this.counter(key, now, ttlSeconds);
+    this.dropLease(c, callId);
+    c.used += actual;
+  }
+
   release(callId: string, keys: string[], now: number): Promise<void> {
     for (const k of keys) {
       const c = this.live(k, now);

@@ -258,11 +258,12 @@ export function unpackCalls(b: CallBatch): CallRow[] {
   return out;
 }
 
+/** The keyset position of the batch's last row, without building the row. */
+export function lastKeyOf(b: CallBatch): { startedAt: number; id: string } | null {
+  return b.n === 0 ? null : { startedAt: b.nums[(b.n - 1) * NUMS]!, id: b.dict[b.codes[(b.n - 1) * STRS]!]! };
+}
+
 /** The batch as a page whose rows are unpacked as they are read. */
 export function callPage(b: CallBatch): CallPage {
-  return {
-    length: b.n,
-    row: (i) => unpackCall(b, i),
-    lastKey: () => (b.n === 0 ? null : { startedAt: b.nums[(b.n - 1) * NUMS]!, id: b.dict[b.codes[(b.n - 1) * STRS]!]! }),
-  };
+  return { length: b.n, row: (i) => unpackCall(b, i), lastKey: () => lastKeyOf(b) };
 }

@@ -24,6 +24,9 @@ type Row = Record<string, SqlValue>;
 /** Rows per multi-row INSERT: 32 x 33 columns stays far below SQLite's 32,766 bound variables. */
 const ROWS_PER_INSERT = 32;
 
+/** The most of the file a batch reader maps (SQLite maps no more than the file's size). */
+const BATCH_MMAP_BYTES = 4 * 1024 ** 3;
+
 const GROUP_COLUMN: Record<SpendGroup, string> = {
   team: 'team',
   user: 'user',
@@ -44,8 +47,12 @@ export class SqliteDatabase {
    * `opts.skipRollups`: for the recording benchmark only (bench/scenarios.mjs `recording`), to measure
    * what keeping the rollups costs the gateway: appendCalls stores calls without folding them, so the
    * rollups and every report over them go stale. Never set by a configuration.
+   * `opts.batch`: an offline command that reads much of the ledger (replay, exports): its scans read
+   * the file through a memory map (mmap_size) instead of copying each page from the OS page cache
+   * (~0.5 us less a row scanned, measured over 1M calls). Not for the gateway: the file's pages it
+   * reads through the map count in its RSS for as long as the process lives.
    */
-  constructor(path: string, private readonly opts: { skipRollups?: boolean } = {}) {
+  constructor(path: string, private readonly opts: { skipRollups?: boolean; batch?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -59,6 +66,7 @@ export class SqliteDatabase {
     // freshly written leaf pages that are never read again: 70k rows grew RSS by 30 MB at 32 MB, 12 MB at 2.
     // Reports that scan the ledger read through the OS page cache instead.
     this.db.pragma('cache_size = -2000');
+    if (opts.batch) this.db.pragma(`mmap_size = ${BATCH_MMAP_BYTES}`);
   }
 
   migrate(): void {

@@ -39,7 +39,7 @@ export class SqliteStore implements Store {
    */
   constructor(path: string, opts: { skipRollups?: boolean; batch?: boolean } = {}) {
     this.worker = new Worker(workerUrl(), {
-      workerData: { path, skipRollups: opts.skipRollups === true },
+      workerData: { path, skipRollups: opts.skipRollups === true, batch: opts.batch === true },
       ...(opts.batch ? {} : { resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_MB } }),
     });
     this.worker.on('message', (msg: WorkerReply) => {

@@ -3,7 +3,9 @@
  * {id, error}. Methods are exactly SqliteDatabase's public ones.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CallScan } from '../types.js';
 import { SqliteDatabase } from './database.js';
+import { ScanAhead } from './scan-ahead.js';
 
 export interface WorkerRequest {
   id: number;
@@ -12,18 +14,33 @@ export interface WorkerRequest {
 }
 export type WorkerReply = { id: number; result: unknown } | { id: number; error: string };
 
-const data = workerData as { path: string; skipRollups?: boolean };
-const db = new SqliteDatabase(data.path, { skipRollups: data.skipRollups === true });
+const data = workerData as { path: string; skipRollups?: boolean; batch?: boolean };
+const db = new SqliteDatabase(data.path, { skipRollups: data.skipRollups === true, batch: data.batch === true });
 const port = parentPort!;
+
+// An offline reader pages through the ledger: the next page is read while it works on this one.
+const ahead = data.batch === true ? new ScanAhead((q) => db.scanCallBatch(q)) : null;
 
 port.on('message', (msg: WorkerRequest) => {
   try {
     const fn = (db as unknown as Record<string, (...a: unknown[]) => unknown>)[msg.method];
     if (typeof fn !== 'function') throw new Error(`unknown store method ${msg.method}`);
-    const result = fn.apply(db, msg.args);
+    let result: unknown;
+    if (ahead && msg.method === 'scanCallBatch') result = ahead.take(msg.args[0] as CallScan);
+    else {
+      ahead?.drop();
+      result = fn.apply(db, msg.args);
+    }
     port.postMessage({ id: msg.id, result } satisfies WorkerReply);
     if (msg.method === 'close') port.close();
   } catch (err) {
+    ahead?.drop();
     port.postMessage({ id: msg.id, error: (err as Error).message } satisfies WorkerReply);
+  }
+  try {
+    ahead?.readDue();
+  } catch {
+    // Read again when asked for, where the error is answered.
+    ahead?.drop();
   }
 });

@@ -28,19 +28,46 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-class CollectHandler implements Dispatcher.DispatchHandler {
+/** An answer's body collected whole, up to a bound: past it what was collected is dropped and the request aborted. */
+export class BoundedBody {
   private readonly chunks: Buffer[] = [];
   private size = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Keep `chunk`; false once the bound is passed (`abort` was then called with ResponseTooLargeError). */
+  add(chunk: Buffer, abort: ((err: Error) => void) | null): boolean {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      // undici reports the abort through the handler's onError.
+      this.chunks.length = 0;
+      abort?.(new ResponseTooLargeError(this.maxBytes));
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  whole(): Buffer {
+    const c = this.chunks;
+    return c.length === 1 ? c[0]! : Buffer.concat(c, this.size);
+  }
+}
+
+class CollectHandler implements Dispatcher.DispatchHandler {
+  private readonly body: BoundedBody;
   private statusCode = 0;
   private headers: IncomingHttpHeaders = {};
   private abort: ((err: Error) => void) | null = null;
 
   constructor(
-    private readonly maxBytes: number,
+    maxBytes: number,
     private readonly onResponseHeaders: (statusCode: number, headers: IncomingHttpHeaders) => void,
     private readonly resolve: (r: BufferedResponse) => void,
     private readonly reject: (err: Error) => void,
-  ) {}
+  ) {
+    this.body = new BoundedBody(maxBytes);
+  }
 
   onConnect(abort: (err: Error) => void): void {
     this.abort = abort;
@@ -56,21 +83,11 @@ class CollectHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
-      // What was collected is dropped at once; undici then reports the abort through onError.
-      this.chunks.length = 0;
-      this.abort?.(new ResponseTooLargeError(this.maxBytes));
-      return false;
-    }
-    this.chunks.push(chunk);
-    return true;
+    return this.body.add(chunk, this.abort);
   }
 
   onComplete(): void {
-    const c = this.chunks;
-    const body = c.length === 1 ? c[0]! : Buffer.concat(c, this.size);
-    this.resolve({ statusCode: this.statusCode, headers: this.headers, body });
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, body: this.body.whole() });
   }
 
   onError(err: Error): void {

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { util, type Dispatcher } from 'undici';
-import { ResponseTooLargeError, type BufferedRequest, type BufferedResponse } from './buffered-request.js';
+import { BoundedBody, type BufferedRequest, type BufferedResponse } from './buffered-request.js';
 
 /** The upstream side of a relayed body. */
 export interface UpstreamBody {
@@ -31,12 +31,12 @@ export interface StreamReceiver {
 class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
   private abort: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
-  /** Set once a 2xx answer started: chunks then go to the receiver, not into `chunks`. */
+  /** Set once a 2xx answer started: chunks then go to the receiver, not into `errorBody`. */
   private relaying = false;
   private statusCode = 0;
   private headers: IncomingHttpHeaders = {};
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
+  /** An error answer's body, read only for its message (made when such an answer arrives). */
+  private errorBody: BoundedBody | null = null;
 
   constructor(
     private readonly receiver: StreamReceiver,
@@ -57,7 +57,10 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
     this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
     this.onResponseHeaders(statusCode, this.headers);
     // Not a 2xx (an error, or a redirect undici does not follow): collected whole, never relayed as a stream.
-    if (statusCode >= 300) return true;
+    if (statusCode >= 300) {
+      this.errorBody = new BoundedBody(this.maxErrorBytes);
+      return true;
+    }
     this.relaying = true;
     this.resumeUpstream = resume;
     try {
@@ -72,16 +75,8 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
 
   onData(chunk: Buffer): boolean {
     if (this.relaying) return this.receiver.data(chunk);
-    this.size += chunk.length;
-    if (this.size > this.maxErrorBytes) {
-      // An error answer is only read for its message: past the provider's bound it is dropped, and
-      // undici reports the abort through onError (the caller reports the status without its body).
-      this.chunks.length = 0;
-      this.abort?.(new ResponseTooLargeError(this.maxErrorBytes));
-      return false;
-    }
-    this.chunks.push(chunk);
-    return true;
+    // Past the provider's bound the status is reported without its body (the caller does so on the abort).
+    return this.errorBody?.add(chunk, this.abort) ?? true;
   }
 
   onComplete(): void {
@@ -90,9 +85,7 @@ class StreamHandler implements Dispatcher.DispatchHandler, UpstreamBody {
       this.resolve(null);
       return;
     }
-    const c = this.chunks;
-    const body = c.length === 1 ? c[0]! : Buffer.concat(c, this.size);
-    this.resolve({ statusCode: this.statusCode, headers: this.headers, body });
+    this.resolve({ statusCode: this.statusCode, headers: this.headers, body: this.errorBody?.whole() ?? Buffer.alloc(0) });
   }
 
   onError(err: Error): void {

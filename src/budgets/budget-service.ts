@@ -1,5 +1,6 @@
 /** Budget definitions: from config, the admin API and the CLI into BudgetRecords, and their public view. */
 import type { BudgetConfig, Config } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
 import { hasOneCounter } from '../policy/limits.js';
 import { periodWindow } from '../policy/period.js';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
@@ -37,6 +38,20 @@ export async function syncConfigBudgets(store: Store, config: Config, now: numbe
   for (const e of existing) {
     if ((e.source === 'config' || e.source === 'default') && !wanted.some((w) => w.id === e.id)) await store.deleteBudget(e.id);
   }
+}
+
+/**
+ * Removes a budget set through the admin API or the CLI; false when there is none. A budget from the
+ * config is refused: it would come back at the next start, so removing it would only look permanent.
+ */
+export async function removeBudget(store: Store, id: string): Promise<boolean> {
+  const b = (await store.listBudgets()).find((x) => x.id === id);
+  if (!b) return false;
+  if (b.source !== 'api') {
+    const where = b.source === 'default' ? '`defaults.key_budget`' : '`budgets:`';
+    throw new GatewayError('invalid_request', `Budget ${id} comes from the config (${where}); change the config to remove it.`);
+  }
+  return store.deleteBudget(id);
 }
 
 export function budgetView(b: BudgetRecord, tz: string, now: number, state?: CounterState): Record<string, unknown> {

@@ -1,6 +1,6 @@
 /** `tollgate budgets set|list|rm`: budget definitions in the store; running gateways pick changes up within a second. */
 import { Command, InvalidArgumentError } from 'commander';
-import { budgetRecord, budgetView } from '../budgets/budget-service.js';
+import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { configFrom, table, withConfig, withStore } from './common.js';
 import { budgetsForecastCommand } from './budgets-forecast.js';
@@ -73,7 +73,7 @@ export function budgetsCommand(): Command {
         const removed = await withStore(config, async (s) => {
           const ids = id.includes('/') ? [id] : (await s.listBudgets()).filter((b) => b.scope === id).map((b) => b.id);
           let n = 0;
-          for (const x of ids) if (await s.deleteBudget(x)) n++;
+          for (const x of ids) if (await removeBudget(s, x)) n++;
           return n;
         });
         if (removed === 0) {

@@ -1,6 +1,7 @@
 /** Creating and revoking virtual keys; shared by the admin API and the CLI. */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
 import type { KeyRecord, Store } from '../storage/types.js';
 import { generateKey } from './virtual-key.js';
 
@@ -28,6 +29,10 @@ export async function createVirtualKey(
   input: NewKeyInput,
   now = Date.now(),
 ): Promise<{ record: KeyRecord; key: string }> {
+  // An empty allow-list must not fall through to "no list" (every model): refuse it instead.
+  if (input.models && input.models.length === 0) {
+    throw new GatewayError('invalid_request', 'An empty model list would allow no model; omit models to allow every model.');
+  }
   const { id, key, hash } = generateKey(secret);
   const record: KeyRecord = {
     id,
@@ -36,7 +41,7 @@ export async function createVirtualKey(
     team: input.team,
     user: input.user ?? null,
     project: input.project ?? null,
-    models: input.models && input.models.length > 0 ? [...input.models] : null,
+    models: input.models ? [...input.models] : null,
     unlimited: input.unlimited === true,
     createdAt: now,
     revokedAt: null,

@@ -4,19 +4,26 @@ import { GatewayError } from '../errors.js';
 import type { Endpoint } from '../providers/types.js';
 import type { CallContext } from './context.js';
 
+/**
+ * The largest output bound accepted. No model writes near this many tokens in one answer, and the
+ * bound keeps a call's worst-case cost (tokens x price x choices) an exact integer of nano-dollars.
+ */
+export const MAX_OUTPUT_TOKENS = 10_000_000;
+const outputBound = () => z.number().int().positive().max(MAX_OUTPUT_TOKENS);
+
 const chatSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(z.unknown()).min(1),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
-  max_tokens: z.number().int().positive().nullish(),
-  max_completion_tokens: z.number().int().positive().nullish(),
+  max_tokens: outputBound().nullish(),
+  max_completion_tokens: outputBound().nullish(),
 });
 
 const messagesSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(z.unknown()).min(1),
-  max_tokens: z.number().int().positive(),
+  max_tokens: outputBound(),
   stream: z.boolean().nullish(),
 });
 
@@ -30,7 +37,7 @@ const responsesSchema = z.looseObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(z.unknown())]).optional(),
   instructions: z.union([z.string(), z.array(z.unknown())]).nullish(),
-  max_output_tokens: z.number().int().positive().nullish(),
+  max_output_tokens: outputBound().nullish(),
   stream: z.boolean().nullish(),
   tools: z.array(z.unknown()).nullish(),
   previous_response_id: z.string().nullish(),
@@ -49,8 +56,8 @@ const SCHEMAS: Record<Endpoint, z.ZodType<Record<string, unknown>>> = {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const absentOr = (v: unknown, ok: (v: unknown) => boolean): boolean => v === undefined || v === null || ok(v);
 const isBool = (v: unknown): boolean => typeof v === 'boolean';
-/** What zod's `.int().positive()` accepts (safe integers above zero). */
-const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+/** What outputBound() accepts (integers from 1 to MAX_OUTPUT_TOKENS). */
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= MAX_OUTPUT_TOKENS;
 const hasPrompt = (b: Record<string, unknown>): boolean => typeof b['model'] === 'string' && b['model'].length > 0 && Array.isArray(b['messages']) && b['messages'].length > 0;
 
 /**

@@ -6,7 +6,7 @@
  * Changes apply to the next call, on this instance at once and on others within a second.
  */
 import type { IncomingMessage } from 'node:http';
-import { budgetRecord, budgetView } from '../budgets/budget-service.js';
+import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
@@ -52,7 +52,7 @@ export async function handleBudgets(
   const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);
   if (m && method === 'DELETE') {
     const id = decodePathSegment(m[1]!, 'budget id');
-    if (!(await deps.store.deleteBudget(id))) throw new GatewayError('not_found', `No budget ${id}.`);
+    if (!(await removeBudget(deps.store, id))) throw new GatewayError('not_found', `No budget ${id}.`);
     await deps.budgets.refresh(true);
     send(200, { id, deleted: true });
     return true;

@@ -74,6 +74,20 @@ describe('admin API', () => {
     expect(budget.status).toBe(403);
   });
 
+  it('refuses a key with an empty model allow-list instead of allowing every model', async () => {
+    const post = await fetch(`${s.gw.url}/admin/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ team: 't2', models: [] }),
+    });
+    expect(post.status).toBe(400);
+    const body = (await post.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_request');
+    expect(body.error.message).toMatch(/empty model list/);
+    const keys = (await get('/admin/v1/keys', ADMIN_KEY)).body.data;
+    expect(keys.some((k) => k['team'] === 't2')).toBe(false);
+  });
+
   it('refuses missing or wrong keys, and never returns key hashes', async () => {
     expect((await fetch(`${s.gw.url}/admin/v1/spend`)).status).toBe(401);
     expect((await get('/admin/v1/spend', 'nope')).status).toBe(401);

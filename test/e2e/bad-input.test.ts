@@ -96,6 +96,16 @@ describe('bad input', () => {
     await ledger.check(2);
   });
 
+  it('an output bound too large to price exactly', async () => {
+    const r = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', max_tokens: 2 ** 53 - 1, messages: [{ role: 'user', content: 'x' }] }));
+    expect(r.status).toBe(400);
+    expect(openaiError(r).param).toBe('max_tokens');
+    const a = await post('/v1/messages', JSON.stringify({ model: 'test-claude', max_tokens: 10_000_001, messages: [{ role: 'user', content: 'x' }] }));
+    expect(a.status).toBe(400);
+    expect(anthropicError(a).message).toContain('max_tokens');
+    await ledger.check(2);
+  });
+
   it('oversize bodies, declared and streamed', async () => {
     const big = JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] });
     const r = await post('/v1/chat/completions', big);

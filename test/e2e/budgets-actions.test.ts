@@ -179,6 +179,17 @@ describe('budget actions', () => {
     await expect.poll(async () => (await chat(key, { model: 'test-gpt', max_tokens: 5, messages: msg({}) })).status, { timeout: 3000, interval: 100 }).toBe(200);
   });
 
+  it('refuses to remove a budget that comes from the config, which would return at the next start', async () => {
+    const id = encodeURIComponent('key:*/day');
+    const del = await fetch(`${s.gw.url}/admin/v1/budgets/${id}`, { method: 'DELETE', headers: admin });
+    expect(del.status).toBe(400);
+    const body = (await del.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_request');
+    expect(body.error.message).toMatch(/defaults\.key_budget/);
+    const list = (await (await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: admin })).json()) as { data: { id: string }[] };
+    expect(list.data.map((b) => b.id)).toContain('key:*/day');
+  });
+
   it('the SDK does not retry a budget refusal', async () => {
     await setBudget({ scope: 'team:stoppers', limit_usd: 0, period: 'day' });
     const key = await s.createKey({ team: 'stoppers', unlimited: true });

@@ -32,7 +32,7 @@ export function importCommand(): Command {
         const cc = config.import.claude_code;
         const roots = dirs.length > 0 ? dirs : defaultClaudeDirs();
         if (roots.length === 0) throw new Error('no Claude Code directory found: name one, or set CLAUDE_CONFIG_DIR');
-        const pricer = new ImportPricer(config.models);
+        const pricer = new ImportPricer(config.models, config.providers);
         const attribution = {
           team: o.team ?? cc.team,
           user: o.user ?? cc.user ?? null,
@@ -64,7 +64,7 @@ export function importCommand(): Command {
       .option('--json', 'print the summary as JSON')
       .action(reportingErrors('import csv', async (file: string, o: { config: string; team: string; key: string; json?: boolean }) => {
         const config = await configFrom(o);
-        const pricer = new ImportPricer(config.models);
+        const pricer = new ImportPricer(config.models, config.providers);
         const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importCsv({ path: file, writer, pricer, defaults: { team: o.team, keyId: o.key } })));
         print(summary, o.json);
       })),

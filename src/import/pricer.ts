@@ -16,7 +16,15 @@ const CATALOGUE_PROVIDERS: Record<string, { name: string; base_url: string }> = 
 export class ImportPricer {
   private readonly rates = new Map<string, ModelRates | null>();
 
-  constructor(private readonly models: Config['models'] = {}) {}
+  constructor(
+    private readonly models: Config['models'] = {},
+    private readonly providers: Config['providers'] = {},
+  ) {}
+
+  /** The provider the config serves `model` from (for usage that does not name one); null if unconfigured. */
+  providerOf(model: string): string | null {
+    return this.models[model]?.provider ?? null;
+  }
 
   /** Rates of `model` served by `provider` ("anthropic" or "openai"); null when nothing prices it. */
   ratesOf(provider: string, model: string): ModelRates | null {
@@ -24,7 +32,9 @@ export class ImportPricer {
     let r = this.rates.get(key);
     if (r === undefined) {
       const configured = this.models[model];
-      const catalogueProvider = CATALOGUE_PROVIDERS[provider] ?? { name: provider, base_url: '' };
+      // A provider is named as the catalogue names it, or as the config does (its kind says which API it is).
+      const kind = this.providers[provider]?.kind;
+      const catalogueProvider = CATALOGUE_PROVIDERS[provider] ?? (kind ? CATALOGUE_PROVIDERS[kind] : undefined) ?? { name: provider, base_url: '' };
       r = configured?.price ? configRates(configured.price) : catalogueRates(configured?.upstream_model ?? model, catalogueProvider);
       this.rates.set(key, r);
     }

@@ -89,7 +89,9 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   if (!ENDPOINTS.has(endpoint)) throw new BadRow('bad_endpoint');
   const status = get('status') ?? 'ok';
   if (!STATUSES.has(status)) throw new BadRow('bad_status');
-  const provider = get('provider');
+  // A file without a provider column (usage exported elsewhere often has none): the model's provider in
+  // the config. An empty cell in the column stays empty (Tollgate's own export: a call no provider served).
+  const provider = has('provider') ? get('provider') : opts.pricer.providerOf(model);
   const usage = {
     input: int(get('input_tokens'), 'input_tokens'),
     cachedInput: int(get('cached_input_tokens'), 'cached_input_tokens'),

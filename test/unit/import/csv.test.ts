@@ -41,6 +41,22 @@ const importFile = (store: Awaited<ReturnType<typeof ledger>>['store'], path: st
   importIntoLedger(store, (writer) => importCsv({ path, writer, pricer: new ImportPricer(), defaults: { team: 'dflt', keyId: 'import:csv' } }));
 
 describe('CSV export and import', () => {
+  it('prices rows of a file without a provider column by the provider the config serves the model from', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'noprov.csv');
+    await writeFile(path, ['started_at,model,input_tokens,output_tokens', '2025-11-01T10:00:00Z,sonnet,1000,100', '2025-11-01T10:00:01Z,unknown-model,1,1', ''].join('\n'));
+    const pricer = new ImportPricer(
+      { sonnet: { provider: 'anthropic-main', upstream_model: 'claude-sonnet-4-20250514' } } as never,
+      { 'anthropic-main': { kind: 'anthropic' } } as never,
+    );
+    const s = await importIntoLedger(l.store, (writer) => importCsv({ path, writer, pricer, defaults: { team: 'dflt', keyId: 'import:csv' } }));
+    expect(s).toMatchObject({ written: 2, unpriced: { 'unknown-model': 1 } });
+    const rows = await l.all();
+    // 1000 * $3 + 100 * $15 per Mtok = 4500 micro-dollars, from the catalogue under the configured provider's kind.
+    expect(rows.find((r) => r.servedModel === 'sonnet')).toMatchObject({ provider: 'anthropic-main', costNanos: 4_500_000 });
+    expect(rows.find((r) => r.servedModel === 'unknown-model')).toMatchObject({ provider: null, costNanos: 0 });
+  });
+
   it('round-trips the ledger exactly, and importing the export twice adds nothing', async () => {
     const a = await ledger();
     await a.store.appendCalls(ROWS);

@@ -77,7 +77,14 @@ function refusal(d: GuardDecision, runId: string): GatewayError {
   const code = REFUSAL[d.refuse ?? 'run_terminated'] ?? 'run_terminated';
   const evidence = d.evidence.map((e) => ({ detector: e.detector, score: Number(e.score.toFixed(3)), summary: e.summary, calls: e.calls }));
   const what = code === 'run_paused' ? 'is paused' : code === 'run_concurrency_exceeded' ? 'has too many calls in flight' : 'was terminated';
-  return new GatewayError(code, `Run ${runId} ${what} by Tollgate's run guard: ${d.reason ?? 'no reason given'}`, {
+  // Say how to go on: a person testing by hand is not a loop, and a new task is not this run.
+  const next =
+    code === 'run_paused'
+      ? ` An operator can resume it: tollgate runs resume ${runId}.`
+      : code === 'run_terminated'
+        ? ` An operator can let it go on: tollgate runs allow ${runId}; a new task should send its own x-tollgate-run id.`
+        : '';
+  return new GatewayError(code, `Run ${runId} ${what} by Tollgate's run guard: ${(d.reason ?? 'no reason given').replace(/\.$/, '')}.${next}`, {
     details: { run: runId, reason: d.reason, evidence },
   });
 }

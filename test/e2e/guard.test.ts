@@ -127,6 +127,7 @@ describe('run guard', () => {
     expect(stoppedAt).toBeGreaterThan(1);
     expect(stoppedAt).toBeLessThanOrEqual(8);
     expect(err?.['code']).toBe('run_terminated');
+    expect(err?.['message']).toMatch(new RegExp(`tollgate runs allow ${runId}; a new task should send its own x-tollgate-run id\\.$`));
     expect(JSON.stringify(err?.['evidence'])).toMatch(/detector/);
     const view = await run(s, runId);
     expect(view['status']).toBe('terminated');

@@ -3,11 +3,12 @@
  * gateway's event loop never waits on disk; index.ts is the async face the gateway uses.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BudgetRecord, CallFeatures, CallGroupQuery, CallGroupRow, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, SpendGroup, Store } from '../types.js';
 import { providerUsage, upsertProviderUsage } from './import-queries.js';
 import { insertOutcome, outcomes } from './outcome-queries.js';
+import { sumCalls } from './sum-calls.js';
 import { callGroups, filters, scanCallValues } from './scan-queries.js';
 import { MIGRATIONS } from './schema.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
@@ -53,7 +54,10 @@ export class SqliteDatabase {
    * reads through the map count in its RSS for as long as the process lives.
    */
   constructor(path: string, private readonly opts: { skipRollups?: boolean; batch?: boolean } = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600)); // owner-only: key hashes and their secret (-wal/-shm inherit it)
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL with WAL: a committed transaction survives a process crash (not a power cut).
@@ -198,34 +202,7 @@ export class SqliteDatabase {
   }
 
   sumCalls(q: Parameters<Store['sumCalls']>[0]): { costNanos: number; tokens: number } {
-    const clauses: string[] = [];
-    const params: SqlValue[] = [];
-    if (q.from !== undefined) {
-      clauses.push('started_at >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      clauses.push('started_at < ?');
-      params.push(q.to);
-    }
-    for (const [dim, value] of Object.entries(q.match)) {
-      if (value === undefined) continue;
-      if (dim === 'tag') {
-        // Exact element match (LIKE would treat _ and % as wildcards and ignore case).
-        clauses.push("instr(',' || coalesce(tags, '') || ',', ?) > 0");
-        params.push(`,${value},`);
-      } else {
-        clauses.push(`${dim === 'key' ? 'key_id' : dim} = ?`);
-        params.push(value);
-      }
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const row = this.db
-      .prepare(
-        `SELECT coalesce(sum(cost_nanos), 0) AS cost, coalesce(sum(input_tokens + cached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + output_tokens + reasoning_tokens), 0) AS tokens FROM calls ${where}`,
-      )
-      .get(...params) as Row;
-    return { costNanos: Number(row['cost']), tokens: Number(row['tokens']) };
+    return sumCalls(this.db, q);
   }
 
   /** Call values, row after row in CALL_COLUMNS order (see call-columns.ts). */

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   /** 402: the SDKs do not retry it, so an agent stops instead of hammering a spent budget. */
   budget_exceeded: 402,
   body_too_large: 413,
+  /** A compressed request body: Tollgate reads bodies as sent and does not inflate them. */
+  unsupported_encoding: 415,
   rate_limited: 429,
   /** A run with too many calls in flight: retrying later is right, so 429. */
   run_concurrency_exceeded: 429,

@@ -5,7 +5,7 @@
  *   GET  /admin/v1/keys            keys without their hashes
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
- *   GET  /admin/v1/calls?run=&team=&limit=   (team= narrows the admin's view; a team key sees its own)
+ *   GET  /admin/v1/calls?run=&team=&from=&to=&limit=   newest first, limit 1-1000 (page older calls with to=)
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
  *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
@@ -21,7 +21,7 @@ import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { nanosToUsd } from '../pricing/money.js';
-import { SPEND_GROUPS, type CallRow, type SpendQuery } from '../storage/types.js';
+import { SPEND_GROUPS, type CallQuery, type CallRow, type SpendQuery } from '../storage/types.js';
 import { readBody } from './read-body.js';
 import { handleBudgets } from './admin-budgets.js';
 import { handleRuns } from './admin-runs.js';
@@ -77,7 +77,7 @@ function whoIsAsking(deps: GatewayDeps, req: IncomingMessage): AdminCaller {
 }
 
 function requireAdmin(caller: AdminCaller): void {
-  if (caller.role !== 'admin') throw new GatewayError('forbidden', 'Only the admin key may change keys and budgets; a team key may only read its own team.');
+  if (caller.role !== 'admin') throw new GatewayError('forbidden', 'Only the admin key may make changes through /admin/v1 (keys, budgets, runs, outcomes); a team key may only read its own team.');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -107,6 +107,25 @@ function reportQuery(params: URLSearchParams, now: number, team: string | undefi
   }
 }
 
+const CALLS_PARAMS = new Set(['run', 'team', 'limit', 'from', 'to']);
+
+/** The newest calls (at most `limit`, 1-1000, default 100) of a run, a team and a window; anything else is refused. */
+function callsQuery(params: URLSearchParams, now: number): CallQuery {
+  for (const name of params.keys()) {
+    if (!CALLS_PARAMS.has(name)) throw new GatewayError('invalid_request', `Unknown parameter ${name}; /admin/v1/calls takes ${[...CALLS_PARAMS].join(', ')}.`);
+  }
+  const rawLimit = params.get('limit');
+  const limit = rawLimit === null ? 100 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('invalid_request', 'limit must be an integer from 1 to 1000.');
+  let window: { from: number | undefined; to: number | undefined };
+  try {
+    window = parseWindow(params.get('from'), params.get('to'), now);
+  } catch (err) {
+    throw new GatewayError('invalid_request', (err as Error).message);
+  }
+  return { limit, run: params.get('run') || undefined, team: params.get('team') || undefined, ...window };
+}
+
 export async function handleAdmin(
   deps: GatewayDeps,
   req: IncomingMessage,
@@ -118,6 +137,11 @@ export async function handleAdmin(
   const team = caller.role === 'team' ? caller.team : undefined;
   if ((req.method ?? 'GET') !== 'GET') requireAdmin(caller);
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  // One answer everywhere for a team key that names another team (not a silently rewritten filter).
+  const named = params.get('team');
+  if (team !== undefined && named !== null && named !== team) {
+    throw new GatewayError('forbidden', `A team key reads only its own team (${team}), not team ${named}.`);
+  }
   const method = req.method ?? 'GET';
   const store = deps.store;
 
@@ -168,9 +192,8 @@ export async function handleAdmin(
   }
   if (path === '/admin/v1/spend' && method === 'GET') return send(res, 200, await handleSpend(deps, params, team));
   if (path === '/admin/v1/calls' && method === 'GET') {
-    const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
-    const run = params.get('run') ?? undefined;
-    const rows = await store.calls({ run, limit, team: team ?? (params.get('team') || undefined) });
+    const q = callsQuery(params, deps.now());
+    const rows = await store.calls({ ...q, team: team ?? q.team });
     return send(res, 200, { data: rows.map(callView) });
   }
   throw new GatewayError('not_found', `No admin route for ${method} ${path}.`);

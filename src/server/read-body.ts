@@ -3,6 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return Promise.reject(new GatewayError('unsupported_encoding', `Request bodies must not be compressed (Content-Encoding: ${encoding.slice(0, 40)}); send plain JSON.`));
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit));

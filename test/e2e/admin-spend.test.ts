@@ -61,10 +61,12 @@ describe('GET /admin/v1/spend', () => {
     expect(pick(rows, ['team'])).toEqual(expected({ groupBy: ['team'] }));
   });
 
-  it('holds a team key to its own team, whatever team it asks for', async () => {
-    const rows = (await get('/admin/v1/spend?group_by=team,model&team=ads', searchKey)).body.data;
+  it('holds a team key to its own team, and refuses it another team', async () => {
+    const rows = (await get('/admin/v1/spend?group_by=team,model', searchKey)).body.data;
     expect(new Set(rows.map((r) => r['team']))).toEqual(new Set(['search']));
     expect(pick(rows, ['team', 'model'])).toEqual(expected({ groupBy: ['team', 'model'], filters: { team: 'search' } }));
+    expect((await get('/admin/v1/spend?group_by=team,model&team=search', searchKey)).body.data).toEqual(rows);
+    expect((await get('/admin/v1/spend?group_by=team,model&team=ads', searchKey)).status).toBe(403);
   });
 
   it('refuses unknown dimensions and two buckets with a 400', async () => {

@@ -60,6 +60,18 @@ describe('admin API', () => {
     expect((await get('/admin/v1/calls?limit=1', ADMIN_KEY)).body.data).toHaveLength(1);
   });
 
+  it('pages calls by time and refuses parameters it does not take', async () => {
+    const all = (await get('/admin/v1/calls', ADMIN_KEY)).body.data;
+    expect(all).toHaveLength(3);
+    const newest = all[0]!['started_at'] as string;
+    const older = (await get(`/admin/v1/calls?to=${encodeURIComponent(newest)}`, ADMIN_KEY)).body.data;
+    expect(older.map((r) => r['id'])).toEqual(all.filter((r) => (r['started_at'] as string) < newest).map((r) => r['id']));
+    for (const q of ['limit=abc', 'limit=0', 'limit=-1', 'limit=1001', 'key=k1', 'model=test-gpt', 'from=tomorrow']) {
+      const r = await get(`/admin/v1/calls?${q}`, ADMIN_KEY);
+      expect([q, r.status, r.body.error?.code]).toEqual([q, 400, 'invalid_request']);
+    }
+  });
+
   it('lets a team key read only its own team, and change nothing', async () => {
     const spend = (await get('/admin/v1/spend?group_by=team', research)).body.data;
     expect(spend.map((r) => r['team'])).toEqual(['research']);

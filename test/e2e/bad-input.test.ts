@@ -106,6 +106,19 @@ describe('bad input', () => {
     await ledger.check(2);
   });
 
+  it('a compressed body, refused in the caller’s shape without echoing its bytes', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = gzipSync(JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: 'x' }] }));
+    const r = await post('/v1/chat/completions', gz, { 'content-encoding': 'gzip' });
+    expect(r.status).toBe(415);
+    expect(openaiError(r).code).toBe('unsupported_encoding');
+    expect(openaiError(r).message).toMatch(/Content-Encoding: gzip/);
+    const a = await post('/v1/messages', gz, { 'content-encoding': 'gzip', 'anthropic-version': '2023-06-01' });
+    expect(a.status).toBe(415);
+    expect(anthropicError(a).code).toBe('unsupported_encoding');
+    await ledger.check(2);
+  });
+
   it('oversize bodies, declared and streamed', async () => {
     const big = JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] });
     const r = await post('/v1/chat/completions', big);

@@ -242,7 +242,7 @@ describe('dashboard', () => {
       const create = await fetch('/admin/v1/keys', { method: 'POST', headers: { 'content-type': 'application/json', 'x-tollgate-csrf': session.csrf }, body: JSON.stringify({ team: 'platform' }) });
       return { teams: spend.data.map((r) => r.team), runTeams: [...new Set(runs.data.map((r) => r.team))], own: [own.team, own.calls], hidden, kill, create: create.status, code: ((await create.json()) as { error: { code: string } }).error.code };
     }, [shared, dataOnly]);
-    expect(fromPage).toEqual({ teams: ['platform'], runTeams: ['platform'], own: ['platform', 1], hidden: [404, 404], kill: 403, create: 403, code: 'forbidden' });
+    expect(fromPage).toEqual({ teams: ['platform'], runTeams: ['platform'], own: ['platform', 1], hidden: [404, 403], kill: 403, create: 403, code: 'forbidden' });
     const byKey = (await (await fetch(`${demo.url}/admin/v1/spend?group_by=team&from=90d`, { headers: { authorization: `Bearer ${demo.viewerKey}` } })).json()) as { data: { team: string }[] };
     expect(byKey.data.map((r) => r.team)).toEqual(['platform']);
     const all = (await (await fetch(`${demo.url}/admin/v1/spend?group_by=team&from=90d`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: { team: string }[] };

@@ -264,15 +264,17 @@ describe('runs per team', () => {
     expect(new Set(listed.map((r) => r.team))).toEqual(new Set(['alpha']));
     expect(listed.find((r) => r.run === shared)?.calls).toBe(1);
     expect(listed.some((r) => r.run === betaOnly)).toBe(false);
-    // Asking for beta's list with alpha's key still gives alpha's.
-    const asked = (await adminCall(s, alpha, '/admin/v1/runs?limit=1000&team=beta')).body['data'] as { team: string }[];
-    expect(new Set(asked.map((r) => r.team))).toEqual(new Set(['alpha']));
+    // Naming another team with alpha's key is refused, for a list as for one run (whether or not it exists).
+    for (const path of ['/admin/v1/runs?limit=1000&team=beta', `/admin/v1/runs/${shared}?team=beta`, `/admin/v1/runs/nobody-x?team=beta`]) {
+      const r = await adminCall(s, alpha, path);
+      expect([r.status, (r.body['error'] as { code: string }).code]).toEqual([403, 'forbidden']);
+    }
 
     // Its own run, whatever other teams use the id: no ambiguity for a team key.
     const own = await adminCall(s, alpha, `/admin/v1/runs/${shared}`);
     expect([own.status, own.body['team'], own.body['calls']]).toEqual([200, 'alpha', 1]);
     // Another team's run does not exist for it: 404, as for an id nobody uses.
-    for (const path of [`/admin/v1/runs/${betaOnly}`, `/admin/v1/runs/${shared}?team=beta`, `/admin/v1/runs/nobody-${randomBytes(3).toString('hex')}`]) {
+    for (const path of [`/admin/v1/runs/${betaOnly}`, `/admin/v1/runs/nobody-${randomBytes(3).toString('hex')}`]) {
       const r = await adminCall(s, alpha, path);
       expect(r.status).toBe(404);
       expect((r.body['error'] as { code: string }).code).toBe('not_found');

@@ -22,12 +22,13 @@ export function budgetsCommand(): Command {
       .option('--period <period>', 'day | week | month | year | none', 'month')
       .option('--tokens <n>', 'also limit tokens', num)
       .option('--alert-at <list>', 'comma-separated percentages, e.g. 50,80,100')
-      .option('--downgrade-at <pct>', 'serve --downgrade-to past this utilisation', num)
-      .option('--downgrade-to <model>', 'the cheaper model')
+      .option('--downgrade-at <pct>', 'serve --downgrade-to past this utilisation, percent (needs --downgrade-to; default 80)', num)
+      .option('--downgrade-to <model>', 'the cheaper model, served from 80% utilisation unless --downgrade-at says otherwise')
       .option('--clamp', 'shrink max_tokens to what remains instead of refusing')
       .option('--pace <action>', "spread the budget over its period; once today's allowance is spent: alert | downgrade | block")
       .option('--pace-model <model>', 'the model --pace downgrade serves')
       .action(async (scope: string, o: { config: string; usd: number; period: string; tokens?: number; alertAt?: string; downgradeAt?: number; downgradeTo?: string; clamp?: boolean; pace?: string; paceModel?: string }) => {
+        if (o.downgradeAt !== undefined && o.downgradeTo === undefined) throw new Error('--downgrade-at needs --downgrade-to <model>: the model to serve past that utilisation');
         const parsed = budgetConfigSchema.safeParse({
           scope,
           limit_usd: o.usd,
@@ -38,12 +39,12 @@ export function budgetsCommand(): Command {
           clamp: o.clamp ?? false,
           pace: o.pace ? { action: o.pace, model: o.paceModel } : undefined,
         });
-        if (!parsed.success) {
-          console.error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
-          process.exitCode = 1;
-          return;
-        }
+        if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
         const config = await configFrom(o);
+        // The models a budget serves must be configured, as the admin API requires.
+        for (const [flag, model] of [['--downgrade-to', parsed.data.downgrade?.model], ['--pace-model', parsed.data.pace?.model]] as const) {
+          if (model !== undefined && !Object.hasOwn(config.models, model)) throw new Error(`unknown model ${model} (${flag}): it must be configured under models: in the config`);
+        }
         const b = budgetRecord(parsed.data, 'api', Date.now());
         await withStore(config, (store) => store.upsertBudget(b));
         console.log(`Budget ${b.id}: $${parsed.data.limit_usd} per ${b.period === 'none' ? 'lifetime' : b.period}${b.pace ? `, paced (${b.pace.action}${b.pace.model ? ` to ${b.pace.model}` : ''})` : ''}.`);

@@ -41,4 +41,10 @@ program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 program.addCommand(demoCommand());
 
-await program.parseAsync(process.argv);
+// A mistake (a bad --since, a bad config file, an unreachable gateway) is one line, not a stack trace;
+// TOLLGATE_DEBUG=1 keeps the stack for bug reports.
+await program.parseAsync(process.argv).catch((err: unknown) => {
+  const debug = process.env['TOLLGATE_DEBUG'];
+  console.error(debug && debug !== '0' && err instanceof Error && err.stack ? err.stack : `tollgate: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});

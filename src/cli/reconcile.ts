@@ -44,7 +44,7 @@ function ledgerProviders(config: Config, provider: ReportProvider, named: string
 
 export function reconcileCommand(): Command {
   return withConfig(new Command('reconcile'))
-    .description("compare a provider's usage and cost reports with the ledger, per day, model and key")
+    .description("compare a provider's usage and cost reports with the ledger, per day, model and key; exits 2 when they differ")
     .addOption(new Option('--provider <provider>', 'whose reports').choices(['openai', 'anthropic']).makeOptionMandatory())
     .argument('[file]', 'report pages (JSON, JSON array or JSONL); default: the imported reports')
     .option('--tolerance <t>', 'relative difference to ignore, e.g. 1% or 0.01 (default: reconcile.tolerance)', tolerance)
@@ -71,8 +71,8 @@ export function reconcileCommand(): Command {
           : await store.providerUsage({ provider: o.provider, from: parseTime(o.since, now), to: parseTime(o.until, now) });
         return reconcile(store, rows, names, opts);
       });
-      if (o.json) return console.log(JSON.stringify({ provider: o.provider, ledger_providers: names, ...report }));
-      console.log(formatReport(report));
+      console.log(o.json ? JSON.stringify({ provider: o.provider, ledger_providers: names, ...report }) : formatReport(report));
+      // Differences exit 2 in either output mode, so scripts can act on them.
       if (report.findings.length > 0) process.exitCode = 2;
     }));
 }

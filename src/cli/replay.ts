@@ -25,6 +25,8 @@ export function replayCommand(): Command {
     .option('--json', 'print JSON')
     .option('--calls', 'with --json: every call\'s outcome')
     .action(async (o: ReplayOptions) => {
+      // The text report is a summary; per-call outcomes are only in JSON, so --calls alone would do nothing.
+      if (o.calls && !o.json) throw new Error('--calls lists every call\'s outcome in the JSON report: add --json');
       // Loaded here, not at start: the other commands need not pay for it.
       const { formatReport, ledgerPages, loadPolicy, replayPages } = await import('../analytics/replay/index.js');
       const policyConfig = await configFrom(o);

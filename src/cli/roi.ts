@@ -18,7 +18,7 @@ export function roiCommand(): Command {
     .option('--by <dimension>', ROI_GROUPS.join('|'), oneOf(ROI_GROUPS), 'team')
     .option('--since <time>', 'start: 30d, 12h, an ISO date or epoch ms', '30d')
     .option('--until <time>', 'end (exclusive)')
-    .option('--sort <order>', `${ROI_SORTS.join('|')} (default: value per dollar)`, oneOf(ROI_SORTS), 'value_per_dollar')
+    .option('--sort <order>', ROI_SORTS.join('|'), oneOf(ROI_SORTS), 'value_per_dollar')
     .option('--json', 'print JSON')
     .action(async (o: { config: string; by: RoiGroup; since: string; until?: string; sort: RoiSort; json?: boolean }) => {
       const config = await configFrom(o);

@@ -65,6 +65,8 @@ export function routesCommand(): Command {
           budgetUsedPct: o.budgetUsed === undefined ? null : Number(o.budgetUsed),
           stickyKey: o.run ?? 'dry-run',
         });
+        // As the gateway would answer such a call: a model neither configured nor a route's alias is unknown.
+        if (d.rule === null && !Object.hasOwn(config.models, o.model)) throw new Error(`the model "${o.model}" is not configured under models:, nor an alias of a route rule that matches this call`);
         if (o.json) return console.log(JSON.stringify(d));
         console.log(d.reason);
         console.log(`targets: ${d.targets.join(' -> ')}`);

@@ -11,8 +11,9 @@ export function startCommand(): Command {
     .option('--host <host>', 'address to bind (default from config: 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default from config: 4000)', (v) => Number(v))
     .action(async (opts: { config: string; host?: string; port?: number }) => {
-      const { config, missingEnv } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
+      const { config, missingEnv, file } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
       const log = pino({ level: config.log.level });
+      if (file === null) log.warn({ config: opts.config }, 'no config file found: running on defaults, with no providers and no models (every call will be refused); pass --config FILE');
       if (missingEnv.length) log.warn({ missing: missingEnv }, 'environment variables named in the config are not set');
       const gw = await startGateway(config, { log, host: opts.host, port: opts.port });
       log.info({ url: gw.url, store: config.store.kind, models: [...gw.deps.models.keys()] }, 'tollgate listening');

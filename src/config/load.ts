@@ -1,5 +1,6 @@
 /** Load tollgate.yaml: read, substitute ${ENV_VARS}, validate, fail fast with a readable message. */
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 
@@ -30,6 +31,8 @@ export interface LoadedConfig {
   config: Config;
   /** Environment variables the file refers to that are not set (their values became ""). */
   missingEnv: string[];
+  /** The file read, or null when none was found and the defaults apply. */
+  file?: string | null;
 }
 
 export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): LoadedConfig {
@@ -50,14 +53,27 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   return { config, missingEnv: [...missing] };
 }
 
+/**
+ * A relative SQLite path in a config file means relative to that file, not to wherever the command runs
+ * (`cd sub && tollgate keys list -c ../tollgate.yaml` must open the same ledger as from the file's own
+ * directory). This includes the default path when the file names no store.
+ */
+export function resolvePaths(config: Config, file: string): void {
+  const store = config.store;
+  // A new object: the schema's default may be one shared instance.
+  if (store.kind === 'sqlite' && store.path !== ':memory:' && !isAbsolute(store.path)) config.store = { ...store, path: resolve(dirname(file), store.path) };
+}
+
 /** Read a config file; a missing default file yields the defaults (enough for offline commands). */
 export async function loadConfig(path: string, opts: { required?: boolean } = {}): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !opts.required) return parseConfig('{}');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !opts.required) return { ...parseConfig('{}'), file: null };
     throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
   }
-  return parseConfig(text, process.env, path);
+  const loaded = parseConfig(text, process.env, path);
+  resolvePaths(loaded.config, path);
+  return { ...loaded, file: path };
 }

@@ -2,15 +2,27 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tollgate } from './process.js';
 
+// Each CLI run starts a process; on a loaded machine that takes seconds.
+vi.setConfig({ testTimeout: 120_000 });
 let dir: string;
 let cfg: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  cfg = join(dir, 'only-store.yaml');
-  writeFileSync(cfg, `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }\n`);
+  cfg = join(dir, 'tollgate.yaml');
+  writeFileSync(
+    cfg,
+    [
+      `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
+      'providers:',
+      '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
+      'models:',
+      '  a: { provider: openai }',
+      '  b: { provider: openai }',
+    ].join('\n'),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -210,7 +210,9 @@ describe('pacing through the gateway', () => {
     expect(bad.status).toBe(404);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('unknown_model');
     const cfg = join(s.dir, 'cli.yaml');
-    writeFileSync(cfg, `store: {kind: sqlite, path: ${JSON.stringify(join(s.dir, 'ledger.db'))}}\n`);
+    // The CLI, like the API, takes only a configured model as the pacing model.
+    const cliConfig = { store: { kind: 'sqlite', path: join(s.dir, 'ledger.db') }, providers: { openai: { kind: 'openai', base_url: 'http://127.0.0.1:1/v1' } }, models: { 'cheap-gpt': { provider: 'openai' } } };
+    writeFileSync(cfg, JSON.stringify(cliConfig));
     const { stdout } = await tollgate(['budgets', 'set', 'team:cli', '--usd', '5000', '--period', 'year', '--pace', 'downgrade', '--pace-model', 'cheap-gpt', '--config', cfg]);
     expect(stdout).toMatch(/paced \(downgrade to cheap-gpt\)/);
     await expect.poll(async () => {

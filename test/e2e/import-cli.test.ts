@@ -66,9 +66,10 @@ describe('tollgate import / export / reconcile', () => {
     expect(err.stdout).toMatch(/bypassed_gateway/);
     const imported = JSON.parse((await tollgate(['import', 'anthropic-usage', '-c', cfg, '--json', planted])).stdout) as { inserted: number };
     expect(imported.inserted).toBe(18);
-    const fromStore = JSON.parse(
-      (await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg, '--since', '2025-09-01', '--json']).catch((e: { stdout: string }) => e)).stdout,
-    ) as { counts: Record<string, number> };
+    const jsonRun = (await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg, '--since', '2025-09-01', '--json']).catch((e: { code: number; stdout: string }) => e)) as { code?: number; stdout: string };
+    // --json exits 2 on differences too, as the text report does.
+    expect(jsonRun.code).toBe(2);
+    const fromStore = JSON.parse(jsonRun.stdout) as { counts: Record<string, number> };
     expect(fromStore.counts).toEqual({ key_outside_gateway: 1, bypassed_gateway: 4, metering_error: 0, price_drift: 0 });
   });
 });

@@ -1,0 +1,162 @@
+/**
+ * The CLI on ordinary mistakes, as a new user makes them: one `tollgate...: message` line and exit 1, never
+ * a stack trace; input the admin API would refuse is refused here too; the admin commands find the
+ * gateway from the config.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deadPort } from './net.js';
+import { CLI, exited, tollgate } from './process.js';
+
+// Each CLI run starts a process; on a loaded machine that takes seconds.
+vi.setConfig({ testTimeout: 120_000 });
+const NO_URL = { TOLLGATE_URL: '', TOLLGATE_ADMIN_KEY: 'k', TOLLGATE_DEBUG: '' };
+
+let dir: string;
+let cfg: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-errors-'));
+  cfg = join(dir, 'tollgate.yaml');
+  writeFileSync(
+    cfg,
+    [
+      `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
+      'providers:',
+      '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
+      'models:',
+      '  gpt-4o-mini: { provider: openai }',
+    ].join('\n'),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Failure {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI expecting it to fail; returns its exit code and output. */
+async function fails(args: string[], env: NodeJS.ProcessEnv = NO_URL): Promise<Failure> {
+  const r = await tollgate(args, env).then(
+    (ok) => ({ code: 0, ...ok }),
+    (e: Failure) => e,
+  );
+  expect(r.code, `tollgate ${args.join(' ')} should fail:\n${r.stdout}`).not.toBe(0);
+  return r;
+}
+
+const oneLine = (r: Failure, pattern: RegExp): void => {
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).toMatch(/^tollgate[\w ]*: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+};
+
+describe('tollgate on mistakes', () => {
+  it('reports bad report options and a bad config in one line, exit 1', async () => {
+    oneLine(await fails(['spend', '-c', cfg, '--by', 'colour']), /colour/);
+    oneLine(await fails(['spend', '-c', cfg, '--since', 'yesterday']), /not a time: "yesterday"/);
+    // A bare short number is neither a duration nor epoch ms (those have 10+ digits): refused, not read as 1970.
+    oneLine(await fails(['spend', '-c', cfg, '--since', '0']), /not a time: "0"/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'models:\n  m: { provider: nope }\n');
+    oneLine(await fails(['keys', 'list', '-c', bad]), /models\.m\.provider/);
+  });
+
+  it('keeps the stack with TOLLGATE_DEBUG=1', async () => {
+    const r = await fails(['spend', '-c', cfg, '--since', 'yesterday'], { ...NO_URL, TOLLGATE_DEBUG: '1' });
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it("finds the gateway at the config's server address, and says so when nothing listens there", async () => {
+    const port = await deadPort();
+    const here = join(dir, 'dead.yaml');
+    writeFileSync(here, `server: { port: ${port} }\nstore: { kind: sqlite, path: "${join(dir, 'l.db')}" }\n`);
+    oneLine(await fails(['runs', 'list', '-c', here]), new RegExp(`cannot reach the gateway at http://127\\.0\\.0\\.1:${port}`));
+    oneLine(await fails(['budgets', 'forecast', '-c', here]), new RegExp(`cannot reach the gateway at http://127\\.0\\.0\\.1:${port}`));
+    for (const args of [['runs', 'list'], ['runs', 'kill'], ['budgets', 'forecast']]) expect((await tollgate([...args, '--help'])).stdout).toMatch(/-c, --config <file>/);
+  });
+
+  it('reaches the gateway the config names, and tells CLI users to use --team on an ambiguous run', async () => {
+    const seen: string[] = [];
+    const srv: Server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/admin/v1/runs?limit=50') {
+        res.end(JSON.stringify({ data: [] }));
+        return;
+      }
+      res.statusCode = 409;
+      res.end(JSON.stringify({ error: { type: 'run_ambiguous', message: 'Run id r1 is live under 2 teams (a, b): name one with ?team=.' } }));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const live = join(dir, 'live.yaml');
+      writeFileSync(live, `server: { port: ${port} }\nstore: { kind: sqlite, path: "${join(dir, 'l.db')}" }\n`);
+      expect((await tollgate(['runs', 'list', '-c', live], NO_URL)).stdout).toMatch(/No live runs/);
+      const r = await fails(['runs', 'show', 'r1', '-c', live]);
+      oneLine(r, /name one with --team <team>\./);
+      expect(r.stderr).not.toContain('?team=');
+      // TOLLGATE_URL overrides the config.
+      oneLine(await fails(['runs', 'list', '-c', live], { ...NO_URL, TOLLGATE_URL: `http://127.0.0.1:${await deadPort()}` }), /cannot reach the gateway/);
+      expect(seen).toEqual(['GET /admin/v1/runs?limit=50', 'GET /admin/v1/runs/r1']);
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it('refuses keys and budgets the admin API would refuse', async () => {
+    oneLine(await fails(['keys', 'create', '-c', cfg, '--team', 'a', '--models', 'nope-model']), /unknown model\(s\) nope-model/);
+    oneLine(await fails(['keys', 'create', '-c', cfg, '--team', '']), /--team must name a team/);
+    for (const models of ['', ',']) oneLine(await fails(['keys', 'create', '-c', cfg, '--team', 'a', '--models', models]), /an empty model list would allow no model; omit --models to allow every model/);
+    oneLine(await fails(['budgets', 'set', 'team:a', '-c', cfg, '--usd', '5', '--downgrade-to', 'nope']), /unknown model nope \(--downgrade-to\)/);
+    oneLine(await fails(['budgets', 'set', 'team:a', '-c', cfg, '--usd', '5', '--downgrade-at', '50']), /--downgrade-at needs --downgrade-to/);
+    // Nothing was created by the refusals; a configured model is accepted.
+    expect(JSON.parse((await tollgate(['keys', 'list', '-c', cfg, '--json'])).stdout)).toEqual([]);
+    expect(JSON.parse((await tollgate(['budgets', 'list', '-c', cfg, '--json'])).stdout)).toEqual({ data: [] });
+    expect((await tollgate(['keys', 'create', '-c', cfg, '--team', 'a', '--models', 'gpt-4o-mini'])).stdout).toMatch(/Created key/);
+    expect((await tollgate(['budgets', 'set', '--help'])).stdout).toMatch(/80%/);
+  });
+
+  it('refuses options that would do nothing, and says a model is unknown', async () => {
+    oneLine(await fails(['replay', '-c', cfg, '--calls']), /--calls .* add --json/);
+    oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'nope']), /"nope" is not configured/);
+    const roi = (await tollgate(['roi', '--help'])).stdout.split('\n').find((l) => l.includes('--sort'))!;
+    expect(roi.match(/default/g)).toHaveLength(1);
+    expect((await tollgate(['runs', 'show', '--help'])).stdout).toMatch(/not its individual calls/);
+  });
+});
+
+describe('config file location', () => {
+  it("opens the ledger next to the config file, whatever the working directory", async () => {
+    const home = join(dir, 'proj');
+    mkdirSync(join(home, 'sub'), { recursive: true });
+    writeFileSync(join(home, 'tollgate.yaml'), 'timezone: UTC\n');
+    await promisify(execFile)(process.execPath, [CLI, 'keys', 'list', '-c', '../tollgate.yaml'], { cwd: join(home, 'sub'), timeout: 20_000 });
+    expect(existsSync(join(home, 'sub', '.tollgate'))).toBe(false);
+    expect(existsSync(join(home, '.tollgate', 'ledger.db'))).toBe(true);
+  });
+
+  it('warns when `start` finds no config file and runs on defaults', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const child = spawn(process.execPath, [CLI, 'start', '--port', '0'], { cwd: empty, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TOLLGATE_ADMIN_KEY: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await vi.waitFor(() => expect(out).toMatch(/tollgate listening/), { timeout: 30_000, interval: 100 });
+      expect(out).toMatch(/no config file found: running on defaults/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 /** Talking to the gateway: the admin API with the session cookie, and the CSRF token on every change. */
 import { useCallback, useEffect, useState } from 'react';
+import { formatUsd } from '../../src/pricing/money.js';
 
 export interface Session {
   role: 'admin' | 'team';
@@ -74,11 +75,9 @@ export function useApi<T>(path: string | null): [Load<T>, () => void] {
   return [load, reload];
 }
 
+/** Every dollar amount on the dashboard: the server's formatter, so a tiny cost never reads $0.00 or $0.0000. */
 export function usd(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const abs = Math.abs(v);
-  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
-  return (v < 0 ? '-$' : '$') + abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return v === null || v === undefined ? '–' : formatUsd(v);
 }
 
 export function pct(v: number | null | undefined): string {

@@ -40,10 +40,11 @@ export function Loaded<T>({ load, missing, children }: { load: Load<T>; missing:
   return <>{children(load.data)}</>;
 }
 
-export function Table({ head, rows, testId }: { head: string[]; rows: ReactNode[][]; testId?: string }) {
+/** `fit`: cells may wrap, so a wide table fits its card instead of scrolling its last columns out of view. */
+export function Table({ head, rows, testId, fit }: { head: string[]; rows: ReactNode[][]; testId?: string; fit?: boolean }) {
   return (
     <div className="table-wrap">
-      <table data-testid={testId}>
+      <table data-testid={testId} className={fit ? 'fit' : undefined}>
         <thead>
           <tr>{head.map((h) => <th key={h}>{h}</th>)}</tr>
         </thead>

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { request } from 'undici';
+import { formatUsd } from '../pricing/money.js';
 
 export interface BudgetAlert {
   budget: { id: string; scope: string; period: string };
@@ -57,7 +58,7 @@ export class AlertSender {
   send(alert: BudgetAlert): void {
     const text =
       `Tollgate: budget ${alert.budget.scope} (${alert.budget.period}) reached ${alert.threshold_pct}%: ` +
-      `$${alert.spent_usd.toFixed(2)} of $${alert.limit_usd.toFixed(2)}` +
+      `${formatUsd(alert.spent_usd)} of ${formatUsd(alert.limit_usd)}` +
       (alert.resets_at ? `, resets ${alert.resets_at}` : '');
     this.post({ text, kind: 'budget_threshold', ...alert });
   }
@@ -65,7 +66,7 @@ export class AlertSender {
   sendPacing(alert: PacingAlert): void {
     const text =
       `Tollgate: paced budget ${alert.budget.scope} (${alert.budget.period}) spent today's allowance: ` +
-      `$${alert.spent_today_usd.toFixed(2)} of $${alert.allowance_usd.toFixed(2)}, resets ${alert.resets_at}`;
+      `${formatUsd(alert.spent_today_usd)} of ${formatUsd(alert.allowance_usd)}, resets ${alert.resets_at}`;
     this.post({ text, kind: 'budget_pacing', ...alert });
   }
 

@@ -134,10 +134,16 @@ const scopeSchema = z
   .string()
   .regex(/^(org|(team|user|project|key|tag|run):([^\s:]{1,200}))$/, 'a scope is "org" or kind:value with kind team|user|project|key|tag|run (value "*" means each one separately)');
 
+/** Budgets count whole nano-dollars: a smaller non-zero limit would silently round to a limit of $0. */
+const limitUsdSchema = z
+  .number()
+  .nonnegative()
+  .refine((v) => v === 0 || v >= 1e-9, { message: 'a non-zero limit must be at least $0.000000001 (one nano-dollar, the smallest amount Tollgate counts)' });
+
 export const budgetConfigSchema = z
   .object({
     scope: scopeSchema,
-    limit_usd: z.number().nonnegative(),
+    limit_usd: limitUsdSchema,
     period: z.enum(['day', 'week', 'month', 'year', 'none']).default('month'),
     limit_tokens: z.number().int().positive().optional(),
     alert_at: z.array(z.number().positive().max(1000)).default([]),
@@ -211,7 +217,7 @@ export const configSchema = z
      */
     defaults: z
       .object({
-        key_budget: z.object({ limit_usd: z.number().nonnegative(), period: z.enum(['day', 'week', 'month', 'year', 'none']) }).strict().nullable().default({ limit_usd: 50, period: 'month' }),
+        key_budget: z.object({ limit_usd: limitUsdSchema, period: z.enum(['day', 'week', 'month', 'year', 'none']) }).strict().nullable().default({ limit_usd: 50, period: 'month' }),
         key_rate_limit: z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), concurrent: z.number().int().positive().optional() }).strict().nullable().default({ rpm: 600, concurrent: 50 }),
         max_tokens: z.number().int().positive().default(4096),
         /** The smallest max_tokens a clamp may shrink a call to before refusing it instead. */

@@ -2,33 +2,16 @@
  * /dashboard: the built single-page app (dist/dashboard, made by `npm run build`) and its session
  * endpoint. Hashed assets are cached for a year (their names change with their content), index.html
  * is revalidated every time; any other path under /dashboard is a page of the app (SPA fallback).
- * Files are read once, gzipped once and kept in memory: the whole app is a few hundred kilobytes.
+ * Files are read once, gzipped once and kept in memory (dashboard-files.ts).
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { callerForKey } from './admin.js';
+import { DashboardFiles, findBuiltRoot } from './dashboard-files.js';
 import { handleSession } from './dashboard-session.js';
-
-const gzipAsync = promisify(gzip);
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -39,46 +22,9 @@ const SECURITY_HEADERS = {
 };
 
 /** dist/dashboard next to the compiled server (dist/server) or, when run from source, at the repository root. */
-function findRoot(): string | null {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const candidate of [join(here, '..', 'dashboard'), join(here, '..', '..', 'dist', 'dashboard')]) {
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-  }
-  return null;
-}
-
-interface Asset {
-  body: Buffer;
-  gz: Buffer | null;
-  type: string;
-  etag: string;
-}
-
-const assets = new Map<string, Promise<Asset | null>>();
-let root: string | null | undefined;
-
-function load(rel: string): Promise<Asset | null> {
-  let p = assets.get(rel);
-  if (!p) {
-    p = (async () => {
-      root ??= findRoot();
-      if (!root) return null;
-      const file = normalize(join(root, rel));
-      if (!file.startsWith(root + sep)) return null;
-      let body: Buffer;
-      try {
-        body = await readFile(file);
-      } catch {
-        return null;
-      }
-      const type = TYPES[extname(file)] ?? 'application/octet-stream';
-      const gz = /^(text|application\/json|image\/svg)/.test(type) && body.length > 1024 ? await gzipAsync(body) : null;
-      return { body, gz, type, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-    })();
-    if (assets.size < 1000) assets.set(rel, p);
-  }
-  return p;
-}
+const here = fileURLToPath(new URL('.', import.meta.url));
+const files = new DashboardFiles(() => findBuiltRoot([join(here, '..', 'dashboard'), join(here, '..', '..', 'dist', 'dashboard')]));
+const load = (rel: string) => files.load(rel);
 
 async function serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   let rel: string;

@@ -10,7 +10,7 @@ import { spendSeries } from '../../src/analytics/spend-series.js';
 import { LedgerSpendHistory, RollupSpendHistory } from '../../src/analytics/spend-history.js';
 
 const HOUR = 3_600_000;
-const BOUNDS = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
+const BOUNDS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000];
 /** 2026-10-10T00:00Z; the ledger spans 40 days, across the end of summer time in Europe (Oct 25). */
 export const GEN_START = Date.UTC(2026, 9, 10);
 const SPAN = 40 * 24 * HOUR;
@@ -33,7 +33,7 @@ export function generateLedger(n: number, seed = 42): CallRow[] {
   const rows: CallRow[] = [];
   for (let i = 0; i < n; i++) {
     const startedAt = GEN_START + Math.floor(r() * SPAN);
-    const latency = pick([5, 100, 101, 400, 900, 2_000, 4_000, 9_000, 20_000, 50_000, 100_000, 200_000]) + Math.floor(r() * 3);
+    const latency = pick([3, 5, 9, 19, 40, 70, 100, 101, 400, 900, 2_000, 4_000, 9_000, 20_000, 50_000, 100_000, 200_000]) + Math.floor(r() * 3);
     const model = pick(['gpt-a', 'gpt-b', 'claude-c', null]);
     rows.push({
       id: `g${seed}-${String(i).padStart(7, '0')}`, startedAt, firstByteAt: startedAt + 1, endedAt: startedAt + latency,

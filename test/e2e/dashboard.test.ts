@@ -1,7 +1,8 @@
 /**
  * The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core; never a
  * download) against `startDemo` (seeded history, no background traffic): sign-in, the overview's
- * burn chart, live runs over SSE and the kill button, key creation, team scoping (runs included), CSRF.
+ * burn chart and its period label, live runs over SSE and the kill button, key creation, team scoping
+ * (runs included), CSRF, the budgets table at 1280 px.
  * Needs the built dashboard: `npm run build` (npm test does it first).
  */
 import { existsSync } from 'node:fs';
@@ -204,6 +205,40 @@ describe('dashboard', () => {
     await page.locator('[data-testid="budgets"] tr', { hasText: 'team:research' }).locator('text=Delete').click();
     await expect.poll(api).toBeUndefined();
     await page.context().close();
+  });
+
+  it('at 1280x800 the budgets table fits its card, Edit buttons in view', async () => {
+    const scope = 'team:research-and-development';
+    const created = await fetch(`${demo.url}/admin/v1/budgets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ scope, limit_usd: 1234.5, period: 'week', pace: { action: 'alert' } }) });
+    expect(created.status).toBe(201);
+    const page = await signIn(ADMIN);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await goTo(page, 'Budgets');
+    const edit = page.locator('[data-testid="budgets"] tr', { hasText: scope }).locator('text=Edit');
+    await edit.waitFor();
+    const wrap = page.locator('.table-wrap:has([data-testid="budgets"])');
+    const fit = await wrap.evaluate((w) => ({ scroll: w.scrollWidth, client: w.clientWidth, right: w.getBoundingClientRect().right }));
+    expect(fit.scroll).toBeLessThanOrEqual(fit.client);
+    const box = (await page.locator('[data-testid="budgets"] tr', { hasText: scope }).locator('button.danger').boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(fit.right);
+    await fetch(`${demo.url}/admin/v1/budgets/${encodeURIComponent(`${scope}/week`)}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    await page.context().close();
+  });
+
+  it('the overview names the headline budget\'s own period, and a tiny spend is not $0.00', async () => {
+    const real = (await (await fetch(`${demo.url}/admin/v1/forecasts`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { data: { scope: string }[] };
+    const org = real.data.find((f) => f.scope === 'org')!;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.route('**/admin/v1/forecasts', (r) => r.fulfill({ json: { data: [{ ...org, period: 'week', spent_usd: 0.000066 }] } }));
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/dashboard/`);
+    await page.fill('input[name=key]', ADMIN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-page="Overview"][data-ready="true"]');
+    const stat = page.locator('[data-testid="period-spend"]');
+    expect(await stat.locator('.stat-label').textContent()).toBe('Spent this week');
+    expect(await stat.locator('.stat-value').textContent()).toBe('$0.000066');
+    await context.close();
   });
 
   it('a team viewer sees only its own team, in the page and through the API', async () => {

@@ -25,6 +25,14 @@ describe('config', () => {
     expect(() => parseConfig('surprise: 1', {})).toThrow(/surprise/);
   });
 
+  it('refuses a non-zero budget limit below one nano-dollar (it would round to $0), accepts zero and one nano-dollar', () => {
+    const budget = (usd: number): string => `budgets: [{ scope: "team:a", limit_usd: ${usd} }]`;
+    expect(() => parseConfig(budget(1e-12), {})).toThrow(/limit_usd.*one nano-dollar/);
+    expect(() => parseConfig(`defaults: { key_budget: { limit_usd: 1e-12, period: day } }`, {})).toThrow(/defaults\.key_budget\.limit_usd.*one nano-dollar/);
+    expect(parseConfig(budget(0), {}).config.budgets[0]?.limit_usd).toBe(0);
+    expect(parseConfig(budget(1e-9), {}).config.budgets[0]?.limit_usd).toBe(1e-9);
+  });
+
   it('takes the admin key from TOLLGATE_ADMIN_KEY', () => {
     expect(parseConfig('{}', { TOLLGATE_ADMIN_KEY: 'a' }).config.admin_key).toBe('a');
   });

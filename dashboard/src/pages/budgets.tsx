@@ -77,6 +77,7 @@ export function Budgets({ session }: { session: Session }) {
             ) : (
               <Table
                 testId="budgets"
+                fit
                 head={['Scope', 'Period', 'Spent / limit', 'Used', 'Reserved', 'Resets', 'Forecast', 'Pacing', '']}
                 rows={d.data.map((b) => {
                   const f = byId.get(b.id);

@@ -18,6 +18,13 @@ function daysBetween(from: string, to: string): string[] {
   return out;
 }
 
+/** "Spent this week", "Spent today", "Spent in all": the headline budget's own period (a month without one). */
+function spentLabel(period: string | undefined): string {
+  if (period === 'day') return 'Spent today';
+  if (period === 'none') return 'Spent in all';
+  return `Spent this ${period ?? 'month'}`;
+}
+
 /** The forecast to headline: the org's, else the one closest to its limit. */
 function headline(fs: Forecast[]): Forecast | undefined {
   return fs.find((f) => f.scope === 'org') ?? [...fs].sort((a, b) => b.projected_usd / (b.limit_usd || 1) - a.projected_usd / (a.limit_usd || 1))[0];
@@ -79,11 +86,14 @@ export function Overview({ now }: { now: number }) {
   }, [recent, before]);
 
   const limitUsd = f?.limit_usd ?? budget?.limit_usd;
+  // The headline figure is the headlined budget's spend over its own period; this month's without a budget.
+  const period = f?.period ?? (budget?.spent_usd !== undefined ? budget.period : undefined);
+  const spent = f?.spent_usd ?? (period !== undefined ? budget?.spent_usd : undefined) ?? periodSpend;
   const ready = [daily, forecasts, budgets, recent, before].every((l) => l.state !== 'loading');
   return (
     <Page title="Overview" ready={ready}>
       <div className="stats">
-        <Stat testId="period-spend" label="Spent this month" value={usd(f?.spent_usd ?? periodSpend)} hint={limitUsd !== undefined ? `of ${usd(limitUsd)} (${f?.scope ?? budget?.scope})` : 'no budget set'} />
+        <Stat testId="period-spend" label={spentLabel(period)} value={usd(spent)} hint={limitUsd !== undefined ? `of ${usd(limitUsd)} (${f?.scope ?? budget?.scope})` : 'no budget set'} />
         <Stat testId="today-spend" label="Today" value={usd(todaySpend)} hint={f?.pacing ? `allowance ${usd(f.pacing.allowance_today_usd)} · ${f.pacing.state}` : undefined} />
         <Stat testId="projected" label="Projected at period end" value={f ? usd(f.projected_usd) : '–'} hint={f ? `${usd(f.projected_low_usd)} – ${usd(f.projected_high_usd)}` : 'forecasts unavailable'} />
         <Stat testId="exhausts" label="Budget runs out" value={f ? (f.exhausts_at ? day(f.exhausts_at) : 'not this period') : '–'} hint={budget?.utilisation !== undefined ? `${pct(budget.utilisation)} used now` : undefined} />

@@ -1,12 +1,12 @@
 /** The sentence a forecast says, the same in the CLI, the admin API and alerts. */
+import { formatUsd } from '../../pricing/money.js';
 import type { BudgetRecord } from '../../storage/types.js';
 import { dateOf, longDate } from './calendar.js';
 import type { BudgetForecast } from './budget-forecast.js';
 
-/** "$5,000" for round or large amounts, "$12.50" otherwise. */
+/** "$5,000" for round or large amounts, "$12.50" or "$0.000066" otherwise (a tiny amount never reads $0.00). */
 export function usdText(x: number): string {
-  const whole = Math.abs(x) >= 100 || Number.isInteger(x);
-  return x.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 });
+  return formatUsd(x, { wholeDollars: true });
 }
 
 const PERIOD_WORD: Record<BudgetRecord['period'], string> = { day: 'day', week: 'week', month: 'month', year: 'year', none: 'lifetime' };

@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallFeatures, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
-import { foldAllSql, rollupTablesSql } from '../rollups.js';
+import { foldAllSql, rebuildRollupsSql, rollupTablesSql } from '../rollups.js';
 import { foldSavingsSql, savingsTableSql } from '../savings-rollup.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
@@ -127,6 +127,8 @@ export const MIGRATIONS: readonly string[] = [
   // Dashboard savings: routed/downgraded/cached calls per hour and reason, back-filled from the ledger here.
   `${savingsTableSql('postgres')};
    ${foldSavingsSql('postgres', 'calls')};`,
+  // Finer latency buckets below 100 ms (5, 10, 25, 50): the rollups are built again from the ledger.
+  rebuildRollupsSql('postgres'),
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { foldAllSql, rollupTablesSql } from '../rollups.js';
+import { foldAllSql, rebuildRollupsSql, rollupTablesSql } from '../rollups.js';
 import { foldSavingsSql, savingsTableSql } from '../savings-rollup.js';
 
 /** SQLite migrations, applied in order; the index of the last applied one is kept in meta.schema_version. */
@@ -117,4 +117,6 @@ export const MIGRATIONS: readonly string[] = [
   // Dashboard savings: routed/downgraded/cached calls per hour and reason, back-filled from the ledger here.
   `${savingsTableSql('sqlite')};
    ${foldSavingsSql('sqlite', 'calls')};`,
+  // Finer latency buckets below 100 ms (5, 10, 25, 50): the rollups are built again from the ledger.
+  rebuildRollupsSql('sqlite'),
 ];

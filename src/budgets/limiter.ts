@@ -224,6 +224,12 @@ export class Limiter {
     return this.run((c) => c.read(keys, this.o.now()));
   }
 
+  /** The state of budget counters (see budgetUsdLimit), each filled from the ledger first if not yet. */
+  async readBudgets(limits: PlannedLimit[]): Promise<CounterState[]> {
+    await Promise.all(limits.filter((l) => !this.ready.has(l.key)).map((l) => this.seed(l)));
+    return this.readKeys(limits.map((l) => l.key));
+  }
+
   private owe(items: { key: string; actual: number; ttlSeconds: number }[]): void {
     for (const it of items) {
       if (it.actual === 0) continue;

@@ -20,7 +20,7 @@ export function demoCommand(): Command {
           '',
           `  Dashboard    ${demo.dashboardUrl}`,
           `  Admin key    ${demo.adminKey}`,
-          `  Viewer key   ${demo.viewerKey}   (team platform, read-only)`,
+          `  Viewer key   ${demo.viewerKey}   (team platform: read-only in the dashboard and admin API, and a working key for calls)`,
           '',
           `  Try it:      curl ${demo.url}/v1/chat/completions -H "authorization: Bearer ${demo.viewerKey}" \\`,
           `                 -H 'content-type: application/json' -d '{"model":"gpt-5-mini","messages":[{"role":"user","content":"hi"}]}'`,

@@ -87,6 +87,12 @@ const TEN_YEARS_S = 10 * 365 * 86_400;
 const ttlFor = (w: PeriodWindow, now: number): number =>
   w.end === Infinity ? TEN_YEARS_S : Math.ceil((w.end - now) / 1000) + 86_400; // a day of slack for late commits
 
+/** The USD counter of a budget with one counter, as planLimits plans it for a call: to seed or read it outside one. */
+export function budgetUsdLimit(b: BudgetRecord, timezone: string, now: number): PlannedLimit {
+  const window = periodWindow(b.period, timezone, now);
+  return { kind: 'budget_usd', scope: b.scope, budget: b, window, key: budgetCounterKey(b.id, b.scope, window.key), limit: b.limitNanos, amount: 0, ttlSeconds: ttlFor(window, now) };
+}
+
 export interface PlanInput {
   scopes: CallScopes;
   budgetsByScope: ReadonlyMap<string, readonly BudgetRecord[]>;

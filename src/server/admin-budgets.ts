@@ -10,8 +10,7 @@ import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-servic
 import { budgetConfigSchema } from '../config/schema.js';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { budgetCounterKey } from '../policy/limits.js';
-import { periodWindow } from '../policy/period.js';
+import { budgetUsdLimit, hasOneCounter } from '../policy/limits.js';
 
 export async function handleBudgets(
   deps: GatewayDeps,
@@ -44,9 +43,12 @@ export async function handleBudgets(
   if (path === '/admin/v1/budgets' && method === 'GET') {
     const now = deps.now();
     const list = deps.budgets.list().filter((b) => team === undefined || b.scope === `team:${team}`);
-    const keys = list.map((b) => budgetCounterKey(b.id, b.scope, periodWindow(b.period, deps.config.timezone, now).key));
-    const states = await deps.limiter.readKeys(keys);
-    send(200, { data: list.map((b, i) => budgetView(b, deps.config.timezone, now, states[i])) });
+    // Budgets with one counter show what is spent: filled from the ledger if no call has touched them
+    // since this instance started (a wildcard budget's counters are per key, tag...: none to show).
+    const counted = list.filter((b) => hasOneCounter(b.scope));
+    const states = await deps.limiter.readBudgets(counted.map((b) => budgetUsdLimit(b, deps.config.timezone, now)));
+    const stateOf = new Map(counted.map((b, i) => [b, states[i]]));
+    send(200, { data: list.map((b) => budgetView(b, deps.config.timezone, now, stateOf.get(b))) });
     return true;
   }
   const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);

@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Limiter } from '../../src/budgets/limiter.js';
-import { planLimits } from '../../src/policy/limits.js';
+import { budgetUsdLimit, planLimits } from '../../src/policy/limits.js';
 import { MemoryCounterStore } from '../../src/storage/memory/counter-store.js';
 import type { BudgetRecord, Store } from '../../src/storage/types.js';
 
@@ -41,5 +41,32 @@ describe('limiter seeding of run budgets', () => {
       { run: 'r1', team: 'alpha' },
       { run: 'r1', team: 'beta' },
     ]);
+  });
+
+  it('fills a budget counter from the ledger when it is read before any call (an admin view after a start)', async () => {
+    let sums = 0;
+    const ledger = {
+      sumCalls: (q: { match: Record<string, string | undefined> }) => {
+        sums++;
+        return Promise.resolve({ costNanos: q.match['team'] === 'research' ? 3 * NANO : 0, tokens: 0 });
+      },
+    } as unknown as Store;
+    const limiter = new Limiter({ counters: new MemoryCounterStore(), store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: null, now: () => NOW });
+    const team: BudgetRecord = { ...runBudget, id: 'team:research/month', scope: 'team:research', period: 'month' };
+    const limit = budgetUsdLimit(team, 'UTC', NOW);
+    expect(limit.key).toBe(planLimits({
+      scopes: { org: 'o', team: 'research', user: null, project: null, keyId: 'k', tags: [], run: null, unlimited: true },
+      budgetsByScope: new Map([['team:research', [team]]]),
+      rateLimitsByScope: new Map(),
+      defaultRateLimit: null,
+      demand: { worstNanos: 1, worstTokens: 0 },
+      timezone: 'UTC',
+      now: NOW,
+    })[0]!.key);
+    expect((await limiter.readKeys([limit.key]))[0]?.used ?? 0).toBe(0);
+    expect((await limiter.readBudgets([limit]))[0]).toMatchObject({ used: 3 * NANO, reserved: 0 });
+    // Once only: a second read does not add the ledger's spend again.
+    expect((await limiter.readBudgets([limit]))[0]).toMatchObject({ used: 3 * NANO });
+    expect(sums).toBe(1);
   });
 });

@@ -18,7 +18,7 @@ import { Circuits } from './pipeline/circuits.js';
 import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
 import type { CallContext } from './pipeline/context.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
-import { createApp, type AppState } from './server/app.js';
+import { createApp, InflightCalls, type AppState } from './server/app.js';
 import { openCounters, openStore } from './storage/index.js';
 import { AlertSender } from './budgets/alerts.js';
 import { BudgetDirectory } from './budgets/budget-directory.js';
@@ -146,7 +146,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     forecasts,
     now,
   };
-  const state: AppState = { shuttingDown: false, inflight: new Set() };
+  const state: AppState = { shuttingDown: false, inflight: new InflightCalls() };
   const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
   const host = opts.host ?? config.server.host;
   await new Promise<void>((resolve, reject) => {
@@ -165,7 +165,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await stopped;
       clearTimeout(timer);
       // Calls cut at the grace limit still meter, settle and record: wait for them before closing.
-      await Promise.race([Promise.allSettled([...state.inflight]), new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await Promise.race([state.inflight.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       keys.stop();
       budgets.stop();
       await forecasts.stop();

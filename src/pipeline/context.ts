@@ -1,5 +1,5 @@
 /** The typed state of one model call as it moves through the pipeline's stages. */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelRates } from '../pricing/price-book.js';
 import { emptyUsage, type TokenUsage } from '../pricing/usage.js';
@@ -164,6 +164,21 @@ const EMPTY = Buffer.alloc(0);
  * request fingerprint and the response cache's exact-bytes key both derive from it.
  */
 export function bodyDigest(ctx: CallContext): string {
-  return (ctx.rawDigest ??= createHash('sha256').update(ctx.endpoint).update('\n').update(ctx.rawBody).digest('hex'));
+  return (ctx.rawDigest ??= digestOf(ctx.endpoint, ctx.rawBody));
+}
+
+/** crypto.hash (Node 20.12+): one call, where a Hash object costs a native object and three more calls. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+const PREFIXES = new Map<string, Buffer>();
+
+/** SHA-256 (hex) of `endpoint`, a newline and `body`. */
+export function digestOf(endpoint: string, body: Buffer): string {
+  if (!oneShot) return crypto.createHash('sha256').update(endpoint).update('\n').update(body).digest('hex');
+  let prefix = PREFIXES.get(endpoint);
+  if (!prefix) PREFIXES.set(endpoint, (prefix = Buffer.from(`${endpoint}\n`)));
+  const bytes = Buffer.allocUnsafe(prefix.length + body.length);
+  prefix.copy(bytes, 0);
+  body.copy(bytes, prefix.length);
+  return oneShot('sha256', bytes, 'hex');
 }
 const NO_OUTPUT = { text: '', toolCalls: [] };

@@ -10,6 +10,11 @@ export function spliceField(raw: Buffer, name: string, value: unknown): Buffer |
   let j = i + 1;
   while (j < raw.length && (raw[j] === 0x20 || raw[j] === 0x0a || raw[j] === 0x0d || raw[j] === 0x09)) j++;
   const empty = raw[j] === 0x7d; /* {} */
-  const field = Buffer.from(`{${JSON.stringify(name)}:${JSON.stringify(value)}${empty ? '' : ','}`);
-  return Buffer.concat([field, raw.subarray(i + 1)]);
+  const field = `{${JSON.stringify(name)}:${JSON.stringify(value)}${empty ? '' : ','}`;
+  // One buffer, written in place: no intermediate buffer for the field nor view of the rest.
+  const fieldBytes = Buffer.byteLength(field);
+  const out = Buffer.allocUnsafe(fieldBytes + raw.length - i - 1);
+  out.write(field, 0);
+  raw.copy(out, fieldBytes, i + 1);
+  return out;
 }

@@ -134,3 +134,49 @@ export function clearedMarks(marks: Uint8Array, n: number): Uint8Array {
   marks.fill(0, 0, n);
   return marks;
 }
+
+/** A needle for markEventsAll: its bytes begin with `"`. */
+export interface EventNeedle {
+  bytes: Buffer;
+  /** Only when followed by a byte other than `"` (as hasNonEmpty). */
+  nonEmpty: boolean;
+  bit: number;
+}
+
+/** Needles for markEventsAll, with the bytes that may follow their opening quote (most quotes are skipped on that byte). */
+export class EventNeedles {
+  readonly second = new Uint8Array(256);
+
+  constructor(readonly list: readonly EventNeedle[]) {
+    for (const n of list) {
+      if (n.bytes[0] !== 0x22 || n.bytes.length < 2) throw new Error('an event needle starts with a quote');
+      this.second[n.bytes[1]!] = 1;
+    }
+  }
+}
+
+/**
+ * markEvents for several needles, each starting with `"`, in one pass over the bytes: a stream of
+ * small events (a chat completion's deltas, each read on its own) cost one native search per needle
+ * and per event, whose fixed cost is above stepping through the few hundred bytes of an event
+ * (measured: 13 against 23 us for a 16-token answer read event by event, the same for one read).
+ * Marks exactly what markEvents would for each needle.
+ */
+export function markEventsAll(whole: Buffer, events: Buffer[], needles: EventNeedles, marks: Uint8Array): void {
+  const { second, list } = needles;
+  const n = whole.length;
+  let i = 0;
+  let end = events.length > 0 ? events[0]!.length : 0;
+  for (let at = 0; at < n; at++) {
+    if (whole[at] !== 0x22 || second[whole[at + 1] ?? 0] === 0) continue;
+    for (let k = 0; k < list.length; k++) {
+      const needle = list[k]!;
+      const b = needle.bytes;
+      let m = 1;
+      while (m < b.length && whole[at + m] === b[m]) m++;
+      if (m < b.length || (needle.nonEmpty && whole[at + b.length] === 0x22)) continue;
+      while (at >= end) end += events[++i]!.length;
+      marks[i] = marks[i]! | needle.bit;
+    }
+  }
+}

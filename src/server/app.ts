@@ -22,18 +22,47 @@ function shapeOf(req: IncomingMessage): ApiShape {
 export interface AppState {
   shuttingDown: boolean;
   /** Model calls still in their pipeline (metering, settling, recording may outlive the response). */
-  inflight: Set<Promise<void>>;
+  inflight: InflightCalls;
+}
+
+/**
+ * Model calls in flight, counted: a Set of their promises cost an entry (and an identity hash) and two
+ * closures per call, where the count and its two shared callbacks cost nothing. A rejection still
+ * surfaces as unhandled, as before.
+ */
+export class InflightCalls {
+  private n = 0;
+  private waiters: (() => void)[] = [];
+  private readonly done = (): void => {
+    if (--this.n === 0 && this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+  };
+  private readonly failed = (err: unknown): never => {
+    this.done();
+    throw err;
+  };
+
+  track(p: Promise<void>): void {
+    this.n++;
+    // then() rather than finally(): finally chains two more promises per call.
+    void p.then(this.done, this.failed);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Resolves once no call is in flight. */
+  idle(): Promise<void> {
+    return this.n === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
 }
 
 function track(state: AppState, p: Promise<void>): void {
-  state.inflight.add(p);
-  // then() rather than finally(): finally chains two more promises per call. A rejection still
-  // surfaces as unhandled, as before.
-  const done = (): boolean => state.inflight.delete(p);
-  void p.then(done, (err: unknown) => {
-    done();
-    throw err;
-  });
+  state.inflight.track(p);
 }
 
 export function createApp(deps: GatewayDeps, state: AppState): RequestListener {

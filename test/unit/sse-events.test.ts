@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasNonEmpty, markEvents, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
+import { EventNeedles, hasNonEmpty, markEvents, markEventsAll, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 
@@ -97,6 +97,42 @@ describe('markEvents', () => {
         expect([...marks]).toEqual(want);
       }
     }
+  });
+});
+
+describe('markEventsAll', () => {
+  it('marks what markEvents marks for each of its needles', () => {
+    const rand = rng(17);
+    const specs = [
+      { bytes: Buffer.from('"usage":{'), nonEmpty: false, bit: 1 },
+      { bytes: Buffer.from('"content":"'), nonEmpty: true, bit: 2 },
+      { bytes: Buffer.from('"arguments":"'), nonEmpty: true, bit: 4 },
+      { bytes: Buffer.from('"reasoning_content":"'), nonEmpty: true, bit: 8 },
+    ];
+    const needles = new EventNeedles(specs);
+    const parts = ['{', '}', '"usage":{', '"usage":null', '"content":"', '"content":""', '"content":"content":"', '"arguments":"x', '"reasoning_content":', '"', 'a', ',', ':', '"c', '"us', 'age":{'];
+    for (let round = 0; round < 2000; round++) {
+      const count = 1 + Math.floor(rand() * 6);
+      const texts: string[] = [];
+      for (let i = 0; i < count; i++) {
+        let body = '';
+        for (let k = Math.floor(rand() * 8); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
+        texts.push(`data: ${body}\n\n`);
+      }
+      const whole = Buffer.from(texts.join(''));
+      const views: Buffer[] = [];
+      let at = 0;
+      for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+      const want = new Uint8Array(count);
+      for (const s of specs) markEvents(whole, views, s.bytes, s.nonEmpty, want, s.bit);
+      const got = new Uint8Array(count);
+      markEventsAll(whole, views, needles, got);
+      expect([...got]).toEqual([...want]);
+    }
+  });
+
+  it('refuses a needle that does not start with a quote', () => {
+    expect(() => new EventNeedles([{ bytes: Buffer.from('usage'), nonEmpty: false, bit: 1 }])).toThrow();
   });
 });
 

@@ -7,7 +7,7 @@
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
 import { obj } from '../json-slice.js';
-import { clearedMarks, eventData, markEvents, SseSplitter } from '../sse-events.js';
+import { clearedMarks, eventData, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
 const T_START = Buffer.from('"type":"message_start"');
@@ -17,13 +17,17 @@ const T_BLOCK_DELTA = Buffer.from('"type":"content_block_delta"');
 /** An error event mid-stream (overloaded_error, api_error): the HTTP status was 200 already. */
 const T_ERROR = Buffer.from('"type":"error"');
 /** What an event holds, by priority (an event is taken for the first of these it contains). */
-const NEEDLES: [Buffer, number][] = [
-  [T_BLOCK_DELTA, 1],
-  [T_START, 2],
-  [T_DELTA, 4],
-  [T_BLOCK_START, 8],
-  [T_ERROR, 16],
-];
+const NEEDLES = new EventNeedles(
+  (
+    [
+      [T_BLOCK_DELTA, 1],
+      [T_START, 2],
+      [T_DELTA, 4],
+      [T_BLOCK_START, 8],
+      [T_ERROR, 16],
+    ] as const
+  ).map(([bytes, bit]) => ({ bytes, nonEmpty: false, bit })),
+);
 
 export class AnthropicStreamMeter implements StreamMeter {
   private readonly sse = new SseSplitter();
@@ -43,7 +47,7 @@ export class AnthropicStreamMeter implements StreamMeter {
     const n = events.length;
     if (n === 0) return null;
     const marks = (this.marks = clearedMarks(this.marks, n));
-    for (const [needle, bit] of NEEDLES) markEvents(whole, events, needle, false, marks, bit);
+    markEventsAll(whole, events, NEEDLES, marks);
     for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
     return whole;
   }
@@ -56,7 +60,7 @@ export class AnthropicStreamMeter implements StreamMeter {
 
   private inspect(ev: Buffer): void {
     let m = 0;
-    for (const [needle, bit] of NEEDLES) if (ev.indexOf(needle) >= 0) m |= bit;
+    for (const { bytes, bit } of NEEDLES.list) if (ev.indexOf(bytes) >= 0) m |= bit;
     this.take(ev, m);
   }
 

@@ -8,7 +8,7 @@
  */
 import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
 import { obj } from '../json-slice.js';
-import { clearedMarks, eventData, hasNonEmpty, markEvents } from '../sse-events.js';
+import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
 import { convertResponsesUsage } from './usage.js';
@@ -23,6 +23,13 @@ const GENERATES = 1;
 const ADDS_ITEM = 2;
 const CREATES = 4;
 const HAS_USAGE = 8;
+/** A push's searches in one pass over its bytes; `response.created` only until it was seen. */
+const NEEDLES = new EventNeedles([
+  { bytes: DELTA, nonEmpty: true, bit: GENERATES },
+  { bytes: ITEM_ADDED, nonEmpty: false, bit: ADDS_ITEM },
+  { bytes: USAGE, nonEmpty: false, bit: HAS_USAGE },
+]);
+const NEEDLES_UNTIL_CREATED = new EventNeedles([...NEEDLES.list, { bytes: CREATED, nonEmpty: false, bit: CREATES }]);
 
 export class ResponsesStreamMeter extends FinalUsageMeter {
   private created: Buffer | null = null;
@@ -38,10 +45,7 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
     const n = events.length;
     if (n === 0) return null;
     const marks = (this.marks = clearedMarks(this.marks, n));
-    markEvents(whole, events, DELTA, true, marks, GENERATES);
-    markEvents(whole, events, ITEM_ADDED, false, marks, ADDS_ITEM);
-    if (this.created === null) markEvents(whole, events, CREATED, false, marks, CREATES);
-    markEvents(whole, events, USAGE, false, marks, HAS_USAGE);
+    markEventsAll(whole, events, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES, marks);
     for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
     return whole;
   }

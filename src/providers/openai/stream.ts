@@ -8,7 +8,7 @@
 import type { ModelOutput } from '../types.js';
 import { obj } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { clearedMarks, eventData, hasNonEmpty, markEvents } from '../sse-events.js';
+import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
@@ -16,6 +16,8 @@ const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
 const HAS_USAGE = 1;
 const GENERATES = 2;
+/** Both searches of a push in one pass over its bytes. */
+const NEEDLES = new EventNeedles([{ bytes: USAGE, nonEmpty: false, bit: HAS_USAGE }, ...GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES }))]);
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
   constructor(private readonly forwardUsageChunk: boolean) {
@@ -27,8 +29,7 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
     const n = events.length;
     if (n === 0) return null;
     const marks = (this.marks = clearedMarks(this.marks, n));
-    markEvents(whole, events, USAGE, false, marks, HAS_USAGE);
-    for (const g of GENERATING) markEvents(whole, events, g, true, marks, GENERATES);
+    markEventsAll(whole, events, NEEDLES, marks);
     let kept: Buffer[] | null = null;
     for (let i = 0; i < n; i++) {
       const ev = events[i]!;

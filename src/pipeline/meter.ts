@@ -30,6 +30,13 @@ export function promptText(body: Record<string, unknown>): string {
   return parts.join('\n');
 }
 
+/** An estimate of a request's prompt tokens (o200k), for /v1/messages/count_tokens. */
+export function countPromptTokens(body: Record<string, unknown>): Promise<number> {
+  const tools = body['tools'];
+  const text = promptText(body);
+  return tokens.count(Array.isArray(tools) && tools.length > 0 ? `${text}\n${JSON.stringify(tools)}` : text);
+}
+
 /**
  * What the call saved against what the client asked for: a cache hit saves the whole provider cost;
  * a call routed or downgraded to another model saves the difference at the requested model's prices.

@@ -3,20 +3,22 @@
  * the routing table is a handful of paths, and the hot path wants no framework between it and the socket.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { GatewayError, toGatewayError } from '../errors.js';
+import { decodePathSegment, GatewayError, toGatewayError } from '../errors.js';
 import { authenticate } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { runModelCall } from '../pipeline/index.js';
 import type { ApiShape } from '../providers/types.js';
 import { handleAdmin } from './admin.js';
 import { handleDashboard } from './dashboard.js';
-import { listModels } from './models-list.js';
+import { countTokens } from './count-tokens.js';
+import { getModel, listModels } from './models-list.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { respondError } from './respond-error.js';
 
 /** Anthropic's SDK always sends anthropic-version; anything else is answered in the OpenAI shape. */
-function shapeOf(req: IncomingMessage): ApiShape {
-  return req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
+/** The caller's API shape for answers outside a model call: Anthropic's SDK sends anthropic-version. */
+function shapeOf(req: IncomingMessage, path: string): ApiShape {
+  return req.headers['anthropic-version'] !== undefined || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
 }
 
 export interface AppState {
@@ -78,6 +80,9 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
       if (path === '/v1/messages') return track(state, runModelCall(deps, req, res, 'anthropic', 'messages'));
       if (path === '/v1/embeddings') return track(state, runModelCall(deps, req, res, 'openai', 'embeddings'));
       if (path === '/v1/responses') return track(state, runModelCall(deps, req, res, 'openai', 'responses'));
+      if (path === '/v1/messages/count_tokens') {
+        return void countTokens(deps, req, res).catch((err: unknown) => respondError(res, 'anthropic', toGatewayError(err)));
+      }
     }
     if (method === 'GET' && path === deps.telemetry.metricsPath) {
       return void serveMetrics(deps, req, res).catch((err: unknown) => respondError(res, 'openai', toGatewayError(err)));
@@ -93,9 +98,12 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
     if (path === '/dashboard' || path.startsWith('/dashboard/')) {
       return void handleDashboard(deps, req, res, path).catch((err: unknown) => respondError(res, 'openai', toGatewayError(err)));
     }
-    const api = shapeOf(req);
+    const api = shapeOf(req, path);
     try {
       if (method === 'GET' && path === '/v1/models') return listModels(deps, authenticate(deps, req.headers), api, res);
+      if (method === 'GET' && path.startsWith('/v1/models/')) {
+        return getModel(deps, authenticate(deps, req.headers), api, decodePathSegment(path.slice('/v1/models/'.length), 'model id'), res);
+      }
       if (method === 'GET' && path === '/healthz') {
         res.writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' });
         return void res.end(state.shuttingDown ? '{"status":"shutting_down"}' : '{"status":"ok"}');

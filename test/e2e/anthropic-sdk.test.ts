@@ -1,5 +1,6 @@
 /** The official @anthropic-ai/sdk talks to Tollgate in front of the mock; cache reads and writes are metered exactly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Anthropic from '@anthropic-ai/sdk';
 import { calcPrice } from '@pydantic/genai-prices';
 import { directive, startStack, type Stack } from './harness.js';
 
@@ -98,5 +99,34 @@ describe('messages through the anthropic SDK', () => {
   it('lists models in the Anthropic shape', async () => {
     const page = await s.anthropic(key).models.list();
     expect(page.data.map((m) => m.id)).toContain('claude-sonnet-4-5');
+    const one = await s.anthropic(key).models.retrieve('claude-sonnet-4-5');
+    expect(one).toMatchObject({ type: 'model', id: 'claude-sonnet-4-5' });
+    const missing = await s.anthropic(key).models.retrieve('no-such-model').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+  });
+
+  it('counts tokens without calling the provider or recording a call', async () => {
+    const rowsBefore = (await s.calls()).length;
+    const served = s.mock.stats.requests;
+    const client = s.anthropic(key);
+    const short = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] });
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(50);
+    const long = await client.messages.countTokens({ model: 'claude-sonnet-4-5', system: 'You are terse.', messages: [{ role: 'user', content: [{ type: 'text', text }] }] });
+    expect(short.input_tokens).toBeGreaterThan(0);
+    expect(short.input_tokens).toBeLessThan(5);
+    // 10 tokens a sentence in o200k, 50 sentences, plus the system prompt.
+    expect(long.input_tokens).toBeGreaterThanOrEqual(500);
+    expect(long.input_tokens).toBeLessThan(520);
+    expect(s.mock.stats.requests).toBe(served);
+    const bad = await client.messages.countTokens({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(Anthropic.NotFoundError);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await s.calls()).length).toBe(rowsBefore);
+  });
+
+  it('answers an unknown path under /v1/messages in the Anthropic shape', async () => {
+    const r = await fetch(`${s.gw.url}/v1/messages/nope`, { method: 'POST', headers: { 'x-api-key': key }, body: '{}' });
+    expect(r.status).toBe(404);
+    expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
   });
 });

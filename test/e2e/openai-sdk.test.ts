@@ -1,6 +1,7 @@
 /** The official openai SDK talks to Tollgate in front of the mock; the ledger must hold exactly what the mock reported. */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
 import { calcPrice } from '@pydantic/genai-prices';
 import { countTokens } from 'gpt-tokenizer';
 import { promptText } from '../../src/pipeline/meter.js';
@@ -215,5 +216,9 @@ describe('embeddings and models', () => {
     expect(page.data.map((m) => m.id).sort()).toEqual(['gpt-5-mini', 'test-gpt']);
     const all = await s.openai(key).models.list();
     expect(all.data.length).toBe(Object.keys(s.config.models).length);
+    expect(await s.openai(limited).models.retrieve('test-gpt')).toMatchObject({ id: 'test-gpt', object: 'model' });
+    // A model the key may not use is not there for it, as in the list.
+    const hidden = await s.openai(limited).models.retrieve('test-claude').catch((e: unknown) => e);
+    expect(hidden).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * POST /v1/messages/count_tokens (Anthropic's SDK `messages.countTokens`, used by coding agents to
+ * manage their context): an estimate of the request's input tokens with the o200k tokenizer, answered
+ * by Tollgate itself. Counting is free at the provider too, so nothing is reserved or recorded. The
+ * header `x-tollgate-estimate: o200k` says the count is Tollgate's, not the provider's own tokenizer's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.js';
+import { authenticate } from '../pipeline/authenticate.js';
+import type { GatewayDeps } from '../pipeline/deps.js';
+import { countPromptTokens } from '../pipeline/meter.js';
+import { mayUse } from '../pipeline/route.js';
+import { readBody } from './read-body.js';
+
+export async function countTokens(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const key = authenticate(deps, req.headers);
+  const raw = await readBody(req, deps.config.server.max_body_bytes);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 'Request body is not valid JSON.');
+  }
+  const b = body as Record<string, unknown> | null;
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new GatewayError('invalid_request', 'Invalid request: body: expected an object');
+  const model = b['model'];
+  if (typeof model !== 'string' || model === '') throw new GatewayError('invalid_request', 'Invalid request: model: expected a model name', { details: { param: 'model' } });
+  if (!Array.isArray(b['messages']) || b['messages'].length === 0) {
+    throw new GatewayError('invalid_request', 'Invalid request: messages: expected a non-empty list', { details: { param: 'messages' } });
+  }
+  if (!deps.models.has(model)) throw new GatewayError('unknown_model', `Unknown model ${model}.`);
+  if (!mayUse(key, model)) throw new GatewayError('model_not_allowed', `This key may not use ${model}.`);
+  const text = JSON.stringify({ input_tokens: await countPromptTokens(b) });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-tollgate-estimate': 'o200k' });
+  res.end(text);
+}

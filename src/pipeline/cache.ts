@@ -56,6 +56,7 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
     'content-type': ctx.stream ? 'text/event-stream; charset=utf-8' : 'application/json',
     'content-length': Buffer.byteLength(payload),
     'x-tollgate-call-id': ctx.id,
+    'x-tollgate-model': ctx.target!.model,
     'x-tollgate-cache': 'hit',
   });
   ctx.res.end(payload);

@@ -164,6 +164,8 @@ function relayBody(
     'content-type': typeof ct === 'string' && !tr ? ct : 'application/json',
     'content-length': body.length,
     'x-tollgate-call-id': ctx.id,
+    // The configured model that served the call (after routes, downgrades and fallbacks).
+    'x-tollgate-model': ctx.target!.model,
   };
   if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
   if (ctx.cache) ctx.responseBody = body.toString('utf8');

@@ -81,6 +81,7 @@ export class StreamRelay implements StreamReceiver {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-tollgate-call-id': ctx.id,
+      'x-tollgate-model': ctx.target!.model,
     };
     if (ctx.upstreamRequestId) headers[ctx.api === 'anthropic' ? 'request-id' : 'x-request-id'] = ctx.upstreamRequestId;
     res.writeHead(200, headers);

@@ -90,6 +90,10 @@ describe('routing', () => {
     expect(t.status).toBe(200);
     const d = await chat(platform, { model: 'chain-dead', max_tokens: 20, messages: msg({}) });
     expect(d.status).toBe(200);
+    // The header names the model that served the call after the fallback.
+    expect(d.headers.get('x-tollgate-model')).toBe('test-gpt');
+    const ds = await chat(platform, { model: 'chain-dead', stream: true, max_tokens: 20, messages: msg({}) });
+    expect([ds.status, ds.headers.get('x-tollgate-model')]).toEqual([200, 'test-gpt']);
     // A non-retryable failure does not fall back.
     const bad = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ status: 400, only_model: 'gpt-test-upstream' }) });
     expect(bad.status).toBe(400);

@@ -53,7 +53,7 @@ export class SampleBuffer {
     this.buf[this.length++] = v;
   }
 
-  /** The samples held, as their own array. */
+  /** The samples held, as their own array on its own buffer (the worker hands that buffer over to the gateway thread). */
   values(): Float64Array {
     // set() from a typed array of the same type is one copy; slice() was several times slower here.
     const out = new Float64Array(this.length);

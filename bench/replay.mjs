@@ -5,7 +5,8 @@
  * digests (one run in 50 loops), a tenth of requests repeated (cache hits), a header route rule, day budgets that run out,
  * paced month budgets (block, downgrade).
  * Knobs: REPLAY_SPAN_DAYS, REPLAY_RPM, REPLAY_PAGE (rows a ledger page; ledgerPages' default otherwise); `--child digest` prints a hash of every decision (with
- * REPLAY_DIST=<another build>/dist, to check an optimisation changed none). REPLAY_LEDGER=<file.db> keeps
+ * REPLAY_DIST=<another build>/dist, to check an optimisation changed none); `--child digest-sqlite <ledger.db>`
+ * the same hash replaying from a SQLite ledger (e.g. one kept with REPLAY_LEDGER). REPLAY_LEDGER=<file.db> keeps
  * the generated SQLite ledger there and reuses it on the next run with the same REPLAY_CALLS and
  * REPLAY_SPAN_DAYS (writing 1M rows takes minutes; the file records what it was generated with).
  * REPLAY_ONLY=engine|sqlite|prepare runs one measure (or only writes the ledger) and prints it, writing no results.
@@ -183,6 +184,14 @@ async function child(mode, path) {
     const rows = [];
     for (const page of ledger(N)) for (const r of page) rows.push(r);
     const report = await replay(rows, p, { outcomes: true });
+    const { createHash } = await import('node:crypto');
+    return { sha256: createHash('sha256').update(JSON.stringify(report)).digest('hex'), summary: summary(report) };
+  }
+  if (mode === 'digest-sqlite') {
+    // The same hash, end to end from the SQLite ledger at `path`: covers how pages are read and unpacked.
+    const store = new SqliteStore(path, { batch: true });
+    const report = await replayPages(ledgerPages(store, {}), p, { outcomes: true });
+    await store.close();
     const { createHash } = await import('node:crypto');
     return { sha256: createHash('sha256').update(JSON.stringify(report)).digest('hex'), summary: summary(report) };
   }

@@ -126,6 +126,35 @@ function pickCheapest(need: NonNullable<RouteConfig['cheapest']>, models: readon
   return ok[0]?.name ?? null;
 }
 
+/**
+ * A decision whose `reason` is text built when read (replay decides a million calls and reads none):
+ * a getter on the prototype, not on each decision (an object literal with its own getter and closure
+ * per call cost replay more than choosing the rule). JSON gives the reason like an own property.
+ */
+class Decision implements RouteDecision {
+  constructor(
+    readonly rule: number | null,
+    readonly ruleName: string | null,
+    readonly targets: string[],
+    readonly cache: RouteDecision['cache'],
+    /** The rule that decided and the input it was read on; null: none matched, `requested` served. */
+    private readonly matched: RouteConfig | null,
+    private readonly x: RouteInput,
+    /** The targets the reason names: a fallback chain as chosen, else `first`. */
+    private readonly chain: string[] | null,
+    private readonly first: string,
+  ) {}
+
+  get reason(): string {
+    if (this.matched === null) return `no rule matched: serve ${this.first} as requested`;
+    return ruleReason(this.matched, this.ruleName!, this.x, this.chain ?? [this.first], this.cache);
+  }
+
+  toJSON(): RouteDecision {
+    return { rule: this.rule, ruleName: this.ruleName, targets: this.targets, cache: this.cache, reason: this.reason };
+  }
+}
+
 /** The first rule that holds decides. Its `reason` is read from `x` when asked: pass an input nothing changes afterwards. */
 export function chooseRoute(rules: readonly RouteConfig[], models: readonly RouteModel[], x: RouteInput): RouteDecision {
   for (let i = 0; i < rules.length; i++) {
@@ -142,29 +171,9 @@ export function chooseRoute(rules: readonly RouteConfig[], models: readonly Rout
       if (pick === null) continue; // nothing satisfies: the next rule decides
       targets = [pick];
     } else targets = [x.requested];
-    // The reason is text for humans, built when read (replay decides a million calls and reads none).
-    const chosen = rule.fallback ? targets.slice() : targets;
-    const first = targets[0]!;
-    return {
-      rule: i,
-      ruleName: name,
-      targets,
-      cache,
-      get reason(): string {
-        return ruleReason(rule, name, x, rule.fallback ? chosen : [first], cache);
-      },
-    };
+    return new Decision(i, name, targets, cache, rule, x, rule.fallback ? targets.slice() : null, targets[0]!);
   }
-  const requested = x.requested;
-  return {
-    rule: null,
-    ruleName: null,
-    targets: [requested],
-    cache: null,
-    get reason(): string {
-      return `no rule matched: serve ${requested} as requested`;
-    },
-  };
+  return new Decision(null, null, [x.requested], null, null, x, null, x.requested);
 }
 
 function ruleReason(rule: RouteConfig, name: string, x: RouteInput, targets: readonly string[], cache: RouteDecision['cache']): string {

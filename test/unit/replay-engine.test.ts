@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { inputOf } from '../../src/analytics/replay/call-input.js';
 import { replay } from '../../src/analytics/replay/engine.js';
+import { runKey } from '../../src/storage/run-types.js';
 import { policyFrom } from '../../src/analytics/replay/policy.js';
 import { configSchema } from '../../src/config/schema.js';
 import { configRates } from '../../src/pricing/price-book.js';
@@ -189,5 +191,12 @@ describe('replay: run guard', () => {
     const p = policy({ guard: { enabled: true } });
     const rep = await replay([row('n1', T0, T0 + S, { features: null, run: 'r' })], p);
     expect(rep.notEvaluated.guardNoDigest).toBe(1);
+  });
+
+  it('keys a run by team and id exactly as the run store does, whatever the team is called', () => {
+    for (const team of ['a', 'a:b', 'équipe x', 'a%3Ab', 'a']) {
+      expect(inputOf(row('k1', T0, T0 + S, { team, run: 'r:1' })).runKey).toBe(runKey({ team, runId: 'r:1' }));
+      expect(inputOf(row('k2', T0, T0 + S, { team })).runKey).toBe(runKey({ team, runId: 'call:k2' }));
+    }
   });
 });

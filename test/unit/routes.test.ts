@@ -58,6 +58,9 @@ describe('route rules', () => {
     expect(d).toMatchObject({ rule: 1, ruleName: 'b', targets: ['mid'] });
     expect(d.reason).toBe('rule b matched on model=big, team=platform: serve mid');
     expect(pick([]).reason).toMatch(/no rule matched/);
+    // As JSON (`tollgate routes test --json`): the decision's fields and its reason, nothing else.
+    expect(JSON.parse(JSON.stringify(d))).toEqual({ rule: 1, ruleName: 'b', targets: ['mid'], cache: null, reason: 'rule b matched on model=big, team=platform: serve mid' });
+    expect(JSON.parse(JSON.stringify(pick([])))).toEqual({ rule: null, ruleName: null, targets: ['big'], cache: null, reason: 'no rule matched: serve big as requested' });
     // Every condition a rule matched on is named, in order; the chain as chosen, even if the caller changes its targets.
     const all = pick(
       [{ name: 'all', match: { model: ['x', 'big'], key: 'k1', team: 'platform', user: 'ada', project: 'search', agent: 'planner', header: 'cheap', tags: ['batch'], prompt_tokens: { gt: 500 }, tools: true, images: false, budget_used_pct: { gte: 80 } }, fallback: ['mid', 'small'], cache: { ttl_seconds: 60, scope: 'key', max_entries: 5 } }],

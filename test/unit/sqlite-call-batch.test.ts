@@ -76,6 +76,24 @@ describe('SQLite page packing', () => {
     expect(Object.is(back[1]!.features!.output!.sample[0], -0)).toBe(true);
   });
 
+  it('keeps every sample of a page past the first size of the sample buffer, and none of a row whose scan failed', () => {
+    // 3,000 rows of 24 samples: past the 65,536 the reused buffer starts with, so it grows mid-page; every
+    // 7th row's text is not the scan's (whitespace), so its partly scanned samples are dropped and it is parsed.
+    const rows = Array.from({ length: 3_000 }, (_, i) => {
+      const sample = Array.from({ length: 24 }, (_, k) => ((i * 24 + k) * 2_654_435_761) % 4_294_967_296 - 2_147_483_648);
+      return call({ id: `r${i}`, features: { ...features, output: { ...features.output!, sample } } });
+    });
+    const values = selected(rows);
+    values.forEach((v, i) => {
+      if (i % 7 === 3) v[CALL_COLUMNS.indexOf('features')] = JSON.stringify(rows[i]!.features, null, 1);
+    });
+    expect(unpackCalls(packCalls(values))).toEqual(rows);
+    // The buffer is reused: the next page holds only its own samples.
+    const next = packCalls(selected(rows.slice(0, 2)));
+    expect(next.samples.length).toBe(48);
+    expect(unpackCalls(next)).toEqual(rows.slice(0, 2));
+  });
+
   it('builds the rows of a page as they are read, the same rows, and its last keyset position', () => {
     const rows = [call({ id: 'a', features }), call({ id: 'b', startedAt: T0 + 5, user: 'u1' })];
     const page = callPage(packCalls(selected(rows)));

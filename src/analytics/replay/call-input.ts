@@ -49,6 +49,22 @@ export function replayable(row: CallRow): boolean {
   return row.attemptOf === null && row.requestedModel !== null && !(row.errorCode !== null && BEFORE_POLICIES.has(row.errorCode));
 }
 
+/**
+ * Each team's part of a runKey (storage/run-types.ts: the URI-encoded team and ':'), encoded once per
+ * team instead of once per call. Bounded: a ledger of very many teams starts over now and then.
+ */
+const teamPrefixes = new Map<string, string>();
+
+function runKeyOf(team: string, runId: string): string {
+  let prefix = teamPrefixes.get(team);
+  if (prefix === undefined) {
+    if (teamPrefixes.size >= 10_000) teamPrefixes.clear();
+    prefix = runKey({ team, runId: '' });
+    teamPrefixes.set(team, prefix);
+  }
+  return prefix + runId;
+}
+
 export function inputOf(row: CallRow): ReplayInput {
   const f = row.features ?? null;
   const usage: TokenUsage = {
@@ -66,7 +82,7 @@ export function inputOf(row: CallRow): ReplayInput {
     row,
     requested: row.requestedModel ?? '',
     runId,
-    runKey: runKey({ team: row.team, runId }),
+    runKey: runKeyOf(row.team, runId),
     usage,
     refusedLive: row.errorCode !== null && REFUSED.has(row.errorCode),
     // Without features the prompt's size is its tokens (the bound reserve would have used is at least that).

@@ -5,7 +5,7 @@
  * gateway's idle time (6 h) like its run store, keyed like it by team and run id (ReplayInput.runKey).
  * Calls recorded without the guard's digests cannot be judged; the report counts them.
  */
-import { guardAfterInPlace, guardBeforeInPlace, newRunState, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import { guardAfterInPlace, guardBeforeInPlace, newRunState, type CallEnd, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
 
 /** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
@@ -29,6 +29,14 @@ export class GuardStep {
   /** By ReplayInput.runKey (team and run id), as the live run store. */
   private readonly runs = new Map<string, { s: RunState; expiresAt: number; calls: number }>();
   readonly stops = new Map<string, GuardStop>();
+
+  /**
+   * The call start and end handed to the guard, one of each refilled per call: guardBeforeInPlace and
+   * guardAfterInPlace copy what they keep (the digests' sketches, not these objects), and a million
+   * calls' two short-lived objects each were a good part of what replay left to the young generation.
+   */
+  private readonly start: CallStart = { callId: '', at: 0, agent: null, parent: null, model: '', messages: NO_MESSAGES, system: null, promptBytes: 0, scopes: NO_SCOPES, digest: undefined };
+  private readonly end: CallEnd = { callId: '', at: 0, costNanos: 0, promptTokens: 0, outputTokens: 0, ok: true, errorStatus: null, outputText: '', toolCalls: NO_TOOLS, digest: undefined };
 
   constructor(private readonly cfg: GuardConfig) {}
 
@@ -64,7 +72,15 @@ export class GuardStep {
     e.calls++;
     // Scopes only pick cap overrides: without any, the call's scopes need not be built.
     const scopes = this.cfg.cap_overrides.length === 0 ? NO_SCOPES : scopesOf(r);
-    const start: CallStart = { callId: r.id, at: now, agent: r.agent, parent: r.parent, model: x.requested, messages: NO_MESSAGES, system: null, promptBytes: x.bytes, scopes, digest: x.request ?? undefined };
+    const start = this.start;
+    start.callId = r.id;
+    start.at = now;
+    start.agent = r.agent;
+    start.parent = r.parent;
+    start.model = x.requested;
+    start.promptBytes = x.bytes;
+    start.scopes = scopes;
+    start.digest = x.request ?? undefined;
     const d = guardBeforeInPlace(e.s, start, this.cfg, now);
     e.expiresAt = now + RUN_STATE_TTL_MS;
     this.note(x, e, d, now);
@@ -74,13 +90,17 @@ export class GuardStep {
   /** After the call ended (or was refused by a later stage). */
   after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
     const e = this.load(x, end.at);
-    const d = guardAfterInPlace(
-      e.s,
-      end.ok
-        ? { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: true, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS, digest: x.output ?? NO_OUTPUT }
-        : { callId: x.row.id, at: end.at, costNanos: end.costNanos, promptTokens: end.promptTokens, outputTokens: end.outputTokens, ok: false, errorStatus: end.errorStatus, outputText: '', toolCalls: NO_TOOLS },
-      this.cfg,
-    );
+    const done = this.end;
+    done.callId = x.row.id;
+    done.at = end.at;
+    done.costNanos = end.costNanos;
+    done.promptTokens = end.promptTokens;
+    done.outputTokens = end.outputTokens;
+    done.ok = end.ok;
+    done.errorStatus = end.errorStatus;
+    // A failed call's output is not read (it has none).
+    done.digest = end.ok ? (x.output ?? NO_OUTPUT) : undefined;
+    const d = guardAfterInPlace(e.s, done, this.cfg);
     e.expiresAt = end.at + RUN_STATE_TTL_MS;
     this.note(x, e, d, end.at);
   }

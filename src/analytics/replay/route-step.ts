@@ -5,7 +5,7 @@
  * bounds. Circuit breakers are not replayed (they follow provider health, not policy).
  */
 import { isCacheable, MemoryCacheStore, type CachedResponse } from '../../cache/index.js';
-import { chooseRoute } from '../../policy/routes.js';
+import { chooseRoute, type RouteInput } from '../../policy/routes.js';
 import type { ReplayInput } from './call-input.js';
 import type { ReplayPolicy } from './policy.js';
 
@@ -18,6 +18,11 @@ export interface Routed {
 
 export class RouteStep {
   private readonly cache: MemoryCacheStore;
+  /**
+   * The rules' input, refilled per call rather than made: chooseRoute reads it while choosing, and
+   * later only for a decision's `reason`, which replay never reads.
+   */
+  private readonly input: RouteInput = { requested: '', keyId: '', team: '', user: null, project: null, tags: NO_TAGS, agent: null, header: null, promptBytes: 0, hasTools: false, hasImages: false, budgetUsedPct: null, stickyKey: '' };
 
   constructor(
     private readonly p: ReplayPolicy,
@@ -31,21 +36,21 @@ export class RouteStep {
   route(x: ReplayInput, now: number): Routed | null {
     const r = x.row;
     if (this.p.routes.length === 0) return this.p.rates.has(x.requested) ? { targets: [x.requested], label: null, cache: null } : null;
-    const d = chooseRoute(this.p.routes, this.p.routeModels, {
-      requested: x.requested,
-      keyId: r.keyId,
-      team: r.team,
-      user: r.user,
-      project: r.project,
-      tags: r.tags ? r.tags.split(',') : NO_TAGS,
-      agent: r.agent,
-      header: x.routeHeader,
-      promptBytes: x.bytes,
-      hasTools: x.tools,
-      hasImages: x.images,
-      budgetUsedPct: this.p.routesNeedBudget ? this.usedPct(x, now) : null,
-      stickyKey: r.run ?? r.id,
-    });
+    const q = this.input;
+    q.requested = x.requested;
+    q.keyId = r.keyId;
+    q.team = r.team;
+    q.user = r.user;
+    q.project = r.project;
+    q.tags = r.tags ? r.tags.split(',') : NO_TAGS;
+    q.agent = r.agent;
+    q.header = x.routeHeader;
+    q.promptBytes = x.bytes;
+    q.hasTools = x.tools;
+    q.hasImages = x.images;
+    q.budgetUsedPct = this.p.routesNeedBudget ? this.usedPct(x, now) : null;
+    q.stickyKey = r.run ?? r.id;
+    const d = chooseRoute(this.p.routes, this.p.routeModels, q);
     if (d.rule === null && !this.p.rates.has(x.requested)) return null;
     if (!this.p.rates.has(d.targets[0]!)) return null;
     const label = d.rule === null ? null : `rule:${d.ruleName}`;

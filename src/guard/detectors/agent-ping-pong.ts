@@ -7,9 +7,16 @@ import { sketchSimilarity } from '../sketch.js';
 import type { CallSummary } from '../state.js';
 import { isStale, ratio, type Detector, type DetectorInput } from './detector.js';
 
-/** Completed, unpaced calls with an agent, up to and including the current one, in start order. */
+/**
+ * The turns of the call being judged, refilled per call: detect runs on every answer and is
+ * synchronous, and nothing keeps the list past it (evidence holds ids and agent names).
+ */
+const scratch: CallSummary[] = [];
+
+/** Completed, unpaced calls with an agent, up to and including the current one, in start order (in `scratch`). */
 function turns(input: DetectorInput): CallSummary[] {
-  const out: CallSummary[] = [];
+  const out = scratch;
+  out.length = 0;
   for (const c of input.calls) {
     if (c === input.current || (c.endAt !== null && !c.paced && c.agent !== null)) out.push(c);
     if (c === input.current) break;

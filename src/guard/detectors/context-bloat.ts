@@ -22,12 +22,37 @@ function climb(input: DetectorInput, sameAgent: boolean): CallSummary[] {
   return chain;
 }
 
+/**
+ * How many calls `climb` would put before the current one, walked without building the chain: most
+ * requests climb over none, and the detector runs on every request (two chains and two generators
+ * a call otherwise). The same walk as climb's, over before()'s calls.
+ */
+function climbLength(input: DetectorInput, sameAgent: boolean): number {
+  const { calls, current, cfg } = input;
+  const growth = 1 + cfg.context_bloat.min_growth;
+  const start = calls.lastIndexOf(current);
+  let next = current;
+  let n = 0;
+  for (let i = (start < 0 ? calls.length : start) - 1; i >= 0; i--) {
+    const c = calls[i]!;
+    if ((sameAgent && c.agent !== current.agent) || c.paced || c.endAt === null) continue;
+    const grew = next.promptBytes >= c.promptBytes * growth && next.promptBytes > c.promptBytes;
+    if (!grew || !isStale(c, calls, cfg.novelty_floor)) break;
+    n++;
+    next = c;
+  }
+  return n;
+}
+
 export const contextBloat: Detector = {
   name: 'context_bloat',
   phases: ['request'],
   detect(input) {
     const { current, cfg } = input;
     if (current.paced) return null;
+    const ownLength = climbLength(input, true);
+    const longest = current.agent === null ? ownLength : Math.max(ownLength, climbLength(input, false));
+    if (longest < 2) return null;
     const own = climb(input, true);
     const all = current.agent === null ? own : climb(input, false);
     const chain = all.length > own.length ? all : own;

@@ -9,7 +9,7 @@
  */
 import type { CallFeatures, CallPage, CallRow } from '../types.js';
 import type { SqlValue } from './call-columns.js';
-import { FeatureScanner } from './features-scan.js';
+import { FeatureScanner, SampleBuffer } from './features-scan.js';
 
 export interface CallBatch {
   n: number;
@@ -69,6 +69,9 @@ const scanner = new FeatureScanner({
   sampleAt: Feat.SampleAt, sampleLength: Feat.SampleLength,
 });
 
+/** The pages' samples, reused page after page (packing is synchronous; `values()` copies a page's out). */
+const samples = new SampleBuffer(65_536);
+
 const FEATURE_KEYS = ['bytes', 'promptBound', 'outputBound', 'choices', 'tools', 'images', 'routeHeader', 'noCache', 'unlimited', 'upstreamStatus', 'request', 'output'];
 const REQUEST_KEYS = ['sketch', 'words', 'fresh'];
 const OUTPUT_KEYS = ['sketch', 'words', 'sample', 'affirmation', 'toolKey', 'toolNames'];
@@ -116,7 +119,7 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
   const codes = new Int32Array(n * STRS);
   const dict: string[] = [];
   const index = new Map<string, number>();
-  const samples: number[] = [];
+  samples.length = 0;
   const code = (s: string | null): number => {
     if (s === null) return -1;
     let c = index.get(s);
@@ -185,7 +188,7 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
       codes[s + S_TOOL_NAMES] = code(o.toolNames);
     }
   }
-  return { n, nums, codes, dict, samples: Float64Array.from(samples) };
+  return { n, nums, codes, dict, samples: samples.values() };
 }
 
 /** The string at a code slot, or null. */

@@ -61,8 +61,8 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private dropLease(c: Counter, callId: string): void {
-    const l = c.leases.delete(callId);
-    if (l) c.reserved -= l.amount;
+    const slot = c.leases.find(callId);
+    if (slot >= 0) c.reserved -= c.leases.removeAt(slot);
   }
 
   acquire(req: AcquireRequest): Promise<AcquireResult> {
@@ -80,8 +80,9 @@ export class MemoryCounterStore implements CounterStore {
     const expiresAt = now + req.leaseMs;
     for (const it of req.items) {
       const c = this.counter(it.key, now, it.ttlSeconds);
-      const prev = c.leases.get(req.callId);
-      c.leases.set(req.callId, { amount: (prev?.amount ?? 0) + it.amount, expiresAt });
+      const slot = c.leases.find(req.callId);
+      if (slot < 0) c.leases.add(req.callId, it.amount, expiresAt);
+      else c.leases.setAt(slot, c.leases.amountAt(slot) + it.amount, expiresAt);
       c.reserved += it.amount;
       if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
     }
@@ -121,11 +122,12 @@ export class MemoryCounterStore implements CounterStore {
         const c = this.live(k, now);
         if (!c) continue;
         this.purge(c, now);
-        const l = c.leases.get(callId);
-        if (!l) continue;
-        l.expiresAt = now + leaseMs;
+        const slot = c.leases.find(callId);
+        if (slot < 0) continue;
+        const expiresAt = now + leaseMs;
+        c.leases.setAt(slot, c.leases.amountAt(slot), expiresAt);
         // A shorter leaseMs may end the lease sooner than it was: nextExpiry must stay a lower bound.
-        if (l.expiresAt < c.nextExpiry) c.nextExpiry = l.expiresAt;
+        if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
       }
     }
     return Promise.resolve();

@@ -36,8 +36,14 @@ export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
   /** Counters whose seeding finished. */
   private readonly ready = new Set<string>();
-  /** Calls holding reservations, with the limits they hold them on (for lease renewal). */
-  private readonly inflight = new Map<string, PlannedLimit[]>();
+  /**
+   * Calls holding reservations and the limits they hold them on (for lease renewal): parallel arrays,
+   * a call found by its limits (the array acquire took and commit gets back) and removed by moving the
+   * last call into its place. Not a Map keyed by call id: a long-lived Map of short calls promotes
+   * them, with their limits, to the old generation (see storage/memory/lease-set.ts).
+   */
+  private readonly flightIds: string[] = [];
+  private readonly flightLimits: PlannedLimit[][] = [];
   private readonly local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
@@ -68,8 +74,8 @@ export class Limiter {
 
   private async tick(): Promise<void> {
     const now = this.o.now();
-    if (this.inflight.size > 0) {
-      const leases = [...this.inflight].map(([callId, limits]) => ({ callId, keys: limits.map((l) => l.key) }));
+    if (this.flightIds.length > 0) {
+      const leases = this.flightIds.map((callId, i) => ({ callId, keys: this.flightLimits[i]!.map((l) => l.key) }));
       await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
     }
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
@@ -180,8 +186,29 @@ export class Limiter {
   }
 
   private held(callId: string, limits: PlannedLimit[], res: AcquireResult): void {
-    if (res.ok) this.inflight.set(callId, limits);
+    if (res.ok) {
+      this.flightIds.push(callId);
+      this.flightLimits.push(limits);
+    }
     for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, res.before[i]!, limits[i]!.limit);
+  }
+
+  /** The call no longer holds its reservation on these limits: stop renewing it. */
+  private landed(callId: string, limits: PlannedLimit[]): void {
+    const ids = this.flightIds;
+    const held = this.flightLimits;
+    let i = held.lastIndexOf(limits);
+    // Limits other than the ones acquired (not what the gateway does): the call's entry by its id.
+    if (i < 0) i = ids.lastIndexOf(callId);
+    if (i < 0) return;
+    const last = ids.length - 1;
+    if (i !== last) {
+      ids[i] = ids[last]!;
+      held[i] = held[last]!;
+    }
+    // pop() clears the slot: nothing of the call stays reachable from here.
+    ids.pop();
+    held.pop();
   }
 
   /**
@@ -239,7 +266,7 @@ export class Limiter {
   commitNow(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): CounterState[] | null {
     const c = this.sync;
     if (c === null) return null;
-    this.inflight.delete(callId);
+    this.landed(callId, limits);
     const now = this.o.now();
     const states = new Array<CounterState>(limits.length);
     for (let i = 0; i < limits.length; i++) {
@@ -253,7 +280,7 @@ export class Limiter {
 
   /** Replace the call's reservations by what it actually used. */
   commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
-    this.inflight.delete(callId);
+    this.landed(callId, limits);
     const items = new Array<CommitItem>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
@@ -298,7 +325,7 @@ export class Limiter {
   }
 
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {
-    this.inflight.delete(callId);
+    this.landed(callId, limits);
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 

@@ -271,7 +271,7 @@ export class Limiter {
     const states = new Array<CounterState>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
-      const s = c.commitNow(callId, { key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }, now);
+      const s = c.commitKeyNow(callId, l.key, actual(l), l.ttlSeconds, now);
       this.remember(l.key, s, l.limit);
       states[i] = s;
     }

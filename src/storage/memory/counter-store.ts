@@ -70,10 +70,11 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   acquireNow(req: AcquireRequest): AcquireResult {
-    const { now } = req;
-    const before = req.items.map((it) => this.state(this.live(it.key, now), now));
-    for (let i = 0; i < req.items.length; i++) {
-      const it = req.items[i]!;
+    const { now, items } = req;
+    const before = new Array<CounterState>(items.length);
+    for (let i = 0; i < items.length; i++) before[i] = this.state(this.live(items[i]!.key, now), now);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       const s = before[i]!;
       if (s.used + s.reserved + it.amount > it.limit) return { ok: false, index: i, before };
     }
@@ -95,9 +96,14 @@ export class MemoryCounterStore implements CounterStore {
 
   /** One item of `commit`: the counter's state after it. */
   commitNow(callId: string, it: CommitItem, now: number): CounterState {
-    const c = this.counter(it.key, now, it.ttlSeconds);
+    return this.commitKeyNow(callId, it.key, it.actual, it.ttlSeconds, now);
+  }
+
+  /** `commitNow` with the item's fields as arguments (the gateway's limiter, per call and limit: no item to allocate). */
+  commitKeyNow(callId: string, key: string, actual: number, ttlSeconds: number, now: number): CounterState {
+    const c = this.counter(key, now, ttlSeconds);
     this.dropLease(c, callId);
-    c.used += it.actual;
+    c.used += actual;
     return this.state(c, now);
   }
 

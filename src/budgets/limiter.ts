@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
+import { CallSlots } from '../storage/memory/call-slots.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -37,13 +38,11 @@ export class Limiter {
   /** Counters whose seeding finished. */
   private readonly ready = new Set<string>();
   /**
-   * Calls holding reservations and the limits they hold them on (for lease renewal): parallel arrays,
-   * a call found by its limits (the array acquire took and commit gets back) and removed by moving the
-   * last call into its place. Not a Map keyed by call id: a long-lived Map of short calls promotes
-   * them, with their limits, to the old generation (see storage/memory/lease-set.ts).
+   * Calls holding reservations, with the limits they hold them on (for lease renewal): the limits in
+   * an array slot for slot with the call ids (see storage/memory/call-slots.ts why not a Map).
    */
-  private readonly flightIds: string[] = [];
-  private readonly flightLimits: PlannedLimit[][] = [];
+  private readonly flight = new CallSlots();
+  private readonly flightLimits: (PlannedLimit[] | null)[] = [];
   private readonly local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
@@ -74,8 +73,9 @@ export class Limiter {
 
   private async tick(): Promise<void> {
     const now = this.o.now();
-    if (this.flightIds.length > 0) {
-      const leases = this.flightIds.map((callId, i) => ({ callId, keys: this.flightLimits[i]!.map((l) => l.key) }));
+    if (this.flight.size > 0) {
+      const leases = new Array<{ callId: string; keys: string[] }>(this.flight.size);
+      for (let i = 0; i < leases.length; i++) leases[i] = { callId: this.flight.idAt(i), keys: this.flightLimits[i]!.map((l) => l.key) };
       await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
     }
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
@@ -187,28 +187,22 @@ export class Limiter {
 
   private held(callId: string, limits: PlannedLimit[], res: AcquireResult): void {
     if (res.ok) {
-      this.flightIds.push(callId);
-      this.flightLimits.push(limits);
+      const slot = this.flight.find(callId);
+      this.flightLimits[slot < 0 ? this.flight.add(callId) : slot] = limits;
     }
     for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, res.before[i]!, limits[i]!.limit);
   }
 
-  /** The call no longer holds its reservation on these limits: stop renewing it. */
-  private landed(callId: string, limits: PlannedLimit[]): void {
-    const ids = this.flightIds;
+  /** The call no longer holds its reservation: stop renewing it. */
+  private landed(callId: string): void {
+    const slot = this.flight.find(callId);
+    if (slot < 0) return;
+    const moved = this.flight.removeAt(slot);
     const held = this.flightLimits;
-    let i = held.lastIndexOf(limits);
-    // Limits other than the ones acquired (not what the gateway does): the call's entry by its id.
-    if (i < 0) i = ids.lastIndexOf(callId);
-    if (i < 0) return;
-    const last = ids.length - 1;
-    if (i !== last) {
-      ids[i] = ids[last]!;
-      held[i] = held[last]!;
-    }
-    // pop() clears the slot: nothing of the call stays reachable from here.
-    ids.pop();
-    held.pop();
+    if (moved >= 0) {
+      held[slot] = held[moved]!;
+      held[moved] = null;
+    } else held[slot] = null;
   }
 
   /**
@@ -266,7 +260,7 @@ export class Limiter {
   commitNow(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): CounterState[] | null {
     const c = this.sync;
     if (c === null) return null;
-    this.landed(callId, limits);
+    this.landed(callId);
     const now = this.o.now();
     const states = new Array<CounterState>(limits.length);
     for (let i = 0; i < limits.length; i++) {
@@ -280,7 +274,7 @@ export class Limiter {
 
   /** Replace the call's reservations by what it actually used. */
   commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
-    this.landed(callId, limits);
+    this.landed(callId);
     const items = new Array<CommitItem>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
@@ -325,7 +319,7 @@ export class Limiter {
   }
 
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {
-    this.landed(callId, limits);
+    this.landed(callId);
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 

@@ -1,5 +1,6 @@
-// The in-process counters' lease set (parallel arrays; a hash index of slots past a few leases) against a plain Map.
+// The in-process counters' lease set (CallSlots: parallel arrays, a hash index of slots past a few calls) against a plain Map.
 import { describe, expect, it } from 'vitest';
+import { CallSlots } from '../../src/storage/memory/call-slots.js';
 import { LeaseSet } from '../../src/storage/memory/lease-set.js';
 
 interface Lease {
@@ -59,4 +60,18 @@ describe('LeaseSet', () => {
       check(set, ref, ids);
     });
   }
+});
+
+describe('CallSlots', () => {
+  it('finds every id through the hash index, the empty id and ids that differ in one character included', () => {
+    const slots = new CallSlots();
+    const ids = ['', ...Array.from({ length: 100 }, (_, i) => `call_0000019ae3b2c4d5${String(i).padStart(16, '0')}`)];
+    for (const id of ids) expect(slots.find(id)).toBe(-1);
+    for (const id of ids) slots.add(id);
+    for (const [i, id] of ids.entries()) expect(slots.idAt(slots.find(id))).toBe(ids[i]);
+    // Remove every other id: the rest are still found, the removed are not.
+    for (let i = 0; i < ids.length; i += 2) slots.removeAt(slots.find(ids[i]!));
+    for (const [i, id] of ids.entries()) expect(slots.find(id) >= 0).toBe(i % 2 === 1);
+    expect(slots.size).toBe(50);
+  });
 });

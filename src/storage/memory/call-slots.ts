@@ -131,8 +131,12 @@ export class CallSlots {
   }
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SMI_MASK = 0x3fffffff;
 let lastId = '';
-let lastHash = 0;
+/** hashOf(''), so that the first lookup of an empty id agrees with later ones. */
+let lastHash = FNV_OFFSET & SMI_MASK;
 
 /**
  * FNV-1a over the id's UTF-16 code units, in small-integer range (stored unboxed). A call is looked up
@@ -140,8 +144,8 @@ let lastHash = 0;
  */
 function hashOf(id: string): number {
   if (id === lastId) return lastHash;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), FNV_PRIME);
   lastId = id;
-  return (lastHash = h & 0x3fffffff);
+  return (lastHash = h & SMI_MASK);
 }

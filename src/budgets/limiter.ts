@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
+import { CallSlots } from '../storage/memory/call-slots.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -36,8 +37,12 @@ export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
   /** Counters whose seeding finished. */
   private readonly ready = new Set<string>();
-  /** Calls holding reservations, with the limits they hold them on (for lease renewal). */
-  private readonly inflight = new Map<string, PlannedLimit[]>();
+  /**
+   * Calls holding reservations, with the limits they hold them on (for lease renewal): the limits in
+   * an array slot for slot with the call ids (see storage/memory/call-slots.ts why not a Map).
+   */
+  private readonly flight = new CallSlots();
+  private readonly flightLimits: (PlannedLimit[] | null)[] = [];
   private readonly local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
@@ -68,8 +73,9 @@ export class Limiter {
 
   private async tick(): Promise<void> {
     const now = this.o.now();
-    if (this.inflight.size > 0) {
-      const leases = [...this.inflight].map(([callId, limits]) => ({ callId, keys: limits.map((l) => l.key) }));
+    if (this.flight.size > 0) {
+      const leases = new Array<{ callId: string; keys: string[] }>(this.flight.size);
+      for (let i = 0; i < leases.length; i++) leases[i] = { callId: this.flight.idAt(i), keys: this.flightLimits[i]!.map((l) => l.key) };
       await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
     }
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
@@ -180,8 +186,23 @@ export class Limiter {
   }
 
   private held(callId: string, limits: PlannedLimit[], res: AcquireResult): void {
-    if (res.ok) this.inflight.set(callId, limits);
+    if (res.ok) {
+      const slot = this.flight.find(callId);
+      this.flightLimits[slot < 0 ? this.flight.add(callId) : slot] = limits;
+    }
     for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, res.before[i]!, limits[i]!.limit);
+  }
+
+  /** The call no longer holds its reservation: stop renewing it. */
+  private landed(callId: string): void {
+    const slot = this.flight.find(callId);
+    if (slot < 0) return;
+    const moved = this.flight.removeAt(slot);
+    const held = this.flightLimits;
+    if (moved >= 0) {
+      held[slot] = held[moved]!;
+      held[moved] = null;
+    } else held[slot] = null;
   }
 
   /**
@@ -245,12 +266,12 @@ export class Limiter {
   commitNow(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): CounterState[] | null {
     const c = this.sync;
     if (c === null) return null;
-    this.inflight.delete(callId);
+    this.landed(callId);
     const now = this.o.now();
     const states = new Array<CounterState>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
-      const s = c.commitNow(callId, { key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds }, now);
+      const s = c.commitKeyNow(callId, l.key, actual(l), l.ttlSeconds, now);
       this.remember(l.key, s, l.limit);
       states[i] = s;
     }
@@ -259,7 +280,7 @@ export class Limiter {
 
   /** Replace the call's reservations by what it actually used. */
   commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
-    this.inflight.delete(callId);
+    this.landed(callId);
     const items = new Array<CommitItem>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
@@ -304,7 +325,7 @@ export class Limiter {
   }
 
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {
-    this.inflight.delete(callId);
+    this.landed(callId);
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 

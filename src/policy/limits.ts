@@ -215,8 +215,12 @@ export function downgradeTarget(limits: PlannedLimit[], before: { used: number; 
   return null;
 }
 
-/** Thresholds (percent) now reached on a budget counter. */
-export function reachedThresholds(l: PlannedLimit, usedAfter: number): number[] {
-  if (l.kind !== 'budget_usd' || !l.budget || l.limit <= 0) return [];
-  return l.budget.alertAt.filter((pct) => usedAfter * 100 >= pct * l.limit);
+const NONE: readonly number[] = Object.freeze([]);
+
+/** Thresholds (percent) now reached on a budget counter (checked after every call: none allocates nothing). */
+export function reachedThresholds(l: PlannedLimit, usedAfter: number): readonly number[] {
+  if (l.kind !== 'budget_usd' || !l.budget || l.limit <= 0) return NONE;
+  const at = l.budget.alertAt;
+  for (let i = 0; i < at.length; i++) if (usedAfter * 100 >= at[i]! * l.limit) return at.filter((pct) => usedAfter * 100 >= pct * l.limit);
+  return NONE;
 }

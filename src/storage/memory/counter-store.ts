@@ -61,8 +61,8 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private dropLease(c: Counter, callId: string): void {
-    const l = c.leases.delete(callId);
-    if (l) c.reserved -= l.amount;
+    const slot = c.leases.find(callId);
+    if (slot >= 0) c.reserved -= c.leases.removeAt(slot);
   }
 
   acquire(req: AcquireRequest): Promise<AcquireResult> {
@@ -70,18 +70,20 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   acquireNow(req: AcquireRequest): AcquireResult {
-    const { now } = req;
-    const before = req.items.map((it) => this.state(this.live(it.key, now), now));
-    for (let i = 0; i < req.items.length; i++) {
-      const it = req.items[i]!;
+    const { now, items } = req;
+    const before = new Array<CounterState>(items.length);
+    for (let i = 0; i < items.length; i++) before[i] = this.state(this.live(items[i]!.key, now), now);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       const s = before[i]!;
       if (s.used + s.reserved + it.amount > it.limit) return { ok: false, index: i, before };
     }
     const expiresAt = now + req.leaseMs;
     for (const it of req.items) {
       const c = this.counter(it.key, now, it.ttlSeconds);
-      const prev = c.leases.get(req.callId);
-      c.leases.set(req.callId, { amount: (prev?.amount ?? 0) + it.amount, expiresAt });
+      const slot = c.leases.find(req.callId);
+      if (slot < 0) c.leases.add(req.callId, it.amount, expiresAt);
+      else c.leases.setAt(slot, c.leases.amountAt(slot) + it.amount, expiresAt);
       c.reserved += it.amount;
       if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
     }
@@ -94,9 +96,14 @@ export class MemoryCounterStore implements CounterStore {
 
   /** One item of `commit`: the counter's state after it. */
   commitNow(callId: string, it: CommitItem, now: number): CounterState {
-    const c = this.counter(it.key, now, it.ttlSeconds);
+    return this.commitKeyNow(callId, it.key, it.actual, it.ttlSeconds, now);
+  }
+
+  /** `commitNow` with the item's fields as arguments (the gateway's limiter, per call and limit: no item to allocate). */
+  commitKeyNow(callId: string, key: string, actual: number, ttlSeconds: number, now: number): CounterState {
+    const c = this.counter(key, now, ttlSeconds);
     this.dropLease(c, callId);
-    c.used += it.actual;
+    c.used += actual;
     return this.state(c, now);
   }
 
@@ -121,11 +128,12 @@ export class MemoryCounterStore implements CounterStore {
         const c = this.live(k, now);
         if (!c) continue;
         this.purge(c, now);
-        const l = c.leases.get(callId);
-        if (!l) continue;
-        l.expiresAt = now + leaseMs;
+        const slot = c.leases.find(callId);
+        if (slot < 0) continue;
+        const expiresAt = now + leaseMs;
+        c.leases.setAt(slot, c.leases.amountAt(slot), expiresAt);
         // A shorter leaseMs may end the lease sooner than it was: nextExpiry must stay a lower bound.
-        if (l.expiresAt < c.nextExpiry) c.nextExpiry = l.expiresAt;
+        if (expiresAt < c.nextExpiry) c.nextExpiry = expiresAt;
       }
     }
     return Promise.resolve();

@@ -1,64 +1,76 @@
 /**
- * A counter's leases by call id (memory/counter-store.ts). Most counters hold one lease at a time (a
- * rate counter of one key's minute, a key's concurrency while one call is in flight): that one is kept
- * in two fields, and a Map is made only for a second lease at once. A Map per counter cost a per-minute
- * rate counter most of its memory, and its deletes rehash it.
+ * A counter's leases by call id (memory/counter-store.ts): the call ids in CallSlots (see there why
+ * not a Map), amounts and expiries in arrays beside them, slot for slot. Nothing is allocated per lease.
  */
-export interface Lease {
-  amount: number;
-  expiresAt: number;
-}
+import { CallSlots } from './call-slots.js';
 
 export class LeaseSet {
-  private id: string | null = null;
-  private one: Lease | null = null;
-  private more: Map<string, Lease> | null = null;
+  private readonly calls = new CallSlots();
+  private readonly amounts: number[] = [];
+  private readonly expiries: number[] = [];
 
-  get(id: string): Lease | undefined {
-    if (this.id === id) return this.one!;
-    return this.more?.get(id);
+  get size(): number {
+    return this.calls.size;
   }
 
-  set(id: string, lease: Lease): void {
-    if (this.id === id) this.one = lease;
-    else if (this.id === null && !this.more?.has(id)) {
-      this.id = id;
-      this.one = lease;
-    } else (this.more ??= new Map()).set(id, lease);
+  /** The slot of the call's lease, or -1. */
+  find(id: string): number {
+    return this.calls.find(id);
   }
 
-  /** Removes the call's lease and returns it. */
-  delete(id: string): Lease | undefined {
-    if (this.id === id) {
-      const l = this.one!;
-      this.id = null;
-      this.one = null;
-      return l;
-    }
-    const l = this.more?.get(id);
-    if (l) this.more!.delete(id);
-    return l;
+  amountAt(slot: number): number {
+    return this.amounts[slot]!;
+  }
+
+  expiryAt(slot: number): number {
+    return this.expiries[slot]!;
+  }
+
+  /** Replace the lease in `slot` (from find()). */
+  setAt(slot: number, amount: number, expiresAt: number): void {
+    this.amounts[slot] = amount;
+    this.expiries[slot] = expiresAt;
+  }
+
+  /** Add a lease for a call that holds none here (find() gave -1). */
+  add(id: string, amount: number, expiresAt: number): void {
+    this.setAt(this.calls.add(id), amount, expiresAt);
+  }
+
+  /** Set the call's lease, adding it if absent. */
+  set(id: string, amount: number, expiresAt: number): void {
+    const slot = this.calls.find(id);
+    if (slot < 0) this.add(id, amount, expiresAt);
+    else this.setAt(slot, amount, expiresAt);
+  }
+
+  /** Remove the lease in `slot` (from find()); returns its amount. */
+  removeAt(slot: number): number {
+    const amount = this.amounts[slot]!;
+    const moved = this.calls.removeAt(slot);
+    if (moved >= 0) this.setAt(slot, this.amounts[moved]!, this.expiries[moved]!);
+    return amount;
+  }
+
+  /** Removes the call's lease; its amount, or undefined when it held none. */
+  delete(id: string): number | undefined {
+    const slot = this.calls.find(id);
+    return slot < 0 ? undefined : this.removeAt(slot);
   }
 
   /** Drops the leases expired at `now`; the sum of the others' amounts and their earliest expiry. */
   dropExpired(now: number): { reserved: number; next: number } {
     let reserved = 0;
     let next = Infinity;
-    if (this.one !== null) {
-      if (this.one.expiresAt <= now) this.id = this.one = null;
-      else {
-        reserved += this.one.amount;
-        next = this.one.expiresAt;
+    for (let i = 0; i < this.calls.size; ) {
+      const e = this.expiries[i]!;
+      if (e <= now) {
+        this.removeAt(i); // the last lease moves into slot i: look at it next
+        continue;
       }
-    }
-    if (this.more) {
-      for (const [id, l] of this.more) {
-        if (l.expiresAt <= now) this.more.delete(id);
-        else {
-          reserved += l.amount;
-          if (l.expiresAt < next) next = l.expiresAt;
-        }
-      }
+      reserved += this.amounts[i]!;
+      if (e < next) next = e;
+      i++;
     }
     return { reserved, next };
   }

@@ -1,0 +1,51 @@
+// CPU the SQLite ledger's worker spends per recorded call: gateway-like rows appended in flushes of the
+// gateway's size (packed as the gateway packs them), timed by this thread's CPU (the store runs here,
+// synchronously, exactly what its worker thread runs). Usage: node bench/ledger-append.mjs [dist dir]
+// [rows] [flush] [run share 0..1]. Prints user+sys us per row, the file's size and the WAL's. To try a
+// setting without a build: LEDGER_SQL (run after the migrations), LEDGER_SKIP_ROLLUPS=1 (no rollup fold).
+// The machine's noise is large: compare medians of several runs, alternating the variants.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const dist = resolve(process.argv[2] ?? 'dist');
+const total = Number(process.argv[3] ?? 60_000);
+const flush = Number(process.argv[4] ?? 300);
+const runShare = Number(process.argv[5] ?? 0);
+const { SqliteDatabase } = await import(pathToFileURL(join(dist, 'storage/sqlite/database.js')).href);
+const { packCallRows } = await import(pathToFileURL(join(dist, 'storage/sqlite/call-pack.js')).href);
+const { newCallId } = await import(pathToFileURL(join(dist, 'pipeline/call-id.js')).href);
+
+const features = { bytes: 812, promptBound: 400, outputBound: null, choices: 1, tools: false, images: false, routeHeader: null, noCache: false,
+  unlimited: false, upstreamStatus: 200, request: { sketch: [4_294_967_295, 7], words: 41, fresh: true }, output: null };
+let t = Date.UTC(2026, 11, 1);
+let seq = 0;
+function row() {
+  t += seq++ % 3 === 0 ? 1 : 0; // ~3 calls a millisecond: a few flushes an hour's rollup rows see
+  const run = Math.random() < runShare ? `run-${seq % 500}` : null;
+  return {
+    id: newCallId(t), startedAt: t, firstByteAt: t + 20, endedAt: t + 31, keyId: `key_${seq % 4}`, team: 'bench', user: null, project: null,
+    run, agent: null, parent: null, tags: null, endpoint: 'chat.completions', stream: false, provider: 'openai',
+    requestedModel: 'gpt-4o-mini', servedModel: 'gpt-4o-mini', inputTokens: 412, cachedInputTokens: 0, cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0, outputTokens: 96, reasoningTokens: 0, costNanos: 119_400, estimated: false, status: 'ok', httpStatus: 200,
+    errorCode: null, upstreamRequestId: `chatcmpl-${seq}`, attemptOf: null, route: null, cacheHit: false, savedNanos: 0,
+    requestHash: null, features,
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ledger-append-'));
+const db = new SqliteDatabase(join(dir, 'ledger.db'), { skipRollups: process.env.LEDGER_SKIP_ROLLUPS === '1' });
+db.migrate();
+if (process.env.LEDGER_SQL) db.db.exec(process.env.LEDGER_SQL);
+const flushes = (n) => Array.from({ length: Math.ceil(n / flush) }, () => packCallRows(Array.from({ length: flush }, row)));
+for (const p of flushes(total / 2)) db.appendCallPack(p); // a ledger already holding some rows: deeper indexes
+const packs = flushes(total);
+const before = process.cpuUsage();
+for (const p of packs) db.appendCallPack(p);
+const used = process.cpuUsage(before);
+const perRow = (used.user + used.system) / (packs.length * flush);
+const size = (f) => { try { return statSync(join(dir, f)).size; } catch { return 0; } };
+console.log(JSON.stringify({ usPerRow: Number(perRow.toFixed(2)), userUs: Number((used.user / (packs.length * flush)).toFixed(2)), sysUs: Number((used.system / (packs.length * flush)).toFixed(2)), dbMB: +(size('ledger.db') / 1e6).toFixed(1), walMB: +(size('ledger.db-wal') / 1e6).toFixed(1) }));
+db.close();
+rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // gateway's size (packed as the gateway packs them), timed by this thread's CPU (the store runs here,
 // synchronously, exactly what its worker thread runs). Usage: node bench/ledger-append.mjs [dist dir]
 // [rows] [flush] [run share 0..1]. Prints user+sys us per row, the file's size and the WAL's. To try a
-// setting without a build: LEDGER_SQL (run after the migrations), LEDGER_SKIP_ROLLUPS=1 (no rollup fold).
+// setting without a build: LEDGER_SQL (run after the migrations), LEDGER_PAGE_SIZE (a new file's), LEDGER_SKIP_ROLLUPS=1 (no rollup fold).
 // The machine's noise is large: compare medians of several runs, alternating the variants.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,14 @@ function row() {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-append-'));
+if (process.env.LEDGER_PAGE_SIZE) {
+  // A new file with another page size (it must be set before the first table, and outside WAL).
+  const { default: Database } = await import('better-sqlite3');
+  const pre = new Database(join(dir, 'ledger.db'));
+  pre.pragma(`page_size = ${Number(process.env.LEDGER_PAGE_SIZE)}`);
+  pre.exec('VACUUM');
+  pre.close();
+}
 const db = new SqliteDatabase(join(dir, 'ledger.db'), { skipRollups: process.env.LEDGER_SKIP_ROLLUPS === '1' });
 db.migrate();
 if (process.env.LEDGER_SQL) db.db.exec(process.env.LEDGER_SQL);

@@ -2,9 +2,10 @@
 // gateway's size (packed as the gateway packs them), timed by this thread's CPU (the store runs here,
 // synchronously, exactly what its worker thread runs). Usage: node bench/ledger-append.mjs [dist dir]
 // [rows] [flush] [run share 0..1]. Prints user+sys us per row, the file's size and the WAL's. To try a
-// setting without a build: LEDGER_SQL (run after the migrations), LEDGER_PAGE_SIZE (a new file's), LEDGER_SKIP_ROLLUPS=1 (no rollup fold).
+// setting without a build: LEDGER_SQL (run after the migrations), LEDGER_PAGE_SIZE (a new file's), LEDGER_SKIP_ROLLUPS=1 (no rollup fold);
+// LEDGER_WORKER=1 records through the store's worker thread instead (its CPU read from /proc).
 // The machine's noise is large: compare medians of several runs, alternating the variants.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,17 +44,36 @@ if (process.env.LEDGER_PAGE_SIZE) {
   pre.exec('VACUUM');
   pre.close();
 }
-const db = new SqliteDatabase(join(dir, 'ledger.db'), { skipRollups: process.env.LEDGER_SKIP_ROLLUPS === '1' });
-db.migrate();
-if (process.env.LEDGER_SQL) db.db.exec(process.env.LEDGER_SQL);
-const flushes = (n) => Array.from({ length: Math.ceil(n / flush) }, () => packCallRows(Array.from({ length: flush }, row)));
-for (const p of flushes(total / 2)) db.appendCallPack(p); // a ledger already holding some rows: deeper indexes
-const packs = flushes(total);
-const before = process.cpuUsage();
-for (const p of packs) db.appendCallPack(p);
-const used = process.cpuUsage(before);
-const perRow = (used.user + used.system) / (packs.length * flush);
 const size = (f) => { try { return statSync(join(dir, f)).size; } catch { return 0; } };
-console.log(JSON.stringify({ usPerRow: Number(perRow.toFixed(2)), userUs: Number((used.user / (packs.length * flush)).toFixed(2)), sysUs: Number((used.system / (packs.length * flush)).toFixed(2)), dbMB: +(size('ledger.db') / 1e6).toFixed(1), walMB: +(size('ledger.db-wal') / 1e6).toFixed(1) }));
-db.close();
+const round = (v) => Number(v.toFixed(2));
+if (process.env.LEDGER_WORKER === '1') {
+  // Through the store's worker thread, as the gateway records: CPU of every thread but this one (the
+  // worker, and V8's helpers), read from /proc in clock ticks, per row.
+  const { SqliteStore } = await import(pathToFileURL(join(dist, 'storage/sqlite/index.js')).href);
+  const store = new SqliteStore(join(dir, 'ledger.db'), { skipRollups: process.env.LEDGER_SKIP_ROLLUPS === '1' });
+  await store.migrate();
+  const others = () => readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid)
+    .reduce((sum, t) => { const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1].split(' '); return sum + Number(f[11]) + Number(f[12]); }, 0);
+  const batches = (n) => Array.from({ length: Math.ceil(n / flush) }, () => Array.from({ length: flush }, row));
+  for (const b of batches(total / 2)) await store.appendCalls(b);
+  const todo = batches(total);
+  const before = others();
+  for (const b of todo) await store.appendCalls(b);
+  const ticks = others() - before;
+  console.log(JSON.stringify({ workerUsPerRow: round((ticks * 10_000) / (todo.length * flush)), dbMB: +(size('ledger.db') / 1e6).toFixed(1) }));
+  await store.close();
+} else {
+  const db = new SqliteDatabase(join(dir, 'ledger.db'), { skipRollups: process.env.LEDGER_SKIP_ROLLUPS === '1' });
+  db.migrate();
+  if (process.env.LEDGER_SQL) db.db.exec(process.env.LEDGER_SQL);
+  const flushes = (n) => Array.from({ length: Math.ceil(n / flush) }, () => packCallRows(Array.from({ length: flush }, row)));
+  for (const p of flushes(total / 2)) db.appendCallPack(p); // a ledger already holding some rows: deeper indexes
+  const packs = flushes(total);
+  const before = process.cpuUsage();
+  for (const p of packs) db.appendCallPack(p);
+  const used = process.cpuUsage(before);
+  const rows = packs.length * flush;
+  console.log(JSON.stringify({ usPerRow: round((used.user + used.system) / rows), userUs: round(used.user / rows), sysUs: round(used.system / rows), dbMB: +(size('ledger.db') / 1e6).toFixed(1), walMB: +(size('ledger.db-wal') / 1e6).toFixed(1) }));
+  db.close();
+}
 rmSync(dir, { recursive: true, force: true });

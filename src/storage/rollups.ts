@@ -96,6 +96,15 @@ export const HOUR_OF = `(started_at / ${HOUR_MS}) * ${HOUR_MS}`;
 
 const bigint = (d: Dialect): string => (d === 'postgres' ? 'BIGINT' : 'INTEGER');
 
+/**
+ * The ledger's run index as it now stands: partial, since most calls carry no run. It replaces the full
+ * calls_run_started that rollupTablesSql still creates (old migrations run it as they first did), and
+ * calls_run, whose every use it covers. A migration that runs rebuildRollupsSql must run this after it.
+ */
+export const RUN_INDEX_SQL = `DROP INDEX IF EXISTS calls_run_started;
+    DROP INDEX IF EXISTS calls_run;
+    CREATE INDEX calls_run_started ON calls (run, started_at) WHERE run IS NOT NULL;`;
+
 export function rollupTablesSql(d: Dialect): string {
   const measures = MEASURES.map((m) => `${m} ${bigint(d)} NOT NULL`).join(', ');
   const table = (name: string, keys: KeySpec): string =>

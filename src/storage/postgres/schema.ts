@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { BudgetRecord, CallFeatures, CallRow, KeyRecord, OutcomeRecord } from '../types.js';
-import { foldAllSql, rebuildRollupsSql, rollupTablesSql } from '../rollups.js';
+import { foldAllSql, rebuildRollupsSql, rollupTablesSql, RUN_INDEX_SQL } from '../rollups.js';
 import { foldSavingsSql, savingsTableSql } from '../savings-rollup.js';
 
 /** A result row as node-pg hands it over, before mapping to a record. */
@@ -129,6 +129,9 @@ export const MIGRATIONS: readonly string[] = [
    ${foldSavingsSql('postgres', 'calls')};`,
   // Finer latency buckets below 100 ms (5, 10, 25, 50): the rollups are built again from the ledger.
   rebuildRollupsSql('postgres'),
+  // The run index holds only calls with a run (most calls have none, and each one cost an index entry to
+  // insert); `run = ?` is still answered from it. It covers everything the older calls_run did.
+  RUN_INDEX_SQL,
 ];
 
 /**

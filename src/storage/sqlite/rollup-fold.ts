@@ -39,6 +39,8 @@ const LAT_0 = MEASURES.indexOf('lat_0');
 /** After the measures: the saved nano-dollars (summed for the savings rollup). */
 const SAVED_AT = M;
 const DOWNGRADE = /^downgrade:/i; // LIKE 'downgrade:%' ignores ASCII case
+/** Up to this many groups in a flush, a row's group is found by comparing values, not by a map key. */
+const LINEAR_GROUPS = 16;
 
 /** The fine group's attributes: the hourly rollup's (which every other rollup's keys are among), then tags. */
 const ATTRS = [...HOURLY_KEYS.map(([, s]) => col(s as Column)), TAGS];
@@ -129,16 +131,25 @@ export class RollupFold {
     return true;
   }
 
-  /** The rows summed into fine groups; null if one cannot be summed exactly. */
+  /**
+   * The rows summed into fine groups; null if one cannot be summed exactly. Per row it allocates
+   * nothing: a row's measures are added straight into its group, found by comparing its values with
+   * the row before's group, then with each group (a flush holds few), and only past LINEAR_GROUPS
+   * through a map key built for the row (building one for every row took most of the fold's time).
+   */
   private group(values: readonly SqlValue[]): Fine[] | null {
-    const groups = new Map<string, Fine>();
+    const list: Fine[] = [];
+    const byKey = new Map<string, Fine>();
     const attrs = new Array<string>(ATTRS.length);
+    const same = (f: Fine, hour: number, reason: string): boolean => {
+      if (f.hour !== hour || f.reason !== reason) return false;
+      for (let i = 0; i < attrs.length; i++) if (f.attrs[i] !== attrs[i]) return false;
+      return true;
+    };
     let last: Fine | undefined;
-    const m = new Array<number>(M + 1);
     for (let o = 0; o < values.length; o += WIDTH) {
       const started = values[o + STARTED];
       const ended = values[o + ENDED];
-      const status = values[o + STATUS];
       const route = values[o + ROUTE];
       const saved = values[o + SAVED];
       if (!isInt(started) || !isInt(ended) || !isInt(saved) || (route !== null && typeof route !== 'string')) return null;
@@ -148,43 +159,38 @@ export class RollupFold {
         else if (typeof v === 'string') attrs[i] = v;
         else return null;
       }
+      const cw5 = values[o + CW5];
+      const cw1 = values[o + CW1];
+      if (!isInt(cw5) || !isInt(cw1)) return null;
+      for (let i = 0; i < SUMMED.length; i++) if (SUMMED[i] !== -1 && !isInt(values[o + SUMMED[i]!])) return null;
       // SQLite's integer division truncates toward zero, as does the remainder here.
       const hour = started - (started % HOUR_MS);
       const reason = route === null || values[o + ATTEMPT_OF] !== null ? '' : values[o + CACHE_HIT] === 1 ? 'cache' : DOWNGRADE.test(route) ? 'downgrade' : 'routing';
-      m.fill(0);
-      m[CALLS] = 1;
-      m[1] = status === 'error' ? 1 : 0;
+      let g = last !== undefined && same(last, hour, reason) ? last : undefined;
+      if (!g && list.length <= LINEAR_GROUPS) {
+        for (let i = 0; i < list.length && !g; i++) if (same(list[i]!, hour, reason)) g = list[i];
+      } else if (!g) g = byKey.get(keyOf([hour, reason, ...attrs]));
+      const lat = ended - started;
+      if (!g) {
+        g = { hour, attrs: attrs.slice(), reason, m: new Array<number>(M + 1).fill(0) };
+        g.m[LAT_MAX] = lat;
+        list.push(g);
+        byKey.set(keyOf([hour, reason, ...attrs]), g);
+      } else if (lat > g.m[LAT_MAX]!) g.m[LAT_MAX] = lat;
+      last = g;
+      const m = g.m;
+      m[CALLS]! += 1;
+      if (values[o + STATUS] === 'error') m[1]! += 1;
       for (let i = 0; i < SUMMED.length; i++) {
         const c = SUMMED[i]!;
-        const v = c === -1 ? values[o + CW5] : values[o + c];
-        if (!isInt(v)) return null;
-        m[2 + i] = v;
-        if (c === -1) {
-          const w = values[o + CW1];
-          if (!isInt(w)) return null;
-          m[2 + i] = v + w;
-        }
+        m[2 + i]! += c === -1 ? cw5 + cw1 : (values[o + c] as number);
       }
-      const lat = ended - started;
-      m[LAT_SUM] = lat;
-      m[LAT_MAX] = lat;
+      m[LAT_SUM]! += lat;
       let b = 0;
       while (b < LATENCY_BOUNDS_MS.length && lat > LATENCY_BOUNDS_MS[b]!) b++;
-      m[LAT_0 + b] = 1;
-      m[SAVED_AT] = saved;
-      let g = last !== undefined && last.hour === hour && last.reason === reason && attrs.every((a, i) => a === last!.attrs[i]) ? last : undefined;
-      if (!g) {
-        const id = keyOf([hour, reason, ...attrs]);
-        g = groups.get(id);
-        if (!g) {
-          groups.set(id, (g = { hour, attrs: attrs.slice(), reason, m: m.slice() }));
-          last = g;
-          continue;
-        }
-      }
-      merge(g.m, m, M + 1);
-      last = g;
+      m[LAT_0 + b]! += 1;
+      m[SAVED_AT]! += saved;
     }
-    return [...groups.values()];
+    return list;
   }
 }

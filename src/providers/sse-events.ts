@@ -135,6 +135,9 @@ export function clearedMarks(marks: Uint8Array, n: number): Uint8Array {
   return marks;
 }
 
+/** Reads from this size on are searched natively by markEventsAll (a few events' worth of bytes). */
+export const NATIVE_SEARCH_FROM = 16 * 1024;
+
 /** A needle for markEventsAll: its bytes begin with `"`. */
 export interface EventNeedle {
   bytes: Buffer;
@@ -165,6 +168,12 @@ export class EventNeedles {
 export function markEventsAll(whole: Buffer, events: Buffer[], needles: EventNeedles, marks: Uint8Array): void {
   const { second, list } = needles;
   const n = whole.length;
+  // A large read (a Responses API completion event repeats the whole output, up to 64 MB) is searched
+  // natively, needle by needle: stepping through megabytes in JavaScript would hold the event loop.
+  if (n >= NATIVE_SEARCH_FROM) {
+    for (const needle of list) markEvents(whole, events, needle.bytes, needle.nonEmpty, marks, needle.bit);
+    return;
+  }
   let i = 0;
   let end = events.length > 0 ? events[0]!.length : 0;
   for (let at = 0; at < n; at++) {

@@ -139,7 +139,7 @@ export async function handleAdmin(
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
   // One answer everywhere for a team key that names another team (not a silently rewritten filter).
   const named = params.get('team');
-  if (team !== undefined && named !== null && named !== team) {
+  if (team !== undefined && named && named !== team) {
     throw new GatewayError('forbidden', `A team key reads only its own team (${team}), not team ${named}.`);
   }
   const method = req.method ?? 'GET';

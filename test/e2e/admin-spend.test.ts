@@ -67,6 +67,10 @@ describe('GET /admin/v1/spend', () => {
     expect(pick(rows, ['team', 'model'])).toEqual(expected({ groupBy: ['team', 'model'], filters: { team: 'search' } }));
     expect((await get('/admin/v1/spend?group_by=team,model&team=search', searchKey)).body.data).toEqual(rows);
     expect((await get('/admin/v1/spend?group_by=team,model&team=ads', searchKey)).status).toBe(403);
+    // An empty team= names no team: the key's own, as without it (not refused as another team's).
+    const calls = await get('/admin/v1/calls?team=', searchKey);
+    expect(calls.status).toBe(200);
+    expect(new Set(calls.body.data.map((r) => r['team']))).toEqual(new Set(['search']));
   });
 
   it('refuses unknown dimensions and two buckets with a 400', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventNeedles, hasNonEmpty, markEvents, markEventsAll, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
+import { EventNeedles, hasNonEmpty, markEvents, markEventsAll, NATIVE_SEARCH_FROM, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 
@@ -128,6 +128,34 @@ describe('markEventsAll', () => {
       const got = new Uint8Array(count);
       markEventsAll(whole, views, needles, got);
       expect([...got]).toEqual([...want]);
+    }
+  });
+
+  it('marks the same in a read large enough to be searched natively', () => {
+    const rand = rng(29);
+    const specs = [
+      { bytes: Buffer.from('"usage":{'), nonEmpty: false, bit: 1 },
+      { bytes: Buffer.from('"content":"'), nonEmpty: true, bit: 2 },
+    ];
+    const needles = new EventNeedles(specs);
+    const parts = ['"usage":{', '"usage":null', '"content":"', '"content":""', 'a', ','];
+    for (let round = 0; round < 50; round++) {
+      const texts = [`data: {"pad":"${'x'.repeat(NATIVE_SEARCH_FROM)}"}\n\n`];
+      for (let i = 0; i < 20; i++) {
+        let body = '';
+        for (let k = Math.floor(rand() * 6); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
+        texts.push(`data: ${body}\n\n`);
+      }
+      const whole = Buffer.from(texts.join(''));
+      const views: Buffer[] = [];
+      let at = 0;
+      for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+      const want = new Uint8Array(texts.length);
+      for (const s of specs) markEvents(whole, views, s.bytes, s.nonEmpty, want, s.bit);
+      const got = new Uint8Array(texts.length);
+      markEventsAll(whole, views, needles, got);
+      expect([...got]).toEqual([...want]);
+      expect(want.some((m) => m !== 0)).toBe(true);
     }
   });
 

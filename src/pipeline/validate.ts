@@ -74,23 +74,34 @@ const QUICK: Partial<Record<Endpoint, (b: Record<string, unknown>) => boolean>> 
   messages: (b) => hasPrompt(b) && isCount(b['max_tokens']) && absentOr(b['stream'], isBool),
 };
 
-export function validate(ctx: CallContext): void {
-  let parsed: unknown;
+/** Anthropic's token counting: a Messages request without an output bound. */
+const countTokensSchema = z.looseObject({ model: z.string().min(1), messages: z.array(z.unknown()).min(1) });
+
+function parseJson(raw: Buffer): unknown {
   try {
-    parsed = JSON.parse(ctx.rawBody.toString('utf8'));
+    return JSON.parse(raw.toString('utf8'));
   } catch (err) {
     throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** A /v1/messages/count_tokens body, parsed and checked as a call's body is. */
+export function validateCountTokens(raw: Buffer): Record<string, unknown> & { model: string } {
+  return checked(countTokensSchema, parseJson(raw)) as Record<string, unknown> & { model: string };
+}
+
+export function validate(ctx: CallContext): void {
+  const parsed = parseJson(ctx.rawBody);
   const quick = QUICK[ctx.endpoint];
-  const body = isObject(parsed) && quick?.(parsed) ? parsed : checked(ctx.endpoint, parsed);
+  const body = isObject(parsed) && quick?.(parsed) ? parsed : checked(SCHEMAS[ctx.endpoint], parsed);
   ctx.body = body;
   ctx.stream = body['stream'] === true;
   const so = body['stream_options'] as { include_usage?: boolean } | null | undefined;
   ctx.clientWantsUsage = so?.include_usage === true;
 }
 
-function checked(endpoint: Endpoint, parsed: unknown): Record<string, unknown> {
-  const result = SCHEMAS[endpoint].safeParse(parsed);
+function checked(schema: z.ZodType<Record<string, unknown>>, parsed: unknown): Record<string, unknown> {
+  const result = schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : 'body';

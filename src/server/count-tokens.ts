@@ -10,27 +10,15 @@ import { authenticate } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { countPromptTokens } from '../pipeline/meter.js';
 import { mayUse } from '../pipeline/route.js';
+import { validateCountTokens } from '../pipeline/validate.js';
 import { readBody } from './read-body.js';
 
 export async function countTokens(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const key = authenticate(deps, req.headers);
-  const raw = await readBody(req, deps.config.server.max_body_bytes);
-  let body: unknown;
-  try {
-    body = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new GatewayError('invalid_json', 'Request body is not valid JSON.');
-  }
-  const b = body as Record<string, unknown> | null;
-  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new GatewayError('invalid_request', 'Invalid request: body: expected an object');
-  const model = b['model'];
-  if (typeof model !== 'string' || model === '') throw new GatewayError('invalid_request', 'Invalid request: model: expected a model name', { details: { param: 'model' } });
-  if (!Array.isArray(b['messages']) || b['messages'].length === 0) {
-    throw new GatewayError('invalid_request', 'Invalid request: messages: expected a non-empty list', { details: { param: 'messages' } });
-  }
+  const { model, ...body } = validateCountTokens(await readBody(req, deps.config.server.max_body_bytes));
   if (!deps.models.has(model)) throw new GatewayError('unknown_model', `Unknown model ${model}.`);
   if (!mayUse(key, model)) throw new GatewayError('model_not_allowed', `This key may not use ${model}.`);
-  const text = JSON.stringify({ input_tokens: await countPromptTokens(b) });
+  const text = JSON.stringify({ input_tokens: await countPromptTokens(body) });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-tollgate-estimate': 'o200k' });
   res.end(text);
 }

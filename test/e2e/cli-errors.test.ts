@@ -4,14 +4,13 @@
  * gateway from the config.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deadPort } from './net.js';
-import { CLI, exited, tollgate } from './process.js';
+import { CLI, exited, tempConfig, tollgate } from './process.js';
 
 // Each CLI run starts a process; on a loaded machine that takes seconds.
 vi.setConfig({ testTimeout: 120_000 });
@@ -20,18 +19,13 @@ const NO_URL = { TOLLGATE_URL: '', TOLLGATE_ADMIN_KEY: 'k', TOLLGATE_DEBUG: '' }
 let dir: string;
 let cfg: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-errors-'));
-  cfg = join(dir, 'tollgate.yaml');
-  writeFileSync(
-    cfg,
-    [
-      `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
-      'providers:',
-      '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
-      'models:',
-      '  gpt-4o-mini: { provider: openai }',
-    ].join('\n'),
-  );
+  ({ dir, cfg } = tempConfig('tollgate-cli-errors-', (dir) => [
+    `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
+    'providers:',
+    '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
+    'models:',
+    '  gpt-4o-mini: { provider: openai }',
+  ]));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

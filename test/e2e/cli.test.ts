@@ -1,28 +1,22 @@
 /** The CLI as users run it: --help everywhere, keys, spend. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tollgate } from './process.js';
+import { tempConfig, tollgate } from './process.js';
 
 // Each CLI run starts a process; on a loaded machine that takes seconds.
 vi.setConfig({ testTimeout: 120_000 });
 let dir: string;
 let cfg: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  cfg = join(dir, 'tollgate.yaml');
-  writeFileSync(
-    cfg,
-    [
-      `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
-      'providers:',
-      '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
-      'models:',
-      '  a: { provider: openai }',
-      '  b: { provider: openai }',
-    ].join('\n'),
-  );
+  ({ dir, cfg } = tempConfig('tollgate-cli-', (dir) => [
+    `store: { kind: sqlite, path: "${join(dir, 'l.db')}" }`,
+    'providers:',
+    '  openai: { kind: openai, base_url: "https://api.openai.com/v1", api_key: "x" }',
+    'models:',
+    '  a: { provider: openai }',
+    '  b: { provider: openai }',
+  ]));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,10 +1,9 @@
 /** The import, export and reconcile commands as users run them (built CLI, `npm run build` first). */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tollgate } from './process.js';
+import { tempConfig, tollgate } from './process.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 // Each CLI run starts a process (and a SQLite worker); on a loaded machine that takes seconds.
@@ -12,18 +11,13 @@ vi.setConfig({ testTimeout: 180_000 });
 let dir: string;
 let cfg: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tollgate-import-cli-'));
-  cfg = join(dir, 'tollgate.yaml');
-  writeFileSync(
-    cfg,
-    [
-      `store: { kind: sqlite, path: "${join(dir, 'ledger.db')}" }`,
-      'import:',
-      '  claude_code: { team: eng, teams_by_project: { api: backend } }',
-      'reconcile:',
-      '  anthropic: { gateway_keys: [apikey_01Gateway], gateway_workspaces: [wrkspc_01Gateway] }',
-    ].join('\n'),
-  );
+  ({ dir, cfg } = tempConfig('tollgate-import-cli-', (dir) => [
+    `store: { kind: sqlite, path: "${join(dir, 'ledger.db')}" }`,
+    'import:',
+    '  claude_code: { team: eng, teams_by_project: { api: backend } }',
+    'reconcile:',
+    '  anthropic: { gateway_keys: [apikey_01Gateway], gateway_workspaces: [wrkspc_01Gateway] }',
+  ]));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,8 @@
 /** Run the built `tollgate` CLI as a child process, as users do. */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +11,14 @@ const run = promisify(execFile);
 
 export async function tollgate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 });
+}
+
+/** A temp folder holding a tollgate.yaml of the lines `lines(dir)` gives (remove `dir` when done). */
+export function tempConfig(prefix: string, lines: (dir: string) => string[]): { dir: string; cfg: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cfg = join(dir, 'tollgate.yaml');
+  writeFileSync(cfg, lines(dir).join('\n'));
+  return { dir, cfg };
 }
 
 /** Start `tollgate start` and resolve once it logs that it listens. */

@@ -18,8 +18,14 @@ export interface ReportInput {
   to?: string | undefined;
 }
 
-/** Validate a report request into a query; RangeError with a readable message on bad input. */
-export function analyticsQuery(input: ReportInput, ctx: { now: number; timezone: string; org: string; team?: string | undefined }): AnalyticsQuery {
+/**
+ * Validate a report request into a query; RangeError with a readable message on bad input, naming the
+ * grouping as the caller spells it (`group_by` in the API, `--by` in the CLI).
+ */
+export function analyticsQuery(
+  input: ReportInput,
+  ctx: { now: number; timezone: string; org: string; team?: string | undefined; groupByName?: string },
+): AnalyticsQuery {
   const groupBy: Dimension[] = [];
   let bucket: TimeBucket | undefined;
   const names = (input.groupBy ?? 'team').split(',').map((s) => s.trim()).filter(Boolean);
@@ -31,7 +37,7 @@ export function analyticsQuery(input: ReportInput, ctx: { now: number; timezone:
       if (bucket !== undefined && bucket !== name) throw new RangeError('group by at most one time bucket');
       bucket = name;
     } else {
-      throw new RangeError(`group_by must list dimensions (${DIMENSIONS.join(', ')}) and at most one bucket (${TIME_BUCKETS.join(', ')}), not "${name}"`);
+      throw new RangeError(`${ctx.groupByName ?? 'group_by'} must list dimensions (${DIMENSIONS.join(', ')}) and at most one bucket (${TIME_BUCKETS.join(', ')}), not "${name}"`);
     }
   }
   const filters = { ...input.filters };

@@ -54,7 +54,7 @@ const oneLine = (r: Failure, pattern: RegExp): void => {
 
 describe('tollgate on mistakes', () => {
   it('reports bad report options and a bad config in one line, exit 1', async () => {
-    oneLine(await fails(['spend', '-c', cfg, '--by', 'colour']), /colour/);
+    oneLine(await fails(['spend', '-c', cfg, '--by', 'colour']), /--by must list .*not "colour"/);
     oneLine(await fails(['spend', '-c', cfg, '--since', 'yesterday']), /not a time: "yesterday"/);
     // A bare short number is neither a duration nor epoch ms (those have 10+ digits): refused, not read as 1970.
     oneLine(await fails(['spend', '-c', cfg, '--since', '0']), /not a time: "0"/);

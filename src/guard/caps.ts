@@ -1,4 +1,5 @@
 /** Per-run caps: the configured defaults, overridden per key/team/project/user, and the check before a call. */
+import { formatUsd } from '../pricing/money.js';
 import type { GuardConfig } from './config.js';
 import type { RunState } from './state.js';
 import type { GuardRefusal, RunCaps } from './types.js';
@@ -46,7 +47,7 @@ export function capBreach(state: RunState, caps: RunCaps, call: { depth: number;
   const end = (reason: string): CapBreach => ({ refuse: 'run_terminated', reason: `cap: ${reason}` });
   if (caps.maxCalls !== null && state.calls >= caps.maxCalls) return end(`max calls ${caps.maxCalls} reached`);
   if (caps.maxCostNanos !== null && state.costNanos >= caps.maxCostNanos) {
-    return end(`max cost $${(caps.maxCostNanos / NANOS_PER_USD).toFixed(2)} reached ($${(state.costNanos / NANOS_PER_USD).toFixed(2)} spent)`);
+    return end(`max cost ${formatUsd(caps.maxCostNanos / NANOS_PER_USD)} reached (${formatUsd(state.costNanos / NANOS_PER_USD)} spent)`);
   }
   if (caps.maxWallMs !== null && call.now - state.startedAt >= caps.maxWallMs) {
     return end(`max wall time ${Math.round(caps.maxWallMs / 1000)} s reached`);

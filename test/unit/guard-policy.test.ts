@@ -54,6 +54,14 @@ describe('caps', () => {
     expect(d.call({ user: words.text(20) }).before.reason).toMatch(/max cost \$0\.01/);
   });
 
+  it('names a cap below a cent in readable dollars, not $0.00', () => {
+    const d = new RunDriver(cfgWith({ caps: { max_cost_usd: 0.0005 } }));
+    d.call({ user: words.text(20), text: words.text(20), costNanos: 600_000 });
+    const reason = d.call({ user: words.text(20) }).before.reason;
+    expect(reason).toContain('max cost $0.0005 reached ($0.0006 spent)');
+    expect(reason).not.toContain('$0.00 ');
+  });
+
   it('refuses calls deeper than max_depth (parent unknown = depth 1)', () => {
     const d = new RunDriver(cfgWith({ caps: { max_depth: 3 } }));
     const a = d.call({ user: words.text(10), text: words.text(10) });

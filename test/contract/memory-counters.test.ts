@@ -25,3 +25,24 @@ describe('memory counters: settleNow', () => {
     expect(b.readNow('k', now + 3)).toEqual({ used: 20, reserved: 30 });
   });
 });
+
+describe('memory counters: expired counters', () => {
+  it('drops per-minute counters soon after they expire, so the store holds about as many as are live', () => {
+    const s = new MemoryCounterStore();
+    const MINUTE = 60_000;
+    const t0 = 1_000_000_000;
+    let most = 0;
+    // One call a minute on a per-minute rate counter (TTL 120 s: two or three live at a time) and a day budget.
+    for (let i = 0; i < 20_000; i++) {
+      const now = t0 + i * MINUTE;
+      const r = s.acquireNow({ callId: `c${i}`, items: [{ key: `rpm:${i}`, amount: 1, limit: 10, ttlSeconds: 120 }, { key: 'day', amount: 1, limit: 1e9, ttlSeconds: 86_400 * 30 }], leaseMs: 1_000, now });
+      expect(r.ok).toBe(true);
+      s.settleNow(`c${i}`, `rpm:${i}`, 1, 120, now + 1);
+      s.settleNow(`c${i}`, 'day', 1, 86_400 * 30, now + 1);
+      most = Math.max(most, s.size);
+    }
+    // Swept only every 65,536 creations, all 20,000 would still be held.
+    expect(most).toBeLessThanOrEqual(1_100);
+    expect(s.readNow('day', t0 + 20_000 * MINUTE)).toEqual({ used: 20_000, reserved: 0 });
+  });
+});

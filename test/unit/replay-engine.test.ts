@@ -85,8 +85,8 @@ describe('replay: budgets', () => {
   });
 
   it("reports each budget line's spend even after the counter store forgot its expired counter", async () => {
-    // A per-minute rate limit makes a counter a minute: past 65,536 of them the store sweeps the expired
-    // ones, early days' budget counters included. One call a minute for 50 days.
+    // A per-minute rate limit makes a counter a minute: the store sweeps the expired ones as they pile
+    // up, early days' budget counters included. One call a minute for 50 days.
     const p = policy({ defaults: { key_budget: null, key_rate_limit: { rpm: 1000 } }, budgets: [{ scope: 'team:a', limit_usd: 1000, period: 'day' }] });
     const M = 60 * S;
     const rows = Array.from({ length: 50 * 1440 }, (_, i) => row(`m${i}`, T0 + i * M, T0 + i * M + S));

@@ -18,17 +18,33 @@ interface Counter {
   expiresAt: number;
 }
 
+/**
+ * The fewest creations between two sweeps. A sweep visits every counter, so sweeping after as many
+ * creations as there were live counters keeps its cost at O(1) a creation, and an expired per-minute
+ * counter is dropped while it is still young garbage: swept only every 65,536 creations, each one
+ * outlived a young-generation collection and was promoted, then collected by a full one (replay
+ * creates one per call when a key's calls are minutes apart).
+ */
+const SWEEP_MIN = 1_024;
+
 export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, Counter>();
   private readonly flags = new Map<string, number>();
   /** Counters created since the last sweep of expired ones. */
   private created = 0;
+  /** Sweep once this many counters were created: as many as were live after the last sweep (at least SWEEP_MIN). */
+  private sweepAt = SWEEP_MIN;
+
+  /** Counters held, expired ones included until a sweep drops them. */
+  get size(): number {
+    return this.counters.size;
+  }
 
   private counter(key: string, now: number, ttlSeconds: number): Counter {
     let c = this.counters.get(key);
     if (!c || c.expiresAt <= now) {
       // Per-minute rate counters make a new key every minute: drop the expired now and then, or they pile up.
-      if (++this.created >= 65_536) this.sweep(now);
+      if (++this.created >= this.sweepAt) this.sweep(now);
       c = { used: 0, reserved: 0, leases: new LeaseSet(), nextExpiry: Infinity, expiresAt: now + ttlSeconds * 1000 };
       this.counters.set(key, c);
     } else if (now + ttlSeconds * 1000 > c.expiresAt) c.expiresAt = now + ttlSeconds * 1000;
@@ -39,6 +55,7 @@ export class MemoryCounterStore implements CounterStore {
   private sweep(now: number): void {
     this.created = 0;
     for (const [key, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(key);
+    this.sweepAt = Math.max(SWEEP_MIN, this.counters.size);
   }
 
   /** Drop expired leases (only when one may have expired). */

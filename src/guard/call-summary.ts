@@ -47,31 +47,36 @@ export function summariseStart(state: RunState, call: CallStart, depth: number, 
   const same = prev !== undefined && prev.endAt !== null && digest.words > 0 && hammingDistance(prev.req, digest.sketch) <= SAME_REQUEST_BITS;
   const resend = same && prev.ok === false && isRetryableStatus(prev.errorStatus);
   const retry = same && !resend && call.at - prev.endAt! <= cfg.retry_storm.immediate_ms;
-  return {
-    id: clip(call.callId, MAX_ID_CHARS),
-    agent,
-    depth,
-    at: call.at,
-    endAt: null,
-    paced,
-    req: digest.sketch,
-    reqWords: digest.words,
-    fresh: digest.fresh,
-    rep,
-    retry,
-    resend,
-    promptBytes: call.promptBytes,
-    out: null,
-    outWords: 0,
-    novelty: null,
-    affirmation: false,
-    toolKey: null,
-    toolNames: null,
-    ok: null,
-    errorStatus: null,
-    costNanos: 0,
-    hot: false,
-  };
+  const id = clip(call.callId, MAX_ID_CHARS);
+  const s = call.reuse?.pop();
+  if (s === undefined) {
+    return { id, agent, depth, at: call.at, endAt: null, paced, req: digest.sketch, reqWords: digest.words, fresh: digest.fresh, rep, retry, resend, promptBytes: call.promptBytes, out: null, outWords: 0, novelty: null, affirmation: false, toolKey: null, toolNames: null, ok: null, errorStatus: null, costNanos: 0, hot: false };
+  }
+  // Every field, as the literal above sets it.
+  s.id = id;
+  s.agent = agent;
+  s.depth = depth;
+  s.at = call.at;
+  s.endAt = null;
+  s.paced = paced;
+  s.req = digest.sketch;
+  s.reqWords = digest.words;
+  s.fresh = digest.fresh;
+  s.rep = rep;
+  s.retry = retry;
+  s.resend = resend;
+  s.promptBytes = call.promptBytes;
+  s.out = null;
+  s.outWords = 0;
+  s.novelty = null;
+  s.affirmation = false;
+  s.toolKey = null;
+  s.toolNames = null;
+  s.ok = null;
+  s.errorStatus = null;
+  s.costNanos = 0;
+  s.hot = false;
+  return s;
 }
 
 /** The summary completed with the call's result, and the novelty memory with its output added. */

@@ -13,6 +13,7 @@ export { guardConfigSchema, defaultGuardConfig, DETECTOR_NAMES, type GuardConfig
 export { guardBefore, guardAfter, guardBeforeInPlace, guardAfterInPlace, resumeRun, killRun, IN_FLIGHT_TTL_MS, type GuardResult } from './policy.js';
 export {
   newRunState,
+  resetRunState,
   cloneRunState,
   RECENT_CALLS,
   REQUEST_HISTORY,

@@ -142,6 +142,36 @@ export function newRunState(runId: string, at: number): RunState {
   };
 }
 
+/**
+ * `s` made exactly newRunState(runId, at), IN PLACE: for an owner that drops a run's state and starts
+ * another (replay's forgotten runs), reusing its arrays and novelty filter instead of allocating a
+ * new few KB that would outlive the young generation like the old one did. Nothing may hold `s` for
+ * its old run. Lists the state's decisions handed out (evidence) are replaced, not cleared.
+ */
+export function resetRunState(s: RunState, runId: string, at: number): RunState {
+  s.runId = clip(runId, MAX_ID_CHARS);
+  s.status = 'active';
+  s.statusAt = null;
+  s.statusReason = null;
+  s.startedAt = at;
+  s.lastAt = at;
+  s.calls = s.ended = s.failed = s.refused = 0;
+  s.costNanos = s.promptTokens = s.outputTokens = 0;
+  s.agents.length = 0;
+  s.maxDepth = 0;
+  s.inFlight.length = 0;
+  s.recent.length = 0;
+  s.requests.length = 0;
+  s.novelty.cur.fill(0);
+  s.novelty.prev.fill(0);
+  s.novelty.n = 0;
+  s.warnings = s.strikes = s.cleanCalls = 0;
+  s.scores = {};
+  s.evidence = [];
+  s.judgedAt = 0;
+  return s;
+}
+
 export function clip(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max);
 }

@@ -10,6 +10,7 @@
  */
 
 import type { OutputFeatures, RequestDigest } from './digest.js';
+import type { CallSummary } from './state.js';
 
 export type GuardAction = 'allow' | 'warn' | 'pause' | 'terminate';
 
@@ -41,6 +42,12 @@ export interface CallStart {
   scopes?: readonly string[];
   /** The request's digest when already taken (the gateway keeps it for the ledger; replay has only it). */
   digest?: RequestDigest;
+  /**
+   * Summaries of calls nothing refers to any more (runs their owner forgot), for this call's summary
+   * to be written into instead of allocated (replay: a summary lives as long as its run, so each new one
+   * was promoted out of the young generation). The live gateway passes none.
+   */
+  reuse?: CallSummary[];
 }
 
 /** What the gateway knows once the call ended. */

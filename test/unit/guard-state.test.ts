@@ -1,6 +1,6 @@
 /** The run state stays bounded and JSON-serialisable however long the run. */
 import { describe, expect, it } from 'vitest';
-import { guardConfigSchema, MAX_AGENTS, MAX_EVIDENCE, MAX_IN_FLIGHT, RECENT_CALLS, REQUEST_HISTORY, type RunState } from '../../src/guard/index.js';
+import { guardConfigSchema, MAX_AGENTS, MAX_EVIDENCE, MAX_IN_FLIGHT, newRunState, RECENT_CALLS, REQUEST_HISTORY, resetRunState, type RunState } from '../../src/guard/index.js';
 import { BLOOM_WORDS } from '../../src/guard/novelty.js';
 import { RunDriver, Words } from './guard-driver.js';
 
@@ -68,5 +68,22 @@ describe('run state', () => {
       expect(rb.after, `call ${i}`).toEqual(ra.after);
     }
     expect(b.state).toEqual(a.state);
+  });
+
+  it('resets in place to exactly a new run state, keeping its arrays', () => {
+    const words = new Words(9);
+    const d = new RunDriver(guardConfigSchema.parse({ caps: { max_calls: 40 } }));
+    for (let i = 0; i < 60; i++) d.call({ agent: `a${i % 3}`, parent: i > 0 ? `c${i - 1}` : null, user: i % 5 ? words.text(30) : 'the same again', text: words.text(40), costNanos: 5_000 });
+    const s = d.state;
+    expect(s.calls).toBeGreaterThan(0);
+    expect(s.status).toBe('terminated');
+    const { recent, novelty } = s;
+    const evidence = s.evidence;
+    expect(resetRunState(s, 'run-2', 12_345)).toBe(s);
+    expect(s).toEqual(newRunState('run-2', 12_345));
+    expect(s.recent).toBe(recent);
+    expect(s.novelty.cur).toBe(novelty.cur);
+    // Evidence a decision handed out is left as it was.
+    expect(s.evidence).not.toBe(evidence);
   });
 });

@@ -5,7 +5,7 @@
  * gateway's idle time (6 h) like its run store, keyed like it by team and run id (ReplayInput.runKey).
  * Calls recorded without the guard's digests cannot be judged; the report counts them.
  */
-import { guardAfterInPlace, guardBeforeInPlace, newRunState, type CallEnd, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
+import { guardAfterInPlace, guardBeforeInPlace, newRunState, resetRunState, type CallEnd, type CallSummary, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
 import type { ReplayInput } from './call-input.js';
 
 /** Kept equal to main.ts: a run's state is forgotten after this long without a call. */
@@ -30,12 +30,15 @@ export class GuardStep {
   private readonly runs = new Map<string, { s: RunState; expiresAt: number; calls: number }>();
   readonly stops = new Map<string, GuardStop>();
 
+  /** Call summaries of forgotten runs, reused for new calls (CallStart.reuse). */
+  private readonly summaries: CallSummary[] = [];
+
   /**
    * The call start and end handed to the guard, one of each refilled per call: guardBeforeInPlace and
    * guardAfterInPlace copy what they keep (the digests' sketches, not these objects), and a million
    * calls' two short-lived objects each were a good part of what replay left to the young generation.
    */
-  private readonly start: CallStart = { callId: '', at: 0, agent: null, parent: null, model: '', messages: NO_MESSAGES, system: null, promptBytes: 0, scopes: NO_SCOPES, digest: undefined };
+  private readonly start: CallStart = { callId: '', at: 0, agent: null, parent: null, model: '', messages: NO_MESSAGES, system: null, promptBytes: 0, scopes: NO_SCOPES, digest: undefined, reuse: this.summaries };
   private readonly end: CallEnd = { callId: '', at: 0, costNanos: 0, promptTokens: 0, outputTokens: 0, ok: true, errorStatus: null, outputText: '', toolCalls: NO_TOOLS, digest: undefined };
 
   constructor(private readonly cfg: GuardConfig) {}
@@ -45,16 +48,43 @@ export class GuardStep {
   }
 
   private loads = 0;
+  /** States of forgotten runs, reused for new runs (see resetRunState). */
+  private readonly spare: RunState[] = [];
+  /** Sweep after this many loads: as many as runs were held after the last sweep (at least 1,024), O(1) a load. */
+  private sweepAt = 1_024;
 
   private load(x: ReplayInput, now: number): { s: RunState; expiresAt: number; calls: number } {
-    // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory.
-    if (++this.loads % 65_536 === 0) for (const [id, r] of this.runs) if (r.expiresAt <= now) this.runs.delete(id);
+    // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory
+    // (and the map stays small: an expired run reads as a new one whether or not it was swept).
+    if (++this.loads >= this.sweepAt) {
+      for (const [id, r] of this.runs) {
+        if (r.expiresAt > now) continue;
+        this.runs.delete(id);
+        if (this.spare.length < MAX_SPARE) this.spare.push(this.release(r.s));
+      }
+      this.loads = 0;
+      this.sweepAt = Math.max(1_024, this.runs.size);
+    }
     let e = this.runs.get(x.runKey);
-    if (!e || e.expiresAt <= now) {
-      e = { s: newRunState(x.runId, now), expiresAt: 0, calls: 0 };
+    if (!e) {
+      const spare = this.spare.pop();
+      e = { s: spare ? resetRunState(spare, x.runId, now) : newRunState(x.runId, now), expiresAt: 0, calls: 0 };
       this.runs.set(x.runKey, e);
+    } else if (e.expiresAt <= now) {
+      // Forgotten, as the run store forgets it: the run starts afresh, in the old state's arrays.
+      resetRunState(this.release(e.s), x.runId, now);
+      e.expiresAt = 0;
+      e.calls = 0;
     }
     return e;
+  }
+
+  /** A forgotten run's state, its call summaries handed to the pool new summaries are written into. */
+  private release(s: RunState): RunState {
+    const pool = this.summaries;
+    for (const c of s.recent) if (pool.length < MAX_SPARE_SUMMARIES) pool.push(c);
+    s.recent.length = 0;
+    return s;
   }
 
   private note(x: ReplayInput, e: { calls: number }, d: GuardDecision, at: number): void {
@@ -105,6 +135,10 @@ export class GuardStep {
     this.note(x, e, d, end.at);
   }
 }
+
+/** Forgotten runs' states kept for reuse, at most. */
+const MAX_SPARE = 4_096;
+const MAX_SPARE_SUMMARIES = 65_536;
 
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const NO_TOOLS: never[] = [];

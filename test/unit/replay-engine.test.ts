@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputOf } from '../../src/analytics/replay/call-input.js';
 import { replay } from '../../src/analytics/replay/engine.js';
-import { runKey } from '../../src/storage/run-types.js';
 import { policyFrom } from '../../src/analytics/replay/policy.js';
 import { configSchema } from '../../src/config/schema.js';
 import { configRates } from '../../src/pricing/price-book.js';
@@ -193,10 +191,31 @@ describe('replay: run guard', () => {
     expect(rep.notEvaluated.guardNoDigest).toBe(1);
   });
 
-  it('keys a run by team and id exactly as the run store does, whatever the team is called', () => {
-    for (const team of ['a', 'a:b', 'équipe x', 'a%3Ab', 'a']) {
-      expect(inputOf(row('k1', T0, T0 + S, { team, run: 'r:1' })).runKey).toBe(runKey({ team, runId: 'r:1' }));
-      expect(inputOf(row('k2', T0, T0 + S, { team })).runKey).toBe(runKey({ team, runId: 'call:k2' }));
-    }
+  it('keys a run by team and id, even where the two joined would read alike', async () => {
+    const p = policy({ guard: { enabled: true } });
+    const req = { sketch: [0x12345678, 0x9abcdef0] as [number, number], words: 40, fresh: false };
+    const out = (i: number) => ({ sketch: [i * 7919, i * 104729] as [number, number], words: 30, sample: Array.from({ length: 30 }, (_, k) => (i * 1_000_003 + k * 7_777_777) | 0), affirmation: false, toolKey: null, toolNames: null });
+    const distinctReq = (i: number) => ({ sketch: [i * 2_654_435_761, i * 40_503] as [number, number], words: 40, fresh: false });
+    // Team "a" run "x:loop" repeats itself; team "a:x" run "loop" does not.
+    const rows = Array.from({ length: 8 }, (_, i) => [
+      row(`a${i + 1}`, T0 + i * 5 * S, T0 + i * 5 * S + S, { run: 'x:loop', agent: 'a1', features: features({ request: req, output: out(i + 1) }) }),
+      row(`b${i + 1}`, T0 + i * 5 * S + 2 * S, T0 + i * 5 * S + 3 * S, { team: 'a:x', keyId: 'k2', run: 'loop', agent: 'a1', features: features({ request: distinctReq(i + 1), output: out(i + 100) }) }),
+    ]).flat();
+    const rep = await replay(rows, p, { outcomes: true });
+    const outcome = (prefix: string) => rep.outcomes!.filter((o) => o.id.startsWith(prefix)).map((o) => o.outcome);
+    expect(outcome('b')).toEqual(Array(8).fill('served'));
+    expect(rep.runs).toEqual([expect.objectContaining({ run: 'x:loop', team: 'a', callId: 'a6' })]);
+  });
+
+  it('forgets a stopped run after the idle time (it starts afresh) and keeps its stop in the report', async () => {
+    const p = policy({ guard: { enabled: true } });
+    const req = { sketch: [0x12345678, 0x9abcdef0] as [number, number], words: 40, fresh: false };
+    const out = (i: number) => ({ sketch: [i * 7919, i * 104729] as [number, number], words: 30, sample: Array.from({ length: 30 }, (_, k) => (i * 1_000_003 + k * 7_777_777) | 0), affirmation: false, toolKey: null, toolNames: null });
+    const call = (id: string, at: number, i: number) => row(id, at, at + S, { run: 'loop', agent: 'a1', features: features({ request: req, output: out(i) }) });
+    const later = T0 + 7 * 3_600 * S;
+    const rows = [...Array.from({ length: 8 }, (_, i) => call(`g${i + 1}`, T0 + i * 5 * S, i + 1)), call('h1', later, 50), call('h2', later + 5 * S, 51)];
+    const rep = await replay(rows, p, { outcomes: true });
+    expect(rep.outcomes!.map((o) => o.outcome)).toEqual(['served', 'served', 'served', 'served', 'served', 'blocked', 'blocked', 'blocked', 'served', 'served']);
+    expect(rep.runs).toEqual([expect.objectContaining({ run: 'loop', callId: 'g6', refused: 3 })]);
   });
 });

@@ -5,7 +5,6 @@
  */
 import type { RequestDigest, OutputFeatures } from '../../guard/index.js';
 import type { TokenUsage } from '../../pricing/usage.js';
-import { runKey } from '../../storage/run-types.js';
 import type { CallRow } from '../../storage/types.js';
 
 /** Refusals by a policy: the call never reached the provider, so its usage is unknown. */
@@ -20,9 +19,8 @@ const IMAGE_TOKENS = 3_000;
 export interface ReplayInput {
   row: CallRow;
   requested: string;
+  /** The run as the guard keys it, with the team (two teams' runs of one id are two runs, as live). */
   runId: string;
-  /** The run as the guard keys it: team and id (two teams' runs of one id are two runs, as live). */
-  runKey: string;
   usage: TokenUsage;
   /** The live call was refused by a policy: what it would have used is unknown. */
   refusedLive: boolean;
@@ -49,22 +47,6 @@ export function replayable(row: CallRow): boolean {
   return row.attemptOf === null && row.requestedModel !== null && !(row.errorCode !== null && BEFORE_POLICIES.has(row.errorCode));
 }
 
-/**
- * Each team's part of a runKey (storage/run-types.ts: the URI-encoded team and ':'), encoded once per
- * team instead of once per call. Bounded: a ledger of very many teams starts over now and then.
- */
-const teamPrefixes = new Map<string, string>();
-
-function runKeyOf(team: string, runId: string): string {
-  let prefix = teamPrefixes.get(team);
-  if (prefix === undefined) {
-    if (teamPrefixes.size >= 10_000) teamPrefixes.clear();
-    prefix = runKey({ team, runId: '' });
-    teamPrefixes.set(team, prefix);
-  }
-  return prefix + runId;
-}
-
 export function inputOf(row: CallRow): ReplayInput {
   const f = row.features ?? null;
   const usage: TokenUsage = {
@@ -82,7 +64,6 @@ export function inputOf(row: CallRow): ReplayInput {
     row,
     requested: row.requestedModel ?? '',
     runId,
-    runKey: runKeyOf(row.team, runId),
     usage,
     refusedLive: row.errorCode !== null && REFUSED.has(row.errorCode),
     // Without features the prompt's size is its tokens (the bound reserve would have used is at least that).

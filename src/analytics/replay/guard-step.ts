@@ -2,7 +2,7 @@
  * The run guard in replay: the same guardBeforeInPlace / guardAfterInPlace as pipeline/guard-run.ts
  * (on run states this step owns, updated in place like the memory run store's), fed the
  * digests the gateway recorded (never the text), with run states in a map that forgets a run after the
- * gateway's idle time (6 h) like its run store, keyed like it by team and run id (ReplayInput.runKey).
+ * gateway's idle time (6 h) like its run store, keyed like it by team and run id.
  * Calls recorded without the guard's digests cannot be judged; the report counts them.
  */
 import { guardAfterInPlace, guardBeforeInPlace, newRunState, resetRunState, type CallEnd, type CallSummary, type CallStart, type GuardConfig, type GuardDecision, type RunState } from '../../guard/index.js';
@@ -25,10 +25,22 @@ export interface GuardStop {
   refused: number;
 }
 
+interface RunEntry {
+  /** Null once the run was forgotten (its state went to the spares); a stopped run's entry stays for its stop. */
+  s: RunState | null;
+  expiresAt: number;
+  calls: number;
+  /** The run's stop, once the guard stopped it (kept when the run is forgotten, as the report keeps it). */
+  stop: GuardStop | null;
+}
+
 export class GuardStep {
-  /** By ReplayInput.runKey (team and run id), as the live run store. */
-  private readonly runs = new Map<string, { s: RunState; expiresAt: number; calls: number }>();
-  readonly stops = new Map<string, GuardStop>();
+  /** Team -> run id -> entry (runs are per team, as in the live run store): two lookups, no key string built per call. */
+  private readonly runs = new Map<string, Map<string, RunEntry>>();
+  /** Entries held in `runs`. */
+  private held = 0;
+  /** Every stop, in the order the runs were stopped. */
+  readonly stops: GuardStop[] = [];
 
   /** Call summaries of forgotten runs, reused for new calls (CallStart.reuse). */
   private readonly summaries: CallSummary[] = [];
@@ -53,30 +65,52 @@ export class GuardStep {
   /** Sweep after this many loads: as many as runs were held after the last sweep (at least 1,024), O(1) a load. */
   private sweepAt = 1_024;
 
-  private load(x: ReplayInput, now: number): { s: RunState; expiresAt: number; calls: number } {
+  private load(x: ReplayInput, now: number): RunEntry & { s: RunState } {
     // Forget quiet runs now and then, as the run store does, so a long ledger replays in bounded memory
-    // (and the map stays small: an expired run reads as a new one whether or not it was swept).
-    if (++this.loads >= this.sweepAt) {
-      for (const [id, r] of this.runs) {
-        if (r.expiresAt > now) continue;
-        this.runs.delete(id);
-        if (this.spare.length < MAX_SPARE) this.spare.push(this.release(r.s));
-      }
-      this.loads = 0;
-      this.sweepAt = Math.max(1_024, this.runs.size);
-    }
-    let e = this.runs.get(x.runKey);
+    // (and the maps stay small: an expired run reads as a new one whether or not it was swept).
+    if (++this.loads >= this.sweepAt) this.sweep(now);
+    const team = x.row.team;
+    let byRun = this.runs.get(team);
+    if (!byRun) this.runs.set(team, (byRun = new Map()));
+    let e = byRun.get(x.runId);
     if (!e) {
-      const spare = this.spare.pop();
-      e = { s: spare ? resetRunState(spare, x.runId, now) : newRunState(x.runId, now), expiresAt: 0, calls: 0 };
-      this.runs.set(x.runKey, e);
+      e = { s: this.fresh(x.runId, now), expiresAt: 0, calls: 0, stop: null };
+      byRun.set(x.runId, e);
+      this.held++;
+    } else if (e.s === null) {
+      e.s = this.fresh(x.runId, now);
+      e.expiresAt = 0;
+      e.calls = 0;
     } else if (e.expiresAt <= now) {
       // Forgotten, as the run store forgets it: the run starts afresh, in the old state's arrays.
       resetRunState(this.release(e.s), x.runId, now);
       e.expiresAt = 0;
       e.calls = 0;
     }
-    return e;
+    return e as RunEntry & { s: RunState };
+  }
+
+  private fresh(runId: string, now: number): RunState {
+    const spare = this.spare.pop();
+    return spare ? resetRunState(spare, runId, now) : newRunState(runId, now);
+  }
+
+  /** Forgets the runs quiet for the run store's idle time; a stopped run keeps its entry (without its state) for its stop. */
+  private sweep(now: number): void {
+    for (const [team, byRun] of this.runs) {
+      for (const [id, e] of byRun) {
+        if (e.s === null || e.expiresAt > now) continue;
+        if (this.spare.length < MAX_SPARE) this.spare.push(this.release(e.s));
+        if (e.stop !== null) e.s = null;
+        else {
+          byRun.delete(id);
+          this.held--;
+        }
+      }
+      if (byRun.size === 0) this.runs.delete(team);
+    }
+    this.loads = 0;
+    this.sweepAt = Math.max(1_024, this.held);
   }
 
   /** A forgotten run's state, its call summaries handed to the pool new summaries are written into. */
@@ -87,11 +121,12 @@ export class GuardStep {
     return s;
   }
 
-  private note(x: ReplayInput, e: { calls: number }, d: GuardDecision, at: number): void {
-    const stop = this.stops.get(x.runKey);
+  private note(x: ReplayInput, e: RunEntry, d: GuardDecision, at: number): void {
+    const stop = e.stop;
     if (d.refuse !== null && d.refuse !== 'run_concurrency_exceeded' && stop && stop.callId !== x.row.id) stop.refused++;
     if ((d.action === 'pause' || d.action === 'terminate') && d.refuse !== 'run_concurrency_exceeded' && !stop) {
-      this.stops.set(x.runKey, { run: x.runId, team: x.row.team, callId: x.row.id, callIndex: e.calls, at, action: d.action, reason: d.reason, refused: d.refuse !== null ? 1 : 0 });
+      e.stop = { run: x.runId, team: x.row.team, callId: x.row.id, callIndex: e.calls, at, action: d.action, reason: d.reason, refused: d.refuse !== null ? 1 : 0 };
+      this.stops.push(e.stop);
     }
   }
 

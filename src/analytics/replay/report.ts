@@ -196,7 +196,7 @@ export class Tally {
     if (this.to === null || r.endedAt > this.to) this.to = r.endedAt;
   }
 
-  report(stops: ReadonlyMap<string, GuardStop>): ReplayReport {
+  report(stops: readonly GuardStop[]): ReplayReport {
     const budgets: BudgetLine[] = [...this.budgetLines.values()]
       .sort((a, b) => (a.exhaustedAt ?? Infinity) - (b.exhaustedAt ?? Infinity) || (a.budget < b.budget ? -1 : a.budget > b.budget ? 1 : a.scope < b.scope ? -1 : 1));
     const models = new Map<string, SpendLine>();
@@ -215,7 +215,7 @@ export class Tally {
       blocked: this.blocked,
       budgets,
       pacing: { ...this.pacingTotals, budgets: [...this.pacing.values()].map(({ lastDay: _, ...l }) => l).sort((a, b) => b.blockedCalls + b.downgradedCalls - (a.blockedCalls + a.downgradedCalls) || (a.budget < b.budget ? -1 : 1)) },
-      runs: [...stops.values()].sort((a, b) => a.at - b.at || (a.run < b.run ? -1 : a.run > b.run ? 1 : a.team < b.team ? -1 : 1)),
+      runs: [...stops].sort((a, b) => a.at - b.at || (a.run < b.run ? -1 : a.run > b.run ? 1 : a.team < b.team ? -1 : 1)),
       savings: this.savings,
       notEvaluated: this.notEvaluated,
       ...(this.outcomes ? { outcomes: this.outcomes } : {}),

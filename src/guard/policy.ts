@@ -13,6 +13,7 @@ import { completeSummary, summariseStart } from './call-summary.js';
 import { capBreach, capsFor } from './caps.js';
 import type { DetectorName, GuardConfig } from './config.js';
 import { DETECTORS, type Phase } from './detectors/index.js';
+import type { DetectorInput } from './detectors/detector.js';
 import { actionFor } from './escalation.js';
 import {
   addEvidence,
@@ -23,6 +24,7 @@ import {
   pushRequestInPlace,
   pushRing,
   RECENT_CALLS,
+  removeInFlight,
   removeWhere,
   uncountAgent,
   unpushRing,
@@ -38,6 +40,9 @@ export interface GuardResult {
 
 /** An in-flight call older than this is taken as lost (the gateway never reported its end). */
 export const IN_FLIGHT_TTL_MS = 30 * 60_000;
+
+/** No evidence (read only: a strike needs some). */
+const NONE: readonly Evidence[] = Object.freeze([]);
 
 /** The usual decision, shared (decisions are never changed by their readers). */
 const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: Object.freeze([]) as unknown as Evidence[], refuse: null });
@@ -140,7 +145,7 @@ export function guardAfterInPlace(s: RunState, end: CallEnd, cfg: GuardConfig): 
   s.costNanos += end.costNanos;
   s.promptTokens += end.promptTokens;
   s.outputTokens += end.outputTokens;
-  removeWhere(s.inFlight, (c) => c.id === end.callId);
+  removeInFlight(s.inFlight, end.callId);
   const index = findRecent(s.recent, end.callId);
   if (index < 0) return ALLOW;
   const summary = s.recent[index]!;
@@ -181,10 +186,16 @@ function thresholdOf(name: string, cfg: GuardConfig): number {
   return d?.threshold ?? 1;
 }
 
+/** The detectors' input, refilled per call: they run synchronously and keep nothing of it. */
+const INPUT: { calls: readonly CallSummary[]; current: CallSummary | null; cfg: GuardConfig['detectors'] | null } = { calls: [], current: null, cfg: null };
+
 /** Runs this phase's enabled detectors on the current call; scores are written to the state. */
 function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig): Evidence[] | null {
   let found: Evidence[] | null = null;
-  const input = { calls: state.recent, current, cfg: cfg.detectors };
+  INPUT.calls = state.recent;
+  INPUT.current = current;
+  INPUT.cfg = cfg.detectors;
+  const input = INPUT as DetectorInput;
   for (const d of DETECTORS) {
     if (!d.phases.includes(phase) || !cfg.detectors[d.name].enabled) continue;
     const e = d.detect(input, phase);
@@ -197,7 +208,7 @@ function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardC
 /** Detectors, then the ladder (in place): a newly detecting call is a strike; clean calls clear strikes. */
 function escalate(s: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig, at: number): GuardDecision {
   const found = detect(s, current, phase, cfg);
-  const over = found === null ? [] : found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
+  const over = found === null ? (NONE as Evidence[]) : found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
   const strike = over.length > 0 && !current.hot;
   if (strike) {
     current.hot = true;

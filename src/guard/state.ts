@@ -190,25 +190,26 @@ export function depthUnder(state: RunState, parent: string | null): number {
 
 /**
  * The agent's call counted IN PLACE (the live path: see policy.ts); returns how to undo it (a call
- * refused by a detector is not counted): the index counted at, and whether an entry was added.
+ * refused by a detector is not counted), as a number so that no object is made per call: -1 when
+ * nothing was counted, else the index counted at times two, plus one when an entry was added.
  */
-export function countAgentInPlace(agents: AgentCount[], agent: string | null): { index: number; added: boolean } | null {
-  if (agent === null) return null;
+export function countAgentInPlace(agents: AgentCount[], agent: string | null): number {
+  if (agent === null) return -1;
   const name = clip(agent, MAX_AGENT_CHARS);
   let i = indexOfAgent(agents, name);
   if (i < 0 && agents.length >= MAX_AGENTS - 1) i = indexOfAgent(agents, OTHER_AGENTS);
   if (i >= 0) {
     agents[i]!.calls++;
-    return { index: i, added: false };
+    return 2 * i;
   }
   agents.push({ name: agents.length < MAX_AGENTS - 1 ? name : OTHER_AGENTS, calls: 1 });
-  return { index: agents.length - 1, added: true };
+  return 2 * (agents.length - 1) + 1;
 }
 
-export function uncountAgent(agents: AgentCount[], undo: { index: number; added: boolean } | null): void {
-  if (undo === null) return;
-  if (undo.added) agents.pop();
-  else agents[undo.index]!.calls--;
+export function uncountAgent(agents: AgentCount[], undo: number): void {
+  if (undo < 0) return;
+  if (undo % 2 === 1) agents.pop();
+  else agents[undo / 2]!.calls--;
 }
 
 function indexOfAgent(agents: readonly AgentCount[], name: string): number {
@@ -239,6 +240,16 @@ export function unpushRing<T>(items: T[], evicted: T | undefined): void {
   }
   for (let i = items.length - 1; i > 0; i--) items[i] = items[i - 1]!;
   items[0] = evicted;
+}
+
+/** Removes, in place, the in-flight entries of the call `id` (no closure per call, as removeWhere would take). */
+export function removeInFlight(items: InFlightCall[], id: string): void {
+  let j = 0;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (it.id !== id) items[j++] = it;
+  }
+  items.length = j;
 }
 
 /** Removes, in place, the entries `drop` says to. */

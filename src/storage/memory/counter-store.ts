@@ -54,7 +54,9 @@ export class MemoryCounterStore implements CounterStore {
   /** Forget expired counters (an expired counter reads as empty and is replaced on use: nothing changes). */
   private sweep(now: number): void {
     this.created = 0;
-    for (const [key, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(key);
+    this.counters.forEach((c, key) => {
+      if (c.expiresAt <= now) this.counters.delete(key);
+    });
     this.sweepAt = Math.max(SWEEP_MIN, this.counters.size);
   }
 

@@ -27,6 +27,9 @@ interface Counter {
  */
 const SWEEP_MIN = 1_024;
 
+/** A counter no one used yet (a new per-minute one, most often): shared, as readers only read states. */
+const EMPTY_STATE: CounterState = Object.freeze({ used: 0, reserved: 0 });
+
 export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, Counter>();
   private readonly flags = new Map<string, number>();
@@ -69,7 +72,7 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private state(c: Counter | undefined, now: number): CounterState {
-    if (!c) return { used: 0, reserved: 0 };
+    if (!c) return EMPTY_STATE;
     this.purge(c, now);
     return { used: c.used, reserved: c.reserved };
   }

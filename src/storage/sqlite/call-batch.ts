@@ -8,7 +8,7 @@
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
 import type { CallFeatures, CallPage, CallRow } from '../types.js';
-import type { SqlValue } from './call-columns.js';
+import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { FeatureScanner, SampleBuffer } from './features-scan.js';
 
 export interface CallBatch {
@@ -26,6 +26,29 @@ export interface CallBatch {
 const TEXT = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33] as const;
 /** CALL_COLUMNS positions of the number columns, in their slot order. */
 const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as const;
+/** CALL_COLUMNS position of the features JSON. */
+const FEATURES = 34;
+
+/**
+ * Where a scan's value arrays hold each column: its position in the row, or -1 for a column the scan
+ * did not select (read as NULL is: a number column as 0, the first byte and the features as null).
+ * Per TEXT and NUMBER slot, and the features.
+ */
+export interface RowLayout {
+  text: readonly number[];
+  number: readonly number[];
+  features: number;
+}
+
+/** The layout of rows selecting `columns` (CALL_COLUMNS names, in any order). */
+export function rowLayout(columns: readonly string[]): RowLayout {
+  const at = (c: number): number => columns.indexOf(CALL_COLUMNS[c]!);
+  return { text: TEXT.map(at), number: NUMBER.map(at), features: at(FEATURES) };
+}
+
+/** Rows of every column in CALL_COLUMNS order. */
+const ALL_COLUMNS = rowLayout(CALL_COLUMNS);
+
 /** String slots after the text columns: the route header, the output's tool key and names, and a features JSON kept as text. */
 const S_ROUTE = TEXT.length;
 const S_TOOL_KEY = S_ROUTE + 1;
@@ -112,8 +135,8 @@ function packDigest(nums: Float64Array, i: number, sketch: readonly [number, num
   nums[i + 4] = flag ? 1 : 0;
 }
 
-/** Rows as a raw SELECT of CALL_COLUMNS returns them, packed (the worker's side). */
-export function packCalls(rows: readonly SqlValue[][]): CallBatch {
+/** Rows as a raw SELECT returns them (CALL_COLUMNS, or the columns `layout` says), packed (the worker's side). */
+export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_COLUMNS): CallBatch {
   const n = rows.length;
   const nums = new Float64Array(n * NUMS);
   const codes = new Int32Array(n * STRS);
@@ -130,12 +153,15 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     }
     return c;
   };
+  const { text: textAt, number: numberAt, features: featuresCol } = layout;
+  const firstByteAt = numberAt[1]!;
   for (let r = 0; r < n; r++) {
     const v = rows[r]!;
     const s = r * STRS;
     const m = r * NUMS;
     for (let k = 0; k < TEXT.length; k++) {
-      const x = v[TEXT[k]!];
+      const p = textAt[k]!;
+      const x = p < 0 ? null : v[p];
       // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
       if (x === null || x === undefined) codes[s + k] = k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1;
       // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
@@ -143,10 +169,13 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
       else codes[s + k] = code(String(x));
     }
     // As callFromValues reads them: Number(), and a null first byte stays null.
-    for (let k = 0; k < NUMBER.length; k++) nums[m + k] = Number(v[NUMBER[k]!]);
-    if (v[2] === null) nums[m + 1] = NaN;
+    for (let k = 0; k < NUMBER.length; k++) {
+      const p = numberAt[k]!;
+      nums[m + k] = p < 0 ? 0 : Number(v[p]);
+    }
+    if (firstByteAt < 0 || v[firstByteAt] === null) nums[m + 1] = NaN;
     codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
-    const text = v[34];
+    const text = featuresCol < 0 ? null : v[featuresCol];
     if (typeof text !== 'string') continue;
     const at = m + F;
     // The text the gateway writes, scanned in place; any other text parsed (and packed, or kept) as before.

@@ -31,6 +31,7 @@ export class BudgetStep {
   /** Per paced day counter: the period's spend before that day (the Limiter's paceBase). */
   private readonly paceBase = new Map<string, number>();
   private readonly plans: PlanCache;
+  private readonly actual = { costNanos: 0, tokens: 0 };
 
   constructor(private readonly p: ReplayPolicy) {
     this.plans = new PlanCache(p);
@@ -136,7 +137,11 @@ export class BudgetStep {
     return { ok: true, limits, target: served, downgradedBy, pacedDowngrade, clampedTo, outputCap };
   }
 
-  settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): void {
+  /** The call's cost and tokens counted on its limits (one object refilled per call for actualFor). */
+  settle(callId: string, limits: PlannedLimit[], costNanos: number, tokens: number, now: number): void {
+    const actual = this.actual;
+    actual.costNanos = costNanos;
+    actual.tokens = tokens;
     if (!this.p.routesNeedBudget) {
       for (const l of limits) this.counters.settleNow(callId, l.key, actualFor(l, actual), l.ttlSeconds, now);
       return;

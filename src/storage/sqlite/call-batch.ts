@@ -124,7 +124,16 @@ function packable(f: unknown): f is CallFeatures {
 }
 
 const nullable = (v: number | null): number => (v === null ? NaN : v);
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+/**
+ * A number read back from a page, as an integer where it is one (not -0): V8 keeps small integers in
+ * an object's fields unboxed, where a double read from the page's Float64Array got a box of its own
+ * in the row, and again in each object replay copies it to (~20 boxes a call, 16 bytes each).
+ */
+const int = (v: number): number => {
+  const i = v | 0;
+  return i === v && (i !== 0 || 1 / v > 0) ? i : v;
+};
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : int(v));
 
 /** A digest at `i`: present, its sketch, words and flag (the request's `fresh`, the output's `affirmation`), as Feat lays both out. */
 function packDigest(nums: Float64Array, i: number, sketch: readonly [number, number], words: number, flag: boolean): void {
@@ -232,7 +241,6 @@ function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
   const kind = nums[at + Feat.Kind];
   if (kind === 0) return null;
   if (kind === 2) return JSON.parse(dict[codes[s + S_RAW]!]!) as CallFeatures;
-  const str = (slot: number): string | null => strAt(b, s + slot);
   let output: CallFeatures['output'] = null;
   if (nums[at + Feat.Output] === 1) {
     const from = nums[at + Feat.SampleAt]!;
@@ -241,25 +249,25 @@ function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
     for (let i = 0; i < len; i++) sample[i] = b.samples[from + i]!;
     output = {
       sketch: [nums[at + Feat.OutSketch0]!, nums[at + Feat.OutSketch1]!],
-      words: nums[at + Feat.OutWords]!,
+      words: int(nums[at + Feat.OutWords]!),
       sample,
       affirmation: nums[at + Feat.OutAffirmation] === 1,
-      toolKey: str(S_TOOL_KEY),
-      toolNames: str(S_TOOL_NAMES),
+      toolKey: strAt(b, s + S_TOOL_KEY),
+      toolNames: strAt(b, s + S_TOOL_NAMES),
     };
   }
   return {
-    bytes: nums[at + Feat.Bytes]!,
+    bytes: int(nums[at + Feat.Bytes]!),
     promptBound: orNull(nums[at + Feat.PromptBound]!),
     outputBound: orNull(nums[at + Feat.OutputBound]!),
-    choices: nums[at + Feat.Choices]!,
+    choices: int(nums[at + Feat.Choices]!),
     tools: nums[at + Feat.Tools] === 1,
     images: nums[at + Feat.Images] === 1,
-    routeHeader: str(S_ROUTE),
+    routeHeader: strAt(b, s + S_ROUTE),
     noCache: nums[at + Feat.NoCache] === 1,
     unlimited: nums[at + Feat.Unlimited] === 1,
     upstreamStatus: orNull(nums[at + Feat.UpstreamStatus]!),
-    request: nums[at + Feat.Request] === 1 ? { sketch: [nums[at + Feat.ReqSketch0]!, nums[at + Feat.ReqSketch1]!], words: nums[at + Feat.ReqWords]!, fresh: nums[at + Feat.ReqFresh] === 1 } : null,
+    request: nums[at + Feat.Request] === 1 ? { sketch: [nums[at + Feat.ReqSketch0]!, nums[at + Feat.ReqSketch1]!], words: int(nums[at + Feat.ReqWords]!), fresh: nums[at + Feat.ReqFresh] === 1 } : null,
     output,
   };
 }
@@ -269,16 +277,15 @@ export function unpackCall(b: CallBatch, r: number): CallRow {
   const { nums, codes, dict } = b;
   const s = r * STRS;
   const m = r * NUMS;
-  const str = (slot: number): string | null => strAt(b, s + slot);
   return {
     id: dict[codes[s]!]!, startedAt: nums[m]!, firstByteAt: orNull(nums[m + 1]!), endedAt: nums[m + 2]!,
-    keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: str(3), project: str(4), run: str(5), agent: str(6),
-    parent: str(7), tags: str(8), endpoint: dict[codes[s + 9]!]! as CallRow['endpoint'], stream: nums[m + 3] === 1,
-    provider: str(10), requestedModel: str(11), servedModel: str(12), inputTokens: nums[m + 4]!,
-    cachedInputTokens: nums[m + 5]!, cacheWrite5mTokens: nums[m + 6]!, cacheWrite1hTokens: nums[m + 7]!,
-    outputTokens: nums[m + 8]!, reasoningTokens: nums[m + 9]!, costNanos: nums[m + 10]!, estimated: nums[m + 11] === 1,
-    status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: nums[m + 12]!, errorCode: str(14), upstreamRequestId: str(15),
-    attemptOf: str(16), route: str(17), cacheHit: nums[m + 13] === 1, savedNanos: nums[m + 14]!, requestHash: str(18),
+    keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: strAt(b, s + 3), project: strAt(b, s + 4), run: strAt(b, s + 5), agent: strAt(b, s + 6),
+    parent: strAt(b, s + 7), tags: strAt(b, s + 8), endpoint: dict[codes[s + 9]!]! as CallRow['endpoint'], stream: nums[m + 3] === 1,
+    provider: strAt(b, s + 10), requestedModel: strAt(b, s + 11), servedModel: strAt(b, s + 12), inputTokens: int(nums[m + 4]!),
+    cachedInputTokens: int(nums[m + 5]!), cacheWrite5mTokens: int(nums[m + 6]!), cacheWrite1hTokens: int(nums[m + 7]!),
+    outputTokens: int(nums[m + 8]!), reasoningTokens: int(nums[m + 9]!), costNanos: int(nums[m + 10]!), estimated: nums[m + 11] === 1,
+    status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: int(nums[m + 12]!), errorCode: strAt(b, s + 14), upstreamRequestId: strAt(b, s + 15),
+    attemptOf: strAt(b, s + 16), route: strAt(b, s + 17), cacheHit: nums[m + 13] === 1, savedNanos: int(nums[m + 14]!), requestHash: strAt(b, s + 18),
     features: featuresAt(b, m, s),
   };
 }

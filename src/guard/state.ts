@@ -158,24 +158,27 @@ export function depthUnder(state: RunState, parent: string | null): number {
   return 1;
 }
 
+/** Every undo countAgentInPlace can answer, made once (it runs on every call): by index, counted or added. */
+const UNDO = [false, true].map((added) => Array.from({ length: MAX_AGENTS }, (_, index) => Object.freeze({ index, added })));
+
 /**
  * The agent's call counted IN PLACE (the live path: see policy.ts); returns how to undo it (a call
  * refused by a detector is not counted): the index counted at, and whether an entry was added.
  */
-export function countAgentInPlace(agents: AgentCount[], agent: string | null): { index: number; added: boolean } | null {
+export function countAgentInPlace(agents: AgentCount[], agent: string | null): Readonly<{ index: number; added: boolean }> | null {
   if (agent === null) return null;
   const name = clip(agent, MAX_AGENT_CHARS);
   let i = indexOfAgent(agents, name);
   if (i < 0 && agents.length >= MAX_AGENTS - 1) i = indexOfAgent(agents, OTHER_AGENTS);
   if (i >= 0) {
     agents[i]!.calls++;
-    return { index: i, added: false };
+    return UNDO[0]![i]!;
   }
   agents.push({ name: agents.length < MAX_AGENTS - 1 ? name : OTHER_AGENTS, calls: 1 });
-  return { index: agents.length - 1, added: true };
+  return UNDO[1]![agents.length - 1]!;
 }
 
-export function uncountAgent(agents: AgentCount[], undo: { index: number; added: boolean } | null): void {
+export function uncountAgent(agents: AgentCount[], undo: Readonly<{ index: number; added: boolean }> | null): void {
   if (undo === null) return;
   if (undo.added) agents.pop();
   else agents[undo.index]!.calls--;

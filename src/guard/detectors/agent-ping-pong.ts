@@ -46,6 +46,16 @@ function periodOf<T>(turns: readonly T[], agentOf: (t: T) => string | null, max:
 
 const agentOfTurn = (t: CallSummary): string | null => t.agent;
 
+/** Whether turn `i` brought nothing new: stale, or a near-copy of the same agent's turn a period `p` before. */
+function staleTurn(input: DetectorInput, seq: readonly CallSummary[], i: number, p: number): boolean {
+  const c = input.cfg.agent_ping_pong;
+  const t = seq[i]!;
+  const prev = seq[i - p]!;
+  if (t.ok !== true) return false;
+  const copy = t.toolKey === null && prev.toolKey === null && t.out !== null && prev.out !== null && sketchSimilarity(t.out, prev.out) >= c.similarity;
+  return copy || isStale(t, input.calls, input.cfg.novelty_floor);
+}
+
 export const agentPingPong: Detector = {
   name: 'agent_ping_pong',
   phases: ['response'],
@@ -57,18 +67,11 @@ export const agentPingPong: Detector = {
     if (seq.length < 4) return null;
     const p = periodOf(seq, agentOfTurn, c.max_period);
     if (p === 0) return null;
-    const stale = (i: number): boolean => {
-      const t = seq[i]!;
-      const prev = seq[i - p]!;
-      if (t.ok !== true) return false;
-      const copy =
-        t.toolKey === null && prev.toolKey === null && t.out !== null && prev.out !== null && sketchSimilarity(t.out, prev.out) >= c.similarity;
-      return copy || isStale(t, input.calls, cfg.novelty_floor);
-    };
-    const ids: string[] = [];
-    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && stale(i); i--) ids.unshift(seq[i]!.id);
-    const n = ids.length;
+    // The stale turns at the end of the cycle, counted first: their ids are listed only when they are evidence.
+    let n = 0;
+    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && staleTurn(input, seq, i, p); i--) n++;
     if (n < 2) return null;
+    const ids = seq.slice(seq.length - n).map((t) => t.id);
     const cycle = seq.slice(seq.length - p).map((t) => t.agent).join(' -> ');
     return {
       detector: 'agent_ping_pong',

@@ -32,6 +32,8 @@ export class BudgetStep {
   private readonly paceBase = new Map<string, number>();
   private readonly plans: PlanCache;
   private readonly actual = { costNanos: 0, tokens: 0 };
+  /** The counters' states before an acquire, refilled by each (read within reserve, kept by nothing). */
+  private readonly before: CounterState[] = [];
 
   constructor(private readonly p: ReplayPolicy) {
     this.plans = new PlanCache(p);
@@ -94,7 +96,7 @@ export class BudgetStep {
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, pacedDowngrade: false, clampedTo: null, outputCap: maxOut };
     this.resolvePaces(limits, now);
-    let res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
+    let res = this.counters.acquireInto({ callId, items: limits, leaseMs: NEVER_MS, now }, this.before);
     this.remember(limits, res.before);
     let clampedTo: number | null = null;
     if (!res.ok) {
@@ -113,7 +115,7 @@ export class BudgetStep {
       const tokens = promptBound + perChoice * n;
       limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
       this.resolvePaces(limits, now);
-      res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
+      res = this.counters.acquireInto({ callId, items: limits, leaseMs: NEVER_MS, now }, this.before);
       this.remember(limits, res.before);
       if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
       clampedTo = perChoice;

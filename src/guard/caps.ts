@@ -41,17 +41,18 @@ export interface CapBreach {
   reason: string;
 }
 
-/** The cap a new call would break, if any. */
-export function capBreach(state: RunState, caps: RunCaps, call: { depth: number; now: number }): CapBreach | null {
-  const end = (reason: string): CapBreach => ({ refuse: 'run_terminated', reason: `cap: ${reason}` });
+const end = (reason: string): CapBreach => ({ refuse: 'run_terminated', reason: `cap: ${reason}` });
+
+/** The cap a new call (at `depth`, `now`) would break, if any (checked before every call: nothing allocated when none is). */
+export function capBreach(state: RunState, caps: RunCaps, depth: number, now: number): CapBreach | null {
   if (caps.maxCalls !== null && state.calls >= caps.maxCalls) return end(`max calls ${caps.maxCalls} reached`);
   if (caps.maxCostNanos !== null && state.costNanos >= caps.maxCostNanos) {
     return end(`max cost $${(caps.maxCostNanos / NANOS_PER_USD).toFixed(2)} reached ($${(state.costNanos / NANOS_PER_USD).toFixed(2)} spent)`);
   }
-  if (caps.maxWallMs !== null && call.now - state.startedAt >= caps.maxWallMs) {
+  if (caps.maxWallMs !== null && now - state.startedAt >= caps.maxWallMs) {
     return end(`max wall time ${Math.round(caps.maxWallMs / 1000)} s reached`);
   }
-  if (caps.maxDepth !== null && call.depth > caps.maxDepth) return end(`call tree deeper than ${caps.maxDepth}`);
+  if (caps.maxDepth !== null && depth > caps.maxDepth) return end(`call tree deeper than ${caps.maxDepth}`);
   if (caps.maxConcurrent !== null && state.inFlight.length >= caps.maxConcurrent) {
     return { refuse: 'run_concurrency_exceeded', reason: `cap: ${caps.maxConcurrent} calls of the run already in flight` };
   }

@@ -103,7 +103,7 @@ export function guardBeforeInPlace(s: RunState, call: CallStart, cfg: GuardConfi
   }
   const depth = depthUnder(s, call.parent);
   if (!free) {
-    const breach = capBreach(s, capsFor(cfg, call.scopes), { depth, now });
+    const breach = capBreach(s, capsFor(cfg, call.scopes), depth, now);
     if (breach !== null) {
       s.refused++;
       s.lastAt = now;

@@ -44,7 +44,7 @@ export interface CapBreach {
 
 const end = (reason: string): CapBreach => ({ refuse: 'run_terminated', reason: `cap: ${reason}` });
 
-/** The cap a new call would break, if any. */
+/** The cap a new call (at `depth`, `now`) would break, if any (checked before every call: nothing allocated when none is). */
 export function capBreach(state: RunState, caps: RunCaps, depth: number, now: number): CapBreach | null {
   if (caps.maxCalls !== null && state.calls >= caps.maxCalls) return end(`max calls ${caps.maxCalls} reached`);
   if (caps.maxCostNanos !== null && state.costNanos >= caps.maxCostNanos) {

@@ -41,11 +41,11 @@ export interface GuardResult {
 /** An in-flight call older than this is taken as lost (the gateway never reported its end). */
 export const IN_FLIGHT_TTL_MS = 30 * 60_000;
 
-/** No evidence (read only: a strike needs some). */
-const NONE: readonly Evidence[] = Object.freeze([]);
-
 /** The usual decision, shared (decisions are never changed by their readers). */
 const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: Object.freeze([]) as unknown as Evidence[], refuse: null });
+
+/** No evidence found (most calls): never kept, as a strike needs some. */
+const NO_EVIDENCE = Object.freeze([]) as unknown as Evidence[];
 
 function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null): GuardDecision {
   return { action, reason, evidence, refuse };
@@ -208,7 +208,7 @@ function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardC
 /** Detectors, then the ladder (in place): a newly detecting call is a strike; clean calls clear strikes. */
 function escalate(s: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig, at: number): GuardDecision {
   const found = detect(s, current, phase, cfg);
-  const over = found === null ? (NONE as Evidence[]) : found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
+  const over = found === null ? NO_EVIDENCE : found.filter((e) => e.score >= thresholdOf(e.detector, cfg));
   const strike = over.length > 0 && !current.hot;
   if (strike) {
     current.hot = true;

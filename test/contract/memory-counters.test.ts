@@ -46,3 +46,26 @@ describe('memory counters: expired counters', () => {
     expect(s.readNow('day', t0 + 20_000 * MINUTE)).toEqual({ used: 20_000, reserved: 0 });
   });
 });
+
+describe('memory counters: acquireInto', () => {
+  it('answers as acquireNow does, its states written into the array given (refilled call after call, as long as the items)', () => {
+    const a = new MemoryCounterStore();
+    const b = new MemoryCounterStore();
+    const into: { used: number; reserved: number }[] = [];
+    const now = 1_000_000;
+    const item = (key: string, amount: number) => ({ key, amount, limit: 100, ttlSeconds: 60 });
+    const steps = [
+      { callId: 'c1', items: [item('k', 50), item('j', 10)], leaseMs: 10_000, now },
+      { callId: 'c2', items: [item('k', 60)], leaseMs: 10_000, now: now + 1 },
+      { callId: 'c3', items: [item('j', 30), item('k', 40), item('i', 1)], leaseMs: 10_000, now: now + 2 },
+      { callId: 'c4', items: [item('k', 1)], leaseMs: 10_000, now: now + 20_000 },
+    ];
+    for (const req of steps) {
+      const got = b.acquireInto(req, into);
+      expect(got).toEqual(a.acquireNow(req));
+      expect(got.before).toBe(into);
+      expect(into.length).toBe(req.items.length);
+    }
+    for (const key of ['k', 'j', 'i']) expect(b.readNow(key, now + 20_001)).toEqual(a.readNow(key, now + 20_001));
+  });
+});

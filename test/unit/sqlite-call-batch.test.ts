@@ -1,6 +1,6 @@
 // The SQLite worker's page packing (storage/sqlite/call-batch.ts): rows come back exactly as written.
 import { describe, expect, it } from 'vitest';
-import { callPage, packCalls, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
+import { callPage, packCalls, rowLayout, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
 import { CALL_COLUMNS, callValues, type SqlValue } from '../../src/storage/sqlite/call-columns.js';
 import type { CallFeatures, CallRow } from '../../src/storage/types.js';
 
@@ -102,6 +102,18 @@ describe('SQLite page packing', () => {
     expect(page.row(0)).not.toBe(page.row(0));
     expect(page.lastKey()).toEqual({ startedAt: T0 + 5, id: 'b' });
     expect(callPage(packCalls([])).lastKey()).toBeNull();
+  });
+
+  it('reads the columns a scan left out as NULL read back, wherever the others are', () => {
+    const full = call({ id: 'a', firstByteAt: T0 + 1, stream: true, provider: 'p', httpStatus: 429, upstreamRequestId: 'u', cacheHit: true, savedNanos: 7, features });
+    const left = new Set(['first_byte_at', 'stream', 'provider', 'http_status', 'upstream_request_id', 'cache_hit', 'saved_nanos']);
+    // Another column order than CALL_COLUMNS, without the left-out columns.
+    const columns = CALL_COLUMNS.filter((c) => !left.has(c)).reverse();
+    const v = selected([full])[0]!;
+    const row = columns.map((c) => v[CALL_COLUMNS.indexOf(c)]!);
+    const nulled = selected([full])[0]!.map((x, i) => (left.has(CALL_COLUMNS[i]!) ? null : x));
+    expect(unpackCalls(packCalls([row], rowLayout(columns)))).toEqual(unpackCalls(packCalls([nulled])));
+    expect(unpackCalls(packCalls([row], rowLayout(columns)))[0]).toEqual({ ...full, firstByteAt: null, stream: false, provider: null, httpStatus: 0, upstreamRequestId: null, cacheHit: false, savedNanos: 0 });
   });
 
   it('shares one string per distinct value within a page', () => {

@@ -31,6 +31,9 @@ export class BudgetStep {
   /** Per paced day counter: the period's spend before that day (the Limiter's paceBase). */
   private readonly paceBase = new Map<string, number>();
   private readonly plans: PlanCache;
+  private readonly actual = { costNanos: 0, tokens: 0 };
+  /** The counters' states before an acquire, refilled by each (read within reserve, kept by nothing). */
+  private readonly before: CounterState[] = [];
 
   constructor(private readonly p: ReplayPolicy) {
     this.plans = new PlanCache(p);
@@ -93,7 +96,7 @@ export class BudgetStep {
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, pacedDowngrade: false, clampedTo: null, outputCap: maxOut };
     this.resolvePaces(limits, now);
-    let res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
+    let res = this.counters.acquireInto({ callId, items: limits, leaseMs: NEVER_MS, now }, this.before);
     this.remember(limits, res.before);
     let clampedTo: number | null = null;
     if (!res.ok) {
@@ -112,7 +115,7 @@ export class BudgetStep {
       const tokens = promptBound + perChoice * n;
       limits = limits.map((l) => ({ ...l, amount: l.kind === 'budget_usd' || l.kind === 'budget_pace' ? wc.total : l.kind === 'budget_tokens' || l.kind === 'tpm' ? tokens : l.amount }));
       this.resolvePaces(limits, now);
-      res = this.counters.acquireNow({ callId, items: limits, leaseMs: NEVER_MS, now });
+      res = this.counters.acquireInto({ callId, items: limits, leaseMs: NEVER_MS, now }, this.before);
       this.remember(limits, res.before);
       if (!res.ok) return { ok: false, limit: limits[res.index]!, rate: false };
       clampedTo = perChoice;
@@ -136,7 +139,11 @@ export class BudgetStep {
     return { ok: true, limits, target: served, downgradedBy, pacedDowngrade, clampedTo, outputCap };
   }
 
-  settle(callId: string, limits: PlannedLimit[], actual: { costNanos: number; tokens: number }, now: number): void {
+  /** The call's cost and tokens counted on its limits (one object refilled per call for actualFor). */
+  settle(callId: string, limits: PlannedLimit[], costNanos: number, tokens: number, now: number): void {
+    const actual = this.actual;
+    actual.costNanos = costNanos;
+    actual.tokens = tokens;
     if (!this.p.routesNeedBudget) {
       for (const l of limits) this.counters.settleNow(callId, l.key, actualFor(l, actual), l.ttlSeconds, now);
       return;

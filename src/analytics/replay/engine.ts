@@ -129,7 +129,7 @@ export class ReplayEngine {
       return;
     }
     if (c.blocked) {
-      if (c.guarded) this.guard.after(x, { at, costNanos: 0, promptTokens: 0, outputTokens: 0, ok: false, errorStatus: null });
+      if (c.guarded) this.guard.after(x, at, 0, 0, 0, false, null);
       this.tally.call(c, 0);
       return;
     }
@@ -138,12 +138,12 @@ export class ReplayEngine {
     const u = x.usage;
     const prompt = u.input + u.cachedInput + u.cacheWrite5m + u.cacheWrite1h;
     const ok = c.cached || x.refusedLive || x.row.status === 'ok';
-    if (c.limits.length > 0) this.budgets.settle(x.row.id, c.limits, { costNanos: cost, tokens: x.refusedLive ? 0 : totalTokens(u) }, at);
+    if (c.limits.length > 0) this.budgets.settle(x.row.id, c.limits, cost, x.refusedLive ? 0 : totalTokens(u), at);
     // Only complete answers as asked are cached (pipeline/cache.ts storeInCache).
     if (c.cache && !c.cached && ok && !x.refusedLive && x.row.status === 'ok' && !x.row.estimated && c.clampedTo === null && model === c.targets0) {
       this.routes.store(c.cache.key, x, model, c.cache.ttlMs, at);
     }
-    if (c.guarded) this.guard.after(x, { at, costNanos: cost, promptTokens: prompt, outputTokens: totalTokens(u) - prompt, ok, errorStatus: c.cached ? null : x.upstreamStatus });
+    if (c.guarded) this.guard.after(x, at, cost, prompt, totalTokens(u) - prompt, ok, c.cached ? null : x.upstreamStatus);
     this.tally.call(c, cost);
   }
 

@@ -153,22 +153,22 @@ export class GuardStep {
     return d.refuse !== null ? d : null;
   }
 
-  /** After the call ended (or was refused by a later stage). */
-  after(x: ReplayInput, end: { at: number; costNanos: number; promptTokens: number; outputTokens: number; ok: boolean; errorStatus: number | null }): void {
-    const e = this.load(x, end.at);
+  /** After the call ended (or was refused by a later stage): its end, as CallEnd has them (passed one by one: no object a call). */
+  after(x: ReplayInput, at: number, costNanos: number, promptTokens: number, outputTokens: number, ok: boolean, errorStatus: number | null): void {
+    const e = this.load(x, at);
     const done = this.end;
     done.callId = x.row.id;
-    done.at = end.at;
-    done.costNanos = end.costNanos;
-    done.promptTokens = end.promptTokens;
-    done.outputTokens = end.outputTokens;
-    done.ok = end.ok;
-    done.errorStatus = end.errorStatus;
+    done.at = at;
+    done.costNanos = costNanos;
+    done.promptTokens = promptTokens;
+    done.outputTokens = outputTokens;
+    done.ok = ok;
+    done.errorStatus = errorStatus;
     // A failed call's output is not read (it has none).
-    done.digest = end.ok ? (x.output ?? NO_OUTPUT) : undefined;
+    done.digest = ok ? (x.output ?? NO_OUTPUT) : undefined;
     const d = guardAfterInPlace(e.s, done, this.cfg);
-    e.expiresAt = end.at + RUN_STATE_TTL_MS;
-    this.note(x, e, d, end.at);
+    e.expiresAt = at + RUN_STATE_TTL_MS;
+    this.note(x, e, d, at);
   }
 }
 

@@ -24,6 +24,11 @@ export class RouteStep {
    */
   private readonly input: RouteInput = { requested: '', keyId: '', team: '', user: null, project: null, tags: NO_TAGS, agent: null, header: null, promptBytes: 0, hasTools: false, hasImages: false, budgetUsedPct: null, stickyKey: '' };
 
+  /** The answer, refilled per call: the engine reads it at once and keeps only its `cache` (a new object a call). */
+  private readonly routed: Routed = { targets: [], label: null, cache: null };
+  /** "rule:<name>" by rule name, made once. */
+  private readonly labels = new Map<string, string>();
+
   constructor(
     private readonly p: ReplayPolicy,
     private readonly usedPct: (x: ReplayInput, now: number) => number | null,
@@ -32,10 +37,17 @@ export class RouteStep {
     this.cache = new MemoryCacheStore({ maxEntries: Math.ceil(p.cacheEntries / 2), maxBytes: Number.MAX_SAFE_INTEGER });
   }
 
-  /** The targets, or null when the model is neither configured nor routed (unknown_model live). */
-  route(x: ReplayInput, now: number): Routed | null {
+  /** The targets, or null when the model is neither configured nor routed (unknown_model live). Read it before the next call. */
+  route(x: ReplayInput, now: number): Readonly<Routed> | null {
     const r = x.row;
-    if (this.p.routes.length === 0) return this.p.rates.has(x.requested) ? { targets: [x.requested], label: null, cache: null } : null;
+    const out = this.routed;
+    if (this.p.routes.length === 0) {
+      if (!this.p.rates.has(x.requested)) return null;
+      out.targets = [x.requested];
+      out.label = null;
+      out.cache = null;
+      return out;
+    }
     const q = this.input;
     q.requested = x.requested;
     q.keyId = r.keyId;
@@ -53,13 +65,21 @@ export class RouteStep {
     const d = chooseRoute(this.p.routes, this.p.routeModels, q);
     if (d.rule === null && !this.p.rates.has(x.requested)) return null;
     if (!this.p.rates.has(d.targets[0]!)) return null;
-    const label = d.rule === null ? null : `rule:${d.ruleName}`;
     let cache: Routed['cache'] = null;
     if (d.cache && isCacheable(r.endpoint) && !x.noCache && r.requestHash !== null) {
       const scope = d.cache.scope === 'key' ? `key:${r.keyId}` : d.cache.scope === 'team' ? `team:${r.team}` : `org:${this.p.org}`;
       cache = { key: `${scope}:${d.targets[0]!}:${r.requestHash}`, ttlMs: d.cache.ttlSeconds * 1000 };
     }
-    return { targets: d.targets, label: d.targets[0] !== x.requested ? label : null, cache };
+    out.targets = d.targets;
+    out.label = d.rule !== null && d.targets[0] !== x.requested ? this.label(d.ruleName!) : null;
+    out.cache = cache;
+    return out;
+  }
+
+  private label(rule: string): string {
+    let l = this.labels.get(rule);
+    if (l === undefined) this.labels.set(rule, (l = `rule:${rule}`));
+    return l;
   }
 
   hit(key: string, now: number): boolean {

@@ -46,12 +46,13 @@ function periodOf<T>(turns: readonly T[], agentOf: (t: T) => string | null, max:
 
 const agentOfTurn = (t: CallSummary): string | null => t.agent;
 
-/** Turn `i` brought nothing new: stale, or a near-copy of the same agent's turn one cycle (`p`) before. */
-function staleTurn(seq: readonly CallSummary[], i: number, p: number, input: DetectorInput, similarity: number): boolean {
+/** Whether turn `i` brought nothing new: stale, or a near-copy of the same agent's turn a period `p` before. */
+function staleTurn(input: DetectorInput, seq: readonly CallSummary[], i: number, p: number): boolean {
+  const c = input.cfg.agent_ping_pong;
   const t = seq[i]!;
   const prev = seq[i - p]!;
   if (t.ok !== true) return false;
-  const copy = t.toolKey === null && prev.toolKey === null && t.out !== null && prev.out !== null && sketchSimilarity(t.out, prev.out) >= similarity;
+  const copy = t.toolKey === null && prev.toolKey === null && t.out !== null && prev.out !== null && sketchSimilarity(t.out, prev.out) >= c.similarity;
   return copy || isStale(t, input.calls, input.cfg.novelty_floor);
 }
 
@@ -66,9 +67,9 @@ export const agentPingPong: Detector = {
     if (seq.length < 4) return null;
     const p = periodOf(seq, agentOfTurn, c.max_period);
     if (p === 0) return null;
-    // The stale turns at the end of the sequence, counted first: most calls find fewer than two and build nothing.
+    // The stale turns at the end of the cycle, counted first: their ids are listed only when they are evidence.
     let n = 0;
-    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && staleTurn(seq, i, p, input, c.similarity); i--) n++;
+    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && staleTurn(input, seq, i, p); i--) n++;
     if (n < 2) return null;
     const ids = seq.slice(seq.length - n).map((t) => t.id);
     const cycle = seq.slice(seq.length - p).map((t) => t.agent).join(' -> ');

@@ -4,15 +4,16 @@
  * conversation) and across the run (a chain of agents passing a growing transcript along).
  */
 import type { CallSummary } from '../state.js';
-import { agentLabel, before, isStale, ratio, type Detector, type DetectorInput } from './detector.js';
+import { agentLabel, isStale, ratio, walkable, walkFrom, type Detector, type DetectorInput } from './detector.js';
 
 /** The calls (oldest first) over which the prompt kept growing on top of stale outputs. */
 function climb(input: DetectorInput, sameAgent: boolean): CallSummary[] {
   const { cfg } = input;
   const chain = [input.current];
   let next = input.current;
-  for (const c of before(input, sameAgent)) {
-    if (c.endAt === null) continue;
+  for (let i = walkFrom(input); i >= 0; i--) {
+    const c = input.calls[i]!;
+    if (!walkable(c, input.current, sameAgent) || c.endAt === null) continue;
     const grew = next.promptBytes >= c.promptBytes * (1 + cfg.context_bloat.min_growth) && next.promptBytes > c.promptBytes;
     const stale = isStale(c, input.calls, cfg.novelty_floor);
     if (!grew || !stale) break;
@@ -24,8 +25,8 @@ function climb(input: DetectorInput, sameAgent: boolean): CallSummary[] {
 
 /**
  * How many calls `climb` would put before the current one, walked without building the chain: most
- * requests climb over none, and the detector runs on every request (two chains and two generators
- * a call otherwise). The same walk as climb's, over before()'s calls.
+ * requests climb over none, and the detector runs on every request (two chains
+ * a call otherwise). The same walk as climb's.
  */
 function climbLength(input: DetectorInput, sameAgent: boolean): number {
   const { calls, current, cfg } = input;

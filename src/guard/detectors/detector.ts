@@ -31,17 +31,18 @@ export function ratio(count: number, full: number): number {
 
 /**
  * The calls before `current` in start order that a streak may walk over: same agent when `sameAgent`,
- * not paced. Returned newest first.
+ * not paced, newest first. Walked by index (a generator made an object per detector and call, and one
+ * per call it stepped over):
+ *   for (let i = walkFrom(input); i >= 0; i--) { const c = input.calls[i]!; if (!walkable(c, input.current, sameAgent)) continue; ... }
  */
-export function* before(input: DetectorInput, sameAgent: boolean): Generator<CallSummary> {
-  const { calls, current } = input;
-  const start = calls.lastIndexOf(current);
-  for (let i = (start < 0 ? calls.length : start) - 1; i >= 0; i--) {
-    const c = calls[i]!;
-    if (sameAgent && c.agent !== current.agent) continue;
-    if (c.paced) continue;
-    yield c;
-  }
+export function walkFrom(input: DetectorInput): number {
+  const start = input.calls.lastIndexOf(input.current);
+  return (start < 0 ? input.calls.length : start) - 1;
+}
+
+/** Whether the walk from `current` (see walkFrom) counts `c`. */
+export function walkable(c: CallSummary, current: CallSummary, sameAgent: boolean): boolean {
+  return !(sameAgent && c.agent !== current.agent) && !c.paced;
 }
 
 /** A text-only answer that restates: a short affirmation, or hardly any text new to the run. */

@@ -4,7 +4,7 @@
  * affirmation or when little of it is new to the run's recent outputs (novelty below the floor).
  * Tool calls are actions, not chatter: they break the streak (repeated ones have their own detector).
  */
-import { before, isEcho, ratio, type Detector } from './detector.js';
+import { isEcho, ratio, walkable, walkFrom, type Detector } from './detector.js';
 
 export const echoChatter: Detector = {
   name: 'echo_chatter',
@@ -13,8 +13,9 @@ export const echoChatter: Detector = {
     const { current, cfg } = input;
     if (current.paced || !isEcho(current, cfg.novelty_floor)) return null;
     const ids = [current.id];
-    for (const c of before(input, false)) {
-      if (c.endAt === null) continue;
+    for (let i = walkFrom(input); i >= 0; i--) {
+      const c = input.calls[i]!;
+      if (!walkable(c, current, false) || c.endAt === null) continue;
       if (!isEcho(c, cfg.novelty_floor)) break;
       ids.unshift(c.id);
     }

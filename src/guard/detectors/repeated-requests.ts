@@ -6,7 +6,7 @@
  * requests.
  */
 import { hammingDistance, type Sketch } from '../sketch.js';
-import { agentLabel, before, ratio, type Detector } from './detector.js';
+import { agentLabel, ratio, walkable, walkFrom, type Detector } from './detector.js';
 
 /** Whether `sketch` is within `similarity` of any sketch in the history (chunks of flat hi, lo pairs). */
 export function hasNearDuplicate(history: readonly (readonly number[])[], sketch: Readonly<Sketch>, similarity: number): boolean {
@@ -29,7 +29,9 @@ export const repeatedRequests: Detector = {
     const { current, cfg } = input;
     if (!current.rep || current.paced || current.resend) return null;
     const ids = [current.id];
-    for (const c of before(input, true)) {
+    for (let i = walkFrom(input); i >= 0; i--) {
+      const c = input.calls[i]!;
+      if (!walkable(c, current, true)) continue;
       // Retries after a real upstream error neither count nor break the run of repeats.
       if (c.resend) continue;
       if (!c.rep) break;

@@ -3,7 +3,7 @@
  * in a row. Cline warns at 3, Gemini CLI stops at 5. Calls spaced out by real idle time (polling a
  * job every 30 s) are paced and do not count.
  */
-import { agentLabel, before, ratio, type Detector } from './detector.js';
+import { agentLabel, ratio, walkable, walkFrom, type Detector } from './detector.js';
 
 export const repeatedToolCalls: Detector = {
   name: 'repeated_tool_calls',
@@ -12,8 +12,9 @@ export const repeatedToolCalls: Detector = {
     const { current, cfg } = input;
     if (current.toolKey === null || current.paced) return null;
     const ids = [current.id];
-    for (const c of before(input, true)) {
-      if (c.endAt === null) continue;
+    for (let i = walkFrom(input); i >= 0; i--) {
+      const c = input.calls[i]!;
+      if (!walkable(c, current, true) || c.endAt === null) continue;
       if (c.toolKey !== current.toolKey) break;
       ids.unshift(c.id);
     }

@@ -5,7 +5,7 @@
  * streak.
  */
 import type { CallSummary } from '../state.js';
-import { agentLabel, before, ratio, type Detector, type DetectorInput } from './detector.js';
+import { agentLabel, ratio, walkable, walkFrom, type Detector, type DetectorInput } from './detector.js';
 
 /** Statuses a client is right to retry. */
 export function isRetryableStatus(status: number | null): boolean {
@@ -19,8 +19,9 @@ export function isBadFailure(c: CallSummary): boolean {
 
 function failures(input: DetectorInput): string[] {
   const ids = [input.current.id];
-  for (const c of before(input, true)) {
-    if (c.endAt === null) continue;
+  for (let i = walkFrom(input); i >= 0; i--) {
+    const c = input.calls[i]!;
+    if (!walkable(c, input.current, true) || c.endAt === null) continue;
     if (!isBadFailure(c)) break;
     ids.unshift(c.id);
   }
@@ -29,7 +30,9 @@ function failures(input: DetectorInput): string[] {
 
 function retries(input: DetectorInput): string[] {
   const ids = [input.current.id];
-  for (const c of before(input, true)) {
+  for (let i = walkFrom(input); i >= 0; i--) {
+    const c = input.calls[i]!;
+    if (!walkable(c, input.current, true)) continue;
     if (!c.retry) break;
     ids.unshift(c.id);
   }

@@ -77,6 +77,18 @@ export class MemoryCounterStore implements CounterStore {
     return { used: c.used, reserved: c.reserved };
   }
 
+  /** `state` written into `s`. */
+  private stateInto(c: Counter | undefined, now: number, s: CounterState): void {
+    if (!c) {
+      s.used = 0;
+      s.reserved = 0;
+      return;
+    }
+    this.purge(c, now);
+    s.used = c.used;
+    s.reserved = c.reserved;
+  }
+
   private live(key: string, now: number): Counter | undefined {
     const c = this.counters.get(key);
     return c && c.expiresAt > now ? c : undefined;
@@ -95,13 +107,36 @@ export class MemoryCounterStore implements CounterStore {
     const { now, items } = req;
     const before = new Array<CounterState>(items.length);
     for (let i = 0; i < items.length; i++) before[i] = this.state(this.live(items[i]!.key, now), now);
+    return this.reserveAll(req, before);
+  }
+
+  /**
+   * `acquireNow` with the states before written into `into` (its objects refilled, as many as the
+   * items), which the answer's `before` then is: for a caller that reads them before its next acquire
+   * and keeps none (replay, per call: no array and state objects a call).
+   */
+  acquireInto(req: AcquireRequest, into: CounterState[]): AcquireResult {
+    const { now, items } = req;
+    for (let i = 0; i < items.length; i++) {
+      let s = into[i];
+      if (s === undefined) into[i] = s = { used: 0, reserved: 0 };
+      this.stateInto(this.live(items[i]!.key, now), now, s);
+    }
+    into.length = items.length;
+    return this.reserveAll(req, into);
+  }
+
+  /** The items reserved if every one fits its limit given `before`, else nothing. */
+  private reserveAll(req: AcquireRequest, before: CounterState[]): AcquireResult {
+    const items = req.items;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
       const s = before[i]!;
       if (s.used + s.reserved + it.amount > it.limit) return { ok: false, index: i, before };
     }
+    const now = req.now;
     const expiresAt = now + req.leaseMs;
-    for (const it of req.items) {
+    for (const it of items) {
       const c = this.counter(it.key, now, it.ttlSeconds);
       const slot = c.leases.find(req.callId);
       if (slot < 0) c.leases.add(req.callId, it.amount, expiresAt);

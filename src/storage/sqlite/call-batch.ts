@@ -8,7 +8,7 @@
  * Imported by both sides of the hand-off; it must not import better-sqlite3.
  */
 import type { CallFeatures, CallPage, CallRow } from '../types.js';
-import type { SqlValue } from './call-columns.js';
+import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { FeatureScanner, SampleBuffer } from './features-scan.js';
 
 export interface CallBatch {
@@ -26,6 +26,29 @@ export interface CallBatch {
 const TEXT = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33] as const;
 /** CALL_COLUMNS positions of the number columns, in their slot order. */
 const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as const;
+/** CALL_COLUMNS position of the features JSON. */
+const FEATURES = 34;
+
+/**
+ * Where a scan's value arrays hold each column: its position in the row, or -1 for a column the scan
+ * did not select (read as NULL is: a number column as 0, the first byte and the features as null).
+ * Per TEXT and NUMBER slot, and the features.
+ */
+export interface RowLayout {
+  text: readonly number[];
+  number: readonly number[];
+  features: number;
+}
+
+/** The layout of rows selecting `columns` (CALL_COLUMNS names, in any order). */
+export function rowLayout(columns: readonly string[]): RowLayout {
+  const at = (c: number): number => columns.indexOf(CALL_COLUMNS[c]!);
+  return { text: TEXT.map(at), number: NUMBER.map(at), features: at(FEATURES) };
+}
+
+/** Rows of every column in CALL_COLUMNS order. */
+const ALL_COLUMNS = rowLayout(CALL_COLUMNS);
+
 /** String slots after the text columns: the route header, the output's tool key and names, and a features JSON kept as text. */
 const S_ROUTE = TEXT.length;
 const S_TOOL_KEY = S_ROUTE + 1;
@@ -101,7 +124,16 @@ function packable(f: unknown): f is CallFeatures {
 }
 
 const nullable = (v: number | null): number => (v === null ? NaN : v);
-const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+/**
+ * A number read back from a page, as an integer where it is one (not -0): V8 keeps small integers in
+ * an object's fields unboxed, where a double read from the page's Float64Array got a box of its own
+ * in the row, and again in each object replay copies it to (~20 boxes a call, 16 bytes each).
+ */
+const int = (v: number): number => {
+  const i = v | 0;
+  return i === v && (i !== 0 || 1 / v > 0) ? i : v;
+};
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : int(v));
 
 /** A digest at `i`: present, its sketch, words and flag (the request's `fresh`, the output's `affirmation`), as Feat lays both out. */
 function packDigest(nums: Float64Array, i: number, sketch: readonly [number, number], words: number, flag: boolean): void {
@@ -112,8 +144,8 @@ function packDigest(nums: Float64Array, i: number, sketch: readonly [number, num
   nums[i + 4] = flag ? 1 : 0;
 }
 
-/** Rows as a raw SELECT of CALL_COLUMNS returns them, packed (the worker's side). */
-export function packCalls(rows: readonly SqlValue[][]): CallBatch {
+/** Rows as a raw SELECT returns them (CALL_COLUMNS, or the columns `layout` says), packed (the worker's side). */
+export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_COLUMNS): CallBatch {
   const n = rows.length;
   const nums = new Float64Array(n * NUMS);
   const codes = new Int32Array(n * STRS);
@@ -130,12 +162,15 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
     }
     return c;
   };
+  const { text: textAt, number: numberAt, features: featuresCol } = layout;
+  const firstByteAt = numberAt[1]!;
   for (let r = 0; r < n; r++) {
     const v = rows[r]!;
     const s = r * STRS;
     const m = r * NUMS;
     for (let k = 0; k < TEXT.length; k++) {
-      const x = v[TEXT[k]!];
+      const p = textAt[k]!;
+      const x = p < 0 ? null : v[p];
       // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
       if (x === null || x === undefined) codes[s + k] = k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1;
       // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
@@ -143,10 +178,13 @@ export function packCalls(rows: readonly SqlValue[][]): CallBatch {
       else codes[s + k] = code(String(x));
     }
     // As callFromValues reads them: Number(), and a null first byte stays null.
-    for (let k = 0; k < NUMBER.length; k++) nums[m + k] = Number(v[NUMBER[k]!]);
-    if (v[2] === null) nums[m + 1] = NaN;
+    for (let k = 0; k < NUMBER.length; k++) {
+      const p = numberAt[k]!;
+      nums[m + k] = p < 0 ? 0 : Number(v[p]);
+    }
+    if (firstByteAt < 0 || v[firstByteAt] === null) nums[m + 1] = NaN;
     codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
-    const text = v[34];
+    const text = featuresCol < 0 ? null : v[featuresCol];
     if (typeof text !== 'string') continue;
     const at = m + F;
     // The text the gateway writes, scanned in place; any other text parsed (and packed, or kept) as before.
@@ -203,7 +241,6 @@ function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
   const kind = nums[at + Feat.Kind];
   if (kind === 0) return null;
   if (kind === 2) return JSON.parse(dict[codes[s + S_RAW]!]!) as CallFeatures;
-  const str = (slot: number): string | null => strAt(b, s + slot);
   let output: CallFeatures['output'] = null;
   if (nums[at + Feat.Output] === 1) {
     const from = nums[at + Feat.SampleAt]!;
@@ -212,25 +249,25 @@ function featuresAt(b: CallBatch, m: number, s: number): CallFeatures | null {
     for (let i = 0; i < len; i++) sample[i] = b.samples[from + i]!;
     output = {
       sketch: [nums[at + Feat.OutSketch0]!, nums[at + Feat.OutSketch1]!],
-      words: nums[at + Feat.OutWords]!,
+      words: int(nums[at + Feat.OutWords]!),
       sample,
       affirmation: nums[at + Feat.OutAffirmation] === 1,
-      toolKey: str(S_TOOL_KEY),
-      toolNames: str(S_TOOL_NAMES),
+      toolKey: strAt(b, s + S_TOOL_KEY),
+      toolNames: strAt(b, s + S_TOOL_NAMES),
     };
   }
   return {
-    bytes: nums[at + Feat.Bytes]!,
+    bytes: int(nums[at + Feat.Bytes]!),
     promptBound: orNull(nums[at + Feat.PromptBound]!),
     outputBound: orNull(nums[at + Feat.OutputBound]!),
-    choices: nums[at + Feat.Choices]!,
+    choices: int(nums[at + Feat.Choices]!),
     tools: nums[at + Feat.Tools] === 1,
     images: nums[at + Feat.Images] === 1,
-    routeHeader: str(S_ROUTE),
+    routeHeader: strAt(b, s + S_ROUTE),
     noCache: nums[at + Feat.NoCache] === 1,
     unlimited: nums[at + Feat.Unlimited] === 1,
     upstreamStatus: orNull(nums[at + Feat.UpstreamStatus]!),
-    request: nums[at + Feat.Request] === 1 ? { sketch: [nums[at + Feat.ReqSketch0]!, nums[at + Feat.ReqSketch1]!], words: nums[at + Feat.ReqWords]!, fresh: nums[at + Feat.ReqFresh] === 1 } : null,
+    request: nums[at + Feat.Request] === 1 ? { sketch: [nums[at + Feat.ReqSketch0]!, nums[at + Feat.ReqSketch1]!], words: int(nums[at + Feat.ReqWords]!), fresh: nums[at + Feat.ReqFresh] === 1 } : null,
     output,
   };
 }
@@ -240,16 +277,15 @@ export function unpackCall(b: CallBatch, r: number): CallRow {
   const { nums, codes, dict } = b;
   const s = r * STRS;
   const m = r * NUMS;
-  const str = (slot: number): string | null => strAt(b, s + slot);
   return {
     id: dict[codes[s]!]!, startedAt: nums[m]!, firstByteAt: orNull(nums[m + 1]!), endedAt: nums[m + 2]!,
-    keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: str(3), project: str(4), run: str(5), agent: str(6),
-    parent: str(7), tags: str(8), endpoint: dict[codes[s + 9]!]! as CallRow['endpoint'], stream: nums[m + 3] === 1,
-    provider: str(10), requestedModel: str(11), servedModel: str(12), inputTokens: nums[m + 4]!,
-    cachedInputTokens: nums[m + 5]!, cacheWrite5mTokens: nums[m + 6]!, cacheWrite1hTokens: nums[m + 7]!,
-    outputTokens: nums[m + 8]!, reasoningTokens: nums[m + 9]!, costNanos: nums[m + 10]!, estimated: nums[m + 11] === 1,
-    status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: nums[m + 12]!, errorCode: str(14), upstreamRequestId: str(15),
-    attemptOf: str(16), route: str(17), cacheHit: nums[m + 13] === 1, savedNanos: nums[m + 14]!, requestHash: str(18),
+    keyId: dict[codes[s + 1]!]!, team: dict[codes[s + 2]!]!, user: strAt(b, s + 3), project: strAt(b, s + 4), run: strAt(b, s + 5), agent: strAt(b, s + 6),
+    parent: strAt(b, s + 7), tags: strAt(b, s + 8), endpoint: dict[codes[s + 9]!]! as CallRow['endpoint'], stream: nums[m + 3] === 1,
+    provider: strAt(b, s + 10), requestedModel: strAt(b, s + 11), servedModel: strAt(b, s + 12), inputTokens: int(nums[m + 4]!),
+    cachedInputTokens: int(nums[m + 5]!), cacheWrite5mTokens: int(nums[m + 6]!), cacheWrite1hTokens: int(nums[m + 7]!),
+    outputTokens: int(nums[m + 8]!), reasoningTokens: int(nums[m + 9]!), costNanos: int(nums[m + 10]!), estimated: nums[m + 11] === 1,
+    status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: int(nums[m + 12]!), errorCode: strAt(b, s + 14), upstreamRequestId: strAt(b, s + 15),
+    attemptOf: strAt(b, s + 16), route: strAt(b, s + 17), cacheHit: nums[m + 13] === 1, savedNanos: int(nums[m + 14]!), requestHash: strAt(b, s + 18),
     features: featuresAt(b, m, s),
   };
 }

@@ -170,8 +170,9 @@ export interface CallScan {
   features?: boolean;
   /**
    * false: a store may leave out what only describes how a call was delivered (firstByteAt,
-   * stream, provider, httpStatus, upstreamRequestId, cacheHit, savedNanos: null, false or 0 in their
-   * place), for readers that don't use them (replay); a store that reads whole rows anyway keeps them.
+   * stream, provider, httpStatus, upstreamRequestId, savedNanos: null, false or 0 in their place), for
+   * readers that don't use them (replay); a store that reads whole rows anyway keeps them. cacheHit is
+   * kept: replay prices a call the cache served live (at no cost) from its tokens.
    */
   delivery?: boolean;
 }

@@ -12,8 +12,8 @@ import { rowLayout, type RowLayout } from './call-batch.js';
 
 type Row = Record<string, SqlValue>;
 
-/** Columns only CallScan.delivery asks for. */
-const DELIVERY_COLUMNS: ReadonlySet<string> = new Set(['first_byte_at', 'stream', 'provider', 'http_status', 'upstream_request_id', 'cache_hit', 'saved_nanos']);
+/** Columns only CallScan.delivery asks for (not cache_hit: replay reprices a call the cache served live from its tokens). */
+const DELIVERY_COLUMNS: ReadonlySet<string> = new Set(['first_byte_at', 'stream', 'provider', 'http_status', 'upstream_request_id', 'saved_nanos']);
 
 /**
  * The ledger's columns as a scan selects them, by features (bit 0) and delivery (bit 1) wanted: those

@@ -10,6 +10,7 @@
  * the generated SQLite ledger there and reuses it on the next run with the same REPLAY_CALLS and
  * REPLAY_SPAN_DAYS (writing 1M rows takes minutes; the file records what it was generated with).
  * REPLAY_ONLY=engine|sqlite|prepare runs one measure (or only writes the ledger) and prints it, writing no results.
+ * REPLAY_ROUNDS (default 3): end-to-end runs; the median is reported and judged, each run's wall time listed.
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -25,6 +26,8 @@ import { describeMachine } from './lib/machine.mjs';
 
 const N = Number(process.env.REPLAY_CALLS ?? 1_000_000);
 const TARGET_S = 10;
+/** End-to-end runs; the median one is reported and judged (REPLAY_ROUNDS). */
+const ROUNDS = Math.max(1, Number(process.env.REPLAY_ROUNDS ?? 3));
 const T0 = Date.UTC(2026, 9, 1);
 const SELF = fileURLToPath(import.meta.url);
 
@@ -229,7 +232,8 @@ function runChild(mode, path) {
 }
 
 /** bench/results/replay.{json,md} from the two measures. */
-async function writeResults(machine, engine, sqlite, prepareSeconds) {
+async function writeResults(machine, engine, runs, prepareSeconds) {
+  const sqlite = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)];
   const loadAtEnd = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
   const scale = 1_000_000 / N;
   const result = {
@@ -237,6 +241,7 @@ async function writeResults(machine, engine, sqlite, prepareSeconds) {
     targetSeconds: TARGET_S,
     engine,
     sqlite,
+    sqliteRunsSeconds: runs.map((r) => r.seconds),
     prepareSeconds,
     // At another N the 1M time is extrapolated linearly (the engine is linear in calls).
     engineSecondsPerMillion: engine.seconds * scale,
@@ -255,9 +260,11 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node 
 | measure | wall s | CPU s | calls/s (wall) | wall s per 1M calls | peak RSS (MiB) |
 | --- | ---: | ---: | ---: | ---: | ---: |
 | engine, rows in memory | ${engine.seconds.toFixed(2)} | ${engine.cpuSeconds.toFixed(2)} | ${engine.callsPerSecond.toLocaleString('en')} | ${result.engineSecondsPerMillion.toFixed(2)} | ${engine.peakRssMiB} |
-| end to end from SQLite | ${sqlite.seconds.toFixed(2)} | ${sqlite.cpuSeconds.toFixed(2)} | ${sqlite.callsPerSecond.toLocaleString('en')} | ${result.sqliteSecondsPerMillion.toFixed(2)} | ${sqlite.peakRssMiB} |
+| end to end from SQLite (median of ${runs.length} runs) | ${sqlite.seconds.toFixed(2)} | ${sqlite.cpuSeconds.toFixed(2)} | ${sqlite.callsPerSecond.toLocaleString('en')} | ${result.sqliteSecondsPerMillion.toFixed(2)} | ${sqlite.peakRssMiB} |
 
-${sqlite.threads ? `End to end, CPU by thread: the main thread (the policies) ${sqlite.threads.mainCpuSeconds.toFixed(2)} s, the SQLite worker (reading and packing pages) ${sqlite.threads.workerCpuSeconds.toFixed(2)} s, V8's helper threads (garbage collection, compilation) ${sqlite.threads.helperCpuSeconds.toFixed(2)} s.\n\n` : ''}Target: 1 million calls in ≤ ${TARGET_S} s end to end: **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
+${sqlite.threads ? `End to end, CPU by thread: the main thread (the policies) ${sqlite.threads.mainCpuSeconds.toFixed(2)} s, the SQLite worker (reading and packing pages) ${sqlite.threads.workerCpuSeconds.toFixed(2)} s, V8's helper threads (garbage collection, compilation) ${sqlite.threads.helperCpuSeconds.toFixed(2)} s.\n\n` : ''}End to end, each run's wall s in the order run: ${runs.map((r) => r.seconds.toFixed(2)).join(', ')}.
+
+Target: 1 million calls in ≤ ${TARGET_S} s end to end (the median run): **${result.pass ? 'pass' : 'fail'}**${N === 1_000_000 ? '' : ' (extrapolated linearly from the measured size)'}.
 Writing the ledger (not timed): ${prepareSeconds === null ? 'reused from an earlier run' : `${prepareSeconds.toFixed(1)} s`}. Peak RSS of the engine measure includes the generated rows held in memory; the SQLite measure pages through the ledger, holding only calls in flight.
 
 What the policy found: ${engine.summary.replayed.toLocaleString('en')} calls, ${engine.summary.blocked.budget} blocked by budgets, ${engine.summary.blocked.rate} by rate limits, ${engine.summary.blocked.guard} by the guard; pacing refused ${engine.summary.pacing.blocked} and downgraded ${engine.summary.pacing.downgraded}; ${engine.summary.runsStopped} runs stopped; spend $${engine.summary.beforeUsd.toFixed(2)} -> $${engine.summary.afterUsd.toFixed(2)}.
@@ -286,7 +293,13 @@ if (process.argv[2] === '--child') {
     const prepareSeconds = reuse ? null : (performance.now() - t0) / 1000;
     const only = process.env.REPLAY_ONLY;
     if (only) console.log(JSON.stringify({ calls: N, prepareSeconds, ...(only === 'prepare' ? {} : { [only]: runChild(only, path) }) }, null, 2));
-    else await writeResults(machine, runChild('engine', path), runChild('sqlite', path), prepareSeconds);
+    else {
+      const engine = runChild('engine', path);
+      // End to end several times: this host's speed drifts by tens of percent within minutes, so the
+      // target is judged on the median run (the one reported), and every run's wall time is listed.
+      const runs = Array.from({ length: ROUNDS }, () => runChild('sqlite', path));
+      await writeResults(machine, engine, runs, prepareSeconds);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

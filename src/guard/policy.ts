@@ -41,11 +41,11 @@ export interface GuardResult {
 /** An in-flight call older than this is taken as lost (the gateway never reported its end). */
 export const IN_FLIGHT_TTL_MS = 30 * 60_000;
 
-/** The usual decision, shared (decisions are never changed by their readers). */
-const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: Object.freeze([]) as unknown as Evidence[], refuse: null });
-
 /** No evidence found (most calls): never kept, as a strike needs some. */
 const NO_EVIDENCE = Object.freeze([]) as unknown as Evidence[];
+
+/** The usual decision, shared (decisions are never changed by their readers). */
+const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: NO_EVIDENCE, refuse: null });
 
 function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null): GuardDecision {
   return { action, reason, evidence, refuse };

@@ -73,8 +73,9 @@ export class MemoryCounterStore implements CounterStore {
 
   private state(c: Counter | undefined, now: number): CounterState {
     if (!c) return EMPTY_STATE;
-    this.purge(c, now);
-    return { used: c.used, reserved: c.reserved };
+    const s = { used: 0, reserved: 0 };
+    this.stateInto(c, now, s);
+    return s;
   }
 
   /** `state` written into `s`. */

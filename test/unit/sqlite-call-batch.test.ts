@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { callPage, packCalls, rowLayout, unpackCalls } from '../../src/storage/sqlite/call-batch.js';
 import { CALL_COLUMNS, callValues, type SqlValue } from '../../src/storage/sqlite/call-columns.js';
+import { SqliteDatabase } from '../../src/storage/sqlite/database.js';
 import type { CallFeatures, CallRow } from '../../src/storage/types.js';
 
 const T0 = Date.UTC(2026, 0, 5);
@@ -120,5 +121,37 @@ describe('SQLite page packing', () => {
     const b = packCalls(selected([call({ id: 'a' }), call({ id: 'b' }), call({ id: 'c' })]));
     // ids a, b, c plus the shared key, team, endpoint, provider, model and status.
     expect(b.dict.length).toBe(3 + 6);
+  });
+});
+
+describe('SQLite ledger scans with joined columns', () => {
+  it('reads back every value exactly through SQLite, texts with separators, quotes and commas included', () => {
+    const db = new SqliteDatabase(':memory:');
+    db.migrate();
+    const odd = "it's, \u001f odd,\u001fé'' NULL";
+    const rows = [
+      call({ id: 'a', features, user: 'u1', project: 'p', run: 'r1', agent: 'coder', parent: 'x', tags: 'a,b', route: 'rule:cheap' }),
+      // A value holding the joining separator: that row's texts are read again in their exact form.
+      call({ id: 'b', startedAt: T0 + 1, team: odd, user: odd, tags: "'", errorCode: 'rate_limited', requestedModel: null, servedModel: null }),
+      // Numbers at the edges: negative, beyond 15 digits, zero; an empty NOT NULL text stays empty.
+      call({ id: 'c', startedAt: T0 + 2, keyId: '', inputTokens: -3, costNanos: 123_456_789_012_345_680, outputTokens: 0, estimated: true, cacheHit: true }),
+      // The same repeated texts as row a: copied within the page.
+      call({ id: 'd', startedAt: T0 + 3, user: 'u1', project: 'p', agent: 'coder', tags: 'a,b', route: 'rule:cheap' }),
+    ];
+    db.appendCallValues(callValues(rows));
+    const back = unpackCalls(db.scanCallBatch({ limit: 10, delivery: false }));
+    const undelivered = (r: CallRow): CallRow => ({ ...r, firstByteAt: null, stream: false, provider: null, httpStatus: 0, upstreamRequestId: null, savedNanos: 0 });
+    expect(back).toEqual(rows.map(undelivered));
+    // With the delivery columns too.
+    expect(unpackCalls(db.scanCallBatch({ limit: 10 }))).toEqual(rows);
+    db.close();
+  });
+
+  it('reads an empty text in a nullable column as NULL', () => {
+    const db = new SqliteDatabase(':memory:');
+    db.migrate();
+    db.appendCallValues(callValues([call({ id: 'a', user: '', tags: '' })]));
+    expect(unpackCalls(db.scanCallBatch({ limit: 10 }))[0]).toMatchObject({ user: null, tags: null });
+    db.close();
   });
 });

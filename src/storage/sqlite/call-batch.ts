@@ -10,6 +10,7 @@
 import type { CallFeatures, CallPage, CallRow } from '../types.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
 import { FeatureScanner, SampleBuffer } from './features-scan.js';
+import { joinNumbersSql, joinTextsSql, quoteTextsSql, readJoinedNumbers, readJoinedTexts, TEXT_SEPARATOR } from './joined-columns.js';
 
 export interface CallBatch {
   n: number;
@@ -30,20 +31,56 @@ const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as cons
 const FEATURES = 34;
 
 /**
- * Where a scan's value arrays hold each column: its position in the row, or -1 for a column the scan
- * did not select (read as NULL is: a number column as 0, the first byte and the features as null).
- * Per TEXT and NUMBER slot, and the features.
+ * Where a scan's value arrays hold each column: its position in the row, -1 for a column the scan did
+ * not select (read as NULL is: a number column as 0, the first byte and the features as null), or
+ * JOINED for one in the row's joined numbers or texts (joined-columns.ts). Per TEXT and NUMBER slot,
+ * and the features.
  */
 export interface RowLayout {
   text: readonly number[];
   number: readonly number[];
   features: number;
+  /**
+   * The joined values' positions in the row and the slots each holds, in order, and the SELECT list of
+   * the joined texts' exact form (for a row whose texts do not split: joined-columns.ts); null when
+   * nothing is joined.
+   */
+  joined: { numbersAt: number; numbers: readonly number[]; textsAt: number; texts: readonly number[]; exactTextsSql: string } | null;
 }
 
-/** The layout of rows selecting `columns` (CALL_COLUMNS names, in any order). */
+const JOINED = -2;
+
+/** The layout of rows selecting `columns` (CALL_COLUMNS names, in any order), each as its own value. */
 export function rowLayout(columns: readonly string[]): RowLayout {
   const at = (c: number): number => columns.indexOf(CALL_COLUMNS[c]!);
-  return { text: TEXT.map(at), number: NUMBER.map(at), features: at(FEATURES) };
+  return { text: TEXT.map(at), number: NUMBER.map(at), features: at(FEATURES), joined: null };
+}
+
+/** TEXT slots read value by value, as their values rarely repeat within a page: id, run, parent, upstream request id, attempt of, fingerprint. */
+const SEPARATE_TEXT: ReadonlySet<number> = new Set([0, 5, 7, 15, 16, 18]);
+
+/**
+ * The SELECT list reading `columns` (CALL_COLUMNS names) with the number columns joined into one value
+ * and the text columns whose values repeat into another, and its layout (joined-columns.ts says why).
+ */
+export function joinedScan(columns: readonly string[]): { sql: string; layout: RowLayout } {
+  const has = (c: number): boolean => columns.includes(CALL_COLUMNS[c]!);
+  const name = (c: number): string => CALL_COLUMNS[c]!;
+  const numbers = NUMBER.flatMap((c, k) => (has(c) ? [k] : []));
+  const texts = TEXT.flatMap((c, k) => (has(c) && !SEPARATE_TEXT.has(k) ? [k] : []));
+  const own = [...TEXT.filter((c, k) => has(c) && SEPARATE_TEXT.has(k)), ...(has(FEATURES) ? [FEATURES] : [])].map(name);
+  const joinedNumbers = numbers.length ? joinNumbersSql(numbers.map((k) => name(NUMBER[k]!))) : "''";
+  const joinedTexts = texts.length ? joinTextsSql(texts.map((k) => name(TEXT[k]!))) : "''";
+  const at = (c: number): number => own.indexOf(name(c));
+  return {
+    sql: [...own, joinedNumbers, joinedTexts].join(', '),
+    layout: {
+      text: TEXT.map((c, k) => (texts.includes(k) ? JOINED : at(c))),
+      number: NUMBER.map((_, k) => (numbers.includes(k) ? JOINED : -1)),
+      features: at(FEATURES),
+      joined: { numbersAt: own.length, numbers, textsAt: own.length + 1, texts, exactTextsSql: texts.length ? quoteTextsSql(texts.map((k) => name(TEXT[k]!))) : "''" },
+    },
+  };
 }
 
 /** Rows of every column in CALL_COLUMNS order. */
@@ -144,14 +181,26 @@ function packDigest(nums: Float64Array, i: number, sketch: readonly [number, num
   nums[i + 4] = flag ? 1 : 0;
 }
 
-/** Rows as a raw SELECT returns them (CALL_COLUMNS, or the columns `layout` says), packed (the worker's side). */
-export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_COLUMNS): CallBatch {
+/** TEXT slots of the NOT NULL columns: id, key, team, endpoint and status. */
+const NOT_NULL_TEXT = (k: number): boolean => k === 0 || k === 1 || k === 2 || k === 9 || k === 13;
+
+/** A number read back as NULL: 0 as Number(null), but a first byte stays null. */
+const nullNumber = (slot: number): number => (slot === 1 ? NaN : 0);
+
+/**
+ * Rows as a raw SELECT returns them (CALL_COLUMNS, or the columns `layout` says), packed (the worker's
+ * side). `exactTexts` reads a row's joined texts again by its id in their exact form (layout.joined's
+ * exactTextsSql), for a row whose texts do not split.
+ */
+export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_COLUMNS, exactTexts?: (id: string) => string): CallBatch {
   const n = rows.length;
   const nums = new Float64Array(n * NUMS);
   const codes = new Int32Array(n * STRS);
   const dict: string[] = [];
   const index = new Map<string, number>();
   samples.length = 0;
+  // id, key, team, endpoint and status are NOT NULL: a NULL read as String() like callFromValues does.
+  const nullText = (k: number): number => (NOT_NULL_TEXT(k) ? code('null') : -1);
   const code = (s: string | null): number => {
     if (s === null) return -1;
     let c = index.get(s);
@@ -162,17 +211,19 @@ export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_C
     }
     return c;
   };
-  const { text: textAt, number: numberAt, features: featuresCol } = layout;
+  const { text: textAt, number: numberAt, features: featuresCol, joined } = layout;
   const firstByteAt = numberAt[1]!;
+  // A page's rows by their joined texts: the first row with each, whose codes the others copy.
+  const seen = new Map<string, number>();
   for (let r = 0; r < n; r++) {
     const v = rows[r]!;
     const s = r * STRS;
     const m = r * NUMS;
     for (let k = 0; k < TEXT.length; k++) {
       const p = textAt[k]!;
+      if (p === JOINED) continue;
       const x = p < 0 ? null : v[p];
-      // id, key, team, endpoint and status are NOT NULL: read as String() like callFromValues does.
-      if (x === null || x === undefined) codes[s + k] = k === 0 || k === 1 || k === 2 || k === 9 || k === 13 ? code(String(x)) : -1;
+      if (x === null || x === undefined) codes[s + k] = nullText(k);
       // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
       else if (k === 0 || k === 18) codes[s + k] = dict.push(String(x)) - 1;
       else codes[s + k] = code(String(x));
@@ -180,9 +231,27 @@ export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_C
     // As callFromValues reads them: Number(), and a null first byte stays null.
     for (let k = 0; k < NUMBER.length; k++) {
       const p = numberAt[k]!;
-      nums[m + k] = p < 0 ? 0 : Number(v[p]);
+      if (p !== JOINED) nums[m + k] = p < 0 ? 0 : Number(v[p]);
     }
-    if (firstByteAt < 0 || v[firstByteAt] === null) nums[m + 1] = NaN;
+    if (firstByteAt === -1 || (firstByteAt >= 0 && v[firstByteAt] === null)) nums[m + 1] = NaN;
+    if (joined !== null) {
+      readJoinedNumbers(v[joined.numbersAt] as string, joined.numbers, nums, m, nullNumber);
+      const d = v[joined.textsAt] as string;
+      const first = seen.get(d);
+      if (first !== undefined) for (const k of joined.texts) codes[s + k] = codes[first * STRS + k]!;
+      else {
+        const values: (string | null)[] = d.split(TEXT_SEPARATOR);
+        if (values.length === joined.texts.length) seen.set(d, r);
+        else if (exactTexts) values.splice(0, values.length, ...readJoinedTexts(exactTexts(v[textAt[0]!] as string), joined.texts.length));
+        else throw new Error('a joined ledger scan needs the exact re-read of texts that do not split');
+        for (let j = 0; j < values.length; j++) {
+          const k = joined.texts[j]!;
+          const x = values[j]!;
+          // An empty text in a nullable column is its NULL (joined-columns.ts).
+          codes[s + k] = x === null || (x === '' && !NOT_NULL_TEXT(k)) ? nullText(k) : code(x);
+        }
+      }
+    }
     codes[s + S_ROUTE] = codes[s + S_TOOL_KEY] = codes[s + S_TOOL_NAMES] = codes[s + S_RAW] = -1;
     const text = featuresCol < 0 ? null : v[featuresCol];
     if (typeof text !== 'string') continue;

@@ -271,8 +271,8 @@ export class SqliteDatabase {
 
   /** A keyset page of calls (scan-queries.ts), packed for the hand-off to the gateway thread (call-batch.ts: features parsed here). */
   scanCallBatch(q: CallScan): CallBatch {
-    const { rows, layout } = scanCallValues(this.db, q);
-    return packCalls(rows, layout);
+    const { rows, layout, exactTexts } = scanCallValues(this.db, q);
+    return packCalls(rows, layout, exactTexts);
   }
 
   callGroups(q: CallGroupQuery): CallGroupRow[] {

@@ -8,7 +8,7 @@ import type { CallGroupQuery, CallGroupRow, CallScan } from '../types.js';
 import { callGroupsSql, callRepeatsSql, mergeCallGroups } from '../call-groups.js';
 import { wasteCandidatesSql } from '../waste-candidates.js';
 import { CALL_COLUMNS, type SqlValue } from './call-columns.js';
-import { rowLayout, type RowLayout } from './call-batch.js';
+import { joinedScan, type RowLayout } from './call-batch.js';
 
 type Row = Record<string, SqlValue>;
 
@@ -19,15 +19,13 @@ const DELIVERY_COLUMNS: ReadonlySet<string> = new Set(['first_byte_at', 'stream'
  * The ledger's columns as a scan selects them, by features (bit 0) and delivery (bit 1) wanted: those
  * left out are not selected at all (no JSON or text to read and copy: ~0.6 us less a row without the
  * delivery columns, measured over 1M calls; and a NULL selected in their place still cost better-sqlite3
- * a value per column, ~0.07 us each). `layout` says where each column is (call-batch.ts packs by it).
+ * a value per column, ~0.07 us each), and most of the others joined into two values (joined-columns.ts).
+ * `layout` says where each column is (call-batch.ts packs by it).
  */
-const SCANS = [0, 1, 2, 3].map((want) => {
-  const columns = CALL_COLUMNS.filter((c) => !((c === 'features' && !(want & 1)) || (DELIVERY_COLUMNS.has(c) && !(want & 2))));
-  return { sql: columns.join(', '), layout: rowLayout(columns) };
-});
+const SCANS = [0, 1, 2, 3].map((want) => joinedScan(CALL_COLUMNS.filter((c) => !((c === 'features' && !(want & 1)) || (DELIVERY_COLUMNS.has(c) && !(want & 2))))));
 
 /** A keyset page of calls as value arrays laid out as `layout` says (packed by call-batch.ts for the hand-off). */
-export function scanCallValues(db: Database.Database, q: CallScan): { rows: SqlValue[][]; layout: RowLayout } {
+export function scanCallValues(db: Database.Database, q: CallScan): { rows: SqlValue[][]; layout: RowLayout; exactTexts: (id: string) => string } {
   const { where, params } = filters(q);
   const clauses = where ? [where.slice('WHERE '.length)] : [];
   if (q.errorCodes) {
@@ -49,7 +47,8 @@ export function scanCallValues(db: Database.Database, q: CallScan): { rows: SqlV
   }
   const scan = SCANS[(q.features === false ? 0 : 1) + (q.delivery === false ? 0 : 2)]!;
   const sql = `SELECT ${scan.sql} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
-  return { rows: db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][], layout: scan.layout };
+  const exactTexts = (id: string): string => db.prepare(`SELECT ${scan.layout.joined!.exactTextsSql} FROM calls WHERE id = ?`).pluck().get(id) as string;
+  return { rows: db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][], layout: scan.layout, exactTexts };
 }
 
 /** Per-group sums of a window's calls (see call-groups.ts). */

@@ -9,29 +9,33 @@ import { isStale, ratio, type Detector, type DetectorInput } from './detector.js
 
 /**
  * The turns of the call being judged, refilled per call: detect runs on every answer and is
- * synchronous, and nothing keeps the list past it (evidence holds ids and agent names).
+ * synchronous, and nothing keeps the list past it (evidence holds ids and agent names). Its first
+ * `n` entries are the turns: the array is overwritten, never emptied, as an emptied array gives up
+ * its storage and the next call's pushes would allocate it again.
  */
 const scratch: CallSummary[] = [];
 
-/** Completed, unpaced calls with an agent, up to and including the current one, in start order (in `scratch`). */
-function turns(input: DetectorInput): CallSummary[] {
-  const out = scratch;
-  out.length = 0;
+/** Completed, unpaced calls with an agent, up to and including the current one, in start order: the first n of `scratch`. */
+function turns(input: DetectorInput): number {
+  let n = 0;
   for (const c of input.calls) {
-    if (c === input.current || (c.endAt !== null && !c.paced && c.agent !== null)) out.push(c);
+    if (c === input.current || (c.endAt !== null && !c.paced && c.agent !== null)) {
+      if (n < scratch.length) scratch[n] = c;
+      else scratch.push(c);
+      n++;
+    }
     if (c === input.current) break;
   }
-  return out;
+  return n;
 }
 
 /** The shortest period p (2..max) of the agent sequence's tail that repeats at least once, or 0. */
 export function agentPeriod(agents: readonly (string | null)[], max: number): number {
-  return periodOf(agents, (a) => a, max);
+  return periodOf(agents, agents.length, (a) => a, max);
 }
 
-/** agentPeriod over the agents of `turns` (read in place: detect runs on every answer). */
-function periodOf<T>(turns: readonly T[], agentOf: (t: T) => string | null, max: number): number {
-  const n = turns.length;
+/** agentPeriod over the agents of the first `n` of `turns` (read in place: detect runs on every answer). */
+function periodOf<T>(turns: readonly T[], n: number, agentOf: (t: T) => string | null, max: number): number {
   for (let p = 2; p <= max && 2 * p <= n; p++) {
     let ok = true;
     let distinct = false;
@@ -63,16 +67,17 @@ export const agentPingPong: Detector = {
     const { current, cfg } = input;
     const c = cfg.agent_ping_pong;
     if (current.agent === null || current.paced) return null;
-    const seq = turns(input);
-    if (seq.length < 4) return null;
-    const p = periodOf(seq, agentOfTurn, c.max_period);
+    const seq = scratch;
+    const len = turns(input);
+    if (len < 4) return null;
+    const p = periodOf(seq, len, agentOfTurn, c.max_period);
     if (p === 0) return null;
     // The stale turns at the end of the cycle, counted first: their ids are listed only when they are evidence.
     let n = 0;
-    for (let i = seq.length - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && staleTurn(input, seq, i, p); i--) n++;
+    for (let i = len - 1; i >= p && seq[i]!.agent === seq[i - p]!.agent && staleTurn(input, seq, i, p); i--) n++;
     if (n < 2) return null;
-    const ids = seq.slice(seq.length - n).map((t) => t.id);
-    const cycle = seq.slice(seq.length - p).map((t) => t.agent).join(' -> ');
+    const ids = seq.slice(len - n, len).map((t) => t.id);
+    const cycle = seq.slice(len - p, len).map((t) => t.agent).join(' -> ');
     return {
       detector: 'agent_ping_pong',
       score: ratio(n, c.stale_calls),

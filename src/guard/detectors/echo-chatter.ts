@@ -12,15 +12,23 @@ export const echoChatter: Detector = {
   detect(input) {
     const { current, cfg } = input;
     if (current.paced || !isEcho(current, cfg.novelty_floor)) return null;
-    const ids = [current.id];
-    for (let i = walkFrom(input); i >= 0; i--) {
+    // The streak walked back from the current call: counted first, its ids listed only when it is evidence.
+    const last = walkFrom(input);
+    let from = -1;
+    for (let i = last; i >= 0; i--) {
       const c = input.calls[i]!;
       if (!walkable(c, current, false) || c.endAt === null) continue;
       if (!isEcho(c, cfg.novelty_floor)) break;
-      ids.unshift(c.id);
+      from = i;
     }
+    if (from < 0) return null;
+    const ids: string[] = [];
+    for (let i = from; i <= last; i++) {
+      const c = input.calls[i]!;
+      if (walkable(c, current, false) && c.endAt !== null) ids.push(c.id);
+    }
+    ids.push(current.id);
     const n = ids.length;
-    if (n < 2) return null;
     const affirmations = input.calls.filter((c) => ids.includes(c.id) && c.affirmation).length;
     return {
       detector: 'echo_chatter',

@@ -11,6 +11,7 @@
 import type { RateLimitConfig } from '../config/schema.js';
 import type { BudgetRecord } from '../storage/types.js';
 import { planLimits, type PlanInput, type PlannedLimit } from './limits.js';
+import type { PeriodWindow } from './period.js';
 
 /** What planning depends on besides the call: fixed for the cache's life (a new budget set, a new cache). */
 export interface PlanPolicy {
@@ -62,8 +63,12 @@ export class PlanCache {
     this.uses = { user: has('user'), project: has('project'), tags: has('tag'), run: has('run') };
   }
 
-  /** Exactly planLimits' answer for this call (fresh objects the caller may keep and change). */
-  limitsFor(r: PlanAttribution, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number): PlannedLimit[] {
+  /**
+   * Exactly planLimits' answer for this call: fresh objects the caller may keep and change, or, given
+   * `into` (an answer of an earlier call its caller is done with: replay), that array and its limits
+   * refilled where they are of the same kind (no objects per call).
+   */
+  limitsFor(r: PlanAttribution, unlimited: boolean, rateLimits: boolean, now: number, worstNanos: number, worstTokens: number, into?: PlannedLimit[]): PlannedLimit[] {
     const u = this.uses;
     const rest = u.user || u.project || u.tags || u.run
       ? (u.user ? SEP + (r.user ?? NULL) : '') + (u.project ? SEP + (r.project ?? NULL) : '') + (u.tags ? SEP + (r.tags ?? NULL) : '') + (u.run ? SEP + (r.run ?? NULL) : '')
@@ -83,16 +88,17 @@ export class PlanCache {
       byRest.set(rest, t);
     }
     const src = t.limits;
-    const out: PlannedLimit[] = new Array<PlannedLimit>(src.length);
+    const out: PlannedLimit[] = into ?? new Array<PlannedLimit>(src.length);
     for (let i = 0; i < src.length; i++) {
       const l = src[i]!;
+      const o = into !== undefined && i < into.length ? into[i] : undefined;
       switch (l.kind) {
         case 'budget_usd':
         case 'budget_tokens':
-          out[i] = { kind: l.kind, scope: l.scope, budget: l.budget, window: l.window, key: l.key, limit: l.limit, amount: l.kind === 'budget_usd' ? worstNanos : worstTokens, ttlSeconds: ttlFor(l.window.end, now) };
+          out[i] = limitOf(o, l, l.window, l.key, l.kind === 'budget_usd' ? worstNanos : worstTokens, ttlFor(l.window.end, now));
           break;
         case 'budget_pace':
-          out[i] = { kind: l.kind, scope: l.scope, budget: l.budget, window: l.window, key: l.key, limit: l.limit, amount: worstNanos, ttlSeconds: ttlFor(l.window.end, now), pace: { periodCounterKey: l.pace!.periodCounterKey, daysLeft: l.pace!.daysLeft, allowance: null } };
+          out[i] = limitOf(o, l, l.window, l.key, worstNanos, ttlFor(l.window.end, now));
           break;
         case 'rpm':
         case 'tpm': {
@@ -104,16 +110,19 @@ export class PlanCache {
             m.window = { key: String(minute), start: minute * MINUTE, end: (minute + 1) * MINUTE };
             m.key = m.prefix + m.window.key;
           }
-          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: m.window, key: m.key, limit: l.limit, amount: l.kind === 'rpm' ? 1 : worstTokens, ttlSeconds: l.ttlSeconds };
+          out[i] = limitOf(o, l, m.window, m.key, l.kind === 'rpm' ? 1 : worstTokens, l.ttlSeconds);
           break;
         }
-        case 'concurrent':
-          out[i] = { kind: l.kind, scope: l.scope, budget: null, window: { key: 'now', start: now, end: now }, key: l.key, limit: l.limit, amount: 1, ttlSeconds: l.ttlSeconds };
+        case 'concurrent': {
+          // The instant of the call, in a window of the limit's own (a refilled limit's is its own too).
+          const w = o !== undefined && o.kind === 'concurrent' ? o.window : { key: 'now', start: now, end: now };
+          w.start = w.end = now;
+          out[i] = limitOf(o, l, w, l.key, 1, l.ttlSeconds);
           break;
+        }
       }
-      // A run's limits count each team apart (policy/limits.ts counterScope); seeding reads the team.
-      if (l.team !== undefined) out[i]!.team = l.team;
     }
+    out.length = src.length;
     return out;
   }
 
@@ -140,6 +149,34 @@ export class PlanCache {
     );
     return { limits, from, until, minutes };
   }
+}
+
+/**
+ * The template limit `l` for this call: `o` refilled when it has the same kind and the same optional
+ * parts (a pace, a run's team), else a new limit; every field set either way.
+ */
+function limitOf(o: PlannedLimit | undefined, l: PlannedLimit, window: PeriodWindow, key: string, amount: number, ttlSeconds: number): PlannedLimit {
+  if (o === undefined || o.kind !== l.kind || (o.pace === undefined) !== (l.pace === undefined) || (o.team === undefined) !== (l.team === undefined)) {
+    const n: PlannedLimit = { kind: l.kind, scope: l.scope, budget: l.budget, window, key, limit: l.limit, amount, ttlSeconds };
+    if (l.pace) n.pace = { periodCounterKey: l.pace.periodCounterKey, daysLeft: l.pace.daysLeft, allowance: null };
+    // A run's limits count each team apart (policy/limits.ts counterScope); seeding reads the team.
+    if (l.team !== undefined) n.team = l.team;
+    return n;
+  }
+  o.scope = l.scope;
+  o.budget = l.budget;
+  o.window = window;
+  o.key = key;
+  o.limit = l.limit;
+  o.amount = amount;
+  o.ttlSeconds = ttlSeconds;
+  if (o.pace) {
+    o.pace.periodCounterKey = l.pace!.periodCounterKey;
+    o.pace.daysLeft = l.pace!.daysLeft;
+    o.pace.allowance = null;
+  }
+  if (l.team !== undefined) o.team = l.team;
+  return o;
 }
 
 /** policy/limits.ts's TTL (and plannedPace's, whose day window always ends): a day of slack for late commits. */

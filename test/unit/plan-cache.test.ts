@@ -76,4 +76,30 @@ describe('PlanCache', () => {
     }
     expect(cache.limitsFor(a, false, true, now, 5, 7)).toEqual(direct(p, a, false, now, 5, 7));
   });
+
+  it("refills an earlier answer handed back (into) to exactly planLimits' plan, whatever kinds it held", () => {
+    const p = policy();
+    const cache = new PlanCache(p);
+    const who: PlanAttribution[] = [
+      { team: 'platform', keyId: 'k1', user: 'ana', project: null, tags: 'batch,eu', run: null },
+      { team: 'platform', keyId: 'k1', user: null, project: null, tags: null, run: 'r1' },
+      { team: 'search', keyId: 'k2', user: null, project: null, tags: null, run: null },
+    ];
+    let now = Date.parse('2026-11-29T22:58:30Z');
+    // One array handed back call after call, changed by its caller in between (as a limiter does):
+    // its limits are of other kinds, pace or team from one attribution to the next.
+    let held = cache.limitsFor(who[0]!, false, true, now, 1, 2);
+    for (let i = 0; i < 40; i++) {
+      for (const l of held) {
+        l.amount = -1;
+        if (l.pace) l.pace.allowance = 3;
+      }
+      const a = who[i % who.length]!;
+      now += 7_000 + (i % 5) * 3_600_000;
+      const refilled = cache.limitsFor(a, i % 4 === 3, true, now, 100 + i, 200 + i, held);
+      expect(refilled).toBe(held);
+      expect(refilled).toEqual(direct(p, a, i % 4 === 3, now, 100 + i, 200 + i));
+      held = refilled;
+    }
+  });
 });

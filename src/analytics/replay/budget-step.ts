@@ -34,6 +34,8 @@ export class BudgetStep {
   private readonly actual = { costNanos: 0, tokens: 0 };
   /** The counters' states before an acquire, refilled by each (read within reserve, kept by nothing). */
   private readonly before: CounterState[] = [];
+  /** Limits of ended calls (`release`), refilled for the next calls' plans: no limit objects per call. */
+  private readonly spare: PlannedLimit[][] = [];
 
   constructor(private readonly p: ReplayPolicy) {
     this.plans = new PlanCache(p);
@@ -53,8 +55,13 @@ export class BudgetStep {
     }
   }
 
-  private plan(x: ReplayInput, now: number, worstNanos: number, worstTokens: number, rateLimits: boolean): PlannedLimit[] {
-    return this.plans.limitsFor(x.row, x.unlimited, rateLimits, now, worstNanos, worstTokens);
+  private plan(x: ReplayInput, now: number, worstNanos: number, worstTokens: number, rateLimits: boolean, into?: PlannedLimit[]): PlannedLimit[] {
+    return this.plans.limitsFor(x.row, x.unlimited, rateLimits, now, worstNanos, worstTokens, into);
+  }
+
+  /** A served call's limits, once it has ended and nothing reads them any more (engine.end). */
+  release(limits: PlannedLimit[]): void {
+    if (limits.length > 0 && this.spare.length < 1_024) this.spare.push(limits);
   }
 
   /** Utilisation (%) of the fullest budget of the call as last seen, for `budget_used_pct` route rules. */
@@ -92,7 +99,7 @@ export class BudgetStep {
     const maxOut = embeddings ? 0 : (x.outputBound ?? this.p.maxTokens * n);
     let promptBound = derivedPromptBound(x, this.p.maxTokens);
     let wc = this.worst(targets, promptBound, maxOut);
-    let limits = this.plan(x, now, wc.total, promptBound + maxOut, true);
+    let limits = this.plan(x, now, wc.total, promptBound + maxOut, true, this.spare.pop());
     const target = targets[0]!;
     if (limits.length === 0) return { ok: true, limits, target, downgradedBy: null, pacedDowngrade: false, clampedTo: null, outputCap: maxOut };
     this.resolvePaces(limits, now);

@@ -145,6 +145,7 @@ export class ReplayEngine {
     }
     if (c.guarded) this.guard.after(x, at, cost, prompt, totalTokens(u) - prompt, ok, c.cached ? null : x.upstreamStatus);
     this.tally.call(c, cost);
+    this.budgets.release(c.limits);
   }
 
   report(): Promise<ReplayReport> {

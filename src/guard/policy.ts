@@ -13,7 +13,7 @@ import { completeSummary, summariseStart } from './call-summary.js';
 import { capBreach, capsFor } from './caps.js';
 import type { DetectorName, GuardConfig } from './config.js';
 import { DETECTORS, type Phase } from './detectors/index.js';
-import type { DetectorInput } from './detectors/detector.js';
+import type { Detector, DetectorInput } from './detectors/detector.js';
 import { actionFor } from './escalation.js';
 import {
   addEvidence,
@@ -189,6 +189,18 @@ function thresholdOf(name: string, cfg: GuardConfig): number {
 /** The detectors' input, refilled per call: they run synchronously and keep nothing of it. */
 const INPUT: { calls: readonly CallSummary[]; current: CallSummary | null; cfg: GuardConfig['detectors'] | null } = { calls: [], current: null, cfg: null };
 
+/** Per detectors config (configs are not changed once loaded): each phase's enabled detectors, in DETECTORS order. */
+const ENABLED = new WeakMap<GuardConfig['detectors'], Record<Phase, readonly Detector[]>>();
+
+function enabledDetectors(cfg: GuardConfig['detectors'], phase: Phase): readonly Detector[] {
+  let e = ENABLED.get(cfg);
+  if (e === undefined) {
+    const of = (p: Phase): Detector[] => DETECTORS.filter((d) => d.phases.includes(p) && cfg[d.name].enabled);
+    ENABLED.set(cfg, (e = { request: of('request'), response: of('response') }));
+  }
+  return e[phase];
+}
+
 /** Runs this phase's enabled detectors on the current call; scores are written to the state. */
 function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardConfig): Evidence[] | null {
   let found: Evidence[] | null = null;
@@ -196,8 +208,7 @@ function detect(state: RunState, current: CallSummary, phase: Phase, cfg: GuardC
   INPUT.current = current;
   INPUT.cfg = cfg.detectors;
   const input = INPUT as DetectorInput;
-  for (const d of DETECTORS) {
-    if (!d.phases.includes(phase) || !cfg.detectors[d.name].enabled) continue;
+  for (const d of enabledDetectors(cfg.detectors, phase)) {
     const e = d.detect(input, phase);
     state.scores[d.name] = e?.score ?? 0;
     if (e !== null) (found ??= []).push(e);

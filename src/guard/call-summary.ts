@@ -4,7 +4,7 @@ import { digestOutput, digestRequest } from './digest.js';
 import { hasNearDuplicate } from './detectors/repeated-requests.js';
 import { isRetryableStatus } from './detectors/retry-storm.js';
 import { measureNoveltyInPlace, type NoveltyMemory } from './novelty.js';
-import { hammingDistance } from './sketch.js';
+import { hammingDistance, type Sketch } from './sketch.js';
 import { clip, MAX_AGENT_CHARS, MAX_ID_CHARS, type CallSummary, type RunState } from './state.js';
 import type { CallEnd, CallStart } from './types.js';
 
@@ -37,6 +37,22 @@ function interned(state: RunState, agent: string): string {
   return agent;
 }
 
+/**
+ * Sketch arrays of summaries being reused (CallStart.reuse, replay), refilled for the next ones. A
+ * summary owns its sketches (copies of the digests'): the digest, and the ledger row it came from, then
+ * die young, instead of living, promoted out of the young generation, as long as the run's recent calls.
+ */
+const SPARE_SKETCHES: Sketch[] = [];
+const MAX_SPARE_SKETCHES = 1_024;
+
+function ownSketch(src: Readonly<Sketch>): Sketch {
+  const a = SPARE_SKETCHES.pop();
+  if (a === undefined) return [src[0], src[1]];
+  a[0] = src[0];
+  a[1] = src[1];
+  return a;
+}
+
 export function summariseStart(state: RunState, call: CallStart, depth: number, cfg: DetectorsConfig): CallSummary {
   const agent = call.agent === null ? null : interned(state, clip(call.agent, MAX_AGENT_CHARS));
   const digest = call.digest ?? digestRequest(call.messages);
@@ -50,16 +66,20 @@ export function summariseStart(state: RunState, call: CallStart, depth: number, 
   const id = clip(call.callId, MAX_ID_CHARS);
   const s = call.reuse?.pop();
   if (s === undefined) {
-    return { id, agent, depth, at: call.at, endAt: null, paced, req: digest.sketch, reqWords: digest.words, fresh: digest.fresh, rep, retry, resend, promptBytes: call.promptBytes, out: null, outWords: 0, novelty: null, affirmation: false, toolKey: null, toolNames: null, ok: null, errorStatus: null, costNanos: 0, hot: false };
+    return { id, agent, depth, at: call.at, endAt: null, paced, req: ownSketch(digest.sketch), reqWords: digest.words, fresh: digest.fresh, rep, retry, resend, promptBytes: call.promptBytes, out: null, outWords: 0, novelty: null, affirmation: false, toolKey: null, toolNames: null, ok: null, errorStatus: null, costNanos: 0, hot: false };
   }
-  // Every field, as the literal above sets it.
+  // Every field, as the literal above sets it; its sketches go back to the spares first.
+  if (SPARE_SKETCHES.length < MAX_SPARE_SKETCHES) {
+    SPARE_SKETCHES.push(s.req);
+    if (s.out !== null) SPARE_SKETCHES.push(s.out);
+  }
   s.id = id;
   s.agent = agent;
   s.depth = depth;
   s.at = call.at;
   s.endAt = null;
   s.paced = paced;
-  s.req = digest.sketch;
+  s.req = ownSketch(digest.sketch);
   s.reqWords = digest.words;
   s.fresh = digest.fresh;
   s.rep = rep;
@@ -102,7 +122,7 @@ export function completeSummary(summary: CallSummary, end: CallEnd, memory: Nove
   // The gateway hands the digest it already took for the ledger; replay has only the digest.
   const digest = end.digest ?? digestOutput(end.outputText, end.toolCalls, cfg.echo_chatter.ack_max_words);
   const novelty = measureNoveltyInPlace(memory, digest.sample);
-  summary.out = digest.sketch;
+  summary.out = ownSketch(digest.sketch);
   summary.outWords = digest.words;
   summary.novelty = Math.round(novelty * 100) / 100;
   summary.affirmation = digest.affirmation;

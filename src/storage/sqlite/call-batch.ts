@@ -213,15 +213,18 @@ export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_C
   };
   const { text: textAt, number: numberAt, features: featuresCol, joined } = layout;
   const firstByteAt = numberAt[1]!;
+  // The slots read value by value (the joined ones are read below), listed once a page.
+  const ownText = TEXT.flatMap((_, k) => (textAt[k] === JOINED ? [] : [k]));
+  const ownNumbers = NUMBER.flatMap((_, k) => (numberAt[k] === JOINED ? [] : [k]));
   // A page's rows by their joined texts: the first row with each, whose codes the others copy.
   const seen = new Map<string, number>();
   for (let r = 0; r < n; r++) {
     const v = rows[r]!;
     const s = r * STRS;
     const m = r * NUMS;
-    for (let k = 0; k < TEXT.length; k++) {
+    for (let j = 0; j < ownText.length; j++) {
+      const k = ownText[j]!;
       const p = textAt[k]!;
-      if (p === JOINED) continue;
       const x = p < 0 ? null : v[p];
       if (x === null || x === undefined) codes[s + k] = nullText(k);
       // A call's id and request fingerprint rarely repeat within a page: sent as they are, not looked up.
@@ -229,9 +232,10 @@ export function packCalls(rows: readonly SqlValue[][], layout: RowLayout = ALL_C
       else codes[s + k] = code(String(x));
     }
     // As callFromValues reads them: Number(), and a null first byte stays null.
-    for (let k = 0; k < NUMBER.length; k++) {
+    for (let j = 0; j < ownNumbers.length; j++) {
+      const k = ownNumbers[j]!;
       const p = numberAt[k]!;
-      if (p !== JOINED) nums[m + k] = p < 0 ? 0 : Number(v[p]);
+      nums[m + k] = p < 0 ? 0 : Number(v[p]);
     }
     if (firstByteAt === -1 || (firstByteAt >= 0 && v[firstByteAt] === null)) nums[m + 1] = NaN;
     if (joined !== null) {

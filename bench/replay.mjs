@@ -10,7 +10,8 @@
  * the generated SQLite ledger there and reuses it on the next run with the same REPLAY_CALLS and
  * REPLAY_SPAN_DAYS (writing 1M rows takes minutes; the file records what it was generated with).
  * REPLAY_ONLY=engine|sqlite|prepare runs one measure (or only writes the ledger) and prints it, writing no results.
- * REPLAY_ROUNDS (default 3): end-to-end runs; the median is reported and judged, each run's wall time listed.
+ * REPLAY_ROUNDS (default 5): end-to-end runs; the median is reported and judged, each run's wall time listed (this
+ * shared host's speed drifts by tens of percent within minutes: one run says little).
  * Two measures, each in its own child process so each peak RSS is its own:
  *   engine  the engine on rows already in memory (generation not timed);
  *   sqlite  end to end from a SQLite ledger (written beforehand by a third child, not timed): paging
@@ -27,7 +28,7 @@ import { describeMachine } from './lib/machine.mjs';
 const N = Number(process.env.REPLAY_CALLS ?? 1_000_000);
 const TARGET_S = 10;
 /** End-to-end runs; the median one is reported and judged (REPLAY_ROUNDS). */
-const ROUNDS = Math.max(1, Number(process.env.REPLAY_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.REPLAY_ROUNDS ?? 5));
 const T0 = Date.UTC(2026, 9, 1);
 const SELF = fileURLToPath(import.meta.url);
 

@@ -47,7 +47,12 @@ export function scanCallValues(db: Database.Database, q: CallScan): { rows: SqlV
   }
   const scan = SCANS[(q.features === false ? 0 : 1) + (q.delivery === false ? 0 : 2)]!;
   const sql = `SELECT ${scan.sql} FROM calls ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY started_at, id LIMIT ?`;
-  const exactTexts = (id: string): string => db.prepare(`SELECT ${scan.layout.joined!.exactTextsSql} FROM calls WHERE id = ?`).pluck().get(id) as string;
+  const exactTexts = (id: string): string => {
+    const texts = db.prepare(`SELECT ${scan.layout.joined!.exactTextsSql} FROM calls WHERE id = ?`).pluck().get(id) as string | undefined;
+    // The worker's one connection reads the page and then the row; a row gone in between was deleted by another process.
+    if (texts === undefined) throw new Error(`ledger row ${id} changed while it was scanned`);
+    return texts;
+  };
   return { rows: db.prepare(sql).raw(true).all(...params, q.limit) as SqlValue[][], layout: scan.layout, exactTexts };
 }
 

@@ -33,6 +33,9 @@ function matchOf(l: PlannedLimit): SumMatch {
   return l.team === undefined ? { [kind]: scope.slice(i + 1) } : { [kind]: scope.slice(i + 1), team: l.team };
 }
 
+/** A budget's counter (seeded from the ledger), not a rate limit's. */
+const isBudget = (l: PlannedLimit): boolean => l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent';
+
 export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
   /** Counters whose seeding finished. */
@@ -43,7 +46,8 @@ export class Limiter {
    */
   private readonly flight = new CallSlots();
   private readonly flightLimits: (PlannedLimit[] | null)[] = [];
-  private readonly local = new MemoryCounterStore();
+  /** Fail open: the counters used while the shared store is down (fresh for each outage, seeded like it). */
+  private local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
   private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
   private degraded = false;
@@ -81,7 +85,8 @@ export class Limiter {
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
   }
 
-  private run<T>(op: (c: CounterStore) => Promise<T>): Promise<T> {
+  /** `op` on the shared store, or as the fail policy says when it fails; `limits`: the ones `op` reserves on (seeded first on local counters). */
+  private run<T>(op: (c: CounterStore) => Promise<T>, limits?: PlannedLimit[]): Promise<T> {
     if (this.o.fail === null) return op(this.o.counters);
     // The common case, the shared store answering, costs one promise reaction and nothing else.
     return op(this.o.counters).then(
@@ -89,24 +94,40 @@ export class Limiter {
         if (this.degraded) this.recovered();
         return out;
       },
-      (err: unknown) => this.failOver(err, op),
+      (err: unknown) => this.failOver(err, op, limits),
     );
   }
 
   private recovered(): void {
     this.degraded = false;
+    // Budget counters are seeded again, on the shared store: where it kept them its seed claim stops a
+    // second seed; a store that came back empty gets the ledger's spend. The next outage starts afresh.
+    this.forgetSeeding();
+    this.local = new MemoryCounterStore();
     this.o.log.warn('counter store is back');
   }
 
-  /** The shared store failed: refuse (fail closed) or run the operation on local counters (fail open). */
-  private async failOver<T>(err: unknown, op: (c: CounterStore) => Promise<T>): Promise<T> {
+  private forgetSeeding(): void {
+    this.seeded.clear();
+    this.ready.clear();
+  }
+
+  /**
+   * The shared store failed: refuse (fail closed) or run the operation on local counters (fail open).
+   * Local budget counters are seeded from the ledger as the shared ones were (an outage does not reset
+   * spend to zero): at the first failure every counter is marked unseeded, and the limits an operation
+   * reserves on are seeded before it runs.
+   */
+  private async failOver<T>(err: unknown, op: (c: CounterStore) => Promise<T>, limits?: PlannedLimit[]): Promise<T> {
     if (this.o.fail === 'closed') {
       throw new GatewayError('limits_unavailable', 'Budgets and rate limits cannot be checked right now (counter store unreachable); refusing the call.', { cause: err });
     }
     if (!this.degraded) {
       this.degraded = true;
+      this.forgetSeeding();
       this.o.log.warn({ err }, 'counter store unreachable: failing open on local per-instance counters');
     }
+    if (limits) for (const l of limits) if (isBudget(l) && !this.ready.has(l.key)) await this.seed(l);
     return op(this.local);
   }
 
@@ -148,7 +169,7 @@ export class Limiter {
   /** True when every limit can be reserved on now: budget counters seeded, no pacing allowance to resolve. */
   private prepared(limits: PlannedLimit[]): boolean {
     for (const l of limits) {
-      if (l.pace || (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key))) return false;
+      if (l.pace || (isBudget(l) && !this.ready.has(l.key))) return false;
     }
     return true;
   }
@@ -171,7 +192,7 @@ export class Limiter {
   }
 
   private async prepareAndAcquire(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
-    for (const l of limits) if (l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent' && !this.ready.has(l.key)) await this.seed(l);
+    for (const l of limits) if (isBudget(l) && !this.ready.has(l.key)) await this.seed(l);
     for (const l of limits) if (l.pace) resolvePace(l, this.paceBase.get(l.key) ?? (await this.loadPaceBase(l)));
     return this.acquireReady(callId, limits);
   }
@@ -179,7 +200,7 @@ export class Limiter {
   private acquireReady(callId: string, limits: PlannedLimit[]): Promise<AcquireResult> {
     const now = this.o.now();
     // A planned limit is a counter item (key, limit, amount, ttlSeconds): the stores read it as one.
-    return this.run((c) => c.acquire({ callId, items: limits, leaseMs: this.o.leaseMs, now })).then((res) => {
+    return this.run((c) => c.acquire({ callId, items: limits, leaseMs: this.o.leaseMs, now }), limits).then((res) => {
       this.held(callId, limits, res);
       return res;
     });

@@ -1,0 +1,78 @@
+/**
+ * Fail open: when the shared counter store goes down mid-period, the instance's local counters start
+ * from the ledger's spend, as the shared ones did, not from zero; and each outage starts afresh.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../src/budgets/limiter.js';
+import { planLimits, type PlannedLimit } from '../../src/policy/limits.js';
+import type { CounterStore } from '../../src/storage/counter-types.js';
+import { MemoryCounterStore } from '../../src/storage/memory/counter-store.js';
+import type { BudgetRecord, Store } from '../../src/storage/types.js';
+
+const NANO = 1_000_000_000;
+const NOW = Date.parse('2026-11-25T10:00:00Z');
+const budget: BudgetRecord = { id: 'team:research/day', scope: 'team:research', period: 'day', limitNanos: 5 * NANO, limitTokens: null, alertAt: [], downgrade: null, clamp: false, source: 'api', createdAt: 0 };
+
+/** A shared store that can be taken down: every operation then fails, as an unreachable Redis does. */
+function flaky(): { store: CounterStore; down: (d: boolean) => void } {
+  const inner = new MemoryCounterStore();
+  let isDown = false;
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (isDown ? Promise.reject(new Error('counter store unreachable')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }) as CounterStore;
+  return { store, down: (d) => (isDown = d) };
+}
+
+const plan = (worstUsd: number): PlannedLimit[] =>
+  planLimits({
+    scopes: { org: 'o', team: 'research', user: null, project: null, keyId: 'k', tags: [], run: null, unlimited: true },
+    budgetsByScope: new Map([['team:research', [budget]]]),
+    rateLimitsByScope: new Map(),
+    defaultRateLimit: null,
+    demand: { worstNanos: worstUsd * NANO, worstTokens: 0 },
+    timezone: 'UTC',
+    now: NOW,
+  });
+
+describe('limiter failing open', () => {
+  it('seeds local counters from the ledger when the shared store goes down mid-period, and afresh for each outage', async () => {
+    // The ledger holds what the team spent today: $4 before the test's calls, then what they settle.
+    let ledgerNanos = 4 * NANO;
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+    const shared = flaky();
+    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
+    const settle = async (id: string, usd: number): Promise<void> => {
+      await limiter.commit(id, plan(usd), () => usd * NANO);
+      ledgerNanos += usd * NANO;
+    };
+
+    // Shared store up: seeded with $4; $0.50 fits and is spent.
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await settle('c1', 0.5);
+
+    // Down: the local counter starts at the ledger's $4.50, so $1 more does not fit (from zero it would have).
+    shared.down(true);
+    expect((await limiter.acquire('c2', plan(1))).ok).toBe(false);
+    expect((await limiter.acquire('c3', plan(0.25))).ok).toBe(true);
+    await settle('c3', 0.25);
+    expect((await limiter.acquire('c4', plan(0.5))).ok).toBe(false);
+
+    // Back: the shared store kept its $4.50 (the $0.25 settled locally is owed to it, added by the
+    // limiter's timer, which this test does not start).
+    shared.down(false);
+    expect((await limiter.acquire('c5', plan(0.1))).ok).toBe(true);
+    await settle('c5', 0.1);
+    expect((await limiter.readKeys([plan(0)[0]!.key]))[0]).toMatchObject({ used: 4.6 * NANO, reserved: 0 });
+
+    // A second outage starts from the ledger again ($4.85), not from the first outage's local counters.
+    shared.down(true);
+    expect((await limiter.acquire('c6', plan(0.2))).ok).toBe(false);
+    expect((await limiter.acquire('c7', plan(0.1))).ok).toBe(true);
+    await limiter.close().catch(() => undefined);
+  });
+});

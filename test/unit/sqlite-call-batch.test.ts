@@ -137,6 +137,8 @@ describe('SQLite ledger scans with joined columns', () => {
       call({ id: 'c', startedAt: T0 + 2, keyId: '', inputTokens: -3, costNanos: 123_456_789_012_345_680, outputTokens: 0, estimated: true, cacheHit: true }),
       // The same repeated texts as row a: copied within the page.
       call({ id: 'd', startedAt: T0 + 3, user: 'u1', project: 'p', agent: 'coder', tags: 'a,b', route: 'rule:cheap' }),
+      // REALs (never written by the gateway) read back as the same doubles, infinities included.
+      call({ id: 'e', startedAt: T0 + 4, inputTokens: 0.1 + 0.2, outputTokens: 1 / 3, cachedInputTokens: 1e20, reasoningTokens: Infinity, savedNanos: -Infinity }),
     ];
     db.appendCallValues(callValues(rows));
     const back = unpackCalls(db.scanCallBatch({ limit: 10, delivery: false }));

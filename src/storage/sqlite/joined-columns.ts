@@ -32,8 +32,8 @@ const QUOTE = 0x27;
 /**
  * The joined numbers of `s` into `out[at + slots[k]]`: integers of up to 15 digits summed here, any
  * other literal (longer, a fraction or an exponent) by Number(). An empty value (NULL) is `ifNull`.
- * SQLite writes an INTEGER's exact digits; a REAL it writes with 15 significant digits (the ledger's
- * number columns hold integers: tokens, nanos, times).
+ * SQLite writes an INTEGER's exact digits and a REAL with as many digits as it needs to read back the
+ * same double (0.30000000000000004), an infinite one as Inf or -Inf.
  */
 export function readJoinedNumbers(s: string, slots: readonly number[], out: Float64Array, at: number, ifNull: (slot: number) => number): void {
   const n = s.length;
@@ -54,7 +54,8 @@ export function readJoinedNumbers(s: string, slots: readonly number[], out: Floa
       // A fraction or an exponent: up to the next comma, as Number() reads it.
       const end = s.indexOf(',', i);
       i = end < 0 ? n : end;
-      out[at + slot] = Number(s.slice(from, i));
+      const literal = s.slice(from, i);
+      out[at + slot] = literal === 'Inf' ? Infinity : literal === '-Inf' ? -Infinity : Number(literal);
     } else if (i === from) out[at + slot] = ifNull(slot);
     else out[at + slot] = i - digitsFrom <= 15 ? (negative ? -v : v) : Number(s.slice(from, i));
     i++;

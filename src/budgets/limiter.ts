@@ -150,12 +150,16 @@ export class Limiter {
         this.seeded.clear();
         this.ready.clear();
       }
+      // No call reserves on the counter until it is seeded, by this instance or another: each instance
+      // sums the ledger itself and the first seed to land counts (the store sets the seed flag and adds
+      // in one step). A flag set apart from the amount would let another instance reserve on a counter
+      // whose seed had not landed yet. Where the flag is set already the ledger is not read.
       p = (async () => {
         const now = this.o.now();
-        if (!(await this.run((c) => c.claim(`seed:${l.key}`, l.ttlSeconds, now)))) return;
+        if (await this.run((c) => c.seeded(l.key, now))) return;
         const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l) });
         const amount = l.kind === 'budget_tokens' ? sum.tokens : sum.costNanos;
-        if (amount > 0) await this.run((c) => c.add(l.key, amount, l.ttlSeconds, now));
+        await this.run((c) => c.seed(l.key, amount, l.ttlSeconds, now));
       })();
       p.then(
         () => this.ready.add(l.key),

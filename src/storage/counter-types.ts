@@ -57,5 +57,14 @@ export interface CounterStore {
   add(key: string, amount: number, ttlSeconds: number, now: number): Promise<void>;
   /** Set a flag if absent; true when this caller set it (alert de-duplication across instances). */
   claim(key: string, ttlSeconds: number, now: number): Promise<boolean>;
+  /**
+   * Seed a budget counter with what the ledger already holds, once across all instances: the seed
+   * flag (claim's flag `seed:<key>`) and the amount land in one atomic step, so no instance can see
+   * the flag set and the counter still empty. True when this caller seeded it, false when it was
+   * seeded already (its amount is then dropped).
+   */
+  seed(key: string, amount: number, ttlSeconds: number, now: number): Promise<boolean>;
+  /** Whether the counter has been seeded (its seed flag is set). */
+  seeded(key: string, now: number): Promise<boolean>;
   close(): Promise<void>;
 }

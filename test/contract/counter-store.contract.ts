@@ -136,5 +136,30 @@ export function describeCounterStore(name: string, make: () => Promise<CounterSt
         const claims = await Promise.all([s!.claim(flag, 60, T), other.claim(flag, 60, T), s!.claim(flag, 60, T)]);
         expect(claims.filter(Boolean)).toHaveLength(1);
       }));
+
+    it('seeds a counter once across handles, the flag and the amount together', () =>
+      withStores(async ([s, s2]) => {
+        const a = fresh();
+        const other = s2 ?? s!;
+        expect(await s!.seeded(a, T)).toBe(false);
+        // Two instances seed at once with what each summed: one lands, the other's amount is dropped.
+        const seeds = await Promise.all([s!.seed(a, 500, 3600, T), other.seed(a, 700, 3600, T)]);
+        expect(seeds.filter(Boolean)).toHaveLength(1);
+        expect((await s!.read([a], T))[0]!.used).toBe(seeds[0] ? 500 : 700);
+        expect(await other.seeded(a, T)).toBe(true);
+        expect(await s!.seed(a, 900, 3600, T)).toBe(false);
+        // Seeded with nothing spent: seeded all the same, nothing added.
+        const b = fresh();
+        expect(await s!.seed(b, 0, 3600, T)).toBe(true);
+        expect(await other.seeded(b, T)).toBe(true);
+        expect(await s!.read([b], T)).toEqual([{ used: 0, reserved: 0 }]);
+        // A counter an older gateway seeded (claim('seed:<key>'), then add) is not seeded again.
+        const c = fresh();
+        expect(await other.claim(`seed:${c}`, 3600, T)).toBe(true);
+        await other.add(c, 300, 3600, T);
+        expect(await s!.seeded(c, T)).toBe(true);
+        expect(await s!.seed(c, 300, 3600, T)).toBe(false);
+        expect((await s!.read([c], T))[0]!.used).toBe(300);
+      }));
   });
 }

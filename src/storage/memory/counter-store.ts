@@ -211,10 +211,25 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   claim(key: string, ttlSeconds: number, now: number): Promise<boolean> {
+    return Promise.resolve(this.claimNow(key, ttlSeconds, now));
+  }
+
+  private claimNow(key: string, ttlSeconds: number, now: number): boolean {
     const until = this.flags.get(key);
-    if (until !== undefined && until > now) return Promise.resolve(false);
+    if (until !== undefined && until > now) return false;
     this.flags.set(key, now + ttlSeconds * 1000);
+    return true;
+  }
+
+  seed(key: string, amount: number, ttlSeconds: number, now: number): Promise<boolean> {
+    if (!this.claimNow(`seed:${key}`, ttlSeconds, now)) return Promise.resolve(false);
+    if (amount > 0) this.counter(key, now, ttlSeconds).used += amount;
     return Promise.resolve(true);
+  }
+
+  seeded(key: string, now: number): Promise<boolean> {
+    const until = this.flags.get(`seed:${key}`);
+    return Promise.resolve(until !== undefined && until > now);
   }
 
   close(): Promise<void> {

@@ -241,9 +241,18 @@ export class RedisCounterStore implements CounterStore {
 
   /** The flag lives ttlSeconds of Redis time: de-duplication needs no injected clock. */
   async claim(key: string, ttlSeconds: number, _now: number): Promise<boolean> {
-    const f = `${this.tag}:f:${key}`;
     const ms = ttlMs(ttlSeconds);
-    return (await this.run(() => this.client.set(f, '1', 'PX', ms, 'NX'))) === 'OK';
+    return (await this.run(() => this.client.set(this.flagKey(key), '1', 'PX', ms, 'NX'))) === 'OK';
+  }
+
+  /** The seed flag is claim()'s flag `seed:<key>`, so counters seeded by older gateways stay seeded. */
+  async seed(key: string, amount: number, ttlSeconds: number, now: number): Promise<boolean> {
+    const reply = await this.batch.run('seed', [this.counterKey(key), this.flagKey(`seed:${key}`)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now')]);
+    return integer(reply) === 1;
+  }
+
+  async seeded(key: string, _now: number): Promise<boolean> {
+    return (await this.run(() => this.client.exists(this.flagKey(`seed:${key}`)))) === 1;
   }
 
   /** Quits a connection this store opened; an injected client is left to its owner. */
@@ -255,6 +264,10 @@ export class RedisCounterStore implements CounterStore {
       return;
     }
     await quitRedis(this.client);
+  }
+
+  private flagKey(key: string): string {
+    return `${this.tag}:f:${key}`;
   }
 
   /** The one hash holding a counter and its leases. */

@@ -6,7 +6,7 @@
  * error.
  */
 
-export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add';
+export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add' | 'seed';
 
 interface QueuedOp {
   name: OpName;

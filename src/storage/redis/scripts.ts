@@ -1,6 +1,6 @@
 /**
  * Lua source of the Redis counter store. One script runs a batch of operations (acquire, commit,
- * release, renew, read, add) sent together by concurrent calls: one round trip for all of them, each
+ * release, renew, read, add, seed) sent together by concurrent calls: one round trip for all of them, each
  * operation atomic (the whole batch is), each failing alone (pcall) if it fails. An operation's
  * arguments travel as ARGV entries, read where they lie: splitting one string per operation in Lua
  * (string.gmatch) cost Redis more than the rest of the batch.
@@ -102,9 +102,14 @@ end
 -- written with a longer one). The hash remembers, in 'until', the instant (caller's clock) it was last
 -- set to expire at: the TTL costs a command only when a call wants it more than 1% later. A hash
 -- without 'until' (new, or from an older layout) asks Redis once.
-local function ttl(c, s, now, ms)
+local function checkTtl(ms)
   ms = ms + 0
   if ms ~= ms or ms < 1 or ms > 9007199254740991 or ms % 1 ~= 0 then error('ttl must be a positive integer of ms') end
+  return ms
+end
+
+local function ttl(c, s, now, ms)
+  ms = checkTtl(ms)
   local want = now + ms
   local u = s['until']
   if u then
@@ -194,6 +199,7 @@ end
  *   renew:   now, leaseMs, then one callId per key                         -> 0
  *   read:    now                                                           -> {used1, reserved1, ...}
  *   add:     amount, ttlMs, now (one key)                                  -> 0
+ *   seed:    amount, ttlMs, now (two keys: the counter, its seed flag)     -> 1 seeded now, 0 already
  * leases.<name>(o, i) names the lease field the operation at o reads on its i-th key (nil: none).
  */
 const operations = `
@@ -301,6 +307,22 @@ function ops.add(k, nk, o)
   s.used, s.dirty.used, s.touched = s.used + ARGV[o + 3], true, true
   return 0
 end
+
+-- The ledger's spend added to a counter once, whichever instance gets there first: the flag (the one
+-- an older gateway's claim('seed:<key>') set, so a counter it seeded is not seeded again) and the
+-- amount in one atomic step. Its second key is the flag, a plain string, not a counter (plain.seed).
+function ops.seed(k, nk, o)
+  local c = KEYS[k]
+  local s = counter(c)
+  local ms = checkTtl(ARGV[o + 4])
+  if not redis.call('SET', KEYS[k + 1], '1', 'PX', ms, 'NX') then return 0 end
+  local amount = ARGV[o + 3] + 0
+  if amount > 0 then
+    ttl(c, s, ARGV[o + 5] + 0, ms)
+    s.used, s.dirty.used, s.touched = s.used + amount, true, true
+  end
+  return 1
+end
 `;
 
 /** How many ARGV entries an operation takes after its name and key count, by its key count. */
@@ -312,7 +334,10 @@ local arity = {
   renew = function(nk) return 2 + nk end,
   read = function() return 1 end,
   add = function() return 3 end,
+  seed = function() return 3 end,
 }
+-- Keys that are not counters, by operation: the position among its keys (never loaded as a hash).
+local plain = { seed = 2 }
 `;
 
 /**
@@ -328,16 +353,18 @@ while o < #ARGV do
   local size = arity[name]
   if not size or not nk then return redis.error_reply('unknown counter operation: ' .. tostring(name)) end
   parsed[#parsed + 1] = {k, nk, o, name}
-  local named = leases[name]
+  local named, skip = leases[name], plain[name]
   for i = 1, nk do
     local c = KEYS[k + i - 1]
-    local w = wanted[c]
-    if not w then
-      w = {}
-      wanted[c] = w
-      order[#order + 1] = c
+    if i ~= skip then
+      local w = wanted[c]
+      if not w then
+        w = {}
+        wanted[c] = w
+        order[#order + 1] = c
+      end
+      if named then w[named(o, i)] = true end
     end
-    if named then w[named(o, i)] = true end
   end
   k = k + nk
   o = o + 2 + size(nk)

@@ -40,6 +40,8 @@ export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();
   /** Counters whose seeding finished. */
   private readonly ready = new Set<string>();
+  /** Counts forgetSeeding(): a seed begun before it does not mark its counter ready after it. */
+  private seedEpoch = 0;
   /**
    * Calls holding reservations, with the limits they hold them on (for lease renewal): the limits in
    * an array slot for slot with the call ids (see storage/memory/call-slots.ts why not a Map).
@@ -49,7 +51,7 @@ export class Limiter {
   /** Fail open: the counters used while the shared store is down (fresh for each outage, seeded like it). */
   private local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
-  private readonly owed = new Map<string, { amount: number; ttlSeconds: number }>();
+  private readonly owed = new Map<string, { amount: number; ttlSeconds: number; budget: boolean; spentAt: number }>();
   private degraded = false;
   /** The last state this instance saw of each counter (for route rules on budget utilisation). */
   private readonly seen = new Map<string, { used: number; reserved: number; limit: number }>();
@@ -91,8 +93,12 @@ export class Limiter {
     // The common case, the shared store answering, costs one promise reaction and nothing else.
     return op(this.o.counters).then(
       (out) => {
-        if (this.degraded) this.recovered();
-        return out;
+        if (!this.degraded) return out;
+        this.recovered();
+        // The operation that found the store back ran on counters this instance has not seen seeded
+        // there (a store that came back empty has none): its limits are seeded now, while the call is
+        // in flight (its ledger row is not yet written, so the sum does not hold it twice).
+        return limits ? this.seedAll(limits).then(() => out) : out;
       },
       (err: unknown) => this.failOver(err, op, limits),
     );
@@ -100,7 +106,7 @@ export class Limiter {
 
   private recovered(): void {
     this.degraded = false;
-    // Budget counters are seeded again, on the shared store: where it kept them its seed claim stops a
+    // Budget counters are seeded again, on the shared store: where it kept them its seed flag stops a
     // second seed; a store that came back empty gets the ledger's spend. The next outage starts afresh.
     this.forgetSeeding();
     this.local = new MemoryCounterStore();
@@ -108,6 +114,7 @@ export class Limiter {
   }
 
   private forgetSeeding(): void {
+    this.seedEpoch++;
     this.seeded.clear();
     this.ready.clear();
   }
@@ -134,8 +141,12 @@ export class Limiter {
   private async reconcile(): Promise<void> {
     if (this.o.fail === null || this.owed.size === 0) return;
     const now = this.o.now();
-    for (const [key, { amount, ttlSeconds }] of [...this.owed]) {
-      await this.o.counters.add(key, amount, ttlSeconds, now);
+    for (const [key, { amount, ttlSeconds, budget, spentAt }] of [...this.owed]) {
+      // A budget counter the shared store seeded after this spend (it came back empty, or the counter
+      // was first used during the outage) or has not seeded yet has it, or will, from the ledger's sum:
+      // added as well, it would count twice.
+      if (budget) await this.o.counters.addIfSeeded(key, amount, ttlSeconds, now, spentAt);
+      else await this.o.counters.add(key, amount, ttlSeconds, now);
       this.owed.delete(key);
     }
     this.o.log.warn('added spend owed since the counter store was unreachable');
@@ -145,27 +156,33 @@ export class Limiter {
   private seed(l: PlannedLimit): Promise<void> {
     let p = this.seeded.get(l.key);
     if (!p) {
-      // Bounded (run:* budgets make a counter per run); forgetting is safe: the claim stops a second seed.
-      if (this.seeded.size > 100_000) {
-        this.seeded.clear();
-        this.ready.clear();
-      }
+      // Bounded (run:* budgets make a counter per run); forgetting is safe: the seed flag stops a second seed.
+      if (this.seeded.size > 100_000) this.forgetSeeding();
       // No call reserves on the counter until it is seeded, by this instance or another: each instance
       // sums the ledger itself and the first seed to land counts (the store sets the seed flag and adds
       // in one step). A flag set apart from the amount would let another instance reserve on a counter
       // whose seed had not landed yet. Where the flag is set already the ledger is not read.
-      p = (async () => {
+      // Failing open, the local counters are seeded directly: a shared store that still answers a read
+      // (the flag's) while it refuses writes must neither pass for recovered nor lend its flag to them.
+      const on: <T>(op: (c: CounterStore) => Promise<T>) => Promise<T> = this.degraded ? (op) => op(this.local) : (op) => this.run(op);
+      const epoch = this.seedEpoch;
+      const key = l.key;
+      const seeding = (async () => {
         const now = this.o.now();
-        if (await this.run((c) => c.seeded(l.key, now))) return;
+        if (await on((c) => c.seeded(key, now))) return;
         const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l) });
         const amount = l.kind === 'budget_tokens' ? sum.tokens : sum.costNanos;
-        await this.run((c) => c.seed(l.key, amount, l.ttlSeconds, now));
+        await on((c) => c.seed(key, amount, l.ttlSeconds, now));
       })();
-      p.then(
-        () => this.ready.add(l.key),
-        () => this.seeded.delete(l.key),
+      seeding.then(
+        () => {
+          if (this.seedEpoch === epoch) this.ready.add(key);
+        },
+        () => {
+          if (this.seeded.get(key) === seeding) this.seeded.delete(key);
+        },
       );
-      this.seeded.set(l.key, p);
+      this.seeded.set(key, (p = seeding));
     }
     return p;
   }
@@ -272,15 +289,21 @@ export class Limiter {
 
   /** The state of budget counters (see budgetUsdLimit), each filled from the ledger first if not yet. */
   async readBudgets(limits: PlannedLimit[]): Promise<CounterState[]> {
-    await Promise.all(limits.filter((l) => !this.ready.has(l.key)).map((l) => this.seed(l)));
+    await this.seedAll(limits);
     return this.readKeys(limits.map((l) => l.key));
   }
 
-  private owe(items: { key: string; actual: number; ttlSeconds: number }[]): void {
-    for (const it of items) {
+  private async seedAll(limits: PlannedLimit[]): Promise<void> {
+    await Promise.all(limits.filter((l) => isBudget(l) && !this.ready.has(l.key)).map((l) => this.seed(l)));
+  }
+
+  /** `items` are the commit items of `limits`, one for one. */
+  private owe(items: CommitItem[], limits: PlannedLimit[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       if (it.actual === 0) continue;
       const prev = this.owed.get(it.key);
-      this.owed.set(it.key, { amount: (prev?.amount ?? 0) + it.actual, ttlSeconds: it.ttlSeconds });
+      this.owed.set(it.key, { amount: (prev?.amount ?? 0) + it.actual, ttlSeconds: it.ttlSeconds, budget: isBudget(limits[i]!), spentAt: this.o.now() });
     }
   }
 
@@ -334,7 +357,7 @@ export class Limiter {
         this.failOver(err, op).then(
           (states) => {
             // Committed on local counters (fail open): owed to the shared store.
-            this.owe(items);
+            this.owe(items, limits);
             return took(states);
           },
           (failed: unknown) => {
@@ -342,7 +365,7 @@ export class Limiter {
             // actual spend is owed and added back as soon as the store answers again. Never lost; but
             // a commit that timed out may still have run in Redis, and is then counted twice (commits
             // are not idempotent by call id).
-            this.owe(items);
+            this.owe(items, limits);
             throw failed;
           },
         ),

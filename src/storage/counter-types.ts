@@ -66,5 +66,11 @@ export interface CounterStore {
   seed(key: string, amount: number, ttlSeconds: number, now: number): Promise<boolean>;
   /** Whether the counter has been seeded (its seed flag is set). */
   seeded(key: string, now: number): Promise<boolean>;
+  /**
+   * add(), in one atomic step, only to a counter seeded at or before `spentAt`: spend owed from an
+   * outage (its last call settled at `spentAt`). A counter seeded later, or not yet, has it from the
+   * ledger's sum. True when it was added.
+   */
+  addIfSeeded(key: string, amount: number, ttlSeconds: number, now: number, spentAt: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -142,10 +142,16 @@ export function describeCounterStore(name: string, make: () => Promise<CounterSt
         const a = fresh();
         const other = s2 ?? s!;
         expect(await s!.seeded(a, T)).toBe(false);
-        // Two instances seed at once with what each summed: one lands, the other's amount is dropped.
-        const seeds = await Promise.all([s!.seed(a, 500, 3600, T), other.seed(a, 700, 3600, T)]);
-        expect(seeds.filter(Boolean)).toHaveLength(1);
-        expect((await s!.read([a], T))[0]!.used).toBe(seeds[0] ? 500 : 700);
+        // Two instances seed at once with what each summed: one lands, the other's amount is dropped;
+        // and the one told "seeded already" finds the amount there (flag and amount land together).
+        const seedAndRead = async (h: CounterStore, amount: number) => {
+          const won = await h.seed(a, amount, 3600, T);
+          return { won, used: (await h.read([a], T))[0]!.used };
+        };
+        const seeds = await Promise.all([seedAndRead(s!, 500), seedAndRead(other, 700)]);
+        expect(seeds.filter((x) => x.won)).toHaveLength(1);
+        const landed = seeds[0]!.won ? 500 : 700;
+        expect(seeds.map((x) => x.used)).toEqual([landed, landed]);
         expect(await other.seeded(a, T)).toBe(true);
         expect(await s!.seed(a, 900, 3600, T)).toBe(false);
         // Seeded with nothing spent: seeded all the same, nothing added.
@@ -160,6 +166,21 @@ export function describeCounterStore(name: string, make: () => Promise<CounterSt
         expect(await s!.seeded(c, T)).toBe(true);
         expect(await s!.seed(c, 300, 3600, T)).toBe(false);
         expect((await s!.read([c], T))[0]!.used).toBe(300);
+      }));
+
+    it('adds owed spend only to a counter seeded before it was spent', () =>
+      withStores(async ([s, s2]) => {
+        const other = s2 ?? s!;
+        const a = fresh();
+        // Not seeded: the ledger's sum will hold the spend.
+        expect(await s!.addIfSeeded(a, 40, 3600, T + 10, T)).toBe(false);
+        expect(await s!.read([a], T)).toEqual([{ used: 0, reserved: 0 }]);
+        expect(await other.seeded(a, T)).toBe(false);
+        // Seeded at T + 5: spend settled at T was in its sum; spend settled at T + 5 or later was not.
+        expect(await other.seed(a, 100, 3600, T + 5)).toBe(true);
+        expect(await s!.addIfSeeded(a, 40, 3600, T + 10, T)).toBe(false);
+        expect(await s!.addIfSeeded(a, 40, 3600, T + 10, T + 5)).toBe(true);
+        expect(await other.read([a], T + 10)).toEqual([{ used: 140, reserved: 0 }]);
       }));
   });
 }

@@ -79,6 +79,12 @@ function suite(name: string, make: () => Promise<{ a: CounterStore; b: CounterSt
         const three = new Limiter({ counters: b, store: ledgerC.store, log, leaseMs: 60_000, fail, now: () => NOW });
         expect((await three.acquire('c3', plan(NANO / 2))).ok).toBe(true);
         expect(ledgerC.sums()).toBe(0);
+        // A counter with nothing spent yet is marked seeded too (a restart does not sum it again).
+        const other: BudgetRecord = { ...budget, id: 'team:ops/month', scope: 'team:ops' };
+        const quiet = new Limiter({ counters: a, store: { sumCalls: () => Promise.resolve({ costNanos: 0, tokens: 0 }) } as unknown as Store, log, leaseMs: 60_000, fail, now: () => NOW });
+        const opsPlan = planLimits({ scopes: { org: 'o', team: 'ops', user: null, project: null, keyId: 'k2', tags: [], run: null, unlimited: true }, budgetsByScope: new Map([['team:ops', [other]]]), rateLimitsByScope: new Map(), defaultRateLimit: null, demand: { worstNanos: NANO, worstTokens: 0 }, timezone: 'UTC', now: NOW });
+        expect((await quiet.acquire('c4', opsPlan)).ok).toBe(true);
+        expect(await b.seeded(opsPlan[0]!.key, NOW)).toBe(true);
       } finally {
         await close();
       }

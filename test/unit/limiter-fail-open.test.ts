@@ -14,18 +14,28 @@ const NANO = 1_000_000_000;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
 const budget: BudgetRecord = { id: 'team:research/day', scope: 'team:research', period: 'day', limitNanos: 5 * NANO, limitTokens: null, alertAt: [], downgrade: null, clamp: false, source: 'api', createdAt: 0 };
 
-/** A shared store that can be taken down: every operation then fails, as an unreachable Redis does. */
-function flaky(): { store: CounterStore; down: (d: boolean) => void } {
-  const inner = new MemoryCounterStore();
-  let isDown = false;
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
+/** Operations that only read: a Redis out of memory or read-only still answers them. */
+const READS = new Set(['read', 'seeded']);
+
+/**
+ * A shared store that can be taken down: every operation then fails, as an unreachable Redis does; or
+ * only its writes fail (`'writes'`: out of memory, a read-only replica). `wipe()` empties it, as a Redis
+ * restarted without persistence comes back.
+ */
+function flaky(): { store: CounterStore; down: (d: boolean | 'writes') => void; wipe: () => void } {
+  let inner = new MemoryCounterStore();
+  let isDown: boolean | 'writes' = false;
+  const store = new Proxy({} as CounterStore, {
+    get(_target, prop) {
+      const v = Reflect.get(inner, prop, inner) as unknown;
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => (isDown ? Promise.reject(new Error('counter store unreachable')) : (v as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        isDown === true || (isDown === 'writes' && !READS.has(String(prop)))
+          ? Promise.reject(new Error('counter store unreachable'))
+          : (v as (...a: unknown[]) => unknown).apply(inner, args);
     },
-  }) as CounterStore;
-  return { store, down: (d) => (isDown = d) };
+  });
+  return { store, down: (d) => (isDown = d), wipe: () => (inner = new MemoryCounterStore()) };
 }
 
 const plan = (worstUsd: number): PlannedLimit[] =>
@@ -74,5 +84,72 @@ describe('limiter failing open', () => {
     expect((await limiter.acquire('c6', plan(0.2))).ok).toBe(false);
     expect((await limiter.acquire('c7', plan(0.1))).ok).toBe(true);
     await limiter.close().catch(() => undefined);
+  });
+
+  it('adds an outage back to a shared store that kept its counters', async () => {
+    let ledgerNanos = 1 * NANO;
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+    const shared = flaky();
+    let now = NOW;
+    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => (now += 1) });
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
+    ledgerNanos += 0.5 * NANO;
+    shared.down(true);
+    expect((await limiter.acquire('c2', plan(2))).ok).toBe(true);
+    await limiter.commit('c2', plan(2), () => 2 * NANO);
+    ledgerNanos += 2 * NANO;
+    shared.down(false);
+    await limiter.close();
+    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0 });
+  });
+
+  it('enforces budgets from the ledger when the shared store answers reads but refuses writes', async () => {
+    let ledgerNanos = 4 * NANO;
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+    const shared = flaky();
+    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
+    ledgerNanos += 0.5 * NANO;
+    // Reads still answer (its seed flag is there), writes fail: the local counters must still start at
+    // the ledger's $4.50 and keep what the outage spends. $0.40 calls: one fits, the second does not.
+    shared.down('writes');
+    const admitted: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ok = (await limiter.acquire(`w${i}`, plan(0.4))).ok;
+      admitted.push(ok);
+      if (ok) {
+        await limiter.commit(`w${i}`, plan(0.4), () => 0.4 * NANO);
+        ledgerNanos += 0.4 * NANO;
+      }
+    }
+    expect(admitted).toEqual([true, false, false, false]);
+    await limiter.close().catch(() => undefined);
+  });
+
+  it('does not count an outage twice on a shared store that came back empty', async () => {
+    let ledgerNanos = 1 * NANO;
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+    const shared = flaky();
+    let now = NOW;
+    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => (now += 1) });
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
+    ledgerNanos += 0.5 * NANO;
+    // Down; $2 spent on local counters (owed to the shared store); the store restarts empty.
+    shared.down(true);
+    expect((await limiter.acquire('c2', plan(2))).ok).toBe(true);
+    await limiter.commit('c2', plan(2), () => 2 * NANO);
+    ledgerNanos += 2 * NANO;
+    shared.wipe();
+    shared.down(false);
+    // Back: the call that finds it back seeds the counter from the ledger ($3.50, the outage's $2
+    // included); the owed $2, added by close()'s reconcile, must not land on top of it.
+    expect((await limiter.acquire('c3', plan(0.1))).ok).toBe(true);
+    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0.1 * NANO });
+    await limiter.commit('c3', plan(0.1), () => 0.1 * NANO);
+    await limiter.close();
+    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.6 * NANO, reserved: 0 });
   });
 });

@@ -33,6 +33,10 @@ const EMPTY_STATE: CounterState = Object.freeze({ used: 0, reserved: 0 });
 export class MemoryCounterStore implements CounterStore {
   private readonly counters = new Map<string, Counter>();
   private readonly flags = new Map<string, number>();
+  /** When each seeded counter was seeded (its `seed:<key>` flag is in `flags`). */
+  private readonly seededAt = new Map<string, number>();
+  /** flags.size after the last sweep of expired flags. */
+  private flagsSwept = 0;
   /** Counters created since the last sweep of expired ones. */
   private created = 0;
   /** Sweep once this many counters were created: as many as were live after the last sweep (at least SWEEP_MIN). */
@@ -218,18 +222,38 @@ export class MemoryCounterStore implements CounterStore {
     const until = this.flags.get(key);
     if (until !== undefined && until > now) return false;
     this.flags.set(key, now + ttlSeconds * 1000);
+    // Expired flags go when the map has doubled since the last sweep (run budgets make one a run).
+    if (this.flags.size > 1024 && this.flags.size > 2 * this.flagsSwept) {
+      for (const [k, u] of this.flags) {
+        if (u > now) continue;
+        this.flags.delete(k);
+        if (k.startsWith('seed:')) this.seededAt.delete(k.slice(5));
+      }
+      this.flagsSwept = this.flags.size;
+    }
     return true;
   }
 
   seed(key: string, amount: number, ttlSeconds: number, now: number): Promise<boolean> {
     if (!this.claimNow(`seed:${key}`, ttlSeconds, now)) return Promise.resolve(false);
+    this.seededAt.set(key, now);
     if (amount > 0) this.counter(key, now, ttlSeconds).used += amount;
     return Promise.resolve(true);
   }
 
   seeded(key: string, now: number): Promise<boolean> {
+    return Promise.resolve(this.seededNow(key, now));
+  }
+
+  addIfSeeded(key: string, amount: number, ttlSeconds: number, now: number, spentAt: number): Promise<boolean> {
+    if (!this.seededNow(key, now) || (this.seededAt.get(key) ?? 0) > spentAt) return Promise.resolve(false);
+    this.counter(key, now, ttlSeconds).used += amount;
+    return Promise.resolve(true);
+  }
+
+  private seededNow(key: string, now: number): boolean {
     const until = this.flags.get(`seed:${key}`);
-    return Promise.resolve(until !== undefined && until > now);
+    return until !== undefined && until > now;
   }
 
   close(): Promise<void> {

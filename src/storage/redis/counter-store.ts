@@ -251,6 +251,11 @@ export class RedisCounterStore implements CounterStore {
     return integer(reply) === 1;
   }
 
+  async addIfSeeded(key: string, amount: number, ttlSeconds: number, now: number, spentAt: number): Promise<boolean> {
+    const reply = await this.batch.run('addIfSeeded', [this.counterKey(key), this.flagKey(`seed:${key}`)], [int(amount, 'amount'), ttlMs(ttlSeconds), int(now, 'now'), int(spentAt, 'spentAt')]);
+    return integer(reply) === 1;
+  }
+
   async seeded(key: string, _now: number): Promise<boolean> {
     return (await this.run(() => this.client.exists(this.flagKey(`seed:${key}`)))) === 1;
   }

@@ -6,7 +6,7 @@
  * error.
  */
 
-export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add' | 'seed';
+export type OpName = 'acquire' | 'commit' | 'release' | 'renew' | 'read' | 'add' | 'seed' | 'addIfSeeded';
 
 interface QueuedOp {
   name: OpName;

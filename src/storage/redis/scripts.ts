@@ -1,6 +1,6 @@
 /**
  * Lua source of the Redis counter store. One script runs a batch of operations (acquire, commit,
- * release, renew, read, add, seed) sent together by concurrent calls: one round trip for all of them, each
+ * release, renew, read, add, seed, addIfSeeded) sent together by concurrent calls: one round trip for all of them, each
  * operation atomic (the whole batch is), each failing alone (pcall) if it fails. An operation's
  * arguments travel as ARGV entries, read where they lie: splitting one string per operation in Lua
  * (string.gmatch) cost Redis more than the rest of the batch.
@@ -200,6 +200,7 @@ end
  *   read:    now                                                           -> {used1, reserved1, ...}
  *   add:     amount, ttlMs, now (one key)                                  -> 0
  *   seed:    amount, ttlMs, now (two keys: the counter, its seed flag)     -> 1 seeded now, 0 already
+ *   addIfSeeded: amount, ttlMs, now, spentAt (the same two keys)           -> 1 added, 0 not
  * leases.<name>(o, i) names the lease field the operation at o reads on its i-th key (nil: none).
  */
 const operations = `
@@ -311,16 +312,32 @@ end
 -- The ledger's spend added to a counter once, whichever instance gets there first: the flag (the one
 -- an older gateway's claim('seed:<key>') set, so a counter it seeded is not seeded again) and the
 -- amount in one atomic step. Its second key is the flag, a plain string, not a counter (plain.seed).
-function ops.seed(k, nk, o)
+-- Every argument is read before the flag is set: an error after it would leave it without the amount.
+local function flagged(k, o)
   local c = KEYS[k]
-  local s = counter(c)
-  local ms = checkTtl(ARGV[o + 4])
-  if not redis.call('SET', KEYS[k + 1], '1', 'PX', ms, 'NX') then return 0 end
-  local amount = ARGV[o + 3] + 0
+  return c, counter(c), ARGV[o + 3] + 0, checkTtl(ARGV[o + 4]), ARGV[o + 5] + 0
+end
+
+-- The flag holds when the counter was seeded (an older gateway's claim wrote '1': long ago).
+function ops.seed(k, nk, o)
+  local c, s, amount, ms, now = flagged(k, o)
+  if not redis.call('SET', KEYS[k + 1], int(now), 'PX', ms, 'NX') then return 0 end
   if amount > 0 then
-    ttl(c, s, ARGV[o + 5] + 0, ms)
+    ttl(c, s, now, ms)
     s.used, s.dirty.used, s.touched = s.used + amount, true, true
   end
+  return 1
+end
+
+-- Spend owed from an outage (its last call settled at spentAt), added only where the counter was
+-- seeded by then: one seeded later, or not yet, gets it from the ledger's sum.
+function ops.addIfSeeded(k, nk, o)
+  local c, s, amount, ms, now = flagged(k, o)
+  local spentAt = ARGV[o + 6] + 0
+  local at = redis.call('GET', KEYS[k + 1])
+  if not at or (tonumber(at) or 0) > spentAt then return 0 end
+  ttl(c, s, now, ms)
+  s.used, s.dirty.used, s.touched = s.used + amount, true, true
   return 1
 end
 `;
@@ -335,9 +352,10 @@ local arity = {
   read = function() return 1 end,
   add = function() return 3 end,
   seed = function() return 3 end,
+  addIfSeeded = function() return 4 end,
 }
--- Keys that are not counters, by operation: the position among its keys (never loaded as a hash).
-local plain = { seed = 2 }
+-- Operations whose last key is a flag, not a counter (never loaded as a hash): their key count.
+local plain = { seed = 2, addIfSeeded = 2 }
 `;
 
 /**
@@ -354,6 +372,7 @@ while o < #ARGV do
   if not size or not nk then return redis.error_reply('unknown counter operation: ' .. tostring(name)) end
   parsed[#parsed + 1] = {k, nk, o, name}
   local named, skip = leases[name], plain[name]
+  if skip and nk ~= skip then return redis.error_reply('counter batch layout mismatch') end
   for i = 1, nk do
     local c = KEYS[k + i - 1]
     if i ~= skip then

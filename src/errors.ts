@@ -129,6 +129,11 @@ export function isRetryableStatus(status: number): boolean {
 
 export function toGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
+  // JSON.parse takes any depth, but walking or re-serialising the value (run guard digests, cache
+  // keys, translation) recurses: a body nested thousands of levels deep is the caller's to fix.
+  if (err instanceof RangeError && err.message.includes('call stack')) {
+    return new GatewayError('invalid_request', 'The request is nested too deeply to process; flatten its JSON.', { cause: err });
+  }
   return new GatewayError('internal_error', 'Internal error in Tollgate', { cause: err });
 }
 

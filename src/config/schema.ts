@@ -134,10 +134,14 @@ const scopeSchema = z
   .string()
   .regex(/^(org|(team|user|project|key|tag|run):([^\s:]{1,200}))$/, 'a scope is "org" or kind:value with kind team|user|project|key|tag|run (value "*" means each one separately)');
 
+/** The largest budget limit: its nano-dollars must stay an exact integer (2^53, about $9 million). */
+export const MAX_LIMIT_USD = Math.floor(Number.MAX_SAFE_INTEGER / 1e9);
+
 /** Budgets count whole nano-dollars: a smaller non-zero limit would silently round to a limit of $0. */
 const limitUsdSchema = z
   .number()
   .nonnegative()
+  .max(MAX_LIMIT_USD, { message: `a limit can be at most $${MAX_LIMIT_USD.toLocaleString('en-US')} (Tollgate counts nano-dollars as exact integers, up to 2^53)` })
   .refine((v) => v === 0 || v >= 1e-9, { message: 'a non-zero limit must be at least $0.000000001 (one nano-dollar, the smallest amount Tollgate counts)' });
 
 export const budgetConfigSchema = z
@@ -145,7 +149,7 @@ export const budgetConfigSchema = z
     scope: scopeSchema,
     limit_usd: limitUsdSchema,
     period: z.enum(['day', 'week', 'month', 'year', 'none']).default('month'),
-    limit_tokens: z.number().int().positive().optional(),
+    limit_tokens: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     alert_at: z.array(z.number().positive().max(1000)).default([]),
     downgrade: z.object({ at_pct: z.number().positive().max(1000), model: z.string() }).strict().optional(),
     clamp: z.boolean().default(false),

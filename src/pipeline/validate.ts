@@ -10,6 +10,8 @@ import type { CallContext } from './context.js';
  */
 export const MAX_OUTPUT_TOKENS = 10_000_000;
 const outputBound = () => z.number().int().positive().max(MAX_OUTPUT_TOKENS);
+/** Choices per chat call at most (OpenAI's own bound): a call's worst case multiplies by it. */
+export const MAX_CHOICES = 128;
 
 const chatSchema = z.looseObject({
   model: z.string().min(1),
@@ -18,6 +20,7 @@ const chatSchema = z.looseObject({
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
   max_tokens: outputBound().nullish(),
   max_completion_tokens: outputBound().nullish(),
+  n: z.number().int().positive().max(MAX_CHOICES).nullish(),
 });
 
 const messagesSchema = z.looseObject({
@@ -70,7 +73,8 @@ const QUICK: Partial<Record<Endpoint, (b: Record<string, unknown>) => boolean>> 
     absentOr(b['stream'], isBool) &&
     absentOr(b['stream_options'], (o) => isObject(o) && (o['include_usage'] === undefined || isBool(o['include_usage']))) &&
     absentOr(b['max_tokens'], isCount) &&
-    absentOr(b['max_completion_tokens'], isCount),
+    absentOr(b['max_completion_tokens'], isCount) &&
+    absentOr(b['n'], (n) => Number.isSafeInteger(n) && (n as number) > 0 && (n as number) <= MAX_CHOICES),
   messages: (b) => hasPrompt(b) && isCount(b['max_tokens']) && absentOr(b['stream'], isBool),
 };
 

@@ -96,6 +96,15 @@ describe('bad input', () => {
     await ledger.check(2);
   });
 
+  it('a choice count that is not a small positive integer', async () => {
+    for (const n of [1e308, -5, '5']) {
+      const r = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', n, messages: [{ role: 'user', content: 'x' }] }));
+      expect(r.status).toBe(400);
+      expect(openaiError(r).param).toBe('n');
+    }
+    await ledger.check(3);
+  });
+
   it('an output bound too large to price exactly', async () => {
     const r = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', max_tokens: 2 ** 53 - 1, messages: [{ role: 'user', content: 'x' }] }));
     expect(r.status).toBe(400);

@@ -49,6 +49,11 @@ describe('validate', () => {
     ['chat', { model: 'm', messages, max_tokens: 1.5 }, 'max_tokens'],
     ['chat', { model: 'm', messages, max_tokens: 2 ** 60 }, 'max_tokens'],
     ['chat', { model: 'm', messages, max_completion_tokens: -1 }, 'max_completion_tokens'],
+    ['chat', { model: 'm', messages, n: 1e308 }, 'n'],
+    ['chat', { model: 'm', messages, n: -5 }, 'n'],
+    ['chat', { model: 'm', messages, n: '5' }, 'n'],
+    ['chat', { model: 'm', messages, n: 1.5 }, 'n'],
+    ['chat', { model: 'm', messages, n: 129 }, 'n'],
     ['chat', [{ model: 'm', messages }], 'body'],
     ['messages', { model: 'claude', messages }, 'max_tokens'],
     ['messages', { model: 'claude', messages, max_tokens: 10, stream: 1 }, 'stream'],
@@ -57,6 +62,14 @@ describe('validate', () => {
     expect(e.code).toBe('invalid_request');
     expect(e.details?.['param']).toBe(param);
     expect(e.message).toContain(`Invalid request: ${param}: `);
+  });
+
+  it('accepts n from 1 to 128 choices', () => {
+    for (const n of [1, 4, 128, null]) {
+      const c = ctxFor('chat', { model: 'm', messages, n });
+      validate(c);
+      expect(c.body['n']).toBe(n);
+    }
   });
 
   it('refuses a body that is not JSON', () => {

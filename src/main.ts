@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { KeyDirectory } from './keys/key-directory.js';
@@ -147,7 +148,11 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     now,
   };
   const state: AppState = { shuttingDown: false, inflight: new InflightCalls() };
-  const server = createServer({ keepAliveTimeout: 65_000 }, createApp(deps, state));
+  const server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: config.server.request_timeout_ms, headersTimeout: Math.min(60_000, config.server.request_timeout_ms) },
+    createApp(deps, state),
+  );
+  server.on('clientError', answerClientError);
   const host = opts.host ?? config.server.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -182,4 +187,24 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   };
 
   return { url: `http://${host}:${port}`, port, server, deps, close };
+}
+
+/**
+ * What node:http refuses before Tollgate sees a request (malformed HTTP, headers too large, a request
+ * that took too long to arrive) is answered as JSON in the OpenAI shape (the path is not known yet),
+ * as every other error is, instead of node's bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET' && socket.destroyed)) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request did not arrive in time (server.request_timeout_ms).']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

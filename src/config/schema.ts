@@ -176,9 +176,11 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(4000),
         max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+        /** A request (headers and body) must have arrived within this long; a client that trickles it is cut off (408). */
+        request_timeout_ms: z.number().int().positive().max(3_600_000).default(60_000),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 4000, max_body_bytes: 4 * 1024 * 1024 }),
+      .default({ host: '127.0.0.1', port: 4000, max_body_bytes: 4 * 1024 * 1024, request_timeout_ms: 60_000 }),
     admin_key: z.string().optional(),
     /** Secret for the keyed hash of virtual keys; generated and kept in the store when absent. */
     key_secret: z.string().min(16).optional(),

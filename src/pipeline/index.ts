@@ -10,12 +10,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
-import { readBody } from '../server/read-body.js';
+import { BodyAborted, readBody } from '../server/read-body.js';
 import { respondError, streamErrorEvent } from '../server/respond-error.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import { authenticate } from './authenticate.js';
 import { attribute } from './attribute.js';
-import { responsesPosition } from './relay-stream.js';
+import { markAborted, responsesPosition } from './relay-stream.js';
 import { callWithFallbacks } from './fallback.js';
 import { newContext } from './context.js';
 import { newCallId } from './call-id.js';
@@ -58,13 +58,16 @@ export async function runModelCall(
       await callWithFallbacks(deps, ctx);
     }
   } catch (err) {
-    const e = toGatewayError(err);
-    if (e.code === 'internal_error') deps.log.error({ err, callId: ctx.id }, 'call failed');
-    ctx.status = 'error';
-    ctx.errorCode = e.code;
-    ctx.httpStatus = e.status;
-    if (!res.headersSent) respondError(res, api, e, ctx.id);
-    else if (!res.writableEnded) res.end(streamErrorEvent(api, e, responsesPosition(ctx, null)));
+    if (err instanceof BodyAborted) markAborted(ctx);
+    else {
+      const e = toGatewayError(err);
+      if (e.code === 'internal_error') deps.log.error({ err, callId: ctx.id }, 'call failed');
+      ctx.status = 'error';
+      ctx.errorCode = e.code;
+      ctx.httpStatus = e.status;
+      if (!res.headersSent) respondError(res, api, e, ctx.id);
+      else if (!res.writableEnded) res.end(streamErrorEvent(api, e, responsesPosition(ctx, null)));
+    }
   }
   try {
     if (needsEstimate(ctx)) await estimateUsage(ctx);

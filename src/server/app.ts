@@ -15,10 +15,17 @@ import { getModel, listModels } from './models-list.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { respondError } from './respond-error.js';
 
-/** Anthropic's SDK always sends anthropic-version; anything else is answered in the OpenAI shape. */
-/** The caller's API shape for answers outside a model call: Anthropic's SDK sends anthropic-version. */
+/** Paths only OpenAI's API has: their errors are in its shape whatever the headers say. */
+const OPENAI_PATHS = /^\/v1\/(chat\/completions|responses|embeddings)(\/|$)/;
+
+/**
+ * The caller's API shape for answers outside a model call: from the path where it belongs to one API,
+ * else Anthropic's when its SDK's anthropic-version header is there (shared paths such as /v1/models).
+ */
 function shapeOf(req: IncomingMessage, path: string): ApiShape {
-  return req.headers['anthropic-version'] !== undefined || path.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
+  if (path === '/v1/messages' || path.startsWith('/v1/messages/')) return 'anthropic';
+  if (OPENAI_PATHS.test(path)) return 'openai';
+  return req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
 }
 
 export interface AppState {

@@ -2,6 +2,16 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
 
+/**
+ * The client closed the connection before its body was complete: a model call is then recorded as
+ * aborted (499), not as malformed; elsewhere it is the plain invalid_request nobody is left to read.
+ */
+export class BodyAborted extends GatewayError {
+  constructor(cause: unknown) {
+    super('invalid_request', 'The request body could not be read: the client closed the connection before its end.', { cause });
+  }
+}
+
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -30,7 +40,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error): void => {
       cleanup();
-      reject(new GatewayError('invalid_request', 'The request body could not be read.', { cause: err }));
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') reject(new BodyAborted(err));
+      else reject(new GatewayError('invalid_request', 'The request body could not be read.', { cause: err }));
     };
     const cleanup = (): void => {
       req.off('data', onData);

@@ -47,8 +47,16 @@ export function splitEvents(text: string): [string[], string] {
   return [events, start === 0 ? text : text.slice(start)];
 }
 
+/**
+ * The most tokens of one class a provider's usage may report for one call: ten times the largest
+ * context window there is. A broken or hostile upstream's 2^53 would otherwise price one call at
+ * billions of dollars and carry the ledger's integer sums past 64 bits.
+ */
+export const MAX_REPORTED_TOKENS = 100_000_000;
+
+/** A token count from a provider's usage: a non-negative integer, at most MAX_REPORTED_TOKENS. */
 export function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), MAX_REPORTED_TOKENS) : 0;
 }
 
 export function obj(v: unknown): Record<string, unknown> | undefined {

@@ -52,6 +52,12 @@ describe('admin API', () => {
     expect((await get('/admin/v1/spend?group_by=day&to=2000-01-01', ADMIN_KEY)).body.data).toEqual([]);
     expect((await get('/admin/v1/spend?group_by=planet', ADMIN_KEY)).status).toBe(400);
     expect((await get('/admin/v1/spend?from=yesterday-ish', ADMIN_KEY)).status).toBe(400);
+    // A misspelt parameter is refused, not silently ignored (Team= would have filtered nothing).
+    for (const q of ['bogus=1', 'Team=beta', 'group_by=team&teams=beta']) {
+      const r = await get(`/admin/v1/spend?${q}`, ADMIN_KEY);
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toContain('Unknown parameter');
+    }
   });
 
   it('lists the calls of a run', async () => {

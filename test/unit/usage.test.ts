@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { convertOpenAIUsage, convertResponsesUsage } from '../../src/providers/openai/usage.js';
 import { ResponsesStreamMeter } from '../../src/providers/openai/responses-stream.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
-import { lastObjectAfterKey } from '../../src/providers/json-slice.js';
+import { lastObjectAfterKey, MAX_REPORTED_TOKENS } from '../../src/providers/json-slice.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 import { emptyUsage } from '../../src/pricing/usage.js';
@@ -51,6 +51,16 @@ describe('usage conversion into non-overlapping classes', () => {
     expect(cut.metered().complete).toBe(false);
     expect(cut.position(true).sequence).toBe(3);
     expect(cut.position(false).sequence).toBe(4);
+  });
+
+  it('bounds what a provider reports per token class, so one call cannot price at billions', () => {
+    const huge = 2 ** 53 - 1;
+    expect(convertOpenAIUsage({ prompt_tokens: huge, completion_tokens: 1e300, prompt_tokens_details: { cached_tokens: 5 } })).toEqual({
+      input: MAX_REPORTED_TOKENS - 5, cachedInput: 5, cacheWrite5m: 0, cacheWrite1h: 0, output: MAX_REPORTED_TOKENS, reasoning: 0,
+    });
+    const u = emptyUsage();
+    mergeAnthropicUsage(u, { input_tokens: huge, output_tokens: huge });
+    expect(u).toMatchObject({ input: MAX_REPORTED_TOKENS, output: MAX_REPORTED_TOKENS });
   });
 
   it('Anthropic: input excludes cache reads and writes; message_delta repeating totals does not double count', () => {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
+import { parseTime } from './spend-report.js';
 
 const name = z.string().min(1).max(200);
 
@@ -34,8 +35,14 @@ export function outcomeRecord(input: unknown, now: number): OutcomeRecord {
     throw new RangeError(`Invalid outcome: ${i?.path.join('.') || 'body'}: ${i?.message}`);
   }
   const o = parsed.data;
-  const at = o.at === undefined ? now : typeof o.at === 'number' ? o.at : Date.parse(o.at);
-  if (!Number.isFinite(at) || Math.abs(at) > 8.64e15) throw new RangeError(`Invalid outcome: at: not a date/time: "${String(o.at)}"`);
+  let at: number | undefined;
+  try {
+    // The times every report takes (ISO, 30d, epoch ms), strictly: "foo 5" is not May 2001.
+    at = o.at === undefined ? now : typeof o.at === 'number' ? o.at : parseTime(o.at, now);
+  } catch {
+    at = undefined;
+  }
+  if (at === undefined || !Number.isFinite(at) || Math.abs(at) > 8.64e15) throw new RangeError(`Invalid outcome: at: not a date/time: "${String(o.at)}"`);
   return {
     id: `out_${randomUUID().replaceAll('-', '')}`,
     run: o.run ?? null,

@@ -24,17 +24,31 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 /** The furthest a JavaScript Date reaches from 1970, in ms: times beyond it cannot be shown. */
 export const MAX_TIME_MS = 8.64e15;
 
-/** "30d", "12h", an ISO date/time, or epoch milliseconds -> epoch ms; undefined when empty. */
+/** ISO 8601 as people write it: a year, a month or a day, optionally a time (a space for the T) and an offset. */
+const ISO = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/i;
+
+/**
+ * "30d", "12h", an ISO date/time, or epoch milliseconds -> epoch ms; undefined when empty. Nothing
+ * else: Date.parse would read "foo 5" as May 2001 and roll 2025-02-30 over into March. A time without
+ * an offset is UTC, as a bare date is, whatever the machine's timezone.
+ */
 export function parseTime(v: string | null | undefined, now: number): number | undefined {
-  if (v === null || v === undefined || v === '') return undefined;
-  const bad = (): RangeError => new RangeError(`not a time: "${v.slice(0, 40)}" (use 30d, 12h, an ISO date, or epoch ms)`);
+  if (v === null || v === undefined) return undefined;
+  const bad = (): RangeError => new RangeError(`not a time: "${v.slice(0, 40)}" (use 30d, 12h, an ISO date such as 2026-03-01 or 2026-03-01T09:00Z, or epoch ms)`);
+  if (v === '') throw bad();
   const rel = RELATIVE.exec(v);
   let t: number;
   if (rel) t = now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
   else if (/^\d{10,}$/.test(v)) t = Number(v);
-  // A bare short number is neither epoch ms nor a date (a four-digit year is: ISO "2026").
-  else if (/^\d+$/.test(v) && v.length !== 4) throw bad();
-  else t = Date.parse(v);
+  else {
+    const m = ISO.exec(v);
+    if (!m) throw bad();
+    const [, y, mo = '01', d = '01', hh, mm, ss, offset] = m;
+    t = Date.parse(`${y}-${mo}-${d}T${hh ?? '00'}:${mm ?? '00'}:${ss ?? '00'}${v.match(/\.\d+/)?.[0] ?? ''}${offset ?? 'Z'}`);
+    // A day that does not exist (02-30) or a time out of range (24:61) parses to another instant, or none.
+    const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+    if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d) || Number(hh ?? 0) > 23 || Number(mm ?? 0) > 59 || Number(ss ?? 0) > 59) throw bad();
+  }
   if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw bad();
   return t;
 }

@@ -1,8 +1,8 @@
 /** `tollgate export csv [--since --until] [--out FILE]`: the ledger as CSV, the format `import csv` reads. */
-import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
-import { parseTime } from '../analytics/spend-report.js';
+import { parseWindow } from '../analytics/spend-report.js';
 import { exportCsv } from '../import/csv/export.js';
 import { configFrom, reportingErrors, withConfig, withStore } from './common.js';
 
@@ -16,9 +16,12 @@ export function exportCommand(): Command {
       .option('-o, --out <file>', 'write to a file instead of stdout')
       .action(reportingErrors('export csv', async (o: { config: string; since?: string; until?: string; out?: string }) => {
         const config = await configFrom(o);
-        const now = Date.now();
-        const out = o.out ? createWriteStream(o.out) : process.stdout;
-        const n = await withStore(config, (store) => exportCsv(store, out, { from: parseTime(o.since, now), to: parseTime(o.until, now) }));
+        const window = parseWindow(o.since, o.until, Date.now());
+        // The file is opened before the ledger is read: a directory or a missing folder is one clear error.
+        const out = o.out ? (await open(o.out, 'w')).createWriteStream() : process.stdout;
+        // A reader that stops early (`| head`) ends the export quietly.
+        if (!o.out) process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(0) : undefined));
+        const n = await withStore(config, (store) => exportCsv(store, out, window));
         if (o.out) {
           out.end();
           await finished(out);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `tollgate` command: one file per sub-command, wired here. */
 import { Command } from 'commander';
+import { ZodError } from 'zod';
 import { startCommand } from './start.js';
 import { keysCommand } from './keys.js';
 import { spendCommand } from './spend.js';
@@ -43,8 +44,18 @@ program.addCommand(demoCommand());
 
 // A mistake (a bad --since, a bad config file, an unreachable gateway) is one line, not a stack trace;
 // TOLLGATE_DEBUG=1 keeps the stack for bug reports.
+// It exits at once: a command that failed half way (a gateway whose port was taken) may have left
+// timers and worker threads behind that would keep the process alive.
 await program.parseAsync(process.argv).catch((err: unknown) => {
   const debug = process.env['TOLLGATE_DEBUG'];
-  console.error(debug && debug !== '0' && err instanceof Error && err.stack ? err.stack : `tollgate: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
+  console.error(debug && debug !== '0' && err instanceof Error && err.stack ? err.stack : `tollgate: ${oneLine(err)}`);
+  process.exit(1);
 });
+
+function oneLine(err: unknown): string {
+  if (err instanceof ZodError) {
+    const issue = err.issues[0];
+    return issue ? `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` : 'invalid input';
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -44,7 +44,7 @@ export function outcomesCommand(): Command {
           const at = o.at === undefined ? undefined : /^\d+$/.test(o.at) ? Number(o.at) : o.at;
           record = outcomeRecord({ run: o.run, project: o.project, team: o.team, agent: o.agent, label: o.label, value_usd: o.value, at }, Date.now());
         } catch (err) {
-          console.error((err as Error).message);
+          console.error(`tollgate outcomes add: ${(err as Error).message}`);
           process.exitCode = 1;
           return;
         }

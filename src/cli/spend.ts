@@ -41,7 +41,8 @@ export function spendCommand(): Command {
         [...keys, 'calls', 'errors', 'input', 'cached', 'cache_write', 'output', 'reasoning', 'p50_ms', 'p95_ms', 'cost_usd'],
         [
           ...report.data.map((r) => [...keys.map((k) => (r[k] === null ? '(none)' : String(r[k]))), ...measures.map((m) => Number(r[m])), (Number(r['cost_nanos']) / 1e9).toFixed(6)]),
-          ...(keys.length ? [['total', ...keys.slice(1).map(() => ''), total('calls'), total('errors'), ...measures.slice(2).map(() => ''), (total('cost_nanos') / 1e9).toFixed(6)]] : []),
+          // By tag a call with two tags is in two rows: their sum is no total, so none is printed.
+          ...(keys.length && !q.groupBy.includes('tag') ? [['total', ...keys.slice(1).map(() => ''), total('calls'), total('errors'), ...measures.slice(2).map(() => ''), (total('cost_nanos') / 1e9).toFixed(6)]] : []),
         ],
       ),
     );

@@ -4,6 +4,16 @@
  *   output + reasoning = everything generated,
  * for every provider. Provider adapters convert their own semantics into this.
  */
+/**
+ * The most tokens of one class one call can hold: ten times the largest context window there is. What
+ * a provider reports (or a usage log claims) beyond it is a broken or hostile number: 2^53 would price
+ * one call at billions of dollars and carry the ledger's integer sums past 64 bits.
+ */
+export const MAX_CALL_TOKENS = 100_000_000;
+
+/** The most one call's recorded cost can be: $1 million (well above MAX_CALL_TOKENS at any price). */
+export const MAX_CALL_COST_NANOS = 1_000_000 * 1_000_000_000;
+
 export interface TokenUsage {
   /** Uncached prompt tokens. */
   input: number;

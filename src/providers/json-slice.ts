@@ -3,6 +3,8 @@
  * body: usage objects sit at the end of both providers' responses. Falls back to null when the shape
  * is unexpected, and the caller then parses the whole body.
  */
+import { MAX_CALL_TOKENS } from '../pricing/usage.js';
+
 const needles = new Map<string, Buffer>();
 
 export function lastObjectAfterKey(buf: Buffer, key: string): unknown {
@@ -47,16 +49,9 @@ export function splitEvents(text: string): [string[], string] {
   return [events, start === 0 ? text : text.slice(start)];
 }
 
-/**
- * The most tokens of one class a provider's usage may report for one call: ten times the largest
- * context window there is. A broken or hostile upstream's 2^53 would otherwise price one call at
- * billions of dollars and carry the ledger's integer sums past 64 bits.
- */
-export const MAX_REPORTED_TOKENS = 100_000_000;
-
-/** A token count from a provider's usage: a non-negative integer, at most MAX_REPORTED_TOKENS. */
+/** A token count from a provider's usage: a non-negative integer, at most MAX_CALL_TOKENS (pricing/usage.ts). */
 export function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), MAX_REPORTED_TOKENS) : 0;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(Math.floor(v), MAX_CALL_TOKENS) : 0;
 }
 
 export function obj(v: unknown): Record<string, unknown> | undefined {

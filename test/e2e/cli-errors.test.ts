@@ -119,6 +119,32 @@ describe('tollgate on mistakes', () => {
     expect((await tollgate(['budgets', 'set', '--help'])).stdout).toMatch(/80%/);
   });
 
+  it('exits when the gateway cannot start: its port taken, a port that is no port', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const port = String((taken.address() as { port: number }).port);
+      oneLine(await fails(['start', '-c', cfg, '--port', port], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'x' }), /EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+    oneLine(await fails(['start', '-c', cfg, '--port', 'abc'], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'x' }), /port/i);
+    const demo = await fails(['demo', '--port', 'abc']);
+    oneLine(demo, /port/i);
+    expect(demo.stderr).not.toMatch(/^\s*\[/m);
+  });
+
+  it('reads times strictly: no lenient date parsing, no day that does not exist', async () => {
+    for (const t of ['foo 5', 'x-1', '5.5', 'March 7', '2025-02-30', '']) oneLine(await fails(['spend', '-c', cfg, '--since', t]), /not a time/);
+    oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '5', '--at', 'foo 5']), /at: not a date\/time/);
+  });
+
+  it('export csv: a folder or a missing folder as --out, a reversed window: one line each', async () => {
+    oneLine(await fails(['export', 'csv', '-c', cfg, '-o', dir]), /EISDIR/);
+    oneLine(await fails(['export', 'csv', '-c', cfg, '-o', join(dir, 'nope', 'x.csv')]), /ENOENT/);
+    oneLine(await fails(['export', 'csv', '-c', cfg, '--since', '2026-02-01', '--until', '2026-01-01']), /from must be before to/);
+  });
+
   it('refuses options that would do nothing, and says a model is unknown', async () => {
     oneLine(await fails(['replay', '-c', cfg, '--calls']), /--calls .* add --json/);
     oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'nope']), /"nope" is not configured/);

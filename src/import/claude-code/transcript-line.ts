@@ -3,7 +3,7 @@
  * ledger needs. Only assistant lines carrying `message.usage` are API calls; everything else is skipped
  * with a reason. Fields are read defensively from `unknown`: transcripts come from many client versions.
  */
-import type { TokenUsage } from '../../pricing/usage.js';
+import { MAX_CALL_TOKENS, type TokenUsage } from '../../pricing/usage.js';
 
 export interface UsageLine {
   messageId: string | null;
@@ -25,10 +25,10 @@ export type ParsedLine = { ok: true; line: UsageLine } | { ok: false; skip: Line
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-/** A token count: a non-negative integer, or absent (0). Anything else makes the usage unreadable. */
+/** A token count: an integer from 0 to MAX_CALL_TOKENS, or absent (0). Anything else makes the usage unreadable. */
 function count(v: unknown): number | null {
   if (v === undefined || v === null) return 0;
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_CALL_TOKENS ? v : null;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { usdToNanos } from '../../pricing/money.js';
+import { MAX_CALL_COST_NANOS, MAX_CALL_TOKENS } from '../../pricing/usage.js';
 import type { CallRow } from '../../storage/types.js';
 import { importedId } from '../call-id.js';
 import type { LedgerWriter } from '../ledger-writer.js';
@@ -68,10 +69,19 @@ function time(v: string | null, what: string): number | null {
   return t;
 }
 
-function int(v: string | null, what: string): number {
+/** A whole number from 0 to `max` (absent: 0); anything else (negative, fractional, 1e30) skips the row. */
+function int(v: string | null, what: string, max = MAX_CALL_TOKENS): number {
   if (v === null) return 0;
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new BadRow(`bad_${what}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw new BadRow(`bad_${what}`);
+  return n;
+}
+
+/** A saving in nano-dollars, of either sign, at most one call's cost either way. */
+function signedNanos(v: string | null): number {
+  if (v === null) return 0;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_CALL_COST_NANOS) throw new BadRow('bad_saved_nanos');
   return n;
 }
 
@@ -100,10 +110,10 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     output: int(get('output_tokens'), 'output_tokens'),
     reasoning: int(get('reasoning_tokens'), 'reasoning_tokens'),
   };
-  let cost: number | null = get('cost_nanos') !== null ? int(get('cost_nanos'), 'cost_nanos') : null;
+  let cost: number | null = get('cost_nanos') !== null ? int(get('cost_nanos'), 'cost_nanos', MAX_CALL_COST_NANOS) : null;
   if (cost === null && get('cost_usd') !== null) {
     const usd = Number(get('cost_usd'));
-    if (!Number.isFinite(usd)) throw new BadRow('bad_cost_usd');
+    if (!Number.isFinite(usd) || usd < 0 || usdToNanos(usd) > MAX_CALL_COST_NANOS) throw new BadRow('bad_cost_usd');
     cost = usdToNanos(usd);
   }
   if (cost === null) {
@@ -140,13 +150,14 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     costNanos: cost,
     estimated: bool(get('estimated')),
     status: status as CallRow['status'],
-    httpStatus: get('http_status') === null ? 200 : int(get('http_status'), 'http_status'),
+    httpStatus: get('http_status') === null ? 200 : int(get('http_status'), 'http_status', 999),
     errorCode: get('error_code'),
     upstreamRequestId: get('upstream_request_id'),
     attemptOf: get('attempt_of'),
     route: get('route'),
     cacheHit: bool(get('cache_hit')),
-    savedNanos: int(get('saved_nanos'), 'saved_nanos'),
+    // Negative when routing served a dearer model than the one asked for.
+    savedNanos: signedNanos(get('saved_nanos')),
     requestHash: get('request_hash'),
   };
   // No id in the file: derived from the row itself, so the same file imported twice is one set of rows.

@@ -6,13 +6,12 @@
  */
 import { importedId } from '../call-id.js';
 import type { ParsedResult } from './openai.js';
-import { centsToNanos, obj, pageBuckets, str, tokens, type Obj } from './report-shape.js';
+import { bucketTime, centsToNanos, obj, pageBuckets, str, tokens, type Obj } from './report-shape.js';
 
 export function* anthropicRows(page: unknown, importedAt: number): Generator<ParsedResult> {
   for (const bucket of pageBuckets(page)) {
-    const start = Date.parse(String(bucket['starting_at']));
-    const end = Date.parse(String(bucket['ending_at']));
-    if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error('Anthropic bucket without starting_at/ending_at');
+    const start = bucketTime(bucket['starting_at'], 'starting_at');
+    const end = bucketTime(bucket['ending_at'], 'ending_at');
     for (const raw of bucket['results'] as unknown[]) {
       const r = obj(raw);
       if (!r) throw new Error('Anthropic result is not an object');

@@ -7,7 +7,7 @@
 import { usdToNanos } from '../../pricing/money.js';
 import type { ProviderUsageRow } from '../../storage/types.js';
 import { importedId } from '../call-id.js';
-import { obj, pageBuckets, str, tokens, type Obj } from './report-shape.js';
+import { bucketTime, exactNanos, obj, pageBuckets, str, tokens, type Obj } from './report-shape.js';
 
 export type ParsedResult = { row: ProviderUsageRow } | { skip: string };
 
@@ -20,9 +20,8 @@ export function lineItemModel(lineItem: string | null): string | null {
 
 export function* openaiRows(page: unknown, importedAt: number): Generator<ParsedResult> {
   for (const bucket of pageBuckets(page)) {
-    const start = Number(bucket['start_time']) * 1000;
-    const end = Number(bucket['end_time']) * 1000;
-    if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error('OpenAI bucket without start_time/end_time');
+    const start = bucketTime(bucket['start_time'], 'start_time');
+    const end = bucketTime(bucket['end_time'], 'end_time');
     for (const raw of bucket['results'] as unknown[]) {
       const r = obj(raw);
       if (!r) throw new Error('OpenAI result is not an object');
@@ -65,7 +64,7 @@ function costRow(r: Obj, start: number, end: number, importedAt: number): Parsed
       provider: 'openai', kind: 'cost', bucketStart: start, bucketEnd: end, model: lineItemModel(detail), apiKeyId: null, workspace, userId: null, detail,
       requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0,
       // Dollars as a decimal number: rounded to whole nanos once.
-      costNanos: usdToNanos(Number(value)), importedAt,
+      costNanos: exactNanos(usdToNanos(Number(value)), value), importedAt,
     },
   };
 }

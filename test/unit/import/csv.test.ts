@@ -94,6 +94,24 @@ describe('CSV export and import', () => {
     expect((await importFile(l.store, path)).inserted).toBe(0);
   });
 
+  it('skips rows with amounts no call can have: negative, fractional or absurd tokens and costs', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'absurd.csv');
+    await writeFile(path, [
+      'started_at,model,provider,input_tokens,output_tokens,cost_usd,team',
+      '2025-11-01T10:00:00Z,m,anthropic,-5,1,0.01,t',
+      '2025-11-01T10:00:01Z,m,anthropic,1e30,1,0.01,t',
+      '2025-11-01T10:00:02Z,m,anthropic,99999999999999999999,1,0.01,t',
+      '2025-11-01T10:00:03Z,m,anthropic,1,1,-3,t',
+      '2025-11-01T10:00:04Z,m,anthropic,1,1,1e20,t',
+      '2025-11-01T10:00:05Z,m,anthropic,100000000,1,0.01,t',
+      '',
+    ].join('\n'));
+    const s = await importFile(l.store, path);
+    expect(s).toMatchObject({ records: 6, inserted: 1, skipped: { bad_input_tokens: 3, bad_cost_usd: 2 } });
+    expect((await l.all()).map((r) => r.inputTokens)).toEqual([100_000_000]);
+  });
+
   it('parses quoted fields across chunk boundaries', async () => {
     async function* chunks() {
       yield 'a,"b ""x"", y",c\r\n1,"line\n';

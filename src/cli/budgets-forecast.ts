@@ -24,7 +24,9 @@ export function budgetsForecastCommand(): Command {
       const body = (await adminRequest(o, `/admin/v1/forecasts${q}`)) as { data?: ForecastRow[] };
       if (o.json) return console.log(JSON.stringify(body));
       const rows = body.data ?? [];
-      if (rows.length === 0) return console.log(scope ? `No budget on ${scope}.` : 'No budgets to forecast.');
+      // Naming a scope that has no budget is a mistake (exit 1); having no budgets at all is not.
+      if (rows.length === 0 && scope) throw new Error(`no budget on ${scope}`);
+      if (rows.length === 0) return console.log('No budgets to forecast.');
       for (const r of rows) {
         const p = r.pacing;
         const pace = p ? ` Paced (${p.action}): today $${p.spent_today_usd.toFixed(2)} of $${p.allowance_today_usd.toFixed(2)} allowed${p.state === 'over' ? ', allowance spent' : ''}.` : '';

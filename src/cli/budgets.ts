@@ -78,7 +78,7 @@ export function budgetsCommand(): Command {
           return n;
         });
         if (removed === 0) {
-          console.error(`No budget ${id}.`);
+          console.error(`tollgate budgets rm: no budget ${id}.`);
           process.exitCode = 1;
         } else console.log(`Removed ${removed} budget(s).`);
       }),

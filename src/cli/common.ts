@@ -73,3 +73,21 @@ export function reportingErrors<A extends unknown[]>(name: string, action: (...a
     }
   };
 }
+
+/** An option that takes a whole number from `min` to `max` (a --limit, a --port, a token count). */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** An option that takes a decimal number from 0 (an amount in USD, a percentage): no hex, no exponent, no sign. */
+export function decimal(max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+(\.\d+)?$/.test(v.trim()) || n > max) throw new InvalidArgumentError(`expected a number from 0 to ${max}`);
+    return n;
+  };
+}

@@ -1,11 +1,12 @@
 /** `tollgate demo`: the mock provider, a gateway with seeded history and live traffic from four teams; prints the dashboard URL and keys. */
 import { Command } from 'commander';
+import { wholeNumber } from './common.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description('start a demo: mock provider, gateway with history, live traffic from four teams, the dashboard')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on', (v) => Number(v), 4000)
+    .option('--port <port>', 'port to listen on', wholeNumber(0, 65535), 4000)
     .option('--admin-key <key>', 'admin key to use (default: a random one)')
     .option('--no-traffic', 'seed history only, no live traffic')
     .action(async (opts: { host: string; port: number; adminKey?: string; traffic: boolean }) => {

@@ -42,6 +42,13 @@ program.addCommand(migrateCommand());
 program.addCommand(mockProviderCommand());
 program.addCommand(demoCommand());
 
+// Commander's own messages (a missing option, an option's bad value) in the same one-line form.
+const oneLineOutput = (c: Command): void => {
+  c.configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'tollgate: ')) });
+  for (const sub of c.commands) oneLineOutput(sub);
+};
+oneLineOutput(program);
+
 // A mistake (a bad --since, a bad config file, an unreachable gateway) is one line, not a stack trace;
 // TOLLGATE_DEBUG=1 keeps the stack for bug reports.
 // It exits at once: a command that failed half way (a gateway whose port was taken) may have left

@@ -68,7 +68,7 @@ export function keysCommand(): Command {
         const config = await configFrom(o);
         const ok = await withStore(config, (store) => store.revokeKey(id, Date.now()));
         if (!ok) {
-          console.error(`No key with id ${id}.`);
+          console.error(`tollgate keys revoke: no key with id ${id}.`);
           process.exitCode = 1;
         } else console.log(`Revoked ${id}.`);
       }),

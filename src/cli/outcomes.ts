@@ -1,16 +1,11 @@
 /** `tollgate outcomes add|list`: outcomes (a merged PR, a resolved ticket) and their value, in the store. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseTime } from '../analytics/spend-report.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
-import { configFrom, table, withConfig, withStore } from './common.js';
+import { configFrom, decimal, table, wholeNumber, withConfig, withStore } from './common.js';
 
-const num = (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-};
 
 interface AddOptions {
   config: string;
@@ -35,7 +30,7 @@ export function outcomesCommand(): Command {
       .option('--team <team>', 'the team it belongs to')
       .option('--agent <agent>', 'only this agent of the run/project/team earned it')
       .requiredOption('--label <label>', 'what happened, e.g. pr_merged, ticket_resolved')
-      .requiredOption('--value <usd>', 'what it was worth, in USD', num)
+      .requiredOption('--value <usd>', 'what it was worth, in USD', decimal())
       .option('--at <time>', 'when: an ISO date/time or epoch ms (default now)')
       .option('--json', 'print JSON')
       .action(async (o: AddOptions) => {
@@ -63,7 +58,7 @@ export function outcomesCommand(): Command {
       .option('--run <run>')
       .option('--project <project>')
       .option('--team <team>')
-      .option('--limit <n>', 'at most this many', num, 1000)
+      .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
       .option('--json', 'print JSON')
       .action(async (o: { config: string; since: string; until?: string; run?: string; project?: string; team?: string; limit: number; json?: boolean }) => {
         const now = Date.now();

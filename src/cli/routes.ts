@@ -4,7 +4,7 @@ import { chooseRoute, type RouteModel } from '../policy/routes.js';
 import { resolveRates } from '../pricing/catalogue.js';
 import { costOf } from '../pricing/price-book.js';
 import { emptyUsage } from '../pricing/usage.js';
-import { configFrom, withConfig } from './common.js';
+import { configFrom, decimal, wholeNumber, withConfig } from './common.js';
 
 interface TestOpts {
   config: string;
@@ -16,10 +16,10 @@ interface TestOpts {
   tags?: string;
   agent?: string;
   header?: string;
-  promptTokens?: string;
+  promptTokens?: number;
   tools?: boolean;
   images?: boolean;
-  budgetUsed?: string;
+  budgetUsed?: number;
   run?: string;
   json?: boolean;
 }
@@ -37,10 +37,10 @@ export function routesCommand(): Command {
       .option('--tags <list>', 'comma-separated tags')
       .option('--agent <agent>', 'x-tollgate-agent')
       .option('--header <value>', 'x-tollgate-route')
-      .option('--prompt-tokens <n>', 'prompt size in tokens')
+      .option('--prompt-tokens <n>', 'prompt size in tokens', wholeNumber(0))
       .option('--tools', 'the call offers tools')
       .option('--images', 'the call carries images')
-      .option('--budget-used <pct>', 'utilisation of the tightest budget, percent')
+      .option('--budget-used <pct>', 'utilisation of the tightest budget, percent', decimal(1000))
       .option('--run <id>', 'run id (weighted splits are sticky per run)')
       .option('--json', 'print JSON')
       .action(async (o: TestOpts) => {
@@ -59,10 +59,10 @@ export function routesCommand(): Command {
           tags: o.tags ? o.tags.split(',').map((t) => t.trim()) : [],
           agent: o.agent ?? null,
           header: o.header ?? null,
-          promptBytes: o.promptTokens ? Number(o.promptTokens) * 4 : 0,
+          promptBytes: o.promptTokens ? o.promptTokens * 4 : 0,
           hasTools: o.tools === true,
           hasImages: o.images === true,
-          budgetUsedPct: o.budgetUsed === undefined ? null : Number(o.budgetUsed),
+          budgetUsedPct: o.budgetUsed ?? null,
           stickyKey: o.run ?? 'dry-run',
         });
         // As the gateway would answer such a call: a model neither configured nor a route's alias is unknown.

@@ -3,7 +3,7 @@
  * its team and its id: `--team` names the team when the id is live under several (or not yet live).
  */
 import { Command } from 'commander';
-import { reportingErrors, table } from './common.js';
+import { reportingErrors, table, wholeNumber } from './common.js';
 import { adminRequest, withGatewayOptions, type GatewayOpts } from './gateway.js';
 
 interface RunsOpts extends GatewayOpts {
@@ -32,9 +32,9 @@ export function runsCommand(): Command {
   cmd.addCommand(
     withGateway(new Command('list'))
       .description('runs, most recently active first')
-      .option('--limit <n>', 'how many', '50')
-      .action(reportingErrors('runs list', async (o: RunsOpts & { limit: string }) => {
-        const { data } = (await adminRequest(o, `/admin/v1/runs?limit=${Number(o.limit)}${o.team ? `&team=${encodeURIComponent(o.team)}` : ''}`)) as { data: RunRow[] };
+      .option('--limit <n>', 'how many', wholeNumber(1, 1000), 50)
+      .action(reportingErrors('runs list', async (o: RunsOpts & { limit: number }) => {
+        const { data } = (await adminRequest(o, `/admin/v1/runs?limit=${o.limit}${o.team ? `&team=${encodeURIComponent(o.team)}` : ''}`)) as { data: RunRow[] };
         if (o.json) return console.log(JSON.stringify({ data }));
         if (data.length === 0) return console.log('No live runs.');
         const top = (s: Record<string, number>): string => {

@@ -3,13 +3,13 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { startGateway } from '../main.js';
-import { DEFAULT_CONFIG, withConfig } from './common.js';
+import { DEFAULT_CONFIG, wholeNumber, withConfig } from './common.js';
 
 export function startCommand(): Command {
   return withConfig(new Command('start'))
     .description('start the gateway')
     .option('--host <host>', 'address to bind (default from config: 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default from config: 4000)', (v) => Number(v))
+    .option('--port <port>', 'port to listen on (default from config: 4000)', wholeNumber(0, 65535))
     .action(async (opts: { config: string; host?: string; port?: number }) => {
       const { config, missingEnv, file } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
       const log = pino({ level: config.log.level });

@@ -139,6 +139,16 @@ describe('tollgate on mistakes', () => {
     oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '5', '--at', 'foo 5']), /at: not a date\/time/);
   });
 
+  it('refuses option values that are not what they say (a limit of abc, hex dollars), in the same one-line form', async () => {
+    oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'gpt-4o-mini', '--prompt-tokens', 'abc']), /prompt-tokens.*expected a whole number/);
+    oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'gpt-4o-mini', '--budget-used', 'abc']), /budget-used.*expected a number/);
+    oneLine(await fails(['outcomes', 'list', '-c', cfg, '--limit', '-1']), /limit.*expected a whole number/);
+    oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '0x10']), /value.*expected a number/);
+    oneLine(await fails(['runs', 'list', '-c', cfg, '--limit', '2.5']), /limit.*expected a whole number/);
+    oneLine(await fails(['keys', 'revoke', '-c', cfg, 'nope']), /no key with id nope/);
+    oneLine(await fails(['budgets', 'rm', '-c', cfg, 'nope']), /no budget nope/);
+  });
+
   it('export csv: a folder or a missing folder as --out, a reversed window: one line each', async () => {
     oneLine(await fails(['export', 'csv', '-c', cfg, '-o', dir]), /EISDIR/);
     oneLine(await fails(['export', 'csv', '-c', cfg, '-o', join(dir, 'nope', 'x.csv')]), /ENOENT/);

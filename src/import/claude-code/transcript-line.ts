@@ -58,7 +58,8 @@ export function usageFromAnthropic(u: Obj): TokenUsage | null {
 export function parseTranscriptLine(text: string): ParsedLine {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A file's first line may carry a UTF-8 byte-order mark, which JSON.parse refuses.
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     return { ok: false, skip: 'not_json' };
   }

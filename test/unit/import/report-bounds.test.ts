@@ -21,6 +21,10 @@ describe('import bounds', () => {
     }
   });
 
+  it('Claude Code: a line starting with a byte-order mark is read', () => {
+    expect(parseTranscriptLine('\ufeff' + line({ input_tokens: 10, output_tokens: 5 }))).toMatchObject({ ok: true });
+  });
+
   it('OpenAI reports: a cost that is no number, an amount past 2^53 nanos, or a bucket time past what a date holds is a clear error', () => {
     const cost = (value: unknown) => [...openaiRows(openaiPage({}, { object: 'organization.costs.result', amount: { value, currency: 'usd' } }), 0)];
     expect(cost(1.25)[0]).toMatchObject({ row: { costNanos: 1_250_000_000 } });

@@ -14,7 +14,9 @@ export function withConfig(cmd: Command): Command {
 
 export async function configFrom(opts: { config: string }): Promise<Config> {
   // An explicitly named file must exist; the default may be absent (defaults apply).
-  const { config } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
+  const { config, file } = await loadConfig(opts.config, { required: opts.config !== DEFAULT_CONFIG });
+  // Said, not refused: a first `tollgate keys create` in a new folder is how the default ledger begins.
+  if (file === null) console.error(`tollgate: no ${DEFAULT_CONFIG} here; using the default ledger (${config.store.kind === 'sqlite' ? config.store.path : config.store.kind}). Pass --config FILE to use another.`);
   return config;
 }
 

@@ -43,6 +43,11 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
   }
   const missing = new Set<string>();
+  // An unset variable in the store's path or URL would open (or create) a ledger somewhere else:
+  // "${DATA}/ledger.db" becomes "/ledger.db". Refused, where a missing provider key only warns.
+  const storeMissing = new Set<string>();
+  substituteEnv((doc as { store?: unknown }).store, env, storeMissing);
+  if (storeMissing.size > 0) throw new ConfigError(`${source}: store names ${[...storeMissing].map((n) => '${' + n + '}').join(', ')}, which is not set`);
   const result = configSchema.safeParse(substituteEnv(doc, env, missing));
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -149,6 +149,16 @@ describe('tollgate on mistakes', () => {
     oneLine(await fails(['budgets', 'rm', '-c', cfg, 'nope']), /no budget nope/);
   });
 
+  it('refuses a store path naming an unset variable (it would open a ledger elsewhere), and says when no config is found', async () => {
+    const bad = join(dir, 'unset.yaml');
+    writeFileSync(bad, 'store: { kind: sqlite, path: "${SURELY_UNSET_TOLLGATE_DIR}/l.db" }\n');
+    oneLine(await fails(['spend', '-c', bad]), /store names \$\{SURELY_UNSET_TOLLGATE_DIR\}, which is not set/);
+    const empty = join(dir, 'no-config');
+    mkdirSync(empty, { recursive: true });
+    const r = await promisify(execFile)(process.execPath, [CLI, 'spend'], { cwd: empty, timeout: 20_000 });
+    expect(r.stderr).toMatch(/no \.\/tollgate\.yaml here; using the default ledger/);
+  });
+
   it('export csv: a folder or a missing folder as --out, a reversed window: one line each', async () => {
     oneLine(await fails(['export', 'csv', '-c', cfg, '-o', dir]), /EISDIR/);
     oneLine(await fails(['export', 'csv', '-c', cfg, '-o', join(dir, 'nope', 'x.csv')]), /ENOENT/);

@@ -5,6 +5,7 @@
  * priced with the price book by provider and model.
  */
 import { createReadStream } from 'node:fs';
+import { parseTime } from '../../analytics/spend-report.js';
 import { usdToNanos } from '../../pricing/money.js';
 import { MAX_CALL_COST_NANOS, MAX_CALL_TOKENS } from '../../pricing/usage.js';
 import type { CallRow } from '../../storage/types.js';
@@ -62,10 +63,16 @@ export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> 
   return summary;
 }
 
+/** Epoch ms or ISO 8601 (UTC unless it carries an offset, whatever the machine's timezone). */
 function time(v: string | null, what: string): number | null {
   if (v === null) return null;
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(t)) throw new BadRow(`bad_${what}`);
+  let t: number | undefined;
+  try {
+    t = /^\d+$/.test(v) ? Number(v) : /^\d{4}-/.test(v) ? parseTime(v, 0) : undefined;
+  } catch {
+    t = undefined;
+  }
+  if (t === undefined || !Number.isFinite(t)) throw new BadRow(`bad_${what}`);
   return t;
 }
 

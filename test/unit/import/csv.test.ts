@@ -112,6 +112,21 @@ describe('CSV export and import', () => {
     expect((await l.all()).map((r) => r.inputTokens)).toEqual([100_000_000]);
   });
 
+  it('reads a time without an offset as UTC, whatever the machine timezone', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'notz.csv');
+    await writeFile(path, ['started_at,model,provider,input_tokens,output_tokens,cost_usd', '2025-09-05T10:00:00,m,anthropic,1,1,0.01', 'yesterday,m,anthropic,1,1,0.01', ''].join('\n'));
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      expect(await importFile(l.store, path)).toMatchObject({ inserted: 1, skipped: { bad_started_at: 1 } });
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+    expect((await l.all())[0]!.startedAt).toBe(Date.UTC(2025, 8, 5, 10));
+  });
+
   it('parses quoted fields across chunk boundaries', async () => {
     async function* chunks() {
       yield 'a,"b ""x"", y",c\r\n1,"line\n';

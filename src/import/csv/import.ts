@@ -124,7 +124,8 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     cost = usdToNanos(usd);
   }
   if (cost === null) {
-    cost = provider === null ? null : opts.pricer.cost(provider, model, usage);
+    // No provider named or configured: the bundled catalogue still knows the model by its name.
+    cost = opts.pricer.cost(provider ?? '', model, usage);
     if (cost === null) {
       summary.unpriced[model] = (summary.unpriced[model] ?? 0) + 1;
       cost = 0;

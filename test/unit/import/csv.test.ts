@@ -112,6 +112,15 @@ describe('CSV export and import', () => {
     expect((await l.all()).map((r) => r.inputTokens)).toEqual([100_000_000]);
   });
 
+  it('prices a catalogue model by its name when the file names no provider and the config serves it from none', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'noprovider.csv');
+    await writeFile(path, ['started_at,model,input_tokens,output_tokens', '2025-11-01T10:00:00Z,claude-sonnet-4-20250514,1000,100', '2025-11-01T10:00:01Z,local-model,5,5', ''].join('\n'));
+    expect(await importFile(l.store, path)).toMatchObject({ inserted: 2, unpriced: { 'local-model': 1 } });
+    // 1000 * $3 + 100 * $15 per Mtok.
+    expect((await l.all()).find((r) => r.servedModel === 'claude-sonnet-4-20250514')!.costNanos).toBe(4_500_000);
+  });
+
   it('reads a time without an offset as UTC, whatever the machine timezone', async () => {
     const l = await ledger();
     const path = join(l.dir, 'notz.csv');

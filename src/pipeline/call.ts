@@ -95,6 +95,8 @@ async function callBuffered(
     if (ctx.firstByteAt === null) throw sendError(ctx, err, provider);
     // The answer's body failed after its headers: an error answer is reported without its body.
     if (ctx.upstreamStatus !== null) throw upstreamStatusError(ctx.upstreamStatus, Buffer.alloc(0), provider, retryAfter);
+    // A success answer was generated (and is billed) though Tollgate could not read it: metered at its bound.
+    ctx.answerLost = true;
     relayFailed(ctx, err, provider);
     return;
   }

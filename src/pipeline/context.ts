@@ -74,6 +74,8 @@ export interface CallContext {
   promptKnown: boolean;
   /** Generated text seen in a stream, for estimating output when usage never arrived. */
   generatedText: string;
+  /** A 2xx answer whose body could not be read whole (cut, or past max_response_bytes): generated, billed, unseen. */
+  answerLost: boolean;
   estimated: boolean;
   /** The run guard saw this call start (so it must see it end). */
   guarded: boolean;
@@ -144,6 +146,7 @@ export function newContext(init: {
     usageComplete: false,
     promptKnown: false,
     generatedText: '',
+    answerLost: false,
     estimated: false,
     guarded: false,
     output: NO_OUTPUT,

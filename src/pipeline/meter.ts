@@ -60,7 +60,17 @@ export async function estimateUsage(ctx: CallContext): Promise<void> {
     ctx.usage.cachedInput = 0;
   }
   ctx.usage.output = Math.max(ctx.usage.output, generated - ctx.usage.reasoning);
+  // Its usage went with the body: the output it was allowed (max_tokens x choices, after any clamp) is
+  // what a hard budget must assume the provider generated and bills.
+  if (ctx.answerLost) ctx.usage.output = Math.max(ctx.usage.output, lostAnswerBound(ctx));
   ctx.estimated = true;
+}
+
+function lostAnswerBound(ctx: CallContext): number {
+  const bound = ctx.seen.outputBound ?? 0;
+  if (ctx.clampedTo === null) return bound;
+  const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
+  return Math.min(bound, ctx.clampedTo * n);
 }
 
 /** The call's integer cost and what it saved, from its (reported or estimated) usage. */

@@ -236,7 +236,7 @@ describe('bad input', () => {
   it("an answer larger than the provider's max_response_bytes fails the call, which is still recorded with an estimate", async () => {
     const fits = await post('/v1/chat/completions', JSON.stringify({ model: 'small-gpt', messages: [{ role: 'user', content: directive({ reply_text: 'short answer' }) }] }));
     expect(fits.status).toBe(200);
-    const big = await post('/v1/chat/completions', JSON.stringify({ model: 'small-gpt', messages: [{ role: 'user', content: directive({ reply_text: 'word '.repeat(2000) }) }] }));
+    const big = await post('/v1/chat/completions', JSON.stringify({ model: 'small-gpt', max_tokens: 3000, messages: [{ role: 'user', content: directive({ reply_text: 'word '.repeat(2000) }) }] }));
     expect(big.status).toBe(502);
     const e = openaiError(big);
     expect(e.code).toBe('upstream_error');
@@ -245,7 +245,9 @@ describe('bad input', () => {
     const failed = rows.find((r) => r.status === 'error')!;
     // The provider answered (and bills) the call: it is not free in the ledger.
     expect(failed).toMatchObject({ errorCode: 'upstream_error', httpStatus: 502, estimated: true });
-    expect(failed.costNanos).toBeGreaterThan(0);
+    // Its usage went with the body: the output it was allowed is what a budget must count.
+    expect(failed.outputTokens).toBe(3000);
+    expect(failed.costNanos).toBeGreaterThanOrEqual(3000 * 1000); // $1 per Mtok of output
   });
 
   it('a stream the upstream resets midway ends with an error event and bills the partial usage', async () => {

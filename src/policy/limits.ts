@@ -72,9 +72,14 @@ export function hasOneCounter(scope: string): boolean {
   return !scope.endsWith(':*') && !scope.startsWith('run:');
 }
 
-/** The counter of a budget on a (counter) scope in a period window, as planLimits names it. */
-export function budgetCounterKey(budgetId: string, scope: string, windowKey: string): string {
-  return `b:${budgetId}:${scope}:${windowKey}`;
+/**
+ * The counter of a budget on a (counter) scope in a period window, as planLimits names it. The budget's
+ * creation time is part of it: a budget deleted and created again in the same period is a new counter,
+ * filled from the ledger (which holds what was spent while there was none), not the old one's count.
+ * Editing a budget keeps its creation time, and so its counter.
+ */
+export function budgetCounterKey(budget: Pick<BudgetRecord, 'id' | 'createdAt'>, scope: string, windowKey: string): string {
+  return `b:${budget.id}@${budget.createdAt}:${scope}:${windowKey}`;
 }
 
 function wildcardOf(scope: string): string | null {
@@ -90,7 +95,7 @@ const ttlFor = (w: PeriodWindow, now: number): number =>
 /** The USD counter of a budget with one counter, as planLimits plans it for a call: to seed or read it outside one. */
 export function budgetUsdLimit(b: BudgetRecord, timezone: string, now: number): PlannedLimit {
   const window = periodWindow(b.period, timezone, now);
-  return { kind: 'budget_usd', scope: b.scope, budget: b, window, key: budgetCounterKey(b.id, b.scope, window.key), limit: b.limitNanos, amount: 0, ttlSeconds: ttlFor(window, now) };
+  return { kind: 'budget_usd', scope: b.scope, budget: b, window, key: budgetCounterKey(b, b.scope, window.key), limit: b.limitNanos, amount: 0, ttlSeconds: ttlFor(window, now) };
 }
 
 export interface PlanInput {
@@ -118,7 +123,7 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
       const window = periodWindow(b.period, p.timezone, now);
       // The budget's own id is part of the key: a key:* budget and an explicit key:<id> budget on the
       // same scope count separately, each against its own limit.
-      const base = budgetCounterKey(b.id, counted, window.key);
+      const base = budgetCounterKey(b, counted, window.key);
       out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
       if (b.limitTokens !== null) {
         out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });

@@ -229,7 +229,7 @@ function registerBudgetGauges(registers: Registry[], src: BudgetSources): void {
       this.reset();
       const now = src.now();
       for (const b of concrete()) {
-        const key = budgetCounterKey(b.id, b.scope, periodWindow(b.period, src.timezone, now).key);
+        const key = budgetCounterKey(b, b.scope, periodWindow(b.period, src.timezone, now).key);
         const pct = src.limiter.lastUtilisation([key]);
         if (pct !== null) this.set({ scope: b.scope, period: b.period }, pct / 100);
       }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCounterStore } from '../../src/storage/redis/counter-store.js';
 import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
 import { budgetState } from './overshoot.js';
+import { budgetUsdLimit } from '../../src/policy/limits.js';
 
 const post = (s: Stack, key: string, d: Record<string, unknown>, maxTokens = 50): Promise<Response> =>
   fetch(`${s.gw.url}/v1/chat/completions`, {
@@ -82,6 +83,27 @@ describe('token limits and budgets from config', () => {
     expect(list.data).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'tag:batch/month', source: 'config' }), expect.objectContaining({ id: 'key:*/month', source: 'default' })]));
   });
 
+  it('a budget deleted and created again in the same period counts what was spent meanwhile', async () => {
+    const key = await s.createKey({ team: 'again', unlimited: true });
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${s.gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const create = async () => expect((await admin('POST', '/admin/v1/budgets', { scope: 'team:again', limit_usd: 1, period: 'day' })).status).toBeLessThan(300);
+    const spend = async (n: number) => {
+      for (let i = 0; i < n; i++) expect((await post(s, key, { completion_tokens: 10, prompt_tokens: 10 })).status).toBe(200);
+    };
+    await create();
+    await spend(2);
+    expect((await admin('DELETE', `/admin/v1/budgets/${encodeURIComponent('team:again/day')}`)).status).toBeLessThan(300);
+    await spend(3);
+    await create();
+    const ledgerNanos = (await s.calls()).filter((r) => r.team === 'again').reduce((t, r) => t + r.costNanos, 0);
+    // The first call under the new budget fills its counter from the ledger: all five calls, not the old counter's two.
+    await spend(1);
+    const state = await budgetState(s.gw.url, 'team:again/day');
+    expect(state.spent_nanos).toBeGreaterThan(ledgerNanos);
+    expect(state.spent_nanos).toBe((await s.calls()).filter((r) => r.team === 'again').reduce((t, r) => t + r.costNanos, 0));
+  });
+
   it('limits tokens per minute', async () => {
     const key = await s.createKey({ team: 'x', user: 'tpm-user', unlimited: true });
     const statuses: number[] = [];
@@ -130,11 +152,11 @@ describe('Redis: round trips and recovery', () => {
       await new Promise((r) => setTimeout(r, 200));
       for (let i = 0; i < 5; i++) expect((await post(s, key, { completion_tokens: 10 })).status).toBe(200);
       const teamSpend = async (): Promise<number> => (await s.calls()).filter((r) => r.team === 'rt').reduce((sum, r) => sum + r.costNanos, 0);
+      const record = (await s.gw.deps.store.listBudgets()).find((b) => b.id === 'team:rt/day')!;
       const counterUsed = async (): Promise<number> => {
         const c = await RedisCounterStore.connect({ url: `redis://127.0.0.1:${port}`, prefix });
         try {
-          const today = new Date().toISOString().slice(0, 10);
-          return (await c.read([`b:team:rt/day:team:rt:${today}`], Date.now()))[0]!.used;
+          return (await c.read([budgetUsdLimit(record, 'UTC', Date.now()).key], Date.now()))[0]!.used;
         } finally {
           await c.close();
         }

@@ -17,9 +17,17 @@ function plan(budgets: BudgetRecord[], unlimited = false) {
 }
 
 describe('limit planning', () => {
+  it('names a budget created again a new counter, and keeps an edited one (same creation time) on its own', () => {
+    const first = plan([budget('team:platform', 5, 'api', { createdAt: 1000 })]);
+    const edited = plan([budget('team:platform', 9, 'api', { createdAt: 1000 })]);
+    const recreated = plan([budget('team:platform', 5, 'api', { createdAt: 2000 })]);
+    expect(edited[0]!.key).toBe(first[0]!.key);
+    expect(recreated[0]!.key).not.toBe(first[0]!.key);
+  });
+
   it('counts a wildcard budget and an explicit one on the same scope separately', () => {
     const limits = plan([budget('key:*', 50, 'default'), budget('key:k1', 10)]);
-    expect(limits.map((l) => l.key)).toEqual(['b:key:k1/month:key:k1:2026-11', 'b:key:*/month:key:k1:2026-11']);
+    expect(limits.map((l) => l.key)).toEqual(['b:key:k1/month@0:key:k1:2026-11', 'b:key:*/month@0:key:k1:2026-11']);
     expect(limits.map((l) => l.limit)).toEqual([10e9, 50e9]);
   });
 
@@ -30,7 +38,7 @@ describe('limit planning', () => {
       planLimits({ scopes: { ...scopes, team, run: 'r1' }, budgetsByScope: byScope, rateLimitsByScope: rates, defaultRateLimit: null, demand: { worstNanos: 5, worstTokens: 7 }, timezone: 'UTC', now: Date.parse('2026-11-25T10:00:00Z') }).filter((l) => l.scope === 'run:r1');
     const a = planFor('alpha');
     const b = planFor('be:ta');
-    expect(a.map((l) => l.key)).toEqual(['b:run:r1/month:run:alpha/r1:2026-11', 'b:run:*/month:run:alpha/r1:2026-11', `r:run:alpha/r1:rpm:${Math.floor(Date.parse('2026-11-25T10:00:00Z') / 60_000)}`]);
+    expect(a.map((l) => l.key)).toEqual(['b:run:r1/month@0:run:alpha/r1:2026-11', 'b:run:*/month@0:run:alpha/r1:2026-11', `r:run:alpha/r1:rpm:${Math.floor(Date.parse('2026-11-25T10:00:00Z') / 60_000)}`]);
     expect(b.map((l) => l.key)).toEqual(a.map((l) => l.key.replace('run:alpha/', 'run:be%3Ata/')));
     // The budget is named as configured; the ledger match for seeding is the run and its team.
     expect(a.map((l) => [l.scope, l.team])).toEqual([['run:r1', 'alpha'], ['run:r1', 'alpha'], ['run:r1', 'alpha']]);

@@ -68,7 +68,7 @@ describe('CallMetrics', () => {
 
   it('reports utilisation for concrete budgets the limiter has seen, not for wildcards or unseen ones', async () => {
     const budgets = [budget('team:a', 10), budget('team:b', 10), budget('key:*', 50)];
-    const seen = new Map([[`b:team:a/month:team:a:`, 42.5]]);
+    const seen = new Map([[`b:team:a/month@0:team:a:`, 42.5]]);
     const limiter = { lastUtilisation: (keys: string[]) => [...seen].find(([k]) => keys[0]!.startsWith(k))?.[1] ?? null } as unknown as Limiter;
     const m = new CallMetrics({ budgets: { list: () => budgets } as unknown as BudgetDirectory, limiter, timezone: 'UTC', now: () => Date.UTC(2026, 10, 25) });
     const s = parsePrometheus(await m.scrape());

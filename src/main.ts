@@ -81,7 +81,10 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const rateLimits = new Map<string, RateLimitConfig[]>();
   for (const rl of config.rate_limits) rateLimits.set(rl.scope, [...(rateLimits.get(rl.scope) ?? []), rl]);
   const counters = await openCounters(config.limits);
-  const limiter = new Limiter({ counters, store, log, leaseMs: config.reservation_lease_ms, fail: config.limits.kind === 'redis' ? config.limits.fail : null, now });
+  const limiter = new Limiter({
+    counters, store, log, leaseMs: config.reservation_lease_ms, fail: config.limits.kind === 'redis' ? config.limits.fail : null, now,
+    beforeSeed: () => recorder.flush().catch(() => undefined),
+  });
   limiter.start();
   const telemetry = await Telemetry.open({ metrics: config.metrics, otel: config.otel, budgets: { budgets, limiter, timezone: config.timezone, now }, log });
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);

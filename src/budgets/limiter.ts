@@ -20,6 +20,8 @@ export interface LimiterOptions {
   /** null for in-process counters, which cannot be unavailable. */
   fail: 'closed' | 'open' | null;
   now: () => number;
+  /** Write the rows this instance still holds to the ledger, so a seed's sum counts them (the recorder's flush). */
+  beforeSeed?: () => Promise<void>;
 }
 
 type SumMatch = Parameters<Store['sumCalls']>[0]['match'];
@@ -170,6 +172,7 @@ export class Limiter {
       const seeding = (async () => {
         const now = this.o.now();
         if (await on((c) => c.seeded(key, now))) return;
+        if (this.o.beforeSeed) await this.o.beforeSeed();
         const sum = await this.o.store.sumCalls({ from: l.window.start, to: now, match: matchOf(l) });
         const amount = l.kind === 'budget_tokens' ? sum.tokens : sum.costNanos;
         await on((c) => c.seed(key, amount, l.ttlSeconds, now));

@@ -43,6 +43,22 @@ describe('limiter seeding of run budgets', () => {
     ]);
   });
 
+  it('writes the rows it still holds to the ledger before summing it (a budget created now counts the calls just settled)', async () => {
+    let ledgerNanos = 1 * NANO;
+    let held = 2 * NANO; // settled calls whose rows are still in this instance's recorder
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+    const limiter = new Limiter({
+      counters: new MemoryCounterStore(), store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: null, now: () => NOW,
+      beforeSeed: () => {
+        ledgerNanos += held;
+        held = 0;
+        return Promise.resolve();
+      },
+    });
+    const team: BudgetRecord = { ...runBudget, id: 'team:research/month', scope: 'team:research', period: 'month' };
+    expect((await limiter.readBudgets([budgetUsdLimit(team, 'UTC', NOW)]))[0]).toMatchObject({ used: 3 * NANO });
+  });
+
   it('fills a budget counter from the ledger when it is read before any call (an admin view after a start)', async () => {
     let sums = 0;
     const ledger = {

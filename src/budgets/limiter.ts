@@ -134,10 +134,26 @@ export class Limiter {
     if (!this.degraded) {
       this.degraded = true;
       this.forgetSeeding();
+      this.holdInFlightLocally();
       this.o.log.warn({ err }, 'counter store unreachable: failing open on local per-instance counters');
     }
     if (limits) for (const l of limits) if (isBudget(l) && !this.ready.has(l.key)) await this.seed(l);
     return op(this.local);
+  }
+
+  /**
+   * The calls this instance has in flight hold their reservations on the fresh local counters too (as
+   * admitted: whatever the limit): an outage does not free what they may still spend. The seed then
+   * adds the ledger's spend under them.
+   */
+  private holdInFlightLocally(): void {
+    const now = this.o.now();
+    for (let i = 0; i < this.flight.size; i++) {
+      const limits = this.flightLimits[i];
+      if (!limits) continue;
+      const items = limits.map((l) => ({ key: l.key, limit: Number.POSITIVE_INFINITY, amount: l.amount, ttlSeconds: l.ttlSeconds }));
+      this.local.acquireNow({ callId: this.flight.idAt(i), items, leaseMs: this.o.leaseMs, now });
+    }
   }
 
   private async reconcile(): Promise<void> {

@@ -104,6 +104,22 @@ describe('limiter failing open', () => {
     expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0 });
   });
 
+  it("keeps the reservations of the instance's calls in flight when it fails over to local counters", async () => {
+    const ledger = { sumCalls: () => Promise.resolve({ costNanos: 3 * NANO, tokens: 0 }) } as unknown as Store;
+    const shared = flaky();
+    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
+    // $3 spent of $5; a $1 call is admitted on the shared store and still runs when it goes down.
+    expect((await limiter.acquire('long', plan(1))).ok).toBe(true);
+    shared.down(true);
+    // Locally: $3 spent + $1 held: $1.50 more does not fit, $0.90 does.
+    expect((await limiter.acquire('c2', plan(1.5))).ok).toBe(false);
+    expect((await limiter.acquire('c3', plan(0.9))).ok).toBe(true);
+    // The long call settles locally at $0.60: its hold becomes its cost.
+    await limiter.commit('long', plan(1), () => 0.6 * NANO);
+    expect((await limiter.acquire('c4', plan(0.45))).ok).toBe(true);
+    await limiter.close().catch(() => undefined);
+  });
+
   it('enforces budgets from the ledger when the shared store answers reads but refuses writes', async () => {
     let ledgerNanos = 4 * NANO;
     const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;

@@ -67,15 +67,29 @@ export function unseenPromptTokens(body: Record<string, unknown>): number {
   const messages = promptItems(body);
   if (!Array.isArray(messages)) return extra;
   for (const m of messages) {
-    const content = (m as { content?: unknown } | null)?.content;
-    if (!Array.isArray(content)) continue;
-    for (const part of content) {
-      const t = (part as { type?: unknown } | null)?.type;
-      if (t === 'image_url' || t === 'image' || t === 'input_image') extra += IMAGE_TOKENS;
-      else if (t === 'file' || t === 'document' || t === 'input_file') extra += FILE_TOKENS;
-    }
+    const item = m as { type?: unknown; content?: unknown; output?: unknown } | null;
+    extra += partTokens(item) + partsTokens(item?.content);
+    // A tool's result may carry images and files too (a Responses function_call_output's output list).
+    if (item?.type === 'function_call_output' || item?.type === 'custom_tool_call_output') extra += partsTokens(item.output);
   }
   return extra;
+}
+
+/** Unseen prompt tokens of one content part: an image, a file, or an Anthropic tool_result holding them. */
+function partTokens(part: unknown): number {
+  const p = part as { type?: unknown; content?: unknown } | null;
+  const t = p?.type;
+  if (t === 'image_url' || t === 'image' || t === 'input_image') return IMAGE_TOKENS;
+  if (t === 'file' || t === 'document' || t === 'input_file') return FILE_TOKENS;
+  if (t === 'tool_result') return partsTokens(p!.content);
+  return 0;
+}
+
+function partsTokens(parts: unknown): number {
+  if (!Array.isArray(parts)) return 0;
+  let n = 0;
+  for (const part of parts) n += partTokens(part);
+  return n;
 }
 
 /** The worst case of a call no priced model serves. */

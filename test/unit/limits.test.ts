@@ -77,6 +77,14 @@ describe('limit planning', () => {
     const withImage = { tools: [{}], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'document', source: {} }] }] };
     expect(unseenPromptTokens(withImage)).toBe(1_000 + 3_000 + 100_000);
   });
+
+  it('bounds images and files a tool returned: inside an Anthropic tool_result, a Responses function_call_output', () => {
+    const image = { type: 'image', source: { type: 'url', url: 'https://x/y.png' } };
+    const anthropic = { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [image, image, { type: 'document', source: {} }] }] }] };
+    expect(unseenPromptTokens(anthropic)).toBe(2 * 3_000 + 100_000);
+    const responses = { input: [{ type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'https://x/y.png' }, { type: 'input_file', file_id: 'f' }] }] };
+    expect(unseenPromptTokens(responses)).toBe(3_000 + 100_000);
+  });
 });
 
 describe('Anthropic usage deltas', () => {

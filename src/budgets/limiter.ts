@@ -141,11 +141,7 @@ export class Limiter {
     return op(this.local);
   }
 
-  /**
-   * The calls this instance has in flight hold their reservations on the fresh local counters too (as
-   * admitted: whatever the limit): an outage does not free what they may still spend. The seed then
-   * adds the ledger's spend under them.
-   */
+  /** This instance's calls in flight keep their holds on the fresh local counters (an outage frees nothing); the seed adds the ledger under them. */
   private holdInFlightLocally(): void {
     const now = this.o.now();
     for (let i = 0; i < this.flight.size; i++) {
@@ -180,8 +176,7 @@ export class Limiter {
       // sums the ledger itself and the first seed to land counts (the store sets the seed flag and adds
       // in one step). A flag set apart from the amount would let another instance reserve on a counter
       // whose seed had not landed yet. Where the flag is set already the ledger is not read.
-      // Failing open, the local counters are seeded directly: a shared store that still answers a read
-      // (the flag's) while it refuses writes must neither pass for recovered nor lend its flag to them.
+      // Failing open, local counters are seeded directly: a store answering reads but refusing writes must not pass for recovered.
       const on: <T>(op: (c: CounterStore) => Promise<T>) => Promise<T> = this.degraded ? (op) => op(this.local) : (op) => this.run(op);
       const epoch = this.seedEpoch;
       const key = l.key;

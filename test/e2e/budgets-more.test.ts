@@ -1,6 +1,6 @@
 /** More limits: token budgets and tokens per minute, budgets from config, run budgets per team, Redis round trips per call, reconciliation after a Redis outage. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { deadPort } from './net.js';
+import { freePort } from './net.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCounterStore } from '../../src/storage/redis/counter-store.js';
@@ -126,7 +126,7 @@ describe('Redis: round trips and recovery', () => {
   }
 
   beforeAll(async () => {
-    port = await deadPort();
+    port = await freePort();
     await startRedis();
     await new Promise((r) => setTimeout(r, 300));
   });

@@ -49,17 +49,27 @@ const plan = (worstUsd: number): PlannedLimit[] =>
     now: NOW,
   });
 
+/**
+ * A limiter failing open on a flaky shared store, over a ledger that starts at `usd` spent today.
+ * `settle` commits a call and records it in the ledger; a ticking clock moves 1 ms at every reading.
+ */
+function failingOpen(usd: number, clock: 'fixed' | 'ticking' = 'fixed') {
+  let ledgerNanos = usd * NANO;
+  const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
+  const shared = flaky();
+  let now = NOW;
+  const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: clock === 'ticking' ? () => (now += 1) : () => NOW });
+  const settle = async (id: string, spent: number): Promise<void> => {
+    await limiter.commit(id, plan(spent), () => spent * NANO);
+    ledgerNanos += spent * NANO;
+  };
+  return { shared, limiter, settle, now: () => now };
+}
+
 describe('limiter failing open', () => {
   it('seeds local counters from the ledger when the shared store goes down mid-period, and afresh for each outage', async () => {
     // The ledger holds what the team spent today: $4 before the test's calls, then what they settle.
-    let ledgerNanos = 4 * NANO;
-    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
-    const shared = flaky();
-    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
-    const settle = async (id: string, usd: number): Promise<void> => {
-      await limiter.commit(id, plan(usd), () => usd * NANO);
-      ledgerNanos += usd * NANO;
-    };
+    const { shared, limiter, settle } = failingOpen(4);
 
     // Shared store up: seeded with $4; $0.50 fits and is spent.
     expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
@@ -87,27 +97,19 @@ describe('limiter failing open', () => {
   });
 
   it('adds an outage back to a shared store that kept its counters', async () => {
-    let ledgerNanos = 1 * NANO;
-    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
-    const shared = flaky();
-    let now = NOW;
-    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => (now += 1) });
+    const { shared, limiter, settle, now } = failingOpen(1, 'ticking');
     expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
-    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
-    ledgerNanos += 0.5 * NANO;
+    await settle('c1', 0.5);
     shared.down(true);
     expect((await limiter.acquire('c2', plan(2))).ok).toBe(true);
-    await limiter.commit('c2', plan(2), () => 2 * NANO);
-    ledgerNanos += 2 * NANO;
+    await settle('c2', 2);
     shared.down(false);
     await limiter.close();
-    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0 });
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0 });
   });
 
   it("keeps the reservations of the instance's calls in flight when it fails over to local counters", async () => {
-    const ledger = { sumCalls: () => Promise.resolve({ costNanos: 3 * NANO, tokens: 0 }) } as unknown as Store;
-    const shared = flaky();
-    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
+    const { shared, limiter } = failingOpen(3);
     // $3 spent of $5; a $1 call is admitted on the shared store and still runs when it goes down.
     expect((await limiter.acquire('long', plan(1))).ok).toBe(true);
     shared.down(true);
@@ -121,13 +123,9 @@ describe('limiter failing open', () => {
   });
 
   it('enforces budgets from the ledger when the shared store answers reads but refuses writes', async () => {
-    let ledgerNanos = 4 * NANO;
-    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
-    const shared = flaky();
-    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => NOW });
+    const { shared, limiter, settle } = failingOpen(4);
     expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
-    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
-    ledgerNanos += 0.5 * NANO;
+    await settle('c1', 0.5);
     // Reads still answer (its seed flag is there), writes fail: the local counters must still start at
     // the ledger's $4.50 and keep what the outage spends. $0.40 calls: one fits, the second does not.
     shared.down('writes');
@@ -135,37 +133,28 @@ describe('limiter failing open', () => {
     for (let i = 0; i < 4; i++) {
       const ok = (await limiter.acquire(`w${i}`, plan(0.4))).ok;
       admitted.push(ok);
-      if (ok) {
-        await limiter.commit(`w${i}`, plan(0.4), () => 0.4 * NANO);
-        ledgerNanos += 0.4 * NANO;
-      }
+      if (ok) await settle(`w${i}`, 0.4);
     }
     expect(admitted).toEqual([true, false, false, false]);
     await limiter.close().catch(() => undefined);
   });
 
   it('does not count an outage twice on a shared store that came back empty', async () => {
-    let ledgerNanos = 1 * NANO;
-    const ledger = { sumCalls: () => Promise.resolve({ costNanos: ledgerNanos, tokens: 0 }) } as unknown as Store;
-    const shared = flaky();
-    let now = NOW;
-    const limiter = new Limiter({ counters: shared.store, store: ledger, log: pino({ level: 'silent' }), leaseMs: 60_000, fail: 'open', now: () => (now += 1) });
+    const { shared, limiter, settle, now } = failingOpen(1, 'ticking');
     expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
-    await limiter.commit('c1', plan(0.5), () => 0.5 * NANO);
-    ledgerNanos += 0.5 * NANO;
+    await settle('c1', 0.5);
     // Down; $2 spent on local counters (owed to the shared store); the store restarts empty.
     shared.down(true);
     expect((await limiter.acquire('c2', plan(2))).ok).toBe(true);
-    await limiter.commit('c2', plan(2), () => 2 * NANO);
-    ledgerNanos += 2 * NANO;
+    await settle('c2', 2);
     shared.wipe();
     shared.down(false);
     // Back: the call that finds it back seeds the counter from the ledger ($3.50, the outage's $2
     // included); the owed $2, added by close()'s reconcile, must not land on top of it.
     expect((await limiter.acquire('c3', plan(0.1))).ok).toBe(true);
-    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0.1 * NANO });
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0.1 * NANO });
     await limiter.commit('c3', plan(0.1), () => 0.1 * NANO);
     await limiter.close();
-    expect((await shared.store.read([plan(0)[0]!.key], now))[0]).toMatchObject({ used: 3.6 * NANO, reserved: 0 });
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3.6 * NANO, reserved: 0 });
   });
 });

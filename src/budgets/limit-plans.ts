@@ -21,6 +21,11 @@ export class LimitPlans {
     },
   ) {}
 
+  /** Changes (by identity) whenever a budget is added, changed or removed. */
+  get version(): object {
+    return this.o.budgets.scopes;
+  }
+
   /** planLimits' answer for this call: fresh objects the caller may keep and change. */
   limitsFor(a: PlanAttribution, unlimited: boolean, now: number, demand: { worstNanos: number; worstTokens: number }): PlannedLimit[] {
     const scopes = this.o.budgets.scopes;

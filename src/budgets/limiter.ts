@@ -386,6 +386,26 @@ export class Limiter {
     );
   }
 
+  /**
+   * Spend of a settled call on budget counters it held nothing on (budgets created while it was in
+   * flight): added to a counter filled from the ledger before now, which did not count the call's row;
+   * one filled later, or not yet, reads the row. What the shared store cannot take now is owed.
+   */
+  async addLate(limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<void> {
+    const now = this.o.now();
+    for (const l of limits) {
+      const item = { key: l.key, actual: actual(l), ttlSeconds: l.ttlSeconds };
+      if (item.actual <= 0) continue;
+      try {
+        await this.run((c) => c.addIfSeeded(l.key, item.actual, l.ttlSeconds, now, now));
+        if (this.degraded) this.owe([item], [l]);
+      } catch (err) {
+        if (this.o.fail === null) throw err;
+        this.owe([item], [l]);
+      }
+    }
+  }
+
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {
     this.landed(callId);
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));

@@ -48,6 +48,8 @@ export interface CallContext {
   key: KeyRecord | null;
   attribution: Attribution | null;
   target: RouteTarget | null;
+  /** The budget set reserve() planned on (LimitPlans.version); null when reserve did not run. */
+  limitsVersion: object | null;
   /** What reserve() holds on budgets and rate limits, settled after the call. */
   reservation: { limits: PlannedLimit[]; worstNanos: number; outputCap: number } | null;
   /** max_tokens after a budget clamp shrank it. */
@@ -131,6 +133,7 @@ export function newContext(init: {
     key: null,
     attribution: null,
     target: null,
+    limitsVersion: null,
     reservation: null,
     clampedTo: null,
     downgradedBy: null,

@@ -156,6 +156,7 @@ export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | nu
   ctx.seen.outputBound = maxOut;
   const wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? NO_COST;
   const now = deps.now();
+  ctx.limitsVersion = deps.limitPlans.version;
   const limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
   if (limits.length === 0) return null;
   const plan = { limits, wc, maxOut, extra, now };

@@ -104,6 +104,26 @@ describe('token limits and budgets from config', () => {
     expect(state.spent_nanos).toBe((await s.calls()).filter((r) => r.team === 'again').reduce((t, r) => t + r.costNanos, 0));
   });
 
+  it('a call in flight when a budget is created is counted on it, though another call filled its counter meanwhile', async () => {
+    const key = await s.createKey({ team: 'inflight', unlimited: true });
+    const slow = post(s, key, { completion_tokens: 40, prompt_tokens: 30, first_byte_delay_ms: 1_000 });
+    await new Promise((r) => setTimeout(r, 300)); // the slow call has reserved (on nothing) and waits for the provider
+    const created = await fetch(`${s.gw.url}/admin/v1/budgets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'team:inflight', limit_usd: 1, period: 'day' }),
+    });
+    expect(created.status).toBeLessThan(300);
+    // This call fills the new budget's counter from the ledger, which does not hold the slow call yet.
+    expect((await post(s, key, { completion_tokens: 10, prompt_tokens: 10 })).status).toBe(200);
+    expect((await slow).status).toBe(200);
+    const rows = (await s.calls()).filter((r) => r.team === 'inflight');
+    expect(rows).toHaveLength(2);
+    const state = await budgetState(s.gw.url, 'team:inflight/day');
+    expect(state.spent_nanos).toBe(rows.reduce((t, r) => t + r.costNanos, 0));
+    expect(state.reserved_nanos).toBe(0);
+  });
+
   it('limits tokens per minute', async () => {
     const key = await s.createKey({ team: 'x', user: 'tpm-user', unlimited: true });
     const statuses: number[] = [];

@@ -157,4 +157,27 @@ describe('limiter failing open', () => {
     await limiter.close();
     expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3.6 * NANO, reserved: 0 });
   });
+
+  it('spend added late (a budget created while a call was in flight) is owed through an outage, and added once', async () => {
+    const { shared, limiter, settle, now } = failingOpen(1, 'ticking');
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await settle('c1', 0.5);
+    // A call that held nothing on the budget settles $2 while the shared store is down.
+    shared.down(true);
+    await limiter.addLate(plan(0), () => 2 * NANO);
+    shared.down(false);
+    await limiter.close();
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3.5 * NANO, reserved: 0 });
+  });
+
+  it('adds late spend only to a counter already filled from the ledger', async () => {
+    const { shared, limiter, now } = failingOpen(1, 'ticking');
+    // Not filled yet: its seed will read the call's row, so nothing is added now.
+    await limiter.addLate(plan(0), () => 2 * NANO);
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 0 });
+    expect((await limiter.acquire('c1', plan(0.5))).ok).toBe(true);
+    await limiter.addLate(plan(0), () => 2 * NANO);
+    expect((await shared.store.read([plan(0)[0]!.key], now()))[0]).toMatchObject({ used: 3 * NANO, reserved: 0.5 * NANO });
+    await limiter.close();
+  });
 });

@@ -32,6 +32,7 @@ import type { RateLimitConfig } from './config/schema.js';
 import { MemoryRunStore } from './storage/memory/run-store.js';
 import { RunLocks, type RunStore } from './storage/run-types.js';
 import { Telemetry } from './telemetry/index.js';
+import { imageTokenBound } from './pricing/image-tokens.js';
 
 /** A run's guard state is forgotten after this long without a call. */
 const RUN_STATE_TTL_MS = 6 * 3_600_000;
@@ -59,7 +60,8 @@ export async function buildModels(config: Config, providers: Map<string, Provide
     const provider = providers.get(m.provider)!;
     const rates = allRates.get(name) ?? null;
     if (!rates) log.warn({ model: name }, 'no price known for this model (add price: in the config)');
-    models.set(name, { name, upstreamModel: m.upstream_model ?? name, provider, rates });
+    const upstreamModel = m.upstream_model ?? name;
+    models.set(name, { name, upstreamModel, provider, rates, imageTokens: m.image_tokens ?? imageTokenBound(upstreamModel) });
   }
   return models;
 }

@@ -4,6 +4,7 @@ import { guardConfigSchema } from '../guard/config.js';
 import { metricsConfigSchema, otelConfigSchema } from '../telemetry/config.js';
 import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js';
 import { importConfigSchema, reconcileConfigSchema } from '../import/config.js';
+import { MAX_CALL_TOKENS } from '../pricing/usage.js';
 
 const priceSchema = z
   .object({
@@ -56,6 +57,11 @@ const modelSchema = z
     vision: z.boolean().default(false),
     /** A quality tier you assign (higher is better). */
     tier: z.number().int().min(0).default(1),
+    /**
+     * At most this many prompt tokens per image, for the worst-case reservation; by default the
+     * model's published bound (pricing/image-tokens.ts), 3,000 for models it does not list.
+     */
+    image_tokens: z.number().int().positive().max(MAX_CALL_TOKENS).optional(),
   })
   .strict();
 

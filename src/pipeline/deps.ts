@@ -25,6 +25,8 @@ export interface ModelRuntime {
   upstreamModel: string;
   provider: ProviderRuntime;
   rates: ModelRates | null;
+  /** At most this many prompt tokens an image (pricing/image-tokens.ts). */
+  imageTokens: number;
 }
 
 export interface GatewayDeps {

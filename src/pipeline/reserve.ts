@@ -11,6 +11,7 @@ import { pacingExceeded } from '../budgets/pace-alerts.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { worstCaseNanos } from '../pricing/price-book.js';
 import { spliceField } from '../providers/json-splice.js';
+import { DEFAULT_IMAGE_TOKENS } from '../pricing/image-tokens.js';
 import type { AcquireResult, CounterState } from '../storage/counter-types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
@@ -44,8 +45,6 @@ function setMaxTokens(ctx: CallContext, tokens: number): void {
   ctx.rawBody = (absent ? spliceField(ctx.rawBody, field, tokens) : null) ?? Buffer.from(JSON.stringify(b));
 }
 
-/** Tokens per image part, at most (OpenAI high detail and Anthropic's largest images stay below it). */
-const IMAGE_TOKENS = 3_000;
 /** Tokens per file or document part (a PDF by id or URL): its size is unknown here, so a large bound. */
 const FILE_TOKENS = 100_000;
 /** Providers add a system prompt when tools are offered. */
@@ -61,35 +60,42 @@ const STORED_CONTEXT_TOKENS = 100_000;
  * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
  * least one byte), but an image or a file referenced by a few bytes costs many tokens.
  */
-export function unseenPromptTokens(body: Record<string, unknown>): number {
+export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS): number {
   let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
   if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
   const messages = promptItems(body);
   if (!Array.isArray(messages)) return extra;
   for (const m of messages) {
     const item = m as { type?: unknown; content?: unknown; output?: unknown } | null;
-    extra += partTokens(item) + partsTokens(item?.content);
+    extra += partTokens(item, imageTokens) + partsTokens(item?.content, imageTokens);
     // A tool's result may carry images and files too (a Responses function_call_output's output list).
-    if (item?.type === 'function_call_output' || item?.type === 'custom_tool_call_output') extra += partsTokens(item.output);
+    if (item?.type === 'function_call_output' || item?.type === 'custom_tool_call_output') extra += partsTokens(item.output, imageTokens);
   }
   return extra;
 }
 
 /** Unseen prompt tokens of one content part: an image, a file, or an Anthropic tool_result holding them. */
-function partTokens(part: unknown): number {
+function partTokens(part: unknown, imageTokens: number): number {
   const p = part as { type?: unknown; content?: unknown } | null;
   const t = p?.type;
-  if (t === 'image_url' || t === 'image' || t === 'input_image') return IMAGE_TOKENS;
+  if (t === 'image_url' || t === 'image' || t === 'input_image') return imageTokens;
   if (t === 'file' || t === 'document' || t === 'input_file') return FILE_TOKENS;
-  if (t === 'tool_result') return partsTokens(p!.content);
+  if (t === 'tool_result') return partsTokens(p!.content, imageTokens);
   return 0;
 }
 
-function partsTokens(parts: unknown): number {
+function partsTokens(parts: unknown, imageTokens: number): number {
   if (!Array.isArray(parts)) return 0;
   let n = 0;
-  for (const part of parts) n += partTokens(part);
+  for (const part of parts) n += partTokens(part, imageTokens);
   return n;
+}
+
+/** The largest image bound of the models the call may be served by (its fallbacks included). */
+function chainImageTokens(deps: GatewayDeps, ctx: CallContext): number {
+  let most = 0;
+  for (const name of ctx.route?.targets ?? [ctx.target!.model]) most = Math.max(most, deps.models.get(name)?.imageTokens ?? DEFAULT_IMAGE_TOKENS);
+  return most || DEFAULT_IMAGE_TOKENS;
 }
 
 /** The worst case of a call no priced model serves. */
@@ -150,7 +156,7 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
 export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;
   const maxOut = boundOutput(deps, ctx);
-  const extra = unseenPromptTokens(ctx.body);
+  const extra = unseenPromptTokens(ctx.body, chainImageTokens(deps, ctx));
   const promptBound = ctx.rawBody.length + extra;
   ctx.seen.promptBound = promptBound;
   ctx.seen.outputBound = maxOut;
@@ -214,7 +220,8 @@ function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResul
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
-      const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, ctx.rawBody.length, ctx.reservation.outputCap).total : Infinity;
+      const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, deps.models.get(cheaper.model)?.imageTokens);
+      const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, cheaperPrompt, ctx.reservation.outputCap).total : Infinity;
       // Only when the reservation still covers the cheaper model's worst case.
       if (cheaperWorst <= wc.total) {
         ctx.target = { ...cheaper, requested: target.requested };

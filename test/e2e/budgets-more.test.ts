@@ -21,7 +21,13 @@ describe('token limits and budgets from config', () => {
     s = await startStack({
       config: (base) => ({
         ...base,
+        models: {
+          ...(base['models'] as object),
+          'vision-mini': { provider: 'openai', upstream_model: 'gpt-4o-mini', price: { input_per_mtok: 0.15, output_per_mtok: 0.6 } },
+          'vision-small-images': { provider: 'openai', upstream_model: 'gpt-4o-mini', price: { input_per_mtok: 0.15, output_per_mtok: 0.6 }, image_tokens: 100 },
+        },
         budgets: [
+          { scope: 'team:vision', limit_usd: 0.05, period: 'day' },
           { scope: 'team:tokens', limit_usd: 100, limit_tokens: 2000, period: 'day' },
           { scope: 'tag:batch', limit_usd: 0, period: 'month' },
           { scope: 'run:*', limit_usd: 100, limit_tokens: 1000, period: 'day' },
@@ -41,6 +47,25 @@ describe('token limits and budgets from config', () => {
     const refused = responses.find((r) => r.status === 402)!;
     const err = (await refused.json()) as { error: { code: string; budget: { unit: string } } };
     expect(err.error).toMatchObject({ code: 'budget_exceeded', budget: { unit: 'tokens' } });
+  });
+
+  it("reserves a model's own image bound: gpt-4o-mini's images cost up to 48,169 tokens each, not 3,000", async () => {
+    const key = await s.createKey({ team: 'vision', unlimited: true });
+    const image = { type: 'image_url', image_url: { url: 'https://example.com/chart.png', detail: 'high' } };
+    const call = (model: string): Promise<Response> =>
+      fetch(`${s.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text: 'Compare these charts.' }, ...Array(10).fill(image)] }] }),
+      });
+    // Ten images at gpt-4o-mini's bound are $0.072 of input at $0.15/M: over the $0.05 budget (at 3,000 tokens an image, $0.0045, it went through).
+    const refused = await call('vision-mini');
+    expect(refused.status).toBe(402);
+    const err = (await refused.json()) as { error: { code: string; requested: number } };
+    expect(err.error.code).toBe('budget_exceeded');
+    expect(err.error.requested).toBeGreaterThan((10 * 48_169 * 0.15) / 1e6);
+    // A model whose images the config bounds lower is reserved on that bound.
+    expect((await call('vision-small-images')).status).toBe(200);
   });
 
   it("counts a run budget per team: one team's run spending it leaves another team's run of the same id alone", async () => {

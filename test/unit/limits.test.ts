@@ -4,6 +4,7 @@ import type { BudgetRecord } from '../../src/storage/types.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
 import { emptyUsage } from '../../src/pricing/usage.js';
 import { unseenPromptTokens } from '../../src/pipeline/reserve.js';
+import { DEFAULT_IMAGE_TOKENS, imageTokenBound } from '../../src/pricing/image-tokens.js';
 
 const budget = (scope: string, usd: number, source: BudgetRecord['source'] = 'api', extra: Partial<BudgetRecord> = {}): BudgetRecord => ({
   id: `${scope}/month`, scope, period: 'month', limitNanos: usd * 1e9, limitTokens: null, alertAt: [], downgrade: null, clamp: false, source, createdAt: 0, ...extra,
@@ -76,6 +77,15 @@ describe('limit planning', () => {
     expect(unseenPromptTokens({ messages: [{ role: 'user', content: 'hi' }] })).toBe(0);
     const withImage = { tools: [{}], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'document', source: {} }] }] };
     expect(unseenPromptTokens(withImage)).toBe(1_000 + 3_000 + 100_000);
+    expect(unseenPromptTokens(withImage, 48_169)).toBe(1_000 + 48_169 + 100_000);
+  });
+
+  it("knows the models whose images cost more than the default bound", () => {
+    expect(imageTokenBound('gpt-4o-mini')).toBe(48_169);
+    expect(imageTokenBound('gpt-4o-mini-2024-07-18')).toBe(48_169);
+    expect(imageTokenBound('gpt-4.1-nano')).toBe(3_779);
+    expect(imageTokenBound('gpt-4o')).toBe(DEFAULT_IMAGE_TOKENS);
+    expect(imageTokenBound('claude-sonnet-4-5')).toBe(DEFAULT_IMAGE_TOKENS);
   });
 
   it('bounds images and files a tool returned: inside an Anthropic tool_result, a Responses function_call_output', () => {

@@ -6,7 +6,8 @@ import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js
 import { importConfigSchema, reconcileConfigSchema } from '../import/config.js';
 import { MAX_CALL_TOKENS } from '../pricing/usage.js';
 
-const priceSchema = z
+/** USD per million tokens; an optional class defaults to input (cache reads and writes) or output (reasoning). */
+const tokenPriceSchema = z
   .object({
     input_per_mtok: z.number().nonnegative(),
     output_per_mtok: z.number().nonnegative(),
@@ -14,6 +15,30 @@ const priceSchema = z
     cache_write_per_mtok: z.number().nonnegative().optional(),
     cache_write_1h_per_mtok: z.number().nonnegative().optional(),
     reasoning_per_mtok: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+/** A service tier as the provider names it in its answers (OpenAI `priority`, `flex`; Anthropic `priority`). */
+const SERVICE_TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const serviceTiersSchema = z.record(z.string(), tokenPriceSchema).superRefine((tiers, ctx) => {
+  for (const name of Object.keys(tiers)) {
+    if (!SERVICE_TIER_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a service tier name: name it as the provider reports it (lower case), e.g. priority or flex` });
+    } else if (name === 'auto') {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'auto is not a tier a call is served on (the provider picks one): price the tiers it picks' });
+    }
+  }
+});
+
+const priceSchema = tokenPriceSchema
+  .extend({
+    /**
+     * Prices of the service tiers that cost something else than the standard rates above, each a whole
+     * price (its optional classes default within the tier, not to the standard ones). A call the
+     * provider reports served on one of them is priced at its rates; any other tier at the standard rates.
+     */
+    service_tiers: serviceTiersSchema.optional(),
   })
   .strict();
 

@@ -67,7 +67,7 @@ function fullUsage(plan: ReplyPlan, outputTokens: number): JsonObject {
       ephemeral_1h_input_tokens: plan.cacheWrite1h,
     },
     output_tokens: outputTokens,
-    service_tier: 'standard',
+    service_tier: plan.serviceTier,
   };
 }
 

@@ -39,6 +39,11 @@ const directiveSchema = z.strictObject({
    * completion_tokens defaults to its token count. Anthropic replies still use vocabulary words.
    */
   reply_text: z.string().max(200_000).optional(),
+  /**
+   * The service tier the reply says served it, whatever the request asked for: a provider that
+   * downgrades a priority request, or an Anthropic organisation with Priority Tier capacity.
+   */
+  service_tier: z.string().min(1).max(32).optional(),
   /** Misbehave like a provider that overruns the requested output bound (tests the gateway's stream cut). */
   ignore_max_tokens: z.boolean().optional(),
 });

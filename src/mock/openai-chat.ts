@@ -73,7 +73,7 @@ export function completionBody(plan: ReplyPlan, model: string): string {
     model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(plan) }],
     usage: openaiUsage(plan),
-    service_tier: 'default',
+    service_tier: plan.serviceTier,
     system_fingerprint: FINGERPRINT,
   });
 }
@@ -86,7 +86,7 @@ function chunkFrames(plan: ReplyPlan, model: string, includeUsage: boolean): Sse
   const head =
     `data: {"id":"${mockId('chatcmpl-')}","object":"chat.completion.chunk",` +
     `"created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},` +
-    `"service_tier":"default","system_fingerprint":"${FINGERPRINT}","choices":`;
+    `"service_tier":${JSON.stringify(plan.serviceTier)},"system_fingerprint":"${FINGERPRINT}","choices":`;
   // With include_usage every chunk carries `usage: null` and one last chunk carries the real usage.
   const tail = includeUsage ? ',"usage":null}\n\n' : '}\n\n';
   const choice = (delta: string, finish: string | null): string =>

@@ -108,6 +108,7 @@ function responseObject(plan: ReplyPlan, body: JsonObject, id: string, output: J
     parallel_tool_calls: true,
     previous_response_id: typeof body['previous_response_id'] === 'string' ? body['previous_response_id'] : null,
     reasoning: { effort: null, summary: null },
+    service_tier: done ? plan.serviceTier : (typeof body['service_tier'] === 'string' ? body['service_tier'] : 'auto'),
     store: body['store'] !== false,
     temperature: 1,
     text: { format: { type: 'text' } },

@@ -38,6 +38,8 @@ export interface ReplyPlan {
   breakBody: boolean;
   firstByteDelayMs: number;
   chunkDelayMs: number;
+  /** The service tier the reply reports (OpenAI `service_tier`, Anthropic `usage.service_tier`). */
+  serviceTier: string;
 }
 
 export interface PlanInput {
@@ -51,6 +53,8 @@ export interface PlanInput {
   maxTokens: number | undefined;
   /** Tool calls are only answered when the request offered tools, as a real model would. */
   hasTools: boolean;
+  /** The tier the provider would serve the request on when no directive says otherwise (default `default`). */
+  servedTier?: string;
 }
 
 export function planReply(input: PlanInput): ReplyPlan {
@@ -100,6 +104,7 @@ export function planReply(input: PlanInput): ReplyPlan {
     breakBody: d.break_body ?? false,
     firstByteDelayMs: d.first_byte_delay_ms ?? input.latencyMs,
     chunkDelayMs: d.chunk_delay_ms ?? input.chunkDelayMs,
+    serviceTier: d.service_tier ?? input.servedTier ?? 'default',
   };
 }
 

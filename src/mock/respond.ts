@@ -31,7 +31,21 @@ export function planRequest(ctx: MockContext, r: PlanRequest): ReplyPlan {
     chunkDelayMs: ctx.opts.chunkDelayMs,
     maxTokens: r.maxTokens,
     hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
+    servedTier: servedTier(body, r.family),
   });
+}
+
+const OPENAI_TIERS = new Set(['default', 'flex', 'priority', 'scale']);
+
+/**
+ * As the real APIs answer an account without special capacity: OpenAI serves the tier the request
+ * names (`auto` or none: `default`); Anthropic serves `standard` (its Priority Tier needs a
+ * commitment: a directive's `service_tier` plays that).
+ */
+function servedTier(body: JsonObject, family: 'openai' | 'anthropic'): string {
+  if (family === 'anthropic') return 'standard';
+  const asked = body['service_tier'];
+  return typeof asked === 'string' && OPENAI_TIERS.has(asked) ? asked : 'default';
 }
 
 /** The endpoint's own formats, built only for the branch taken. */

@@ -74,6 +74,8 @@ export interface CallContext {
   /** Whether the provider's final usage arrived; if not, meter estimates. */
   usageComplete: boolean;
   promptKnown: boolean;
+  /** The service tier the provider says served the call (priced at that tier's rates when known), if it said. */
+  serviceTier: string | null;
   /** Generated text seen in a stream, for estimating output when usage never arrived. */
   generatedText: string;
   /** A 2xx answer whose body could not be read whole (cut, or past max_response_bytes): generated, billed, unseen. */
@@ -148,6 +150,7 @@ export function newContext(init: {
     upstreamOk: false,
     usageComplete: false,
     promptKnown: false,
+    serviceTier: null,
     generatedText: '',
     answerLost: false,
     estimated: false,

@@ -26,6 +26,7 @@ function resetAttempt(ctx: CallContext): void {
   ctx.usage = emptyUsage();
   ctx.usageComplete = false;
   ctx.promptKnown = false;
+  ctx.serviceTier = null;
   ctx.generatedText = '';
   ctx.estimated = false;
   ctx.costNanos = 0;

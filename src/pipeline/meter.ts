@@ -2,7 +2,7 @@
  * Stage 6 — meter: final token counts and the integer cost. When a call reached the provider but its
  * usage never arrived (a stream cut or aborted), count with a tokenizer and mark the row estimated.
  */
-import { costOf, type ModelRates } from '../pricing/price-book.js';
+import { costOf, ratesForTier, type ModelRates } from '../pricing/price-book.js';
 import { TokenCounter } from '../pricing/token-counter.js';
 import type { CallContext } from './context.js';
 
@@ -44,7 +44,7 @@ export function countPromptTokens(body: Record<string, unknown>): Promise<number
 function savings(ctx: CallContext, requestedRates: ModelRates | null): number {
   if (ctx.cacheHit) return ctx.target?.rates ? costOf(ctx.target.rates, ctx.usage) : 0;
   if (!ctx.target || ctx.target.model === ctx.target.requested || !requestedRates || ctx.status !== 'ok') return 0;
-  return costOf(requestedRates, ctx.usage) - ctx.costNanos;
+  return costOf(ratesForTier(requestedRates, ctx.serviceTier), ctx.usage) - ctx.costNanos;
 }
 
 /** The call reached the provider but its usage never arrived (a stream cut or aborted): it must be estimated. */
@@ -75,6 +75,18 @@ function lostAnswerBound(ctx: CallContext): number {
 
 /** The call's integer cost and what it saved, from its (reported or estimated) usage. */
 export function price(ctx: CallContext, requestedRates: ModelRates | null = null): void {
-  ctx.costNanos = ctx.cacheHit || !ctx.target?.rates ? 0 : costOf(ctx.target.rates, ctx.usage);
+  ctx.costNanos = ctx.cacheHit || !ctx.target?.rates ? 0 : servedCost(ctx, ctx.target.rates);
   ctx.savedNanos = savings(ctx, requestedRates);
+}
+
+/**
+ * The call's cost at the rates of the service tier that served it (the standard rates when the
+ * provider named none, or one nobody priced). An estimate whose tier never came (the usage, which
+ * carries it, was lost) takes the dearer of the standard rates and those of the tier the request named.
+ */
+function servedCost(ctx: CallContext, rates: ModelRates): number {
+  const served = costOf(ratesForTier(rates, ctx.serviceTier), ctx.usage);
+  if (ctx.serviceTier !== null || !ctx.estimated || !rates.serviceTiers) return served;
+  const asked = ctx.body['service_tier'];
+  return typeof asked === 'string' ? Math.max(served, costOf(ratesForTier(rates, asked), ctx.usage)) : served;
 }

@@ -193,6 +193,7 @@ function collect(ctx: CallContext, meter: StreamMeter, wantOutput = false): void
   ctx.usage = m.usage;
   ctx.usageComplete = m.complete;
   ctx.promptKnown = m.promptKnown;
+  ctx.serviceTier = m.serviceTier;
   // Parsing what was generated costs; only an estimate (usage never came) needs it.
   if (!m.complete) ctx.generatedText = meter.generatedText();
 }

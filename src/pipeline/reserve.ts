@@ -107,7 +107,7 @@ function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number
   for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
     const rates = deps.models.get(name)?.rates;
     if (!rates) continue;
-    const wc = worstCaseNanos(rates, promptBound, maxOut);
+    const wc = worstCaseNanos(rates, promptBound, maxOut, ctx.body['service_tier']);
     if (!worst || wc.total > worst.total) worst = wc;
   }
   return worst;
@@ -221,7 +221,7 @@ function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResul
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
       const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, deps.models.get(cheaper.model)?.imageTokens);
-      const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, cheaperPrompt, ctx.reservation.outputCap).total : Infinity;
+      const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, cheaperPrompt, ctx.reservation.outputCap, ctx.body['service_tier']).total : Infinity;
       // Only when the reservation still covers the cheaper model's worst case.
       if (cheaperWorst <= wc.total) {
         ctx.target = { ...cheaper, requested: target.requested };

@@ -3,6 +3,11 @@
  * be tiered on the size of the whole prompt (long-context pricing reprices the whole request once the
  * prompt crosses a tier). Pure: the rates come from config (here) or from the catalogue (catalogue.ts,
  * looked up once at start in a short-lived worker, model-rates.ts), so the gateway never holds it.
+ *
+ * Service tiers (OpenAI `priority` / `flex`, Anthropic's Priority Tier) are priced separately: a model
+ * may carry rates per tier (`serviceTiers`), and a call is priced at the rates of the tier the provider
+ * says served it. The catalogue has no per-tier prices (its "tiers" are the long-context ones above),
+ * so tier rates come from config only; a tier without rates is priced at the standard rates.
  */
 import type { ModelConfig } from '../config/schema.js';
 import type { NanoUsd } from './money.js';
@@ -14,14 +19,34 @@ export interface Tiered {
 }
 export type Rate = number | Tiered;
 
-export interface ModelRates {
+/** What each token class costs. */
+export interface TokenRates {
   input: Rate;
   cachedInput: Rate;
   cacheWrite5m: Rate;
   cacheWrite1h: Rate;
   output: Rate;
   reasoning: Rate;
+}
+
+export interface ModelRates extends TokenRates {
   source: 'config' | 'catalogue';
+  /**
+   * Rates by the service tier name the provider reports (`priority`, `flex`...), for the tiers priced
+   * apart from the standard rates above; absent when none is (the common case costs nothing).
+   */
+  serviceTiers?: Readonly<Record<string, TokenRates>>;
+}
+
+/**
+ * The rates of the tier that served a call: that tier's own when they are known, otherwise the
+ * standard rates (no tier reported, the standard tier itself, or a tier nobody priced: neither the
+ * catalogue nor the config knows its prices, so standard is the best price Tollgate has).
+ */
+export function ratesForTier(rates: ModelRates, tier: string | null): TokenRates {
+  const tiers = rates.serviceTiers;
+  if (tier === null || tiers === undefined || !Object.hasOwn(tiers, tier)) return rates;
+  return tiers[tier] ?? rates;
 }
 
 function rateAt(rate: Rate, prompt: number): number {
@@ -32,7 +57,7 @@ function rateAt(rate: Rate, prompt: number): number {
 }
 
 /** Cost of a call in integer nano-dollars: one multiplication per class, rounded once. */
-export function costOf(rates: ModelRates, u: TokenUsage): NanoUsd {
+export function costOf(rates: TokenRates, u: TokenUsage): NanoUsd {
   const p = promptTokens(u);
   // $/Mtok * tokens = micro-dollars; * 1000 = nano-dollars.
   const micro =
@@ -49,16 +74,49 @@ export function costOf(rates: ModelRates, u: TokenUsage): NanoUsd {
  * The most a call can cost: every prompt token at the dearest input-side rate (cache writes cost more
  * than plain input), every output token at the dearest output rate, at the tier of the prompt bound.
  * Rounded up, so a reservation is never below the real cost.
+ *
+ * `requestedTier` is the request's `service_tier`. The provider may serve a call on the standard tier
+ * whatever it asked for, so the standard rates always count; a named tier counts too when it costs
+ * more (a `priority` call reserves at priority rates). Without one (absent, or "auto") the provider
+ * picks from the account's settings (OpenAI's project default, Anthropic's Priority Tier capacity),
+ * so every priced tier counts: a budget must not be overshot by a tier the request never named.
  */
-export function worstCaseNanos(rates: ModelRates, promptBound: number, maxOutput: number): { total: number; input: number; outputPerToken: number } {
-  const inRate = Math.max(rateAt(rates.input, promptBound), rateAt(rates.cacheWrite5m, promptBound), rateAt(rates.cacheWrite1h, promptBound), rateAt(rates.cachedInput, promptBound));
-  const outRate = Math.max(rateAt(rates.output, promptBound), rateAt(rates.reasoning, promptBound));
+export function worstCaseNanos(rates: ModelRates, promptBound: number, maxOutput: number, requestedTier?: unknown): { total: number; input: number; outputPerToken: number } {
+  let inRate = inputRateAt(rates, promptBound);
+  let outRate = outputRateAt(rates, promptBound);
+  const tiers = rates.serviceTiers;
+  if (tiers !== undefined) {
+    if (typeof requestedTier === 'string' && requestedTier !== 'auto') {
+      const t = Object.hasOwn(tiers, requestedTier) ? tiers[requestedTier] : undefined;
+      if (t !== undefined) {
+        inRate = Math.max(inRate, inputRateAt(t, promptBound));
+        outRate = Math.max(outRate, outputRateAt(t, promptBound));
+      }
+    } else {
+      for (const name in tiers) {
+        const t = tiers[name]!;
+        inRate = Math.max(inRate, inputRateAt(t, promptBound));
+        outRate = Math.max(outRate, outputRateAt(t, promptBound));
+      }
+    }
+  }
   const input = Math.ceil(promptBound * inRate * 1000);
   const outputPerToken = outRate * 1000;
   return { total: input + Math.ceil(maxOutput * outputPerToken), input, outputPerToken };
 }
 
-export function configRates(price: NonNullable<ModelConfig['price']>): ModelRates {
+function inputRateAt(r: TokenRates, promptBound: number): number {
+  return Math.max(rateAt(r.input, promptBound), rateAt(r.cacheWrite5m, promptBound), rateAt(r.cacheWrite1h, promptBound), rateAt(r.cachedInput, promptBound));
+}
+
+function outputRateAt(r: TokenRates, promptBound: number): number {
+  return Math.max(rateAt(r.output, promptBound), rateAt(r.reasoning, promptBound));
+}
+
+type TokenPriceConfig = Omit<NonNullable<ModelConfig['price']>, 'service_tiers'>;
+
+/** A config price's token rates; the optional classes default as documented in config/schema.ts. */
+function configTokenRates(price: TokenPriceConfig): TokenRates {
   const cacheWrite = price.cache_write_per_mtok ?? price.input_per_mtok;
   return {
     input: price.input_per_mtok,
@@ -67,7 +125,14 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
     cacheWrite1h: price.cache_write_1h_per_mtok ?? cacheWrite,
     output: price.output_per_mtok,
     reasoning: price.reasoning_per_mtok ?? price.output_per_mtok,
-    source: 'config',
   };
 }
 
+export function configRates(price: NonNullable<ModelConfig['price']>): ModelRates {
+  const rates: ModelRates = { ...configTokenRates(price), source: 'config' };
+  const tiers = price.service_tiers;
+  if (tiers !== undefined && Object.keys(tiers).length > 0) {
+    rates.serviceTiers = Object.fromEntries(Object.entries(tiers).map(([name, p]) => [name, configTokenRates(p)]));
+  }
+  return rates;
+}

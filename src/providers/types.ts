@@ -34,6 +34,8 @@ export interface MeteredUsage {
   complete: boolean;
   /** Whether the prompt side came from the provider (Anthropic sends it first, OpenAI last). */
   promptKnown: boolean;
+  /** The service tier the provider says served the call (`default`, `priority`, `flex`, `standard`...), if it said. */
+  serviceTier: string | null;
 }
 
 /** What a model produced: its text and the tool calls it made. */
@@ -80,6 +82,11 @@ export interface ProviderAdapter {
   prepare(input: PrepareInput, apiKey: string, basePath: string): UpstreamRequest;
   /** Usage from a complete non-streaming response body, or null when absent. */
   usageFromBody(endpoint: Endpoint, body: Buffer): TokenUsage | null;
+  /**
+   * The service tier a complete non-streaming response says served the call, or null. Read near the
+   * body's end without parsing it; asked only for models priced per tier.
+   */
+  serviceTierOf(endpoint: Endpoint, body: Buffer): string | null;
   /** `clientWantsUsage`: whether the client itself asked for the usage chunk (OpenAI chat); `endpoint` defaults to chat. */
   streamMeter(clientWantsUsage: boolean, endpoint?: Endpoint): StreamMeter;
   parseError(body: Buffer): UpstreamErrorInfo;

@@ -4,10 +4,21 @@
  * both come from the config file; a team key may read them (nothing in them is a team's data).
  */
 import type { GatewayDeps } from '../pipeline/deps.js';
-import type { Rate } from '../pricing/price-book.js';
+import type { Rate, TokenRates } from '../pricing/price-book.js';
 
 function rate(r: Rate): number | { base: number; tiers: { above_tokens: number; per_mtok: number }[] } {
   return typeof r === 'number' ? r : { base: r.base, tiers: r.tiers.map((t) => ({ above_tokens: t.start, per_mtok: t.price })) };
+}
+
+function tokenPrices(r: TokenRates): Record<string, ReturnType<typeof rate>> {
+  return {
+    input_per_mtok: rate(r.input),
+    cached_input_per_mtok: rate(r.cachedInput),
+    cache_write_per_mtok: rate(r.cacheWrite5m),
+    cache_write_1h_per_mtok: rate(r.cacheWrite1h),
+    output_per_mtok: rate(r.output),
+    reasoning_per_mtok: rate(r.reasoning),
+  };
 }
 
 /** `routes` only for the admin: rules name teams, keys, users, projects and header values. */
@@ -26,12 +37,9 @@ export function handleModels(deps: GatewayDeps, admin: boolean): Record<string, 
       price: r
         ? {
             source: r.source,
-            input_per_mtok: rate(r.input),
-            cached_input_per_mtok: rate(r.cachedInput),
-            cache_write_per_mtok: rate(r.cacheWrite5m),
-            cache_write_1h_per_mtok: rate(r.cacheWrite1h),
-            output_per_mtok: rate(r.output),
-            reasoning_per_mtok: rate(r.reasoning),
+            ...tokenPrices(r),
+            // The tiers priced apart from the standard rates above (any other tier is priced at those).
+            service_tiers: r.serviceTiers ? Object.fromEntries(Object.entries(r.serviceTiers).map(([tier, t]) => [tier, tokenPrices(t)])) : {},
           }
         : null,
     };

@@ -220,7 +220,7 @@ describe('AnthropicStreamMeter', () => {
       }
       expect(Buffer.concat(out).equals(bytes)).toBe(true);
       expect(meter.generatedDeltas()).toBe(12);
-      expect(meter.metered()).toEqual({ complete: true, promptKnown: true, usage: { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 } });
+      expect(meter.metered()).toEqual({ complete: true, promptKnown: true, serviceTier: null, usage: { input: 5, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 } });
       expect(meter.output().toolCalls).toEqual([{ name: 'grep', arguments: '01234567891011' }]);
     }
   });

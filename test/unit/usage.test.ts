@@ -39,7 +39,7 @@ describe('usage conversion into non-overlapping classes', () => {
     for (let i = 0; i < events.length; i += 11) out += meter.push(Buffer.from(events.slice(i, i + 11)))?.toString() ?? '';
     out += meter.flush()?.toString() ?? '';
     expect(out).toBe(events);
-    expect(meter.metered()).toEqual({ usage: { input: 10, cachedInput: 2, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 4 }, complete: true, promptKnown: true });
+    expect(meter.metered()).toEqual({ usage: { input: 10, cachedInput: 2, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 4 }, complete: true, promptKnown: true, serviceTier: null });
     expect(meter.generatedDeltas()).toBe(3);
     expect(meter.output()).toEqual({ text: 'done', toolCalls: [{ name: 'grep', arguments: '{"q":"x"}' }] });
     expect(meter.position(false)).toMatchObject({ sequence: 5, response: { id: 'resp_1' } });
@@ -110,7 +110,7 @@ describe('usage conversion into non-overlapping classes', () => {
     for (let i = 0; i < bytes.length; i += 5) out.push(meter.push(bytes.subarray(i, i + 5)) ?? Buffer.alloc(0));
     out.push(meter.flush() ?? Buffer.alloc(0));
     expect(Buffer.concat(out).equals(bytes)).toBe(true);
-    expect(meter.metered()).toEqual({ complete: true, promptKnown: true, usage: { input: 5, cachedInput: 7, cacheWrite5m: 1, cacheWrite1h: 2, output: 12, reasoning: 0 } });
+    expect(meter.metered()).toEqual({ complete: true, promptKnown: true, serviceTier: null, usage: { input: 5, cachedInput: 7, cacheWrite5m: 1, cacheWrite1h: 2, output: 12, reasoning: 0 } });
     expect(meter.output()).toEqual({ text: 'héllo ', toolCalls: [{ name: 'grep', arguments: '{"q":"x"}' }] });
     expect(meter.generatedDeltas()).toBe(3);
   });

@@ -82,6 +82,7 @@ export class BudgetStep {
     for (const name of targets) {
       const rates = this.p.rates.get(name);
       if (!rates) continue;
+      // The ledger keeps no request's service_tier: reserved as for a request naming none (every priced tier).
       const wc = worstCaseNanos(rates, promptBound, maxOut);
       if (!worst || wc.total > worst.total) worst = wc;
     }

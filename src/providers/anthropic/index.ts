@@ -1,7 +1,7 @@
 /** The Anthropic Messages adapter. */
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
-import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { lastObjectAfterKey, obj, tierName } from '../json-slice.js';
 import { anthropicOutput } from '../output.js';
 import { mergeAnthropicUsage } from './usage.js';
 import { AnthropicStreamMeter } from './stream.js';
@@ -38,6 +38,11 @@ export const anthropicAdapter: ProviderAdapter = {
     } catch {
       return null;
     }
+  },
+
+  /** Anthropic reports the tier inside usage (`usage.service_tier`), at the end of the body. */
+  serviceTierOf(_endpoint: Endpoint, body: Buffer): string | null {
+    return tierName(obj(lastObjectAfterKey(body, 'usage'))?.['service_tier']);
   },
 
   streamMeter() {

@@ -6,7 +6,7 @@
  */
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
-import { obj } from '../json-slice.js';
+import { obj, tierName } from '../json-slice.js';
 import { clearedMarks, eventData, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
@@ -33,6 +33,8 @@ export class AnthropicStreamMeter implements StreamMeter {
   private readonly sse = new SseSplitter();
   private readonly usage = emptyUsage();
   private started = false;
+  /** `usage.service_tier` of message_start (or of a message_delta that repeats it). */
+  private serviceTier: string | null = null;
   private finished = false;
   private errorType: string | null = null;
   private deltas = 0;
@@ -70,9 +72,13 @@ export class AnthropicStreamMeter implements StreamMeter {
       this.deltas++;
       this.raw.push(ev);
     } else if (m & 2) {
-      this.started = mergeAnthropicUsage(this.usage, obj(obj(eventData(ev))?.['message'])?.['usage']) || this.started;
+      const usage = obj(obj(obj(eventData(ev))?.['message'])?.['usage']);
+      this.started = mergeAnthropicUsage(this.usage, usage) || this.started;
+      this.serviceTier = tierName(usage?.['service_tier']) ?? this.serviceTier;
     } else if (m & 4) {
-      this.finished = mergeAnthropicUsage(this.usage, obj(eventData(ev))?.['usage']) || this.finished;
+      const usage = obj(obj(eventData(ev))?.['usage']);
+      this.finished = mergeAnthropicUsage(this.usage, usage) || this.finished;
+      this.serviceTier = tierName(usage?.['service_tier']) ?? this.serviceTier;
     } else if (m & 8) {
       this.raw.push(ev);
     } else if (m & 16) {
@@ -86,7 +92,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   }
 
   metered(): MeteredUsage {
-    return { usage: { ...this.usage }, complete: this.finished, promptKnown: this.started };
+    return { usage: { ...this.usage }, complete: this.finished, promptKnown: this.started, serviceTier: this.serviceTier };
   }
 
   generatedText(): string {

@@ -11,6 +11,8 @@ export abstract class FinalUsageMeter implements StreamMeter {
   protected readonly sse = new SseSplitter();
   /** The provider's final usage, once its event passed. */
   protected usage: TokenUsage | null = null;
+  /** The service tier the usage event reported, if it did. */
+  protected serviceTier: string | null = null;
   /** Generating events (and whatever else `parse` needs), as received. */
   protected readonly raw: Buffer[] = [];
   protected deltas = 0;
@@ -22,8 +24,8 @@ export abstract class FinalUsageMeter implements StreamMeter {
 
   metered(): MeteredUsage {
     return this.usage
-      ? { usage: this.usage, complete: true, promptKnown: true }
-      : { usage: emptyUsage(), complete: false, promptKnown: false };
+      ? { usage: this.usage, complete: true, promptKnown: true, serviceTier: this.serviceTier }
+      : { usage: emptyUsage(), complete: false, promptKnown: false, serviceTier: this.serviceTier };
   }
 
   generatedText(): string {

@@ -5,7 +5,7 @@
  */
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import type { TokenUsage } from '../../pricing/usage.js';
-import { lastObjectAfterKey, obj } from '../json-slice.js';
+import { lastObjectAfterKey, obj, topLevelString } from '../json-slice.js';
 import { openaiOutput } from '../output.js';
 import { convertOpenAIUsage, convertResponsesUsage } from './usage.js';
 import { spliceField } from '../json-splice.js';
@@ -47,6 +47,11 @@ export const openaiAdapter: ProviderAdapter = {
     } catch {
       return null;
     }
+  },
+
+  /** `service_tier` is a top-level field of chat completions and of Responses API response objects. */
+  serviceTierOf(_endpoint: Endpoint, body: Buffer): string | null {
+    return topLevelString(body, 'service_tier');
   },
 
   streamMeter(clientWantsUsage: boolean, endpoint: Endpoint = 'chat') {

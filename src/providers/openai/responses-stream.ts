@@ -7,7 +7,7 @@
  * Tollgate must estimate or the run guard asks what the model said.
  */
 import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
-import { obj } from '../json-slice.js';
+import { obj, tierName } from '../json-slice.js';
 import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
@@ -74,7 +74,11 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
       this.created = ev;
     } else if (m & HAS_USAGE) {
       const data = obj(eventData(ev));
-      if (TERMINAL.has(String(data?.['type']))) this.usage = convertResponsesUsage(obj(data?.['response'])?.['usage']) ?? this.usage;
+      if (TERMINAL.has(String(data?.['type']))) {
+        const response = obj(data?.['response']);
+        this.usage = convertResponsesUsage(response?.['usage']) ?? this.usage;
+        this.serviceTier = tierName(response?.['service_tier']) ?? this.serviceTier;
+      }
     }
   }
 

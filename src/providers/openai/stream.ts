@@ -6,7 +6,7 @@
  * asks what the model said.
  */
 import type { ModelOutput } from '../types.js';
-import { obj } from '../json-slice.js';
+import { obj, tierName } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
 import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
 import { FinalUsageMeter } from './final-usage-meter.js';
@@ -66,6 +66,8 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
       const chunk = obj(eventData(ev));
       if (chunk?.['usage']) {
         this.usage = convertOpenAIUsage(chunk['usage']);
+        // Every chunk names the tier; the usage chunk, parsed anyway, is where it is read.
+        this.serviceTier = tierName(chunk['service_tier']) ?? this.serviceTier;
         const choices = chunk['choices'];
         // The usage-only chunk the client did not ask for.
         if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;

@@ -84,9 +84,10 @@ const MINUTE = 60_000;
 export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteReport> {
   const dupMs = q.config.duplicate_window_minutes * MINUTE;
   const retryMs = q.config.retry_window_minutes * MINUTE;
+  // A run is its team's: another team's run of the same id is another run (the guard's state is per team too).
   const stopped = new Set<string>();
   for await (const page of scanCalls(store, { from: q.from, to: q.to, team: q.team, errorCodes: GUARD_STOP_CODES, features: false }, q.pageSize)) {
-    for (const c of page) if (c.run !== null) stopped.add(c.run);
+    for (const c of page) if (c.run !== null) stopped.add(runKey(c));
   }
   const isOversized = oversizedRule(q);
   // The store skips the calls no rule can apply to (most of a ledger without request hashes).
@@ -116,7 +117,7 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
         }
       }
       if (c.startedAt < q.from) continue;
-      if (c.run !== null && stopped.has(c.run)) {
+      if (c.run !== null && stopped.has(runKey(c))) {
         noteStoppedRun(runs, c);
         continue;
       }
@@ -144,9 +145,11 @@ export async function wasteReport(store: Store, q: WasteQuery): Promise<WasteRep
   return present(q, buckets);
 }
 
+const runKey = (c: CallRow): string => `${c.team}\u0000${c.run!}`;
+
 function noteStoppedRun(runs: Map<string, Map<string, RunSlice>>, c: CallRow): void {
-  const slices = runs.get(c.run!) ?? new Map<string, RunSlice>();
-  runs.set(c.run!, slices);
+  const slices = runs.get(runKey(c)) ?? new Map<string, RunSlice>();
+  runs.set(runKey(c), slices);
   const k = `${c.team}\u0000${c.agent ?? ''}`;
   const s = slices.get(k) ?? { team: c.team, agent: c.agent, calls: 0, costNanos: 0, refused: 0 };
   slices.set(k, s);

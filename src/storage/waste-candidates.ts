@@ -12,7 +12,7 @@ import type { CallScan, WasteCandidates } from './types.js';
 /**
  * The condition; `param` binds a value and returns its placeholder. Both subqueries read the scan's own
  * window (and team): a request sent once in it cannot be a duplicate or retry, nor make another call one;
- * the stopped runs are the runs with a call carrying one of `stopCodes` (a superset of the report's).
+ * the stopped runs are the (team, run) pairs with a call carrying one of `stopCodes` (a superset of the report's).
  */
 export function wasteCandidatesSql(d: Dialect, c: WasteCandidates, scan: Pick<CallScan, 'from' | 'to' | 'team'>, param: (v: number | string | string[]) => string): string {
   const inList = (col: string, values: string[]): string =>
@@ -27,6 +27,6 @@ export function wasteCandidatesSql(d: Dialect, c: WasteCandidates, scan: Pick<Ca
   const repeated = `SELECT team, request_hash FROM calls WHERE ${['request_hash IS NOT NULL', ...inScan()].join(' AND ')} GROUP BY team, request_hash HAVING count(*) > 1`;
   const any = [`(team, request_hash) IN (${repeated})`, 'attempt_of IS NOT NULL', "status <> 'ok'"];
   if (c.models.length > 0) any.push(inList('served_model', c.models));
-  if (c.stopCodes.length > 0) any.push(`run IN (SELECT run FROM calls WHERE ${[inList('error_code', c.stopCodes), 'run IS NOT NULL', ...inScan()].join(' AND ')})`);
+  if (c.stopCodes.length > 0) any.push(`(team, run) IN (SELECT team, run FROM calls WHERE ${[inList('error_code', c.stopCodes), 'run IS NOT NULL', ...inScan()].join(' AND ')})`);
   return `(${any.join(' OR ')})`;
 }

@@ -200,6 +200,8 @@ export function describeValueReports(name: string, make: MakeStore): void {
           call({ id: 'big', startedAt: T0, servedModel: 'big' }),
           call({ id: 'in-stopped', startedAt: T0, run: 'r1' }),
           call({ id: 'stop', startedAt: T0 + 1, run: 'r1', ...refused }),
+          // Team b's run r1 is another run than team a's: not stopped.
+          call({ id: 'b-r1', startedAt: T0, team: 'b', run: 'r1' }),
           // Run r3 is stopped outside the scanned window: its calls in the window are no candidates.
           call({ id: 'r3-call', startedAt: T0, run: 'r3' }),
           call({ id: 'r3-stop', startedAt: T0 + DAY, run: 'r3', ...refused }),
@@ -209,7 +211,7 @@ export function describeValueReports(name: string, make: MakeStore): void {
         const stopCodes = ['run_terminated', 'run_paused'];
         expect(await ids({ stopCodes, models: ['big'] })).toEqual(['attempt', 'big', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
         expect(await ids({ stopCodes, models: [] })).toEqual(['attempt', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'stop']);
-        expect(await ids({ stopCodes: [], models: ['big', 'mini'] })).toEqual(['attempt', 'big', 'cache-hit', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'once-a', 'once-b', 'other-run', 'plain', 'r3-call', 'stop']);
+        expect(await ids({ stopCodes: [], models: ['big', 'mini'] })).toEqual(['attempt', 'b-r1', 'big', 'cache-hit', 'failed', 'hashed', 'hashed-again', 'in-stopped', 'once-a', 'once-b', 'other-run', 'plain', 'r3-call', 'stop']);
         expect(await ids({ stopCodes, models: ['big'] }, 'b')).toEqual([]);
         // A window ending before the second H1 and before r1's stop: the first H1 is then sent once, r1 not stopped.
         expect((await s.scanCalls({ from: T0, to: T0 + 1, wasteCandidates: { stopCodes, models: [] }, limit: 100 })).map((x) => x.id).sort()).toEqual(['attempt', 'failed']);
@@ -265,6 +267,22 @@ export function describeValueReports(name: string, make: MakeStore): void {
           { team: 'b', agent: 'bot', category: 'failed', calls: 1, cost_usd: usd(700_000), avoidable_usd: usd(700_000) },
           { team: 'b', agent: 'bot', category: 'retried', calls: 3, cost_usd: usd(1_200_000), avoidable_usd: usd(300_000) },
         ]);
+      }));
+
+    it("counts a stopped run as its team's only: another team's run of the same id is not waste for it", () =>
+      withStore(async (s) => {
+        await s.appendCalls([
+          call({ id: 's1', startedAt: T0 + MIN, run: 'shared', agent: 'looper', costNanos: 2 * M }),
+          call({ id: 's2', startedAt: T0 + 2 * MIN, run: 'shared', agent: 'looper', ...refused }),
+          // Team b's run of the same id was never stopped; its call is an oversized one (1000 in at the cheap price: 1 M).
+          call({ id: 's3', startedAt: T0 + 3 * MIN, team: 'b', run: 'shared', agent: 'coder', servedModel: 'big', inputTokens: 1000, costNanos: 4 * M }),
+        ]);
+        const r = await wasteReport(s, wasteQuery);
+        expect(r.data).toEqual([
+          { team: 'b', agent: 'coder', category: 'oversized_model', calls: 1, cost_usd: usd(4 * M), avoidable_usd: usd(3 * M) },
+          { team: 'a', agent: 'looper', category: 'guard_stopped', calls: 2, cost_usd: usd(2 * M), avoidable_usd: usd(2 * M), would_have_cost_usd: usd(4 * M) },
+        ]);
+        expect((await wasteReport(s, { ...wasteQuery, team: 'b' })).data).toEqual([r.data[0]]);
       }));
 
     it('scopes waste to one team, keeps the window, and reads its own config', () =>

@@ -13,7 +13,7 @@ import { importedId } from '../call-id.js';
 import type { LedgerWriter } from '../ledger-writer.js';
 import type { ImportPricer } from '../pricer.js';
 import { countSkip, emptySummary, type ImportSummary } from '../summary.js';
-import { csvRecords } from './csv-format.js';
+import { csvRecords, csvTextValue } from './csv-format.js';
 
 export interface CsvImportOptions {
   path: string;
@@ -49,7 +49,8 @@ export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> 
     const get = (name: string): string | null => {
       const i = cols.indexOf(name);
       const v = i === -1 ? undefined : rec[i];
-      return v === undefined || v === '' ? null : v;
+      // A cell the export neutralised against spreadsheet formulas reads back as it was stored.
+      return v === undefined || v === '' ? null : csvTextValue(v);
     };
     try {
       const row = toRow(get, has, opts, summary);

@@ -1,6 +1,6 @@
 /** CSV: Tollgate's export read back by its import gives the same ledger; hand-written CSV with few columns. */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,48 @@ describe('CSV export and import', () => {
     expect(await b.all()).toEqual(await a.all());
     const s2 = await importFile(b.store, path);
     expect(s2).toMatchObject({ written: 3, inserted: 0 });
+  });
+
+  it('neutralises text cells a spreadsheet would run as formulas, keeps numbers as numbers, and reads both back exactly', async () => {
+    const a = await ledger();
+    const hostile: CallRow = {
+      ...base, id: 'call_f', team: '=HYPERLINK("http://x","y")', user: '+1+2', project: '-2+3', run: '@SUM(A1)', agent: '\tcmd',
+      tags: '\r=x', requestedModel: "'=already", servedModel: "''+twice", errorCode: '=err,with comma', upstreamRequestId: "'plain",
+      route: 'a=b', savedNanos: -42,
+    };
+    await a.store.appendCalls([hostile]);
+    const path = join(a.dir, 'hostile.csv');
+    const out = createWriteStream(path);
+    await exportCsv(a.store, out, {});
+    out.end();
+    await finished(out);
+    const text = await readFile(path, 'utf8');
+    const records: string[][] = [];
+    async function* once() {
+      yield text;
+    }
+    for await (const r of csvRecords(once())) records.push(r);
+    const [header, row] = records as [string[], string[]];
+    const cell = (name: string): string => row[header.indexOf(name)]!;
+    expect(cell('team')).toBe('\'=HYPERLINK("http://x","y")');
+    expect(cell('user')).toBe("'+1+2");
+    expect(cell('project')).toBe("'-2+3");
+    expect(cell('run')).toBe("'@SUM(A1)");
+    expect(cell('agent')).toBe("'\tcmd");
+    expect(cell('tags')).toBe("'\r=x");
+    expect(cell('requested_model')).toBe("''=already");
+    expect(cell('served_model')).toBe("'''+twice");
+    expect(cell('error_code')).toBe("'=err,with comma");
+    // Not formulas: as they are.
+    expect(cell('upstream_request_id')).toBe("'plain");
+    expect(cell('route')).toBe('a=b');
+    // A negative number in a numeric column stays a number.
+    expect(cell('saved_nanos')).toBe('-42');
+    // Every neutralised cell is a quoted field with the quote inside it.
+    expect(text).toContain(`,"'+1+2",`);
+    const b = await ledger();
+    expect(await importFile(b.store, path)).toMatchObject({ inserted: 1, skipped: {} });
+    expect(await b.all()).toEqual(await a.all());
   });
 
   it('imports a hand-written CSV with only the essential columns, pricing rows without a cost', async () => {

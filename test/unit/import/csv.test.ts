@@ -9,6 +9,7 @@ import { exportCsv } from '../../../src/import/csv/export.js';
 import { importCsv } from '../../../src/import/csv/import.js';
 import { importIntoLedger } from '../../../src/import/ledger-writer.js';
 import { ImportPricer } from '../../../src/import/pricer.js';
+import { formatSummary } from '../../../src/import/summary.js';
 import type { CallRow } from '../../../src/storage/types.js';
 import { tempLedger } from './ledger.js';
 
@@ -113,6 +114,24 @@ describe('CSV export and import', () => {
     const b = await ledger();
     expect(await importFile(b.store, path)).toMatchObject({ inserted: 1, skipped: {} });
     expect(await b.all()).toEqual(await a.all());
+  });
+
+  it('counts a row repeated in the file once: written, priced and summed once, not "already in the store"', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'repeat.csv');
+    await writeFile(path, [
+      'id,started_at,model,provider,input_tokens,output_tokens,cost_nanos',
+      'a,2025-11-01T10:00:00Z,m,anthropic,1,1,100',
+      'b,2025-11-01T10:00:01Z,unknown-model,,1,1,',
+      'a,2025-11-01T10:00:00Z,m,anthropic,1,1,100',
+      'b,2025-11-01T10:00:01Z,unknown-model,,1,1,',
+      '',
+    ].join('\n'));
+    const s = await importFile(l.store, path);
+    expect(s).toMatchObject({ records: 4, written: 2, inserted: 2, repeated: 2, costNanos: 100, unpriced: { 'unknown-model': 1 } });
+    expect(formatSummary(s)).toContain('written 2 row(s): 2 new, 0 already in the store; 2 record(s) repeated a row of this import (written once)');
+    expect(await importFile(l.store, path)).toMatchObject({ written: 2, inserted: 0, repeated: 2 });
+    expect(await l.all()).toHaveLength(2);
   });
 
   it('imports a hand-written CSV with only the essential columns, pricing rows without a cost', async () => {

@@ -54,7 +54,11 @@ export async function removeBudget(store: Store, id: string): Promise<boolean> {
   return store.deleteBudget(id);
 }
 
-export function budgetView(b: BudgetRecord, tz: string, now: number, state?: CounterState): Record<string, unknown> {
+/**
+ * A budget as the admin API and the CLI show it. `state` / `tokenState`: its USD and token counters in
+ * the current period (a budget with one counter; the token one only with a token limit).
+ */
+export function budgetView(b: BudgetRecord, tz: string, now: number, state?: CounterState, tokenState?: CounterState): Record<string, unknown> {
   const w = periodWindow(b.period, tz, now);
   return {
     id: b.id,
@@ -76,6 +80,13 @@ export function budgetView(b: BudgetRecord, tz: string, now: number, state?: Cou
           spent_nanos: state.used,
           reserved_nanos: state.reserved,
           utilisation: b.limitNanos > 0 ? state.used / b.limitNanos : null,
+        }
+      : {}),
+    ...(tokenState && hasOneCounter(b.scope) && b.limitTokens !== null
+      ? {
+          spent_tokens: tokenState.used,
+          reserved_tokens: tokenState.reserved,
+          token_utilisation: b.limitTokens > 0 ? tokenState.used / b.limitTokens : null,
         }
       : {}),
   };

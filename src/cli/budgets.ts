@@ -53,7 +53,7 @@ export function budgetsCommand(): Command {
 
   cmd.addCommand(
     withConfig(new Command('list'))
-      .description('list budgets with their reset times')
+      .description('list budgets: limits (USD and tokens) and reset times; what is spent: GET /admin/v1/budgets or tollgate spend')
       .option('--json', 'print JSON')
       .action(async (o: { config: string; json?: boolean }) => {
         const config = await configFrom(o);
@@ -61,7 +61,8 @@ export function budgetsCommand(): Command {
         const views = (await withStore(config, (s) => s.listBudgets())).map((b) => budgetView(b, config.timezone, now));
         if (o.json) return console.log(JSON.stringify({ data: views }));
         if (views.length === 0) return console.log('No budgets. Set one: tollgate budgets set team:platform --usd 5000 --period month');
-        console.log(table(['id', 'limit_usd', 'resets_at', 'source'], views.map((v) => [String(v['id']), Number(v['limit_usd']), (v['resets_at'] as string | null) ?? 'never', String(v['source'])])));
+        // The limits as the admin API lists them, token limit included (spend is the gateway's: GET /admin/v1/budgets).
+        console.log(table(['id', 'limit_usd', 'limit_tokens', 'resets_at', 'source'], views.map((v) => [String(v['id']), Number(v['limit_usd']), v['limit_tokens'] as number | null, (v['resets_at'] as string | null) ?? 'never', String(v['source'])])));
       }),
   );
 

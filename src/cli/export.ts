@@ -1,4 +1,7 @@
-/** `tollgate export csv [--since --until] [--out FILE]`: the ledger as CSV, the format `import csv` reads. */
+/**
+ * `tollgate export csv [--since --until] [--out FILE]`: the ledger as CSV, the format `import csv` reads,
+ * with text cells neutralised against spreadsheet formulas (import/csv/csv-format.ts csvTextField).
+ */
 import { open } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Command } from 'commander';
@@ -10,7 +13,7 @@ export function exportCommand(): Command {
   const cmd = new Command('export').description('export the ledger');
   cmd.addCommand(
     withConfig(new Command('csv'))
-      .description('every call as a CSV row (columns: src/import/README.md); `tollgate import csv` reads it back')
+      .description("every call as a CSV row (columns: src/import/README.md); text cells that start with = + - @ are prefixed with ' so a spreadsheet does not run them; `tollgate import csv` reads it back")
       .option('--since <time>', 'from: 30d, an ISO date or epoch ms (default: the beginning)')
       .option('--until <time>', 'until (exclusive)')
       .option('-o, --out <file>', 'write to a file instead of stdout')

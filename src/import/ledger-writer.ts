@@ -1,7 +1,10 @@
 /**
  * Batches imported call rows into the ledger, waiting for each batch (so a fast reader never queues
- * more than one batch of rows in memory). `inserted` is measured, not assumed: rows whose id the
- * ledger already holds (an earlier import) are ignored by the store.
+ * more than one batch of rows in memory). The counts are measured, not assumed: a row whose id this
+ * import has written already (the same message read twice: a resumed Claude Code session copies its
+ * history into a new file; a CSV with a repeated row) is not written again and counts as `repeated`;
+ * `inserted` is what the store reports it inserted (an id it already held, from an earlier import, is
+ * ignored), so rows the gateway records meanwhile do not count.
  */
 import type { CallRow, Store } from '../storage/types.js';
 import type { ImportSummary } from './summary.js';
@@ -10,13 +13,24 @@ const BATCH = 2_000;
 
 export class LedgerWriter {
   private batch: CallRow[] = [];
+  /** The ids written by this import: one short string per distinct row (tens of MB for a million). */
+  private readonly seen = new Set<string>();
   written = 0;
+  inserted = 0;
+  repeated = 0;
 
   constructor(private readonly store: Pick<Store, 'appendCalls'>) {}
 
-  async add(row: CallRow): Promise<void> {
+  /** False when the row repeats one this import has written: nothing is written, nothing to count. */
+  async add(row: CallRow): Promise<boolean> {
+    if (this.seen.has(row.id)) {
+      this.repeated++;
+      return false;
+    }
+    this.seen.add(row.id);
     this.batch.push(row);
     if (this.batch.length >= BATCH) await this.flush();
+    return true;
   }
 
   async flush(): Promise<void> {
@@ -24,23 +38,17 @@ export class LedgerWriter {
     const rows = this.batch;
     this.batch = [];
     this.written += rows.length;
-    await this.store.appendCalls(rows);
+    this.inserted += await this.store.appendCalls(rows);
   }
 }
 
-/** Rows in the ledger (one grouped scan). Taken before and after an import to count what was new. */
-export async function ledgerRowCount(store: Pick<Store, 'spend'>): Promise<number> {
-  const rows = await store.spend({ groupBy: 'provider' });
-  return rows.reduce((n, r) => n + r.calls, 0);
-}
-
-/** Run an import into the ledger and fill in how many of the rows it wrote were new. */
-export async function importIntoLedger(store: Store, run: (writer: LedgerWriter) => Promise<ImportSummary>): Promise<ImportSummary> {
-  const before = await ledgerRowCount(store);
+/** Run an import into the ledger and fill in how many rows it wrote, how many were new and how many repeated. */
+export async function importIntoLedger(store: Pick<Store, 'appendCalls'>, run: (writer: LedgerWriter) => Promise<ImportSummary>): Promise<ImportSummary> {
   const writer = new LedgerWriter(store);
   const summary = await run(writer);
   await writer.flush();
   summary.written = writer.written;
-  summary.inserted = (await ledgerRowCount(store)) - before;
+  summary.inserted = writer.inserted;
+  summary.repeated = writer.repeated;
   return summary;
 }

@@ -6,10 +6,15 @@ export interface ImportSummary {
   lines: number;
   /** Records that carried usage (transcript lines with usage, report results, CSV rows). */
   records: number;
-  /** Rows handed to the store (one per call or per report result). */
+  /** Rows handed to the store (one per call or per report result), each id once. */
   written: number;
   /** Of those, rows the store did not have yet; the rest were there from an earlier import. */
   inserted: number;
+  /**
+   * Records whose row id this import had already written (the same call or report result twice in the
+   * input): not counted as written, nor their cost. A call's first row is kept; a report result's last.
+   */
+  repeated: number;
   /** Records not imported, by reason. */
   skipped: Record<string, number>;
   /** Calls imported at zero cost because no price is known, by model. */
@@ -18,18 +23,24 @@ export interface ImportSummary {
 }
 
 export function emptySummary(source: string): ImportSummary {
-  return { source, files: 0, bytes: 0, lines: 0, records: 0, written: 0, inserted: 0, skipped: {}, unpriced: {}, costNanos: 0 };
+  return { source, files: 0, bytes: 0, lines: 0, records: 0, written: 0, inserted: 0, repeated: 0, skipped: {}, unpriced: {}, costNanos: 0 };
 }
 
 export function countSkip(s: ImportSummary, reason: string, n = 1): void {
   s.skipped[reason] = (s.skipped[reason] ?? 0) + n;
 }
 
+/** A call row the writer took (not a repeat): its cost, and its model when no price is known for it (null: priced). */
+export function countWritten(s: ImportSummary, costNanos: number, unpricedModel: string | null): void {
+  s.costNanos += costNanos;
+  if (unpricedModel !== null) s.unpriced[unpricedModel] = (s.unpriced[unpricedModel] ?? 0) + 1;
+}
+
 /** A readable multi-line summary for the terminal. */
 export function formatSummary(s: ImportSummary): string {
   const out = [
     `${s.source}: read ${s.files} file(s), ${s.lines} line(s), ${(s.bytes / 1e6).toFixed(1)} MB; ${s.records} record(s) with usage`,
-    `  written ${s.written} row(s): ${s.inserted} new, ${s.written - s.inserted} already in the store`,
+    `  written ${s.written} row(s): ${s.inserted} new, ${s.written - s.inserted} already in the store${s.repeated ? `; ${s.repeated} record(s) repeated a row of this import (written once)` : ''}`,
     `  cost of the rows written: $${(s.costNanos / 1e9).toFixed(6)}`,
   ];
   const skips = Object.entries(s.skipped).filter(([, n]) => n > 0);

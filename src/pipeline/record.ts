@@ -66,7 +66,7 @@ export class Recorder {
   }
 
   /** The store's write, a synchronous throw (a row it cannot even pack) included as a rejection: the rows stay ours. */
-  private append(rows: CallRow[]): Promise<void> {
+  private append(rows: CallRow[]): Promise<unknown> {
     try {
       return this.store.appendCalls(rows);
     } catch (err) {

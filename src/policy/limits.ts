@@ -98,6 +98,16 @@ export function budgetUsdLimit(b: BudgetRecord, timezone: string, now: number): 
   return { kind: 'budget_usd', scope: b.scope, budget: b, window, key: budgetCounterKey(b, b.scope, window.key), limit: b.limitNanos, amount: 0, ttlSeconds: ttlFor(window, now) };
 }
 
+/** The token counter of a budget with one counter and a `limit_tokens`, as planLimits plans it; null without a token limit. */
+export function budgetTokensLimit(b: BudgetRecord, timezone: string, now: number): PlannedLimit | null {
+  if (b.limitTokens === null) return null;
+  const window = periodWindow(b.period, timezone, now);
+  return { kind: 'budget_tokens', scope: b.scope, budget: b, window, key: tokensCounterKey(budgetCounterKey(b, b.scope, window.key)), limit: b.limitTokens, amount: 0, ttlSeconds: ttlFor(window, now) };
+}
+
+/** A budget's token counter beside its USD counter `usdKey`. */
+const tokensCounterKey = (usdKey: string): string => `${usdKey}:tok`;
+
 export interface PlanInput {
   scopes: CallScopes;
   budgetsByScope: ReadonlyMap<string, readonly BudgetRecord[]>;
@@ -126,7 +136,7 @@ export function planLimits(p: PlanInput): PlannedLimit[] {
       const base = budgetCounterKey(b, counted, window.key);
       out.push({ kind: 'budget_usd', scope, budget: b, window, key: base, limit: b.limitNanos, amount: p.demand.worstNanos, ttlSeconds: ttlFor(window, now) });
       if (b.limitTokens !== null) {
-        out.push({ kind: 'budget_tokens', scope, budget: b, window, key: `${base}:tok`, limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });
+        out.push({ kind: 'budget_tokens', scope, budget: b, window, key: tokensCounterKey(base), limit: b.limitTokens, amount: p.demand.worstTokens, ttlSeconds: ttlFor(window, now) });
       }
       if (b.pace && window.end !== Infinity) out.push(plannedPace({ budget: b, scope, periodCounterKey: base, period: window, timezone: p.timezone, now, worstNanos: p.demand.worstNanos }));
     }

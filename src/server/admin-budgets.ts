@@ -1,7 +1,7 @@
 /**
  * Admin API for budgets:
  *   POST   /admin/v1/budgets        {"scope": "team:platform", "limit_usd": 5000, "period": "month", ...}
- *   GET    /admin/v1/budgets        definitions with spent, reserved and reset time
+ *   GET    /admin/v1/budgets        definitions with spent and reserved (USD, and tokens with limit_tokens) and reset time
  *   DELETE /admin/v1/budgets/:id    id = scope/period, URL-encoded (e.g. team%3Aplatform%2Fmonth)
  * Changes apply to the next call, on this instance at once and on others within a second.
  */
@@ -10,7 +10,7 @@ import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-servic
 import { budgetConfigSchema } from '../config/schema.js';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { budgetUsdLimit, hasOneCounter } from '../policy/limits.js';
+import { budgetTokensLimit, budgetUsdLimit, hasOneCounter } from '../policy/limits.js';
 
 export async function handleBudgets(
   deps: GatewayDeps,
@@ -43,12 +43,17 @@ export async function handleBudgets(
   if (path === '/admin/v1/budgets' && method === 'GET') {
     const now = deps.now();
     const list = deps.budgets.list().filter((b) => team === undefined || b.scope === `team:${team}`);
-    // Budgets with one counter show what is spent: filled from the ledger if no call has touched them
-    // since this instance started (a wildcard budget's counters are per key, tag...: none to show).
+    // Budgets with one counter show what is spent, in USD and, with a token limit, in tokens: filled from
+    // the ledger if no call has touched them since this instance started (a wildcard budget's counters
+    // are per key, tag...: none to show).
+    const tz = deps.config.timezone;
     const counted = list.filter((b) => hasOneCounter(b.scope));
-    const states = await deps.limiter.readBudgets(counted.map((b) => budgetUsdLimit(b, deps.config.timezone, now)));
-    const stateOf = new Map(counted.map((b, i) => [b, states[i]]));
-    send(200, { data: list.map((b) => budgetView(b, deps.config.timezone, now, stateOf.get(b))) });
+    const usd = counted.map((b) => budgetUsdLimit(b, tz, now));
+    const tokens = counted.map((b) => budgetTokensLimit(b, tz, now)).filter((l) => l !== null);
+    const states = await deps.limiter.readBudgets([...usd, ...tokens]);
+    const stateOf = new Map(usd.map((l, i) => [l.budget, states[i]]));
+    const tokenStateOf = new Map(tokens.map((l, i) => [l.budget, states[usd.length + i]]));
+    send(200, { data: list.map((b) => budgetView(b, tz, now, stateOf.get(b), tokenStateOf.get(b))) });
     return true;
   }
   const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);

@@ -335,7 +335,8 @@ export interface Store {
   /** Changes whenever any budget is created, changed or deleted. */
   budgetsVersion(): Promise<number>;
 
-  appendCalls(rows: CallRow[]): Promise<void>;
+  /** Returns how many rows went in: a row whose id the ledger holds already is ignored, as is a repeat within `rows`. */
+  appendCalls(rows: CallRow[]): Promise<number>;
   /**
    * Sum of cost (nanos) and tokens of calls matching every given attribute, started in [from, to).
    * Used to rebuild in-process budget counters from the ledger at start.

@@ -155,18 +155,20 @@ export function describeStore(name: string, make: MakeStore): void {
 
     it('appends calls idempotently: the same id twice is one row, and the first one stays', () =>
       withStore(async (s) => {
-        await s.appendCalls([]);
+        expect(await s.appendCalls([])).toBe(0);
         const first = LEDGER[0]!;
-        await s.appendCalls([first]);
-        await s.appendCalls([first, { ...first, costNanos: 999 }]);
-        expect(await s.calls({ limit: 10 })).toEqual([first]);
+        expect(await s.appendCalls([first])).toBe(1);
+        // It says how many rows went in: none of a known id, one of an id repeated within the batch.
+        expect(await s.appendCalls([first, { ...first, costNanos: 999 }])).toBe(0);
+        expect(await s.appendCalls([LEDGER[1]!, { ...LEDGER[1]!, costNanos: 999 }, LEDGER[2]!])).toBe(2);
+        expect(await s.calls({ limit: 10 })).toEqual([LEDGER[2]!, LEDGER[1]!, first]);
       }));
 
     it('appends a batch larger than one statement holds, all of it once', () =>
       withStore(async (s) => {
         const rows = Array.from({ length: 2500 }, (_, i) => call({ id: `bulk-${i}`, startedAt: T0 + i, run: 'bulk', costNanos: 1_000_000 }));
-        await s.appendCalls(rows);
-        await s.appendCalls(rows.slice(1000, 1200));
+        expect(await s.appendCalls(rows)).toBe(2500);
+        expect(await s.appendCalls([...rows.slice(1000, 1200), call({ id: 'bulk-new', startedAt: T0, run: 'other' }), ...rows.slice(0, 1500)])).toBe(1);
         expect((await s.calls({ run: 'bulk', limit: 5000 })).length).toBe(2500);
         expect((await s.sumCalls({ match: { run: 'bulk' } })).costNanos).toBe(2_500_000_000);
       }));

@@ -47,6 +47,20 @@ describe('token limits and budgets from config', () => {
     const refused = responses.find((r) => r.status === 402)!;
     const err = (await refused.json()) as { error: { code: string; budget: { unit: string } } };
     expect(err.error).toMatchObject({ code: 'budget_exceeded', budget: { unit: 'tokens' } });
+    // The budget list shows the tokens used this period beside the token limit, as it shows dollars.
+    const list = async (auth: string) =>
+      ((await (await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: { authorization: `Bearer ${auth}` } })).json()) as { data: Record<string, unknown>[] }).data;
+    const ok = responses.filter((r) => r.status === 200).length;
+    const admin = await list(ADMIN_KEY);
+    const tokens = admin.find((x) => x['id'] === 'team:tokens/day')!;
+    expect(tokens).toMatchObject({ limit_tokens: 2000, spent_tokens: ok * 200, reserved_tokens: 0, token_utilisation: (ok * 200) / 2000 });
+    expect(tokens['spent_usd']).toBeGreaterThan(0);
+    // A budget without a token limit shows no token counts.
+    expect(admin.find((x) => x['id'] === 'tag:batch/month')).not.toHaveProperty('spent_tokens');
+    // A team sees its own budgets only, token spend included.
+    const own = await list(key);
+    expect(own.map((x) => x['id'])).toEqual(['team:tokens/day']);
+    expect(own[0]).toMatchObject({ spent_tokens: ok * 200 });
   });
 
   it("reserves a model's own image bound: gpt-4o-mini's images cost up to 48,169 tokens each, not 3,000", async () => {

@@ -117,6 +117,16 @@ describe('tollgate on mistakes', () => {
     expect(JSON.parse((await tollgate(['budgets', 'list', '-c', cfg, '--json'])).stdout)).toEqual({ data: [] });
     expect((await tollgate(['keys', 'create', '-c', cfg, '--team', 'a', '--models', 'gpt-4o-mini'])).stdout).toMatch(/Created key/);
     expect((await tollgate(['budgets', 'set', '--help'])).stdout).toMatch(/80%/);
+    // The list shows a token limit beside the USD one, as the admin API does.
+    await tollgate(['budgets', 'set', 'team:a', '-c', cfg, '--usd', '5', '--tokens', '1200', '--period', 'day']);
+    await tollgate(['budgets', 'set', 'team:b', '-c', cfg, '--usd', '7']);
+    const listed = (await tollgate(['budgets', 'list', '-c', cfg])).stdout.split('\n');
+    expect(listed[0]).toMatch(/^id\s+limit_usd\s+limit_tokens\s+resets_at\s+source$/);
+    expect(listed.find((l) => l.startsWith('team:a/day'))).toMatch(/^team:a\/day\s+5\s+1200\s+\S+\s+api$/);
+    expect(listed.find((l) => l.startsWith('team:b/month'))).toMatch(/^team:b\/month\s+7\s+-\s+\S+\s+api$/);
+    expect(JSON.parse((await tollgate(['budgets', 'list', '-c', cfg, '--json'])).stdout).data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'team:a/day', limit_usd: 5, limit_tokens: 1200 })]),
+    );
   });
 
   it('exits when the gateway cannot start: its port taken, a port that is no port', async () => {

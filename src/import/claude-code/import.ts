@@ -10,7 +10,7 @@ import { importedId } from '../call-id.js';
 import type { LedgerWriter } from '../ledger-writer.js';
 import { emptyLineStats, matchingLines } from '../line-reader.js';
 import type { ImportPricer } from '../pricer.js';
-import { countSkip, emptySummary, type ImportSummary } from '../summary.js';
+import { countSkip, countWritten, emptySummary, type ImportSummary } from '../summary.js';
 import { transcriptFiles } from './discover.js';
 import { MessageWindow, messageKey, type MessageCall } from './message-window.js';
 import { parseTranscriptLine } from './transcript-line.js';
@@ -55,7 +55,9 @@ async function importFile(file: string, projectDir: string, opts: ClaudeCodeImpo
   const stats = emptyLineStats();
   const window = new MessageWindow(opts.openMessages);
   const emit = async (m: MessageCall): Promise<void> => {
-    await opts.writer.add(toCallRow(m, projectDir, opts, summary));
+    const { row, priced } = toCallRow(m, projectDir, opts);
+    // The same message in another file (a resumed session) is written, and counted, once.
+    if (await opts.writer.add(row)) countWritten(summary, row.costNanos, priced ? null : m.best.model);
   };
   for await (const text of matchingLines(file, USAGE, stats)) {
     const parsed = parseTranscriptLine(text);
@@ -80,17 +82,13 @@ async function importFile(file: string, projectDir: string, opts: ClaudeCodeImpo
   summary.lines += stats.lines;
 }
 
-function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOptions, summary: ImportSummary): CallRow {
+/** The message's row; `priced`: false when no price is known for its model (the row costs $0). */
+function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOptions): { row: CallRow; priced: boolean } {
   const l = m.best;
   const a = opts.attribution;
   const project = a.project ?? (a.projectFromCwd && l.cwd ? basename(l.cwd) : projectDir);
-  let cost = opts.pricer.cost('anthropic', l.model, l.usage);
-  if (cost === null) {
-    summary.unpriced[l.model] = (summary.unpriced[l.model] ?? 0) + 1;
-    cost = 0;
-  }
-  summary.costNanos += cost;
-  return {
+  const cost = opts.pricer.cost('anthropic', l.model, l.usage);
+  const row: CallRow = {
     id: importedId('cc', m.key),
     startedAt: m.firstAt,
     firstByteAt: null,
@@ -115,7 +113,7 @@ function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOpt
     cacheWrite1hTokens: l.usage.cacheWrite1h,
     outputTokens: l.usage.output,
     reasoningTokens: 0,
-    costNanos: cost,
+    costNanos: cost ?? 0,
     estimated: false,
     status: 'ok',
     httpStatus: 200,
@@ -128,4 +126,5 @@ function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOpt
     // Transcripts carry no request bytes to fingerprint.
     requestHash: null,
   };
+  return { row, priced: cost !== null };
 }

@@ -9,6 +9,26 @@ export function csvField(v: string | number | boolean | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+// A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection). With any
+// leading quotes counted too, so that neutralising is undone exactly: a value that already starts with
+// quotes before such a character gets one more, and reading back removes one.
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
+
+/**
+ * A text cell (a client may choose it: a tag, a user, a model name), never read as a formula: one that
+ * would be is prefixed with a single quote, inside a quoted field. Numbers go through csvField as they are.
+ */
+export function csvTextField(v: string | null): string {
+  if (v === null || !FORMULA_START.test(v)) return csvField(v);
+  return `"'${v.replace(/"/g, '""')}"`;
+}
+
+/** A cell as it was before csvTextField neutralised it (one leading quote fewer); any other as it is. */
+export function csvTextValue(v: string): string {
+  return NEUTRALISED.test(v) ? v.slice(1) : v;
+}
+
 export function csvLine(values: (string | number | boolean | null)[]): string {
   return `${values.map(csvField).join(',')}\n`;
 }

@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { Store } from '../../storage/types.js';
 import { csvLine } from './csv-format.js';
-import { CSV_COLUMNS, csvValues } from './columns.js';
+import { CSV_COLUMNS, csvRow } from './columns.js';
 
 const PAGE = 5_000;
 
@@ -16,7 +16,7 @@ export async function exportCsv(store: Pick<Store, 'scanCalls'>, out: Writable, 
   for (;;) {
     const page = await store.scanCalls({ ...range, limit: PAGE, ...(after ? { after } : {}) });
     let text = '';
-    for (const r of page) text += csvLine(csvValues(r));
+    for (const r of page) text += csvRow(r);
     if (text) await write(text);
     n += page.length;
     if (page.length < PAGE) return n;

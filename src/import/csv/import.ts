@@ -12,8 +12,8 @@ import type { CallRow } from '../../storage/types.js';
 import { importedId } from '../call-id.js';
 import type { LedgerWriter } from '../ledger-writer.js';
 import type { ImportPricer } from '../pricer.js';
-import { countSkip, emptySummary, type ImportSummary } from '../summary.js';
-import { csvRecords } from './csv-format.js';
+import { countSkip, countWritten, emptySummary, type ImportSummary } from '../summary.js';
+import { csvRecords, csvTextValue } from './csv-format.js';
 
 export interface CsvImportOptions {
   path: string;
@@ -49,12 +49,13 @@ export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> 
     const get = (name: string): string | null => {
       const i = cols.indexOf(name);
       const v = i === -1 ? undefined : rec[i];
-      return v === undefined || v === '' ? null : v;
+      // A cell the export neutralised against spreadsheet formulas reads back as it was stored.
+      return v === undefined || v === '' ? null : csvTextValue(v);
     };
     try {
-      const row = toRow(get, has, opts, summary);
-      summary.costNanos += row.costNanos;
-      await opts.writer.add(row);
+      const { row, unpriced } = toRow(get, has, opts);
+      // A row repeated in the file (the same id) is written, and counted, once.
+      if (await opts.writer.add(row)) countWritten(summary, row.costNanos, unpriced);
     } catch (err) {
       if (!(err instanceof BadRow)) throw err;
       countSkip(summary, err.message);
@@ -94,7 +95,8 @@ function signedNanos(v: string | null): number {
 
 const bool = (v: string | null): boolean => v !== null && /^(true|1|yes)$/i.test(v);
 
-function toRow(get: (name: string) => string | null, has: (name: string) => boolean, opts: CsvImportOptions, summary: ImportSummary): CallRow {
+/** The row; `unpriced`: its model when it had no cost and no price is known (the row costs $0), else null. */
+function toRow(get: (name: string) => string | null, has: (name: string) => boolean, opts: CsvImportOptions): { row: CallRow; unpriced: string | null } {
   const startedAt = time(get('started_at'), 'started_at');
   if (startedAt === null) throw new BadRow('no_started_at');
   // Tollgate's export has both model columns (a failed call may have no served model); other files `model`.
@@ -123,11 +125,12 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     if (!Number.isFinite(usd) || usd < 0 || usdToNanos(usd) > MAX_CALL_COST_NANOS) throw new BadRow('bad_cost_usd');
     cost = usdToNanos(usd);
   }
+  let unpriced: string | null = null;
   if (cost === null) {
     // No provider named or configured: the bundled catalogue still knows the model by its name.
     cost = opts.pricer.cost(provider ?? '', model, usage);
     if (cost === null) {
-      summary.unpriced[model] = (summary.unpriced[model] ?? 0) + 1;
+      unpriced = model;
       cost = 0;
     }
   }
@@ -170,5 +173,5 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   };
   // No id in the file: derived from the row itself, so the same file imported twice is one set of rows.
   if (row.id === '') row.id = importedId('csv', JSON.stringify(row));
-  return row;
+  return { row, unpriced };
 }

@@ -39,20 +39,30 @@ export async function* reportRows(provider: ReportProvider, path: string, summar
 export async function importProviderReport(store: Store, provider: ReportProvider, path: string): Promise<ImportSummary> {
   const summary = emptySummary(`${provider}-usage`);
   const existing = new Set((await store.providerUsage({ provider })).map((r) => r.id));
-  let batch: ProviderUsageRow[] = [];
+  // The cost of each row this import wrote: a result repeated in the input replaces its row (the later
+  // page is the newer figure), so it is counted once, at its last cost.
+  const written = new Map<string, number>();
+  // Keyed by id: one statement never holds an id twice (Postgres refuses to update a row twice in one).
+  let batch = new Map<string, ProviderUsageRow>();
   const flush = async (): Promise<void> => {
-    await store.upsertProviderUsage(batch);
-    batch = [];
+    await store.upsertProviderUsage([...batch.values()]);
+    batch = new Map();
   };
   for await (const row of reportRows(provider, path, summary)) {
-    summary.written++;
-    if (!existing.has(row.id)) {
-      summary.inserted++;
-      existing.add(row.id);
+    const cost = row.kind === 'cost' ? row.costNanos : 0;
+    const before = written.get(row.id);
+    if (before === undefined) {
+      summary.written++;
+      if (!existing.has(row.id)) summary.inserted++;
+    } else {
+      summary.repeated++;
+      summary.costNanos -= before;
     }
-    if (row.kind === 'cost') summary.costNanos += row.costNanos;
-    batch.push(row);
-    if (batch.length >= 1000) await flush();
+    summary.costNanos += cost;
+    written.set(row.id, cost);
+    batch.delete(row.id);
+    batch.set(row.id, row);
+    if (batch.size >= 1000) await flush();
   }
   await flush();
   return summary;

@@ -33,7 +33,7 @@ export function insertCallsSql(n: number): string {
     ${DIMENSION_ROLLUPS.map((r) => `${r.table} AS (${foldRollupSql('postgres', 'ins', r.table)}),`).join('\n    ')}
     tagged AS (${foldTagsSql('postgres', 'ins')}),
     saved AS (${foldSavingsSql('postgres', 'ins')})
-    SELECT 1`;
+    SELECT count(*)::int AS inserted FROM ins`;
 }
 
 export function callParams(r: CallRow): Param[] {

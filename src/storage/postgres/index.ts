@@ -190,18 +190,21 @@ export class PostgresStore implements Store {
     return { costNanos: num(row?.['cost']), tokens: num(row?.['tokens']) };
   }
 
-  async appendCalls(rows: CallRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async appendCalls(rows: CallRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
     if (rows.length <= CALL_CHUNK) {
-      await this.rows(insertCallsSql(rows.length), rows.flatMap(callParams));
-      return;
+      const [row] = await this.rows(insertCallsSql(rows.length), rows.flatMap(callParams));
+      return num(row?.['inserted']);
     }
     // Several statements: one transaction, so a batch lands whole or not at all, as in SQLite.
-    await this.tx(async (c) => {
+    return this.tx(async (c) => {
+      let inserted = 0;
       for (let i = 0; i < rows.length; i += CALL_CHUNK) {
         const chunk = rows.slice(i, i + CALL_CHUNK);
-        await c.query(insertCallsSql(chunk.length), chunk.flatMap(callParams));
+        const res = await c.query(insertCallsSql(chunk.length), chunk.flatMap(callParams));
+        inserted += num((res.rows[0] as Record<string, unknown> | undefined)?.['inserted']);
       }
+      return inserted;
     });
   }
 

@@ -42,7 +42,7 @@ const GROUP_COLUMN: Record<SpendGroup, string> = {
 
 export class SqliteDatabase {
   private readonly db: Database.Database;
-  private insertMany!: (values: SqlValue[]) => void;
+  private insertMany!: (values: SqlValue[]) => number;
 
   /**
    * `opts.skipRollups`: for the recording benchmark only (bench/scenarios.mjs `recording`), to measure
@@ -116,9 +116,10 @@ export class SqliteDatabase {
       // element through a generic property lookup, arguments directly (~0.7 us less a row, measured).
       for (const step = ROWS_PER_INSERT * width; i + step <= values.length; i += step) inserted += chunk.run(...values.slice(i, i + step)).changes;
       for (; i < values.length; i += width) inserted += one.run(...values.slice(i, i + width)).changes;
-      if (inserted === 0 || this.opts.skipRollups) return;
-      if (inserted === values.length / width && inMemory.fold(values)) return;
+      if (inserted === 0 || this.opts.skipRollups) return inserted;
+      if (inserted === values.length / width && inMemory.fold(values)) return inserted;
       for (const fold of folds) fold.run({ after });
+      return inserted;
     });
   }
 
@@ -213,14 +214,14 @@ export class SqliteDatabase {
     return sumCalls(this.db, q);
   }
 
-  /** Call values, row after row in CALL_COLUMNS order (see call-columns.ts). */
-  appendCallValues(values: SqlValue[]): void {
-    this.insertMany(values);
+  /** Call values, row after row in CALL_COLUMNS order (see call-columns.ts); returns how many rows went in (a known id is skipped). */
+  appendCallValues(values: SqlValue[]): number {
+    return this.insertMany(values);
   }
 
-  /** Call rows as the gateway packs them (call-pack.ts). */
-  appendCallPack(pack: CallPack): void {
-    this.insertMany(unpackCallValues(pack));
+  /** Call rows as the gateway packs them (call-pack.ts); returns how many rows went in. */
+  appendCallPack(pack: CallPack): number {
+    return this.insertMany(unpackCallValues(pack));
   }
 
   spend(q: SpendQuery): SpendRow[] {

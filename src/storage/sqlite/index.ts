@@ -113,7 +113,7 @@ export class SqliteStore implements Store {
   sumCalls(q: Parameters<Store['sumCalls']>[0]): Promise<{ costNanos: number; tokens: number }> {
     return this.call('sumCalls', q);
   }
-  appendCalls(rows: CallRow[]): Promise<void> {
+  appendCalls(rows: CallRow[]): Promise<number> {
     return this.call('appendCallPack', packCallRows(rows));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {

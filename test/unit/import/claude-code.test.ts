@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importClaudeCode, type ClaudeCodeAttribution } from '../../../src/import/claude-code/import.js';
 import { importIntoLedger } from '../../../src/import/ledger-writer.js';
+import { formatSummary } from '../../../src/import/summary.js';
 import { ImportPricer } from '../../../src/import/pricer.js';
 import type { CallRow } from '../../../src/storage/types.js';
 import { tempLedger } from './ledger.js';
@@ -39,7 +40,10 @@ describe('import claude-code', () => {
     const n1 = rows.filter((x) => x.upstreamRequestId === null);
     expect(n1).toHaveLength(1);
     expect(n1[0]).toMatchObject({ outputTokens: 200, inputTokens: 7, cachedInputTokens: 500, cacheWrite5mTokens: 100 });
-    expect(summary).toMatchObject({ files: 5, written: 11, inserted: 10 }); // msg_B1 again in the resumed session
+    // msg_B1 again in the resumed session: written, priced and counted once, not "already in the store".
+    expect(summary).toMatchObject({ files: 5, written: 10, inserted: 10, repeated: 1 });
+    expect(summary.costNanos).toBe(rows.reduce((n, x) => n + x.costNanos, 0));
+    expect(formatSummary(summary)).toContain('written 10 row(s): 10 new, 0 already in the store; 1 record(s) repeated a row of this import (written once)');
     expect(summary.skipped).toMatchObject({ synthetic_model: 1, not_json: 1, bad_timestamp: 1, partial_stream_line: 9 });
   });
 
@@ -92,7 +96,7 @@ describe('import claude-code', () => {
     const first = await ledger.all();
     const again = await run();
     expect(again.inserted).toBe(0);
-    expect(again.written).toBe(11);
+    expect(again).toMatchObject({ written: 10, repeated: 1 });
     expect(await ledger.all()).toEqual(first);
   });
 });

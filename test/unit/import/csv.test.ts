@@ -1,6 +1,6 @@
 /** CSV: Tollgate's export read back by its import gives the same ledger; hand-written CSV with few columns. */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { exportCsv } from '../../../src/import/csv/export.js';
 import { importCsv } from '../../../src/import/csv/import.js';
 import { importIntoLedger } from '../../../src/import/ledger-writer.js';
 import { ImportPricer } from '../../../src/import/pricer.js';
+import { formatSummary } from '../../../src/import/summary.js';
 import type { CallRow } from '../../../src/storage/types.js';
 import { tempLedger } from './ledger.js';
 
@@ -71,6 +72,66 @@ describe('CSV export and import', () => {
     expect(await b.all()).toEqual(await a.all());
     const s2 = await importFile(b.store, path);
     expect(s2).toMatchObject({ written: 3, inserted: 0 });
+  });
+
+  it('neutralises text cells a spreadsheet would run as formulas, keeps numbers as numbers, and reads both back exactly', async () => {
+    const a = await ledger();
+    const hostile: CallRow = {
+      ...base, id: 'call_f', team: '=HYPERLINK("http://x","y")', user: '+1+2', project: '-2+3', run: '@SUM(A1)', agent: '\tcmd',
+      tags: '\r=x', requestedModel: "'=already", servedModel: "''+twice", errorCode: '=err,with comma', upstreamRequestId: "'plain",
+      route: 'a=b', savedNanos: -42,
+    };
+    await a.store.appendCalls([hostile]);
+    const path = join(a.dir, 'hostile.csv');
+    const out = createWriteStream(path);
+    await exportCsv(a.store, out, {});
+    out.end();
+    await finished(out);
+    const text = await readFile(path, 'utf8');
+    const records: string[][] = [];
+    async function* once() {
+      yield text;
+    }
+    for await (const r of csvRecords(once())) records.push(r);
+    const [header, row] = records as [string[], string[]];
+    const cell = (name: string): string => row[header.indexOf(name)]!;
+    expect(cell('team')).toBe('\'=HYPERLINK("http://x","y")');
+    expect(cell('user')).toBe("'+1+2");
+    expect(cell('project')).toBe("'-2+3");
+    expect(cell('run')).toBe("'@SUM(A1)");
+    expect(cell('agent')).toBe("'\tcmd");
+    expect(cell('tags')).toBe("'\r=x");
+    expect(cell('requested_model')).toBe("''=already");
+    expect(cell('served_model')).toBe("'''+twice");
+    expect(cell('error_code')).toBe("'=err,with comma");
+    // Not formulas: as they are.
+    expect(cell('upstream_request_id')).toBe("'plain");
+    expect(cell('route')).toBe('a=b');
+    // A negative number in a numeric column stays a number.
+    expect(cell('saved_nanos')).toBe('-42');
+    // Every neutralised cell is a quoted field with the quote inside it.
+    expect(text).toContain(`,"'+1+2",`);
+    const b = await ledger();
+    expect(await importFile(b.store, path)).toMatchObject({ inserted: 1, skipped: {} });
+    expect(await b.all()).toEqual(await a.all());
+  });
+
+  it('counts a row repeated in the file once: written, priced and summed once, not "already in the store"', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'repeat.csv');
+    await writeFile(path, [
+      'id,started_at,model,provider,input_tokens,output_tokens,cost_nanos',
+      'a,2025-11-01T10:00:00Z,m,anthropic,1,1,100',
+      'b,2025-11-01T10:00:01Z,unknown-model,,1,1,',
+      'a,2025-11-01T10:00:00Z,m,anthropic,1,1,100',
+      'b,2025-11-01T10:00:01Z,unknown-model,,1,1,',
+      '',
+    ].join('\n'));
+    const s = await importFile(l.store, path);
+    expect(s).toMatchObject({ records: 4, written: 2, inserted: 2, repeated: 2, costNanos: 100, unpriced: { 'unknown-model': 1 } });
+    expect(formatSummary(s)).toContain('written 2 row(s): 2 new, 0 already in the store; 2 record(s) repeated a row of this import (written once)');
+    expect(await importFile(l.store, path)).toMatchObject({ written: 2, inserted: 0, repeated: 2 });
+    expect(await l.all()).toHaveLength(2);
   });
 
   it('imports a hand-written CSV with only the essential columns, pricing rows without a cost', async () => {

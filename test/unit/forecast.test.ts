@@ -122,6 +122,10 @@ describe('forecastBudget', () => {
     expect(paced.pacing).toEqual({ action: 'block', allowanceTodayNanos: 10 * NANO, spentTodayNanos: 4 * NANO, state: 'ok' });
     expect(paced.exhaustsAt).toBeNull();
     expect(paced.projectedUsd!).toBeLessThanOrEqual(300);
+    // Paced to block, but already past its limit ($204 spent of $150): projected at what is spent, not below.
+    const over = forecastBudget({ budget: budget({ limitNanos: 150 * NANO, pace: { action: 'block', model: null } }), timezone: 'UTC', now, history: h, spentNanos: spent });
+    expect(over.projectedUsd).toBe(204);
+    for (const p of over.projection) expect(p.low_usd).toBeGreaterThanOrEqual(204);
   });
 
   it('fits each method quickly enough for a periodic job', () => {

@@ -127,7 +127,9 @@ export function forecastBudget(input: BudgetForecastInput): BudgetForecast {
     }
     const k = 1 - elapsed + j;
     const band = Z80 * sigma * Math.sqrt(k + levelShare * k * k);
-    const cap = (x: number): number => (blocksOnPace ? Math.min(x, limit) : x);
+    // A budget that blocks on pace spends no more than its limit, or than it has spent already (a
+    // limit lowered below the spend, or spend from before the budget): never projected below that.
+    const cap = (x: number): number => (blocksOnPace ? Math.min(x, Math.max(limit, spent)) : x);
     projection.push({ date, usd: round6(cap(cum)), low_usd: round6(cap(Math.max(spent, cum - band))), high_usd: round6(cap(cum + band)) });
   }
 

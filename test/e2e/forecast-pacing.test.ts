@@ -92,6 +92,8 @@ describe('forecasts', () => {
     await setBudget({ scope: 'team:alpha', limit_usd: 300, period: 'month' });
     await setBudget({ scope: 'team:beta', limit_usd: 1000, period: 'month' });
     await setBudget({ scope: 'org', limit_usd: 100000, period: 'year' });
+    // A run budget counts each team's run of that id apart: not one forecast over all teams' runs.
+    await setBudget({ scope: 'run:r1', limit_usd: 10, period: 'day' });
     alphaKey = await s.createKey({ team: 'alpha' });
     await setBudget({ scope: `key:${alphaKey.split('_')[1]}`, limit_usd: 100, period: 'none' });
   });
@@ -99,6 +101,7 @@ describe('forecasts', () => {
   it('GET /admin/v1/forecasts: projection, band, exhaustion date and the sentence', async () => {
     const { status, body } = await forecasts();
     expect(status).toBe(200);
+    expect(body.data.map((x) => x['budget_id'])).not.toContain('run:r1/day');
     const a = body.data.find((x) => x['budget_id'] === 'team:alpha/month')!;
     expect(Object.keys(a).sort()).toEqual(
       ['budget_id', 'scope', 'period', 'limit_usd', 'spent_usd', 'period_start', 'period_end', 'projected_usd', 'projected_low_usd', 'projected_high_usd', 'exhausts_at', 'sentence', 'method', 'history', 'projection', 'pacing'].sort(),

@@ -1,8 +1,9 @@
 /**
  * Forecasts of a list of budgets from the ledger, in the shape of GET /admin/v1/forecasts (which the
  * CLI prints and the dashboard draws). Budgets on a wildcard scope (key:*, run:*) apply to each key or
- * run separately and are not forecast as one.
+ * run separately, and a run budget (run:R) to each team's run R: none is forecast as one.
  */
+import { hasOneCounter } from '../../policy/limits.js';
 import { periodWindow } from '../../policy/period.js';
 import { nanosToUsd } from '../../pricing/money.js';
 import type { BudgetRecord, Store } from '../../storage/types.js';
@@ -44,7 +45,7 @@ export async function forecastBudgets(o: { budgets: readonly BudgetRecord[]; his
   const tz = o.timezone;
   const today = dateOf(tz, o.now);
   for (const b of o.budgets) {
-    if (b.scope.endsWith(':*')) continue;
+    if (!hasOneCounter(b.scope)) continue;
     const window = periodWindow(b.period, tz, o.now);
     const lifetime = window.end === Infinity;
     const periodFirst = lifetime ? null : dateOf(tz, window.start);

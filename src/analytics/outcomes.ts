@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
-import { MAX_TIME_MS, parseTime } from './spend-report.js';
+import { isLedgerTime, parseTime } from './spend-report.js';
 
 const name = z.string().min(1).max(200);
 
@@ -42,7 +42,7 @@ export function outcomeRecord(input: unknown, now: number): OutcomeRecord {
   } catch {
     at = undefined;
   }
-  if (at === undefined || !Number.isFinite(at) || Math.abs(at) > MAX_TIME_MS) throw new RangeError(`Invalid outcome: at: not a date/time: "${String(o.at)}"`);
+  if (at === undefined || !isLedgerTime(at)) throw new RangeError(`Invalid outcome: at: not a date/time from 1970 to 2100: "${String(o.at)}"`);
   return {
     id: `out_${randomUUID().replaceAll('-', '')}`,
     run: o.run ?? null,

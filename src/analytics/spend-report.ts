@@ -24,6 +24,15 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 /** The furthest a JavaScript Date reaches from 1970, in ms: times beyond it cannot be shown. */
 export const MAX_TIME_MS = 8.64e15;
 
+/**
+ * The times a call or an outcome may carry: from 1970 (the ledger's hour and day arithmetic assumes
+ * times after the epoch: a call before it would land in the wrong hour) to 2100 (imported history
+ * cannot stretch a report over millennia). The gateway records calls at the present.
+ */
+export const LEDGER_TIME_MIN = 0;
+export const LEDGER_TIME_END = Date.UTC(2100, 0, 1);
+export const isLedgerTime = (t: number): boolean => Number.isFinite(t) && t >= LEDGER_TIME_MIN && t < LEDGER_TIME_END;
+
 /** ISO 8601 as people write it: a year, a month or a day, optionally a time (a space for the T) and an offset. */
 const ISO = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/i;
 
@@ -50,6 +59,7 @@ export function parseTime(v: string | null | undefined, now: number): number | u
     if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d) || Number(hh ?? 0) > 23 || Number(mm ?? 0) > 59 || Number(ss ?? 0) > 59) throw bad();
   }
   if (!Number.isFinite(t) || Math.abs(t) > MAX_TIME_MS) throw bad();
+  if (t < LEDGER_TIME_MIN) throw new RangeError(`not a time Tollgate holds: "${v.slice(0, 40)}" is before 1970`);
   return t;
 }
 

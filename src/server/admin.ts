@@ -86,10 +86,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Bytes that are not UTF-8 are refused, not stored with replacement characters (a team "alp\uFFFDha"). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 async function readJson(deps: GatewayDeps, req: IncomingMessage): Promise<unknown> {
   const raw = await readBody(req, deps.config.server.max_body_bytes);
   try {
-    return JSON.parse(raw.toString('utf8') || '{}');
+    return JSON.parse(UTF8.decode(raw) || '{}');
   } catch {
     // The parser's message quotes the body, which may hold a secret: not echoed, not logged.
     throw new GatewayError('invalid_json', 'Request body is not valid JSON.');

@@ -84,10 +84,18 @@ describe('waste, outcomes and ROI over the admin API', () => {
     await bad({ run: 'dup-1', label: 'pr_merged', value_usd: '10' }, /value_usd/);
     await bad({ run: 'dup-1', label: 'has spaces', value_usd: 1 }, /label/);
     await bad({ run: 'dup-1', label: 'x', value_usd: 1, at: 'last tuesday' }, /at/);
+    // Outcomes are of the times a ledger holds: 1970 to 2100.
+    await bad({ run: 'dup-1', label: 'x', value_usd: 1, at: '9999-12-31' }, /at: .*1970 to 2100/);
+    await bad({ run: 'dup-1', label: 'x', value_usd: 1, at: '1969-06-01' }, /at: .*1970 to 2100/);
     await bad({ run: 'dup-1', label: 'x', value_usd: 1, planet: 'mars' }, /planet|unrecognized/i);
     const notJson = await fetch(`${s.gw.url}/admin/v1/outcomes`, { method: 'POST', headers: admin, body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    // Bytes that are not UTF-8 are refused, not stored with replacement characters.
+    const latin1 = Buffer.concat([Buffer.from('{"team":"alp'), Buffer.from([0xff, 0xfe]), Buffer.from('ha","label":"x","value_usd":1}')]);
+    const notUtf8 = await fetch(`${s.gw.url}/admin/v1/outcomes`, { method: 'POST', headers: admin, body: latin1 });
+    expect(notUtf8.status).toBe(400);
+    expect(((await notUtf8.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
     expect((await api('POST', '/admin/v1/outcomes', research, { team: 'research', label: 'x', value_usd: 1 })).status).toBe(403);
 
     const made = await api('POST', '/admin/v1/outcomes', ADMIN_KEY, { team: 'research', label: 'ticket_resolved', value_usd: 12.5 });

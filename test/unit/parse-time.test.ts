@@ -25,6 +25,12 @@ describe('parseTime', () => {
     }
   });
 
+  it('refuses times before 1970, which no ledger holds', () => {
+    expect(() => parseTime('1969-12-31T23:30Z', NOW)).toThrow(/before 1970/);
+    expect(() => parseTime('0000-01-01', NOW)).toThrow(/before 1970/);
+    expect(parseTime('1970-01-01', NOW)).toBe(0);
+  });
+
   it('does not depend on the machine timezone', () => {
     const tz = process.env['TZ'];
     try {

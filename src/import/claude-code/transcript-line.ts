@@ -4,6 +4,7 @@
  * with a reason. Fields are read defensively from `unknown`: transcripts come from many client versions.
  */
 import { MAX_CALL_TOKENS, type TokenUsage } from '../../pricing/usage.js';
+import { isLedgerTime } from '../../analytics/spend-report.js';
 
 export interface UsageLine {
   messageId: string | null;
@@ -73,7 +74,7 @@ export function parseTranscriptLine(text: string): ParsedLine {
   if (model === '<synthetic>') return { ok: false, skip: 'synthetic_model' };
   const ts = str(d['timestamp']);
   const timestamp = ts === null ? NaN : Date.parse(ts);
-  if (!Number.isFinite(timestamp)) return { ok: false, skip: 'bad_timestamp' };
+  if (!isLedgerTime(timestamp)) return { ok: false, skip: 'bad_timestamp' };
   const usage = usageFromAnthropic(rawUsage);
   if (!usage) return { ok: false, skip: 'bad_usage' };
   return {

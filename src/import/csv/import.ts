@@ -5,7 +5,7 @@
  * priced with the price book by provider and model.
  */
 import { createReadStream } from 'node:fs';
-import { parseTime } from '../../analytics/spend-report.js';
+import { isLedgerTime, parseTime } from '../../analytics/spend-report.js';
 import { usdToNanos } from '../../pricing/money.js';
 import { MAX_CALL_COST_NANOS, MAX_CALL_TOKENS } from '../../pricing/usage.js';
 import type { CallRow } from '../../storage/types.js';
@@ -73,7 +73,7 @@ function time(v: string | null, what: string): number | null {
   } catch {
     t = undefined;
   }
-  if (t === undefined || !Number.isFinite(t)) throw new BadRow(`bad_${what}`);
+  if (t === undefined || !isLedgerTime(t)) throw new BadRow(`bad_${what}`);
   return t;
 }
 

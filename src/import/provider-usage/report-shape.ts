@@ -1,5 +1,5 @@
 /** Reading report pages from `unknown`: small guards shared by the OpenAI and Anthropic parsers. */
-import { MAX_TIME_MS } from '../../analytics/spend-report.js';
+import { isLedgerTime } from '../../analytics/spend-report.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -16,7 +16,7 @@ export function tokens(v: unknown, field: string): number {
 /** A bucket's start or end in seconds since the epoch (OpenAI's reports) as epoch ms, within the dates JavaScript can hold. */
 export function bucketTime(v: unknown, field: string): number {
   const ms = typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) * 1000 : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) throw new Error(`${field} is not a time: ${JSON.stringify(v)}`);
+  if (!isLedgerTime(ms)) throw new Error(`${field} is not a time from 1970 to 2100: ${JSON.stringify(v)}`);
   return ms;
 }
 

@@ -185,11 +185,12 @@ describe('CSV export and import', () => {
   it('reads a time without an offset as UTC, whatever the machine timezone', async () => {
     const l = await ledger();
     const path = join(l.dir, 'notz.csv');
-    await writeFile(path, ['started_at,model,provider,input_tokens,output_tokens,cost_usd', '2025-09-05T10:00:00,m,anthropic,1,1,0.01', 'yesterday,m,anthropic,1,1,0.01', ''].join('\n'));
+    await writeFile(path, ['started_at,model,provider,input_tokens,output_tokens,cost_usd', '2025-09-05T10:00:00,m,anthropic,1,1,0.01', 'yesterday,m,anthropic,1,1,0.01', '1969-12-31T23:30:00Z,m,anthropic,1,1,0.01', '9999-06-01T00:00:00Z,m,anthropic,1,1,0.01', ''].join('\n'));
     const tz = process.env['TZ'];
     process.env['TZ'] = 'America/New_York';
     try {
-      expect(await importFile(l.store, path)).toMatchObject({ inserted: 1, skipped: { bad_started_at: 1 } });
+      // Calls before 1970 or after 2100 are no times a ledger holds.
+      expect(await importFile(l.store, path)).toMatchObject({ inserted: 1, skipped: { bad_started_at: 3 } });
     } finally {
       if (tz === undefined) delete process.env['TZ'];
       else process.env['TZ'] = tz;

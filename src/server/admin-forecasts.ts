@@ -14,6 +14,9 @@
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { onlyParams } from './query-params.js';
+
+const FORECAST_PARAMS = new Set(['scope']);
 import type { BudgetRecord } from '../storage/types.js';
 
 async function visibleTo(deps: GatewayDeps, team: string): Promise<(b: BudgetRecord) => boolean> {
@@ -34,6 +37,7 @@ export async function handleForecasts(
 ): Promise<boolean> {
   if (path !== '/admin/v1/forecasts') return false;
   if ((req.method ?? 'GET') !== 'GET') throw new GatewayError('method_not_allowed', 'Forecasts are read-only: GET /admin/v1/forecasts.');
+  onlyParams(params, FORECAST_PARAMS, '/admin/v1/forecasts');
   const scope = params.get('scope');
   const visible = team === undefined ? () => true : await visibleTo(deps, team);
   const budgets = deps.budgets.list().filter((b) => visible(b) && (scope === null || b.scope === scope));

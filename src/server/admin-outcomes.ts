@@ -8,6 +8,9 @@ import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseWindow } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { limitParam, onlyParams } from './query-params.js';
+
+const OUTCOME_PARAMS = new Set(['team', 'run', 'project', 'from', 'to', 'limit']);
 import type { OutcomeRecord } from '../storage/types.js';
 
 export async function handleOutcomes(
@@ -34,6 +37,7 @@ export async function handleOutcomes(
     return true;
   }
   if (method !== 'GET') return false;
+  onlyParams(params, OUTCOME_PARAMS, '/admin/v1/outcomes');
   const asked = params.get('team') || undefined;
   if (team !== undefined && asked !== undefined && asked !== team) throw new GatewayError('forbidden', 'A team key may only read its own team.');
   let from: number | undefined;
@@ -44,7 +48,7 @@ export async function handleOutcomes(
   } catch (err) {
     throw new GatewayError('invalid_request', (err as Error).message);
   }
-  const limit = Math.min(Math.max(Number(params.get('limit') ?? 1000) || 1000, 1), 10_000);
+  const limit = limitParam(params, 1000, 10_000);
   const rows = await deps.store.outcomes({ from, to, team: team ?? asked, run: params.get('run') || undefined, project: params.get('project') || undefined, limit });
   send(200, { data: rows.map(outcomeView) });
   return true;

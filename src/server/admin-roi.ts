@@ -9,6 +9,9 @@ import { ROI_GROUPS, ROI_SORTS, roiReport, type RoiGroup, type RoiSort } from '.
 import { parseTime } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { onlyParams } from './query-params.js';
+
+const ROI_PARAMS = new Set(['group_by', 'sort', 'from', 'to']);
 
 export async function handleRoi(
   deps: GatewayDeps,
@@ -19,6 +22,7 @@ export async function handleRoi(
   team?: string,
 ): Promise<boolean> {
   if (path !== '/admin/v1/roi' || (req.method ?? 'GET') !== 'GET') return false;
+  onlyParams(params, ROI_PARAMS, '/admin/v1/roi');
   const groupBy = params.get('group_by') ?? 'team';
   if (!(ROI_GROUPS as readonly string[]).includes(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of ${ROI_GROUPS.join(', ')}.`, { details: { param: 'group_by' } });
   const sort = params.get('sort') ?? 'value_per_dollar';

@@ -9,14 +9,13 @@ import { analyticsQuery, analyticsReport } from '../analytics/analytics-report.j
 import { DIMENSIONS, type Dimension } from '../analytics/query.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { onlyParams } from './query-params.js';
 
 /** What /admin/v1/spend takes; any other parameter (a typo, `Team=`) is refused rather than ignored. */
 const SPEND_PARAMS = new Set<string>([...DIMENSIONS, 'group_by', 'bucket', 'from', 'to']);
 
 export async function handleSpend(deps: GatewayDeps, params: URLSearchParams, team: string | undefined): Promise<unknown> {
-  for (const name of params.keys()) {
-    if (!SPEND_PARAMS.has(name)) throw new GatewayError('invalid_request', `Unknown parameter ${name}; /admin/v1/spend takes ${[...SPEND_PARAMS].join(', ')}.`);
-  }
+  onlyParams(params, SPEND_PARAMS, '/admin/v1/spend');
   const filters: Partial<Record<Dimension, string>> = {};
   for (const dim of DIMENSIONS) {
     const v = params.get(dim);

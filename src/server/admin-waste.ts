@@ -8,6 +8,9 @@ import { reportWindow } from '../analytics/call-scan.js';
 import { wasteReport } from '../analytics/waste-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { onlyParams } from './query-params.js';
+
+const WASTE_PARAMS = new Set(['from', 'to', 'team']);
 
 export async function handleWaste(
   deps: GatewayDeps,
@@ -19,6 +22,7 @@ export async function handleWaste(
   team?: string,
 ): Promise<boolean> {
   if (path !== '/admin/v1/waste' || (req.method ?? 'GET') !== 'GET') return false;
+  onlyParams(params, WASTE_PARAMS, '/admin/v1/waste');
   const asked = params.get('team') || undefined;
   if (team !== undefined && asked !== undefined && asked !== team) throw new GatewayError('forbidden', 'A team key may only read its own team.');
   let window: { from: number; to: number };

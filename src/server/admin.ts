@@ -20,6 +20,7 @@ import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
+import { limitParam, onlyParams } from './query-params.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { SPEND_GROUPS, type CallQuery, type CallRow, type SpendQuery } from '../storage/types.js';
 import { readBody } from './read-body.js';
@@ -114,12 +115,8 @@ const CALLS_PARAMS = new Set(['run', 'team', 'limit', 'from', 'to']);
 
 /** The newest calls (at most `limit`, 1-1000, default 100) of a run, a team and a window; anything else is refused. */
 function callsQuery(params: URLSearchParams, now: number): CallQuery {
-  for (const name of params.keys()) {
-    if (!CALLS_PARAMS.has(name)) throw new GatewayError('invalid_request', `Unknown parameter ${name}; /admin/v1/calls takes ${[...CALLS_PARAMS].join(', ')}.`);
-  }
-  const rawLimit = params.get('limit');
-  const limit = rawLimit === null ? 100 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('invalid_request', 'limit must be an integer from 1 to 1000.');
+  onlyParams(params, CALLS_PARAMS, '/admin/v1/calls');
+  const limit = limitParam(params, 100, 1000);
   let window: { from: number | undefined; to: number | undefined };
   try {
     window = parseWindow(params.get('from'), params.get('to'), now);

@@ -119,10 +119,16 @@ describe('waste, outcomes and ROI over the admin API', () => {
     expect(Object.keys(data[0]!)).toEqual(['group', 'cost_usd', 'outcomes', 'value_usd', 'value_per_dollar', 'cost_per_outcome_usd', 'low_value', 'flags']);
     expect(data[0]).toMatchObject({ cost_usd: usd(CALL_NANOS), outcomes: 1, value_usd: 12.5, value_per_dollar: Math.round((12.5e9 / CALL_NANOS) * 1e6) / 1e6, low_value: false, flags: [] });
     expect(data[1]).toMatchObject({ cost_usd: usd(2 * CALL_NANOS), outcomes: 1, value_usd: 0.5 });
-    for (const bad of ['sort=usage', 'sort=calls', 'sort=tokens', 'group_by=planet']) {
+    for (const bad of ['sort=usage', 'sort=calls', 'sort=tokens', 'group_by=planet', 'bogus=1']) {
       const e = await api('GET', `/admin/v1/roi?${bad}`, ADMIN_KEY);
       expect(e.status).toBe(400);
       expect(e.body['error']).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: bad.split('=')[0] });
+    }
+    // A parameter an endpoint does not take is refused, not ignored (waste?tema= answered for every team).
+    for (const bad of ['/admin/v1/waste?tema=research', '/admin/v1/outcomes?limit=abc', '/admin/v1/outcomes?limit=-5', '/admin/v1/outcomes?tam=x', '/admin/v1/forecasts?scop=org']) {
+      const e = await api('GET', bad, ADMIN_KEY);
+      expect(e.status, bad).toBe(400);
+      expect(e.body['error'], bad).toMatchObject({ code: 'invalid_request', param: /[?&]([a-z]+)=/.exec(bad)![1] });
     }
     const scoped = await api('GET', '/admin/v1/roi', platform);
     expect((scoped.body['data'] as { group: string }[]).map((d) => d.group)).toEqual(['platform']);

@@ -67,6 +67,7 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
       const fullTo = hi === undefined ? undefined : Math.floor(hi / HOUR_MS) * HOUR_MS;
       const segments = localSegments(q, tz, range);
       const at = q.bucket === 'hour' ? HOUR_OF : 'started_at';
+      const bucketCol = q.bucket === 'hour' ? 'at' : segments && localDaySql('at', segments);
       if (source !== 'calls' && (fullFrom === undefined || fullTo === undefined || fullFrom < fullTo)) {
         const split = segments ? splitWithin(segments, fullFrom ?? hourOf(range?.lo), fullTo ?? hourAfter(range?.hi)) : [];
         parts.push(rollupRows(source, dims, filters, { from: fullFrom, to: fullTo, skip: split }, p));
@@ -74,11 +75,10 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
         if (lo !== undefined && lo < fullFrom!) spans.push([lo, fullFrom!]);
         for (const h of split) spans.push([h, h + HOUR_MS]);
         if (hi !== undefined && fullTo! < hi) spans.push([fullTo!, hi]);
-        if (spans.length) parts.push(callRows(d, dims, filters, { at, spans: joinSpans(spans) }, p));
+        if (spans.length) parts.push(summed(d, callRows(d, dims, filters, { at, spans: joinSpans(spans) }, p), dims, bucketCol));
       } else {
         parts.push(callRows(d, dims, filters, { at, spans: [[lo, hi]] }, p));
       }
-      const bucketCol = q.bucket === 'hour' ? 'at' : segments && localDaySql('at', segments);
       const keys = [...(bucketCol ? [`${bucketCol} AS b`] : []), ...dims.map((dim) => `d_${dim}`)];
       const aggs = MEASURES.map((m) => `${combine(d, m, m)} AS ${m}`);
       const groupBy = keys.length ? `GROUP BY ${keys.map((_, i) => String(i + 1)).join(', ')}` : '';
@@ -86,6 +86,16 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
       return { sql, params };
     },
   };
+}
+
+/**
+ * Per-call rows summed per bucket and group before they join the rollup rows (far fewer rows to union
+ * and group again); `at`, the earliest start, still falls in the group's bucket.
+ */
+function summed(d: Dialect, perCall: string, dims: Dimension[], bucket: string | null): string {
+  const keys = [...(bucket ? [bucket] : []), ...dims.map((dim) => `d_${dim}`)];
+  const cols = ['min(at) AS at', ...dims.map((dim) => `d_${dim}`), ...MEASURES.map((m) => `${combine(d, m, m)} AS ${m}`)];
+  return `SELECT ${cols.join(', ')} FROM (${perCall}) per_call${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
 }
 
 /** The zone's offsets over the queried range, for day/week/month buckets; null without one. */

@@ -37,6 +37,8 @@ const MONTH = { from: Date.UTC(2026, 10, 1), to: END };
 const REPORTS = [
   { name: 'month by team by day (UTC)', q: { groupBy: ['team'], bucket: 'day', ...MONTH }, check: 'team_day' },
   { name: 'month by team by day (Europe/Berlin)', q: { groupBy: ['team'], bucket: 'day', timezone: 'Europe/Berlin', ...MONTH } },
+  // Local midnight at 18:30Z: the rollups for whole hours, the ledger for the hour each midnight cuts (30 of 720).
+  { name: 'month by team by day (Asia/Kolkata)', q: { groupBy: ['team'], bucket: 'day', timezone: 'Asia/Kolkata', ...MONTH } },
   { name: 'month by model by day (UTC)', q: { groupBy: ['model'], bucket: 'day', ...MONTH } },
   { name: 'team-3, month by model by day (filtered by team)', q: { groupBy: ['model'], bucket: 'day', filters: { team: 'team-3' }, ...MONTH } },
   // By user: only the hourly rollup (per team, user, project, key, model, provider, agent) has users.

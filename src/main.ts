@@ -92,7 +92,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   const alerts = new AlertSender({ url: config.alerts.webhook_url, retries: config.alerts.retries, timeoutMs: config.alerts.timeout_ms }, log);
 
   const forecasts = new ForecastWatch({
-    budgets, store, history: new RollupSpendHistory(store, now), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
+    budgets, store, history: new RollupSpendHistory(store), alerts, claim: (k, ttl) => limiter.claim(k, ttl),
     timezone: config.timezone, now, everyMs: config.alerts.forecast_every_ms, log,
   });
   forecasts.start();

@@ -6,11 +6,14 @@
  * - `rollup_tags` when tag is involved with at most team besides;
  * - the ledger itself (through its run/started_at indexes) when run is involved, or tag with other dimensions.
  * Rollups hold whole UTC hours; the partial hours at the edges of [from, to) are read from the ledger with
- * the same per-call measures and unioned in, so any from/to is exact.
+ * the same per-call measures and unioned in, so any from/to is exact. So are the hours a local day boundary
+ * cuts inside (one a day in a +5:30 zone, none in whole-hour zones, see time-buckets.ts): the rollups skip
+ * them and the ledger's calls of those hours are bucketed by their own start. Only such hours touch the
+ * ledger, each an index range on started_at.
  */
 import { callTagsSql, callMeasures, combine, DIMENSION_ROLLUPS, HOUR_MS, HOUR_OF, MEASURES, type Dialect } from '../storage/rollups.js';
 import { DIMENSIONS, type AnalyticsQuery, type Dimension } from './query.js';
-import { localDaySql, offsetSegments } from './time-buckets.js';
+import { localDaySql, offsetSegments, splitHours, type OffsetSegment } from './time-buckets.js';
 
 /** A rollup table, or the ledger itself. */
 type Source = string;
@@ -62,14 +65,20 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
       const hi = q.to;
       const fullFrom = lo === undefined ? undefined : Math.ceil(lo / HOUR_MS) * HOUR_MS;
       const fullTo = hi === undefined ? undefined : Math.floor(hi / HOUR_MS) * HOUR_MS;
+      const segments = localSegments(q, tz, range);
+      const at = q.bucket === 'hour' ? HOUR_OF : 'started_at';
+      const bucketCol = q.bucket === 'hour' ? 'at' : segments && localDaySql('at', segments);
       if (source !== 'calls' && (fullFrom === undefined || fullTo === undefined || fullFrom < fullTo)) {
-        parts.push(rollupRows(source, dims, filters, fullFrom, fullTo, p));
-        if (lo !== undefined && lo < fullFrom!) parts.push(callRows(d, dims, filters, lo, fullFrom!, p));
-        if (hi !== undefined && fullTo! < hi) parts.push(callRows(d, dims, filters, fullTo!, hi, p));
+        const split = segments ? splitWithin(segments, fullFrom ?? hourOf(range?.lo), fullTo ?? hourAfter(range?.hi)) : [];
+        parts.push(rollupRows(source, dims, filters, { from: fullFrom, to: fullTo, skip: split }, p));
+        const spans: Span[] = [];
+        if (lo !== undefined && lo < fullFrom!) spans.push([lo, fullFrom!]);
+        for (const h of split) spans.push([h, h + HOUR_MS]);
+        if (hi !== undefined && fullTo! < hi) spans.push([fullTo!, hi]);
+        if (spans.length) parts.push(summed(d, callRows(d, dims, filters, { at, spans: joinSpans(spans) }, p), dims, bucketCol));
       } else {
-        parts.push(callRows(d, dims, filters, lo, hi, p));
+        parts.push(callRows(d, dims, filters, { at, spans: [[lo, hi]] }, p));
       }
-      const bucketCol = bucketSql(q, tz, range);
       const keys = [...(bucketCol ? [`${bucketCol} AS b`] : []), ...dims.map((dim) => `d_${dim}`)];
       const aggs = MEASURES.map((m) => `${combine(d, m, m)} AS ${m}`);
       const groupBy = keys.length ? `GROUP BY ${keys.map((_, i) => String(i + 1)).join(', ')}` : '';
@@ -79,41 +88,87 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
   };
 }
 
-function bucketSql(q: AnalyticsQuery, tz: string, range?: { lo: number | null; hi: number | null }): string | null {
-  if (q.bucket === undefined) return null;
-  if (q.bucket === 'hour') return 'hour';
+/**
+ * Per-call rows summed per bucket and group before they join the rollup rows (far fewer rows to union
+ * and group again); `at`, the earliest start, still falls in the group's bucket.
+ */
+function summed(d: Dialect, perCall: string, dims: Dimension[], bucket: string | null): string {
+  const keys = [...(bucket ? [bucket] : []), ...dims.map((dim) => `d_${dim}`)];
+  const cols = ['min(at) AS at', ...dims.map((dim) => `d_${dim}`), ...MEASURES.map((m) => `${combine(d, m, m)} AS ${m}`)];
+  return `SELECT ${cols.join(', ')} FROM (${perCall}) per_call${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
+}
+
+/** The zone's offsets over the queried range, for day/week/month buckets; null without one. */
+function localSegments(q: AnalyticsQuery, tz: string, range?: { lo: number | null; hi: number | null }): OffsetSegment[] | null {
+  if (q.bucket === undefined || q.bucket === 'hour') return null;
+  if (tz === 'UTC') return [{ from: -Infinity, offset: 0 }];
   const lo = q.from ?? range?.lo ?? 0;
   const hi = q.to ?? range?.hi ?? lo;
-  return localDaySql('hour', tz === 'UTC' ? [{ from: -Infinity, offset: 0 }] : offsetSegments(tz, lo, hi));
+  return offsetSegments(tz, lo, hi);
+}
+
+/** The whole hours around the ledger's first and last start, for an open from/to (none: an empty ledger). */
+const hourOf = (t: number | null | undefined): number | null => (t == null ? null : Math.floor(t / HOUR_MS) * HOUR_MS);
+const hourAfter = (t: number | null | undefined): number | null => (t == null ? null : Math.floor(t / HOUR_MS) * HOUR_MS + HOUR_MS);
+
+function splitWithin(segments: OffsetSegment[], from: number | null, to: number | null): number[] {
+  return from === null || to === null ? [] : splitHours(segments, from, to);
+}
+
+/** [from, to) on started_at; undefined: unbounded. */
+type Span = [number | undefined, number | undefined];
+
+/** Sorted spans with the adjacent ones joined (an edge partial hour next to a split hour is one range). */
+function joinSpans(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last && last[1] === s[0]) last[1] = s[1];
+    else out.push([...s]);
+  }
+  return out;
 }
 
 type Bind = (v: string | number) => string;
 
-function rollupRows(source: Source, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
+/** Rollup rows of the whole hours in [from, to), less the `skip` hours; their start as `at`. */
+function rollupRows(source: Source, dims: Dimension[], filters: [Dimension, string][], hours: { from?: number; to?: number; skip: number[] }, p: Bind): string {
   const col = (dim: Dimension): string => (source === 'rollup_tags' ? dim : HOURLY_COLUMN[dim]!);
   const where: string[] = [];
-  if (from !== undefined) where.push(`hour >= ${p(from)}`);
-  if (to !== undefined) where.push(`hour < ${p(to)}`);
+  if (hours.from !== undefined) where.push(`hour >= ${p(hours.from)}`);
+  if (hours.to !== undefined) where.push(`hour < ${p(hours.to)}`);
+  if (hours.skip.length) where.push(`hour NOT IN (${hours.skip.map(p).join(', ')})`);
   for (const [dim, v] of filters) if (dim !== 'org') where.push(`${col(dim)} = ${p(v)}`);
-  const select = ['hour', ...dims.map((dim) => `${col(dim)} AS d_${dim}`), ...MEASURES];
+  const select = ['hour AS at', ...dims.map((dim) => `${col(dim)} AS d_${dim}`), ...MEASURES];
   return `SELECT ${select.join(', ')} FROM ${source}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
 }
 
-function callRows(d: Dialect, dims: Dimension[], filters: [Dimension, string][], from: number | undefined, to: number | undefined, p: Bind): string {
+/**
+ * Ledger rows started in any of `spans`, one per call (per call and tag when tags are involved), with
+ * `at` the instant they are bucketed by: their hour for hour buckets, their own start otherwise.
+ */
+function callRows(d: Dialect, dims: Dimension[], filters: [Dimension, string][], rows: { at: string; spans: Span[] }, p: Bind): string {
   const quote = (c: string): string => (c === 'user' && d === 'postgres' ? '"user"' : c);
-  const where: string[] = [];
-  if (from !== undefined) where.push(`started_at >= ${p(from)}`);
-  if (to !== undefined) where.push(`started_at < ${p(to)}`);
-  for (const [dim, v] of filters) if (dim !== 'org' && dim !== 'tag') where.push(`${quote(CALL_COLUMN[dim]!)} = ${p(v)}`);
+  // One conjunction per span, each with every filter: so each span is its own index range (a team's
+  // calls through calls_team_started), where a filter outside the OR would make SQLite read the team's
+  // every call through the index instead.
+  const arms = rows.spans.map(([from, to]) => {
+    const conds: string[] = [];
+    if (from !== undefined) conds.push(`started_at >= ${p(from)}`);
+    if (to !== undefined) conds.push(`started_at < ${p(to)}`);
+    for (const [dim, v] of filters) if (dim !== 'org' && dim !== 'tag') conds.push(`${quote(CALL_COLUMN[dim]!)} = ${p(v)}`);
+    return conds.join(' AND ');
+  });
+  const where = arms.length > 1 ? `(${arms.map((a) => `(${a})`).join(' OR ')})` : arms[0] ?? '';
   const measures = callMeasures().map((m, i) => `${m} AS ${MEASURES[i]}`);
   const plainDims = dims.filter((dim) => dim !== 'tag');
-  const select = [`${HOUR_OF} AS hour`, ...plainDims.map((dim) => `coalesce(${quote(CALL_COLUMN[dim]!)}, '') AS d_${dim}`), ...measures];
-  const rows = `SELECT ${select.join(', ')}${dims.includes('tag') || filters.some(([dim]) => dim === 'tag') ? ', tags' : ''} FROM calls${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const select = [`${rows.at} AS at`, ...plainDims.map((dim) => `coalesce(${quote(CALL_COLUMN[dim]!)}, '') AS d_${dim}`), ...measures];
+  const calls = `SELECT ${select.join(', ')}${dims.includes('tag') || filters.some(([dim]) => dim === 'tag') ? ', tags' : ''} FROM calls${where ? ` WHERE ${where}` : ''}`;
   const tagFilter = filters.find(([dim]) => dim === 'tag');
-  if (!dims.includes('tag') && !tagFilter) return rows;
+  if (!dims.includes('tag') && !tagFilter) return calls;
   // Split tags: one row per (call, tag), then keep the filtered tag and/or expose it as d_tag.
-  const cols = ['hour', ...plainDims.map((dim) => `d_${dim}`), ...MEASURES];
-  const split = callTagsSql(d, rows, cols);
-  const outer = ['hour', ...dims.map((dim) => (dim === 'tag' ? 'tag AS d_tag' : `d_${dim}`)), ...MEASURES];
+  const cols = ['at', ...plainDims.map((dim) => `d_${dim}`), ...MEASURES];
+  const split = callTagsSql(d, calls, cols);
+  const outer = ['at', ...dims.map((dim) => (dim === 'tag' ? 'tag AS d_tag' : `d_${dim}`)), ...MEASURES];
   return `SELECT ${outer.join(', ')} FROM (${split}) tagged${tagFilter ? ` WHERE tag = ${p(tagFilter[1])}` : ''}`;
 }

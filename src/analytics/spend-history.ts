@@ -3,7 +3,8 @@
  * `RollupSpendHistory` (what the gateway uses) reads every day of a window in one query over the
  * rollups (`spendSeries`); `LedgerSpendHistory` sums the ledger one local day at a time with
  * `Store.sumCalls` (one query per day: seconds on a large ledger) and stays as the reference the
- * rollup version is tested against.
+ * rollup version is tested against. The rollup one is exact in any zone, midnights on the half hour
+ * included (analytics/query-sql.ts reads the hours they cut from the ledger).
  */
 import type { Store } from '../storage/types.js';
 import { addDays, dayBounds, daysBetween } from './forecast/calendar.js';
@@ -62,23 +63,13 @@ export class LedgerSpendHistory implements SpendHistory {
 
 /** Every day of a window in one rollup query: the same days and sums as the ledger, without a scan per day. */
 export class RollupSpendHistory implements SpendHistory {
-  private readonly ledger: LedgerSpendHistory;
-
-  constructor(
-    private readonly store: Store,
-    now: () => number,
-  ) {
-    this.ledger = new LedgerSpendHistory(store, now);
-  }
+  constructor(private readonly store: Store) {}
 
   async daily(q: { scope: string; from: string; to: string; timezone: string }): Promise<DailySpend[]> {
     const match = scopeMatch(q.scope);
     const n = daysBetween(q.from, q.to) + 1;
     const from = dayBounds(q.timezone, q.from).start;
     const to = dayBounds(q.timezone, q.to).end;
-    // Rollup day buckets start on whole UTC hours; a zone whose midnight is not one (+5:30, +5:45) keeps
-    // the exact local days of the ledger.
-    if (from % 3_600_000 !== 0 || to % 3_600_000 !== 0) return this.ledger.daily(q);
     const points = await spendSeries(this.store, { match, from, to, bucket: 'day', timezone: q.timezone });
     const byStart = new Map(points.map((p) => [p.bucketStart, p.costNanos]));
     const out: DailySpend[] = [];

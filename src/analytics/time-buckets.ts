@@ -1,11 +1,13 @@
 /**
- * Local-time buckets over UTC hours. Rollups are kept per UTC hour; a report in a zone maps each hour to
- * the local day holding the hour's START. SQL does that with plain integer arithmetic: local day index =
- * (hour + offset) / 86,400,000, where offset is a constant, or a CASE over the zone's offset changes
- * (DST) inside the queried range, computed here. Weeks (Monday first) and months are then merged from
- * days. Zones with a non-whole-hour offset (Asia/Kolkata +5:30, Asia/Kathmandu +5:45, ...) cannot split
- * an hour, so there a day bucket runs from the first whole UTC hour at or after local midnight (e.g. 00:30
- * to 00:30 in Kolkata): each hour is counted once, in the day where it began.
+ * Local-time buckets over UTC hours. Rollups are kept per UTC hour; a report in a zone maps each call to
+ * the local day holding its start. SQL does that with plain integer arithmetic: local day index =
+ * (t + offset) / 86,400,000, where t is a rollup hour's start or a ledger call's start, and offset is a
+ * constant, or a CASE over the zone's offset changes (DST) inside the queried range, computed here to
+ * the second. Weeks (Monday first) and months are then merged from days.
+ * A rollup hour can only be given a day as a whole: that is exact when no local midnight and no offset
+ * change falls strictly inside it. In zones with a non-whole-hour offset (Asia/Kolkata +5:30,
+ * Asia/Kathmandu +5:45, Australia/Adelaide, America/St_Johns) one hour a day does not qualify, and
+ * `splitHours` names those hours: the query reads them from the ledger call by call instead.
  */
 import { localMidnight } from '../policy/period.js';
 import type { TimeBucket } from './query.js';
@@ -29,29 +31,59 @@ export function utcOffset(tz: string, t: number): number {
   return asUtc - Math.floor(t / 1000) * 1000;
 }
 
-/** The zone's offset as segments: `offset` applies to hours starting at or after `from` (first: from -inf). */
-export function offsetSegments(tz: string, lo: number, hi: number): { from: number; offset: number }[] {
+export interface OffsetSegment {
+  /** The instant from which `offset` applies (the first segment: -Infinity). */
+  from: number;
+  offset: number;
+}
+
+/** The zone's offset over [lo, hi] as segments, each starting at the exact instant (to the second) of a change. */
+export function offsetSegments(tz: string, lo: number, hi: number): OffsetSegment[] {
   let t = Math.floor(lo / HOUR_MS) * HOUR_MS;
-  const segments = [{ from: -Infinity, offset: utcOffset(tz, t) }];
+  const segments: OffsetSegment[] = [{ from: -Infinity, offset: utcOffset(tz, t) }];
   for (; t < hi; t += DAY_MS) {
     const next = Math.min(t + DAY_MS, Math.floor(hi / HOUR_MS) * HOUR_MS + HOUR_MS);
     const before = segments[segments.length - 1]!.offset;
     if (utcOffset(tz, next) === before) continue;
-    // The first hour start in (t, next] with the new offset (offsets change at most once a day).
-    let a = t / HOUR_MS;
-    let b = next / HOUR_MS;
+    // The first second in (t, next] with the new offset (offsets change at most once a day).
+    let a = t / 1000;
+    let b = next / 1000;
     while (b - a > 1) {
       const mid = Math.floor((a + b) / 2);
-      if (utcOffset(tz, mid * HOUR_MS) === before) a = mid;
+      if (utcOffset(tz, mid * 1000) === before) a = mid;
       else b = mid;
     }
-    segments.push({ from: b * HOUR_MS, offset: utcOffset(tz, b * HOUR_MS) });
+    segments.push({ from: b * 1000, offset: utcOffset(tz, b * 1000) });
   }
   return segments;
 }
 
-/** SQL for the local day index of the UTC hour start in column `col`. */
-export function localDaySql(col: string, segments: { from: number; offset: number }[]): string {
+const offHour = (t: number): boolean => ((t % HOUR_MS) + HOUR_MS) % HOUR_MS !== 0;
+
+/**
+ * The UTC hours of [lo, hi) (whole hours) that a local day boundary or an offset change cuts strictly
+ * inside: a rollup row of such an hour cannot be given one local day. Empty in UTC and in every zone
+ * whose offsets are whole hours. One hour per day in a +5:30 zone.
+ */
+export function splitHours(segments: OffsetSegment[], lo: number, hi: number): number[] {
+  const hours = new Set<number>();
+  const add = (t: number): void => {
+    const h = Math.floor(t / HOUR_MS) * HOUR_MS;
+    if (h >= lo && h < hi) hours.add(h);
+  };
+  segments.forEach((s, i) => {
+    const end = Math.min(segments[i + 1]?.from ?? Infinity, hi);
+    const start = Math.max(s.from, lo);
+    if (i > 0 && offHour(s.from)) add(s.from);
+    if (!offHour(s.offset) || start >= end) return;
+    // Local midnights of this segment: t + offset a multiple of a day.
+    for (let m = Math.ceil((start + s.offset) / DAY_MS) * DAY_MS - s.offset; m < end; m += DAY_MS) add(m);
+  });
+  return [...hours].sort((a, b) => a - b);
+}
+
+/** SQL for the local day index of the instant (epoch ms) in column `col`. */
+export function localDaySql(col: string, segments: OffsetSegment[]): string {
   const first = segments[0]!;
   if (segments.length === 1) return `((${col} + ${first.offset}) / ${DAY_MS})`;
   const cases = segments.slice(1).map((s, i) => `WHEN ${col} < ${s.from} THEN ${segments[i]!.offset}`);

@@ -26,13 +26,17 @@ function rng(seed: number): () => number {
   };
 }
 
-/** A seeded ledger of `n` calls with every attribute sometimes missing. */
-export function generateLedger(n: number, seed = 42): CallRow[] {
+/**
+ * A seeded ledger of `n` calls with every attribute sometimes missing. `startAt` may move the i-th call's
+ * start (drawn uniformly over the span) elsewhere.
+ */
+export function generateLedger(n: number, seed = 42, startAt?: (i: number, drawn: number) => number): CallRow[] {
   const r = rng(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const rows: CallRow[] = [];
   for (let i = 0; i < n; i++) {
-    const startedAt = GEN_START + Math.floor(r() * SPAN);
+    const drawn = GEN_START + Math.floor(r() * SPAN);
+    const startedAt = startAt ? startAt(i, drawn) : drawn;
     const latency = pick([3, 5, 9, 19, 40, 70, 100, 101, 400, 900, 2_000, 4_000, 9_000, 20_000, 50_000, 100_000, 200_000]) + Math.floor(r() * 3);
     const model = pick(['gpt-a', 'gpt-b', 'claude-c', null]);
     rows.push({
@@ -66,12 +70,32 @@ function localDate(tz: string, t: number): { y: number; m: number; d: number } {
 }
 const pad = (x: number): string => String(x).padStart(2, '0');
 
-/** The bucket label of a call: its hour's start decides (documented rule for non-whole-hour zones). */
+/** Zones whose local midnight is not a whole UTC hour: +5:30, +5:45, +10:30 (+9:30 in winter), -2:30 / -3:30 (DST ends Nov 1). */
+export const HALF_HOUR_ZONES = ['Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns'] as const;
+
+/** The UTC hour that the first local midnight at or after t cuts in two, in a zone of HALF_HOUR_ZONES. */
+export function midnightHour(tz: string, t: number): { hour: number; midnight: number } {
+  const same = (a: number, b: number): boolean => JSON.stringify(localDate(tz, a)) === JSON.stringify(localDate(tz, b));
+  let hour = Math.floor(t / HOUR) * HOUR;
+  while (same(hour, hour + HOUR - 1)) hour += HOUR;
+  let minute = hour;
+  while (same(minute, hour)) minute += 60_000;
+  return { hour, midnight: minute };
+}
+
+/**
+ * Calls whose starts are spread over the hours that local midnight cuts in two in HALF_HOUR_ZONES (the
+ * i-th call in the zone i mod 4), on both sides of midnight: the calls a bucket by hour would misplace.
+ */
+export function generateMidnightCalls(n: number, seed = 5): CallRow[] {
+  return generateLedger(n, seed, (i, drawn) => midnightHour(HALF_HOUR_ZONES[i % HALF_HOUR_ZONES.length]!, drawn).hour + (drawn % HOUR));
+}
+
+/** The bucket label of a call: the local day (week, month) of its start, or the UTC hour of its start. */
 function bucketLabel(q: AnalyticsQuery, startedAt: number): string | null {
   if (!q.bucket) return null;
-  const hour = Math.floor(startedAt / HOUR) * HOUR;
-  if (q.bucket === 'hour') return `${new Date(hour).toISOString().slice(0, 13)}:00Z`;
-  const { y, m, d } = localDate(q.timezone ?? 'UTC', hour);
+  if (q.bucket === 'hour') return `${new Date(Math.floor(startedAt / HOUR) * HOUR).toISOString().slice(0, 13)}:00Z`;
+  const { y, m, d } = localDate(q.timezone ?? 'UTC', startedAt);
   if (q.bucket === 'month') return `${y}-${pad(m)}`;
   if (q.bucket === 'day') return `${y}-${pad(m)}-${pad(d)}`;
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -152,6 +176,12 @@ const FILTER_VALUES: Record<Dimension, string> = {
 /** Odd, non-hour-aligned bounds: partial hours at both ends. */
 const FROM = GEN_START + 3 * 24 * HOUR + 17 * 60_000 + 123;
 const TO = GEN_START + 31 * 24 * HOUR + 5 * HOUR + 59 * 60_000 + 7;
+/** Bounds on a local midnight in Kolkata (18:30Z) and 7 minutes past one in Kathmandu (18:22Z); and 20 minutes around one. */
+const KOLKATA_MIDNIGHT = midnightHour('Asia/Kolkata', GEN_START + 5 * 24 * HOUR).midnight;
+const HALF_HOUR_RANGES = [
+  { from: KOLKATA_MIDNIGHT, to: midnightHour('Asia/Kathmandu', GEN_START + 27 * 24 * HOUR).midnight + 7 * 60_000 },
+  { from: KOLKATA_MIDNIGHT - 10 * 60_000, to: KOLKATA_MIDNIGHT + 10 * 60_000 },
+];
 
 /** The savings report computed over the rows themselves (first attempts of routed calls only). */
 function savingsReference(rows: CallRow[], q: SpendQuery): SavingsRow[] {
@@ -197,7 +227,7 @@ export type MakeLegacyStore = (rows: CallRow[]) => Promise<{ store: Store; clean
 
 export function describeAnalytics(name: string, make: MakeStore, makeLegacy: MakeLegacyStore): void {
   describe(`Analytics contract: ${name}`, () => {
-    const ledger = generateLedger(3000);
+    const ledger = [...generateLedger(3000), ...generateMidnightCalls(400)];
     let store: Store;
     let cleanup: () => Promise<void>;
     const run = (q: AnalyticsQuery): Promise<AnalyticsRow[]> => store.analytics({ org: ORG, ...q });
@@ -232,10 +262,25 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
       }
     });
 
-    it('buckets by hour, day, week and month, in UTC, across DST in Berlin and at +5:30 in Kolkata', async () => {
-      for (const timezone of ['UTC', 'Europe/Berlin', 'Asia/Kolkata']) {
+    it('has calls on both sides of local midnight in the hours it cuts in two, in every zone', () => {
+      for (const tz of HALF_HOUR_ZONES) {
+        let before = 0;
+        let after = 0;
+        for (const r of ledger) {
+          const hour = Math.floor(r.startedAt / HOUR) * HOUR;
+          if (localDate(tz, hour).d === localDate(tz, hour + HOUR - 1).d) continue;
+          if (r.startedAt < midnightHour(tz, hour).midnight) before++;
+          else after++;
+        }
+        expect(before, tz).toBeGreaterThan(40);
+        expect(after, tz).toBeGreaterThan(40);
+      }
+    });
+
+    it('buckets by hour, day, week and month, in UTC, across DST in Berlin and St John\'s, at +5:30, +5:45 and +10:30', async () => {
+      for (const timezone of ['UTC', 'Europe/Berlin', ...HALF_HOUR_ZONES]) {
         for (const bucket of ['hour', 'day', 'week', 'month'] as const) {
-          for (const range of [{}, { from: FROM, to: TO }]) {
+          for (const range of [{}, { from: FROM, to: TO }, { from: FROM }, { to: TO }, ...HALF_HOUR_RANGES]) {
             const q: AnalyticsQuery = { groupBy: ['team'], bucket, timezone, ...range };
             expectReport(await run(q), ledger, q);
           }
@@ -250,8 +295,10 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
       ];
       for (const groupBy of combos) {
         for (const bucket of [undefined, 'day', 'month'] as const) {
-          const q: AnalyticsQuery = { groupBy, bucket, timezone: 'Europe/Berlin', from: FROM, to: TO };
-          expectReport(await run(q), ledger, q);
+          for (const timezone of ['Europe/Berlin', 'Asia/Kathmandu']) {
+            const q: AnalyticsQuery = { groupBy, bucket, timezone, from: FROM, to: TO };
+            expectReport(await run(q), ledger, q);
+          }
         }
       }
     });
@@ -283,6 +330,19 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
       ]);
     });
 
+    it('splits the hour that a Kolkata midnight cuts in two: calls before 18:30Z on one day, from 18:30Z on the next', async () => {
+      const hour = KOLKATA_MIDNIGHT - 30 * 60_000;
+      const rows = await run({ groupBy: [], bucket: 'day', timezone: 'Asia/Kolkata', from: hour, to: hour + HOUR });
+      const before = ledger.filter((r) => r.startedAt >= hour && r.startedAt < KOLKATA_MIDNIGHT);
+      const after = ledger.filter((r) => r.startedAt >= KOLKATA_MIDNIGHT && r.startedAt < hour + HOUR);
+      expect(before.length).toBeGreaterThan(0);
+      expect(after.length).toBeGreaterThan(0);
+      expect(rows.map((r) => [r.bucket, new Date(r.bucketStart!).toISOString(), r.calls])).toEqual([
+        ['2026-10-15', '2026-10-14T18:30:00.000Z', before.length],
+        ['2026-10-16', '2026-10-15T18:30:00.000Z', after.length],
+      ]);
+    });
+
     it('serves a budget scope a cost series with every bucket present', async () => {
       const from = GEN_START - 2 * 24 * HOUR;
       const to = GEN_START + 5 * 24 * HOUR;
@@ -307,10 +367,10 @@ export function describeAnalytics(name: string, make: MakeStore, makeLegacy: Mak
 
     it('gives forecasts the same daily history from the rollups as day-by-day sums of the ledger', async () => {
       const ledgerHistory = new LedgerSpendHistory(store, () => GEN_START + 60 * 24 * HOUR);
-      const rollupHistory = new RollupSpendHistory(store, () => GEN_START + 60 * 24 * HOUR);
-      // Europe/Paris crosses the end of summer time (Oct 25) inside the window: a 25-hour day. Kolkata's
-      // midnight is not a whole UTC hour: its days come from the ledger.
-      for (const timezone of ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata']) {
+      const rollupHistory = new RollupSpendHistory(store);
+      // Europe/Paris crosses the end of summer time (Oct 25) inside the window: a 25-hour day. In the
+      // half-hour zones midnight is not a whole UTC hour.
+      for (const timezone of ['UTC', 'Europe/Paris', 'America/New_York', ...HALF_HOUR_ZONES]) {
         for (const scope of ['org', 'team:ads', 'user:cy', 'project:p1', 'key:k2', 'tag:batch']) {
           const q = { scope, from: '2026-10-08', to: '2026-11-21', timezone };
           const want = await ledgerHistory.daily(q);

@@ -13,7 +13,7 @@
  */
 import { callTagsSql, callMeasures, combine, DIMENSION_ROLLUPS, HOUR_MS, HOUR_OF, MEASURES, type Dialect } from '../storage/rollups.js';
 import { DIMENSIONS, type AnalyticsQuery, type Dimension } from './query.js';
-import { localDaySql, offsetSegments, splitHours, type OffsetSegment } from './time-buckets.js';
+import { localDaySql, offsetSegments, splitHours, utcOffset, type OffsetSegment } from './time-buckets.js';
 
 /** A rollup table, or the ledger itself. */
 type Source = string;
@@ -50,7 +50,9 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
   const dims = q.groupBy.filter((g) => g !== 'org');
   const source = sourceOf(new Set([...dims, ...filters.map(([dim]) => dim)]));
   const tz = q.timezone ?? 'UTC';
-  const needsRange = q.bucket !== undefined && q.bucket !== 'hour' && tz !== 'UTC' && (q.from === undefined || q.to === undefined);
+  // Local days outside UTC: the zone's offsets are placed over the calls the ledger holds (an index
+  // lookup), never over the whole window asked for (from=1000-01-01 cost a zone lookup per day of it).
+  const needsRange = q.bucket !== undefined && q.bucket !== 'hour' && tz !== 'UTC';
   return {
     dims,
     rangeSql: needsRange ? 'SELECT min(started_at) AS lo, max(started_at) AS hi FROM calls' : null,
@@ -65,11 +67,12 @@ export function planAnalytics(q: AnalyticsQuery, d: Dialect): SqlPlan | null {
       const hi = q.to;
       const fullFrom = lo === undefined ? undefined : Math.ceil(lo / HOUR_MS) * HOUR_MS;
       const fullTo = hi === undefined ? undefined : Math.floor(hi / HOUR_MS) * HOUR_MS;
-      const segments = localSegments(q, tz, range);
+      const span = counted(q, range);
+      const segments = localSegments(q, tz, span);
       const at = q.bucket === 'hour' ? HOUR_OF : 'started_at';
       const bucketCol = q.bucket === 'hour' ? 'at' : segments && localDaySql('at', segments);
       if (source !== 'calls' && (fullFrom === undefined || fullTo === undefined || fullFrom < fullTo)) {
-        const split = segments ? splitWithin(segments, fullFrom ?? hourOf(range?.lo), fullTo ?? hourAfter(range?.hi)) : [];
+        const split = segments && span ? splitHours(segments, Math.max(fullFrom ?? -Infinity, hourOf(span[0])), Math.min(fullTo ?? Infinity, hourAfter(span[1] - 1))) : [];
         parts.push(rollupRows(source, dims, filters, { from: fullFrom, to: fullTo, skip: split }, p));
         const spans: Span[] = [];
         if (lo !== undefined && lo < fullFrom!) spans.push([lo, fullFrom!]);
@@ -98,22 +101,32 @@ function summed(d: Dialect, perCall: string, dims: Dimension[], bucket: string |
   return `SELECT ${cols.join(', ')} FROM (${perCall}) per_call${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
 }
 
-/** The zone's offsets over the queried range, for day/week/month buckets; null without one. */
-function localSegments(q: AnalyticsQuery, tz: string, range?: { lo: number | null; hi: number | null }): OffsetSegment[] | null {
+/**
+ * [first, last + 1) of the calls the query can count: its window within the ledger's first and last
+ * start (from the range query); null when there are none (an empty ledger, a window past its calls)
+ * or without a range (UTC, hourly buckets).
+ */
+function counted(q: AnalyticsQuery, range?: { lo: number | null; hi: number | null }): [number, number] | null {
+  if (!range || range.lo === null || range.hi === null) return null;
+  const lo = Math.max(q.from ?? -Infinity, range.lo);
+  const hi = Math.min(q.to ?? Infinity, range.hi + 1);
+  return lo < hi ? [lo, hi] : null;
+}
+
+/**
+ * The zone's offsets, for day/week/month buckets (null without one), placed over the calls counted
+ * only: a window of centuries over a ledger of months costs no more than the months.
+ */
+function localSegments(q: AnalyticsQuery, tz: string, span: [number, number] | null): OffsetSegment[] | null {
   if (q.bucket === undefined || q.bucket === 'hour') return null;
   if (tz === 'UTC') return [{ from: -Infinity, offset: 0 }];
-  const lo = q.from ?? range?.lo ?? 0;
-  const hi = q.to ?? range?.hi ?? lo;
-  return offsetSegments(tz, lo, hi);
+  // No call to count: any offset does.
+  if (span === null) return [{ from: -Infinity, offset: utcOffset(tz, q.from ?? 0) }];
+  return offsetSegments(tz, span[0], span[1]);
 }
 
-/** The whole hours around the ledger's first and last start, for an open from/to (none: an empty ledger). */
-const hourOf = (t: number | null | undefined): number | null => (t == null ? null : Math.floor(t / HOUR_MS) * HOUR_MS);
-const hourAfter = (t: number | null | undefined): number | null => (t == null ? null : Math.floor(t / HOUR_MS) * HOUR_MS + HOUR_MS);
-
-function splitWithin(segments: OffsetSegment[], from: number | null, to: number | null): number[] {
-  return from === null || to === null ? [] : splitHours(segments, from, to);
-}
+const hourOf = (t: number): number => Math.floor(t / HOUR_MS) * HOUR_MS;
+const hourAfter = (t: number): number => hourOf(t) + HOUR_MS;
 
 /** [from, to) on started_at; undefined: unbounded. */
 type Span = [number | undefined, number | undefined];

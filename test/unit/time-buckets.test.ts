@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { offsetSegments, splitHours } from '../../src/analytics/time-buckets.js';
+import { planAnalytics } from '../../src/analytics/query-sql.js';
 
 const HOUR = 3_600_000;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -55,5 +56,20 @@ describe('time buckets: offset changes and the hours a local day boundary cuts',
     // Adelaide's change to summer time (16:30Z) cuts an hour that no midnight cuts.
     const adelaide = splitHours(offsetSegments('Australia/Adelaide', Date.UTC(2026, 9, 3), Date.UTC(2026, 9, 4)), Date.UTC(2026, 9, 3), Date.UTC(2026, 9, 4));
     expect(adelaide.map(iso)).toEqual(['2026-10-03T14:00:00.000Z', '2026-10-03T16:00:00.000Z']);
+  });
+});
+
+describe('analytics plans in a zone with local days', () => {
+  it("places the zone's offsets over the ledger's calls, not over the whole window asked for", () => {
+    // A two-day ledger asked about from 1970 to 2099 in Kolkata: two hours cut by a midnight, not ~47,000.
+    const q = { groupBy: ['team' as const], bucket: 'day' as const, timezone: 'Asia/Kolkata', from: 0, to: Date.UTC(2099, 0, 1) };
+    const plan = planAnalytics(q, 'sqlite')!;
+    expect(plan.rangeSql).not.toBeNull();
+    const { params } = plan.build({ lo: Date.UTC(2026, 10, 1, 12), hi: Date.UTC(2026, 10, 3, 12) });
+    const splitAt = [Date.UTC(2026, 10, 1, 18), Date.UTC(2026, 10, 2, 18)];
+    for (const h of splitAt) expect(params).toContain(h);
+    expect(params.length).toBeLessThan(20);
+    // An empty ledger: nothing to place offsets over.
+    expect(plan.build({ lo: null, hi: null }).params.length).toBeLessThan(10);
   });
 });

@@ -107,6 +107,9 @@ export async function roiReport(store: Store, q: RoiQuery): Promise<RoiReport> {
   }
   for (const w of matcher.weights) {
     const o = w.outcome;
+    // A team key sees no share of an outcome other teams' calls match too: its fraction of the value
+    // would tell what those teams spent (on a run or project they share). Admins see every share.
+    if (q.team !== undefined && w.byGroup.has(HIDDEN)) continue;
     const own = q.groupBy === 'team' ? o.team : q.groupBy === 'project' ? o.project : q.groupBy === 'agent' ? o.agent : null;
     // An unmatched outcome is shown to a team key only when it names that team.
     const fallback = q.team !== undefined && o.team !== q.team ? HIDDEN : own;

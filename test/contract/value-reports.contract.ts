@@ -366,15 +366,21 @@ export function describeValueReports(name: string, make: MakeStore): void {
         expect(byDefault).not.toEqual(order(byCost));
       }));
 
-    it('shows a team key its own groups only, with shares computed over every team', () =>
+    it("shows a team key its own groups only, and no share of an outcome other teams' calls match too", () =>
       withStore(async (s) => {
         await s.appendCalls(roiLedger());
         for (const o of OUTCOMES) await s.insertOutcome(o);
+        // Only eps's agent a1 matches this one: eps sees all of it.
+        await s.insertOutcome(outcome({ id: 'o-a1', project: 'ps', agent: 'a1', valueNanos: 6 * USD, at: T0 + 5 * DAY }));
         const eps = await roiReport(s, { from: T0, to: T0 + 14 * DAY, config: roiConfig, groupBy: 'team', team: 'eps' });
-        expect(eps.data).toEqual([rowOf('eps', { cost_usd: 3, outcomes: 0.75, value_usd: 7.500000008, value_per_dollar: 2.5, cost_per_outcome_usd: 4 })]);
-        // By project for a1's team: ps carries only eps's $3 and share; omega's unmatched outcome is hidden.
+        // The admin splits o-ps ($10) 3:1 between eps and zeta; eps's key is not shown its 0.75 of it,
+        // from which it could tell zeta's spend on ps ($1) from its own.
+        expect(eps.data).toEqual([rowOf('eps', { cost_usd: 3, outcomes: 1, value_usd: 6, value_per_dollar: 2, cost_per_outcome_usd: 3 })]);
+        const admin = await roiReport(s, { from: T0, to: T0 + 14 * DAY, config: roiConfig, groupBy: 'team' });
+        expect(admin.data.find((r) => r.group === 'eps')).toMatchObject({ outcomes: 1.75, value_usd: 13.500000008 });
+        // By project for a1's team: ps carries only eps's $3 and its own outcome; omega's unmatched outcome is hidden.
         const proj = await roiReport(s, { from: T0, to: T0 + 14 * DAY, config: roiConfig, groupBy: 'project', team: 'eps' });
-        expect(proj.data.map((r) => [r.group, r.cost_usd, r.value_usd])).toEqual([['ps', 3, 7.500000008]]);
+        expect(proj.data.map((r) => [r.group, r.cost_usd, r.value_usd])).toEqual([['ps', 3, 6]]);
       }));
   });
 }

@@ -8,6 +8,9 @@ import { nanosToUsd, usdToNanos } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
 import { isLedgerTime, parseTime } from './spend-report.js';
 
+/** The most one outcome may be worth, in USD. */
+export const MAX_OUTCOME_USD = 1_000_000;
+
 const name = z.string().min(1).max(200);
 
 export const outcomeInputSchema = z
@@ -18,7 +21,7 @@ export const outcomeInputSchema = z
     agent: name.optional(),
     label: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'a label is 1-100 letters, digits, _ . : - (e.g. pr_merged)'),
     // A million dollars per outcome is far beyond any real one; it keeps sums exact in nano-dollars.
-    value_usd: z.number().finite().min(0).max(1_000_000),
+    value_usd: z.number().finite().min(0).max(MAX_OUTCOME_USD),
     /** ISO date/time or epoch milliseconds; default now. */
     at: z.union([z.string().min(1), z.number().int().nonnegative().max(8.64e15)]).optional(),
   })

@@ -1,6 +1,7 @@
 /** `tollgate budgets forecast [scope]`: each budget's forecast sentence, from a running gateway's admin API. */
 import { Command } from 'commander';
 import { reportingErrors } from './common.js';
+import { formatUsd } from '../pricing/money.js';
 import { adminRequest, withGatewayOptions, type GatewayOpts } from './gateway.js';
 
 interface ForecastOpts extends GatewayOpts {
@@ -29,7 +30,7 @@ export function budgetsForecastCommand(): Command {
       if (rows.length === 0) return console.log('No budgets to forecast.');
       for (const r of rows) {
         const p = r.pacing;
-        const pace = p ? ` Paced (${p.action}): today $${p.spent_today_usd.toFixed(2)} of $${p.allowance_today_usd.toFixed(2)} allowed${p.state === 'over' ? ', allowance spent' : ''}.` : '';
+        const pace = p ? ` Paced (${p.action}): today ${formatUsd(p.spent_today_usd)} of ${formatUsd(p.allowance_today_usd)} allowed${p.state === 'over' ? ', allowance spent' : ''}.` : '';
         console.log(`${r.sentence}${pace}`);
       }
     }));

@@ -89,7 +89,7 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER): (v: str
 export function decimal(max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^\d+(\.\d+)?$/.test(v.trim()) || n > max) throw new InvalidArgumentError(`expected a number from 0 to ${max}`);
+    if (!/^\d+(\.\d+)?$/.test(v.trim()) || n > max) throw new InvalidArgumentError(`expected a decimal number from 0 to ${max}, in digits (no sign or exponent)`);
     return n;
   };
 }

@@ -1,6 +1,6 @@
 /** `tollgate outcomes add|list`: outcomes (a merged PR, a resolved ticket) and their value, in the store. */
 import { Command } from 'commander';
-import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
+import { MAX_OUTCOME_USD, outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseTime } from '../analytics/spend-report.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
@@ -30,7 +30,7 @@ export function outcomesCommand(): Command {
       .option('--team <team>', 'the team it belongs to')
       .option('--agent <agent>', 'only this agent of the run/project/team earned it')
       .requiredOption('--label <label>', 'what happened, e.g. pr_merged, ticket_resolved')
-      .requiredOption('--value <usd>', 'what it was worth, in USD', decimal())
+      .requiredOption('--value <usd>', 'what it was worth, in USD (at most 1000000)', decimal(MAX_OUTCOME_USD))
       .option('--at <time>', 'when: an ISO date/time or epoch ms (default now)')
       .option('--json', 'print JSON')
       .action(async (o: AddOptions) => {

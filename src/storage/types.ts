@@ -358,7 +358,7 @@ export interface Store {
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]>;
 
   insertOutcome(o: OutcomeRecord): Promise<void>;
-  /** Outcomes matching every given field, `at` in [from, to), oldest first, up to the limit. */
+  /** Outcomes matching every given field, `at` in [from, to): the latest `limit` of them, oldest first. */
   outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]>;
 
   /** Insert provider report rows, replacing a row with the same id (a re-fetched bucket). */

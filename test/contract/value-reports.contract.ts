@@ -222,7 +222,9 @@ export function describeValueReports(name: string, make: MakeStore): void {
         for (const o of OUTCOMES) await s.insertOutcome(o);
         expect(await s.outcomes({ limit: 100 })).toEqual([OUTCOMES[1], OUTCOMES[2], OUTCOMES[3], OUTCOMES[0], OUTCOMES[4]]);
         expect((await s.outcomes({ from: T0 + 5 * DAY, to: T0 + 15 * DAY, limit: 100 })).map((o) => o.id)).toEqual(['o-ps', 'o-ghost', 'o-ra']);
-        expect((await s.outcomes({ run: 'ra', limit: 1 })).map((o) => o.id)).toEqual(['o-ra']);
+        // A limit keeps the latest: o-late (day 15) rather than o-ra (day 11).
+        expect((await s.outcomes({ run: 'ra', limit: 1 })).map((o) => o.id)).toEqual(['o-late']);
+        expect((await s.outcomes({ run: 'ra', limit: 2 })).map((o) => o.id)).toEqual(['o-ra', 'o-late']);
         expect((await s.outcomes({ team: 'omega', limit: 100 })).map((o) => o.id)).toEqual(['o-ghost']);
         expect((await s.outcomes({ project: 'pb', limit: 100 })).map((o) => o.id)).toEqual(['o-pb']);
       }));

@@ -151,9 +151,10 @@ describe('tollgate on mistakes', () => {
 
   it('refuses option values that are not what they say (a limit of abc, hex dollars), in the same one-line form', async () => {
     oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'gpt-4o-mini', '--prompt-tokens', 'abc']), /prompt-tokens.*expected a whole number/);
-    oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'gpt-4o-mini', '--budget-used', 'abc']), /budget-used.*expected a number/);
+    oneLine(await fails(['routes', 'test', '-c', cfg, '--model', 'gpt-4o-mini', '--budget-used', 'abc']), /budget-used.*expected a decimal number/);
     oneLine(await fails(['outcomes', 'list', '-c', cfg, '--limit', '-1']), /limit.*expected a whole number/);
-    oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '0x10']), /value.*expected a number/);
+    oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '0x10']), /value.*expected a decimal number from 0 to 1000000, in digits/);
+    oneLine(await fails(['outcomes', 'add', '-c', cfg, '--run', 'r', '--label', 'x', '--value', '2000000']), /value.*from 0 to 1000000/);
     oneLine(await fails(['runs', 'list', '-c', cfg, '--limit', '2.5']), /limit.*expected a whole number/);
     oneLine(await fails(['keys', 'revoke', '-c', cfg, 'nope']), /no key with id nope/);
     oneLine(await fails(['budgets', 'rm', '-c', cfg, 'nope']), /no budget nope/);

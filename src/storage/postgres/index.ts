@@ -330,7 +330,9 @@ export class PostgresStore implements Store {
     if (q.project !== undefined) add('project =', q.project);
     params.push(q.limit);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    return (await this.rows(`SELECT * FROM outcomes ${where} ORDER BY at, id COLLATE "C" LIMIT $${params.length}`, params)).map(toOutcome);
+    // The latest `limit`, listed oldest first.
+    const latest = `SELECT * FROM outcomes ${where} ORDER BY at DESC, id COLLATE "C" DESC LIMIT $${params.length}`;
+    return (await this.rows(`SELECT * FROM (${latest}) latest ORDER BY at, id COLLATE "C"`, params)).map(toOutcome);
   }
 
   async upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {

@@ -29,7 +29,8 @@ export function outcomes(db: Database.Database, q: OutcomeQuery): OutcomeRecord[
   add('team = ?', q.team);
   add('run = ?', q.run);
   add('project = ?', q.project);
-  const sql = `SELECT * FROM outcomes ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at, id LIMIT ?`;
+  // The latest `limit`, listed oldest first.
+  const sql = `SELECT * FROM (SELECT * FROM outcomes ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id`;
   return (db.prepare(sql).all(...params, q.limit) as Row[]).map((r) => ({
     id: String(r['id']),
     run: str(r['run']),

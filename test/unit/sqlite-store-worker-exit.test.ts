@@ -12,7 +12,7 @@ describe('SqliteStore whose worker exited', () => {
   it('refuses later calls at once instead of leaving them pending forever', async () => {
     const store = new SqliteStore(join(dir, 'ledger.db'));
     await store.migrate();
-    const worker = (store as unknown as { worker: Worker }).worker;
+    const worker = (store as unknown as { writer: { worker: Worker } }).writer.worker;
     await worker.terminate();
     const settled = await Promise.race([
       store.getMeta('x').then(() => 'resolved', () => 'rejected'),

@@ -1,23 +1,18 @@
-/** SqliteStore: the async `Store` over a worker thread that owns the SQLite connection. */
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+/**
+ * SqliteStore: the async `Store` over worker threads that own the SQLite connections: one writes (the
+ * ledger, keys, budgets) and answers the gateway's own small reads; reports (spend, analytics, scans,
+ * outcomes) run on a second, read-only connection, started on the first report, so a long report
+ * never holds back the ledger's writes (WAL: readers and the writer do not wait on each other).
+ */
 import type { BudgetRecord, CallGroupQuery, CallGroupRow, CallPage, CallQuery, CallRow, CallScan, KeyRecord, OutcomeQuery, OutcomeRecord, ProviderUsageQuery, ProviderUsageRow, SavingsRow, SpendQuery, SpendRow, Store } from '../types.js';
 import type { AnalyticsQuery, AnalyticsRow } from '../../analytics/query.js';
-import type { WorkerReply } from './worker.js';
 import { packCallRows } from './call-pack.js';
 import { callPage, unpackCalls, type CallBatch } from './call-batch.js';
-
-/** The compiled worker; when running from TypeScript sources (tests), the built copy in dist/. */
-function workerUrl(): URL {
-  const here = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  return new URL('../../../dist/storage/sqlite/worker.js', import.meta.url);
-}
+import { WorkerLink, type WorkerOptions } from './worker-link.js';
 
 /**
- * The worker's young generation while it serves a gateway (V8's default lets it grow to 48 MB).
- * Everything the worker allocates per message (a flush's values, the rollup sums) is garbage once it
+ * The workers' young generation while they serve a gateway (V8's default lets it grow to 48 MB).
+ * Everything a worker allocates per message (a flush's values, the rollup sums) is garbage once it
  * has replied, so a small one costs little there: appending 450k gateway-like rows in 300-row flushes
  * kept the process at 103 MB with 4 MB against 126 MB unbounded, for 0.2-0.6 us more CPU a row. Paging
  * through the ledger (replay, exports) costs ~1 us more a row with it (measured), so offline commands
@@ -26,52 +21,33 @@ function workerUrl(): URL {
 const SERVING_YOUNG_MB = 4;
 
 export class SqliteStore implements Store {
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly writer: WorkerLink;
+  private reader: WorkerLink | null = null;
+  private readonly readerOptions: WorkerOptions | null;
   private closed = false;
-  /** Why the worker is gone, once it exited: a message posted to it then would never be answered. */
-  private gone: Error | null = null;
 
   /**
    * `opts.skipRollups`: the recording benchmark's baseline only (see SqliteDatabase). `opts.batch`: an
    * offline command reading much of the ledger, not a gateway (V8's default young generation).
    */
   constructor(path: string, opts: { skipRollups?: boolean; batch?: boolean } = {}) {
-    this.worker = new Worker(workerUrl(), {
-      workerData: { path, skipRollups: opts.skipRollups === true, batch: opts.batch === true },
-      ...(opts.batch ? {} : { resourceLimits: { maxYoungGenerationSizeMb: SERVING_YOUNG_MB } }),
-    });
-    this.worker.on('message', (msg: WorkerReply) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if ('error' in msg) p.reject(new Error(`sqlite: ${msg.error}`));
-      else p.resolve(msg.result);
-    });
-    this.worker.on('error', (err) => {
-      this.gone = err;
-      this.failAll(err);
-    });
-    this.worker.on('exit', () => {
-      this.gone ??= new Error('sqlite worker exited');
-      this.failAll(this.gone);
-    });
-  }
-
-  private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    const young = opts.batch ? undefined : SERVING_YOUNG_MB;
+    this.writer = new WorkerLink({ path, skipRollups: opts.skipRollups, batch: opts.batch, youngGenerationMb: young });
+    // An in-memory database is its connection's own: a second one would be another, empty database.
+    this.readerOptions = path === ':memory:' ? null : { path, batch: opts.batch, readonly: true, youngGenerationMb: young };
   }
 
   private call<T>(method: string, ...args: unknown[]): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (this.gone) return Promise.reject(this.gone);
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args });
-    });
+    return this.writer.call<T>(method, args);
+  }
+
+  /** A report's read, on the read-only connection (started now if not yet, or again after it failed). */
+  private read<T>(method: string, ...args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.readerOptions === null) return this.writer.call<T>(method, args);
+    if (this.reader === null || this.reader.gone) this.reader = new WorkerLink(this.readerOptions);
+    return this.reader.call<T>(method, args);
   }
 
   migrate(): Promise<void> {
@@ -117,43 +93,42 @@ export class SqliteStore implements Store {
     return this.call('appendCallPack', packCallRows(rows));
   }
   spend(q: SpendQuery): Promise<SpendRow[]> {
-    return this.call('spend', q);
+    return this.read('spend', q);
   }
   savings(q: SpendQuery): Promise<SavingsRow[]> {
-    return this.call('savings', q);
+    return this.read('savings', q);
   }
   calls(q: CallQuery): Promise<CallRow[]> {
-    return this.call('calls', q);
+    return this.read('calls', q);
   }
   async scanCalls(q: CallScan): Promise<CallRow[]> {
-    return unpackCalls(await this.call<CallBatch>('scanCallBatch', q));
+    return unpackCalls(await this.read<CallBatch>('scanCallBatch', q));
   }
   async scanCallPage(q: CallScan): Promise<CallPage> {
-    return callPage(await this.call<CallBatch>('scanCallBatch', q));
+    return callPage(await this.read<CallBatch>('scanCallBatch', q));
   }
   callGroups(q: CallGroupQuery): Promise<CallGroupRow[]> {
-    return this.call('callGroups', q);
+    return this.read('callGroups', q);
   }
   insertOutcome(o: OutcomeRecord): Promise<void> {
     return this.call('insertOutcome', o);
   }
   outcomes(q: OutcomeQuery): Promise<OutcomeRecord[]> {
-    return this.call('outcomes', q);
+    return this.read('outcomes', q);
   }
   upsertProviderUsage(rows: ProviderUsageRow[]): Promise<void> {
     return this.call('upsertProviderUsage', rows);
   }
   providerUsage(q: ProviderUsageQuery): Promise<ProviderUsageRow[]> {
-    return this.call('providerUsage', q);
+    return this.read('providerUsage', q);
   }
   analytics(q: AnalyticsQuery): Promise<AnalyticsRow[]> {
-    return this.call('analytics', q);
+    return this.read('analytics', q);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.call('close');
     this.closed = true;
-    await this.worker.terminate();
+    await Promise.all([this.writer.close(), this.reader?.close()]);
   }
 }

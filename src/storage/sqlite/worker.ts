@@ -24,8 +24,8 @@ function batchBuffers(b: CallBatch): ArrayBuffer[] {
   return [b.nums.buffer as ArrayBuffer, b.codes.buffer as ArrayBuffer, b.samples.buffer as ArrayBuffer];
 }
 
-const data = workerData as { path: string; skipRollups?: boolean; batch?: boolean };
-const db = new SqliteDatabase(data.path, { skipRollups: data.skipRollups === true, batch: data.batch === true });
+const data = workerData as { path: string; skipRollups?: boolean; batch?: boolean; readonly?: boolean };
+const db = new SqliteDatabase(data.path, { skipRollups: data.skipRollups === true, batch: data.batch === true, readonly: data.readonly === true });
 const port = parentPort!;
 
 // An offline reader pages through the ledger: the next page is read while it works on this one.

@@ -8,7 +8,7 @@ import { GatewayError } from '../errors.js';
 import type { PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
-import { CallSlots } from '../storage/memory/call-slots.js';
+import { CallsInFlight } from './calls-in-flight.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -44,12 +44,8 @@ export class Limiter {
   private readonly ready = new Set<string>();
   /** Counts forgetSeeding(): a seed begun before it does not mark its counter ready after it. */
   private seedEpoch = 0;
-  /**
-   * Calls holding reservations, with the limits they hold them on (for lease renewal): the limits in
-   * an array slot for slot with the call ids (see storage/memory/call-slots.ts why not a Map).
-   */
-  private readonly flight = new CallSlots();
-  private readonly flightLimits: (PlannedLimit[] | null)[] = [];
+  /** Calls holding reservations, with the limits they hold them on (for lease renewal). */
+  private readonly flight = new CallsInFlight();
   /** Fail open: the counters used while the shared store is down (fresh for each outage, seeded like it). */
   private local = new MemoryCounterStore();
   /** Amounts committed locally while the shared store was down, to add back when it returns. */
@@ -83,7 +79,7 @@ export class Limiter {
     const now = this.o.now();
     if (this.flight.size > 0) {
       const leases = new Array<{ callId: string; keys: string[] }>(this.flight.size);
-      for (let i = 0; i < leases.length; i++) leases[i] = { callId: this.flight.idAt(i), keys: this.flightLimits[i]!.map((l) => l.key) };
+      for (let i = 0; i < leases.length; i++) leases[i] = { callId: this.flight.idAt(i), keys: this.flight.limitsAt(i).map((l) => l.key) };
       await this.run((c) => c.renew(leases, this.o.leaseMs, now)).catch(() => undefined);
     }
     if (this.owed.size > 0) await this.reconcile().catch(() => undefined);
@@ -145,8 +141,7 @@ export class Limiter {
   private holdInFlightLocally(): void {
     const now = this.o.now();
     for (let i = 0; i < this.flight.size; i++) {
-      const limits = this.flightLimits[i];
-      if (!limits) continue;
+      const limits = this.flight.limitsAt(i);
       const items = limits.map((l) => ({ key: l.key, limit: Number.POSITIVE_INFINITY, amount: l.amount, ttlSeconds: l.ttlSeconds }));
       this.local.acquireNow({ callId: this.flight.idAt(i), items, leaseMs: this.o.leaseMs, now });
     }
@@ -242,23 +237,8 @@ export class Limiter {
   }
 
   private held(callId: string, limits: PlannedLimit[], res: AcquireResult): void {
-    if (res.ok) {
-      const slot = this.flight.find(callId);
-      this.flightLimits[slot < 0 ? this.flight.add(callId) : slot] = limits;
-    }
+    if (res.ok) this.flight.hold(callId, limits);
     for (let i = 0; i < limits.length; i++) this.remember(limits[i]!.key, res.before[i]!, limits[i]!.limit);
-  }
-
-  /** The call no longer holds its reservation: stop renewing it. */
-  private landed(callId: string): void {
-    const slot = this.flight.find(callId);
-    if (slot < 0) return;
-    const moved = this.flight.removeAt(slot);
-    const held = this.flightLimits;
-    if (moved >= 0) {
-      held[slot] = held[moved]!;
-      held[moved] = null;
-    } else held[slot] = null;
   }
 
   /**
@@ -328,7 +308,7 @@ export class Limiter {
   commitNow(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): CounterState[] | null {
     const c = this.sync;
     if (c === null) return null;
-    this.landed(callId);
+    this.flight.land(callId);
     const now = this.o.now();
     const states = new Array<CounterState>(limits.length);
     for (let i = 0; i < limits.length; i++) {
@@ -342,7 +322,7 @@ export class Limiter {
 
   /** Replace the call's reservations by what it actually used. */
   commit(callId: string, limits: PlannedLimit[], actual: (l: PlannedLimit) => number): Promise<CounterState[]> {
-    this.landed(callId);
+    this.flight.land(callId);
     const items = new Array<CommitItem>(limits.length);
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
@@ -407,7 +387,7 @@ export class Limiter {
   }
 
   async release(callId: string, limits: PlannedLimit[]): Promise<void> {
-    this.landed(callId);
+    this.flight.land(callId);
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 

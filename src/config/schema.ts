@@ -15,6 +15,8 @@ const tokenPriceSchema = z
     cache_write_per_mtok: z.number().nonnegative().optional(),
     cache_write_1h_per_mtok: z.number().nonnegative().optional(),
     reasoning_per_mtok: z.number().nonnegative().optional(),
+    /** USD per 1,000 web searches the provider runs for a call (Anthropic's server web search tool). */
+    web_searches_per_k: z.number().nonnegative().optional(),
   })
   .strict();
 

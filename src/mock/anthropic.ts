@@ -59,6 +59,11 @@ function inputUsage(plan: ReplyPlan): JsonObject {
   };
 }
 
+/** Only a reply whose server tools ran reports them. */
+function serverToolUse(plan: ReplyPlan): JsonObject {
+  return plan.webSearches > 0 ? { server_tool_use: { web_search_requests: plan.webSearches } } : {};
+}
+
 function fullUsage(plan: ReplyPlan, outputTokens: number): JsonObject {
   return {
     ...inputUsage(plan),
@@ -67,6 +72,7 @@ function fullUsage(plan: ReplyPlan, outputTokens: number): JsonObject {
       ephemeral_1h_input_tokens: plan.cacheWrite1h,
     },
     output_tokens: outputTokens,
+    ...serverToolUse(plan),
     service_tier: plan.serviceTier,
   };
 }
@@ -135,7 +141,7 @@ function eventFrames(plan: ReplyPlan, model: string): SseFrame[] {
     type: 'message_delta',
     delta: { stop_reason: stopReason(plan), stop_sequence: null },
     // Cumulative, like the real API: the input fields repeat message_start's, output is the final count.
-    usage: { ...inputUsage(plan), output_tokens: plan.completionTokens },
+    usage: { ...inputUsage(plan), output_tokens: plan.completionTokens, ...serverToolUse(plan) },
   };
   frames.push(frame('message_delta', JSON.stringify(messageDelta)));
   frames.push(frame('message_stop', '{"type":"message_stop"}'));

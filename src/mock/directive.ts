@@ -44,6 +44,8 @@ const directiveSchema = z.strictObject({
    * downgrades a priority request, or an Anthropic organisation with Priority Tier capacity.
    */
   service_tier: z.string().min(1).max(32).optional(),
+  /** Anthropic replies: web searches the server tool ran (usage.server_tool_use.web_search_requests). */
+  web_search_requests: count.optional(),
   /** Misbehave like a provider that overruns the requested output bound (tests the gateway's stream cut). */
   ignore_max_tokens: z.boolean().optional(),
 });

@@ -38,6 +38,8 @@ export interface ReplyPlan {
   breakBody: boolean;
   firstByteDelayMs: number;
   chunkDelayMs: number;
+  /** Web searches an Anthropic reply reports having run. */
+  webSearches: number;
   /** The service tier the reply reports (OpenAI `service_tier`, Anthropic `usage.service_tier`). */
   serviceTier: string;
 }
@@ -105,6 +107,7 @@ export function planReply(input: PlanInput): ReplyPlan {
     firstByteDelayMs: d.first_byte_delay_ms ?? input.latencyMs,
     chunkDelayMs: d.chunk_delay_ms ?? input.chunkDelayMs,
     serviceTier: d.service_tier ?? input.servedTier ?? 'default',
+    webSearches: d.web_search_requests ?? 0,
   };
 }
 

@@ -101,13 +101,36 @@ function chainImageTokens(deps: GatewayDeps, ctx: CallContext): number {
 /** The worst case of a call no priced model serves. */
 const NO_COST: ReturnType<typeof worstCaseNanos> = { total: 0, input: 0, outputPerToken: 0 };
 
+/** Web searches a call may run: each server web search tool's `max_uses`, or this many without one. */
+const WEB_SEARCHES = 20;
+
+/** How many web searches the request's server tools may run (billed per search, apart from tokens). */
+export function webSearchBound(body: Record<string, unknown>): number {
+  const tools = body['tools'];
+  if (!Array.isArray(tools)) return 0;
+  let n = 0;
+  for (const t of tools) {
+    const tool = t as { type?: unknown; max_uses?: unknown } | null;
+    if (typeof tool?.type !== 'string' || !tool.type.startsWith('web_search')) continue;
+    const max = tool.max_uses;
+    n += typeof max === 'number' && Number.isSafeInteger(max) && max >= 0 ? Math.min(max, 1_000) : WEB_SEARCHES;
+  }
+  return n;
+}
+
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
   let worst: ReturnType<typeof worstCaseNanos> | null = null;
+  const searches = webSearchBound(ctx.body);
   for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
     const rates = deps.models.get(name)?.rates;
     if (!rates) continue;
-    const wc = worstCaseNanos(rates, promptBound, maxOut, ctx.body['service_tier']);
+    let wc = worstCaseNanos(rates, promptBound, maxOut, ctx.body['service_tier']);
+    if (searches > 0 && rates.webSearchPerK) {
+      // Searches cost what they cost whatever the output: on the input side of the bound.
+      const nanos = Math.ceil(searches * rates.webSearchPerK * 1e6);
+      wc = { total: wc.total + nanos, input: wc.input + nanos, outputPerToken: wc.outputPerToken };
+    }
     if (!worst || wc.total > worst.total) worst = wc;
   }
   return worst;

@@ -54,6 +54,7 @@ export function catalogueRates(model: string, provider: CatalogueProvider): Mode
       cacheWrite1h: toRate(mp['cache_write_1h_mtok']) ?? cacheWrite,
       output,
       reasoning: toRate(mp['output_reasoning_mtok']) ?? output,
+      ...(typeof mp['web_searches_kcount'] === 'number' ? { webSearchPerK: mp['web_searches_kcount'] } : {}),
       source: 'catalogue',
     };
   }

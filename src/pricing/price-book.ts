@@ -27,6 +27,8 @@ export interface TokenRates {
   cacheWrite1h: Rate;
   output: Rate;
   reasoning: Rate;
+  /** USD per 1,000 web searches the provider runs for a call (TokenUsage.webSearches). */
+  webSearchPerK?: number;
 }
 
 export interface ModelRates extends TokenRates {
@@ -66,7 +68,9 @@ export function costOf(rates: TokenRates, u: TokenUsage): NanoUsd {
     rateAt(rates.cacheWrite5m, p) * u.cacheWrite5m +
     rateAt(rates.cacheWrite1h, p) * u.cacheWrite1h +
     rateAt(rates.output, p) * u.output +
-    rateAt(rates.reasoning, p) * u.reasoning;
+    rateAt(rates.reasoning, p) * u.reasoning +
+    // $ per 1,000 searches = 1,000 micro-dollars per search per $.
+    (u.webSearches ?? 0) * (rates.webSearchPerK ?? 0) * 1000;
   return Math.round(micro * 1000);
 }
 
@@ -125,6 +129,7 @@ function configTokenRates(price: TokenPriceConfig): TokenRates {
     cacheWrite1h: price.cache_write_1h_per_mtok ?? cacheWrite,
     output: price.output_per_mtok,
     reasoning: price.reasoning_per_mtok ?? price.output_per_mtok,
+    ...(price.web_searches_per_k !== undefined ? { webSearchPerK: price.web_searches_per_k } : {}),
   };
 }
 
@@ -132,7 +137,8 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
   const rates: ModelRates = { ...configTokenRates(price), source: 'config' };
   const tiers = price.service_tiers;
   if (tiers !== undefined && Object.keys(tiers).length > 0) {
-    rates.serviceTiers = Object.fromEntries(Object.entries(tiers).map(([name, p]) => [name, configTokenRates(p)]));
+    // A tier's web searches cost what the standard ones do unless the tier says otherwise.
+    rates.serviceTiers = Object.fromEntries(Object.entries(tiers).map(([name, p]) => [name, { webSearchPerK: rates.webSearchPerK, ...configTokenRates(p) }]));
   }
   return rates;
 }

@@ -27,6 +27,11 @@ export interface TokenUsage {
   output: number;
   /** Reasoning ("thinking") tokens, billed as output. */
   reasoning: number;
+  /**
+   * Web searches the provider ran for the call and bills per search, apart from tokens (Anthropic's
+   * `server_tool_use.web_search_requests`); absent when there were none.
+   */
+  webSearches?: number;
 }
 
 export function emptyUsage(): TokenUsage {

@@ -28,5 +28,7 @@ export function mergeAnthropicUsage(into: TokenUsage, raw: unknown): boolean {
     }
   }
   if (has('output_tokens')) into.output = num(u['output_tokens']);
+  const searches = num(obj(u['server_tool_use'])?.['web_search_requests']);
+  if (searches > 0) into.webSearches = searches;
   return true;
 }

@@ -1,0 +1,66 @@
+/** Server web searches (Anthropic's web search tool) are billed per search, apart from tokens: metered and reserved. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack({
+    config: (base) => ({
+      ...base,
+      models: {
+        ...(base['models'] as object),
+        'searching-claude': { provider: 'anthropic', price: { input_per_mtok: 3, output_per_mtok: 15, web_searches_per_k: 10 } },
+      },
+    }),
+  });
+});
+afterAll(() => s.close());
+
+const SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search', max_uses: 5 } as const;
+
+describe('web searches', () => {
+  it('are priced per search on top of the tokens, streamed and not, at config and catalogue prices', async () => {
+    const key = await s.createKey({ team: 'search', unlimited: true });
+    const client = s.anthropic(key);
+    const ask = (model: string, searches: number) => ({
+      model,
+      max_tokens: 100,
+      messages: [{ role: 'user' as const, content: directive({ prompt_tokens: 1000, completion_tokens: 50, web_search_requests: searches }, 'Find the news.') }],
+    });
+    const plain = await client.messages.create(ask('searching-claude', 5));
+    expect(plain.usage.server_tool_use?.web_search_requests).toBe(5);
+    const streamed = await client.messages.stream(ask('searching-claude', 3)).finalMessage();
+    expect(streamed.usage.server_tool_use?.web_search_requests).toBe(3);
+    // The catalogue prices Claude's web searches too ($10 per 1,000).
+    const catalogued = await client.messages.create(ask('claude-sonnet-4-5', 2));
+    const none = await client.messages.create(ask('claude-sonnet-4-5', 0));
+    expect([catalogued.id, none.id]).toHaveLength(2);
+    // The four calls, in the order they were made (call ids start with the time).
+    const [a, b, c, d] = (await s.calls()).filter((r) => r.team === 'search').sort((x, y) => x.startedAt - y.startedAt || (x.id < y.id ? -1 : 1)).map((r) => r.costNanos);
+    // 1000 in at $3 + 50 out at $15 per Mtok = $0.00375; each search $0.01.
+    expect(a).toBe(3_750_000 + 5 * 10_000_000);
+    expect(b).toBe(3_750_000 + 3 * 10_000_000);
+    expect(c! - d!).toBe(2 * 10_000_000);
+  });
+
+  it("reserves a request's searches: max_uses of each web search tool, at the search price", async () => {
+    const key = await s.createKey({ team: 'search-budget', unlimited: true });
+    const r = await fetch(`${s.gw.url}/admin/v1/budgets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'team:search-budget', limit_usd: 0.04, period: 'day' }),
+    });
+    expect(r.status).toBe(201);
+    const call = (maxUses: number): Promise<Response> =>
+      fetch(`${s.gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'searching-claude', max_tokens: 100, tools: [{ ...SEARCH_TOOL, max_uses: maxUses }], messages: [{ role: 'user', content: 'Find the news.' }] }),
+      });
+    // Five searches may cost $0.05: more than the $0.04 budget, whatever the tokens.
+    const refused = await call(5);
+    expect(refused.status).toBe(402);
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('billing_error');
+    expect((await call(2)).status).toBe(200);
+  });
+});

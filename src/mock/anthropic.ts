@@ -40,6 +40,7 @@ export function handleMessages(ctx: MockContext, res: ServerResponse, body: Json
     errorBody: (status) => anthropicErrorBody(status, headers['request-id'] ?? ''),
     frames: () => eventFrames(plan, model),
     body: () => messageBody(plan, model),
+    errorEvent: () => frame('error', JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).text,
   });
 }
 

@@ -20,6 +20,14 @@ const directiveSchema = z.strictObject({
   /** Answer with this status and an error body (3xx: a redirect, as a misconfigured base URL gets). */
   status: z.number().int().min(300).max(599).optional(),
   error_after_tokens: count.optional(),
+  /**
+   * A stream: after this many content tokens, the provider's own error event in its format (chat
+   * `data: {"error":{...}}`, Responses API `response.failed`, Anthropic `event: error` with an
+   * `overloaded_error`), then the end of the stream; its 200 status was sent already.
+   */
+  error_event_after_tokens: count.optional(),
+  /** JSON (bodies and stream events) written as Python's json.dumps writes it, `"key": value`, as vLLM-style servers do. */
+  json_spaces: z.boolean().optional(),
   /** A non-streamed reply: send the 200 status, headers and half the body, then reset the connection. */
   break_body: z.boolean().optional(),
   first_byte_delay_ms: delayMs.optional(),

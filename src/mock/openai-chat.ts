@@ -29,6 +29,8 @@ export function handleChatCompletions(ctx: MockContext, res: ServerResponse, bod
     errorBody: (status) => openaiErrorBody(status),
     frames: () => chunkFrames(plan, model, includeUsage),
     body: () => completionBody(plan, model),
+    // What OpenAI sends when generation fails after the 200: an error object where a chunk would be.
+    errorEvent: () => `data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null } })}\n\n`,
   });
 }
 

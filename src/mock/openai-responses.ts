@@ -47,6 +47,7 @@ export function handleResponses(ctx: MockContext, res: ServerResponse, body: Jso
     errorBody: (status) => openaiErrorBody(status),
     frames: () => eventFrames(plan, body),
     body: () => JSON.stringify(responseObject(plan, body, mockId('resp_'), outputItems(plan, ids()), true)),
+    errorEvent: (kept) => failedEvent(plan, body, kept),
   });
 }
 
@@ -159,4 +160,10 @@ function eventFrames(plan: ReplyPlan, body: JsonObject): SseFrame[] {
   const final = responseObject(plan, body, responseId, items, true);
   emit(plan.truncated ? 'response.incomplete' : 'response.completed', { response: final });
   return frames;
+}
+
+/** `response.failed`, numbered after the `kept` events sent before it, as the API ends a response that failed while generating. */
+function failedEvent(plan: ReplyPlan, body: JsonObject, kept: number): string {
+  const response = { ...responseObject(plan, body, mockId('resp_'), [], true), status: 'failed', completed_at: null, error: { code: 'server_error', message: 'The model failed to generate a response.' } };
+  return `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: kept, response })}\n\n`;
 }

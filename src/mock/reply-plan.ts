@@ -34,6 +34,10 @@ export interface ReplyPlan {
   toolCall: PlannedToolCall | undefined;
   status: number | undefined;
   errorAfterTokens: number | undefined;
+  /** A stream: the provider's error event after this many content tokens. */
+  errorEventAfterTokens: number | undefined;
+  /** JSON written in json.dumps style (`"key": value`). */
+  jsonSpaces: boolean;
   /** Non-streamed only: reset the connection half way through the 200 answer's body. */
   breakBody: boolean;
   firstByteDelayMs: number;
@@ -103,6 +107,8 @@ export function planReply(input: PlanInput): ReplyPlan {
     toolCall,
     status: d.status,
     errorAfterTokens: d.error_after_tokens,
+    errorEventAfterTokens: d.error_event_after_tokens,
+    jsonSpaces: d.json_spaces ?? false,
     breakBody: d.break_body ?? false,
     firstByteDelayMs: d.first_byte_delay_ms ?? input.latencyMs,
     chunkDelayMs: d.chunk_delay_ms ?? input.chunkDelayMs,

@@ -10,6 +10,7 @@ import { afterDelay, sendJson, type Headers } from './http-reply.js';
 import type { JsonObject } from './message-text.js';
 import { planReply, type ReplyPlan } from './reply-plan.js';
 import { playStream, SSE_HEADERS, type SseFrame } from './sse-stream.js';
+import { framesWithErrorEvent, spacedFrames, spacedJson } from './wire-variants.js';
 
 export interface PlanRequest {
   body: JsonObject;
@@ -53,6 +54,15 @@ export interface ReplyWriters {
   errorBody(status: number): string;
   frames(): SseFrame[];
   body(): string;
+  /** The provider's error event within a stream, after `kept` frames (directive `error_event_after_tokens`). */
+  errorEvent(kept: number): string;
+}
+
+/** The stream's frames, with the directive's error event and JSON spacing. */
+function streamFrames(plan: ReplyPlan, w: ReplyWriters): SseFrame[] {
+  let frames = w.frames();
+  if (plan.errorEventAfterTokens !== undefined) frames = framesWithErrorEvent(frames, plan.errorEventAfterTokens, (kept) => w.errorEvent(kept));
+  return plan.jsonSpaces ? spacedFrames(frames) : frames;
 }
 
 export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan, stream: boolean, headers: Headers, w: ReplyWriters): void {
@@ -62,13 +72,13 @@ export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan
       sendJson(res, status, headers, w.errorBody(status));
     } else if (stream) {
       playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
-        frames: w.frames(),
+        frames: streamFrames(plan, w),
         chunkDelayMs: plan.chunkDelayMs,
         errorAfterTokens: plan.errorAfterTokens,
       });
     } else if (plan.breakBody) {
       // The provider answered (and bills the answer), then the connection dropped mid-body.
-      const body = w.body();
+      const body = plan.jsonSpaces ? spacedJson(w.body()) : w.body();
       res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
       res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
     } else if (plan.errorAfterTokens !== undefined) {
@@ -76,7 +86,7 @@ export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan
       res.destroy();
     } else {
       ctx.stats.tokensSent += plan.textTokens;
-      sendJson(res, 200, headers, w.body());
+      sendJson(res, 200, headers, plan.jsonSpaces ? spacedJson(w.body()) : w.body());
     }
   });
 }

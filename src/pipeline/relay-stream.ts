@@ -32,6 +32,14 @@ function markError(ctx: CallContext, e: GatewayError): void {
   ctx.httpStatus = e.status;
 }
 
+/** The provider sent an error event within the stream (after its 200): the call failed upstream. */
+function markProviderError(ctx: CallContext, meter: StreamMeter): boolean {
+  const type = meter.upstreamError?.();
+  if (!type) return false;
+  markError(ctx, new GatewayError('upstream_error', `The provider sent an error event mid-stream (${type}).`));
+  return true;
+}
+
 export class StreamRelay implements StreamReceiver {
   private meter: StreamMeter | null = null;
   private upstream: UpstreamBody | null = null;
@@ -128,8 +136,7 @@ export class StreamRelay implements StreamReceiver {
     this.res.off('close', this.onClose);
     collect(this.ctx, meter, this.wantOutput);
     // The provider's own error event reached the client as it came; the call failed all the same.
-    const failedWith = meter.upstreamError?.();
-    if (failedWith) markError(this.ctx, new GatewayError('upstream_error', `The provider sent an error event mid-stream (${failedWith}).`));
+    markProviderError(this.ctx, meter);
     // Written with the end: a body that arrived in one read leaves in one write.
     if (last && last.length > 0) this.res.end(last);
     else this.res.end();
@@ -166,6 +173,13 @@ export class StreamRelay implements StreamReceiver {
     res.off('close', this.onClose);
     res.off('drain', this.onDrain);
     collect(ctx, meter, this.wantOutput);
+    // A client (the official SDKs do) may close as soon as it reads the provider's error event, before
+    // the provider ends the stream: the call failed upstream, it was not abandoned.
+    if (markProviderError(ctx, meter)) {
+      // Closed cleanly: the client has the provider's error event, a second one would only repeat it.
+      if (!res.destroyed) res.end();
+      return;
+    }
     if (res.destroyed) {
       if (clientGone(res)) markAborted(ctx);
       return;

@@ -96,35 +96,72 @@ export function eventData(ev: Buffer): unknown {
   }
 }
 
-/** Whether `needle` occurs in the event followed by a byte other than `"` (a non-empty JSON string value). */
-export function hasNonEmpty(ev: Buffer, needle: Buffer): boolean {
-  let at = ev.indexOf(needle);
-  while (at >= 0) {
-    if (ev[at + needle.length] !== 0x22) return true;
-    at = ev.indexOf(needle, at + needle.length);
+/**
+ * Needles are JSON fragments, a key and the start of its value (`"usage":{`) or a bare string
+ * (`"response.created"`). Providers do not all write compact JSON: Python's json.dumps (vLLM and
+ * other OpenAI-compatible servers) writes `"usage": {`. So wherever a needle has the colon after its
+ * key, the bytes may hold spaces or tabs on either side of it. (Line breaks, which JSON also allows,
+ * cannot occur: they would end the SSE data line.)
+ */
+const COLON = 0x3a;
+const QUOTE = 0x22;
+
+/** The index of the colon after the needle's opening key, or -1 (a bare string). */
+function colonOf(needle: Buffer): number {
+  const close = needle.indexOf(QUOTE, 1);
+  return close > 0 && needle[close + 1] === COLON ? close + 1 : -1;
+}
+
+function isBlank(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09;
+}
+
+/**
+ * Where `needle` ends in `buf` if its bytes from `m` on continue at `p` (those before matched), or
+ * -1. `colon`: the needle's colon (colonOf), around which `buf` may have blanks. Compact JSON costs
+ * one comparison more per byte than an exact match.
+ */
+function matchFrom(buf: Buffer, p: number, needle: Buffer, colon: number, m: number): number {
+  const len = needle.length;
+  while (m < len) {
+    if (m === colon) {
+      while (isBlank(buf[p])) p++;
+      if (buf[p] !== COLON) return -1;
+      p++;
+      m++;
+      while (isBlank(buf[p])) p++;
+      continue;
+    }
+    if (buf[p] !== needle[m]) return -1;
+    p++;
+    m++;
   }
-  return false;
+  return p;
 }
 
 /**
  * Sets `bit` in `marks[i]` for each of `events` (back-to-back views spanning `whole`, as
- * SseSplitter.push returns them) in which `needle` occurs, followed by a byte other than `"` when
- * `nonEmpty` (as hasNonEmpty). One search over all of a chunk's events instead of one per event:
- * each search has a fixed cost far above scanning a few hundred bytes.
+ * SseSplitter.push returns them) in which `needle` occurs (blanks around its colon allowed), followed
+ * by a byte other than `"` when `nonEmpty` (a non-empty JSON string value). One native search over
+ * all of a chunk's events instead of one per event: each search has a fixed cost far above scanning a
+ * few hundred bytes. The search is for the needle up to its colon, and what follows is checked here.
  */
 export function markEvents(whole: Buffer, events: Buffer[], needle: Buffer, nonEmpty: boolean, marks: Uint8Array, bit: number): void {
-  let at = whole.indexOf(needle);
+  const colon = colonOf(needle);
+  const head = colon < 0 ? needle : needle.subarray(0, colon);
+  let at = whole.indexOf(head);
   let i = 0;
   let end = events.length > 0 ? events[0]!.length : 0;
   while (at >= 0) {
-    while (at >= end) end += events[++i]!.length;
-    if (nonEmpty && whole[at + needle.length] === 0x22) {
-      at = whole.indexOf(needle, at + needle.length);
+    const stop = colon < 0 ? at + needle.length : matchFrom(whole, at + colon, needle, colon, colon);
+    if (stop < 0 || (nonEmpty && whole[stop] === QUOTE)) {
+      at = whole.indexOf(head, at + head.length);
       continue;
     }
+    while (at >= end) end += events[++i]!.length;
     marks[i] = (marks[i] ?? 0) | bit;
     // This event is marked: go on from the next one.
-    at = end < whole.length ? whole.indexOf(needle, end) : -1;
+    at = end < whole.length ? whole.indexOf(head, end) : -1;
   }
 }
 
@@ -141,7 +178,7 @@ export const NATIVE_SEARCH_FROM = 16 * 1024;
 /** A needle for markEventsAll: its bytes begin with `"`. */
 export interface EventNeedle {
   bytes: Buffer;
-  /** Only when followed by a byte other than `"` (as hasNonEmpty). */
+  /** Only when followed by a byte other than `"` (a non-empty JSON string value). */
   nonEmpty: boolean;
   bit: number;
 }
@@ -149,12 +186,16 @@ export interface EventNeedle {
 /** Needles for markEventsAll, with the bytes that may follow their opening quote (most quotes are skipped on that byte). */
 export class EventNeedles {
   readonly second = new Uint8Array(256);
+  /** Each needle's colon (colonOf), -1 for a bare string. */
+  readonly colons: Int32Array;
 
   constructor(readonly list: readonly EventNeedle[]) {
-    for (const n of list) {
-      if (n.bytes[0] !== 0x22 || n.bytes.length < 2) throw new Error('an event needle starts with a quote');
+    this.colons = new Int32Array(list.length);
+    list.forEach((n, k) => {
+      if (n.bytes[0] !== QUOTE || n.bytes.length < 2) throw new Error('an event needle starts with a quote');
       this.second[n.bytes[1]!] = 1;
-    }
+      this.colons[k] = colonOf(n.bytes);
+    });
   }
 }
 
@@ -166,7 +207,7 @@ export class EventNeedles {
  * Marks exactly what markEvents would for each needle.
  */
 export function markEventsAll(whole: Buffer, events: Buffer[], needles: EventNeedles, marks: Uint8Array): void {
-  const { second, list } = needles;
+  const { second, list, colons } = needles;
   const n = whole.length;
   // A large read (a Responses API completion event repeats the whole output, up to 64 MB) is searched
   // natively, needle by needle: stepping through megabytes in JavaScript would hold the event loop.
@@ -177,15 +218,20 @@ export function markEventsAll(whole: Buffer, events: Buffer[], needles: EventNee
   let i = 0;
   let end = events.length > 0 ? events[0]!.length : 0;
   for (let at = 0; at < n; at++) {
-    if (whole[at] !== 0x22 || second[whole[at + 1] ?? 0] === 0) continue;
+    if (whole[at] !== QUOTE || second[whole[at + 1] ?? 0] === 0) continue;
     for (let k = 0; k < list.length; k++) {
       const needle = list[k]!;
-      const b = needle.bytes;
-      let m = 1;
-      while (m < b.length && whole[at + m] === b[m]) m++;
-      if (m < b.length || (needle.nonEmpty && whole[at + b.length] === 0x22)) continue;
+      const stop = matchFrom(whole, at + 1, needle.bytes, colons[k]!, 1);
+      if (stop < 0 || (needle.nonEmpty && whole[stop] === QUOTE)) continue;
       while (at >= end) end += events[++i]!.length;
       marks[i] = marks[i]! | needle.bit;
     }
   }
+}
+
+/** What markEventsAll finds in one event on its own (a stream's unterminated tail). */
+export function eventMarks(ev: Buffer, needles: EventNeedles): number {
+  const marks = new Uint8Array(1);
+  markEventsAll(ev, [ev], needles, marks);
+  return marks[0]!;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventNeedles, hasNonEmpty, markEvents, markEventsAll, NATIVE_SEARCH_FROM, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
+import { EventNeedles, markEvents, markEventsAll, NATIVE_SEARCH_FROM, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 
@@ -10,6 +10,18 @@ function rng(seed: number): () => number {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
+}
+
+/**
+ * The specification of a needle's match: its bytes, with JSON blanks (spaces, tabs) allowed around
+ * the colon after its key, followed when `nonEmpty` by a byte other than `"`.
+ */
+function referenceHas(ev: Buffer, needle: Buffer, nonEmpty: boolean): boolean {
+  const text = needle.toString('latin1');
+  const close = text.indexOf('"', 1);
+  const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const source = text[close + 1] === ':' ? `${esc(text.slice(0, close + 1))}[ \t]*:[ \t]*${esc(text.slice(close + 2))}` : esc(text);
+  return new RegExp(source + (nonEmpty ? '(?!")' : ''), 's').test(ev.toString('latin1'));
 }
 
 /** The specification: an event ends at the earliest "\n\n" or "\r\n\r\n", searched for as sequences. */
@@ -80,7 +92,19 @@ describe('markEvents', () => {
   it('marks the same events as searching each event on its own', () => {
     const rand = rng(11);
     const needle = Buffer.from('"content":"');
-    const bodies = ['{"content":"a"}', '{"content":""}', '{"x":1}', '{"content":"","content":"b"}', '{"content":""}{"content":"c"}'];
+    const bodies = [
+      '{"content":"a"}',
+      '{"content":""}',
+      '{"x":1}',
+      '{"content":"","content":"b"}',
+      '{"content":""}{"content":"c"}',
+      // As Python's json.dumps writes it, and other blanks JSON allows around a colon.
+      '{"content": "a"}',
+      '{"content" : ""}',
+      '{"content":\t"b"}',
+      '{"content" "c"}',
+      '{"content":  ""}{"content" :"d"}',
+    ];
     for (let round = 0; round < 500; round++) {
       const texts: string[] = [];
       const count = 1 + Math.floor(rand() * 12);
@@ -93,7 +117,7 @@ describe('markEvents', () => {
       for (const nonEmpty of [true, false]) {
         const marks = new Uint8Array(count);
         markEvents(whole, views, needle, nonEmpty, marks, 4);
-        const want = views.map((ev) => ((nonEmpty ? hasNonEmpty(ev, needle) : ev.indexOf(needle) >= 0) ? 4 : 0));
+        const want = views.map((ev) => (referenceHas(ev, needle, nonEmpty) ? 4 : 0));
         expect([...marks]).toEqual(want);
       }
     }
@@ -110,7 +134,7 @@ describe('markEventsAll', () => {
       { bytes: Buffer.from('"reasoning_content":"'), nonEmpty: true, bit: 8 },
     ];
     const needles = new EventNeedles(specs);
-    const parts = ['{', '}', '"usage":{', '"usage":null', '"content":"', '"content":""', '"content":"content":"', '"arguments":"x', '"reasoning_content":', '"', 'a', ',', ':', '"c', '"us', 'age":{'];
+    const parts = ['{', '}', '"usage":{', '"usage":null', '"content":"', '"content":""', '"content":"content":"', '"arguments":"x', '"reasoning_content":', '"', 'a', ',', ':', '"c', '"us', 'age":{', ' ', '\t', '"usage": {', '"content" : "', '"content": ""', '"arguments":  "'];
     for (let round = 0; round < 2000; round++) {
       const count = 1 + Math.floor(rand() * 6);
       const texts: string[] = [];
@@ -128,6 +152,8 @@ describe('markEventsAll', () => {
       const got = new Uint8Array(count);
       markEventsAll(whole, views, needles, got);
       expect([...got]).toEqual([...want]);
+      const spec = views.map((ev) => specs.reduce((m, n) => m | (referenceHas(ev, n.bytes, n.nonEmpty) ? n.bit : 0), 0));
+      expect([...got]).toEqual(spec);
     }
   });
 
@@ -138,7 +164,7 @@ describe('markEventsAll', () => {
       { bytes: Buffer.from('"content":"'), nonEmpty: true, bit: 2 },
     ];
     const needles = new EventNeedles(specs);
-    const parts = ['"usage":{', '"usage":null', '"content":"', '"content":""', 'a', ','];
+    const parts = ['"usage":{', '"usage":null', '"content":"', '"content":""', 'a', ',', '"usage" : {', '"content": "', '"content": ""', ' '];
     for (let round = 0; round < 50; round++) {
       const texts = [`data: {"pad":"${'x'.repeat(NATIVE_SEARCH_FROM)}"}\n\n`];
       for (let i = 0; i < 20; i++) {

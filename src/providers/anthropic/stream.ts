@@ -7,7 +7,7 @@
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
 import { obj, tierName } from '../json-slice.js';
-import { clearedMarks, eventData, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
+import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
 const T_START = Buffer.from('"type":"message_start"');
@@ -61,9 +61,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   }
 
   private inspect(ev: Buffer): void {
-    let m = 0;
-    for (const { bytes, bit } of NEEDLES.list) if (ev.indexOf(bytes) >= 0) m |= bit;
-    this.take(ev, m);
+    this.take(ev, eventMarks(ev, NEEDLES));
   }
 
   /** `m`: the NEEDLES the event contains. */
@@ -82,8 +80,12 @@ export class AnthropicStreamMeter implements StreamMeter {
     } else if (m & 8) {
       this.raw.push(ev);
     } else if (m & 16) {
-      const e = obj(obj(eventData(ev))?.['error']);
-      this.errorType = typeof e?.['type'] === 'string' ? e['type'] : 'error';
+      const data = obj(eventData(ev));
+      // The needle also matches a nested object of that type; only the event's own type counts.
+      if (data?.['type'] === 'error') {
+        const e = obj(data['error']);
+        this.errorType = typeof e?.['type'] === 'string' ? e['type'] : 'error';
+      }
     }
   }
 

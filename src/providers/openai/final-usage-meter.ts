@@ -2,10 +2,12 @@
  * What the two OpenAI stream meters (Chat Completions and the Responses API) share: usage arrives
  * once, near the end; generating events are counted as they pass and kept as raw bytes, parsed into
  * text and tool calls only when Tollgate must estimate or the run guard asks what the model said.
+ * An error event within the stream is parsed (it is rare) and remembered for the ledger.
  */
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
 import { SseSplitter } from '../sse-events.js';
+import { obj } from '../json-slice.js';
 
 export abstract class FinalUsageMeter implements StreamMeter {
   protected readonly sse = new SseSplitter();
@@ -16,6 +18,8 @@ export abstract class FinalUsageMeter implements StreamMeter {
   /** Generating events (and whatever else `parse` needs), as received. */
   protected readonly raw: Buffer[] = [];
   protected deltas = 0;
+  /** The type (or code) of an error the provider sent within the stream, after its 200. */
+  protected errorType: string | null = null;
 
   abstract push(chunk: Buffer): Buffer | null;
   abstract flush(): Buffer | null;
@@ -37,7 +41,21 @@ export abstract class FinalUsageMeter implements StreamMeter {
     return this.parse(this.raw.map((b) => b.toString('utf8')));
   }
 
+  upstreamError(): string | null {
+    return this.errorType;
+  }
+
   generatedDeltas(): number {
     return this.deltas;
   }
+}
+
+/** What names an error object (`{type, code, message}`): its type, else its code, else `fallback`. */
+export function errorName(error: unknown, fallback: string): string {
+  const e = obj(error);
+  for (const k of ['type', 'code'] as const) {
+    const v = e?.[k];
+    if (typeof v === 'string' && v.length > 0) return v;
+  }
+  return fallback;
 }

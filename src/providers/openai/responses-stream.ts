@@ -8,8 +8,8 @@
  */
 import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
-import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
-import { FinalUsageMeter } from './final-usage-meter.js';
+import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
+import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
 import { convertResponsesUsage } from './usage.js';
 
@@ -17,17 +17,23 @@ const USAGE = Buffer.from('"usage":{');
 const DELTA = Buffer.from('"delta":"');
 const ITEM_ADDED = Buffer.from('"response.output_item.added"');
 const CREATED = Buffer.from('"response.created"');
+/** The stream's ways to fail after its 200: a `response.failed` terminal event, or an `error` event. */
+const FAILED = Buffer.from('"type":"response.failed"');
+const ERROR = Buffer.from('"type":"error"');
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
 const GENERATES = 1;
 const ADDS_ITEM = 2;
 const CREATES = 4;
 const HAS_USAGE = 8;
+const FAILS = 16;
 /** A push's searches in one pass over its bytes; `response.created` only until it was seen. */
 const NEEDLES = new EventNeedles([
   { bytes: DELTA, nonEmpty: true, bit: GENERATES },
   { bytes: ITEM_ADDED, nonEmpty: false, bit: ADDS_ITEM },
   { bytes: USAGE, nonEmpty: false, bit: HAS_USAGE },
+  { bytes: FAILED, nonEmpty: false, bit: FAILS },
+  { bytes: ERROR, nonEmpty: false, bit: FAILS },
 ]);
 const NEEDLES_UNTIL_CREATED = new EventNeedles([...NEEDLES.list, { bytes: CREATED, nonEmpty: false, bit: CREATES }]);
 
@@ -57,9 +63,7 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
   }
 
   private inspect(ev: Buffer): void {
-    const m =
-      (hasNonEmpty(ev, DELTA) ? GENERATES : 0) | (ev.indexOf(ITEM_ADDED) >= 0 ? ADDS_ITEM : 0) | (ev.indexOf(CREATED) >= 0 ? CREATES : 0) | (ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0);
-    this.take(ev, m);
+    this.take(ev, eventMarks(ev, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES));
   }
 
   /** `m`: what markEvents found in the event. */
@@ -72,13 +76,17 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
       this.raw.push(ev);
     } else if (this.created === null && m & CREATES) {
       this.created = ev;
-    } else if (m & HAS_USAGE) {
+    } else if (m & (HAS_USAGE | FAILS)) {
       const data = obj(eventData(ev));
-      if (TERMINAL.has(String(data?.['type']))) {
-        const response = obj(data?.['response']);
+      const type = String(data?.['type']);
+      const response = obj(data?.['response']);
+      if (TERMINAL.has(type)) {
         this.usage = convertResponsesUsage(response?.['usage']) ?? this.usage;
         this.serviceTier = tierName(response?.['service_tier']) ?? this.serviceTier;
       }
+      // `response.error` is {code, message}; an `error` event carries its code at the top (or an `error` object).
+      if (type === 'response.failed') this.errorType = errorName(response?.['error'], type);
+      else if (type === 'error') this.errorType = errorName(data?.['error'] ?? { code: data?.['code'] }, type);
     }
   }
 

@@ -8,16 +8,23 @@
 import type { ModelOutput } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { clearedMarks, eventData, EventNeedles, hasNonEmpty, markEventsAll } from '../sse-events.js';
-import { FinalUsageMeter } from './final-usage-meter.js';
+import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
+import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
 const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
+/** An error within the stream (`data: {"error":{...}}`): the HTTP status was 200 already. */
+const ERROR = Buffer.from('"error":{');
 const HAS_USAGE = 1;
 const GENERATES = 2;
-/** Both searches of a push in one pass over its bytes. */
-const NEEDLES = new EventNeedles([{ bytes: USAGE, nonEmpty: false, bit: HAS_USAGE }, ...GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES }))]);
+const FAILS = 4;
+/** A push's searches in one pass over its bytes. */
+const NEEDLES = new EventNeedles([
+  { bytes: USAGE, nonEmpty: false, bit: HAS_USAGE },
+  ...GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES })),
+  { bytes: ERROR, nonEmpty: false, bit: FAILS },
+]);
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
   constructor(private readonly forwardUsageChunk: boolean) {
@@ -52,12 +59,11 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
 
   /** Returns whether the event is forwarded to the client. */
   private inspect(ev: Buffer): boolean {
-    const m = (ev.indexOf(USAGE) >= 0 ? HAS_USAGE : 0) | (GENERATING.some((g) => hasNonEmpty(ev, g)) ? GENERATES : 0);
-    return this.take(ev, m);
+    return this.take(ev, eventMarks(ev, NEEDLES));
   }
 
   /**
-   * `m`: what the event holds (HAS_USAGE, GENERATES); returns whether it is forwarded to the client.
+   * `m`: what the event holds (HAS_USAGE, GENERATES, FAILS); returns whether it is forwarded to the client.
    * Some OpenAI-compatible servers send usage on chunks that also carry content (the last one, or
    * every one): such a chunk is counted and kept as generating too.
    */
@@ -76,6 +82,11 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
     if (m & GENERATES) {
       this.deltas++;
       this.raw.push(ev);
+    }
+    // Forwarded as it came; the needle also matches an object nested deeper, so the event is parsed.
+    if (m & FAILS) {
+      const error = obj(eventData(ev))?.['error'];
+      if (obj(error)) this.errorType = errorName(error, 'error');
     }
     return true;
   }

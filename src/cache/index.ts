@@ -4,5 +4,5 @@ export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-store.j
 // RedisCacheStore lives in ./redis-store.js and is imported only where Redis is configured (ioredis is
 // not loaded by gateways that do not use it).
 export type { RedisCacheStoreOptions } from './redis-store.js';
-export { assembleResponse, IncompleteToolCall, type AssembleInput } from './assemble.js';
+export { assembleResponse, type AssembleInput } from './assemble.js';
 export { replayAsStream, type ReplayOptions } from './replay.js';

@@ -3,7 +3,7 @@
  * that asked to stream. Content is cut into a few sizeable deltas (not one per token): a replay has no
  * generation latency to hide, but clients still see the ordinary event sequence.
  *
- * OpenAI: role chunk, content (and refusal) deltas, tool_calls deltas (index/id/name, then arguments),
+ * OpenAI: role chunk, reasoning_content (vendors'), content (and refusal) deltas, tool_calls deltas (index/id/name, then arguments),
  * finish chunk, the usage chunk with `choices: []` only when the client asked for it (`usage: null` on
  * every other chunk then, as OpenAI does), `data: [DONE]`. Choices are replayed one after another.
  * Anthropic: message_start (input side of usage), content_block_start/delta/stop per block,
@@ -41,6 +41,8 @@ const openaiCompletion = z.looseObject({
       message: z.looseObject({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
+        /** DeepSeek-style reasoning text (OpenAI-compatible vendors). */
+        reasoning_content: z.string().nullish(),
         tool_calls: z.array(openaiToolCall).nullish(),
       }),
       finish_reason: z.string().nullish(),
@@ -71,6 +73,7 @@ function replayOpenai(json: unknown, opts: ReplayOptions): string {
   for (const choice of c.choices) {
     const m = choice.message;
     chunk(choice.index, { role: 'assistant', content: '', refusal: null });
+    for (const p of pieces(m.reasoning_content ?? '')) chunk(choice.index, { reasoning_content: p });
     for (const p of pieces(m.content ?? '')) chunk(choice.index, { content: p });
     for (const p of pieces(m.refusal ?? '')) chunk(choice.index, { refusal: p });
     (m.tool_calls ?? []).forEach((t, index) => {

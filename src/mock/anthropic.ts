@@ -10,7 +10,7 @@ import { argumentPieces, type ReplyPlan } from './reply-plan.js';
 import { planRequest, sendReply } from './respond.js';
 import type { SseFrame } from './sse-stream.js';
 import { countTokens } from './token-count.js';
-import { replyText, replyWord } from './words.js';
+import { replyPieces, replyText, replyWord } from './words.js';
 
 const DEFAULT_MODEL = 'claude-sonnet-4-5';
 
@@ -36,10 +36,11 @@ export function handleMessages(ctx: MockContext, res: ServerResponse, body: Json
   const plan = planRequest(ctx, { body, countedPromptTokens: counted, found, maxTokens: intField(body, 'max_tokens'), family: 'anthropic' });
   const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
   const headers = baseHeaders(found);
+  const thinking = found.state === 'applied' ? found.directive.thinking : undefined;
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
     errorBody: (status) => anthropicErrorBody(status, headers['request-id'] ?? ''),
-    frames: () => eventFrames(plan, model),
-    body: () => messageBody(plan, model),
+    frames: () => eventFrames(plan, model, thinking),
+    body: () => messageBody(plan, model, thinking),
     errorEvent: () => frame('error', JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).text,
   });
 }
@@ -83,12 +84,18 @@ function stopReason(plan: ReplyPlan): string {
   return plan.truncated ? 'max_tokens' : 'end_turn';
 }
 
-export function messageBody(plan: ReplyPlan, model: string): string {
+/** An opaque signature, as the API attaches to each thinking block (a client sends it back unchanged). */
+function thinkingSignature(thinking: string): string {
+  return Buffer.from(`mock-thinking:${thinking.length}:${mockId('')}`).toString('base64');
+}
+
+export function messageBody(plan: ReplyPlan, model: string, thinking?: string): string {
   const call = plan.toolCall;
-  const content =
+  const content: JsonObject[] =
     call === undefined
       ? [{ type: 'text', text: replyText(plan.textTokens) }]
       : [{ type: 'tool_use', id: mockId('toolu_'), name: call.name, input: call.input }];
+  if (thinking !== undefined) content.unshift({ type: 'thinking', thinking, signature: thinkingSignature(thinking) });
   return JSON.stringify({
     id: mockId('msg_'),
     type: 'message',
@@ -105,8 +112,21 @@ function frame(type: string, data: string, tokens = 0): SseFrame {
   return { text: `event: ${type}\ndata: ${data}\n\n`, tokens };
 }
 
+/** A thinking block's events: start (empty thinking and signature), thinking deltas, the signature, stop. */
+function thinkingFrames(thinking: string): SseFrame[] {
+  const block = { type: 'thinking', thinking: '', signature: '' };
+  const frames = [frame('content_block_start', JSON.stringify({ type: 'content_block_start', index: 0, content_block: block }))];
+  for (const piece of replyPieces(thinking)) {
+    frames.push(frame('content_block_delta', JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: piece } })));
+  }
+  const signature = { type: 'signature_delta', signature: thinkingSignature(thinking) };
+  frames.push(frame('content_block_delta', JSON.stringify({ type: 'content_block_delta', index: 0, delta: signature })));
+  frames.push(frame('content_block_stop', '{"type":"content_block_stop","index":0}'));
+  return frames;
+}
+
 /** The real event order: start, block start, ping, deltas, block stop, message delta, stop. */
-function eventFrames(plan: ReplyPlan, model: string): SseFrame[] {
+function eventFrames(plan: ReplyPlan, model: string, thinking?: string): SseFrame[] {
   const message = {
     id: mockId('msg_'),
     type: 'message',
@@ -119,25 +139,28 @@ function eventFrames(plan: ReplyPlan, model: string): SseFrame[] {
     usage: fullUsage(plan, 1),
   };
   const frames: SseFrame[] = [frame('message_start', JSON.stringify({ type: 'message_start', message }))];
+  if (thinking !== undefined) frames.push(...thinkingFrames(thinking));
+  // The answer's block follows the thinking block, if there is one.
+  const at = thinking === undefined ? 0 : 1;
   const call = plan.toolCall;
   const block =
     call === undefined
       ? { type: 'text', text: '' }
       : { type: 'tool_use', id: mockId('toolu_'), name: call.name, input: {} };
-  frames.push(frame('content_block_start', JSON.stringify({ type: 'content_block_start', index: 0, content_block: block })));
+  frames.push(frame('content_block_start', JSON.stringify({ type: 'content_block_start', index: at, content_block: block })));
   frames.push(frame('ping', '{"type": "ping"}'));
   if (call === undefined) {
     for (let i = 0; i < plan.textTokens; i++) {
-      const data = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${replyWord(i)}"}}`;
+      const data = `{"type":"content_block_delta","index":${at},"delta":{"type":"text_delta","text":"${replyWord(i)}"}}`;
       frames.push(frame('content_block_delta', data, 1));
     }
   } else {
     for (const piece of ['', ...argumentPieces(call.argumentsJson)]) {
       const delta = { type: 'input_json_delta', partial_json: piece };
-      frames.push(frame('content_block_delta', JSON.stringify({ type: 'content_block_delta', index: 0, delta })));
+      frames.push(frame('content_block_delta', JSON.stringify({ type: 'content_block_delta', index: at, delta })));
     }
   }
-  frames.push(frame('content_block_stop', '{"type":"content_block_stop","index":0}'));
+  frames.push(frame('content_block_stop', `{"type":"content_block_stop","index":${at}}`));
   const messageDelta = {
     type: 'message_delta',
     delta: { stop_reason: stopReason(plan), stop_sequence: null },

@@ -40,6 +40,11 @@ const directiveSchema = z.strictObject({
     })
     .optional(),
   random_usage: z.boolean().optional(),
+  /**
+   * Anthropic replies: open with a thinking block of this text and a signature (as extended thinking
+   * does), before the text or tool_use block. OpenAI replies ignore it.
+   */
+  thinking: z.string().min(1).max(20_000).optional(),
   /** Apply this directive only when the request is for this (upstream) model; e.g. fail one target of a fallback chain. */
   only_model: z.string().optional(),
   /**

@@ -14,9 +14,9 @@ export const WORDS: readonly string[] = [
   'answer', 'question', 'friend', 'family', 'people', 'world', 'time', 'year',
 ];
 
-/** The i-th piece of a reply: the word, with a leading space unless it opens the reply. */
-export function replyWord(i: number): string {
-  const word = WORDS[i % WORDS.length] ?? 'the';
+/** The i-th piece of a reply: the word, with a leading space unless it opens the reply. `offset` shifts the vocabulary (another choice's reply). */
+export function replyWord(i: number, offset = 0): string {
+  const word = WORDS[(i + offset) % WORDS.length] ?? 'the';
   return i === 0 ? word : ` ${word}`;
 }
 
@@ -24,8 +24,13 @@ export function replyWord(i: number): string {
 const textCache = new Map<number, string>();
 const TEXT_CACHE_LIMIT = 4096;
 
-/** A reply of exactly `n` tokens: `n` words joined by single spaces. */
-export function replyText(n: number): string {
+/** A reply of exactly `n` tokens: `n` words joined by single spaces (`offset`: see replyWord). */
+export function replyText(n: number, offset = 0): string {
+  if (offset !== 0) {
+    let shifted = '';
+    for (let i = 0; i < n; i++) shifted += replyWord(i, offset);
+    return shifted;
+  }
   const cached = textCache.get(n);
   if (cached !== undefined) return cached;
   let text = '';

@@ -69,22 +69,11 @@ export async function storeInCache(deps: GatewayDeps, ctx: CallContext): Promise
   // A clamped or downgraded answer is not the answer to the request as asked: not cached.
   if (ctx.clampedTo !== null || ctx.downgradedBy !== null || ctx.target.model !== ctx.route?.targets[0]) return;
   let body = ctx.responseBody;
-  if (body === null && ctx.stream) {
-    const calls = ctx.output.toolCalls;
-    try {
-      body = assembleResponse({
-        api: ctx.api,
-        id: ctx.id,
-        model: ctx.target.requested,
-        created: Math.floor(deps.now() / 1000),
-        text: ctx.output.text,
-        toolCalls: calls,
-        finishReason: ctx.api === 'openai' ? (calls.length ? 'tool_calls' : 'stop') : calls.length ? 'tool_use' : 'end_turn',
-        usage: ctx.usage,
-      });
-    } catch {
-      return; // e.g. tool arguments cut mid-way: not worth caching
-    }
+  if (body === null && ctx.streamedAnswer) {
+    const parts = ctx.streamedAnswer;
+    const sse = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))).toString('utf8');
+    // null when the stream cannot be rebuilt exactly (cache/README.md): such an answer is not cached.
+    body = assembleResponse({ api: ctx.api, sse, usage: ctx.usage });
   }
   if (body === null) return;
   const entry = { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, createdAt: deps.now() };

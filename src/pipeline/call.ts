@@ -36,8 +36,8 @@ export function callProvider(deps: GatewayDeps, ctx: CallContext, target: RouteT
     provider.basePath,
   );
 
-  // What the model said is parsed only for the run guard, or to cache a streamed answer.
-  const wantOutput = deps.guard.config.enabled || (ctx.cache !== null && ctx.stream);
+  // What the model said is parsed only for the run guard (a streamed answer to cache is kept whole: relay-stream.ts).
+  const wantOutput = deps.guard.config.enabled;
   if (!ctx.stream) return callBuffered(deps, ctx, provider, up, { wantOutput, endpoint, tr });
   return callStreamed(deps, ctx, provider, up, { wantOutput, endpoint, tr });
 }
@@ -52,7 +52,12 @@ async function callStreamed(
 ): Promise<void> {
   ctx.upstreamSent = true;
   const meterFor = tr ? tr.keepUsageChunk : ctx.clientWantsUsage;
-  const relay = new StreamRelay(ctx, () => provider.adapter.streamMeter(meterFor, endpoint), wantOutput, tr?.stream() ?? null, provider.config.timeouts.idle_ms);
+  const relay = new StreamRelay(ctx, () => provider.adapter.streamMeter(meterFor, endpoint), {
+    wantOutput,
+    keepAnswer: ctx.cache !== null,
+    tr: tr?.stream() ?? null,
+    stallMs: provider.config.timeouts.idle_ms,
+  });
   let retryAfter: string | string[] | undefined;
   let answer: BufferedResponse | null;
   try {

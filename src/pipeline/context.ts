@@ -66,6 +66,11 @@ export interface CallContext {
   cache: { key: string; exact: string; ttlMs: number } | null;
   /** The complete response body sent to the client (kept only when it is to be cached). */
   responseBody: string | null;
+  /**
+   * A streamed answer in the client's API format, as it arrived (the provider's bytes, usage chunk
+   * included, or the translator's output), kept only when it is to be cached.
+   */
+  streamedAnswer: (Buffer | string)[] | null;
   usage: TokenUsage;
   /** The request was sent to the provider (it may bill for it). */
   upstreamSent: boolean;
@@ -145,6 +150,7 @@ export function newContext(init: {
     savedNanos: 0,
     cache: null,
     responseBody: null,
+    streamedAnswer: null,
     usage: emptyUsage(),
     upstreamSent: false,
     upstreamOk: false,

@@ -40,6 +40,17 @@ function markProviderError(ctx: CallContext, meter: StreamMeter): boolean {
   return true;
 }
 
+export interface RelayOptions {
+  /** Parse what the model said into ctx.output (the run guard reads it). */
+  wantOutput: boolean;
+  /** Keep the whole answer in ctx.streamedAnswer (the route caches it). */
+  keepAnswer: boolean;
+  /** Translates the provider's stream into the client's format, when the two differ. */
+  tr: StreamTranslator | null;
+  /** How long a client may leave the stream unread before it is dropped (the provider's idle_ms). */
+  stallMs: number;
+}
+
 export class StreamRelay implements StreamReceiver {
   private meter: StreamMeter | null = null;
   private upstream: UpstreamBody | null = null;
@@ -62,16 +73,23 @@ export class StreamRelay implements StreamReceiver {
     this.res.destroy();
   };
 
+  private readonly wantOutput: boolean;
+  private readonly tr: StreamTranslator | null;
+  private readonly stallMs: number;
+  /** The answer in the client's format, for the response cache; null when the route does not cache. */
+  private readonly kept: (Buffer | string)[] | null;
+
   constructor(
     private readonly ctx: CallContext,
     private readonly newMeter: () => StreamMeter,
-    private readonly wantOutput: boolean,
-    private readonly tr: StreamTranslator | null,
-    /** How long a client may leave the stream unread before it is dropped (the provider's idle_ms). */
-    private readonly stallMs: number,
+    o: RelayOptions,
   ) {
     this.res = ctx.res;
     this.cap = ctx.reservation?.outputCap ?? Infinity;
+    this.wantOutput = o.wantOutput;
+    this.tr = o.tr;
+    this.stallMs = o.stallMs;
+    this.kept = o.keepAnswer ? [] : null;
   }
 
   start(upstream: UpstreamBody): void {
@@ -106,6 +124,9 @@ export class StreamRelay implements StreamReceiver {
         return false;
       }
       const send = this.tr ? this.tr.push(out) : out;
+      // Untranslated, the provider's own bytes are kept (the usage chunk too, which the client may not
+      // get); copied, as the chunk is not ours past this call.
+      if (this.kept) this.kept.push(this.tr ? (send ?? '') : Buffer.from(chunk));
       if (send && send.length > 0 && !this.res.write(send)) {
         this.res.once('drain', this.onDrain);
         this.stall = setTimeout(this.onStall, this.stallMs);
@@ -135,6 +156,10 @@ export class StreamRelay implements StreamReceiver {
     this.unstall();
     this.res.off('close', this.onClose);
     collect(this.ctx, meter, this.wantOutput);
+    if (this.kept) {
+      if (this.tr && last) this.kept.push(last);
+      this.ctx.streamedAnswer = this.kept;
+    }
     // The provider's own error event reached the client as it came; the call failed all the same.
     markProviderError(this.ctx, meter);
     // Written with the end: a body that arrived in one read leaves in one write.

@@ -118,17 +118,12 @@ describe('replayAsStream (OpenAI) read by the openai SDK', () => {
     ]);
 
     const usage = { input: 7, cachedInput: 3, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 2 };
-    const toolCalls = [{ id: 'c1', name: 'f', arguments: '{"a":1}' }];
-    const body = assembleResponse({
-      api: 'openai',
-      id: 'chatcmpl-2',
-      model: 'm',
-      created: 1,
-      text: 'streamed',
-      toolCalls,
-      finishReason: 'tool_calls',
-      usage,
-    });
+    const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: 'chatcmpl-2', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const streamed =
+      chunk({ role: 'assistant', content: 'streamed', tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '' } }] }) +
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }) +
+      chunk({}, 'tool_calls');
+    const body = assembleResponse({ api: 'openai', sse: streamed, usage })!;
     sse = replayAsStream('openai', body, { includeUsage: true });
     const again = await openai().chat.completions.stream({ ...chatParams, stream_options: { include_usage: true } }).finalChatCompletion();
     expect(again.choices[0]?.message.content).toBe('streamed');
@@ -202,18 +197,20 @@ describe('replayAsStream (Anthropic) read by the @anthropic-ai/sdk', () => {
   });
 
   it('replays an assembled message', async () => {
-    const usage = { input: 7, cachedInput: 3, cacheWrite5m: 2, cacheWrite1h: 1, output: 5, reasoning: 2 };
-    const toolCalls = [{ id: 'toolu_1', name: 'f', arguments: '{"a":1}' }];
-    const body = assembleResponse({
-      api: 'anthropic',
-      id: 'msg_2',
-      model: 'm',
-      created: 0,
-      text: 'streamed',
-      toolCalls,
-      finishReason: 'tool_use',
-      usage,
-    });
+    const message = { id: 'msg_2', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, cache_read_input_tokens: 3, cache_creation_input_tokens: 3, output_tokens: 1 } };
+    const events = [
+      { type: 'message_start', message },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'streamed' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 7 } },
+      { type: 'message_stop' },
+    ];
+    const streamed = events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+    const body = assembleResponse({ api: 'anthropic', sse: streamed, usage: { input: 7, cachedInput: 3, cacheWrite5m: 3, cacheWrite1h: 0, output: 7, reasoning: 0 } })!;
     sse = replayAsStream('anthropic', body, { includeUsage: true });
     const final = await anthropic().messages.stream(msgParams).finalMessage();
     expect(JSON.parse(JSON.stringify(final.content))).toEqual([

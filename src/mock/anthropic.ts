@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MockContext } from './context.js';
 import { findDirective, type DirectiveResult } from './directive.js';
-import { anthropicErrorBody } from './error-bodies.js';
+import { anthropicErrorBody, anthropicFailureBody } from './error-bodies.js';
 import { sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { contentText, intField, readMessages, type JsonObject } from './message-text.js';
@@ -37,7 +37,7 @@ export function handleMessages(ctx: MockContext, res: ServerResponse, body: Json
   const model = typeof body['model'] === 'string' ? body['model'] : DEFAULT_MODEL;
   const headers = baseHeaders(found);
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
-    errorBody: (status) => anthropicErrorBody(status, headers['request-id'] ?? ''),
+    errorBody: (status, failure) => (failure ? anthropicFailureBody(failure, status, headers['request-id'] ?? '') : anthropicErrorBody(status, headers['request-id'] ?? '')),
     frames: () => eventFrames(plan, model),
     body: () => messageBody(plan, model),
   });

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MockContext } from './context.js';
 import { findDirective } from './directive.js';
-import { openaiErrorBody } from './error-bodies.js';
+import { openaiErrorBody, openaiFailureBody } from './error-bodies.js';
 import type { Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { intField, isObject, readMessages, type JsonObject } from './message-text.js';
@@ -26,7 +26,7 @@ export function handleChatCompletions(ctx: MockContext, res: ServerResponse, bod
   const streamOptions = body['stream_options'];
   const includeUsage = isObject(streamOptions) && streamOptions['include_usage'] === true;
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
-    errorBody: (status) => openaiErrorBody(status),
+    errorBody: (status, failure) => (failure ? openaiFailureBody(failure) : openaiErrorBody(status)),
     frames: () => chunkFrames(plan, model, includeUsage),
     body: () => completionBody(plan, model),
   });

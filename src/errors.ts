@@ -88,6 +88,21 @@ const ANTHROPIC_TYPE: Partial<Record<ErrorCode, string>> = {
   rate_limited: 'rate_limit_error',
 };
 
+/**
+ * A provider's own error, as its answer named it: the provider's wire shape, and the `type`, `code`
+ * and `param` its body gave (Anthropic gives a type, sometimes a code in `details.error_code`, no param). Kept on the GatewayError of a provider 4xx
+ * that is the client's to act on, so the client gets them in its own API shape (translate/error-shapes.ts).
+ */
+export interface ProviderErrorFields {
+  shape: 'openai' | 'anthropic';
+  status: number;
+  type: string | null;
+  code: string | null;
+  param: string | null;
+  /** The provider's message, redacted; the error's own message adds which provider said it. */
+  message: string;
+}
+
 export interface GatewayErrorOptions {
   /** Overrides the table, e.g. to pass an upstream 429 through with its own status. */
   status?: number;
@@ -95,6 +110,8 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Extra machine-readable fields shown to the caller (never secrets). */
   details?: Record<string, unknown>;
+  /** The provider's own error, shown to the caller instead of this error's type and code. */
+  provider?: ProviderErrorFields;
 }
 
 export class GatewayError extends Error {
@@ -102,6 +119,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
+  readonly provider: ProviderErrorFields | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -110,6 +128,7 @@ export class GatewayError extends Error {
     this.status = options.status ?? ERROR_STATUS[code];
     this.retryable = options.retryable ?? isRetryableStatus(this.status);
     this.details = options.details;
+    this.provider = options.provider;
   }
 
   openaiType(): string {

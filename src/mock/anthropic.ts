@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MockContext } from './context.js';
 import { findDirective, type DirectiveResult } from './directive.js';
-import { anthropicErrorBody } from './error-bodies.js';
+import { anthropicErrorBody, anthropicFailureBody } from './error-bodies.js';
 import { sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { contentText, intField, readMessages, type JsonObject } from './message-text.js';
@@ -38,7 +38,7 @@ export function handleMessages(ctx: MockContext, res: ServerResponse, body: Json
   const headers = baseHeaders(found);
   const thinking = found.state === 'applied' ? found.directive.thinking : undefined;
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
-    errorBody: (status) => anthropicErrorBody(status, headers['request-id'] ?? ''),
+    errorBody: (status, failure) => (failure ? anthropicFailureBody(failure, status, headers['request-id'] ?? '') : anthropicErrorBody(status, headers['request-id'] ?? '')),
     frames: () => eventFrames(plan, model, thinking),
     body: () => messageBody(plan, model, thinking),
     errorEvent: () => frame('error', JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).text,

@@ -4,6 +4,7 @@
  * An unparsable or invalid directive is ignored (the reply says so in the `x-mock-directive` header).
  */
 import { z } from 'zod';
+import { MOCK_ERROR_CODES } from './error-bodies.js';
 
 const count = z.number().int().min(0);
 const delayMs = z.number().int().min(0).max(600_000);
@@ -19,6 +20,11 @@ const directiveSchema = z.strictObject({
   reasoning_tokens: count.optional(),
   /** Answer with this status and an error body (3xx: a redirect, as a misconfigured base URL gets). */
   status: z.number().int().min(300).max(599).optional(),
+  /**
+   * Answer with this failure as the provider really words it: its own status (unless `status` is
+   * given), error type, code and param; e.g. `context_length_exceeded`, `insufficient_quota` (see error-bodies.ts).
+   */
+  error_code: z.enum(MOCK_ERROR_CODES).optional(),
   error_after_tokens: count.optional(),
   /**
    * A stream: after this many content tokens, the provider's own error event in its format (chat

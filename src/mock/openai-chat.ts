@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MockContext } from './context.js';
 import { findDirective } from './directive.js';
-import { openaiErrorBody } from './error-bodies.js';
+import { openaiErrorBody, openaiFailureBody } from './error-bodies.js';
 import type { Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { intField, isObject, readMessages, type JsonObject } from './message-text.js';
@@ -27,7 +27,7 @@ export function handleChatCompletions(ctx: MockContext, res: ServerResponse, bod
   const includeUsage = isObject(streamOptions) && streamOptions['include_usage'] === true;
   const n = Math.min(Math.max(intField(body, 'n') ?? 1, 1), MAX_CHOICES);
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
-    errorBody: (status) => openaiErrorBody(status),
+    errorBody: (status, failure) => (failure ? openaiFailureBody(failure) : openaiErrorBody(status)),
     frames: () => chunkFrames(plan, model, includeUsage, n),
     body: () => completionBody(plan, model, n),
     // What OpenAI sends when generation fails after the 200: an error object where a chunk would be.

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { injectedFailure, type MockContext } from './context.js';
 import { findDirective } from './directive.js';
-import { openaiErrorBody } from './error-bodies.js';
+import { failureHeaders, openaiErrorBody, openaiFailureBody } from './error-bodies.js';
 import { afterDelay, sendJson, type Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { intField, type JsonObject } from './message-text.js';
@@ -58,7 +58,8 @@ export function handleEmbeddings(ctx: MockContext, res: ServerResponse, body: Js
   afterDelay(ctx, res, plan.firstByteDelayMs, () => {
     const status = plan.status ?? injectedFailure(ctx);
     if (status !== undefined) {
-      sendJson(res, status, headers, openaiErrorBody(status));
+      if (plan.failure) sendJson(res, status, { ...headers, ...failureHeaders(plan.failure) }, openaiFailureBody(plan.failure));
+      else sendJson(res, status, headers, openaiErrorBody(status));
       return;
     }
     const data = inputs.map((item, index) => {

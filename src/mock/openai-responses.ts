@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MockContext } from './context.js';
 import { findDirective } from './directive.js';
-import { openaiErrorBody } from './error-bodies.js';
+import { openaiErrorBody, openaiFailureBody } from './error-bodies.js';
 import type { Headers } from './http-reply.js';
 import { mockId } from './ids.js';
 import { contentText, intField, isObject, type JsonObject } from './message-text.js';
@@ -44,7 +44,7 @@ export function handleResponses(ctx: MockContext, res: ServerResponse, body: Jso
   const headers: Headers = { 'x-request-id': mockId('req_') };
   if (found.state !== 'none') headers['x-mock-directive'] = found.state;
   sendReply(ctx, res, plan, body['stream'] === true, headers, {
-    errorBody: (status) => openaiErrorBody(status),
+    errorBody: (status, failure) => (failure ? openaiFailureBody(failure) : openaiErrorBody(status)),
     frames: () => eventFrames(plan, body),
     body: () => JSON.stringify(responseObject(plan, body, mockId('resp_'), outputItems(plan, ids()), true)),
     errorEvent: (kept) => failedEvent(plan, body, kept),

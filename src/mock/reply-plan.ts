@@ -4,6 +4,7 @@
  * so usage in a body, in a stream and in the stats can never disagree.
  */
 import type { Directive } from './directive.js';
+import { failureStatus, type MockErrorCode } from './error-bodies.js';
 import { isObject } from './message-text.js';
 import { countTokens } from './token-count.js';
 import { replyPieces } from './words.js';
@@ -33,6 +34,8 @@ export interface ReplyPlan {
   truncated: boolean;
   toolCall: PlannedToolCall | undefined;
   status: number | undefined;
+  /** The named failure the error answer words (with `status`). */
+  failure: MockErrorCode | undefined;
   errorAfterTokens: number | undefined;
   /** A stream: the provider's error event after this many content tokens. */
   errorEventAfterTokens: number | undefined;
@@ -61,6 +64,8 @@ export interface PlanInput {
   hasTools: boolean;
   /** The tier the provider would serve the request on when no directive says otherwise (default `default`). */
   servedTier?: string;
+  /** Whose statuses a named failure takes (default OpenAI's). */
+  family?: 'openai' | 'anthropic';
 }
 
 export function planReply(input: PlanInput): ReplyPlan {
@@ -105,7 +110,8 @@ export function planReply(input: PlanInput): ReplyPlan {
     textPieces,
     truncated: truncated && toolCall === undefined,
     toolCall,
-    status: d.status,
+    status: d.status ?? (d.error_code === undefined ? undefined : failureStatus(input.family ?? 'openai', d.error_code)),
+    failure: d.error_code,
     errorAfterTokens: d.error_after_tokens,
     errorEventAfterTokens: d.error_event_after_tokens,
     jsonSpaces: d.json_spaces ?? false,

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { injectedFailure, type MockContext } from './context.js';
+import { failureHeaders, type MockErrorCode } from './error-bodies.js';
 import { appliesTo, type DirectiveResult } from './directive.js';
 import { afterDelay, sendJson, type Headers } from './http-reply.js';
 import type { JsonObject } from './message-text.js';
@@ -33,6 +34,7 @@ export function planRequest(ctx: MockContext, r: PlanRequest): ReplyPlan {
     maxTokens: r.maxTokens,
     hasTools: Array.isArray(body['tools']) && body['tools'].length > 0,
     servedTier: servedTier(body, r.family),
+    family: r.family,
   });
 }
 
@@ -51,7 +53,8 @@ function servedTier(body: JsonObject, family: 'openai' | 'anthropic'): string {
 
 /** The endpoint's own formats, built only for the branch taken. */
 export interface ReplyWriters {
-  errorBody(status: number): string;
+  /** `failure`: the directive's named failure, worded as the provider words it. */
+  errorBody(status: number, failure: MockErrorCode | undefined): string;
   frames(): SseFrame[];
   body(): string;
   /** The provider's error event within a stream, after `kept` frames (directive `error_event_after_tokens`). */
@@ -69,7 +72,7 @@ export function sendReply(ctx: MockContext, res: ServerResponse, plan: ReplyPlan
   afterDelay(ctx, res, plan.firstByteDelayMs, () => {
     const status = plan.status ?? injectedFailure(ctx);
     if (status !== undefined) {
-      sendJson(res, status, headers, w.errorBody(status));
+      sendJson(res, status, plan.failure ? { ...headers, ...failureHeaders(plan.failure) } : headers, w.errorBody(status, plan.failure));
     } else if (stream) {
       playStream(ctx, res, { ...SSE_HEADERS, ...headers }, {
         frames: streamFrames(plan, w),

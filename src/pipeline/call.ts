@@ -5,7 +5,7 @@
  * the client is thrown, for the fallback chain to act on.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '../errors.js';
+import { GatewayError, type ProviderErrorFields } from '../errors.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { Endpoint, UpstreamRequest } from '../providers/types.js';
 import { requestBuffered, ResponseTooLargeError, type BufferedResponse } from '../providers/buffered-request.js';
@@ -203,7 +203,11 @@ export function transportError(err: unknown, provider: ProviderRuntime): Gateway
 
 /**
  * Map a provider's error status. The provider's key is never echoed. A 401/403 from the provider means
- * Tollgate's own credentials were refused, which is not the client's fault: it becomes a 502.
+ * Tollgate's own credentials were refused, which is not the client's fault: it becomes a 502, as do
+ * 5xx and redirects. Any other 4xx is the client's to act on (a prompt over the context window, a rate
+ * limit, a quota, a bad parameter): it keeps its status, and the client gets the provider's type, code
+ * and param in its own shape (server/respond-error.ts). Tollgate's code stays `upstream_error` either
+ * way, which the fallback chain acts on and the ledger records with the status.
  */
 export function upstreamStatusError(
   status: number,
@@ -212,18 +216,21 @@ export function upstreamStatusError(
   retryAfter: string | string[] | undefined,
 ): GatewayError {
   const info = provider.adapter.parseError(body);
-  const message = redact(info.message, provider.config.api_key);
+  const key = provider.config.api_key;
+  const message = redact(info.message, key);
   const details: Record<string, unknown> = { upstream_status: status, provider: provider.name };
   if (info.type) details['upstream_type'] = info.type;
+  if (info.code) details['upstream_code'] = info.code;
   const ra = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   if (Number.isFinite(ra) && ra >= 0) details['retry_after_seconds'] = ra;
-  let out = status;
-  if (status === 401 || status === 403) out = 502;
-  else if (status >= 500) out = 502;
-  else if (status < 400) out = 502;
+  const passed = status >= 400 && status < 500 && status !== 401 && status !== 403;
+  const own: ProviderErrorFields | undefined = passed
+    ? { shape: provider.adapter.kind, status, type: info.type, code: info.code && redact(info.code, key), param: info.param && redact(info.param, key), message }
+    : undefined;
   return new GatewayError('upstream_error', `Provider "${provider.name}" returned ${status}: ${message}`, {
-    status: out,
+    status: passed ? status : 502,
     details,
+    provider: own,
   });
 }
 

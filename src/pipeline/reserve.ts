@@ -63,6 +63,16 @@ const STORED_CONTEXT_TOKENS = 100_000;
 export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS): number {
   let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
   if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
+  return extra + mediaPromptTokens(body, imageTokens);
+}
+
+/**
+ * The image and file parts' share of unseenPromptTokens: `imageTokens` (the model's image bound) for
+ * every image part, FILE_TOKENS for every file or document part, tool results' parts included.
+ * count_tokens adds it to the tokenized text, so its estimate holds what a reservation holds.
+ */
+export function mediaPromptTokens(body: Record<string, unknown>, imageTokens: number): number {
+  let extra = 0;
   const messages = promptItems(body);
   if (!Array.isArray(messages)) return extra;
   for (const m of messages) {

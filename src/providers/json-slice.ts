@@ -110,6 +110,11 @@ export function tierName(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_TOP_LEVEL_STRING ? v : null;
 }
 
+/** A provider error's `type`, `code` or `param`: a string of at most 200 characters, or null (relayed to the client). */
+export function stringOrNull(v: unknown): string | null {
+  return typeof v === 'string' && v.length <= 200 ? v : null;
+}
+
 /** Split an SSE text buffer into complete events; returns [events, rest]. */
 export function splitEvents(text: string): [string[], string] {
   const events: string[] = [];

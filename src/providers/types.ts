@@ -71,9 +71,12 @@ export interface ResponsesStreamPosition {
   response: Record<string, unknown> | null;
 }
 
+/** A provider's error body: its message and, when the body says, its `type`, `code` (Anthropic: `details.error_code`) and `param` (OpenAI only). */
 export interface UpstreamErrorInfo {
   message: string;
   type: string | null;
+  code: string | null;
+  param: string | null;
 }
 
 export interface ProviderAdapter {

@@ -1,20 +1,27 @@
 /**
  * The one place a GatewayError becomes what the caller sees, in the caller's API shape:
- * OpenAI `{"error":{message,type,param,code}}`, Anthropic `{"type":"error","error":{type,message}}`,
+ * OpenAI `{"error":{message,type,param,code}}`, Anthropic `{"type":"error","error":{type,message}}`
+ * (a provider's own error with the provider's type, code and param, mapped when the shapes differ),
  * as a JSON response or, once a stream has started, as a final stream event (for the Responses API,
  * an `error` event and the terminal `response.failed`).
  */
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
 import type { ApiShape, ResponsesStreamPosition } from '../providers/types.js';
+import { clientErrorFields } from '../translate/index.js';
 
 export function errorBody(api: ApiShape, err: GatewayError): Record<string, unknown> {
   const { param, ...rest } = err.details ?? {};
+  // A provider's own 4xx: its type, code and param, in the caller's shape. For OpenAI callers the
+  // provider's code replaces Tollgate's (which stays in the x-tollgate-error-code header and the
+  // ledger); Anthropic callers get it where Anthropic puts one, `details.error_code`.
+  const own = err.provider ? clientErrorFields(err.provider, api) : null;
   if (api === 'anthropic') {
-    return { type: 'error', error: { type: err.anthropicType(), message: err.message, code: err.code, ...rest } };
+    const details = own?.code ? { details: { error_code: own.code } } : {};
+    return { type: 'error', error: { type: own?.type ?? err.anthropicType(), message: err.message, code: err.code, ...details, ...rest } };
   }
   return {
-    error: { message: err.message, type: err.openaiType(), param: param ?? null, code: err.code, ...rest },
+    error: { message: err.message, type: own?.type ?? err.openaiType(), param: own ? own.param : (param ?? null), code: own ? own.code : err.code, ...rest },
   };
 }
 

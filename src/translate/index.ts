@@ -8,3 +8,4 @@ export { OpenAIToAnthropicStream, type OpenAIToAnthropicStreamOptions } from './
 export { openaiFinishReason, anthropicStopReason } from './finish-reason.js';
 export { openaiUsageFromAnthropic, anthropicUsageFromOpenAI } from './token-usage.js';
 export type { SseInput } from './sse.js';
+export { clientErrorFields, type ClientErrorFields } from './error-shapes.js';

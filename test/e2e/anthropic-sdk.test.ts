@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { calcPrice } from '@pydantic/genai-prices';
+import { unseenPromptTokens } from '../../src/pipeline/reserve.js';
 import { directive, startStack, type Stack } from './harness.js';
 
 let s: Stack;
@@ -122,6 +123,34 @@ describe('messages through the anthropic SDK', () => {
     expect(bad).toBeInstanceOf(Anthropic.NotFoundError);
     await new Promise((r) => setTimeout(r, 150));
     expect((await s.calls()).length).toBe(rowsBefore);
+  });
+
+  it('counts each image and document at the bound a reservation holds for the model', async () => {
+    const client = s.anthropic(key);
+    const png = { type: 'base64' as const, media_type: 'image/png' as const, data: 'iVBORw0KGgo=' };
+    const text = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] });
+    const images = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'image', source: png }, { type: 'image', source: png }] }],
+    });
+    const bound = s.gw.deps.models.get('claude-sonnet-4-5')!.imageTokens;
+    expect(bound).toBeGreaterThan(0);
+    expect(images.input_tokens).toBe(text.input_tokens + 2 * bound);
+    // An image inside a tool result, and a PDF, count too: the same parts the reservation bounds.
+    const tool = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'user', content: 'hello' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'shot', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: png }] }] },
+      ],
+    });
+    expect(tool.input_tokens).toBeGreaterThanOrEqual(bound);
+    const pdf = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }, { type: 'text', text: 'hello' }] }],
+    });
+    expect(pdf.input_tokens).toBe(text.input_tokens + unseenPromptTokens({ messages: [{ role: 'user', content: [{ type: 'document' }] }] }, bound));
   });
 
   it('answers an unknown path under /v1/messages in the Anthropic shape', async () => {

@@ -196,7 +196,8 @@ describe('bad input', () => {
       .create({ model: 'test-gpt', messages: [{ role: 'user', content: directive({ status: 429 }) }] })
       .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((limited as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_error');
+    // A 4xx is the client's to act on: it gets the provider's own code (the ledger keeps Tollgate's).
+    expect((limited as InstanceType<typeof OpenAI.APIError>).code).toBe('rate_limit_exceeded');
     const r = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: directive({ status: 500 }) }] }));
     expect(r.status).toBe(502);
     const e = openaiError(r);

@@ -99,6 +99,22 @@ describe('routing', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('falls back on a provider rate limit, not on a prompt too long, which reaches the client as the provider named it', async () => {
+    const limited = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ error_code: 'rate_limit_exceeded', only_model: 'gpt-test-upstream' }) });
+    expect([limited.status, limited.headers.get('x-tollgate-model')]).toEqual([200, 'test-claude']);
+    const before = s.mock.stats.requests;
+    const long = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ error_code: 'context_length_exceeded', only_model: 'gpt-test-upstream' }) });
+    expect(s.mock.stats.requests - before).toBe(1);
+    expect(long.status).toBe(400);
+    expect(long.json['error']).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' });
+    const id = long.headers.get('x-tollgate-call-id')!;
+    expect(await s.waitForCall(id)).toMatchObject({ status: 'error', httpStatus: 400, errorCode: 'upstream_error', servedModel: 'test-gpt', attemptOf: null });
+    // The last target's rate limit reaches the client with its code and Retry-After.
+    const both = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ error_code: 'rate_limit_exceeded' }) });
+    expect([both.status, both.headers.get('retry-after')]).toEqual([429, '7']);
+    expect(both.json['error']).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
+  });
+
   it('never falls back once bytes reached the client', async () => {
     const before = s.mock.stats.requests;
     const r = await chat(platform, { model: 'chain', stream: true, max_tokens: 50, messages: msg({ completion_tokens: 30, error_after_tokens: 3, chunk_delay_ms: 20, only_model: 'gpt-test-upstream' }) });

@@ -367,6 +367,28 @@ describe('directives and failures', () => {
     });
   });
 
+  it('answers a named failure with each provider\u2019s real status, type, code and param', async () => {
+    const ask = (error_code: string, extra: object = {}): string => directive({ error_code, ...extra });
+    const ctx = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: ask('context_length_exceeded') }] }).catch((e: unknown) => e);
+    expect(ctx).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(ctx).toMatchObject({ type: 'invalid_request_error', code: 'context_length_exceeded', param: 'messages' });
+    const quota = await openai.responses.create({ model: 'gpt-4o', input: ask('insufficient_quota') }).catch((e: unknown) => e);
+    expect(quota).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(quota).toMatchObject({ type: 'insufficient_quota', code: 'insufficient_quota' });
+    const limited = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ask('rate_limit_exceeded') }).catch((e: unknown) => e);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect((limited as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('7');
+
+    const long = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: ask('context_length_exceeded') }] }).catch((e: unknown) => e);
+    expect(long).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((long as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long/) } });
+    // Anthropic answers an empty credit balance with a 400; a directive's status overrides the failure's own.
+    const credit = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: ask('insufficient_quota') }] }).catch((e: unknown) => e);
+    expect(credit).toMatchObject({ status: 400, type: 'invalid_request_error' });
+    const over = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: ask('overloaded', { status: 503 }) }] }).catch((e: unknown) => e);
+    expect(over).toMatchObject({ status: 503, type: 'api_error' });
+  });
+
   it('answers malformed JSON and missing keys like the providers', async () => {
     const bad = await fetch(`${mock.url}/v1/chat/completions`, {
       method: 'POST',

@@ -1,7 +1,7 @@
 /** The Anthropic Messages adapter. */
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import { emptyUsage, type TokenUsage } from '../../pricing/usage.js';
-import { lastObjectAfterKey, obj, tierName } from '../json-slice.js';
+import { lastObjectAfterKey, obj, tierName, stringOrNull } from '../json-slice.js';
 import { anthropicOutput } from '../output.js';
 import { mergeAnthropicUsage } from './usage.js';
 import { AnthropicStreamMeter } from './stream.js';
@@ -53,15 +53,16 @@ export const anthropicAdapter: ProviderAdapter = {
     return anthropicOutput(body);
   },
 
+  /** `{"type":"error","error":{"type","message","details":{"error_code"}}}`: the code, when given, names the cause; no param. */
   parseError(body: Buffer): UpstreamErrorInfo {
     try {
       const err = obj(obj(JSON.parse(body.toString('utf8')))?.['error']);
       if (err && typeof err['message'] === 'string') {
-        return { message: err['message'], type: typeof err['type'] === 'string' ? err['type'] : null };
+        return { message: err['message'], type: stringOrNull(err['type']), code: stringOrNull(obj(err['details'])?.['error_code']), param: null };
       }
     } catch {
       // not JSON: fall through
     }
-    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null };
+    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null, code: null, param: null };
   },
 };

@@ -5,7 +5,7 @@
  */
 import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, UpstreamRequest } from '../types.js';
 import type { TokenUsage } from '../../pricing/usage.js';
-import { lastObjectAfterKey, obj, topLevelString } from '../json-slice.js';
+import { lastObjectAfterKey, obj, topLevelString, stringOrNull } from '../json-slice.js';
 import { openaiOutput } from '../output.js';
 import { convertOpenAIUsage, convertResponsesUsage } from './usage.js';
 import { spliceField } from '../json-splice.js';
@@ -62,15 +62,17 @@ export const openaiAdapter: ProviderAdapter = {
     return endpoint === 'responses' ? responsesOutput(body) : openaiOutput(body);
   },
 
+  /** `{"error":{"message","type","param","code"}}` (some compatible vendors send a numeric code: kept as text). */
   parseError(body: Buffer): UpstreamErrorInfo {
     try {
       const err = obj(obj(JSON.parse(body.toString('utf8')))?.['error']);
       if (err && typeof err['message'] === 'string') {
-        return { message: err['message'], type: typeof err['type'] === 'string' ? err['type'] : null };
+        const code = typeof err['code'] === 'number' ? String(err['code']) : stringOrNull(err['code']);
+        return { message: err['message'], type: stringOrNull(err['type']), code, param: stringOrNull(err['param']) };
       }
     } catch {
       // not JSON: fall through
     }
-    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null };
+    return { message: body.toString('utf8', 0, Math.min(body.length, 500)), type: null, code: null, param: null };
   },
 };

@@ -120,7 +120,8 @@ async function callBuffered(
 function onUpstreamHeaders(deps: GatewayDeps, ctx: CallContext, status: number, h: IncomingHttpHeaders): void {
   ctx.firstByteAt = deps.now();
   const rid = h['x-request-id'] ?? h['request-id'];
-  ctx.upstreamRequestId = typeof rid === 'string' ? rid : null;
+  // Echoed to the client and stored: printable, short, and never holding the provider's key.
+  ctx.upstreamRequestId = typeof rid === 'string' && REQUEST_ID.test(rid) ? redact(rid, ctx.target!.provider.config.api_key) : null;
   if (status >= 300) ctx.upstreamStatus = status;
   else ctx.upstreamOk = true;
 }
@@ -217,15 +218,18 @@ export function upstreamStatusError(
 ): GatewayError {
   const info = provider.adapter.parseError(body);
   const key = provider.config.api_key;
+  // Everything taken from the provider's answer is redacted of its key before it reaches the client.
   const message = redact(info.message, key);
+  const type = info.type && redact(info.type, key);
+  const code = info.code && redact(info.code, key);
   const details: Record<string, unknown> = { upstream_status: status, provider: provider.name };
-  if (info.type) details['upstream_type'] = info.type;
-  if (info.code) details['upstream_code'] = info.code;
+  if (type) details['upstream_type'] = type;
+  if (code) details['upstream_code'] = code;
   const ra = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   if (Number.isFinite(ra) && ra >= 0) details['retry_after_seconds'] = ra;
   const passed = status >= 400 && status < 500 && status !== 401 && status !== 403;
   const own: ProviderErrorFields | undefined = passed
-    ? { shape: provider.adapter.kind, status, type: info.type, code: info.code && redact(info.code, key), param: info.param && redact(info.param, key), message }
+    ? { shape: provider.adapter.kind, status, type, code, param: info.param && redact(info.param, key), message }
     : undefined;
   return new GatewayError('upstream_error', `Provider "${provider.name}" returned ${status}: ${message}`, {
     status: passed ? status : 502,
@@ -234,8 +238,15 @@ export function upstreamStatusError(
   });
 }
 
-function redact(text: string, apiKey: string): string {
-  let out = apiKey ? text.split(apiKey).join('[redacted]') : text;
+/** A provider request id Tollgate passes on: printable ASCII, at most 200 characters. */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** The provider's key taken out of a text it sent (as is, URL-encoded or base64), and partial keys. */
+export function redact(text: string, apiKey: string): string {
+  let out = text;
+  if (apiKey) {
+    for (const form of [apiKey, encodeURIComponent(apiKey), Buffer.from(apiKey).toString('base64')]) out = out.split(form).join('[redacted]');
+  }
   // Providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
   out = out.replace(/\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
   return out.slice(0, 1000);

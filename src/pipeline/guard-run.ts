@@ -122,12 +122,18 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
 }
 
+/**
+ * The run id is the client's (a header, Anthropic's metadata.user_id): as it is when it is printable
+ * ASCII, else percent-encoded (a header takes no line break, and Node refuses anything past Latin-1).
+ */
+const headerText = (s: string): string => (/^[\x20-\x7e]*$/.test(s) ? s : encodeURIComponent(s));
+
 /** A warning (or an escalation decided after a call) is a response header, a log line and an alert. */
 function noteDecision(deps: GatewayDeps, ctx: CallContext, runId: string, d: GuardDecision): void {
   deps.telemetry.onGuard(d, false);
   const top = d.evidence[d.evidence.length - 1];
   if (!ctx.res.headersSent) {
-    ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${runId}${top ? `; detector=${top.detector}` : ''}`);
+    ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${headerText(runId)}${top ? `; detector=${top.detector}` : ''}`);
   }
   const team = ctx.attribution!.team;
   deps.log.warn({ run: runId, team, action: d.action, reason: d.reason, evidence: d.evidence }, 'run guard');

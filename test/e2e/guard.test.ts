@@ -85,6 +85,27 @@ describe('run guard', () => {
   });
   afterAll(() => s.close());
 
+  it("puts a run id no header can carry (a line break, Cyrillic) in the guard's warning percent-encoded, never failing the call", async () => {
+    const userId = 'sess\r\nSet-Cookie: evil=1 задача-42';
+    const statuses: number[] = [];
+    const guardHeaders: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await fetch(`${s.gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'test-claude', max_tokens: 10, metadata: { user_id: userId }, messages: [{ role: 'user', content: 'Same question again.' }] }),
+      });
+      statuses.push(r.status);
+      const g = r.headers.get('x-tollgate-guard');
+      if (g) guardHeaders.push(g);
+      await r.arrayBuffer();
+    }
+    // The repeated request is a loop to the guard: it warns (or stops it), but never answers 500.
+    expect(statuses.filter((st) => st >= 500)).toEqual([]);
+    expect(guardHeaders.length).toBeGreaterThan(0);
+    for (const g of guardHeaders) expect(g).toContain(`run=${encodeURIComponent(userId)}`);
+  });
+
   it('identifies runs from the header, traceparent, Anthropic session metadata, or a conversation fingerprint', async () => {
     await chat(s, key, { 'x-tollgate-run': 'run-h' }, 'hello h');
     await chat(s, key, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, 'hello t');

@@ -4,17 +4,45 @@
  * of GET /admin/v1/runs, so a team key sees its own team's runs only), sent at once and then whenever it changes; the run store is polled because
  * run state may live in Redis and be changed by any instance. A comment line keeps proxies from
  * closing an idle stream.
+ * A stream is a standing cost (a store read and a snapshot every interval): at most
+ * STREAMS_PER_CALLER open per team (or the admin) and STREAMS in all, polled at most once a second, and
+ * the caller's access is checked again at every poll: a revoked key or a signed-out session ends it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { listedTeam, recentRunView } from './admin-runs.js';
 
 const HEARTBEAT_MS = 15_000;
+const STREAMS_PER_CALLER = 8;
+const STREAMS = 64;
 
-export function handleRunEvents(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, params: URLSearchParams, callerTeam?: string): void {
+/** Open streams per gateway: in all, and per caller (a team, or the admin). */
+const openByGateway = new WeakMap<GatewayDeps, Map<string, number>>();
+
+export function handleRunEvents(
+  deps: GatewayDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: URLSearchParams,
+  callerTeam: string | undefined,
+  /** Whether the caller may still read (its key not revoked, its session not ended). */
+  stillAllowed: () => boolean,
+): void {
   const team = listedTeam(params, callerTeam);
-  const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
-  const intervalMs = Math.min(Math.max(Number(params.get('interval_ms') ?? 1000) || 1000, 200), 60_000);
+  const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 200);
+  const intervalMs = Math.min(Math.max(Number(params.get('interval_ms') ?? 1000) || 1000, 1000), 60_000);
+  let open = openByGateway.get(deps);
+  if (!open) openByGateway.set(deps, (open = new Map()));
+  const who = callerTeam === undefined ? '\u0000admin' : callerTeam;
+  if ((open.get(who) ?? 0) >= STREAMS_PER_CALLER || (open.get('') ?? 0) >= STREAMS) {
+    throw new GatewayError('rate_limited', `Too many live run streams open (at most ${STREAMS_PER_CALLER} per team, ${STREAMS} in all); close one and retry.`, { details: { retry_after_seconds: 5 } });
+  }
+  const counts = open;
+  const add = (d: number): void => {
+    for (const k of [who, '']) counts.set(k, (counts.get(k) ?? 0) + d);
+  };
+  add(1);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.write('retry: 2000\n\n');
   let last = '';
@@ -23,6 +51,11 @@ export function handleRunEvents(deps: GatewayDeps, req: IncomingMessage, res: Se
   let busy = false;
   const tick = async (): Promise<void> => {
     if (closed || busy) return;
+    if (!stillAllowed()) {
+      stop();
+      res.end();
+      return;
+    }
     busy = true;
     try {
       const runs = await deps.guard.store.recent(limit, team);
@@ -44,8 +77,10 @@ export function handleRunEvents(deps: GatewayDeps, req: IncomingMessage, res: Se
   };
   const timer = setInterval(() => void tick(), intervalMs);
   const stop = (): void => {
+    if (closed) return;
     closed = true;
     clearInterval(timer);
+    add(-1);
   };
   req.once('close', stop);
   res.once('close', stop);

@@ -77,6 +77,16 @@ function whoIsAsking(deps: GatewayDeps, req: IncomingMessage): AdminCaller {
   throw new GatewayError('unauthenticated', 'An admin key (or a team key, for reading its own team) is required for /admin/v1.');
 }
 
+/** Whoever opened a long-lived answer (a live stream) may still read: key not revoked, session not ended. */
+function stillCaller(deps: GatewayDeps, req: IncomingMessage): boolean {
+  try {
+    whoIsAsking(deps, req);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function requireAdmin(caller: AdminCaller): void {
   if (caller.role !== 'admin') throw new GatewayError('forbidden', 'Only the admin key may make changes through /admin/v1 (keys, budgets, runs, outcomes); a team key may only read its own team.');
 }
@@ -177,7 +187,7 @@ export async function handleAdmin(
   if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps, caller.role === 'admin'));
   if (path.startsWith('/admin/v1/runs')) {
     // Runs are per team: a team key reads its own team's (changes are the admin's, checked above).
-    if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team);
+    if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team, () => stillCaller(deps, req));
     const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }

@@ -19,6 +19,8 @@ export const SESSION_COOKIE = 'tg_session';
 export const CSRF_HEADER = 'x-tollgate-csrf';
 const SESSION_TTL_MS = 12 * 3_600_000;
 const MAX_SESSIONS = 10_000;
+/** Sessions one key (or the admin key) may hold at a time; a new one replaces its oldest. */
+const MAX_SESSIONS_PER_KEY = 20;
 
 interface Session {
   caller: AdminCaller;
@@ -138,9 +140,12 @@ export async function handleSession(
   if (typeof key !== 'string' || !key.trim()) throw new GatewayError('invalid_request', 'Sign in with a JSON body {"key": "..."}.');
   const { caller, keyId } = callerForKey(key.trim());
   const now = deps.now();
+  // One key signing in again and again replaces its own oldest session, never anyone else's.
+  const own = [...sessions].filter(([, s]) => s.keyId === keyId && s.caller.role === caller.role);
+  if (own.length >= MAX_SESSIONS_PER_KEY) sessions.delete(own[0]![0]);
   if (sessions.size >= MAX_SESSIONS) {
     for (const [id, s] of sessions) if (s.expiresAt <= now) sessions.delete(id);
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    if (sessions.size >= MAX_SESSIONS) throw new GatewayError('rate_limited', 'Too many dashboard sessions are open; retry later.', { details: { retry_after_seconds: 60 } });
   }
   const id = randomBytes(32).toString('base64url');
   const session: Session = { caller, keyId, csrf: randomBytes(24).toString('base64url'), expiresAt: now + SESSION_TTL_MS };

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, MIN_ADMIN_KEY, type Config } from './schema.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -55,6 +55,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   }
   const config = result.data;
   config.admin_key ??= env['TOLLGATE_ADMIN_KEY'] || undefined;
+  if (config.admin_key !== undefined && config.admin_key.length < MIN_ADMIN_KEY) {
+    throw new ConfigError(`${source}: the admin key (admin_key or TOLLGATE_ADMIN_KEY) must be at least ${MIN_ADMIN_KEY} characters: a short one is guessed in seconds`);
+  }
   return { config, missingEnv: [...missing] };
 }
 

@@ -7,6 +7,9 @@ import { importConfigSchema, reconcileConfigSchema } from '../import/config.js';
 import { MAX_CALL_TOKENS } from '../pricing/usage.js';
 
 /** USD per million tokens; an optional class defaults to input (cache reads and writes) or output (reasoning). */
+/** The shortest admin key a gateway accepts (config or TOLLGATE_ADMIN_KEY). */
+export const MIN_ADMIN_KEY = 12;
+
 const tokenPriceSchema = z
   .object({
     input_per_mtok: z.number().nonnegative(),
@@ -214,7 +217,8 @@ export const configSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 4000, max_body_bytes: 4 * 1024 * 1024, request_timeout_ms: 60_000 }),
-    admin_key: z.string().optional(),
+    /** The admin API's key: long enough not to be guessed (the admin API does not throttle attempts). */
+    admin_key: z.string().min(MIN_ADMIN_KEY, `the admin key must be at least ${MIN_ADMIN_KEY} characters: a short one is guessed in seconds`).optional(),
     /** Secret for the keyed hash of virtual keys; generated and kept in the store when absent. */
     key_secret: z.string().min(16).optional(),
     store: storeSchema.default({ kind: 'sqlite', path: './.tollgate/ledger.db' }),

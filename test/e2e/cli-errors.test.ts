@@ -14,7 +14,7 @@ import { CLI, exited, tempConfig, tollgate } from './process.js';
 
 // Each CLI run starts a process; on a loaded machine that takes seconds.
 vi.setConfig({ testTimeout: 120_000 });
-const NO_URL = { TOLLGATE_URL: '', TOLLGATE_ADMIN_KEY: 'k', TOLLGATE_DEBUG: '' };
+const NO_URL = { TOLLGATE_URL: '', TOLLGATE_ADMIN_KEY: 'cli-test-admin-key', TOLLGATE_DEBUG: '' };
 
 let dir: string;
 let cfg: string;
@@ -134,11 +134,11 @@ describe('tollgate on mistakes', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     try {
       const port = String((taken.address() as { port: number }).port);
-      oneLine(await fails(['start', '-c', cfg, '--port', port], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'x' }), /EADDRINUSE/);
+      oneLine(await fails(['start', '-c', cfg, '--port', port], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'cli-test-admin-key' }), /EADDRINUSE/);
     } finally {
       taken.close();
     }
-    oneLine(await fails(['start', '-c', cfg, '--port', 'abc'], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'x' }), /port/i);
+    oneLine(await fails(['start', '-c', cfg, '--port', 'abc'], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'cli-test-admin-key' }), /port/i);
     const demo = await fails(['demo', '--port', 'abc']);
     oneLine(demo, /port/i);
     expect(demo.stderr).not.toMatch(/^\s*\[/m);

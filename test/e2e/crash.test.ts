@@ -23,7 +23,7 @@ beforeAll(async () => {
     cfg,
     [
       'server: { port: 0 }',
-      'admin_key: crash-admin',
+      'admin_key: crash-admin-key',
       `store: { kind: sqlite, path: "${join(dir, 'ledger.db')}" }`,
       // A long flush interval would lose rows on kill -9; the default must not.
       'log: { level: info }',
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 async function spend(url: string): Promise<{ calls: number; output_tokens: number }> {
-  const r = await fetch(`${url}/admin/v1/spend?group_by=team`, { headers: { authorization: 'Bearer crash-admin' } });
+  const r = await fetch(`${url}/admin/v1/spend?group_by=team`, { headers: { authorization: 'Bearer crash-admin-key' } });
   const body = (await r.json()) as { data: { calls: number; output_tokens: number }[] };
   return body.data[0] ?? { calls: 0, output_tokens: 0 };
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../src/demo/index.js';
 import { CLI, exited } from './process.js';
 
-const ADMIN = 'demo-admin';
+const ADMIN = 'demo-admin-key';
 let demo: Demo;
 
 beforeAll(async () => {

@@ -34,6 +34,11 @@ describe('config', () => {
   });
 
   it('takes the admin key from TOLLGATE_ADMIN_KEY', () => {
-    expect(parseConfig('{}', { TOLLGATE_ADMIN_KEY: 'a' }).config.admin_key).toBe('a');
+    expect(parseConfig('{}', { TOLLGATE_ADMIN_KEY: 'a-long-admin-key' }).config.admin_key).toBe('a-long-admin-key');
+  });
+
+  it('refuses an admin key shorter than 12 characters, from the config or the environment', () => {
+    expect(() => parseConfig('{}', { TOLLGATE_ADMIN_KEY: '1234' })).toThrow(/at least 12 characters/);
+    expect(() => parseConfig('admin_key: "1234"', {})).toThrow(/at least 12 characters/);
   });
 });

@@ -41,6 +41,8 @@ export interface CallContext {
   rawBody: Buffer;
   /** SHA-256 (hex) of the endpoint and the raw body, computed once when first needed (see bodyDigest). */
   rawDigest: string | null;
+  /** The gateway's secret that keys rawDigest. */
+  readonly digestKey: string;
   body: Record<string, unknown>;
   stream: boolean;
   /** OpenAI streams: whether the client itself asked for the usage chunk. */
@@ -122,6 +124,7 @@ export function newContext(init: {
   req: IncomingMessage;
   res: ServerResponse;
   startedAt: number;
+  digestKey?: string;
 }): CallContext {
   // An explicit literal (not a spread) keeps one hidden class for every call's context.
   return {
@@ -134,6 +137,7 @@ export function newContext(init: {
     firstByteAt: null,
     rawBody: EMPTY,
     rawDigest: null,
+    digestKey: init.digestKey ?? '',
     body: {},
     stream: false,
     clientWantsUsage: false,
@@ -175,22 +179,28 @@ export function newContext(init: {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * SHA-256 (hex) of the endpoint and the raw request body, hashed at most once per call: the ledger's
- * request fingerprint and the response cache's exact-bytes key both derive from it.
+ * SHA-256 (hex) of the gateway's fingerprint key, the endpoint and the raw request body, hashed at most
+ * once per call: the ledger's request fingerprint and the response cache's exact-bytes key both derive
+ * from it. Keyed, so that whoever reads the ledger (or the cache) cannot confirm a guessed prompt by
+ * hashing it: the prompt is not stored, and its hash must not stand in for it.
  */
 export function bodyDigest(ctx: CallContext): string {
-  return (ctx.rawDigest ??= digestOf(ctx.endpoint, ctx.rawBody));
+  return (ctx.rawDigest ??= digestOf(ctx.endpoint, ctx.rawBody, ctx.digestKey));
 }
 
 /** crypto.hash (Node 20.12+): one call, where a Hash object costs a native object and three more calls. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
 const PREFIXES = new Map<string, Buffer>();
 
-/** SHA-256 (hex) of `endpoint`, a newline and `body`. */
-export function digestOf(endpoint: string, body: Buffer): string {
-  if (!oneShot) return crypto.createHash('sha256').update(endpoint).update('\n').update(body).digest('hex');
-  let prefix = PREFIXES.get(endpoint);
-  if (!prefix) PREFIXES.set(endpoint, (prefix = Buffer.from(`${endpoint}\n`)));
+/** SHA-256 (hex) of `key`, `endpoint`, a newline and `body`. */
+export function digestOf(endpoint: string, body: Buffer, key = ''): string {
+  if (!oneShot) return crypto.createHash('sha256').update(key).update(endpoint).update('\n').update(body).digest('hex');
+  const id = key + endpoint;
+  let prefix = PREFIXES.get(id);
+  if (!prefix) {
+    if (PREFIXES.size > 64) PREFIXES.clear();
+    PREFIXES.set(id, (prefix = Buffer.from(`${id}\n`)));
+  }
   const bytes = Buffer.allocUnsafe(prefix.length + body.length);
   prefix.copy(bytes, 0);
   body.copy(bytes, prefix.length);

@@ -8,6 +8,7 @@
  * Whatever happens, a call that passed authentication leaves exactly one ledger row, and whatever it
  * reserved is settled (to its real cost) or released.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
 import { BodyAborted, readBody } from '../server/read-body.js';
@@ -29,6 +30,14 @@ import { serveFromCache, storeInCache } from './cache.js';
 import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
 
+/** The key of the request fingerprints (context.ts bodyDigest): derived once per gateway from its key secret. */
+const fingerprintKeys = new WeakMap<GatewayDeps, string>();
+function fingerprintKey(deps: GatewayDeps): string {
+  let k = fingerprintKeys.get(deps);
+  if (k === undefined) fingerprintKeys.set(deps, (k = createHash('sha256').update(`tollgate request fingerprint\n${deps.keySecret}`).digest('hex')));
+  return k;
+}
+
 /**
  * Stages with nothing to do for this call (run guard off, no cache on the route, no budget or rate
  * limit, usage reported) are skipped here rather than awaited: each await costs a turn of the
@@ -42,7 +51,7 @@ export async function runModelCall(
   endpoint: Endpoint,
 ): Promise<void> {
   const startedAt = deps.now();
-  const ctx = newContext({ id: newCallId(startedAt), api, endpoint, req, res, startedAt });
+  const ctx = newContext({ id: newCallId(startedAt), api, endpoint, req, res, startedAt, digestKey: fingerprintKey(deps) });
   try {
     ctx.key = authenticate(deps, req.headers);
     ctx.attribution = attribute(ctx.key, req.headers);

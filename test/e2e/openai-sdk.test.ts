@@ -116,12 +116,15 @@ describe('chat completions through the openai SDK', () => {
     expect(b).toBe(a);
     expect(c).not.toBe(a);
 
-    // It is the hash of the client's own bytes, not of the body after Tollgate injected max_tokens.
+    // It is the (keyed) hash of the client's own bytes, not of the body after Tollgate injected max_tokens;
+    // the plain hash of the bytes, which anyone could compute to confirm a guessed prompt, is not stored.
     const raw = JSON.stringify({ model: 'test-gpt', messages: [{ role: 'user', content: 'raw bytes' }] });
     const res = await fetch(`${s.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: raw });
     expect(res.status).toBe(200);
     const row = await s.waitForCall(res.headers.get('x-tollgate-call-id')!);
-    expect(row.requestHash).toBe(createHash('sha256').update(`chat\n${raw}`).digest('hex').slice(0, 32));
+    const fingerprintKey = createHash('sha256').update(`tollgate request fingerprint\n${s.gw.deps.keySecret}`).digest('hex');
+    expect(row.requestHash).toBe(createHash('sha256').update(`${fingerprintKey}chat\n${raw}`).digest('hex').slice(0, 32));
+    expect(row.requestHash).not.toBe(createHash('sha256').update(`chat\n${raw}`).digest('hex').slice(0, 32));
   });
 
   it('passes tool definitions and tool calls through, streaming and not', async () => {

@@ -5,11 +5,13 @@ import { spliceField } from '../../src/providers/json-splice.js';
 import { InflightCalls } from '../../src/server/app.js';
 
 describe('digestOf', () => {
-  it('is the SHA-256 of the endpoint, a newline and the body', () => {
+  it('is the SHA-256 of the key, the endpoint, a newline and the body', () => {
     for (const [endpoint, body] of [['chat', '{"model":"m","messages":[]}'], ['messages', ''], ['responses', '{"input":"é ✓"}']] as const) {
       const bytes = Buffer.from(body);
       const want = createHash('sha256').update(endpoint).update('\n').update(bytes).digest('hex');
       expect(digestOf(endpoint, bytes)).toBe(want);
+      const keyed = createHash('sha256').update('k3y').update(endpoint).update('\n').update(bytes).digest('hex');
+      expect(digestOf(endpoint, bytes, 'k3y')).toBe(keyed);
     }
   });
 });

@@ -21,6 +21,7 @@ import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { limitParam, onlyParams } from './query-params.js';
+import { throttledAuth } from './auth-throttle.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { SPEND_GROUPS, type CallQuery, type CallRow, type SpendQuery } from '../storage/types.js';
 import { readBody } from './read-body.js';
@@ -143,7 +144,7 @@ export async function handleAdmin(
   path: string,
   query: string,
 ): Promise<void> {
-  const caller = whoIsAsking(deps, req);
+  const caller = throttledAuth(deps, req, () => whoIsAsking(deps, req));
   const team = caller.role === 'team' ? caller.team : undefined;
   if ((req.method ?? 'GET') !== 'GET') requireAdmin(caller);
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);

@@ -12,6 +12,7 @@ import type { GatewayDeps } from '../pipeline/deps.js';
 import { callerForKey } from './admin.js';
 import { DashboardFiles, findBuiltRoot } from './dashboard-files.js';
 import { handleSession } from './dashboard-session.js';
+import { throttledAuth } from './auth-throttle.js';
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -59,7 +60,7 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, path: stri
 }
 
 export async function handleDashboard(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  if (path === '/dashboard/api/session') return handleSession(deps, req, res, (key) => callerForKey(deps, key));
+  if (path === '/dashboard/api/session') return handleSession(deps, req, res, (key) => throttledAuth(deps, req, () => callerForKey(deps, key)));
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}.`);
   if (path === '/dashboard') {

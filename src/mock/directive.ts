@@ -63,7 +63,7 @@ const directiveSchema = z.strictObject({
    * downgrades a priority request, or an Anthropic organisation with Priority Tier capacity.
    */
   service_tier: z.string().min(1).max(32).optional(),
-  /** Anthropic replies: web searches the server tool ran (usage.server_tool_use.web_search_requests). */
+  /** Web searches the provider ran: Anthropic's usage.server_tool_use.web_search_requests; the Responses API's web_search_call output items. */
   web_search_requests: count.optional(),
   /** Misbehave like a provider that overruns the requested output bound (tests the gateway's stream cut). */
   ignore_max_tokens: z.boolean().optional(),

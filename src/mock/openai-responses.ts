@@ -79,6 +79,7 @@ function replyString(plan: ReplyPlan): string {
 /** The finished output items: a reasoning item when the model reasoned, then its message or tool call. */
 function outputItems(plan: ReplyPlan, id: ItemIds): JsonObject[] {
   const items: JsonObject[] = [];
+  for (let i = 0; i < plan.webSearches; i++) items.push({ id: mockId('ws_'), type: 'web_search_call', status: 'completed', action: { type: 'search', query: `mock search ${i + 1}` } });
   if (plan.reasoningTokens > 0) items.push({ id: id.reasoning, type: 'reasoning', summary: [] });
   const call = plan.toolCall;
   if (call === undefined) {

@@ -10,6 +10,7 @@ beforeAll(async () => {
       models: {
         ...(base['models'] as object),
         'searching-claude': { provider: 'anthropic', price: { input_per_mtok: 3, output_per_mtok: 15, web_searches_per_k: 10 } },
+        'searching-gpt': { provider: 'openai', price: { input_per_mtok: 1.25, output_per_mtok: 10, web_searches_per_k: 10 } },
       },
     }),
   });
@@ -41,6 +42,20 @@ describe('web searches', () => {
     expect(a).toBe(3_750_000 + 5 * 10_000_000);
     expect(b).toBe(3_750_000 + 3 * 10_000_000);
     expect(c! - d!).toBe(2 * 10_000_000);
+  });
+
+  it("are priced per web_search_call of a Responses API answer, streamed and not", async () => {
+    const key = await s.createKey({ team: 'search-responses', unlimited: true });
+    const client = s.openai(key);
+    const input = (searches: number): string => directive({ prompt_tokens: 1000, completion_tokens: 50, web_search_requests: searches }, 'Find the news.');
+    const plain = await client.responses.create({ model: 'searching-gpt', input: input(4), tools: [{ type: 'web_search' }] });
+    expect(plain.output.filter((o) => o.type === 'web_search_call')).toHaveLength(4);
+    const streamed = await client.responses.stream({ model: 'searching-gpt', input: input(2), tools: [{ type: 'web_search' }] }).finalResponse();
+    expect(streamed.output.filter((o) => o.type === 'web_search_call')).toHaveLength(2);
+    await client.responses.create({ model: 'searching-gpt', input: input(0) });
+    const costs = (await s.calls()).filter((r) => r.team === 'search-responses').sort((x, y) => x.startedAt - y.startedAt || (x.id < y.id ? -1 : 1)).map((r) => r.costNanos);
+    // 1000 in at $1.25 + 50 out at $10 per Mtok = $0.00175; each search $0.01.
+    expect(costs).toEqual([1_750_000 + 4 * 10_000_000, 1_750_000 + 2 * 10_000_000, 1_750_000]);
   });
 
   it("reserves a request's searches: max_uses of each web search tool, at the search price", async () => {

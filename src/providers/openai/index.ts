@@ -7,11 +7,13 @@ import type { Endpoint, PrepareInput, ProviderAdapter, UpstreamErrorInfo, Upstre
 import type { TokenUsage } from '../../pricing/usage.js';
 import { lastObjectAfterKey, obj, topLevelString, stringOrNull } from '../json-slice.js';
 import { openaiOutput } from '../output.js';
-import { convertOpenAIUsage, convertResponsesUsage } from './usage.js';
+import { convertOpenAIUsage, convertResponsesUsage, webSearchCalls } from './usage.js';
 import { spliceField } from '../json-splice.js';
 import { OpenAIStreamMeter } from './stream.js';
 import { responsesOutput } from './responses-output.js';
 import { ResponsesStreamMeter } from './responses-stream.js';
+
+const WEB_SEARCH_CALL = Buffer.from('web_search_call');
 
 const PATHS: Partial<Record<Endpoint, string>> = { chat: '/chat/completions', embeddings: '/embeddings', responses: '/responses' };
 
@@ -40,13 +42,20 @@ export const openaiAdapter: ProviderAdapter = {
 
   usageFromBody(endpoint: Endpoint, body: Buffer): TokenUsage | null {
     const convert = endpoint === 'responses' ? convertResponsesUsage : convertOpenAIUsage;
-    const fast = convert(lastObjectAfterKey(body, 'usage'));
-    if (fast) return fast;
-    try {
-      return convert(obj(JSON.parse(body.toString('utf8')))?.['usage']);
-    } catch {
-      return null;
+    let usage = convert(lastObjectAfterKey(body, 'usage'));
+    // Web searches are output items of a Responses answer: the body is parsed only when it names one.
+    const searched = endpoint === 'responses' && body.includes(WEB_SEARCH_CALL);
+    if (!usage || searched) {
+      try {
+        const parsed = obj(JSON.parse(body.toString('utf8')));
+        usage ??= convert(parsed?.['usage']);
+        const searches = searched ? webSearchCalls(parsed?.['output']) : 0;
+        if (usage && searches > 0) usage.webSearches = searches;
+      } catch {
+        // Not JSON: what the fast read found (or nothing).
+      }
     }
+    return usage;
   },
 
   /** `service_tier` is a top-level field of chat completions and of Responses API response objects. */

@@ -11,7 +11,7 @@ import { obj, tierName } from '../json-slice.js';
 import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
 import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
-import { convertResponsesUsage } from './usage.js';
+import { convertResponsesUsage, webSearchCalls } from './usage.js';
 
 const USAGE = Buffer.from('"usage":{');
 const DELTA = Buffer.from('"delta":"');
@@ -82,6 +82,8 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
       const response = obj(data?.['response']);
       if (TERMINAL.has(type)) {
         this.usage = convertResponsesUsage(response?.['usage']) ?? this.usage;
+        const searches = webSearchCalls(response?.['output']);
+        if (this.usage && searches > 0) this.usage.webSearches = searches;
         this.serviceTier = tierName(response?.['service_tier']) ?? this.serviceTier;
       }
       // `response.error` is {code, message}; an `error` event carries its code at the top (or an `error` object).

@@ -34,6 +34,14 @@ export function convertOpenAIUsage(raw: unknown): TokenUsage | null {
   );
 }
 
+/** Web searches a Responses API answer ran: its `web_search_call` output items (billed per call). */
+export function webSearchCalls(output: unknown): number {
+  if (!Array.isArray(output)) return 0;
+  let n = 0;
+  for (const item of output) if (obj(item)?.['type'] === 'web_search_call') n++;
+  return n;
+}
+
 /** A Responses API `usage` object; null unless it has `input_tokens` (so a stray "usage" key is not taken for it). */
 export function convertResponsesUsage(raw: unknown): TokenUsage | null {
   const u = obj(raw);

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
-import type { PlannedLimit } from '../policy/limits.js';
+import { isBudget, type PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
 import { CallsInFlight } from './calls-in-flight.js';
@@ -35,8 +35,6 @@ function matchOf(l: PlannedLimit): SumMatch {
   return l.team === undefined ? { [kind]: scope.slice(i + 1) } : { [kind]: scope.slice(i + 1), team: l.team };
 }
 
-/** A budget's counter (seeded from the ledger), not a rate limit's. */
-const isBudget = (l: PlannedLimit): boolean => l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent';
 
 export class Limiter {
   private readonly seeded = new Map<string, Promise<void>>();

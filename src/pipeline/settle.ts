@@ -3,7 +3,7 @@
  * send any budget alert whose threshold the call crossed, once per threshold and period for all
  * instances.
  */
-import { actualFor, reachedThresholds, type PlannedLimit } from '../policy/limits.js';
+import { actualFor, isBudget, reachedThresholds, type PlannedLimit } from '../policy/limits.js';
 import type { CounterState } from '../storage/counter-types.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallContext } from './context.js';
@@ -36,7 +36,7 @@ export function settleLateBudgets(deps: GatewayDeps, ctx: CallContext): Promise<
   const held = new Set(ctx.reservation?.limits.map((l) => l.key));
   const limits = deps.limitPlans
     .limitsFor(ctx.attribution!, ctx.key!.unlimited, ctx.startedAt, { worstNanos: actual.costNanos, worstTokens: actual.tokens })
-    .filter((l) => (l.kind === 'budget_usd' || l.kind === 'budget_tokens' || l.kind === 'budget_pace') && !held.has(l.key));
+    .filter((l) => isBudget(l) && !held.has(l.key));
   return limits.length === 0 ? null : deps.limiter.addLate(limits, (l) => actualFor(l, actual));
 }
 

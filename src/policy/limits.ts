@@ -173,6 +173,9 @@ function pushRate(out: PlannedLimit[], from: number, l: PlannedLimit): void {
   out.push(l);
 }
 
+/** A budget's counter (filled from the ledger), not a rate limit's. */
+export const isBudget = (l: PlannedLimit): boolean => l.kind !== 'rpm' && l.kind !== 'tpm' && l.kind !== 'concurrent';
+
 /** What each planned limit counts once the call is over. */
 export function actualFor(l: PlannedLimit, actual: { costNanos: number; tokens: number }): number {
   switch (l.kind) {

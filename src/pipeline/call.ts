@@ -245,9 +245,23 @@ const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 export function redact(text: string, apiKey: string): string {
   let out = text;
   if (apiKey) {
-    for (const form of [apiKey, encodeURIComponent(apiKey), Buffer.from(apiKey).toString('base64')]) out = out.split(form).join('[redacted]');
+    for (const form of keyForms(apiKey)) if (out.includes(form)) out = out.split(form).join('[redacted]');
   }
   // Providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
-  out = out.replace(/\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/g, '[redacted]');
-  return out.slice(0, 1000);
+  if (PARTIAL_KEY.test(out)) out = out.replace(PARTIAL_KEY_ALL, '[redacted]');
+  return out.length > 1000 ? out.slice(0, 1000) : out;
+}
+
+const PARTIAL_KEY = /\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/;
+const PARTIAL_KEY_ALL = new RegExp(PARTIAL_KEY.source, 'g');
+
+/** A key as it may appear in a provider's answer: plain, URL-encoded and base64 (made once per key). */
+let lastKey = '';
+let lastForms: readonly string[] = [];
+function keyForms(apiKey: string): readonly string[] {
+  if (apiKey !== lastKey) {
+    lastForms = [apiKey, encodeURIComponent(apiKey), Buffer.from(apiKey).toString('base64')];
+    lastKey = apiKey;
+  }
+  return lastForms;
 }

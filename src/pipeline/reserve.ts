@@ -17,15 +17,18 @@ import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { promptItems, route } from './route.js';
 
-/** The output bound of the call (tokens, times `n` choices), injecting the default when absent. */
-export function boundOutput(deps: GatewayDeps, ctx: CallContext): number {
+/**
+ * The output bound of the call (tokens, times `n` choices): the client's, else `defaults.max_tokens`,
+ * which `inject` then writes into the request (so that the provider keeps to the bound reserved on).
+ */
+export function boundOutput(deps: GatewayDeps, ctx: CallContext, inject = true): number {
   if (ctx.endpoint === 'embeddings') return 0;
   const b = ctx.body;
   const n = typeof b['n'] === 'number' && b['n'] > 1 ? b['n'] : 1;
   if (ctx.endpoint === 'messages') return (b['max_tokens'] as number) * n;
   const given = (ctx.endpoint === 'responses' ? b['max_output_tokens'] : (b['max_completion_tokens'] ?? b['max_tokens'])) as number | null | undefined;
   if (typeof given === 'number') return given * n;
-  setMaxTokens(ctx, deps.config.defaults.max_tokens);
+  if (inject) setMaxTokens(ctx, deps.config.defaults.max_tokens);
   return deps.config.defaults.max_tokens * n;
 }
 
@@ -188,7 +191,9 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
  */
 export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;
-  const maxOut = boundOutput(deps, ctx);
+  // The default bound is written into the request only when something is reserved on it (below): a
+  // call no budget or rate limit covers is forwarded as the client sent it.
+  const maxOut = boundOutput(deps, ctx, false);
   const extra = unseenPromptTokens(ctx.body, chainImageTokens(deps, ctx));
   const promptBound = ctx.rawBody.length + extra;
   ctx.seen.promptBound = promptBound;
@@ -198,6 +203,7 @@ export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | nu
   ctx.limitsVersion = deps.limitPlans.version;
   const limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
   if (limits.length === 0) return null;
+  boundOutput(deps, ctx);
   const plan = { limits, wc, maxOut, extra, now };
   const res = deps.limiter.acquireNow(ctx.id, limits);
   if (res === null || !res.ok) return acquire(deps, ctx, plan, res);

@@ -78,6 +78,9 @@ describe('budget actions', () => {
 
     const free = await s.createKey({ team: 'newbies', unlimited: true });
     for (let i = 0; i < 7; i++) expect((await chat(free, { model: 'test-gpt', messages: msg({ completion_tokens: 300 }) })).status).toBe(200);
+    // Nothing is reserved for a call no budget or rate limit covers: its request goes upstream as the client sent it.
+    expect(s.mock.stats.lastBody).not.toHaveProperty('max_tokens');
+    expect(s.mock.stats.lastBody).not.toHaveProperty('max_completion_tokens');
   });
 
   it('refuses past the default rate limit with 429, Retry-After and rate_limited', async () => {

@@ -214,10 +214,16 @@ export const configSchema = z
         max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
         /** A request (headers and body) must have arrived within this long; a client that trickles it is cut off (408). */
         request_timeout_ms: z.number().int().positive().max(3_600_000).default(60_000),
+        /**
+         * Token counts (POST /v1/messages/count_tokens) a key may ask for a minute, on this instance; null
+         * for no bound. Tollgate answers them itself with its tokenizer, so they cost its CPU, not a
+         * provider's quota, and no budget or rate limit of model calls covers them.
+         */
+        count_tokens_rpm: z.number().int().positive().nullable().default(600),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 4000, max_body_bytes: 4 * 1024 * 1024, request_timeout_ms: 60_000 }),
-    /** The admin API's key: long enough not to be guessed (the admin API does not throttle attempts). */
+      .default({ host: '127.0.0.1', port: 4000, max_body_bytes: 4 * 1024 * 1024, request_timeout_ms: 60_000, count_tokens_rpm: 600 }),
+    /** The admin API's key: long enough not to be guessed (failed attempts are also throttled per address: server/auth-throttle.ts). */
     admin_key: z.string().min(MIN_ADMIN_KEY, `the admin key must be at least ${MIN_ADMIN_KEY} characters: a short one is guessed in seconds`).optional(),
     /** Secret for the keyed hash of virtual keys; generated and kept in the store when absent. */
     key_secret: z.string().min(16).optional(),

@@ -153,6 +153,28 @@ describe('messages through the anthropic SDK', () => {
     expect(pdf.input_tokens).toBe(text.input_tokens + unseenPromptTokens({ messages: [{ role: 'user', content: [{ type: 'document' }] }] }, bound));
   });
 
+  it('bounds the token counts a key asks for a minute (server.count_tokens_rpm), in the Anthropic shape with Retry-After', async () => {
+    let clock = Date.parse('2026-12-07T10:00:00Z');
+    const t = await startStack({ now: () => clock, config: (base) => ({ ...base, server: { ...(base['server'] as object), count_tokens_rpm: 3 } }) });
+    try {
+      const [a, b] = [await t.createKey({ team: 'counters' }), await t.createKey({ team: 'counters' })];
+      const count = (k: string) => t.anthropic(k).messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hello' }] });
+      for (let i = 0; i < 3; i++) expect((await count(a)).input_tokens).toBeGreaterThan(0);
+      const refused = await count(a).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+      expect((refused as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('60');
+      expect((refused as Error).message).toMatch(/more than 3 token counts a minute/);
+      // Another key has its own allowance; the minute over, the first key counts again.
+      expect((await count(b)).input_tokens).toBeGreaterThan(0);
+      clock += 45_000;
+      expect((await count(a).catch((e: unknown) => e) as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('15');
+      clock += 15_000;
+      expect((await count(a)).input_tokens).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('answers an unknown path under /v1/messages in the Anthropic shape', async () => {
     const r = await fetch(`${s.gw.url}/v1/messages/nope`, { method: 'POST', headers: { 'x-api-key': key }, body: '{}' });
     expect(r.status).toBe(404);

@@ -6,6 +6,7 @@ import { emptyUsage, type TokenUsage } from '../pricing/usage.js';
 import type { ProviderRuntime } from '../providers/registry.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import type { PlannedLimit } from '../policy/limits.js';
+import type { LateHold } from './new-budgets.js';
 import type { CallStatus, KeyRecord } from '../storage/types.js';
 import type { OutputFeatures, RequestDigest } from '../guard/index.js';
 
@@ -54,6 +55,11 @@ export interface CallContext {
   limitsVersion: object | null;
   /** What reserve() holds on budgets and rate limits, settled after the call. */
   reservation: { limits: PlannedLimit[]; worstNanos: number; outputCap: number } | null;
+  /** The call's worst case (nano-dollars, tokens) as reserve() planned it, also where nothing was reserved; -1 before. */
+  worstNanos: number;
+  worstTokens: number;
+  /** Reservations on budgets created while the call was in flight (new-budgets.ts). */
+  lateHolds: LateHold[] | null;
   /** max_tokens after a budget clamp shrank it. */
   clampedTo: number | null;
   /** The budget whose downgrade rule changed the served model. */
@@ -146,6 +152,9 @@ export function newContext(init: {
     target: null,
     limitsVersion: null,
     reservation: null,
+    worstNanos: -1,
+    worstTokens: -1,
+    lateHolds: null,
     clampedTo: null,
     downgradedBy: null,
     route: null,

@@ -25,7 +25,8 @@ import { estimateUsage, needsEstimate, price } from './meter.js';
 import { toRow } from './record.js';
 import { reserve } from './reserve.js';
 import { planRoute } from './route.js';
-import { settle, settleLateBudgets } from './settle.js';
+import { settle } from './settle.js';
+import { settleNewBudgets } from './new-budgets.js';
 import { serveFromCache, storeInCache } from './cache.js';
 import { guardRunAfter, guardRunBefore } from './guard-run.js';
 import { validate } from './validate.js';
@@ -90,7 +91,7 @@ export async function runModelCall(
       const settling = settle(deps, ctx);
       if (settling) await settling;
     }
-    const late = settleLateBudgets(deps, ctx);
+    const late = settleNewBudgets(deps, ctx);
     if (late) await late;
   } catch (err) {
     // The reservation's lease expires on its own; the ledger row below is still written.

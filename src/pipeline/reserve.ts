@@ -16,6 +16,7 @@ import type { AcquireResult, CounterState } from '../storage/counter-types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { promptItems, route } from './route.js';
+import { catchUp, enter } from './new-budgets.js';
 
 /**
  * The output bound of the call (tokens, times `n` choices): the client's, else `defaults.max_tokens`,
@@ -190,6 +191,13 @@ function rateLimited(l: PlannedLimit, now: number): GatewayError {
  * turn of the event loop for nothing. A refusal always comes as the returned promise's rejection.
  */
 export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
+  // The budget set changed: the calls in flight reserve on the new budgets before any other call does.
+  const catching = catchUp(deps);
+  if (catching) return catching.then(() => reserveNow(deps, ctx) ?? undefined);
+  return reserveNow(deps, ctx);
+}
+
+function reserveNow(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   const a = ctx.attribution!;
   // The default bound is written into the request only when something is reserved on it (below): a
   // call no budget or rate limit covers is forwarded as the client sent it.
@@ -201,6 +209,9 @@ export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | nu
   const wc = chainWorstCase(deps, ctx, promptBound, maxOut) ?? NO_COST;
   const now = deps.now();
   ctx.limitsVersion = deps.limitPlans.version;
+  ctx.worstNanos = wc.total;
+  ctx.worstTokens = promptBound + maxOut;
+  enter(deps, ctx);
   const limits = deps.limitPlans.limitsFor(a, ctx.key!.unlimited, now, { worstNanos: wc.total, worstTokens: promptBound + maxOut });
   if (limits.length === 0) return null;
   boundOutput(deps, ctx);

@@ -3,7 +3,7 @@
  * send any budget alert whose threshold the call crossed, once per threshold and period for all
  * instances.
  */
-import { actualFor, isBudget, reachedThresholds, type PlannedLimit } from '../policy/limits.js';
+import { actualFor, reachedThresholds, type PlannedLimit } from '../policy/limits.js';
 import type { CounterState } from '../storage/counter-types.js';
 import { nanosToUsd } from '../pricing/money.js';
 import type { CallContext } from './context.js';
@@ -20,24 +20,6 @@ export function settle(deps: GatewayDeps, ctx: CallContext): Promise<void> | nul
   const states = deps.limiter.commitNow(ctx.id, r.limits, of);
   if (states === null) return deps.limiter.commit(ctx.id, r.limits, of).then((after) => alert(deps, r.limits, after));
   return alertDue(deps, r.limits, states) ? alert(deps, r.limits, states) : null;
-}
-
-/**
- * Budgets created while the call was in flight: it reserved nothing on them, and its ledger row is
- * written only after this stage. A counter already filled from the ledger (by a call or a read since
- * the budget appeared) would never see this spend, so it is added there; a counter filled later reads
- * the row (the limiter writes this instance's rows before it sums the ledger). Planned as of the call's
- * start, so the spend lands in the period window its row is counted in.
- */
-export function settleLateBudgets(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
-  if (ctx.limitsVersion === null || ctx.limitsVersion === deps.limitPlans.version) return null;
-  const actual = { costNanos: ctx.costNanos, tokens: totalTokens(ctx) };
-  if (actual.costNanos <= 0 && actual.tokens <= 0) return null;
-  const held = new Set(ctx.reservation?.limits.map((l) => l.key));
-  const limits = deps.limitPlans
-    .limitsFor(ctx.attribution!, ctx.key!.unlimited, ctx.startedAt, { worstNanos: actual.costNanos, worstTokens: actual.tokens })
-    .filter((l) => isBudget(l) && !held.has(l.key));
-  return limits.length === 0 ? null : deps.limiter.addLate(limits, (l) => actualFor(l, actual));
 }
 
 /** Whether alert() may have anything to do: a paced budget, or a threshold not yet alerted here. */

@@ -163,6 +163,32 @@ describe('token limits and budgets from config', () => {
     expect(state.reserved_nanos).toBe(0);
   });
 
+  it('counts the calls in flight when a budget is created against it before admitting another call', async () => {
+    const key = await s.createKey({ team: 'running', unlimited: true });
+    // Three slow calls start with no budget in place: each may cost up to about $0.0007 (50 output tokens at $10/Mtok and the prompt bound).
+    const slow = [0, 1, 2].map(() => post(s, key, { completion_tokens: 40, prompt_tokens: 30, first_byte_delay_ms: 1_200 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const created = await fetch(`${s.gw.url}/admin/v1/budgets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: 'team:running', limit_usd: 0.0021, period: 'day' }),
+    });
+    expect(created.status).toBeLessThan(300);
+    // Their worst cases (~$0.0022) already fill the $0.0021 budget: the next call is refused while they run.
+    const next = await post(s, key, { completion_tokens: 40, prompt_tokens: 30 });
+    expect(next.status).toBe(402);
+    const during = await budgetState(s.gw.url, 'team:running/day');
+    expect(during.reserved_nanos).toBeGreaterThan(2_000_000);
+    for (const r of await Promise.all(slow)) expect(r.status).toBe(200);
+    // Settled to their real cost (~$0.0004 each), with nothing left reserved.
+    const rows = (await s.calls()).filter((r) => r.team === 'running' && r.status === 'ok');
+    expect(rows).toHaveLength(3);
+    const after = await budgetState(s.gw.url, 'team:running/day');
+    expect(after.spent_nanos).toBe(rows.reduce((t, r) => t + r.costNanos, 0));
+    expect(after.reserved_nanos).toBe(0);
+    expect((await post(s, key, { completion_tokens: 40, prompt_tokens: 30 })).status).toBe(200);
+  });
+
   it('limits tokens per minute', async () => {
     const key = await s.createKey({ team: 'x', user: 'tpm-user', unlimited: true });
     const statuses: number[] = [];

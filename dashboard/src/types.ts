@@ -46,6 +46,8 @@ export interface RunView {
   team: string;
   status: string;
   status_reason: string | null;
+  /** Who stopped a paused or terminated run (null while active). */
+  stopped_by: 'guard' | 'operator' | null;
   allow_listed: boolean;
   started_at: string;
   last_at: string;

@@ -20,7 +20,7 @@ function runPath(o: RunsOpts, run: string, action?: string): string {
   return `/admin/v1/runs/${encodeURIComponent(run)}${action ? `/${action}` : ''}${o.team ? `?team=${encodeURIComponent(o.team)}` : ''}`;
 }
 
-type RunRow = { run: string; team: string; status: string; calls: number; cost_usd: number; agents: { name: string }[]; scores: Record<string, number>; status_reason: string | null };
+type RunRow = { run: string; team: string; status: string; calls: number; cost_usd: number; agents: { name: string }[]; scores: Record<string, number>; status_reason: string | null; allow_listed: boolean };
 
 function print(o: RunsOpts, run: RunRow): void {
   if (o.json) return console.log(JSON.stringify(run));
@@ -51,7 +51,12 @@ export function runsCommand(): Command {
       .action(reportingErrors('runs show', async (run: string, o: RunsOpts) => print(o, (await adminRequest(o, runPath(o, run))) as RunRow))),
   );
   for (const action of ['kill', 'pause', 'resume', 'allow'] as const) {
-    const what = { kill: 'refuse every further call of a run', pause: 'hold a run until resumed', resume: 'let a paused run continue', allow: 'exempt a run from the guard' }[action];
+    const what = {
+      kill: 'refuse every further call of a run (403 run_terminated) until it is resumed',
+      pause: 'hold a run (423 run_paused) until it is resumed or the pause times out',
+      resume: 'let a paused, terminated or killed run continue; the guard keeps watching it',
+      allow: "exempt a run from the guard's detectors and caps, lifting a stop the guard made (an operator's kill or pause stays until resumed)",
+    }[action];
     cmd.addCommand(
       withGateway(new Command(action))
         .argument('<run>', 'run id')
@@ -60,7 +65,7 @@ export function runsCommand(): Command {
         .action(reportingErrors(`runs ${action}`, async (run: string, o: RunsOpts & { reason?: string }) => {
           const r = (await adminRequest(o, runPath(o, run, action), 'POST', { reason: o.reason })) as RunRow;
           if (o.json) return console.log(JSON.stringify(r));
-          console.log(`Run ${r.run} (team ${r.team}): ${r.status}${r.status_reason ? ` (${r.status_reason})` : ''}.`);
+          console.log(`Run ${r.run} (team ${r.team}): ${r.status}${r.status_reason ? ` (${r.status_reason})` : ''}${r.allow_listed ? ', allow-listed' : ''}.`);
         })),
     );
   }

@@ -8,12 +8,13 @@
  *   fingerprint  a hash of (key id, system prompt, first user message): a plain agent loop resends its
  *                growing conversation, whose beginning stays the same, so all its calls are one run.
  * Works on OpenAI chat, Anthropic messages and OpenAI Responses bodies (instructions and input). This is
- * the run's id as the client gave it; a run is that id within the calling key's team
+ * the run's id as the client gave it (bounded by run-id.ts, as attribution bounds the header, so the
+ * guard, the ledger and run:* budgets see one id); a run is that id within the calling key's team
  * (pipeline/guard-run.ts), as two teams may send one id.
  */
 import { createHash } from 'node:crypto';
 import { requestMessages, requestSystem } from './call-view.js';
-import { clip, MAX_ID_CHARS } from './state.js';
+import { boundedId } from './run-id.js';
 
 export type RunIdSource = 'header' | 'traceparent' | 'metadata' | 'fingerprint';
 
@@ -100,11 +101,11 @@ export function fingerprintRunId(keyId: string, body: unknown): string {
 
 export function runIdentity(input: IdentityInput): RunIdentity {
   const explicit = header(input.headers, 'x-tollgate-run');
-  if (explicit !== null) return { runId: clip(explicit, MAX_ID_CHARS), source: 'header' };
+  if (explicit !== null) return { runId: boundedId(explicit), source: 'header' };
   const traceparent = header(input.headers, 'traceparent');
   const traceId = traceparent === null ? null : traceIdOf(traceparent);
   if (traceId !== null) return { runId: traceId, source: 'traceparent' };
   const session = sessionOf(input.body);
-  if (session !== null) return { runId: clip(session, MAX_ID_CHARS), source: 'metadata' };
+  if (session !== null) return { runId: boundedId(session), source: 'metadata' };
   return { runId: fingerprintRunId(input.keyId, input.body), source: 'fingerprint' };
 }

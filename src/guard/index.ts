@@ -10,7 +10,7 @@ export type {
   RunStatus,
 } from './types.js';
 export { guardConfigSchema, defaultGuardConfig, DETECTOR_NAMES, type GuardConfig, type DetectorName } from './config.js';
-export { guardBefore, guardAfter, guardBeforeInPlace, guardAfterInPlace, resumeRun, killRun, IN_FLIGHT_TTL_MS, type GuardResult } from './policy.js';
+export { guardBefore, guardAfter, guardBeforeInPlace, guardAfterInPlace, resumeRun, killRun, pauseRun, allowRun, stoppedByOperator, IN_FLIGHT_TTL_MS, type GuardResult } from './policy.js';
 export {
   newRunState,
   resetRunState,
@@ -23,6 +23,7 @@ export {
   type RunState,
   type CallSummary,
 } from './state.js';
+export { boundedId, MAX_RUN_ID_CHARS } from './run-id.js';
 export { runIdentity, traceIdOf, sessionOf, fingerprintRunId, type RunIdentity, type RunIdSource, type IdentityInput } from './identity.js';
 export { callStartFromBody, type CallStartInput } from './call-view.js';
 export { capsFor } from './caps.js';

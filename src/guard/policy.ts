@@ -6,7 +6,11 @@
  *                would break, runs the request-side detectors, counts the call in flight.
  *   guardAfter   once the call ended: cost, output-side detectors, escalation. A terminate (or pause)
  *                decision here means the run's NEXT call is refused by guardBefore.
- *   resumeRun / killRun   the admin's actions.
+ *   killRun / pauseRun / resumeRun / allowRun   the operator's actions (admin API, `tollgate runs`):
+ *                kill and pause are the operator's stops; resume lifts any stop (the guard keeps
+ *                watching the run); allow lifts a stop the guard made (a detector, a cap, a pause that
+ *                timed out) and the caller exempts the run from detectors and caps from then on, but
+ *                leaves an operator's kill or pause in place.
  */
 import { isAllowListed } from './allow-list.js';
 import { completeSummary, summariseStart } from './call-summary.js';
@@ -158,10 +162,31 @@ export function guardAfterInPlace(s: RunState, end: CallEnd, cfg: GuardConfig): 
   return escalate(s, summary, 'response', cfg, end.at);
 }
 
-/** Back to active with a fresh escalation ladder (warnings, scores and evidence stay for the record). */
+/** Status reasons of an operator's stops (the guard's own never start so). */
+const KILLED = 'killed: ';
+const PAUSED = 'paused: ';
+
+/** Whether a stop with this status reason was an operator's (kill or pause), not the guard's. */
+export function stoppedByOperator(reason: string | null): boolean {
+  return reason !== null && (reason.startsWith(KILLED) || reason.startsWith(PAUSED));
+}
+
+/**
+ * Back to active with a fresh escalation ladder (warnings, scores and evidence stay for the record),
+ * from any stop: paused, terminated by the guard, or killed. Detectors and caps still apply.
+ */
 export function resumeRun(state: RunState, at: number): RunState {
-  if (state.status !== 'paused') return state;
+  if (state.status === 'active') return state;
   return { ...withStatus(state, 'active', at, null), strikes: 0, cleanCalls: 0 };
+}
+
+/**
+ * The run allow-listed: a stop the guard made is lifted (back to active, as resumeRun), so its next
+ * call goes through; an operator's kill or pause stays until resumed. The caller keeps the run exempt
+ * from detectors and caps from then on (pipeline/guard-run.ts), so the guard does not stop it again.
+ */
+export function allowRun(state: RunState, at: number): RunState {
+  return stoppedByOperator(state.statusReason) ? state : resumeRun(state, at);
 }
 
 function resumeInPlace(s: RunState, at: number): void {
@@ -171,9 +196,14 @@ function resumeInPlace(s: RunState, at: number): void {
   s.cleanCalls = 0;
 }
 
-/** Terminated by hand: every further call is refused, allow-listed or not. */
+/** Paused by hand (an active run only): calls get run_paused until it is resumed or the pause times out. */
+export function pauseRun(state: RunState, at: number, reason: string): RunState {
+  return state.status === 'active' ? withStatus(state, 'paused', at, `${PAUSED}${reason}`) : state;
+}
+
+/** Terminated by hand: every further call is refused, allow-listed or not, until the run is resumed. */
 export function killRun(state: RunState, at: number, reason: string): RunState {
-  return withStatus(state, 'terminated', at, `killed: ${reason}`);
+  return withStatus(state, 'terminated', at, `${KILLED}${reason}`);
 }
 
 function findRecent(recent: readonly CallSummary[], id: string): number {

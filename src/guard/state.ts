@@ -7,6 +7,7 @@
  */
 import type { DetectorName } from './config.js';
 import { newNoveltyMemory, type NoveltyMemory } from './novelty.js';
+import { boundedId } from './run-id.js';
 import type { Sketch } from './sketch.js';
 import type { Evidence, RunStatus } from './types.js';
 
@@ -21,6 +22,7 @@ export const HISTORY_CHUNK = 16;
 export const MAX_AGENTS = 32;
 export const MAX_IN_FLIGHT = 256;
 export const MAX_EVIDENCE = 6;
+/** Call ids (Tollgate's own, and a parent's as sent); run ids are bounded by run-id.ts. */
 export const MAX_ID_CHARS = 128;
 export const MAX_AGENT_CHARS = 64;
 export const MAX_SUMMARY_CHARS = 300;
@@ -114,7 +116,7 @@ export interface RunState {
 export function newRunState(runId: string, at: number): RunState {
   return {
     v: 1,
-    runId: clip(runId, MAX_ID_CHARS),
+    runId: boundedId(runId),
     status: 'active',
     statusAt: null,
     statusReason: null,
@@ -149,7 +151,7 @@ export function newRunState(runId: string, at: number): RunState {
  * its old run. Lists the state's decisions handed out (evidence) are replaced, not cleared.
  */
 export function resetRunState(s: RunState, runId: string, at: number): RunState {
-  s.runId = clip(runId, MAX_ID_CHARS);
+  s.runId = boundedId(runId);
   s.status = 'active';
   s.statusAt = null;
   s.statusReason = null;

@@ -5,7 +5,9 @@
  * after it answered, the output-side detectors run. The decisions are guard/'s pure functions; this
  * stage only loads and saves state (in memory, or in Redis shared by all instances) and acts.
  * A run's state is keyed by the calling key's team AND the run id: the same id sent by two teams is
- * two runs (neither can trip, pause or refuse the other's); the ledger keeps the id as sent.
+ * two runs (neither can trip, pause or refuse the other's); the ledger keeps the id as sent (one over
+ * 200 characters bounded by guard/run-id.ts, as attribution bounds it: one id for the guard, the ledger
+ * and run:* budgets).
  */
 import { GatewayError, type ErrorCode } from '../errors.js';
 import {
@@ -16,6 +18,7 @@ import {
   newRunState,
   outputFeatures,
   runIdentity,
+  stoppedByOperator,
   type CallEnd,
   type CallStart,
   type GuardConfig,
@@ -73,18 +76,29 @@ export function guardEnd(store: RunStore, locks: RunLocks, run: RunRef, end: Cal
   return (store.mutate !== undefined ? update() : locks.run(run, update)).then((u) => u.result);
 }
 
-function refusal(d: GuardDecision, runId: string): GatewayError {
+/** A run id as a shell word for the command a refusal suggests. */
+const shellWord = (s: string): string => (/^[\w.:@%+=,/-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+function refusal(d: GuardDecision, run: RunRef): GatewayError {
+  const runId = run.runId;
   const code = REFUSAL[d.refuse ?? 'run_terminated'] ?? 'run_terminated';
   const evidence = d.evidence.map((e) => ({ detector: e.detector, score: Number(e.score.toFixed(3)), summary: e.summary, calls: e.calls }));
   const what = code === 'run_paused' ? 'is paused' : code === 'run_concurrency_exceeded' ? 'has too many calls in flight' : 'was terminated';
-  // Say how to go on: a person testing by hand is not a loop, and a new task is not this run.
+  // Say how to go on, with the command that does it: a person testing by hand is not a loop, and a new
+  // task is not this run. `allow` lifts the guard's own stops only; an operator's kill or pause needs `resume`.
+  const cmd = (action: string): string => `tollgate runs ${action} --team ${shellWord(run.team)} ${runId.startsWith('-') ? '-- ' : ''}${shellWord(runId)}`;
+  const byOperator = stoppedByOperator(d.reason);
+  const resume = `${cmd('resume')} (the guard keeps watching it)`;
+  const allow = `${cmd('allow')} (exempts it from the guard's detectors and caps)`;
   const next =
-    code === 'run_paused'
-      ? ` An operator can resume it: tollgate runs resume ${runId}.`
-      : code === 'run_terminated'
-        ? ` An operator can let it go on: tollgate runs allow ${runId}; a new task should send its own x-tollgate-run id.`
-        : '';
-  return new GatewayError(code, `Run ${runId} ${what} by Tollgate's run guard: ${(d.reason ?? 'no reason given').replace(/\.$/, '')}.${next}`, {
+    code === 'run_concurrency_exceeded'
+      ? ''
+      : byOperator
+        ? ` An operator can let it go on: ${resume}.`
+        : code === 'run_paused'
+          ? ` An operator can let it go on: ${resume} or ${allow}.`
+          : ` An operator can let it go on: ${allow} or ${resume}; a new task should send its own x-tollgate-run id.`;
+  return new GatewayError(code, `Run ${runId} ${what} by ${byOperator ? 'an operator' : "Tollgate's run guard"}: ${(d.reason ?? 'no reason given').replace(/\.$/, '')}.${next}`, {
     details: { run: runId, reason: d.reason, evidence },
   });
 }
@@ -117,7 +131,7 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   if (result.refuse) {
     ctx.guarded = false;
     deps.telemetry.onGuard(result, true);
-    throw refusal(result, runId);
+    throw refusal(result, { team: a.team, runId });
   }
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
 }

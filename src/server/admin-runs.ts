@@ -2,11 +2,14 @@
  * Admin API for agent runs (the run guard's view):
  *   GET  /admin/v1/runs?limit=&team=         live runs, most recently active first
  *   GET  /admin/v1/runs/:id?team=            one run: status, calls, cost, agents, detector scores, evidence
- *   POST /admin/v1/runs/:id/kill?team=       refuse every further call of the run (run_terminated)
+ *   POST /admin/v1/runs/:id/kill?team=       refuse every further call of the run (run_terminated) until resumed
  *   POST /admin/v1/runs/:id/pause?team=      hold further calls (run_paused) until resumed or timed out
- *   POST /admin/v1/runs/:id/resume?team=     let a paused run continue
- *   POST /admin/v1/runs/:id/allow?team=      exempt the run from detectors and caps (allow-list)
- * Run state is shared by all instances when limits live in Redis.
+ *   POST /admin/v1/runs/:id/resume?team=     let a paused, terminated or killed run continue (the guard keeps watching)
+ *   POST /admin/v1/runs/:id/allow?team=      exempt the run from detectors and caps (allow-list), lifting a stop
+ *                                            the guard made; an operator's kill or pause stays until resumed
+ * Run state is shared by all instances when limits live in Redis. `:id` is bounded as the gateway bounds
+ * a run id (guard/run-id.ts), so a run sent with an id over 200 characters is named by that id in full
+ * or as the API lists it.
  *
  * A run is its team and its id (two teams may send the same id; see storage/run-types.ts). Which run
  * `:id` names (resolveRun): for a team key, its own team's, and nothing else: another team's run, or a
@@ -18,7 +21,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { decodePathSegment, GatewayError } from '../errors.js';
-import { killRun, newRunState, resumeRun, type RunState } from '../guard/index.js';
+import { allowRun, boundedId, killRun, newRunState, pauseRun, resumeRun, stoppedByOperator, type RunState } from '../guard/index.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import type { StoredRunState } from '../pipeline/guard-run.js';
 import { nanosToUsd } from '../pricing/money.js';
@@ -30,6 +33,7 @@ export function runView(team: string, s: RunState, allow: boolean): Record<strin
     team,
     status: s.status,
     status_reason: s.statusReason,
+    stopped_by: s.status === 'active' ? null : stoppedByOperator(s.statusReason) ? 'operator' : 'guard',
     allow_listed: allow,
     started_at: new Date(s.startedAt).toISOString(),
     last_at: new Date(s.lastAt).toISOString(),
@@ -99,7 +103,7 @@ export async function handleRuns(
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (!m) return false;
-  const runId = decodePathSegment(m[1]!, 'run id');
+  const runId = boundedId(decodePathSegment(m[1]!, 'run id'));
   const action = m[2];
   if (!action && method === 'GET') {
     const ref = await resolveRun(g.store, runId, params, team);
@@ -124,8 +128,11 @@ export async function handleRuns(
         let allow = st.allow;
         if (action === 'kill') s = killRun(s, now, reason);
         else if (action === 'resume') s = resumeRun(s, now);
-        else if (action === 'pause') s = s.status === 'active' ? { ...s, status: 'paused', statusAt: now, statusReason: `paused: ${reason}` } : s;
-        else allow = true;
+        else if (action === 'pause') s = pauseRun(s, now, reason);
+        else {
+          s = allowRun(s, now);
+          allow = true;
+        }
         return { state: { s, allow }, lastAt: now, result: null };
       },
       g.ttlMs,

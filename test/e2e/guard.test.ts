@@ -148,7 +148,7 @@ describe('run guard', () => {
     expect(stoppedAt).toBeGreaterThan(1);
     expect(stoppedAt).toBeLessThanOrEqual(8);
     expect(err?.['code']).toBe('run_terminated');
-    expect(err?.['message']).toMatch(new RegExp(`tollgate runs allow ${runId}; a new task should send its own x-tollgate-run id\\.$`));
+    expect(err?.['message']).toMatch(new RegExp(`tollgate runs allow --team agents ${runId} \\(.*; a new task should send its own x-tollgate-run id\\.$`));
     expect(JSON.stringify(err?.['evidence'])).toMatch(/detector/);
     const view = await run(s, runId);
     expect(view['status']).toBe('terminated');
@@ -233,10 +233,10 @@ describe('runs per team', () => {
     const rows = (await s.calls()).filter((r) => r.run === runId);
     expect(rows.filter((r) => r.team === 'alpha')).toHaveLength(12);
     expect(rows.filter((r) => r.team === 'beta' && r.status === 'ok')).toHaveLength(12);
-    // Killing one team's run leaves the other's alone.
+    // Resuming one team's run (the guard stopped it) and killing the other's leaves each alone.
     expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${runId}/resume?team=alpha`, 'POST')).status).toBe(200);
     expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${runId}/kill?team=beta`, 'POST')).body['status']).toBe('terminated');
-    expect((await run(s, runId, 'alpha'))['status']).toBe('terminated'); // a terminated run stays terminated
+    expect((await run(s, runId, 'alpha'))['status']).toBe('active'); // resumed, and not killed with beta's
     const other = `other-${randomBytes(3).toString('hex')}`;
     expect((await chat(s, alpha, { 'x-tollgate-run': other }, distinct(50))).status).toBe(200);
     expect((await adminCall(s, ADMIN_KEY, `/admin/v1/runs/${other}/pause?team=beta`, 'POST')).status).toBe(200);

@@ -1,6 +1,8 @@
 /** Which run a call belongs to: header, traceparent, metadata session, or fingerprint. */
 import { describe, expect, it } from 'vitest';
-import { callStartFromBody, digestRequest, runIdentity, sessionOf, traceIdOf } from '../../src/guard/index.js';
+import { callStartFromBody, digestRequest, newRunState, runIdentity, sessionOf, traceIdOf } from '../../src/guard/index.js';
+import { attribute } from '../../src/pipeline/attribute.js';
+import type { KeyRecord } from '../../src/storage/types.js';
 
 const openai = (system: string, user: string, more: unknown[] = []) => ({
   model: 'gpt-5-mini',
@@ -17,6 +19,27 @@ describe('run identity', () => {
   it('takes x-tollgate-run first', () => {
     const r = runIdentity({ headers: { 'x-tollgate-run': ' nightly-42 ', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, body: {}, keyId: 'k' });
     expect(r).toEqual({ runId: 'nightly-42', source: 'header' });
+  });
+
+  it('bounds a long run id exactly as attribution does: two ids sharing a long prefix stay two runs', () => {
+    const key: KeyRecord = { id: 'k', hash: 'h', name: null, team: 't', user: null, project: null, models: null, unlimited: false, createdAt: 0, revokedAt: null };
+    const prefix = 'a'.repeat(150);
+    const ids = new Set<string>();
+    for (const tail of ['b'.repeat(156), 'c'.repeat(156), 'd'.repeat(20)]) {
+      const headers = { 'x-tollgate-run': `${prefix}${tail}` };
+      const { runId } = runIdentity({ headers, body: {}, keyId: 'k' });
+      // One id for the guard, the ledger and run:* budgets; the run state keeps it whole.
+      expect(runId).toBe(attribute(key, headers).run);
+      expect(runId.length).toBeLessThanOrEqual(200);
+      expect(newRunState(runId, 0).runId).toBe(runId);
+      ids.add(runId);
+    }
+    expect(ids.size).toBe(3);
+    // A long metadata session is bounded the same way, not clipped.
+    const session = `${prefix}${'e'.repeat(100)}`;
+    const other = `${prefix}${'f'.repeat(100)}`;
+    const of = (user_id: string): string => runIdentity({ headers: {}, body: { metadata: { user_id } }, keyId: 'k' }).runId;
+    expect(of(session)).not.toBe(of(other));
   });
 
   it('then the W3C traceparent trace id', () => {

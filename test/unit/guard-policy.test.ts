@@ -1,6 +1,6 @@
 /** The guard's decisions: caps, pause / resume / kill, allow-list, escalation, the judge hook. */
 import { describe, expect, it } from 'vitest';
-import { applyJudgeVerdict, capsFor, guardConfigSchema, judgeDue, killRun, matchesRunPattern, resumeRun } from '../../src/guard/index.js';
+import { allowRun, applyJudgeVerdict, capsFor, guardConfigSchema, judgeDue, killRun, matchesRunPattern, pauseRun, resumeRun, stoppedByOperator } from '../../src/guard/index.js';
 import { RunDriver, Words } from './guard-driver.js';
 
 const words = new Words(3);
@@ -170,6 +170,39 @@ describe('kill, allow-list, disabled', () => {
     const r = d.call({ user: words.text(10) });
     expect(r.before).toMatchObject({ action: 'terminate', refuse: 'run_terminated' });
     expect(r.before.reason).toBe('killed: by the admin');
+  });
+
+  it("allowing a run lifts the guard's stop (detector, cap, timed-out pause) but not an operator's kill or pause", () => {
+    // Stopped by a detector, then allow-listed (as the admin API does: allowRun + the run in allow_runs).
+    const d = new RunDriver();
+    expect(d.until(20, () => loop)).toBeGreaterThan(0);
+    expect(d.state.status).toBe('terminated');
+    expect(stoppedByOperator(d.state.statusReason)).toBe(false);
+    d.state = allowRun(d.state, d.clock);
+    expect(d.state).toMatchObject({ status: 'active', statusReason: null, strikes: 0 });
+    d.cfg = cfgWith({ allow_runs: [d.state.runId] });
+    for (let i = 0; i < 10; i++) expect(d.call(loop).before).toMatchObject({ action: 'allow', refuse: null });
+
+    // Stopped by a cap: the same.
+    const c = new RunDriver(cfgWith({ caps: { max_calls: 2 } }));
+    for (let i = 0; i < 3; i++) c.call({ user: words.text(20), text: words.text(20) });
+    expect(c.state.status).toBe('terminated');
+    expect(allowRun(c.state, c.clock).status).toBe('active');
+
+    // An operator's kill or pause stays; resume lifts either (and a guard stop too).
+    for (const stop of [(s: RunDriver['state'], at: number) => killRun(s, at, 'by the admin'), (s: RunDriver['state'], at: number) => pauseRun(s, at, 'by the admin')]) {
+      const o = new RunDriver();
+      o.call({ user: words.text(10), text: words.text(10) });
+      o.state = stop(o.state, o.clock);
+      expect(stoppedByOperator(o.state.statusReason)).toBe(true);
+      expect(allowRun(o.state, o.clock)).toBe(o.state);
+      o.state = resumeRun(o.state, o.clock);
+      expect(o.state.status).toBe('active');
+      expect(o.call({ user: words.text(10), text: words.text(10) }).before.refuse).toBeNull();
+    }
+    const g = new RunDriver();
+    g.until(20, () => loop);
+    expect(resumeRun(g.state, g.clock)).toMatchObject({ status: 'active', strikes: 0 });
   });
 
   it('an allow-listed run passes caps and detectors but is still counted', () => {

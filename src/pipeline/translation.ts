@@ -62,14 +62,18 @@ export function planTranslation(deps: GatewayDeps, ctx: CallContext, target: Rou
   if (kind === ctx.api) return null;
   assertTranslatable(ctx, target);
   const created = Math.floor(deps.now() / 1000);
+  // The answer names the model that served it as its provider reported it, as an untranslated answer
+  // does (the provider's bytes): after a fallback, not the model the client asked for (the
+  // x-tollgate-model header names the served model's configured name).
+  const defaultModel = target.upstreamModel;
   if (ctx.api === 'openai') {
     const body = toAnthropicRequest(ctx.body, { model: target.upstreamModel, defaultMaxTokens: deps.config.defaults.max_tokens });
     return {
       endpoint: 'messages',
       body,
       rawBody: Buffer.from(JSON.stringify(body)),
-      response: (b) => Buffer.from(JSON.stringify(toOpenAIResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { created, model: target.requested }))),
-      stream: () => new AnthropicToOpenAIStream({ created, includeUsage: ctx.clientWantsUsage, model: target.requested }),
+      response: (b) => Buffer.from(JSON.stringify(toOpenAIResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { created, defaultModel }))),
+      stream: () => new AnthropicToOpenAIStream({ created, includeUsage: ctx.clientWantsUsage, defaultModel }),
       keepUsageChunk: false,
     };
   }
@@ -78,8 +82,8 @@ export function planTranslation(deps: GatewayDeps, ctx: CallContext, target: Rou
     endpoint: 'chat',
     body,
     rawBody: Buffer.from(JSON.stringify(body)),
-    response: (b) => Buffer.from(JSON.stringify(toAnthropicResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { model: target.requested }))),
-    stream: () => new OpenAIToAnthropicStream({ model: target.requested }),
+    response: (b) => Buffer.from(JSON.stringify(toAnthropicResponse(JSON.parse(b.toString('utf8')) as Record<string, unknown>, { defaultModel }))),
+    stream: () => new OpenAIToAnthropicStream({ defaultModel }),
     keepUsageChunk: true,
   };
 }

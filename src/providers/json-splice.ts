@@ -18,3 +18,40 @@ export function spliceField(raw: Buffer, name: string, value: unknown): Buffer |
   raw.copy(out, fieldBytes, i + 1);
   return out;
 }
+
+function isBlank(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09;
+}
+
+/**
+ * `buf` (one SSE event, its JSON on a single data line) without its `"key":null` member, or null
+ * when it has none. Read from the end (where OpenAI writes `"usage":null`), without parsing: a match
+ * must be a member (a `{` or `,` before the key, a `}` or `,` after the value, blanks allowed around
+ * every token, as json.dumps writes `, "usage": null`), so the same bytes inside a string (escaped
+ * quotes) are never taken for it. `key` is the quoted key, `"usage"`. Two copies into one buffer.
+ */
+export function dropNullMember(buf: Buffer, key: Buffer): Buffer | null {
+  for (let at = buf.lastIndexOf(key); at >= 0; at = at > 0 ? buf.lastIndexOf(key, at - 1) : -1) {
+    let i = at + key.length;
+    while (isBlank(buf[i])) i++;
+    if (buf[i] !== 0x3a /* : */) continue;
+    i++;
+    while (isBlank(buf[i])) i++;
+    if (buf[i] !== 0x6e || buf[i + 1] !== 0x75 || buf[i + 2] !== 0x6c || buf[i + 3] !== 0x6c /* null */) continue;
+    const valueEnd = i + 4;
+    let after = valueEnd;
+    while (isBlank(buf[after])) after++;
+    let before = at - 1;
+    while (isBlank(buf[before])) before--;
+    const next = buf[after];
+    const prev = buf[before];
+    if ((next !== 0x2c /* , */ && next !== 0x7d) /* } */ || (prev !== 0x2c && prev !== 0x7b)) continue;
+    // After a comma: the comma goes with the member. First member: the comma after it goes instead.
+    const [from, to] = prev === 0x2c ? [before, valueEnd] : next === 0x2c ? [at, after + 1] : [at, valueEnd];
+    const out = Buffer.allocUnsafe(buf.length - (to - from));
+    buf.copy(out, 0, 0, from);
+    buf.copy(out, from, to);
+    return out;
+  }
+  return null;
+}

@@ -107,7 +107,7 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
     }
     const api = shapeOf(req, path);
     try {
-      if (method === 'GET' && path === '/v1/models') return listModels(deps, authenticate(deps, req.headers), api, res);
+      if (method === 'GET' && path === '/v1/models') return listModels(deps, authenticate(deps, req.headers), api, res, q < 0 ? '' : url.slice(q));
       if (method === 'GET' && path.startsWith('/v1/models/')) {
         return getModel(deps, authenticate(deps, req.headers), api, decodePathSegment(path.slice('/v1/models/'.length), 'model id'), res);
       }

@@ -9,6 +9,8 @@ export interface ToOpenAIResponseOptions {
   created: number;
   /** The model name to report; defaults to the one the upstream reported. */
   model?: string;
+  /** The model name to report when the upstream reported none (else "unknown"). */
+  defaultModel?: string;
 }
 
 /** A stable completion id derived from the upstream's message id. */
@@ -43,7 +45,7 @@ export function toOpenAIResponse(body: Record<string, unknown>, opts: ToOpenAIRe
     id: openaiCompletionId(stringOr(body['id'], 'unknown')),
     object: 'chat.completion',
     created: opts.created,
-    model: opts.model ?? stringOr(body['model'], 'unknown'),
+    model: opts.model ?? stringOr(body['model'], opts.defaultModel ?? 'unknown'),
     choices: [{ index: 0, message, logprobs: null, finish_reason: openaiFinishReason(body['stop_reason']) }],
     usage: openaiUsageFromAnthropic(body['usage']),
   };

@@ -24,6 +24,8 @@ export interface AnthropicToOpenAIStreamOptions {
   includeUsage: boolean;
   /** The model name to report; defaults to the one message_start reported. */
   model?: string;
+  /** The model name to report when message_start reported none (else "unknown"). */
+  defaultModel?: string;
   /** The completion id; defaults to `chatcmpl-` + the upstream message id. */
   id?: string;
 }
@@ -41,7 +43,7 @@ export class AnthropicToOpenAIStream {
 
   constructor(private readonly opts: AnthropicToOpenAIStreamOptions) {
     this.id = opts.id ?? openaiCompletionId('unknown');
-    this.model = opts.model ?? 'unknown';
+    this.model = opts.model ?? opts.defaultModel ?? 'unknown';
   }
 
   /** Upstream SSE (text, or bytes straight from the upstream meter); returns client SSE text, maybe ''. */

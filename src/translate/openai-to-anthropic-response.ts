@@ -7,6 +7,8 @@ import { anthropicUsageFromOpenAI } from './token-usage.js';
 export interface ToAnthropicResponseOptions {
   /** The model name to report; defaults to the one the upstream reported. */
   model?: string;
+  /** The model name to report when the upstream reported none (else "unknown"). */
+  defaultModel?: string;
 }
 
 /** A stable message id derived from the upstream's completion id. */
@@ -49,7 +51,7 @@ export function toAnthropicResponse(body: Record<string, unknown>, opts: ToAnthr
     id: anthropicMessageId(stringOr(body['id'], 'unknown')),
     type: 'message',
     role: 'assistant',
-    model: opts.model ?? stringOr(body['model'], 'unknown'),
+    model: opts.model ?? stringOr(body['model'], opts.defaultModel ?? 'unknown'),
     content,
     stop_reason: anthropicStopReason(choice['finish_reason'], refused),
     stop_sequence: null,

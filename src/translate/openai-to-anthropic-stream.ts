@@ -20,6 +20,8 @@ import { anthropicUsageFromOpenAI } from './token-usage.js';
 export interface OpenAIToAnthropicStreamOptions {
   /** The model name to report; defaults to the one the first chunk reported. */
   model?: string;
+  /** The model name to report when the first chunk reported none (else "unknown"). */
+  defaultModel?: string;
   /** The message id; defaults to `msg_` + the upstream completion id. */
   id?: string;
 }
@@ -95,7 +97,7 @@ export class OpenAIToAnthropicStream {
       id: this.opts.id ?? anthropicMessageId(stringOr(chunk['id'], 'unknown')),
       type: 'message',
       role: 'assistant',
-      model: this.opts.model ?? stringOr(chunk['model'], 'unknown'),
+      model: this.opts.model ?? stringOr(chunk['model'], this.opts.defaultModel ?? 'unknown'),
       content: [],
       stop_reason: null,
       stop_sequence: null,

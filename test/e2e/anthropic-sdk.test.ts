@@ -106,6 +106,31 @@ describe('messages through the anthropic SDK', () => {
     expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
   });
 
+  it('pages the model list as Anthropic does: limit, after_id, before_id, first_id, last_id, has_more', async () => {
+    const client = s.anthropic(key);
+    const all = (await client.models.list()).data.map((m) => m.id);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const first = await client.models.list({ limit: 2 });
+    expect([first.data.map((m) => m.id), first.has_more, first.first_id, first.last_id]).toEqual([all.slice(0, 2), true, all[0], all[1]]);
+    // The SDK follows last_id as after_id until has_more is false, and gets every model once.
+    const walked: string[] = [];
+    for await (const m of client.models.list({ limit: 2 })) walked.push(m.id);
+    expect(walked).toEqual(all);
+    const next = await client.models.list({ limit: 2, after_id: all[1] });
+    expect([next.data.map((m) => m.id), next.has_more]).toEqual([all.slice(2, 4), all.length > 4]);
+    const lastPage = await client.models.list({ limit: 2, after_id: all[all.length - 2] });
+    expect([lastPage.data.map((m) => m.id), lastPage.has_more, lastPage.last_id]).toEqual([[all.at(-1)], false, all.at(-1)]);
+    // before_id: the page immediately before it; has_more says whether more lie further back.
+    const back = await client.models.list({ limit: 2, before_id: all[3] });
+    expect([back.data.map((m) => m.id), back.has_more]).toEqual([all.slice(1, 3), true]);
+    const start = await client.models.list({ limit: 5, before_id: all[1] });
+    expect([start.data.map((m) => m.id), start.has_more]).toEqual([[all[0]], false]);
+    for (const query of [{ limit: 0 }, { limit: 1001 }, { after_id: 'no-such-model' }, { after_id: all[0], before_id: all[2] }]) {
+      const bad = await client.models.list(query).catch((e: unknown) => e);
+      expect(bad, JSON.stringify(query)).toBeInstanceOf(Anthropic.BadRequestError);
+    }
+  });
+
   it('counts tokens without calling the provider or recording a call', async () => {
     const rowsBefore = (await s.calls()).length;
     const served = s.mock.stats.requests;

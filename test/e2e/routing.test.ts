@@ -38,6 +38,7 @@ beforeAll(async () => {
         { match: { model: 'gpt-5-mini' }, fallback: ['gpt-5-mini', 'claude-haiku-4-5'] },
         { match: { tags: ['batch'] }, cache: { ttl_seconds: 3600, scope: 'team' } },
         { match: { model: 'chain' }, fallback: ['test-gpt', 'test-claude'] },
+        { match: { model: 'chain-an' }, fallback: ['test-claude', 'test-gpt'] },
         { match: { model: 'chain-timeout' }, fallback: ['slow-gpt', 'test-gpt'] },
         { match: { model: 'chain-dead' }, fallback: ['dead-gpt', 'test-gpt'] },
         { match: { model: 'short-cache' }, serve: 'test-gpt', cache: { ttl_seconds: 1, scope: 'key' } },
@@ -113,6 +114,26 @@ describe('routing', () => {
     const both = await chat(platform, { model: 'chain', max_tokens: 20, messages: msg({ error_code: 'rate_limit_exceeded' }) });
     expect([both.status, both.headers.get('retry-after')]).toEqual([429, '7']);
     expect(both.json['error']).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
+  });
+
+  it('a translated answer after a fallback names the model that served it, as its provider reported it', async () => {
+    // An OpenAI client: test-gpt fails, test-claude (Anthropic, upstream name test-claude) serves.
+    const fail = { status: 500, only_model: 'gpt-test-upstream' };
+    const { data, response } = await s.openai(platform).chat.completions.create({ model: 'chain', max_tokens: 20, messages: msg(fail, 'fb body') }).withResponse();
+    expect([response.headers.get('x-tollgate-model'), data.model]).toEqual(['test-claude', 'test-claude']);
+    const stream = await s.openai(platform).chat.completions.create({ model: 'chain', stream: true, max_tokens: 20, messages: msg(fail, 'fb stream') });
+    const models = new Set<string>();
+    for await (const c of stream) models.add(c.model);
+    expect([...models]).toEqual(['test-claude']);
+    // An Anthropic client: test-claude fails, test-gpt (OpenAI, upstream name gpt-test-upstream) serves.
+    const anFail = { status: 500, only_model: 'test-claude' };
+    const an = await s.anthropic(platform).messages.create({ model: 'chain-an', max_tokens: 20, messages: msg(anFail, 'fb an body') }).withResponse();
+    expect([an.response.headers.get('x-tollgate-model'), an.data.model]).toEqual(['test-gpt', 'gpt-test-upstream']);
+    const final = await s.anthropic(platform).messages.stream({ model: 'chain-an', max_tokens: 20, messages: msg(anFail, 'fb an stream') }).finalMessage();
+    expect(final.model).toBe('gpt-test-upstream');
+    // As an untranslated answer names it (the provider's bytes); successes close both circuits again.
+    expect((await s.openai(platform).chat.completions.create({ model: 'test-gpt', max_tokens: 20, messages: msg({}) })).model).toBe('gpt-test-upstream');
+    expect((await s.anthropic(platform).messages.create({ model: 'test-claude', max_tokens: 20, messages: msg({}) })).model).toBe('test-claude');
   });
 
   it('never falls back once bytes reached the client', async () => {

@@ -102,6 +102,39 @@ describe('chat stream bytes and metering, split anywhere', () => {
   }
 });
 
+describe('chat stream with "usage": null on every chunk (include_usage upstream)', () => {
+  // What OpenAI sends once asked for usage; a client that did not ask gets no usage key at all, as
+  // OpenAI would have sent it; one that asked gets the provider's bytes.
+  const nullChunk = (content: string): string => `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}}}],"usage":null}\n\n`;
+  const spacedChunk = (content: string): string => `data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": ${JSON.stringify(content)}}}], "usage" : null, "obfuscation": "x"}\n\n`;
+  const firstChunk = (content: string): string => `data: { "usage":null ,"id":"c1","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}}}]}\n\n`;
+  // A content string holding the same bytes is not a member: it stays.
+  const quoting = chunk('say ,"usage":null}');
+  const body = nullChunk('Hel') + spacedChunk('lo ☃') + firstChunk(' wörld') + quoting + usageEv + 'data: [DONE]\n\n';
+  const stripped =
+    `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n` +
+    `data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": "lo ☃"}}], "obfuscation": "x"}\n\n` +
+    `data: { "id":"c1","choices":[{"index":0,"delta":{"content":" wörld"}}]}\n\n` +
+    quoting +
+    'data: [DONE]\n\n';
+  const len = Buffer.byteLength(body);
+  for (const cuts of [[], [7], Array.from({ length: len }, (_, i) => i)]) {
+    it(`a client that did not ask gets no usage key, cut at ${cuts.length} places`, async () => {
+      script = splitWriter(body, cuts);
+      const got = await post('/v1/chat/completions', chatReq);
+      expect(got.body.toString()).toBe(stripped);
+      for (const line of stripped.split('\n').filter((l) => l.startsWith('data: {'))) JSON.parse(line.slice(6));
+      const row = await s.waitForCall(got.callId);
+      expect(row).toMatchObject({ inputTokens: 200, outputTokens: 180, estimated: false, status: 'ok' });
+    });
+  }
+  it('a client that asked gets the provider\'s bytes', async () => {
+    script = splitWriter(body, [11, 200]);
+    const got = await post('/v1/chat/completions', { ...chatReq, stream_options: { include_usage: true } });
+    expect(got.body.toString()).toBe(body);
+  });
+});
+
 describe('chat stream cut by the provider', () => {
   it('ends with an error event and bills an estimate', async () => {
     const body = chunk('one two three ') + chunk('four five');

@@ -30,3 +30,27 @@ describe('OpenAIStreamMeter, usage on chunks that also carry content', () => {
     expect(m.generatedDeltas()).toBe(1);
   });
 });
+
+describe('OpenAIStreamMeter, "usage": null on every chunk once upstream was asked for usage', () => {
+  it('drops "usage": null from the chunks of a client that did not ask, wherever the member sits', () => {
+    const cases: [string, string][] = [
+      ['{"id":"a","choices":[],"usage":null}', '{"id":"a","choices":[]}'],
+      ['{"id": "a", "choices": [], "usage" : null, "obfuscation": "x"}', '{"id": "a", "choices": [], "obfuscation": "x"}'],
+      ['{"usage":null,"id":"a"}', '{"id":"a"}'],
+      ['{ "usage": null }', '{  }'],
+      // The same bytes inside a string are not a member.
+      ['{"choices":[{"delta":{"content":"x\\",\\"usage\\":null}"}}]}', '{"choices":[{"delta":{"content":"x\\",\\"usage\\":null}"}}]}'],
+    ];
+    for (const [data, want] of cases) {
+      JSON.parse(data);
+      const asked = new OpenAIStreamMeter(true);
+      expect(asked.push(Buffer.from(`data: ${data}\n\n`))?.toString()).toBe(`data: ${data}\n\n`);
+      const m = new OpenAIStreamMeter(false);
+      expect(m.push(Buffer.from(`data: ${data}\n\n`))?.toString()).toBe(`data: ${want}\n\n`);
+      // Unterminated, at the end of the stream.
+      const t = new OpenAIStreamMeter(false);
+      expect(t.push(Buffer.from(`data: ${data}`))).toBeNull();
+      expect(t.flush()?.toString()).toBe(`data: ${want}`);
+    }
+  });
+});

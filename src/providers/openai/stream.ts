@@ -1,6 +1,8 @@
 /**
  * Meter an OpenAI chat.completion.chunk stream. Tollgate always asks upstream for the usage chunk
- * (`choices: []`, `usage`, just before `[DONE]`); when the client did not ask for it, it is dropped.
+ * (`choices: []`, `usage`, just before `[DONE]`); when the client did not ask for it, it is dropped,
+ * and so is the `"usage":null` that asking puts on every other chunk (OpenAI sends no usage key to a
+ * client that did not ask): spliced out of the bytes, not re-serialised.
  * Hot path: the provider's bytes are forwarded as they are; only the usage chunk is parsed; content
  * events are counted by a byte scan and kept, parsed only if Tollgate must estimate or the run guard
  * asks what the model said.
@@ -9,6 +11,7 @@ import type { ModelOutput } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
 import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
+import { dropNullMember } from '../json-splice.js';
 import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
@@ -16,14 +19,19 @@ const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
 /** An error within the stream (`data: {"error":{...}}`): the HTTP status was 200 already. */
 const ERROR = Buffer.from('"error":{');
+/** `"usage":null`, on every chunk but the usage chunk once upstream was asked for usage. */
+const NULL_USAGE = Buffer.from('"usage":null');
+const USAGE_KEY = Buffer.from('"usage"');
 const HAS_USAGE = 1;
 const GENERATES = 2;
 const FAILS = 4;
+const HAS_NULL_USAGE = 8;
 /** A push's searches in one pass over its bytes. */
 const NEEDLES = new EventNeedles([
   { bytes: USAGE, nonEmpty: false, bit: HAS_USAGE },
   ...GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES })),
   { bytes: ERROR, nonEmpty: false, bit: FAILS },
+  { bytes: NULL_USAGE, nonEmpty: false, bit: HAS_NULL_USAGE },
 ]);
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
@@ -40,34 +48,34 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
     let kept: Buffer[] | null = null;
     for (let i = 0; i < n; i++) {
       const ev = events[i]!;
-      if (this.take(ev, marks[i]!)) {
+      const out = this.take(ev, marks[i]!);
+      if (out === ev) {
         kept?.push(ev);
-      } else if (kept === null) {
-        kept = events.slice(0, i);
+      } else {
+        kept ??= events.slice(0, i);
+        if (out) kept.push(out);
       }
     }
-    return kept === null ? whole : Buffer.concat(kept);
+    if (kept === null) return whole;
+    // One event a read is the common case: its spliced copy goes out as it is.
+    return kept.length === 1 ? kept[0]! : Buffer.concat(kept);
   }
 
   flush(): Buffer | null {
     const tail = this.sse.flush();
-    return tail && this.inspect(tail) ? tail : null;
+    return tail && this.take(tail, eventMarks(tail, NEEDLES));
   }
 
   /** What markEvents found in each event of a push, reused from push to push. */
   private marks: Uint8Array = new Uint8Array(32);
 
-  /** Returns whether the event is forwarded to the client. */
-  private inspect(ev: Buffer): boolean {
-    return this.take(ev, eventMarks(ev, NEEDLES));
-  }
-
   /**
-   * `m`: what the event holds (HAS_USAGE, GENERATES, FAILS); returns whether it is forwarded to the client.
+   * `m`: what the event holds (HAS_USAGE, GENERATES, FAILS, HAS_NULL_USAGE); returns what of it is
+   * forwarded to the client: the event itself, the event without its `"usage":null`, or null.
    * Some OpenAI-compatible servers send usage on chunks that also carry content (the last one, or
    * every one): such a chunk is counted and kept as generating too.
    */
-  private take(ev: Buffer, m: number): boolean {
+  private take(ev: Buffer, m: number): Buffer | null {
     if (m & HAS_USAGE) {
       const chunk = obj(eventData(ev));
       if (chunk?.['usage']) {
@@ -76,7 +84,7 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
         this.serviceTier = tierName(chunk['service_tier']) ?? this.serviceTier;
         const choices = chunk['choices'];
         // The usage-only chunk the client did not ask for.
-        if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return false;
+        if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return null;
       }
     }
     if (m & GENERATES) {
@@ -88,7 +96,8 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
       const error = obj(eventData(ev))?.['error'];
       if (obj(error)) this.errorType = errorName(error, 'error');
     }
-    return true;
+    if ((m & HAS_NULL_USAGE) !== 0 && !this.forwardUsageChunk) return dropNullMember(ev, USAGE_KEY) ?? ev;
+    return ev;
   }
 
   protected parse(events: string[]): ModelOutput {

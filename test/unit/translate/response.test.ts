@@ -49,6 +49,15 @@ describe('OpenAI response -> Anthropic', () => {
     expect(out['stop_reason']).toBe('refusal');
   });
 
+  it('names the model the upstream reported, defaultModel only when it reported none (both directions)', () => {
+    const oa = { id: 'chatcmpl-1', model: 'gpt-4o-2024', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hi' } }] };
+    expect(toAnthropicResponse(oa, { defaultModel: 'gpt-4o' })['model']).toBe('gpt-4o-2024');
+    expect(toAnthropicResponse({ ...oa, model: undefined }, { defaultModel: 'gpt-4o' })['model']).toBe('gpt-4o');
+    const an = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x-1', stop_reason: 'end_turn', content: [{ type: 'text', text: 'Hi' }], usage: {} };
+    expect(toOpenAIResponse(an, { created: 1, defaultModel: 'claude-x' })['model']).toBe('claude-x-1');
+    expect(toOpenAIResponse({ ...an, model: 7 }, { created: 1, defaultModel: 'claude-x' })['model']).toBe('claude-x');
+  });
+
   it('fails as an upstream error on a tool call whose arguments are not a JSON object', () => {
     const body = {
       id: 'chatcmpl-1',

@@ -228,8 +228,12 @@ async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan, first: A
   if (!res.ok) {
     const failed = limits[res.index]!;
     if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
-    const clamped = wc.total > 0 && ctx.endpoint !== 'embeddings'
-      ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
+    // Clamped as the body goes upstream: with the output bound written in (the reservation's prompt
+    // bound was measured before `defaults.max_tokens` was), which the clamped bound only shortens.
+    const sent = ctx.rawBody.length + extra;
+    const sentWc = chainWorstCase(deps, ctx, sent, maxOut) ?? NO_COST;
+    const clamped = ctx.endpoint !== 'embeddings'
+      ? clampOutput({ limits, before: res.before, inputWorstNanos: sentWc.input, outputNanosPerToken: sentWc.outputPerToken, promptTokens: sent, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
       : null;
     if (clamped === null) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
     // The bound applies per choice: with n choices each gets an equal share of what remains.

@@ -67,10 +67,24 @@ describe('limit planning', () => {
   it('clamps to what the tightest clampable budget leaves, or refuses', () => {
     const limits = plan([budget('team:platform', 1, 'api', { clamp: true })]).map((l) => ({ ...l, amount: 2e9 }));
     const before = [{ used: 0.5e9, reserved: 0.1e9 }];
-    expect(clampOutput({ limits, before, inputWorstNanos: 0.1e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBe(300);
-    expect(clampOutput({ limits, before: [{ used: 0.99e9, reserved: 0 }], inputWorstNanos: 0.005e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+    expect(clampOutput({ limits, before, inputWorstNanos: 0.1e9, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBe(300);
+    expect(clampOutput({ limits, before: [{ used: 0.99e9, reserved: 0 }], inputWorstNanos: 0.005e9, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBeNull();
     const strict = plan([budget('team:platform', 1)]).map((l) => ({ ...l, amount: 2e9 }));
-    expect(clampOutput({ limits: strict, before, inputWorstNanos: 0, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+    expect(clampOutput({ limits: strict, before, inputWorstNanos: 0, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBeNull();
+  });
+
+  it('clamps on a token budget (limit_tokens) too: the prompt bound and the output fit what remains', () => {
+    const tokens = (clamp: boolean) => plan([budget('team:platform', 100, 'api', { clamp, limitTokens: 5_000 })]).map((l) => ({ ...l, amount: l.kind === 'budget_tokens' ? 120 + 4_096 : 1e6 }));
+    const before = [{ used: 0, reserved: 0 }, { used: 3_000, reserved: 100 }];
+    const args = { before, inputWorstNanos: 1e3, outputNanosPerToken: 1e2, promptTokens: 120, minTokens: 16, requested: 4_096 };
+    expect(tokens(true).map((l) => l.kind)).toEqual(['budget_usd', 'budget_tokens']);
+    // 5,000 - 3,100 spent or held = 1,900, of which the prompt may take 120.
+    expect(clampOutput({ ...args, limits: tokens(true) })).toBe(1_780);
+    expect(clampOutput({ ...args, limits: tokens(false) })).toBeNull();
+    expect(clampOutput({ ...args, limits: tokens(true), before: [before[0]!, { used: 4_880, reserved: 0 }] })).toBeNull();
+    // The USD counter's clamp still applies beside it: the tighter wins.
+    const both = tokens(true).map((l) => (l.kind === 'budget_usd' ? { ...l, limit: 1e6 } : l));
+    expect(clampOutput({ ...args, limits: both, before: [{ used: 1e6 - 1e3 - 500 * 1e2, reserved: 0 }, before[1]!] })).toBe(500);
   });
 
   it('bounds the prompt of images, files and tools beyond their bytes', () => {

@@ -55,18 +55,30 @@ const TOOLS_TOKENS = 1_000;
 /**
  * A Responses API call that continues a stored response or conversation (`previous_response_id`,
  * `conversation`) or names a stored prompt (`prompt`) sends only the new part: the provider prepends
- * the rest, which these bytes do not bound.
+ * the rest, which these bytes do not bound. So does each `item_reference` input item (a stored item
+ * by id): each names an item of its own, of any size, so each counts this much.
  */
 const STORED_CONTEXT_TOKENS = 100_000;
 
 /**
  * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
- * least one byte), but an image or a file referenced by a few bytes costs many tokens.
+ * least one byte), but an image or a file referenced by a few bytes costs many tokens, and stored
+ * context is prepended by the provider.
  */
 export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS): number {
   let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
   if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
+  extra += itemReferences(body) * STORED_CONTEXT_TOKENS;
   return extra + mediaPromptTokens(body, imageTokens);
+}
+
+/** The Responses API `input` items that reference a stored item by id. */
+function itemReferences(body: Record<string, unknown>): number {
+  const input = body['input'];
+  if (!Array.isArray(input)) return 0;
+  let n = 0;
+  for (const item of input) if ((item as { type?: unknown } | null)?.type === 'item_reference') n++;
+  return n;
 }
 
 /**

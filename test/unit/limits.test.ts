@@ -94,6 +94,13 @@ describe('limit planning', () => {
     expect(unseenPromptTokens(withImage, 48_169)).toBe(1_000 + 48_169 + 100_000);
   });
 
+  it('bounds each stored item a Responses input references (item_reference) like stored context', () => {
+    const ref = { type: 'item_reference', id: 'msg_1' };
+    expect(unseenPromptTokens({ input: [ref, { role: 'user', content: 'go on' }] })).toBe(100_000);
+    expect(unseenPromptTokens({ input: [ref, { ...ref, id: 'msg_2' }, { role: 'user', content: 'go on' }] })).toBe(200_000);
+    expect(unseenPromptTokens({ previous_response_id: 'resp_1', input: [ref] })).toBe(200_000);
+  });
+
   it("knows the models whose images cost more than the default bound", () => {
     expect(imageTokenBound('gpt-4o-mini')).toBe(48_169);
     expect(imageTokenBound('gpt-4o-mini-2024-07-18')).toBe(48_169);

@@ -16,6 +16,7 @@ import type { AcquireResult, CounterState } from '../storage/counter-types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { promptItems, route } from './route.js';
+import { DEFAULT_WEB_SEARCH_TOKENS, serverToolTokens, webSearchBound } from './server-tools.js';
 
 /**
  * The output bound of the call (tokens, times `n` choices): the client's, else `defaults.max_tokens`,
@@ -62,11 +63,11 @@ const STORED_CONTEXT_TOKENS = 100_000;
 
 /**
  * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
- * least one byte), but an image or a file referenced by a few bytes costs many tokens, and stored
- * context is prepended by the provider.
+ * least one byte), but an image or a file referenced by a few bytes costs many tokens, stored context
+ * is prepended by the provider, and server tools' results (web searches, fetched pages) are input too.
  */
-export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS): number {
-  let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
+export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS, searchTokens = DEFAULT_WEB_SEARCH_TOKENS): number {
+  let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS + serverToolTokens(body, searchTokens) : 0;
   if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
   extra += itemReferences(body) * STORED_CONTEXT_TOKENS;
   return extra + mediaPromptTokens(body, imageTokens);
@@ -116,32 +117,20 @@ function partsTokens(parts: unknown, imageTokens: number): number {
   return n;
 }
 
-/** The largest image bound of the models the call may be served by (its fallbacks included). */
-function chainImageTokens(deps: GatewayDeps, ctx: CallContext): number {
-  let most = 0;
-  for (const name of ctx.route?.targets ?? [ctx.target!.model]) most = Math.max(most, deps.models.get(name)?.imageTokens ?? DEFAULT_IMAGE_TOKENS);
-  return most || DEFAULT_IMAGE_TOKENS;
+/** The largest image and web search bounds of the models the call may be served by (its fallbacks included). */
+function chainUnseenTokens(deps: GatewayDeps, ctx: CallContext): number {
+  let image = 0;
+  let search = 0;
+  for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
+    const m = deps.models.get(name);
+    image = Math.max(image, m?.imageTokens ?? DEFAULT_IMAGE_TOKENS);
+    search = Math.max(search, m?.webSearchTokens ?? DEFAULT_WEB_SEARCH_TOKENS);
+  }
+  return unseenPromptTokens(ctx.body, image || DEFAULT_IMAGE_TOKENS, search || DEFAULT_WEB_SEARCH_TOKENS);
 }
 
 /** The worst case of a call no priced model serves. */
 const NO_COST: ReturnType<typeof worstCaseNanos> = { total: 0, input: 0, outputPerToken: 0 };
-
-/** Web searches a call may run: each server web search tool's `max_uses`, or this many without one. */
-const WEB_SEARCHES = 20;
-
-/** How many web searches the request's server tools may run (billed per search, apart from tokens). */
-export function webSearchBound(body: Record<string, unknown>): number {
-  const tools = body['tools'];
-  if (!Array.isArray(tools)) return 0;
-  let n = 0;
-  for (const t of tools) {
-    const tool = t as { type?: unknown; max_uses?: unknown } | null;
-    if (typeof tool?.type !== 'string' || !tool.type.startsWith('web_search')) continue;
-    const max = tool.max_uses;
-    n += typeof max === 'number' && Number.isSafeInteger(max) && max >= 0 ? Math.min(max, 1_000) : WEB_SEARCHES;
-  }
-  return n;
-}
 
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
@@ -206,7 +195,7 @@ export function reserve(deps: GatewayDeps, ctx: CallContext): Promise<void> | nu
   // The default bound is written into the request only when something is reserved on it (below): a
   // call no budget or rate limit covers is forwarded as the client sent it.
   const maxOut = boundOutput(deps, ctx, false);
-  const extra = unseenPromptTokens(ctx.body, chainImageTokens(deps, ctx));
+  const extra = chainUnseenTokens(deps, ctx);
   const promptBound = ctx.rawBody.length + extra;
   ctx.seen.promptBound = promptBound;
   ctx.seen.outputBound = maxOut;
@@ -275,7 +264,8 @@ function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResul
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
-      const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, deps.models.get(cheaper.model)?.imageTokens);
+      const m = deps.models.get(cheaper.model);
+      const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, m?.imageTokens, m?.webSearchTokens);
       const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, cheaperPrompt, ctx.reservation.outputCap, ctx.body['service_tier']).total : Infinity;
       // Only when the reservation still covers the cheaper model's worst case.
       if (cheaperWorst <= wc.total) {

@@ -4,6 +4,7 @@ import type { BudgetRecord } from '../../src/storage/types.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
 import { emptyUsage } from '../../src/pricing/usage.js';
 import { unseenPromptTokens } from '../../src/pipeline/reserve.js';
+import { webSearchBound } from '../../src/pipeline/server-tools.js';
 import { DEFAULT_IMAGE_TOKENS, imageTokenBound } from '../../src/pricing/image-tokens.js';
 
 const budget = (scope: string, usd: number, source: BudgetRecord['source'] = 'api', extra: Partial<BudgetRecord> = {}): BudgetRecord => ({
@@ -92,6 +93,21 @@ describe('limit planning', () => {
     const withImage = { tools: [{}], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'document', source: {} }] }] };
     expect(unseenPromptTokens(withImage)).toBe(1_000 + 3_000 + 100_000);
     expect(unseenPromptTokens(withImage, 48_169)).toBe(1_000 + 48_169 + 100_000);
+  });
+
+  it("bounds server tools' results: each allowed web search and web fetch, billed as input", () => {
+    const search = (extra: object = {}) => ({ type: 'web_search_20250305', name: 'web_search', ...extra });
+    const msg = { messages: [{ role: 'user', content: 'hi' }] };
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 2 })] })).toBe(1_000 + 2 * 25_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search()] })).toBe(1_000 + 20 * 25_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 3 })] }, 3_000, 8_000)).toBe(1_000 + 3 * 8_000);
+    const fetchTool = (extra: object = {}) => ({ type: 'web_fetch_20250910', name: 'web_fetch', ...extra });
+    expect(unseenPromptTokens({ ...msg, tools: [fetchTool({ max_uses: 2, max_content_tokens: 5_000 })] })).toBe(1_000 + 2 * 5_000);
+    expect(unseenPromptTokens({ ...msg, tools: [fetchTool({ max_uses: 1 })] })).toBe(1_000 + 100_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 1 }), fetchTool({ max_uses: 1, max_content_tokens: 10 }), { name: 'f', input_schema: {} }] })).toBe(1_000 + 25_000 + 10);
+    // The Responses API's web search tool has no max_uses.
+    expect(unseenPromptTokens({ input: 'hi', tools: [{ type: 'web_search' }] })).toBe(1_000 + 20 * 25_000);
+    expect(webSearchBound({ tools: [search({ max_uses: 2 }), fetchTool({ max_uses: 9 })] })).toBe(2);
   });
 
   it('bounds each stored item a Responses input references (item_reference) like stored context', () => {

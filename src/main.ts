@@ -10,6 +10,7 @@ import type { Config } from './config/schema.js';
 import { KeyDirectory } from './keys/key-directory.js';
 import { resolveKeySecret } from './keys/key-service.js';
 import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
+import { DEFAULT_WEB_SEARCH_TOKENS } from './pipeline/server-tools.js';
 import { Recorder } from './pipeline/record.js';
 import { costOf } from './pricing/price-book.js';
 import { resolveModelRates } from './pricing/model-rates.js';
@@ -61,7 +62,7 @@ export async function buildModels(config: Config, providers: Map<string, Provide
     const rates = allRates.get(name) ?? null;
     if (!rates) log.warn({ model: name }, 'no price known for this model (add price: in the config)');
     const upstreamModel = m.upstream_model ?? name;
-    models.set(name, { name, upstreamModel, provider, rates, imageTokens: m.image_tokens ?? imageTokenBound(upstreamModel) });
+    models.set(name, { name, upstreamModel, provider, rates, imageTokens: m.image_tokens ?? imageTokenBound(upstreamModel), webSearchTokens: m.web_search_tokens ?? DEFAULT_WEB_SEARCH_TOKENS });
   }
   return models;
 }

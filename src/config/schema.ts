@@ -92,6 +92,11 @@ const modelSchema = z
      * model's published bound (pricing/image-tokens.ts), 3,000 for models it does not list.
      */
     image_tokens: z.number().int().positive().max(MAX_CALL_TOKENS).optional(),
+    /**
+     * At most this many prompt tokens a server web search's results add (they are billed as input),
+     * for the worst-case reservation; 25,000 by default (pipeline/server-tools.ts).
+     */
+    web_search_tokens: z.number().int().positive().max(MAX_CALL_TOKENS).optional(),
   })
   .strict();
 

@@ -27,6 +27,8 @@ export interface ModelRuntime {
   rates: ModelRates | null;
   /** At most this many prompt tokens an image (pricing/image-tokens.ts). */
   imageTokens: number;
+  /** At most this many prompt tokens a web search's results (pipeline/server-tools.ts). */
+  webSearchTokens: number;
 }
 
 export interface GatewayDeps {

@@ -17,6 +17,7 @@ import { bodyDigest, type CallContext } from './context.js';
 import type { GatewayDeps } from './deps.js';
 import { promptItems, route } from './route.js';
 import { catchUp, enter } from './new-budgets.js';
+import { DEFAULT_WEB_SEARCH_TOKENS, serverToolTokens, webSearchBound } from './server-tools.js';
 
 /**
  * The output bound of the call (tokens, times `n` choices): the client's, else `defaults.max_tokens`,
@@ -56,18 +57,30 @@ const TOOLS_TOKENS = 1_000;
 /**
  * A Responses API call that continues a stored response or conversation (`previous_response_id`,
  * `conversation`) or names a stored prompt (`prompt`) sends only the new part: the provider prepends
- * the rest, which these bytes do not bound.
+ * the rest, which these bytes do not bound. So does each `item_reference` input item (a stored item
+ * by id): each names an item of its own, of any size, so each counts this much.
  */
 const STORED_CONTEXT_TOKENS = 100_000;
 
 /**
  * Prompt tokens the request's bytes do not bound: the byte length bounds text (every token is at
- * least one byte), but an image or a file referenced by a few bytes costs many tokens.
+ * least one byte), but an image or a file referenced by a few bytes costs many tokens, stored context
+ * is prepended by the provider, and server tools' results (web searches, fetched pages) are input too.
  */
-export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS): number {
-  let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS : 0;
+export function unseenPromptTokens(body: Record<string, unknown>, imageTokens = DEFAULT_IMAGE_TOKENS, searchTokens = DEFAULT_WEB_SEARCH_TOKENS): number {
+  let extra = Array.isArray(body['tools']) && body['tools'].length > 0 ? TOOLS_TOKENS + serverToolTokens(body, searchTokens) : 0;
   if (body['previous_response_id'] || body['conversation'] || (typeof body['prompt'] === 'object' && body['prompt'] !== null)) extra += STORED_CONTEXT_TOKENS;
+  extra += itemReferences(body) * STORED_CONTEXT_TOKENS;
   return extra + mediaPromptTokens(body, imageTokens);
+}
+
+/** The Responses API `input` items that reference a stored item by id. */
+function itemReferences(body: Record<string, unknown>): number {
+  const input = body['input'];
+  if (!Array.isArray(input)) return 0;
+  let n = 0;
+  for (const item of input) if ((item as { type?: unknown } | null)?.type === 'item_reference') n++;
+  return n;
 }
 
 /**
@@ -105,32 +118,20 @@ function partsTokens(parts: unknown, imageTokens: number): number {
   return n;
 }
 
-/** The largest image bound of the models the call may be served by (its fallbacks included). */
-function chainImageTokens(deps: GatewayDeps, ctx: CallContext): number {
-  let most = 0;
-  for (const name of ctx.route?.targets ?? [ctx.target!.model]) most = Math.max(most, deps.models.get(name)?.imageTokens ?? DEFAULT_IMAGE_TOKENS);
-  return most || DEFAULT_IMAGE_TOKENS;
+/** The largest image and web search bounds of the models the call may be served by (its fallbacks included). */
+function chainUnseenTokens(deps: GatewayDeps, ctx: CallContext): number {
+  let image = 0;
+  let search = 0;
+  for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
+    const m = deps.models.get(name);
+    image = Math.max(image, m?.imageTokens ?? DEFAULT_IMAGE_TOKENS);
+    search = Math.max(search, m?.webSearchTokens ?? DEFAULT_WEB_SEARCH_TOKENS);
+  }
+  return unseenPromptTokens(ctx.body, image || DEFAULT_IMAGE_TOKENS, search || DEFAULT_WEB_SEARCH_TOKENS);
 }
 
 /** The worst case of a call no priced model serves. */
 const NO_COST: ReturnType<typeof worstCaseNanos> = { total: 0, input: 0, outputPerToken: 0 };
-
-/** Web searches a call may run: each server web search tool's `max_uses`, or this many without one. */
-const WEB_SEARCHES = 20;
-
-/** How many web searches the request's server tools may run (billed per search, apart from tokens). */
-export function webSearchBound(body: Record<string, unknown>): number {
-  const tools = body['tools'];
-  if (!Array.isArray(tools)) return 0;
-  let n = 0;
-  for (const t of tools) {
-    const tool = t as { type?: unknown; max_uses?: unknown } | null;
-    if (typeof tool?.type !== 'string' || !tool.type.startsWith('web_search')) continue;
-    const max = tool.max_uses;
-    n += typeof max === 'number' && Number.isSafeInteger(max) && max >= 0 ? Math.min(max, 1_000) : WEB_SEARCHES;
-  }
-  return n;
-}
 
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
@@ -202,7 +203,7 @@ function reserveNow(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   // The default bound is written into the request only when something is reserved on it (below): a
   // call no budget or rate limit covers is forwarded as the client sent it.
   const maxOut = boundOutput(deps, ctx, false);
-  const extra = unseenPromptTokens(ctx.body, chainImageTokens(deps, ctx));
+  const extra = chainUnseenTokens(deps, ctx);
   const promptBound = ctx.rawBody.length + extra;
   ctx.seen.promptBound = promptBound;
   ctx.seen.outputBound = maxOut;
@@ -239,8 +240,12 @@ async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan, first: A
   if (!res.ok) {
     const failed = limits[res.index]!;
     if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
-    const clamped = wc.total > 0 && ctx.endpoint !== 'embeddings'
-      ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
+    // Clamped as the body goes upstream: with the output bound written in (the reservation's prompt
+    // bound was measured before `defaults.max_tokens` was), which the clamped bound only shortens.
+    const sent = ctx.rawBody.length + extra;
+    const sentWc = chainWorstCase(deps, ctx, sent, maxOut) ?? NO_COST;
+    const clamped = ctx.endpoint !== 'embeddings'
+      ? clampOutput({ limits, before: res.before, inputWorstNanos: sentWc.input, outputNanosPerToken: sentWc.outputPerToken, promptTokens: sent, minTokens: deps.config.defaults.min_clamp_tokens, requested: maxOut })
       : null;
     if (clamped === null) throw budgetExceeded(failed, res.before[res.index]!, failed.amount);
     // The bound applies per choice: with n choices each gets an equal share of what remains.
@@ -270,7 +275,8 @@ function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResul
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {
       const cheaper = route(deps, ctx.key!, ctx.api, dg.model);
-      const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, deps.models.get(cheaper.model)?.imageTokens);
+      const m = deps.models.get(cheaper.model);
+      const cheaperPrompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, m?.imageTokens, m?.webSearchTokens);
       const cheaperWorst = cheaper.rates ? worstCaseNanos(cheaper.rates, cheaperPrompt, ctx.reservation.outputCap, ctx.body['service_tier']).total : Infinity;
       // Only when the reservation still covers the cheaper model's worst case.
       if (cheaperWorst <= wc.total) {

@@ -193,14 +193,18 @@ export function actualFor(l: PlannedLimit, actual: { costNanos: number; tokens: 
 }
 
 /**
- * Clamp: the largest output that fits what remains on every budget, or null when even the minimum
- * does not fit or a refusing budget does not allow clamping.
+ * Clamp: the largest output (tokens, all choices) that fits what remains on every budget, or null
+ * when even the minimum does not fit or a refusing budget does not allow clamping. On a USD counter
+ * the prompt's worst cost and the output's rate decide; on a token counter (`limit_tokens`) the
+ * prompt bound and the output together must fit what remains.
  */
 export function clampOutput(input: {
   limits: PlannedLimit[];
   before: { used: number; reserved: number }[];
   inputWorstNanos: number;
   outputNanosPerToken: number;
+  /** The prompt bound (tokens) the call reserves on token counters beside its output. */
+  promptTokens: number;
   minTokens: number;
   requested: number;
 }): number | null {
@@ -208,14 +212,17 @@ export function clampOutput(input: {
   for (let i = 0; i < input.limits.length; i++) {
     const l = input.limits[i]!;
     const s = input.before[i]!;
-    if (l.kind !== 'budget_usd') {
+    if (l.kind !== 'budget_usd' && l.kind !== 'budget_tokens') {
       if (s.used + s.reserved + l.amount > l.limit) return null;
       continue;
     }
     const remaining = l.limit - s.used - s.reserved;
     if (remaining >= l.amount) continue;
     if (!l.budget?.clamp) return null;
-    const fits = Math.floor((remaining - input.inputWorstNanos) / Math.max(input.outputNanosPerToken, 1e-9));
+    const fits =
+      l.kind === 'budget_usd'
+        ? Math.floor((remaining - input.inputWorstNanos) / Math.max(input.outputNanosPerToken, 1e-9))
+        : remaining - input.promptTokens;
     maxTokens = Math.min(maxTokens, fits);
   }
   return maxTokens >= input.minTokens ? maxTokens : null;

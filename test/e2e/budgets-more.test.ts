@@ -63,6 +63,37 @@ describe('token limits and budgets from config', () => {
     expect(own[0]).toMatchObject({ spent_tokens: ok * 200 });
   });
 
+  it('clamps on a token limit (clamp: true): the output bound shrinks to what the tokens left allow, per choice with n', async () => {
+    const budget = async (team: string) => {
+      const r = await fetch(`${s.gw.url}/admin/v1/budgets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ scope: `team:${team}`, limit_usd: 100, limit_tokens: 5000, clamp: true, period: 'day' }) });
+      expect(r.status).toBe(201);
+      return s.createKey({ team, unlimited: true });
+    };
+    const chat = (key: string, body: Record<string, unknown>) =>
+      fetch(`${s.gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'test-gpt', ...body }) });
+    const spentTokens = async (team: string) => {
+      const list = (await (await fetch(`${s.gw.url}/admin/v1/budgets`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: { scope: string; spent_tokens: number }[] };
+      return list.data.find((x) => x.scope === `team:${team}`)!.spent_tokens;
+    };
+    const key = await budget('tok-clamp');
+    expect((await chat(key, { max_tokens: 3000, messages: [{ role: 'user', content: directive({ completion_tokens: 3000 }) }] })).status).toBe(200);
+    // About 1,900 tokens remain: the default bound (4,096) is clamped to them instead of refused.
+    const second = await chat(key, { messages: [{ role: 'user', content: 'Second.' }] });
+    expect(second.status).toBe(200);
+    const clamped = Number(second.headers.get('x-tollgate-clamped-max-tokens'));
+    expect(clamped).toBeGreaterThan(1_500);
+    expect((s.mock.stats.lastBody as { max_tokens: number }).max_tokens).toBe(clamped);
+    expect(await spentTokens('tok-clamp')).toBeLessThanOrEqual(5000);
+    // n = 3 choices of the default 4,096 would be 12,288 tokens: each choice gets a third of what fits.
+    const key3 = await budget('tok-clamp-n');
+    const third = await chat(key3, { n: 3, messages: [{ role: 'user', content: directive({ completion_tokens: 3000 }) }] });
+    expect(third.status).toBe(200);
+    const perChoice = Number(third.headers.get('x-tollgate-clamped-max-tokens'));
+    expect(perChoice).toBeGreaterThan(1_500);
+    expect(perChoice).toBeLessThan(5000 / 3);
+    expect(await spentTokens('tok-clamp-n')).toBeLessThanOrEqual(5000);
+  });
+
   it("reserves a model's own image bound: gpt-4o-mini's images cost up to 48,169 tokens each, not 3,000", async () => {
     const key = await s.createKey({ team: 'vision', unlimited: true });
     const image = { type: 'image_url', image_url: { url: 'https://example.com/chart.png', detail: 'high' } };

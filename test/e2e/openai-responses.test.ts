@@ -192,6 +192,23 @@ describe('budgets on /v1/responses', () => {
     expect((JSON.parse(res.text) as { usage: { output_tokens: number } }).usage.output_tokens).toBe(clamped);
   });
 
+  it('reserves 100k prompt tokens per item_reference, whose stored content its bytes do not show', async () => {
+    const team = 'resp-refs';
+    const r = await fetch(`${s.gw.url}/admin/v1/budgets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ scope: `team:${team}`, limit_usd: 0.2, period: 'day' }) });
+    expect(r.status).toBe(201);
+    const k = await s.createKey({ team, unlimited: true });
+    const ref = (id: string) => ({ type: 'item_reference', id });
+    const ask = (refs: string[], d: Record<string, unknown> = {}, i = 0) => post(k, { model: 'test-gpt', max_output_tokens: 100, input: [...refs.map(ref), { role: 'user', content: directive(d, `Go on ${i}.`) }] });
+    // Each reference names an item of its own: two are 200k tokens, $0.25 of input at $1.25/Mtok, over the $0.20 budget.
+    expect(JSON.parse((await ask(['msg_1', 'msg_2'])).text)).toMatchObject({ error: { code: 'budget_exceeded' } });
+    // The referenced item is 60,000 prompt tokens ($0.076 a call): 20 at once would spend $1.52 unreserved.
+    const codes = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(['msg_1'], { prompt_tokens: 60_000, completion_tokens: 100 }, i).then((x) => x.status)));
+    expect(codes.filter((c) => c === 200).length).toBeGreaterThan(0);
+    expect(new Set(codes.filter((c) => c !== 200))).toEqual(new Set([402]));
+    const spent = (await s.calls()).filter((x) => x.team === team).reduce((a, x) => a + x.costNanos, 0);
+    expect(spent).toBeLessThanOrEqual(200_000_000);
+  });
+
   it('cuts a stream that overruns its reservation with an error event and response.failed', async () => {
     const k = await s.createKey({ team: 'resp-overrun' });
     const body = { model: 'test-gpt', stream: true, max_output_tokens: 10, input: directive({ completion_tokens: 200, ignore_max_tokens: true, chunk_delay_ms: 2 }) };

@@ -4,6 +4,7 @@ import type { BudgetRecord } from '../../src/storage/types.js';
 import { mergeAnthropicUsage } from '../../src/providers/anthropic/usage.js';
 import { emptyUsage } from '../../src/pricing/usage.js';
 import { unseenPromptTokens } from '../../src/pipeline/reserve.js';
+import { webSearchBound } from '../../src/pipeline/server-tools.js';
 import { DEFAULT_IMAGE_TOKENS, imageTokenBound } from '../../src/pricing/image-tokens.js';
 
 const budget = (scope: string, usd: number, source: BudgetRecord['source'] = 'api', extra: Partial<BudgetRecord> = {}): BudgetRecord => ({
@@ -67,10 +68,24 @@ describe('limit planning', () => {
   it('clamps to what the tightest clampable budget leaves, or refuses', () => {
     const limits = plan([budget('team:platform', 1, 'api', { clamp: true })]).map((l) => ({ ...l, amount: 2e9 }));
     const before = [{ used: 0.5e9, reserved: 0.1e9 }];
-    expect(clampOutput({ limits, before, inputWorstNanos: 0.1e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBe(300);
-    expect(clampOutput({ limits, before: [{ used: 0.99e9, reserved: 0 }], inputWorstNanos: 0.005e9, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+    expect(clampOutput({ limits, before, inputWorstNanos: 0.1e9, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBe(300);
+    expect(clampOutput({ limits, before: [{ used: 0.99e9, reserved: 0 }], inputWorstNanos: 0.005e9, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBeNull();
     const strict = plan([budget('team:platform', 1)]).map((l) => ({ ...l, amount: 2e9 }));
-    expect(clampOutput({ limits: strict, before, inputWorstNanos: 0, outputNanosPerToken: 1e6, minTokens: 16, requested: 4000 })).toBeNull();
+    expect(clampOutput({ limits: strict, before, inputWorstNanos: 0, outputNanosPerToken: 1e6, promptTokens: 0, minTokens: 16, requested: 4000 })).toBeNull();
+  });
+
+  it('clamps on a token budget (limit_tokens) too: the prompt bound and the output fit what remains', () => {
+    const tokens = (clamp: boolean) => plan([budget('team:platform', 100, 'api', { clamp, limitTokens: 5_000 })]).map((l) => ({ ...l, amount: l.kind === 'budget_tokens' ? 120 + 4_096 : 1e6 }));
+    const before = [{ used: 0, reserved: 0 }, { used: 3_000, reserved: 100 }];
+    const args = { before, inputWorstNanos: 1e3, outputNanosPerToken: 1e2, promptTokens: 120, minTokens: 16, requested: 4_096 };
+    expect(tokens(true).map((l) => l.kind)).toEqual(['budget_usd', 'budget_tokens']);
+    // 5,000 - 3,100 spent or held = 1,900, of which the prompt may take 120.
+    expect(clampOutput({ ...args, limits: tokens(true) })).toBe(1_780);
+    expect(clampOutput({ ...args, limits: tokens(false) })).toBeNull();
+    expect(clampOutput({ ...args, limits: tokens(true), before: [before[0]!, { used: 4_880, reserved: 0 }] })).toBeNull();
+    // The USD counter's clamp still applies beside it: the tighter wins.
+    const both = tokens(true).map((l) => (l.kind === 'budget_usd' ? { ...l, limit: 1e6 } : l));
+    expect(clampOutput({ ...args, limits: both, before: [{ used: 1e6 - 1e3 - 500 * 1e2, reserved: 0 }, before[1]!] })).toBe(500);
   });
 
   it('bounds the prompt of images, files and tools beyond their bytes', () => {
@@ -78,6 +93,28 @@ describe('limit planning', () => {
     const withImage = { tools: [{}], messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }, { type: 'document', source: {} }] }] };
     expect(unseenPromptTokens(withImage)).toBe(1_000 + 3_000 + 100_000);
     expect(unseenPromptTokens(withImage, 48_169)).toBe(1_000 + 48_169 + 100_000);
+  });
+
+  it("bounds server tools' results: each allowed web search and web fetch, billed as input", () => {
+    const search = (extra: object = {}) => ({ type: 'web_search_20250305', name: 'web_search', ...extra });
+    const msg = { messages: [{ role: 'user', content: 'hi' }] };
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 2 })] })).toBe(1_000 + 2 * 25_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search()] })).toBe(1_000 + 20 * 25_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 3 })] }, 3_000, 8_000)).toBe(1_000 + 3 * 8_000);
+    const fetchTool = (extra: object = {}) => ({ type: 'web_fetch_20250910', name: 'web_fetch', ...extra });
+    expect(unseenPromptTokens({ ...msg, tools: [fetchTool({ max_uses: 2, max_content_tokens: 5_000 })] })).toBe(1_000 + 2 * 5_000);
+    expect(unseenPromptTokens({ ...msg, tools: [fetchTool({ max_uses: 1 })] })).toBe(1_000 + 100_000);
+    expect(unseenPromptTokens({ ...msg, tools: [search({ max_uses: 1 }), fetchTool({ max_uses: 1, max_content_tokens: 10 }), { name: 'f', input_schema: {} }] })).toBe(1_000 + 25_000 + 10);
+    // The Responses API's web search tool has no max_uses.
+    expect(unseenPromptTokens({ input: 'hi', tools: [{ type: 'web_search' }] })).toBe(1_000 + 20 * 25_000);
+    expect(webSearchBound({ tools: [search({ max_uses: 2 }), fetchTool({ max_uses: 9 })] })).toBe(2);
+  });
+
+  it('bounds each stored item a Responses input references (item_reference) like stored context', () => {
+    const ref = { type: 'item_reference', id: 'msg_1' };
+    expect(unseenPromptTokens({ input: [ref, { role: 'user', content: 'go on' }] })).toBe(100_000);
+    expect(unseenPromptTokens({ input: [ref, { ...ref, id: 'msg_2' }, { role: 'user', content: 'go on' }] })).toBe(200_000);
+    expect(unseenPromptTokens({ previous_response_id: 'resp_1', input: [ref] })).toBe(200_000);
   });
 
   it("knows the models whose images cost more than the default bound", () => {

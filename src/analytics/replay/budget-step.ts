@@ -111,8 +111,8 @@ export class BudgetStep {
       const failed = limits[res.index]!;
       if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') return { ok: false, limit: failed, rate: true };
       const clamped =
-        wc.total > 0 && !embeddings
-          ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, minTokens: this.p.minClampTokens, requested: maxOut })
+        !embeddings
+          ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, promptTokens: promptBound, minTokens: this.p.minClampTokens, requested: maxOut })
           : null;
       if (clamped === null) return { ok: false, limit: failed, rate: false };
       const perChoice = Math.floor(clamped / n);

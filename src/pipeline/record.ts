@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { CallRow, Store } from '../storage/types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import { callFeatures } from './features.js';
+import { isTransientStoreError } from '../storage/store-errors.js';
 
 export class Recorder {
   private buffer: CallRow[] = [];
@@ -44,25 +45,42 @@ export class Recorder {
       })
       .catch(async (err: unknown) => {
         this.log.error({ err, rows: rows.length }, 'ledger write failed; will retry');
-        if (++this.failures < 3) {
+        // The store is away (locked, full, unreachable), or this is an early failure: keep them all.
+        if (++this.failures < 3 || isTransientStoreError(err)) {
           this.buffer = rows.concat(this.buffer);
           return;
         }
-        // The same batch keeps failing: write row by row so one bad row cannot hold back the others.
-        const refused: CallRow[] = [];
-        for (const row of rows) await this.append([row]).catch(() => refused.push(row));
-        if (refused.length === rows.length) {
-          // Nothing went in: the store is down, not the rows. Keep them all for later.
-          this.buffer = rows.concat(this.buffer);
-          return;
-        }
-        for (const row of refused) this.log.error({ row }, 'ledger row refused by the store; kept in this log line');
+        // The same batch keeps failing with an error that is not the store being away: find the rows it refuses.
+        this.buffer = (await this.sortOut(rows)).concat(this.buffer);
         this.failures = 0;
       })
       .finally(() => {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+
+  /**
+   * Write `rows` one by one; the rows to keep trying are returned. A row is given up (kept only in a
+   * log line) only when the store takes other rows and refuses it twice, and not for the store being
+   * away: a store that comes back while this runs must not turn the rows it refused while away into log lines.
+   */
+  private async sortOut(rows: CallRow[]): Promise<CallRow[]> {
+    let refused: CallRow[] = [];
+    let took = 0;
+    for (const row of rows) await this.append([row]).then(() => took++, () => refused.push(row));
+    if (took === 0) return rows;
+    const keep: CallRow[] = [];
+    const retried = refused;
+    refused = [];
+    for (const row of retried) {
+      await this.append([row]).catch((e: unknown) => {
+        if (isTransientStoreError(e)) keep.push(row);
+        else refused.push(row);
+      });
+    }
+    for (const row of refused) this.log.error({ row }, 'ledger row refused by the store; kept in this log line');
+    return keep;
   }
 
   /** The store's write, a synchronous throw (a row it cannot even pack) included as a rejection: the rows stay ours. */
@@ -76,7 +94,11 @@ export class Recorder {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    for (let attempt = 0; attempt < 5 && (this.buffer.length > 0 || this.inflight); attempt++) await this.flush();
+    // A store away for a moment (a lock, a restarting server) is waited for, up to about 1.5 s in all.
+    for (let attempt = 0; attempt < 5 && (this.buffer.length > 0 || this.inflight); attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      await this.flush();
+    }
     // The store still refuses them and the process is about to exit: the log is their last record.
     for (const row of this.buffer) this.log.error({ row }, 'ledger row not written before shutdown; kept in this log line');
     this.buffer = [];

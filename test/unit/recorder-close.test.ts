@@ -38,3 +38,66 @@ describe('Recorder with a store that throws synchronously on a row', () => {
     expect(lines.filter((l) => l.row).map((l) => l.row!.id)).toEqual(['call_bad']);
   });
 });
+
+describe('Recorder with a store away for a while', () => {
+  const quietLog = (lines: { msg: string; row?: CallRow }[]) =>
+    pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
+
+  it('keeps every row while the store says it is away (locked, full, unreachable), however many flushes fail', async () => {
+    const lines: { msg: string; row?: CallRow }[] = [];
+    const written: string[] = [];
+    let away = 6;
+    const store = {
+      appendCalls: (rows: CallRow[]) => {
+        if (away-- > 0) return Promise.reject(Object.assign(new Error('sqlite: database is locked'), { code: 'SQLITE_BUSY' }));
+        written.push(...rows.map((r) => r.id));
+        return Promise.resolve(rows.length);
+      },
+    } as unknown as Store;
+    const recorder = new Recorder(store, quietLog(lines), 1000);
+    for (const id of ['call_a', 'call_b', 'call_c']) recorder.record({ id } as CallRow);
+    for (let i = 0; i < 6; i++) await recorder.flush();
+    expect(recorder.pending).toBe(3);
+    await recorder.flush();
+    expect(written).toEqual(['call_a', 'call_b', 'call_c']);
+    expect(lines.filter((l) => l.row)).toEqual([]);
+  });
+
+  it('gives no row up when the store comes back while the batch is written row by row', async () => {
+    const lines: { msg: string; row?: CallRow }[] = [];
+    const written: string[] = [];
+    // An error that does not say the store is away: three whole-batch failures, then two rows refused, then it works.
+    let failing = 5;
+    const store = {
+      appendCalls: (rows: CallRow[]) => {
+        if (failing-- > 0) return Promise.reject(new Error('I/O hiccup'));
+        written.push(...rows.map((r) => r.id));
+        return Promise.resolve(rows.length);
+      },
+    } as unknown as Store;
+    const recorder = new Recorder(store, quietLog(lines), 1000);
+    for (const id of ['call_a', 'call_b', 'call_c', 'call_d']) recorder.record({ id } as CallRow);
+    for (let i = 0; i < 3; i++) await recorder.flush();
+    expect(written.sort()).toEqual(['call_a', 'call_b', 'call_c', 'call_d']);
+    expect(lines.filter((l) => l.row)).toEqual([]);
+    expect(recorder.pending).toBe(0);
+  });
+
+  it('gives up only a row the working store refuses twice', async () => {
+    const lines: { msg: string; row?: CallRow }[] = [];
+    const written: string[] = [];
+    const store = {
+      appendCalls: (rows: CallRow[]) => {
+        if (rows.some((r) => r.id === 'call_bad')) return Promise.reject(new Error('value out of range'));
+        written.push(...rows.map((r) => r.id));
+        return Promise.resolve(rows.length);
+      },
+    } as unknown as Store;
+    const recorder = new Recorder(store, quietLog(lines), 1000);
+    for (const id of ['call_a', 'call_bad', 'call_b']) recorder.record({ id } as CallRow);
+    for (let i = 0; i < 3; i++) await recorder.flush();
+    expect(written).toEqual(['call_a', 'call_b']);
+    expect(lines.filter((l) => l.row).map((l) => l.row!.id)).toEqual(['call_bad']);
+    expect(recorder.pending).toBe(0);
+  });
+});

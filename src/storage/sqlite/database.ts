@@ -98,7 +98,7 @@ export class SqliteDatabase {
         this.db
           .prepare("INSERT INTO meta(name, value) VALUES ('schema_version', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
           .run(String(version + 1));
-      })();
+      }).immediate();
     }
     // A batch goes straight into `calls` (INSERT OR IGNORE: a known id is skipped). When every row went
     // in (the usual case), the batch is summed per rollup key in JS and upserted once per key
@@ -116,6 +116,9 @@ export class SqliteDatabase {
     const folds = [...foldAllSql('sqlite', newCalls), foldSavingsSql('sqlite', newCalls)].map((sql) => this.db.prepare(sql));
     const inMemory = new RollupFold(this.db);
     const width = CALL_COLUMNS.length;
+    // Every write transaction begins IMMEDIATE: a deferred one that reads first (here max(rowid)) and
+    // then writes fails at once with SQLITE_BUSY when another connection (an import, a second
+    // process) holds the write lock, without waiting out busy_timeout.
     this.insertMany = this.db.transaction((values: SqlValue[]) => {
       const after = lastRowid.get() as number;
       let inserted = 0;
@@ -128,7 +131,7 @@ export class SqliteDatabase {
       if (inserted === values.length / width && inMemory.fold(values)) return inserted;
       for (const fold of folds) fold.run({ after });
       return inserted;
-    });
+    }).immediate;
   }
 
   /** Analytics over the rollups (or the ledger, for run grouping): see analytics/query-sql.ts. */
@@ -158,7 +161,7 @@ export class SqliteDatabase {
         .prepare('INSERT INTO keys (id, hash, name, team, user, project, models, unlimited, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(k.id, k.hash, k.name, k.team, k.user, k.project, k.models ? JSON.stringify(k.models) : null, k.unlimited ? 1 : 0, k.createdAt, k.revokedAt);
       this.bumpKeysVersion();
-    })();
+    }).immediate();
   }
 
   getKey(id: string): KeyRecord | null {
@@ -175,7 +178,7 @@ export class SqliteDatabase {
       const res = this.db.prepare('UPDATE keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(at, id);
       if (res.changes > 0) this.bumpKeysVersion();
       return res.changes > 0;
-    })();
+    }).immediate();
   }
 
   keysVersion(): number {
@@ -199,7 +202,7 @@ export class SqliteDatabase {
         )
         .run(b.id, b.scope, b.period, b.limitNanos, b.limitTokens, JSON.stringify(b.alertAt), b.downgrade ? JSON.stringify(b.downgrade) : null, b.clamp ? 1 : 0, b.source, b.createdAt, b.pace ? JSON.stringify(b.pace) : null);
       this.bumpVersion('budgets_version');
-    })();
+    }).immediate();
   }
 
   listBudgets(): BudgetRecord[] {
@@ -211,7 +214,7 @@ export class SqliteDatabase {
       const res = this.db.prepare('DELETE FROM budgets WHERE id = ?').run(id);
       if (res.changes > 0) this.bumpVersion('budgets_version');
       return res.changes > 0;
-    })();
+    }).immediate();
   }
 
   budgetsVersion(): number {

@@ -23,7 +23,7 @@ export function upsertProviderUsage(db: Database.Database, rows: ProviderUsageRo
       stmt.run(r.id, r.provider, r.kind, r.bucketStart, r.bucketEnd, r.model, r.apiKeyId, r.workspace, r.userId, r.detail, r.requests,
         r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.costNanos, r.importedAt);
     }
-  })();
+  }).immediate();
 }
 
 export function providerUsage(db: Database.Database, q: ProviderUsageQuery): ProviderUsageRow[] {

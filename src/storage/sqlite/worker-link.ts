@@ -36,7 +36,7 @@ export class WorkerLink {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if ('error' in msg) p.reject(new Error(`sqlite: ${msg.error}`));
+      if ('error' in msg) p.reject(Object.assign(new Error(`sqlite: ${msg.error}`), msg.code ? { code: msg.code } : {}));
       else p.resolve(msg.result);
     });
     this.worker.on('error', (err) => {

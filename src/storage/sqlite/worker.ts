@@ -13,7 +13,7 @@ export interface WorkerRequest {
   method: string;
   args: unknown[];
 }
-export type WorkerReply = { id: number; result: unknown } | { id: number; error: string };
+export type WorkerReply = { id: number; result: unknown } | { id: number; error: string; code?: string };
 
 /**
  * A page's typed arrays are handed over, not copied (about 1 MB a 2,000-row page: the worker's copy
@@ -45,7 +45,8 @@ port.on('message', (msg: WorkerRequest) => {
     if (msg.method === 'close') port.close();
   } catch (err) {
     ahead?.drop();
-    port.postMessage({ id: msg.id, error: (err as Error).message } satisfies WorkerReply);
+    const code = (err as { code?: unknown }).code;
+    port.postMessage({ id: msg.id, error: (err as Error).message, ...(typeof code === 'string' ? { code } : {}) } satisfies WorkerReply);
   }
   try {
     ahead?.readDue();

@@ -51,6 +51,36 @@ describe('tollgate import / export / reconcile', () => {
     expect(b).toBe(a);
   });
 
+  it('imports a CSV without ids once, whatever the config prices its models at or --team says', async () => {
+    const csv = join(dir, 'noid.csv');
+    writeFileSync(csv, [
+      'started_at,model,team,input_tokens,output_tokens',
+      '2026-03-01T10:00:00Z,gpt-4o-mini,t1,1000,500',
+      '2026-03-01T11:00:00Z,gpt-4o-mini,t1,2000,100',
+      '2026-03-01T12:00:00Z,claude-haiku-4-5,,300,30',
+      '',
+    ].join('\n'));
+    const config = (name: string, models: string[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, [`store: { kind: sqlite, path: "${join(dir, 'noid.db')}" }`, 'providers:', '  openai: { kind: openai, base_url: "http://127.0.0.1:9/v1", api_key: "x" }', '  anthropic: { kind: anthropic, base_url: "http://127.0.0.1:9", api_key: "x" }', 'models:', ...models, ''].join('\n'));
+      return path;
+    };
+    const c1 = config('noid1.yaml', ['  gpt-4o-mini: { provider: openai }', '  claude-haiku-4-5: { provider: anthropic }']);
+    // The same ledger, gpt-4o-mini now at an overridden price.
+    const c2 = config('noid2.yaml', ['  gpt-4o-mini: { provider: openai, price: { input_per_mtok: 7, output_per_mtok: 9 } }', '  claude-haiku-4-5: { provider: anthropic }']);
+    const importRun = async (cfgPath: string, ...extra: string[]) => JSON.parse((await tollgate(['import', 'csv', '-c', cfgPath, '--json', ...extra, csv])).stdout) as { inserted: number; written: number };
+    const byTeam = async () => {
+      const out = JSON.parse((await tollgate(['spend', '-c', c1, '--by', 'team', '--since', '2026-01-01', '--json'])).stdout) as { data: { group: string; calls: number }[] };
+      return Object.fromEntries(out.data.map((r) => [r.group, r]));
+    };
+    expect(await importRun(c1, '--team', 'a')).toMatchObject({ written: 3, inserted: 3 });
+    const before = await byTeam();
+    expect(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.calls]))).toEqual({ t1: 2, a: 1 });
+    expect(await importRun(c2, '--team', 'a')).toMatchObject({ written: 3, inserted: 0 });
+    expect(await importRun(c1, '--team', 'b')).toMatchObject({ written: 3, inserted: 0 });
+    expect(await byTeam()).toEqual(before);
+  });
+
   it('reconciles a provider report file, and the imported report, exiting 2 on differences', async () => {
     const planted = join(FIXTURES, 'provider-usage', 'anthropic-planted.json');
     // The ledger holds only imported Claude Code history (not gateway traffic): all reported usage is unexplained.

@@ -54,7 +54,10 @@ export async function importCsv(opts: CsvImportOptions): Promise<ImportSummary> 
     };
     try {
       const { row, unpriced } = toRow(get, has, opts);
-      // A row repeated in the file (the same id) is written, and counted, once.
+      // No id in the file: one from the record as the file has it, so the same file row always gets the same
+      // id, whatever the config prices or serves its model as and whatever --team/--key say.
+      if (row.id === '') row.id = contentId(cols, rec);
+      // Two identical records (id-less ones included) are one row: the first is written, the rest counted as repeated.
       if (await opts.writer.add(row)) countWritten(summary, row.costNanos, unpriced);
     } catch (err) {
       if (!(err instanceof BadRow)) throw err;
@@ -171,7 +174,23 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     savedNanos: signedNanos(get('saved_nanos')),
     requestHash: get('request_hash'),
   };
-  // No id in the file: derived from the row itself, so the same file imported twice is one set of rows.
-  if (row.id === '') row.id = importedId('csv', JSON.stringify(row));
   return { row, unpriced };
+}
+
+/**
+ * The id of a record without one: a hash of its cells as read, each under its column's header name (trimmed,
+ * lower-cased), in header-name order, so reordering the columns keeps it. Empty cells are left out (an empty
+ * cell reads as an absent column); every other cell goes in, so extra columns the import ignores still tell
+ * two records apart. Nothing derived (cost, provider, team or key defaults) goes in.
+ */
+export function contentId(header: readonly string[], rec: readonly string[]): string {
+  const cells: [string, string][] = [];
+  for (let i = 0; i < Math.max(header.length, rec.length); i++) {
+    const v = rec[i];
+    if (v === undefined || v === '') continue;
+    cells.push([header[i] ?? `#${i}`, v]);
+  }
+  // Stable: a header name given twice keeps its cells in file order.
+  cells.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return importedId('csv', 'record', ...cells.flat());
 }

@@ -134,6 +134,44 @@ describe('CSV export and import', () => {
     expect(await l.all()).toHaveLength(2);
   });
 
+  it('gives a row without an id the same id from the file alone: a price change, another provider or --team/--key adds nothing', async () => {
+    const l = await ledger();
+    const path = join(l.dir, 'noid.csv');
+    const lines = [
+      'started_at,model,input_tokens,output_tokens,team,note',
+      '2025-11-01T10:00:00Z,gpt-4o-mini,1000,500,t1,',
+      '2025-11-01T11:00:00Z,gpt-4o-mini,2000,100,t1,',
+      '2025-11-01T12:00:00Z,claude-haiku-4-5,300,30,,',
+      // The same call twice: one row, as a repeated id is (the rest counted as repeated).
+      '2025-11-01T13:00:00Z,gpt-4o-mini,1,1,t1,',
+      '2025-11-01T13:00:00Z,gpt-4o-mini,1,1,t1,',
+      // Differs only in a column the import ignores: another call.
+      '2025-11-01T13:00:00Z,gpt-4o-mini,1,1,t1,second',
+    ];
+    await writeFile(path, [...lines, ''].join('\n'));
+    const run = (pricer: ImportPricer, team: string, keyId: string) => importIntoLedger(l.store, (writer) => importCsv({ path, writer, pricer, defaults: { team, keyId } }));
+    const first = await run(new ImportPricer(), 'dflt', 'import:csv');
+    expect(first).toMatchObject({ records: 6, written: 5, inserted: 5, repeated: 1, skipped: {} });
+    const before = await l.all();
+    const total = before.reduce((sum, r) => sum + r.costNanos, 0);
+    expect(total).toBeGreaterThan(0);
+    // The config now overrides the price, serves the model from a named provider, and the defaults differ.
+    const repriced = new ImportPricer(
+      { 'gpt-4o-mini': { provider: 'openai-eu', price: { input_per_mtok: 100, output_per_mtok: 200 } }, 'claude-haiku-4-5': { provider: 'anthropic-main' } } as never,
+      { 'openai-eu': { kind: 'openai' }, 'anthropic-main': { kind: 'anthropic' } } as never,
+    );
+    expect(await run(repriced, 'other-team', 'import:other')).toMatchObject({ written: 5, inserted: 0 });
+    expect(await run(new ImportPricer(), 'third-team', 'import:csv')).toMatchObject({ inserted: 0 });
+    // The same records with the columns in another order and CRLF line ends: the same ids.
+    const reordered = join(l.dir, 'reordered.csv');
+    await writeFile(reordered, [...lines.map((line) => { const c = line.split(','); return [c[5], c[4], c[3], c[2], c[1], c[0]].join(','); }), ''].join('\r\n'));
+    expect(await importFile(l.store, reordered)).toMatchObject({ written: 5, inserted: 0 });
+    const after = await l.all();
+    expect(after).toEqual(before);
+    expect(after.reduce((sum, r) => sum + r.costNanos, 0)).toBe(total);
+    expect(after.filter((r) => r.team === 't1')).toHaveLength(4);
+  });
+
   it('imports a hand-written CSV with only the essential columns, pricing rows without a cost', async () => {
     const l = await ledger();
     const path = join(l.dir, 'mine.csv');

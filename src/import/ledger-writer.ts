@@ -18,6 +18,8 @@ export class LedgerWriter {
   written = 0;
   inserted = 0;
   repeated = 0;
+  /** The cost of the rows new to the store; null once a batch went in only in part (which rows, the store does not say). */
+  newCostNanos: number | null = 0;
 
   constructor(private readonly store: Pick<Store, 'appendCalls'>) {}
 
@@ -38,7 +40,10 @@ export class LedgerWriter {
     const rows = this.batch;
     this.batch = [];
     this.written += rows.length;
-    this.inserted += await this.store.appendCalls(rows);
+    const inserted = await this.store.appendCalls(rows);
+    this.inserted += inserted;
+    if (inserted === rows.length && this.newCostNanos !== null) for (const r of rows) this.newCostNanos += r.costNanos;
+    else if (inserted !== 0) this.newCostNanos = null;
   }
 }
 
@@ -50,5 +55,6 @@ export async function importIntoLedger(store: Pick<Store, 'appendCalls'>, run: (
   summary.written = writer.written;
   summary.inserted = writer.inserted;
   summary.repeated = writer.repeated;
+  summary.newCostNanos = writer.newCostNanos;
   return summary;
 }

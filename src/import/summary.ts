@@ -20,6 +20,12 @@ export interface ImportSummary {
   /** Calls imported at zero cost because no price is known, by model. */
   unpriced: Record<string, number>;
   costNanos: number;
+  /**
+   * Of costNanos, the cost of the rows new to the ledger, where the store's answers tell it (each batch
+   * went in whole or not at all); null when a batch went in in part. Absent for imports that do not
+   * write call rows.
+   */
+  newCostNanos?: number | null;
 }
 
 export function emptySummary(source: string): ImportSummary {
@@ -41,11 +47,22 @@ export function formatSummary(s: ImportSummary): string {
   const out = [
     `${s.source}: read ${s.files} file(s), ${s.lines} line(s), ${(s.bytes / 1e6).toFixed(1)} MB; ${s.records} record(s) with usage`,
     `  written ${s.written} row(s): ${s.inserted} new, ${s.written - s.inserted} already in the store${s.repeated ? `; ${s.repeated} record(s) repeated a row of this import (written once)` : ''}`,
-    `  cost of the rows written: $${(s.costNanos / 1e9).toFixed(6)}`,
+    costLine(s),
   ];
   const skips = Object.entries(s.skipped).filter(([, n]) => n > 0);
   if (skips.length) out.push(`  not imported: ${skips.map(([r, n]) => `${r} ${n}`).join(', ')}`);
   const unpriced = Object.entries(s.unpriced);
   if (unpriced.length) out.push(`  unpriced (imported at $0; add a price under models:): ${unpriced.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   return out.join('\n');
+}
+
+const usd = (nanos: number): string => `$${(nanos / 1e9).toFixed(6)}`;
+
+/** The cost line: when some rows were in the store already, what was new is told apart (those keep the cost they were first written with). */
+function costLine(s: ImportSummary): string {
+  const line = `  cost of the rows written: ${usd(s.costNanos)}`;
+  if (s.newCostNanos === undefined || s.inserted === s.written) return line;
+  const kept = 'rows already in the store keep the cost they were first written with';
+  if (s.newCostNanos === null) return `${line} at current prices, ${s.inserted} of the rows new (${kept})`;
+  return `${line} at current prices, of it new to the ledger: ${usd(s.newCostNanos)} (${kept})`;
 }

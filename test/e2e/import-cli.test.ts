@@ -68,15 +68,19 @@ describe('tollgate import / export / reconcile', () => {
     const c1 = config('noid1.yaml', ['  gpt-4o-mini: { provider: openai }', '  claude-haiku-4-5: { provider: anthropic }']);
     // The same ledger, gpt-4o-mini now at an overridden price.
     const c2 = config('noid2.yaml', ['  gpt-4o-mini: { provider: openai, price: { input_per_mtok: 7, output_per_mtok: 9 } }', '  claude-haiku-4-5: { provider: anthropic }']);
-    const importRun = async (cfgPath: string, ...extra: string[]) => JSON.parse((await tollgate(['import', 'csv', '-c', cfgPath, '--json', ...extra, csv])).stdout) as { inserted: number; written: number };
+    const importRun = async (cfgPath: string, ...extra: string[]) => JSON.parse((await tollgate(['import', 'csv', '-c', cfgPath, '--json', ...extra, csv])).stdout) as { inserted: number; written: number; costNanos: number; newCostNanos: number };
     const byTeam = async () => {
       const out = JSON.parse((await tollgate(['spend', '-c', c1, '--by', 'team', '--since', '2026-01-01', '--json'])).stdout) as { data: { group: string; calls: number }[] };
       return Object.fromEntries(out.data.map((r) => [r.group, r]));
     };
-    expect(await importRun(c1, '--team', 'a')).toMatchObject({ written: 3, inserted: 3 });
+    const first = await importRun(c1, '--team', 'a');
+    expect(first).toMatchObject({ written: 3, inserted: 3 });
+    expect(first.newCostNanos).toBe(first.costNanos);
     const before = await byTeam();
     expect(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.calls]))).toEqual({ t1: 2, a: 1 });
-    expect(await importRun(c2, '--team', 'a')).toMatchObject({ written: 3, inserted: 0 });
+    expect(await importRun(c2, '--team', 'a')).toMatchObject({ written: 3, inserted: 0, newCostNanos: 0 });
+    // Nothing new: the summary does not present the rows' cost at the new prices as spend it added.
+    expect((await tollgate(['import', 'csv', '-c', c2, '--team', 'a', csv])).stdout).toMatch(/at current prices, of it new to the ledger: \$0\.000000/);
     expect(await importRun(c1, '--team', 'b')).toMatchObject({ written: 3, inserted: 0 });
     expect(await byTeam()).toEqual(before);
   });

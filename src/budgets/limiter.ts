@@ -3,6 +3,7 @@
  * leases of calls in flight alive, and applies the fail policy when a shared counter store is down
  * (closed: refuse with limits_unavailable; open: continue on local counters, reconcile later).
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import { isBudget, type PlannedLimit } from '../policy/limits.js';
@@ -389,8 +390,27 @@ export class Limiter {
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 
-  /** Set-once flag shared by all instances (alert de-duplication). */
+  /**
+   * Set-once flag shared by all instances (alert de-duplication). In-process counters forget their flags
+   * on a restart, when the counters are filled again from the ledger and every threshold already passed
+   * is "reached" again: the flag is then also set in the ledger's store (meta), so an alert sent before a
+   * restart is not sent again in its period, nor by another instance on the same ledger. Not for run
+   * budgets (a flag per run would grow the store without bound). Redis keeps its own flags.
+   */
   claim(key: string, ttlSeconds: number): Promise<boolean> {
-    return this.run((c) => c.claim(key, ttlSeconds, this.o.now()));
+    const claimed = this.run((c) => c.claim(key, ttlSeconds, this.o.now()));
+    if (this.sync === null || key.includes('run:')) return claimed;
+    return claimed.then((ok) =>
+      ok
+        ? this.o.store.setMetaIfAbsent(`claim:${key}`, this.claimToken).then(
+            (holder) => holder === this.claimToken,
+            // The store cannot say: better an alert twice than none.
+            () => true,
+          )
+        : false,
+    );
   }
+
+  /** This instance's mark on the flags it sets in the store. */
+  private readonly claimToken = randomBytes(8).toString('hex');
 }

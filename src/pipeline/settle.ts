@@ -39,6 +39,8 @@ async function alert(deps: GatewayDeps, limits: PlannedLimit[], states: CounterS
     for (const pct of reachedThresholds(l, states[i]!.used)) {
       const flag = `alert:${l.key}:${pct}`;
       if (deps.alertsClaimed.has(flag)) continue;
+      // Bounded (run:* budgets make a flag per run); forgetting is safe: the shared claim below decides.
+      if (deps.alertsClaimed.size > 10_000) deps.alertsClaimed.clear();
       deps.alertsClaimed.add(flag);
       if (!(await deps.limiter.claim(flag, l.ttlSeconds))) continue;
       deps.alerts.send({

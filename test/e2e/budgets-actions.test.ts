@@ -5,6 +5,8 @@ import OpenAI from 'openai';
 import { ADMIN_KEY, directive, startStack, type Stack } from './harness.js';
 import { budgetState } from './overshoot.js';
 import { tollgate } from './process.js';
+import { pino } from 'pino';
+import { startGateway } from '../../src/main.js';
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
 let clock = Date.parse('2026-11-30T23:59:00Z');
@@ -150,6 +152,30 @@ describe('budget actions', () => {
     const alerts = received.filter((a) => (a['budget'] as { scope: string }).scope === 'team:watched');
     expect(alerts.map((a) => a['threshold_pct']).sort()).toEqual([50, 80]);
     expect(alerts.find((a) => a['threshold_pct'] === 50)!['text']).toMatch(/team:watched \(month\) reached 50%/);
+  });
+
+  it('does not send an alert again after a restart in the same period (another gateway on the same ledger)', async () => {
+    await setBudget({ scope: 'team:restarted', limit_usd: 0.01, period: 'month', alert_at: [50] });
+    const key = await s.createKey({ team: 'restarted', unlimited: true });
+    for (let i = 0; i < 3; i++) await chat(key, { model: 'test-gpt', max_tokens: 200, messages: msg({ completion_tokens: 200 }) }); // $0.002 each
+    const sent = () => received.filter((a) => (a['budget'] as { scope: string }).scope === 'team:restarted').length;
+    await expect.poll(sent, { timeout: 5000 }).toBe(1);
+    await s.gw.deps.recorder.flush();
+    // A gateway started afresh on this ledger: its counters are filled from the ledger, 60% spent already.
+    clock += 1000;
+    const again = await startGateway(s.config, { log: pino({ level: 'silent' }), now: () => clock });
+    try {
+      const res = await fetch(`${again.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'test-gpt', max_tokens: 200, messages: msg({ completion_tokens: 200 }) }),
+      });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sent()).toBe(1);
+    } finally {
+      await again.close();
+    }
   });
 
   it('starts a new period at the calendar boundary', async () => {

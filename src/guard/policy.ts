@@ -51,8 +51,8 @@ const NO_EVIDENCE = Object.freeze([]) as unknown as Evidence[];
 /** The usual decision, shared (decisions are never changed by their readers). */
 const ALLOW: GuardDecision = Object.freeze({ action: 'allow', reason: null, evidence: NO_EVIDENCE, refuse: null });
 
-function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null): GuardDecision {
-  return { action, reason, evidence, refuse };
+function decision(action: GuardAction, reason: string | null, evidence: Evidence[], refuse: GuardRefusal | null = null, stopped = false): GuardDecision {
+  return stopped ? { action, reason, evidence, refuse, stopped } : { action, reason, evidence, refuse };
 }
 
 function withStatus(state: RunState, status: RunStatus, at: number, reason: string | null): RunState {
@@ -115,7 +115,7 @@ export function guardBeforeInPlace(s: RunState, call: CallStart, cfg: GuardConfi
       s.lastAt = now;
       if (breach.refuse === 'run_concurrency_exceeded') return decision('pause', breach.reason, [], breach.refuse);
       setStatus(s, 'terminated', now, breach.reason);
-      return decision('terminate', breach.reason, [], breach.refuse);
+      return decision('terminate', breach.reason, [], breach.refuse, true);
     }
   }
 
@@ -272,5 +272,5 @@ function escalate(s: RunState, current: CallSummary, phase: Phase, cfg: GuardCon
   const status: RunStatus = action === 'pause' ? 'paused' : 'terminated';
   const refuse: GuardRefusal | null = phase === 'request' ? (action === 'pause' ? 'run_paused' : 'run_terminated') : null;
   setStatus(s, status, at, reason);
-  return decision(action, reason, over, refuse);
+  return decision(action, reason, over, refuse, true);
 }

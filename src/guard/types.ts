@@ -92,4 +92,6 @@ export interface GuardDecision {
   evidence: Evidence[];
   /** guardBefore only: set when this call must not be sent upstream. Always null from guardAfter. */
   refuse: GuardRefusal | null;
+  /** True on the call whose check stopped the run (paused or terminated it), not on the refusals after. */
+  stopped?: boolean;
 }

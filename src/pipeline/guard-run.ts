@@ -131,6 +131,8 @@ export async function guardRunBefore(deps: GatewayDeps, ctx: CallContext): Promi
   if (result.refuse) {
     ctx.guarded = false;
     deps.telemetry.onGuard(result, true);
+    // The call that stopped the run says so (a log line and an alert); the refusals after it do not.
+    if (result.stopped) logAndAlert(deps, a.team, runId, result);
     throw refusal(result, { team: a.team, runId });
   }
   if (result.action !== 'allow') noteDecision(deps, ctx, runId, result);
@@ -149,7 +151,10 @@ function noteDecision(deps: GatewayDeps, ctx: CallContext, runId: string, d: Gua
   if (!ctx.res.headersSent) {
     ctx.res.setHeader('x-tollgate-guard', `${d.action}; run=${headerText(runId)}${top ? `; detector=${top.detector}` : ''}`);
   }
-  const team = ctx.attribution!.team;
+  logAndAlert(deps, ctx.attribution!.team, runId, d);
+}
+
+function logAndAlert(deps: GatewayDeps, team: string, runId: string, d: GuardDecision): void {
   deps.log.warn({ run: runId, team, action: d.action, reason: d.reason, evidence: d.evidence }, 'run guard');
   deps.alerts.sendGuard({ run: runId, team, action: d.action, reason: d.reason, evidence: d.evidence.map((e) => ({ detector: e.detector, score: e.score, summary: e.summary })) });
 }

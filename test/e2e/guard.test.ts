@@ -134,6 +134,12 @@ describe('run guard', () => {
 
   it('stops an identical confirmation loop between two agents within a few calls, naming the detector', async () => {
     const runId = `loop-${randomBytes(3).toString('hex')}`;
+    const alerted: { run: string; action: string }[] = [];
+    const send = s.gw.deps.alerts.sendGuard.bind(s.gw.deps.alerts);
+    s.gw.deps.alerts.sendGuard = (a) => {
+      alerted.push(a);
+      send(a);
+    };
     let stoppedAt = -1;
     let err: Record<string, unknown> | undefined;
     for (let i = 0; i < 12; i++) {
@@ -156,6 +162,8 @@ describe('run guard', () => {
     const client = new OpenAI({ apiKey: key, baseURL: `${s.gw.url}/v1`, maxRetries: 3, defaultHeaders: { 'x-tollgate-run': runId } });
     const e = await client.chat.completions.create({ model: 'test-gpt', messages: [{ role: 'user', content: 'anything new' }] }).catch((x: unknown) => x);
     expect((e as { status: number }).status).toBe(403);
+    // The stop was alerted once (with the warnings before it); the refusals after it were not.
+    expect(alerted.filter((a) => a.run === runId && a.action === 'terminate')).toHaveLength(1);
   });
 
   it('lets a healthy run of distinct steps through', async () => {

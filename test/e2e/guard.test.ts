@@ -174,11 +174,20 @@ describe('run guard', () => {
 
   it('enforces the max-calls cap', async () => {
     const runId = `capped-${randomBytes(3).toString('hex')}`;
+    const alerted: { run: string; action: string }[] = [];
+    const send = s.gw.deps.alerts.sendGuard.bind(s.gw.deps.alerts);
+    s.gw.deps.alerts.sendGuard = (a) => {
+      alerted.push(a);
+      send(a);
+    };
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) statuses.push((await chat(s, key, { 'x-tollgate-run': runId }, distinct(i + 100))).status);
     expect(statuses.slice(0, 12).every((x) => x === 200)).toBe(true);
     expect(statuses[12]).toBe(403);
     expect(String((await run(s, runId))['status_reason'])).toMatch(/calls/);
+    // The call that hit the cap stopped the run: alerted once; the refusal after it is not.
+    expect(alerted.filter((a) => a.run === runId).map((a) => a.action)).toEqual(['terminate']);
+    s.gw.deps.alerts.sendGuard = send;
   });
 
   it('pauses, resumes, kills and allow-lists runs through the CLI', async () => {

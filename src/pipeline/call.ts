@@ -245,13 +245,18 @@ const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 export function redact(text: string, apiKey: string): string {
   let out = text;
   if (apiKey) {
-    for (const form of keyForms(apiKey)) if (out.includes(form)) out = out.split(form).join('[redacted]');
+    for (const form of keyForms(apiKey)) if (form.length >= MIN_REDACTED && out.includes(form)) out = out.split(form).join('[redacted]');
   }
   // Providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
   if (PARTIAL_KEY.test(out)) out = out.replace(PARTIAL_KEY_ALL, '[redacted]');
   return out.length > 1000 ? out.slice(0, 1000) : out;
 }
 
+/**
+ * Key forms shorter than this are not searched for: no real provider key is, and a placeholder key
+ * ("x" in front of a local model) would otherwise cut every "x" out of the provider's messages.
+ */
+const MIN_REDACTED = 8;
 const PARTIAL_KEY = /\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/;
 const PARTIAL_KEY_ALL = new RegExp(PARTIAL_KEY.source, 'g');
 

@@ -26,3 +26,12 @@ describe('provider error answers', () => {
     }
   }
 });
+
+describe('a placeholder provider key', () => {
+  it('leaves the provider\'s message readable when the key is a few characters (no real key is)', () => {
+    const p = { ...provider(openaiAdapter), config: { api_key: 'x' } as ProviderRuntime['config'] };
+    const body = { error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } };
+    const e = upstreamStatusError(400, Buffer.from(JSON.stringify(body)), p, undefined);
+    expect(e.message).toContain("This model's maximum context length is 128000 tokens.");
+  });
+});

@@ -134,6 +134,7 @@ export const routeSchema = z
       .object({ min_tier: z.number().int().min(0).optional(), tools: z.boolean().optional(), vision: z.boolean().optional(), min_context: z.number().int().positive().optional() })
       .strict()
       .optional(),
+    /** `max_entries` sizes the one in-process cache every caching route shares (the largest value, at least 1,000): not a per-route bound. */
     cache: z
       .object({ ttl_seconds: z.number().int().positive(), scope: z.enum(['key', 'team', 'org']).default('team'), max_entries: z.number().int().positive().default(10_000) })
       .strict()

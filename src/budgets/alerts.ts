@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { formatUsd } from '../pricing/money.js';
 
 export interface BudgetAlert {
-  budget: { id: string; scope: string; period: string };
+  /** `team` only for a run's budget (run:*): a run is its team and its id, and two teams may use one id. */
+  budget: { id: string; scope: string; period: string; team?: string };
   threshold_pct: number;
   spent_usd: number;
   limit_usd: number;
@@ -57,7 +58,7 @@ export class AlertSender {
 
   send(alert: BudgetAlert): void {
     const text =
-      `Tollgate: budget ${alert.budget.scope} (${alert.budget.period}) reached ${alert.threshold_pct}%: ` +
+      `Tollgate: budget ${alert.budget.scope}${alert.budget.team !== undefined ? ` of team ${alert.budget.team}` : ''} (${alert.budget.period}) reached ${alert.threshold_pct}%: ` +
       `${formatUsd(alert.spent_usd)} of ${formatUsd(alert.limit_usd)}` +
       (alert.resets_at ? `, resets ${alert.resets_at}` : '');
     this.post({ text, kind: 'budget_threshold', ...alert });

@@ -44,7 +44,7 @@ async function alert(deps: GatewayDeps, limits: PlannedLimit[], states: CounterS
       deps.alertsClaimed.add(flag);
       if (!(await deps.limiter.claim(flag, l.ttlSeconds))) continue;
       deps.alerts.send({
-        budget: { id: l.budget!.id, scope: l.scope, period: l.budget!.period },
+        budget: { id: l.budget!.id, scope: l.scope, period: l.budget!.period, ...(l.team !== undefined ? { team: l.team } : {}) },
         threshold_pct: pct,
         spent_usd: nanosToUsd(states[i]!.used),
         limit_usd: nanosToUsd(l.limit),

@@ -154,6 +154,25 @@ describe('budget actions', () => {
     expect(alerts.find((a) => a['threshold_pct'] === 50)!['text']).toMatch(/team:watched \(month\) reached 50%/);
   });
 
+  it("names a run's team in its run:* budget's alerts (two teams may use one run id)", async () => {
+    await setBudget({ scope: 'run:*', limit_usd: 1, period: 'day', alert_at: [1] });
+    try {
+      const key = await s.createKey({ team: 'runners', unlimited: true });
+      const res = await fetch(`${s.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-run': 'shared-run-id' },
+        body: JSON.stringify({ model: 'test-gpt', max_tokens: 2000, messages: msg({ completion_tokens: 2000 }) }), // $0.02: 2%
+      });
+      expect(res.status).toBe(200);
+      const mine = () => received.filter((a) => (a['budget'] as { scope: string }).scope === 'run:shared-run-id');
+      await expect.poll(() => mine().length, { timeout: 5000 }).toBe(1);
+      expect(mine()[0]!['budget']).toMatchObject({ team: 'runners' });
+      expect(mine()[0]!['text']).toMatch(/run:shared-run-id of team runners/);
+    } finally {
+      await fetch(`${s.gw.url}/admin/v1/budgets/${encodeURIComponent('run:*/day')}`, { method: 'DELETE', headers: admin });
+    }
+  });
+
   it('does not send an alert again after a restart in the same period (another gateway on the same ledger)', async () => {
     await setBudget({ scope: 'team:restarted', limit_usd: 0.01, period: 'month', alert_at: [50] });
     const key = await s.createKey({ team: 'restarted', unlimited: true });

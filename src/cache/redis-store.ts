@@ -32,6 +32,7 @@ const cachedResponse = z.object({
     output: count,
     reasoning: count,
   }),
+  serviceTier: z.string().nullable().optional(),
   createdAt: z.number(),
 });
 

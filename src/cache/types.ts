@@ -18,6 +18,11 @@ export interface CachedResponse {
   /** The complete non-streaming response JSON in the client's API shape. */
   body: string;
   usage: CachedUsage;
+  /**
+   * The service tier the original call was billed at (null: standard rates, or a model without
+   * tiers). Absent in entries written before it was kept: read as null.
+   */
+  serviceTier?: string | null;
   /** When the entry was written (ms since the epoch, caller's clock). */
   createdAt: number;
 }

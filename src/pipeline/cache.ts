@@ -46,6 +46,8 @@ export async function serveFromCache(deps: GatewayDeps, ctx: CallContext): Promi
   ctx.cacheHit = true;
   ctx.routeLabel = 'cache';
   ctx.usage = { ...hit.usage };
+  // The tier the original answer was billed at: the hit saves what that answer cost (meter.ts).
+  ctx.serviceTier = hit.serviceTier ?? null;
   ctx.usageComplete = true;
   ctx.promptKnown = true;
   // Only the run guard reads what the model said; without it a hit skips parsing the cached body.
@@ -76,7 +78,7 @@ export async function storeInCache(deps: GatewayDeps, ctx: CallContext): Promise
     body = assembleResponse({ api: ctx.api, sse, usage: ctx.usage });
   }
   if (body === null) return;
-  const entry = { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, createdAt: deps.now() };
+  const entry = { api: ctx.api, model: ctx.target.model, body, usage: { ...ctx.usage }, serviceTier: ctx.serviceTier, createdAt: deps.now() };
   const { key, exact, ttlMs } = ctx.cache;
   await Promise.all([deps.cache.set(key, entry, ttlMs, deps.now()), deps.cache.set(exact, entry, ttlMs, deps.now())]).catch((err: unknown) =>
     deps.log.warn({ err }, 'response cache write failed'),

@@ -38,11 +38,12 @@ export function countPromptTokens(body: Record<string, unknown>): Promise<number
 }
 
 /**
- * What the call saved against what the client asked for: a cache hit saves the whole provider cost;
+ * What the call saved against what the client asked for: a cache hit saves what the original answer
+ * cost (at the rates of the service tier it was billed at, kept with the cache entry);
  * a call routed or downgraded to another model saves the difference at the requested model's prices.
  */
 function savings(ctx: CallContext, requestedRates: ModelRates | null): number {
-  if (ctx.cacheHit) return ctx.target?.rates ? costOf(ctx.target.rates, ctx.usage) : 0;
+  if (ctx.cacheHit) return ctx.target?.rates ? costOf(ratesForTier(ctx.target.rates, ctx.serviceTier), ctx.usage) : 0;
   if (!ctx.target || ctx.target.model === ctx.target.requested || !requestedRates || ctx.status !== 'ok') return 0;
   return costOf(ratesForTier(requestedRates, ctx.serviceTier), ctx.usage) - ctx.costNanos;
 }

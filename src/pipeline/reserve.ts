@@ -9,7 +9,7 @@ import { clampOutput, downgradeTarget, type PlannedLimit } from '../policy/limit
 import { pacingDowngrade } from '../policy/pacing.js';
 import { pacingExceeded } from '../budgets/pace-alerts.js';
 import { nanosToUsd } from '../pricing/money.js';
-import { worstCaseNanos } from '../pricing/price-book.js';
+import { worstCaseNanos, type ModelRates } from '../pricing/price-book.js';
 import { spliceField } from '../providers/json-splice.js';
 import { DEFAULT_IMAGE_TOKENS } from '../pricing/image-tokens.js';
 import type { AcquireResult, CounterState } from '../storage/counter-types.js';
@@ -133,19 +133,23 @@ function chainUnseenTokens(deps: GatewayDeps, ctx: CallContext): number {
 /** The worst case of a call no priced model serves. */
 const NO_COST: ReturnType<typeof worstCaseNanos> = { total: 0, input: 0, outputPerToken: 0 };
 
+/** The worst case of the call served by a model of these rates. */
+function modelWorstCase(ctx: CallContext, rates: ModelRates, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> {
+  const wc = worstCaseNanos(rates, promptBound, maxOut, ctx.body['service_tier']);
+  const searches = webSearchBound(ctx.body);
+  if (searches <= 0 || !rates.webSearchPerK) return wc;
+  // Searches cost what they cost whatever the output: on the input side of the bound.
+  const nanos = Math.ceil(searches * rates.webSearchPerK * 1e6);
+  return { total: wc.total + nanos, input: wc.input + nanos, outputPerToken: wc.outputPerToken };
+}
+
 /** The worst case of the dearest model the call may be served by (its fallbacks included). */
 function chainWorstCase(deps: GatewayDeps, ctx: CallContext, promptBound: number, maxOut: number): ReturnType<typeof worstCaseNanos> | null {
   let worst: ReturnType<typeof worstCaseNanos> | null = null;
-  const searches = webSearchBound(ctx.body);
   for (const name of ctx.route?.targets ?? [ctx.target!.model]) {
     const rates = deps.models.get(name)?.rates;
     if (!rates) continue;
-    let wc = worstCaseNanos(rates, promptBound, maxOut, ctx.body['service_tier']);
-    if (searches > 0 && rates.webSearchPerK) {
-      // Searches cost what they cost whatever the output: on the input side of the bound.
-      const nanos = Math.ceil(searches * rates.webSearchPerK * 1e6);
-      wc = { total: wc.total + nanos, input: wc.input + nanos, outputPerToken: wc.outputPerToken };
-    }
+    const wc = modelWorstCase(ctx, rates, promptBound, maxOut);
     if (!worst || wc.total > worst.total) worst = wc;
   }
   return worst;
@@ -240,6 +244,21 @@ async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan, first: A
   if (!res.ok) {
     const failed = limits[res.index]!;
     if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') throw rateLimited(failed, now);
+    // A budget past its downgrade threshold serves the cheaper model: a call that does not fit at the
+    // requested model's worst case may fit at the cheaper one's, reserved (and served) instead.
+    if (failed.kind !== 'budget_tokens') {
+      const down = downgradeOnRefusal(deps, ctx, plan, res);
+      if (down) {
+        const downRes = await deps.limiter.acquire(ctx.id, down.limits);
+        if (downRes.ok) {
+          ctx.target = { ...down.target, requested: ctx.target!.requested };
+          ctx.downgradedBy = down.budget;
+          ctx.routeLabel = `downgrade:${down.budget}`;
+          hold(deps, ctx, { limits: down.limits, wc: down.wc, maxOut, extra, now }, downRes);
+          return;
+        }
+      }
+    }
     // Clamped as the body goes upstream: with the output bound written in (the reservation's prompt
     // bound was measured before `defaults.max_tokens` was), which the clamped bound only shortens.
     const sent = ctx.rawBody.length + extra;
@@ -264,6 +283,33 @@ async function acquire(deps: GatewayDeps, ctx: CallContext, plan: Plan, first: A
   hold(deps, ctx, { limits, wc, maxOut, extra, now }, res);
 }
 
+/**
+ * When a budget's downgrade (or a paced budget's) applies to a call refused at the requested model,
+ * judged on the counters before the call: the limits to reserve at the downgrade model's worst case,
+ * and the model. Null when none applies, the call may fall back (a route with several targets), or
+ * the downgrade model is unusable or not cheaper.
+ */
+function downgradeOnRefusal(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResult): { limits: PlannedLimit[]; wc: ReturnType<typeof worstCaseNanos>; target: NonNullable<CallContext['target']>; budget: string } | null {
+  const target = ctx.target!;
+  if (ctx.route && ctx.route.targets.length > 1) return null;
+  const dg = downgradeTarget(plan.limits, res.before) ?? pacingDowngrade(plan.limits, res.before);
+  if (!dg || dg.model === target.model) return null;
+  let cheaper: ReturnType<typeof route>;
+  try {
+    cheaper = route(deps, ctx.key!, ctx.api, dg.model);
+  } catch (err) {
+    deps.log.warn({ err, budget: dg.budget.id, model: dg.model }, 'downgrade target unusable; serving the requested model');
+    return null;
+  }
+  if (!cheaper.rates) return null;
+  const m = deps.models.get(cheaper.model);
+  const prompt = ctx.rawBody.length + unseenPromptTokens(ctx.body, m?.imageTokens, m?.webSearchTokens);
+  const wc = modelWorstCase(ctx, cheaper.rates, prompt, plan.maxOut);
+  if (wc.total >= plan.wc.total) return null;
+  const limits = plan.limits.map((l) => (l.kind === 'budget_usd' || l.kind === 'budget_pace' ? { ...l, amount: wc.total } : l));
+  return { limits, wc, target: cheaper, budget: dg.budget.id };
+}
+
 /** The call holds its reservation: note it, and serve a cheaper model if a budget says so. */
 function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResult): void {
   const target = ctx.target!;
@@ -271,6 +317,8 @@ function hold(deps: GatewayDeps, ctx: CallContext, plan: Plan, res: AcquireResul
   const n = typeof ctx.body['n'] === 'number' && ctx.body['n'] > 1 ? ctx.body['n'] : 1;
   ctx.reservation = { limits, worstNanos: wc.total, outputCap: ctx.clampedTo !== null ? ctx.clampedTo * n : maxOut };
 
+  // Downgraded already: reserved at the cheaper model's worst case (acquire).
+  if (ctx.downgradedBy !== null) return;
   const dg = downgradeTarget(limits, res.before) ?? pacingDowngrade(limits, res.before);
   if (dg && dg.model !== target.model && !(ctx.route && ctx.route.targets.length > 1)) {
     try {

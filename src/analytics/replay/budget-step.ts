@@ -94,6 +94,11 @@ export class BudgetStep {
     limits.forEach((l, i) => this.seen.set(l.key, { used: states[i]!.used, reserved: states[i]!.reserved, limit: l.limit }));
   }
 
+  /** The prompt bound the downgrade check prices the cheaper model at (the call's, without its tools' and images' share). */
+  private cheaperPrompt(x: ReplayInput, promptBound: number): number {
+    return promptBound - (x.tools ? 1_000 : 0) - (x.images ? 3_000 : 0);
+  }
+
   reserve(callId: string, x: ReplayInput, targets: readonly string[], now: number): Reserved {
     const embeddings = x.row.endpoint === 'embeddings';
     const n = x.choices;
@@ -110,6 +115,21 @@ export class BudgetStep {
     if (!res.ok) {
       const failed = limits[res.index]!;
       if (failed.kind === 'rpm' || failed.kind === 'tpm' || failed.kind === 'concurrent') return { ok: false, limit: failed, rate: true };
+      // As live: a budget past its downgrade threshold reserves (and serves) the cheaper model's worst
+      // case when the requested model's does not fit.
+      const budgetDg = failed.kind !== 'budget_tokens' && targets.length <= 1 ? downgradeTarget(limits, res.before) : null;
+      const dg = budgetDg ?? (failed.kind !== 'budget_tokens' && targets.length <= 1 ? pacingDowngrade(limits, res.before) : null);
+      const rates = dg && dg.model !== target ? this.p.rates.get(dg.model) : undefined;
+      if (dg && rates) {
+        const cheaperWorst = worstCaseNanos(rates, this.cheaperPrompt(x, promptBound), maxOut).total;
+        if (cheaperWorst < wc.total) {
+          const down = limits.map((l) => (l.kind === 'budget_usd' || l.kind === 'budget_pace' ? { ...l, amount: cheaperWorst } : l));
+          this.resolvePaces(down, now);
+          const downRes = this.counters.acquireInto({ callId, items: down, leaseMs: NEVER_MS, now }, []);
+          this.remember(down, downRes.before);
+          if (downRes.ok) return { ok: true, limits: down, target: dg.model, downgradedBy: dg.budget.id, pacedDowngrade: budgetDg === null, clampedTo: null, outputCap: maxOut };
+        }
+      }
       const clamped =
         !embeddings
           ? clampOutput({ limits, before: res.before, inputWorstNanos: wc.input, outputNanosPerToken: wc.outputPerToken, promptTokens: promptBound, minTokens: this.p.minClampTokens, requested: maxOut })
@@ -136,8 +156,7 @@ export class BudgetStep {
     const dg = budgetDg ?? pacingDowngrade(limits, res.before);
     if (dg && dg.model !== target && targets.length <= 1 && this.p.rates.has(dg.model)) {
       const rates = this.p.rates.get(dg.model);
-      const raw = promptBound - (x.tools ? 1_000 : 0) - (x.images ? 3_000 : 0);
-      const cheaperWorst = rates ? worstCaseNanos(rates, raw, outputCap).total : Infinity;
+      const cheaperWorst = rates ? worstCaseNanos(rates, this.cheaperPrompt(x, promptBound), outputCap).total : Infinity;
       if (cheaperWorst <= wc.total) {
         served = dg.model;
         downgradedBy = dg.budget.id;

@@ -1,6 +1,7 @@
 /**
  * Fallback chains and their circuit breakers: a half-open circuit lets one call probe its target while
- * the others keep skipping it.
+ * the others keep skipping it, and a fallback that cannot be sent the request (no translation of its
+ * fields) is left out of the chain rather than turning the primary's retryable error into a 400.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directive, startStack, type Stack } from './harness.js';
@@ -21,10 +22,12 @@ beforeAll(async () => {
       models: {
         ...(base['models'] as object),
         'slow-gpt': { provider: 'slow', price: { input_per_mtok: 1, output_per_mtok: 2 } },
+        'primary-gpt': { provider: 'openai', price: { input_per_mtok: 1, output_per_mtok: 2 } },
       },
       circuit_breaker: { failures: 2, cooldown_ms: COOLDOWN },
       routes: [
         { match: { model: 'half' }, fallback: ['slow-gpt', 'test-gpt'] },
+        { match: { model: 'cross' }, fallback: ['primary-gpt', 'test-claude'] },
       ],
     }),
   });
@@ -78,5 +81,42 @@ describe('circuit breaker: half-open', () => {
     expect(probe.headers.get('x-tollgate-model')).toBe('slow-gpt');
     const closed = await Promise.all(Array.from({ length: 3 }, (_, i) => call(`closed ${i}`, {})));
     for (const r of closed) expect(r.headers.get('x-tollgate-model')).toBe('slow-gpt');
+  });
+});
+
+describe('fallbacks that cannot be sent the request', () => {
+  const failing = { status: 500, only_model: 'primary-gpt' };
+
+  it("leaves them out of the chain: the client gets the primary's retryable error, not a 400", async () => {
+    for (const extra of [{ n: 2 }, { logprobs: true, top_logprobs: 2 }]) {
+      const before = s.mock.stats.requests;
+      const r = await chat({ model: 'cross', max_tokens: 20, messages: msg(failing, `untranslatable ${JSON.stringify(extra)}`), ...extra });
+      expect(r.status).toBe(502);
+      expect(r.json['error']).toMatchObject({ code: 'upstream_error' });
+      expect(s.mock.stats.requests - before).toBe(1);
+    }
+    // A request the fallback can take still falls back to it.
+    const ok = await chat({ model: 'cross', max_tokens: 20, messages: msg(failing, 'translatable') });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-tollgate-model')).toBe('test-claude');
+  });
+
+  it('tries the only target able to serve the request even while its circuit is open', async () => {
+    // Failures on primary-gpt (falling back to test-claude) open its circuit.
+    for (let i = 0; i < 2; i++) {
+      const fb = await chat({ model: 'cross', max_tokens: 20, messages: msg(failing, `open ${i}`) });
+      expect(fb.headers.get('x-tollgate-model')).toBe('test-claude');
+    }
+    const before = s.mock.stats.requests;
+    const r = await chat({ model: 'cross', max_tokens: 20, messages: msg({}, 'primary is back'), n: 2 });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-tollgate-model')).toBe('primary-gpt');
+    expect(s.mock.stats.requests - before).toBe(1);
+  });
+
+  it('still refuses an untranslatable request to a single cross-format target with a 400', async () => {
+    const r = await chat({ model: 'test-claude', max_tokens: 20, messages: msg({}), n: 2 });
+    expect(r.status).toBe(400);
+    expect(r.json['error']).toMatchObject({ code: 'unsupported_format' });
   });
 });

@@ -294,7 +294,7 @@ export const configSchema = z
     reservation_lease_ms: z.number().int().min(1000).default(120_000),
     /** Route rules, in order; the first that matches decides (see docs in src/policy/routes.ts). */
     routes: z.array(routeSchema).default([]),
-    /** Fallback circuit breaker: a target failing this many times in a row is skipped for cooldown_ms. */
+    /** Fallback circuit breaker: a target failing this many times in a row is skipped for cooldown_ms, then one call probes it (half-open). */
     circuit_breaker: z
       .object({ failures: z.number().int().positive().default(5), cooldown_ms: z.number().int().positive().default(30_000) })
       .strict()

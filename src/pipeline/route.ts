@@ -8,7 +8,7 @@ import { chooseRoute } from '../policy/routes.js';
 import type { ApiShape } from '../providers/types.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { CallContext, RouteTarget } from './context.js';
-import { assertTranslatable, canServe } from './translation.js';
+import { assertTranslatable, canSendTo } from './translation.js';
 import type { GatewayDeps } from './deps.js';
 
 export function mayUse(key: KeyRecord, model: string): boolean {
@@ -97,13 +97,16 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
   const label = decision.rule === null ? null : `rule:${decision.ruleName}`;
   ctx.route = { targets: decision.targets, cache: decision.cache, reason: decision.reason, label };
   ctx.routeLabel = decision.targets[0] !== requested ? label : null;
-  // Skip targets that cannot serve this endpoint (the Responses API on an Anthropic-kind model) unless
-  // none can (the call is then refused below), and targets whose circuit is open unless it is the last left.
+  // Leave out the targets that cannot serve this request in the client's format (the Responses API on
+  // an Anthropic-kind model, an OpenAI `n: 2` on one), unless none can (the call is then refused
+  // below, as a single target would be): a fallback that could not be sent must not turn the primary's
+  // retryable error into a 400. Then skip targets whose circuit is open unless it is the last left
+  // (tried even while open: it is the only one able to serve the request).
   const serves = (t: string): boolean => {
-    const kind = deps.models.get(t)?.provider.adapter.kind;
-    return kind === undefined || canServe(ctx, kind);
+    const m = deps.models.get(t);
+    return m === undefined || canSendTo(deps, ctx, m);
   };
-  const servable = decision.targets.every(serves) ? decision.targets : decision.targets.filter(serves);
+  const servable = decision.targets.length > 1 ? decision.targets.filter(serves) : decision.targets;
   const chain = servable.length > 0 ? servable : decision.targets;
   const now = deps.now();
   const usable = chain.filter((t, i) => i === chain.length - 1 || !deps.circuits.isOpen(t, now));

@@ -15,7 +15,7 @@ import {
   toOpenAIResponse,
 } from '../translate/index.js';
 import type { CallContext, RouteTarget } from './context.js';
-import type { GatewayDeps } from './deps.js';
+import type { GatewayDeps, ModelRuntime } from './deps.js';
 
 export interface StreamTranslator {
   push(input: Buffer | string | null): string;
@@ -54,6 +54,24 @@ export function assertTranslatable(ctx: CallContext, target: RouteTarget): void 
         'Call it through /v1/chat/completions or /v1/messages.',
       { details: { param: 'model' } },
     );
+  }
+}
+
+/**
+ * Whether this request can be sent to the model in its provider's format: natively, or through a
+ * translation of the endpoint and of every field the request uses (an OpenAI `n: 2` or `logprobs` has
+ * no Anthropic equivalent). A fallback chain leaves out the targets that cannot serve the request.
+ */
+export function canSendTo(deps: GatewayDeps, ctx: CallContext, m: ModelRuntime): boolean {
+  const kind = m.provider.adapter.kind;
+  if (kind === ctx.api) return true;
+  if (!deps.canTranslate || !canServe(ctx, kind)) return false;
+  try {
+    planTranslation(deps, ctx, { requested: m.name, model: m.name, upstreamModel: m.upstreamModel, provider: m.provider, rates: m.rates });
+    return true;
+  } catch (err) {
+    if (err instanceof GatewayError && (err.code === 'unsupported_format' || err.code === 'unsupported_endpoint')) return false;
+    throw err;
   }
 }
 

@@ -107,6 +107,6 @@ describe('circuit breaker', () => {
     s = recordResult(s, false, 2, cfg);
     expect(isOpen(s, 3)).toBe(true);
     expect(isOpen(s, 1002)).toBe(false);
-    expect(recordResult(s, true, 1003, cfg)).toEqual({ failures: 0, openUntil: 0 });
+    expect(recordResult(s, true, 1003, cfg)).toEqual({ failures: 0, openUntil: 0, probeUntil: 0 });
   });
 });

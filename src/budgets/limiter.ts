@@ -3,13 +3,13 @@
  * leases of calls in flight alive, and applies the fail policy when a shared counter store is down
  * (closed: refuse with limits_unavailable; open: continue on local counters, reconcile later).
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors.js';
 import { isBudget, type PlannedLimit } from '../policy/limits.js';
 import { resolvePace } from '../policy/pacing.js';
 import type { AcquireResult, CommitItem, CounterState, CounterStore } from '../storage/counter-types.js';
 import { CallsInFlight } from './calls-in-flight.js';
+import { claimInStore, newClaimToken } from './alert-claims.js';
 import { MemoryCounterStore } from '../storage/memory/counter-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -57,6 +57,7 @@ export class Limiter {
   private readonly paceBase = new Map<string, number>();
   /** The counter store itself when it answers synchronously (in process, no fail policy to apply). */
   private readonly sync: MemoryCounterStore | null;
+  private readonly claimToken = newClaimToken();
 
   constructor(private readonly o: LimiterOptions) {
     this.sync = o.fail === null && o.counters instanceof MemoryCounterStore ? o.counters : null;
@@ -390,27 +391,9 @@ export class Limiter {
     await this.run((c) => c.release(callId, limits.map((l) => l.key), this.o.now()));
   }
 
-  /**
-   * Set-once flag shared by all instances (alert de-duplication). In-process counters forget their flags
-   * on a restart, when the counters are filled again from the ledger and every threshold already passed
-   * is "reached" again: the flag is then also set in the ledger's store (meta), so an alert sent before a
-   * restart is not sent again in its period, nor by another instance on the same ledger. Not for run
-   * budgets (a flag per run would grow the store without bound). Redis keeps its own flags.
-   */
+  /** Set-once flag shared by all instances (alert de-duplication); kept across restarts: alert-claims.ts. */
   claim(key: string, ttlSeconds: number): Promise<boolean> {
     const claimed = this.run((c) => c.claim(key, ttlSeconds, this.o.now()));
-    if (this.sync === null || key.includes('run:')) return claimed;
-    return claimed.then((ok) =>
-      ok
-        ? this.o.store.setMetaIfAbsent(`claim:${key}`, this.claimToken).then(
-            (holder) => holder === this.claimToken,
-            // The store cannot say: better an alert twice than none.
-            () => true,
-          )
-        : false,
-    );
+    return this.sync === null ? claimed : claimed.then((ok) => ok && claimInStore(this.o.store, key, this.claimToken));
   }
-
-  /** This instance's mark on the flags it sets in the store. */
-  private readonly claimToken = randomBytes(8).toString('hex');
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/schema.js';
@@ -76,7 +77,9 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   await keys.start();
   const providers = createProviders(config.providers);
   const models = await buildModels(config, providers, log);
-  const recorder = new Recorder(store, log, config.ledger.flush_ms);
+  // Rows the store refuses at shutdown wait beside the SQLite ledger, or in ./.tollgate for Postgres.
+  const spillDir = config.store.kind === 'sqlite' ? (config.store.path === ':memory:' ? null : dirname(config.store.path)) : resolve('.tollgate');
+  const recorder = new Recorder(store, log, config.ledger.flush_ms, spillDir);
   recorder.start();
   await syncConfigBudgets(store, config, now());
   const budgets = new BudgetDirectory(store);

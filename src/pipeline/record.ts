@@ -1,26 +1,42 @@
 /**
  * Stage 7 — record: one ledger row per call. Rows are batched off the request path and handed to the
- * store every `flushMs`; a failed write keeps its rows for the next attempt; close() flushes all.
+ * store every `flushMs`; a failed write keeps its rows for the next attempt; close() flushes all, and
+ * what the store still refuses then goes to a spill file the next start writes (record-spill.ts).
  */
 import type { Logger } from 'pino';
 import type { CallRow, Store } from '../storage/types.js';
 import { bodyDigest, type CallContext } from './context.js';
 import { callFeatures } from './features.js';
 import { isTransientStoreError } from '../storage/store-errors.js';
+import { readSpilled, removeSpilled, spillRows } from './record-spill.js';
 
 export class Recorder {
   private buffer: CallRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
   private failures = 0;
+  /** Spill files read at start, removed once their rows are in the store. */
+  private spilled: string[] = [];
 
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
     private readonly flushMs: number,
+    /** Where rows the store refuses at shutdown are kept for the next start; null: only the log. */
+    private readonly spillDir: string | null = null,
   ) {}
 
   start(): void {
+    if (this.spillDir !== null) {
+      try {
+        const { rows, files } = readSpilled(this.spillDir);
+        if (rows.length > 0) this.log.warn({ rows: rows.length, files }, 'writing ledger rows kept from an earlier shutdown');
+        this.buffer.push(...rows);
+        this.spilled = files;
+      } catch (err) {
+        this.log.error({ err, dir: this.spillDir }, 'could not read the ledger rows kept from an earlier shutdown; left in place');
+      }
+    }
     this.timer = setInterval(() => void this.flush(), this.flushMs);
     this.timer.unref();
   }
@@ -39,13 +55,18 @@ export class Recorder {
     if (this.buffer.length === 0) return Promise.resolve();
     const rows = this.buffer;
     this.buffer = [];
+    // The spill files read at start are all in this first batch: once it is in, they are done.
+    const spilled = this.spilled;
+    this.spilled = [];
     this.inflight = this.append(rows)
       .then(() => {
         this.failures = 0;
+        removeSpilled(spilled);
       })
       .catch(async (err: unknown) => {
         this.log.error({ err, rows: rows.length }, 'ledger write failed; will retry');
         // The store is away (locked, full, unreachable), or this is an early failure: keep them all.
+        this.spilled = spilled.concat(this.spilled);
         if (++this.failures < 3 || isTransientStoreError(err)) {
           this.buffer = rows.concat(this.buffer);
           return;
@@ -99,7 +120,17 @@ export class Recorder {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
       await this.flush();
     }
-    // The store still refuses them and the process is about to exit: the log is their last record.
+    // The store still refuses them and the process is about to exit: a file for the next start, else the log.
+    if (this.buffer.length > 0 && this.spillDir !== null) {
+      try {
+        const file = spillRows(this.spillDir, this.buffer);
+        this.log.error({ rows: this.buffer.length, file }, 'ledger rows not written before shutdown; kept in a file the next start writes');
+        removeSpilled(this.spilled);
+        this.buffer = [];
+      } catch (err) {
+        this.log.error({ err }, 'could not keep the unwritten ledger rows in a file');
+      }
+    }
     for (const row of this.buffer) this.log.error({ row }, 'ledger row not written before shutdown; kept in this log line');
     this.buffer = [];
   }

@@ -101,3 +101,35 @@ describe('Recorder with a store away for a while', () => {
     expect(recorder.pending).toBe(0);
   });
 });
+
+describe('Recorder with a spill directory', () => {
+  it('keeps the rows a store refuses at shutdown in a file, and the next start writes them', async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-spill-'));
+    try {
+      const lines: { msg: string; row?: CallRow }[] = [];
+      const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
+      const down = { appendCalls: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } as unknown as Store;
+      const first = new Recorder(down, log, 1000, dir);
+      first.start();
+      first.record({ id: 'call_a', team: 'platform', costNanos: 5 } as CallRow);
+      first.record({ id: 'call_b', team: 'platform', costNanos: 7 } as CallRow);
+      await first.close();
+      expect(readdirSync(dir)).toHaveLength(1);
+      expect(lines.filter((l) => l.row)).toEqual([]);
+
+      const written: CallRow[] = [];
+      const up = { appendCalls: (rows: CallRow[]) => (written.push(...rows), Promise.resolve(rows.length)) } as unknown as Store;
+      const next = new Recorder(up, log, 1000, dir);
+      next.start();
+      next.record({ id: 'call_c' } as CallRow);
+      await next.close();
+      expect(written.map((r) => [r.id, r.costNanos])).toEqual([['call_a', 5], ['call_b', 7], ['call_c', undefined]]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

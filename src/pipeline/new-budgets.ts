@@ -76,14 +76,22 @@ function heldKeys(ctx: CallContext): Set<string> {
   return held;
 }
 
+/**
+ * The budgets of the current set that apply to the call and that it holds nothing on, planned as of its
+ * start (so an amount lands in the period window its row is counted in), for `nanos` and `tokens`.
+ */
+function unheldBudgets(deps: GatewayDeps, ctx: CallContext, nanos: number, tokens: number): PlannedLimit[] {
+  const held = heldKeys(ctx);
+  return deps.limitPlans
+    .limitsFor(ctx.attribution!, ctx.key!.unlimited, ctx.startedAt, { worstNanos: nanos, worstTokens: tokens })
+    .filter((l) => isBudget(l) && !held.has(l.key));
+}
+
 const NONE: readonly LateHold[] = [];
 const pending = (ctx: CallContext): boolean => ctx.lateHolds !== null && ctx.lateHolds.some((h) => h.state === 'pending');
 
 async function holdNewBudgets(deps: GatewayDeps, ctx: CallContext, version: object): Promise<void> {
-  const held = heldKeys(ctx);
-  const limits = deps.limitPlans
-    .limitsFor(ctx.attribution!, ctx.key!.unlimited, ctx.startedAt, { worstNanos: ctx.worstNanos, worstTokens: ctx.worstTokens })
-    .filter((l) => isBudget(l) && !held.has(l.key));
+  const limits = unheldBudgets(deps, ctx, ctx.worstNanos, ctx.worstTokens);
   if (limits.length === 0) {
     ctx.limitsVersion = version;
     return;
@@ -136,9 +144,6 @@ function settleLate(deps: GatewayDeps, ctx: CallContext): Promise<void> | null {
   if (ctx.limitsVersion === null || ctx.limitsVersion === deps.limitPlans.version) return null;
   const actual = { costNanos: ctx.costNanos, tokens: totalTokens(ctx) };
   if (actual.costNanos <= 0 && actual.tokens <= 0) return null;
-  const held = heldKeys(ctx);
-  const limits = deps.limitPlans
-    .limitsFor(ctx.attribution!, ctx.key!.unlimited, ctx.startedAt, { worstNanos: actual.costNanos, worstTokens: actual.tokens })
-    .filter((l) => isBudget(l) && !held.has(l.key));
+  const limits = unheldBudgets(deps, ctx, actual.costNanos, actual.tokens);
   return limits.length === 0 ? null : deps.limiter.addLate(limits, (l) => actualFor(l, actual));
 }

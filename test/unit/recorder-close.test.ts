@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Recorder } from '../../src/pipeline/record.js';
 import type { CallRow, Store } from '../../src/storage/types.js';
 
+/** A logger whose lines (each row it gives up on among them) land in the returned array. */
+function captureLog(): { log: Logger; lines: { msg: string; row?: CallRow }[] } {
+  const lines: { msg: string; row?: CallRow }[] = [];
+  return { log: pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) }), lines };
+}
+
 describe('Recorder.close with a store that keeps refusing', () => {
   it('logs every row it could not write instead of dropping it silently', async () => {
-    const lines: { msg: string; row?: CallRow }[] = [];
-    const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
+    const { log, lines } = captureLog();
     const store = { appendCalls: () => Promise.reject(new Error('store down')) } as unknown as Store;
     const recorder = new Recorder(store, log, 1000);
     recorder.record({ id: 'call_a' } as CallRow);
@@ -20,8 +25,7 @@ describe('Recorder.close with a store that keeps refusing', () => {
 
 describe('Recorder with a store that throws synchronously on a row', () => {
   it('writes the other rows and logs the bad one instead of losing the whole batch', async () => {
-    const lines: { msg: string; row?: CallRow }[] = [];
-    const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
+    const { log, lines } = captureLog();
     const written: string[] = [];
     const store = {
       appendCalls: (rows: CallRow[]) => {
@@ -40,11 +44,8 @@ describe('Recorder with a store that throws synchronously on a row', () => {
 });
 
 describe('Recorder with a store away for a while', () => {
-  const quietLog = (lines: { msg: string; row?: CallRow }[]) =>
-    pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
-
   it('keeps every row while the store says it is away (locked, full, unreachable), however many flushes fail', async () => {
-    const lines: { msg: string; row?: CallRow }[] = [];
+    const { log, lines } = captureLog();
     const written: string[] = [];
     let away = 6;
     const store = {
@@ -54,7 +55,7 @@ describe('Recorder with a store away for a while', () => {
         return Promise.resolve(rows.length);
       },
     } as unknown as Store;
-    const recorder = new Recorder(store, quietLog(lines), 1000);
+    const recorder = new Recorder(store, log, 1000);
     for (const id of ['call_a', 'call_b', 'call_c']) recorder.record({ id } as CallRow);
     for (let i = 0; i < 6; i++) await recorder.flush();
     expect(recorder.pending).toBe(3);
@@ -64,7 +65,7 @@ describe('Recorder with a store away for a while', () => {
   });
 
   it('gives no row up when the store comes back while the batch is written row by row', async () => {
-    const lines: { msg: string; row?: CallRow }[] = [];
+    const { log, lines } = captureLog();
     const written: string[] = [];
     // An error that does not say the store is away: three whole-batch failures, then two rows refused, then it works.
     let failing = 5;
@@ -75,7 +76,7 @@ describe('Recorder with a store away for a while', () => {
         return Promise.resolve(rows.length);
       },
     } as unknown as Store;
-    const recorder = new Recorder(store, quietLog(lines), 1000);
+    const recorder = new Recorder(store, log, 1000);
     for (const id of ['call_a', 'call_b', 'call_c', 'call_d']) recorder.record({ id } as CallRow);
     for (let i = 0; i < 3; i++) await recorder.flush();
     expect(written.sort()).toEqual(['call_a', 'call_b', 'call_c', 'call_d']);
@@ -84,7 +85,7 @@ describe('Recorder with a store away for a while', () => {
   });
 
   it('gives up only a row the working store refuses twice', async () => {
-    const lines: { msg: string; row?: CallRow }[] = [];
+    const { log, lines } = captureLog();
     const written: string[] = [];
     const store = {
       appendCalls: (rows: CallRow[]) => {
@@ -93,7 +94,7 @@ describe('Recorder with a store away for a while', () => {
         return Promise.resolve(rows.length);
       },
     } as unknown as Store;
-    const recorder = new Recorder(store, quietLog(lines), 1000);
+    const recorder = new Recorder(store, log, 1000);
     for (const id of ['call_a', 'call_bad', 'call_b']) recorder.record({ id } as CallRow);
     for (let i = 0; i < 3; i++) await recorder.flush();
     expect(written).toEqual(['call_a', 'call_b']);
@@ -109,8 +110,7 @@ describe('Recorder with a spill directory', () => {
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-spill-'));
     try {
-      const lines: { msg: string; row?: CallRow }[] = [];
-      const log = pino({ level: 'error' }, { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; row?: CallRow }) });
+      const { log, lines } = captureLog();
       const down = { appendCalls: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) } as unknown as Store;
       const first = new Recorder(down, log, 1000, dir);
       first.start();

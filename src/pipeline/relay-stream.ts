@@ -119,7 +119,7 @@ export class StreamRelay implements StreamReceiver {
     const meter = this.meter!;
     try {
       const out = meter.push(chunk);
-      if (meter.generatedDeltas() > this.cap) {
+      if (meter.generatedMoreThan(this.cap)) {
         this.cut(meter);
         return false;
       }

@@ -148,20 +148,60 @@ function matchFrom(buf: Buffer, p: number, needle: Buffer, colon: number, m: num
  */
 export function markEvents(whole: Buffer, events: Buffer[], needle: Buffer, nonEmpty: boolean, marks: Uint8Array, bit: number): void {
   const colon = colonOf(needle);
-  const head = colon < 0 ? needle : needle.subarray(0, colon);
-  let at = whole.indexOf(head);
+  // Searched from the byte after the opening quote, which is checked by hand: a native search is
+  // several times faster from a rarer first byte than `"`, which JSON is full of.
+  const tail = needle.subarray(1, colon < 0 ? needle.length : colon);
   let i = 0;
   let end = events.length > 0 ? events[0]!.length : 0;
-  while (at >= 0) {
+  let from = 1;
+  for (;;) {
+    const t = whole.indexOf(tail, from);
+    if (t < 0) return;
+    const at = t - 1;
+    from = t + tail.length;
+    if (whole[at] !== QUOTE) continue;
     const stop = colon < 0 ? at + needle.length : matchFrom(whole, at + colon, needle, colon, colon);
-    if (stop < 0 || (nonEmpty && whole[stop] === QUOTE)) {
-      at = whole.indexOf(head, at + head.length);
-      continue;
-    }
+    if (stop < 0 || (nonEmpty && whole[stop] === QUOTE)) continue;
     while (at >= end) end += events[++i]!.length;
     marks[i] = (marks[i] ?? 0) | bit;
     // This event is marked: go on from the next one.
-    at = end < whole.length ? whole.indexOf(head, end) : -1;
+    if (end >= whole.length) return;
+    from = end + 1;
+  }
+}
+
+const OPEN_BRACE = 0x7b;
+
+function isNull(buf: Buffer, p: number): boolean {
+  return buf[p] === 0x6e && buf[p + 1] === 0x75 && buf[p + 2] === 0x6c && buf[p + 3] === 0x6c;
+}
+
+/**
+ * For a JSON member every event may carry (`name` is its name and closing quote, `usage"`): sets
+ * `objectBit` in `marks[i]` for each of `events` in which the member's value is an object, and
+ * `nullBit` where it is null (blanks around the colon allowed). One native search per occurrence,
+ * from the name's first letter (the opening quote is checked by hand, as in markEvents): a member on
+ * every event is found at the cost of stepping between its occurrences, not through every byte.
+ */
+export function markMember(whole: Buffer, events: Buffer[], name: Buffer, marks: Uint8Array, objectBit: number, nullBit: number): void {
+  let i = 0;
+  let end = events.length > 0 ? events[0]!.length : 0;
+  let t = whole.indexOf(name, 1);
+  while (t >= 0) {
+    let p = t + name.length;
+    if (whole[t - 1] === QUOTE) {
+      while (isBlank(whole[p])) p++;
+      if (whole[p] === COLON) {
+        p++;
+        while (isBlank(whole[p])) p++;
+        const bit = whole[p] === OPEN_BRACE ? objectBit : isNull(whole, p) ? nullBit : 0;
+        if (bit !== 0) {
+          while (t >= end) end += events[++i]!.length;
+          marks[i] = marks[i]! | bit;
+        }
+      }
+    }
+    t = whole.indexOf(name, p);
   }
 }
 

@@ -54,6 +54,8 @@ export interface StreamMeter {
   generatedText(): string;
   /** Content/tool/thinking deltas seen so far: a lower bound on generated tokens, checked against the reservation. */
   generatedDeltas(): number;
+  /** generatedDeltas() > cap, asked after every push: a meter may answer from a cheaper bound while it can. */
+  generatedMoreThan(cap: number): boolean;
   /** Text and tool calls of the stream so far (parsed on demand: only the run guard asks). */
   output(): ModelOutput;
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventNeedles, markEvents, markEventsAll, NATIVE_SEARCH_FROM, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
+import { EventNeedles, markEvents, markEventsAll, markMember, NATIVE_SEARCH_FROM, SseEventTooLargeError, SseSplitter } from '../../src/providers/sse-events.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream.js';
 
@@ -190,6 +190,32 @@ describe('markEventsAll', () => {
   });
 });
 
+describe('markMember', () => {
+  it('marks the events whose member is an object, or null, as the needle spec says', () => {
+    const rand = rng(41);
+    const parts = ['{', '}', '"usage":{', '"usage":null', '"usage": null', '"usage" :\t{', '"usage":nul', '"usage":"x"', 'usage":{', '\\"usage\\":{', '"us', 'age":{', '"', 'a', ',', ':', ' ', 'null'];
+    const objectNeedle = Buffer.from('"usage":{');
+    const nullNeedle = Buffer.from('"usage":null');
+    for (let round = 0; round < 2000; round++) {
+      const count = 1 + Math.floor(rand() * 6);
+      const texts: string[] = [];
+      for (let i = 0; i < count; i++) {
+        let body = '';
+        for (let k = Math.floor(rand() * 8); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
+        texts.push(`data: ${body}\n\n`);
+      }
+      const whole = Buffer.from(texts.join(''));
+      const views: Buffer[] = [];
+      let at = 0;
+      for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+      const got = new Uint8Array(count);
+      markMember(whole, views, Buffer.from('usage"'), got, 1, 2);
+      const spec = views.map((ev) => (referenceHas(ev, objectNeedle, false) ? 1 : 0) | (referenceHas(ev, nullNeedle, false) ? 2 : 0));
+      expect([...got]).toEqual(spec);
+    }
+  });
+});
+
 describe('OpenAIStreamMeter', () => {
   it('counts generating events, keeps usage and forwards the same bytes however the stream is chunked', () => {
     const rand = rng(3);
@@ -222,6 +248,28 @@ describe('OpenAIStreamMeter', () => {
       expect(Buffer.concat(out).toString()).toBe(forwardUsage ? text : text.replace(usage, '').replaceAll(',"usage":null', ''));
       expect(meter.generatedDeltas()).toBe(picked.filter((k) => k >= 1 && k <= 3).length);
       expect(meter.metered()).toMatchObject({ complete: true, usage: { input: 9, output: 4 } });
+    }
+  });
+
+  it('tells whether the generated deltas passed a cap exactly, however many other events came', () => {
+    const rand = rng(43);
+    const delta = 'data: {"choices":[{"index":0,"delta":{"content":"w"}}],"usage":null}\n\n';
+    const other = 'data: {"choices":[{"index":0,"delta":{}}],"usage":null}\n\n';
+    for (let round = 0; round < 300; round++) {
+      const events = Array.from({ length: Math.floor(rand() * 30) }, () => (rand() < 0.5 ? delta : other));
+      const bytes = Buffer.from(events.join(''));
+      const cap = Math.floor(rand() * 20);
+      const meter = new OpenAIStreamMeter(true);
+      const reference = new OpenAIStreamMeter(true);
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(rand() * 200);
+        meter.push(bytes.subarray(i, i + n));
+        reference.push(bytes.subarray(i, i + n));
+        i += n;
+        // Asked after every push, as the relay does; the reference counts every event outright.
+        expect(meter.generatedMoreThan(cap)).toBe(reference.generatedDeltas() > cap);
+      }
+      expect(meter.generatedDeltas()).toBe(events.filter((e) => e === delta).length);
     }
   });
 });

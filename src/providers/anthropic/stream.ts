@@ -134,4 +134,8 @@ export class AnthropicStreamMeter implements StreamMeter {
   generatedDeltas(): number {
     return this.deltas;
   }
+
+  generatedMoreThan(cap: number): boolean {
+    return this.deltas > cap;
+  }
 }

@@ -15,7 +15,7 @@ export abstract class FinalUsageMeter implements StreamMeter {
   protected usage: TokenUsage | null = null;
   /** The service tier the usage event reported, if it did. */
   protected serviceTier: string | null = null;
-  /** Generating events (and whatever else `parse` needs), as received. */
+  /** Generating events (and whatever else `parse` needs; the chat meter keeps every event), as received. */
   protected readonly raw: Buffer[] = [];
   protected deltas = 0;
   /** The type (or code) of an error the provider sent within the stream, after its 200. */
@@ -47,6 +47,10 @@ export abstract class FinalUsageMeter implements StreamMeter {
 
   generatedDeltas(): number {
     return this.deltas;
+  }
+
+  generatedMoreThan(cap: number): boolean {
+    return this.generatedDeltas() > cap;
   }
 }
 

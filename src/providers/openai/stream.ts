@@ -3,52 +3,56 @@
  * (`choices: []`, `usage`, just before `[DONE]`); when the client did not ask for it, it is dropped,
  * and so is the `"usage":null` that asking puts on every other chunk (OpenAI sends no usage key to a
  * client that did not ask): spliced out of the bytes, not re-serialised.
- * Hot path: the provider's bytes are forwarded as they are; only the usage chunk is parsed; content
- * events are counted by a byte scan and kept, parsed only if Tollgate must estimate or the run guard
- * asks what the model said.
+ * Hot path: the provider's bytes are forwarded as they are; only the usage chunk is parsed; events
+ * are kept as they came, counted (generating or not) only when a stream nears the output its
+ * reservation covers, parsed only if Tollgate must estimate or the run guard asks what the model said.
  */
 import type { ModelOutput } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
+import { clearedMarks, eventData, EventNeedles, markEvents, markEventsAll, markMember } from '../sse-events.js';
 import { dropNullMember } from '../json-splice.js';
 import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
 
-const USAGE = Buffer.from('"usage":{');
 const GENERATING = [Buffer.from('"content":"'), Buffer.from('"arguments":"'), Buffer.from('"reasoning_content":"')];
 /** An error within the stream (`data: {"error":{...}}`): the HTTP status was 200 already. */
 const ERROR = Buffer.from('"error":{');
-/** `"usage":null`, on every chunk but the usage chunk once upstream was asked for usage. */
-const NULL_USAGE = Buffer.from('"usage":null');
 const USAGE_KEY = Buffer.from('"usage"');
+/** The usage member (for markMember): an object on the usage chunk, null on every other chunk once upstream was asked for usage. */
+const USAGE_MEMBER = Buffer.from('usage"');
 const HAS_USAGE = 1;
 const GENERATES = 2;
 const FAILS = 4;
 const HAS_NULL_USAGE = 8;
-/** A push's searches in one pass over its bytes. */
-const NEEDLES = new EventNeedles([
-  { bytes: USAGE, nonEmpty: false, bit: HAS_USAGE },
-  ...GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES })),
-  { bytes: ERROR, nonEmpty: false, bit: FAILS },
-  { bytes: NULL_USAGE, nonEmpty: false, bit: HAS_NULL_USAGE },
-]);
+/** What makes an event a generating one, looked for only when the count of them is asked for. */
+const GENERATING_NEEDLES = new EventNeedles(GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES })));
+/** Reused by generatedDeltas, which looks at one event at a time (synchronously). */
+const ONE_EVENT: Buffer[] = [];
+const ONE_MARK = new Uint8Array(1);
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
   constructor(private readonly forwardUsageChunk: boolean) {
     super();
   }
 
+  /**
+   * Per read, two native searches find the few events that matter (the usage chunk, an error, the
+   * `"usage":null` to drop); generating events are not looked for as they pass: every event is kept,
+   * and how many generate is counted only when asked (see generatedMoreThan).
+   */
   push(chunk: Buffer): Buffer | null {
     const { events, whole } = this.sse.push(chunk);
     const n = events.length;
     if (n === 0) return null;
     const marks = (this.marks = clearedMarks(this.marks, n));
-    markEventsAll(whole, events, NEEDLES, marks);
+    markMember(whole, events, USAGE_MEMBER, marks, HAS_USAGE, HAS_NULL_USAGE);
+    markEvents(whole, events, ERROR, false, marks, FAILS);
     let kept: Buffer[] | null = null;
     for (let i = 0; i < n; i++) {
       const ev = events[i]!;
-      const out = this.take(ev, marks[i]!);
+      this.raw.push(ev);
+      const out = marks[i] === 0 ? ev : this.take(ev, marks[i]!);
       if (out === ev) {
         kept?.push(ev);
       } else {
@@ -63,17 +67,42 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
 
   flush(): Buffer | null {
     const tail = this.sse.flush();
-    return tail && this.take(tail, eventMarks(tail, NEEDLES));
+    if (!tail) return null;
+    this.raw.push(tail);
+    const marks = new Uint8Array(1);
+    markMember(tail, [tail], USAGE_MEMBER, marks, HAS_USAGE, HAS_NULL_USAGE);
+    markEvents(tail, [tail], ERROR, false, marks, FAILS);
+    return this.take(tail, marks[0]!);
   }
 
-  /** What markEvents found in each event of a push, reused from push to push. */
+  /** What the usage and error searches found in each event of a push, reused from push to push. */
   private marks: Uint8Array = new Uint8Array(32);
+  /** Kept events counted into `deltas` so far. */
+  private counted = 0;
+
+  /** Content, tool-argument and reasoning deltas among the events so far (each event counted once). */
+  override generatedDeltas(): number {
+    const raw = this.raw;
+    for (; this.counted < raw.length; this.counted++) {
+      const ev = raw[this.counted]!;
+      ONE_EVENT[0] = ev;
+      ONE_MARK[0] = 0;
+      markEventsAll(ev, ONE_EVENT, GENERATING_NEEDLES, ONE_MARK);
+      if (ONE_MARK[0]! & GENERATES) this.deltas++;
+    }
+    return this.deltas;
+  }
+
+  /** Every generating event is an event: while the events are within `cap`, nothing needs counting. */
+  override generatedMoreThan(cap: number): boolean {
+    return this.raw.length > cap && this.generatedDeltas() > cap;
+  }
 
   /**
-   * `m`: what the event holds (HAS_USAGE, GENERATES, FAILS, HAS_NULL_USAGE); returns what of it is
-   * forwarded to the client: the event itself, the event without its `"usage":null`, or null.
-   * Some OpenAI-compatible servers send usage on chunks that also carry content (the last one, or
-   * every one): such a chunk is counted and kept as generating too.
+   * `m`: what the event holds (HAS_USAGE, FAILS, HAS_NULL_USAGE); returns what of it is forwarded to
+   * the client: the event itself, the event without its `"usage":null`, or null. Some
+   * OpenAI-compatible servers send usage on chunks that also carry content (the last one, or every
+   * one): such a chunk is counted as generating too.
    */
   private take(ev: Buffer, m: number): Buffer | null {
     if (m & HAS_USAGE) {
@@ -86,10 +115,6 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
         // The usage-only chunk the client did not ask for.
         if (!this.forwardUsageChunk && Array.isArray(choices) && choices.length === 0) return null;
       }
-    }
-    if (m & GENERATES) {
-      this.deltas++;
-      this.raw.push(ev);
     }
     // Forwarded as it came; the needle also matches an object nested deeper, so the event is parsed.
     if (m & FAILS) {

@@ -126,6 +126,41 @@ describe('stream meters read JSON with blanks around its colons', () => {
   });
 });
 
+describe('the Anthropic meter goes by event names, and by the data where there are none', () => {
+  const events = [
+    { type: 'message_start', message: { id: 'm', usage: { input_tokens: 5, cache_read_input_tokens: 3, output_tokens: 1, service_tier: 'priority' } } },
+    { type: 'ping' },
+    { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'grep', input: {} } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: ' 1}' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 7 } },
+    { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+    { type: 'message_stop' },
+  ];
+  const framings: Record<string, (o: { type: string }) => string> = {
+    named: (o) => `event: ${o.type}\n${data(o, false)}`,
+    'named, no space, CRLF': (o) => `event:${o.type}\r\ndata: ${JSON.stringify(o)}\r\n\r\n`,
+    'data only': (o) => data(o, false),
+    'id line first': (o) => `id: 1\nevent: ${o.type}\n${data(o, false)}`,
+  };
+  for (const [name, frame] of Object.entries(framings)) {
+    it(`meters the same: ${name}`, () => {
+      const text = events.map(frame).join('');
+      for (const pieces of splits(text)) {
+        const m = new AnthropicStreamMeter();
+        expect(feed(m, pieces)).toBe(text);
+        expect(m.metered()).toMatchObject({ complete: true, promptKnown: true, serviceTier: 'priority', usage: { input: 5, cachedInput: 3, output: 7 } });
+        expect(m.generatedDeltas()).toBe(2);
+        expect(m.generatedMoreThan(1)).toBe(true);
+        expect(m.generatedMoreThan(2)).toBe(false);
+        expect(m.upstreamError()).toBe('overloaded_error');
+        expect(m.output().toolCalls).toEqual([{ name: 'grep', arguments: '{"q": 1}' }]);
+      }
+    });
+  }
+});
+
 describe('stream meters notice an error the provider sends inside a 200 stream', () => {
   for (const sp of [false, true]) {
     const how = sp ? 'spaced' : 'compact';

@@ -2,7 +2,8 @@
  * Meter an Anthropic Messages stream: message_start carries the prompt side of usage, message_delta
  * the cumulative output_tokens. The provider's bytes are forwarded as they are (whole events); only message_start,
  * message_delta and tool_use block starts are parsed on the way; content deltas are counted and kept,
- * parsed only on demand (estimates, the run guard).
+ * parsed only on demand (estimates, the run guard). Events are told apart by their `event:` name,
+ * as the SDKs do, and by a search of their data only when they come without one.
  */
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
@@ -29,6 +30,31 @@ const NEEDLES = new EventNeedles(
   ).map(([bytes, bit]) => ({ bytes, nonEmpty: false, bit })),
 );
 
+/** The same, by the event's name: what the SDKs go by (an event of another name they skip). */
+const NAME_BITS = new Map<string, number>([
+  ['content_block_delta', 1],
+  ['message_start', 2],
+  ['message_delta', 4],
+  ['content_block_start', 8],
+  ['error', 16],
+]);
+const EVENT_FIELD = Buffer.from('event:');
+const LF = 0x0a;
+
+/**
+ * The NEEDLES bit of an event that begins with its `event:` line (Anthropic's own framing): one
+ * look at the name instead of a search through the data; 0 for the names nothing is read from
+ * (ping, content_block_stop, message_stop). -1 when the event does not begin with its name.
+ */
+function namedBits(ev: Buffer): number {
+  if (ev.length < 7 || ev[0] !== 0x65 /* e */ || ev.compare(EVENT_FIELD, 0, 6, 0, 6) !== 0) return -1;
+  const from = ev[6] === 0x20 ? 7 : 6;
+  let end = ev.indexOf(LF, from);
+  if (end < 0) return -1;
+  if (ev[end - 1] === 0x0d) end--;
+  return NAME_BITS.get(ev.toString('latin1', from, end)) ?? 0;
+}
+
 export class AnthropicStreamMeter implements StreamMeter {
   private readonly sse = new SseSplitter();
   private readonly usage = emptyUsage();
@@ -48,9 +74,21 @@ export class AnthropicStreamMeter implements StreamMeter {
     const { events, whole } = this.sse.push(chunk);
     const n = events.length;
     if (n === 0) return null;
-    const marks = (this.marks = clearedMarks(this.marks, n));
-    markEventsAll(whole, events, NEEDLES, marks);
-    for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
+    let marks: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const ev = events[i]!;
+      const named = namedBits(ev);
+      if (named >= 0) {
+        this.take(ev, named);
+        continue;
+      }
+      // An event without an `event:` line first (some compatible servers): what its data holds.
+      if (marks === null) {
+        marks = this.marks = clearedMarks(this.marks, n);
+        markEventsAll(whole, events, NEEDLES, marks);
+      }
+      this.take(ev, marks[i]!);
+    }
     return whole;
   }
 
@@ -61,7 +99,8 @@ export class AnthropicStreamMeter implements StreamMeter {
   }
 
   private inspect(ev: Buffer): void {
-    this.take(ev, eventMarks(ev, NEEDLES));
+    const named = namedBits(ev);
+    this.take(ev, named >= 0 ? named : eventMarks(ev, NEEDLES));
   }
 
   /** `m`: the NEEDLES the event contains. */

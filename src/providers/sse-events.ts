@@ -85,6 +85,22 @@ export class SseSplitter {
 
 const EMPTY = Buffer.alloc(0);
 
+const EVENT_FIELD = Buffer.from('event:');
+
+/**
+ * The name of an event that begins with its `event:` line (how Anthropic and the Responses API
+ * frame every event); null when it does not begin with one. Telling events apart by name is what
+ * the SDKs do, and costs one look instead of a search through the data.
+ */
+export function eventName(ev: Buffer): string | null {
+  if (ev.length < 7 || ev[0] !== 0x65 /* e */ || ev.compare(EVENT_FIELD, 0, 6, 0, 6) !== 0) return null;
+  const from = ev[6] === 0x20 ? 7 : 6;
+  let end = ev.indexOf(LF, from);
+  if (end < 0) return null;
+  if (ev[end - 1] === CR) end--;
+  return ev.toString('latin1', from, end);
+}
+
 /** The JSON after "data:" in an event, parsed; undefined when it is not JSON. */
 export function eventData(ev: Buffer): unknown {
   const at = ev.indexOf('data:');

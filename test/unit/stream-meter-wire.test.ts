@@ -161,6 +161,51 @@ describe('the Anthropic meter goes by event names, and by the data where there a
   }
 });
 
+describe('the Responses API meter goes by event names, and by the data where there are none', () => {
+  const u = { input_tokens: 12, input_tokens_details: { cached_tokens: 2 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 } };
+  const events = [
+    { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', status: 'in_progress', usage: null } },
+    { type: 'response.in_progress', sequence_number: 1, response: { id: 'resp_1', status: 'in_progress', usage: null } },
+    { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: { type: 'function_call', name: 'grep', arguments: '' } },
+    { type: 'response.function_call_arguments.delta', sequence_number: 3, delta: '{"q":' },
+    { type: 'response.output_text.delta', sequence_number: 4, delta: '' },
+    { type: 'response.output_text.delta', sequence_number: 5, delta: 'done' },
+    { type: 'response.output_text.done', sequence_number: 6, text: 'done' },
+    { type: 'response.completed', sequence_number: 7, response: { id: 'resp_1', status: 'completed', service_tier: 'flex', usage: u } },
+  ];
+  const framings: Record<string, (o: { type: string }) => string> = {
+    named: (o) => `event: ${o.type}\n${data(o, false)}`,
+    'named, no space, CRLF': (o) => `event:${o.type}\r\ndata: ${JSON.stringify(o)}\r\n\r\n`,
+    'data only': (o) => data(o, false),
+  };
+  for (const [name, frame] of Object.entries(framings)) {
+    it(`meters the same: ${name}`, () => {
+      const text = events.map(frame).join('');
+      for (const pieces of splits(text)) {
+        const m = new ResponsesStreamMeter();
+        expect(feed(m, pieces)).toBe(text);
+        expect(m.metered()).toMatchObject({ complete: true, serviceTier: 'flex', usage: { input: 10, cachedInput: 2, output: 5, reasoning: 4 } });
+        // The empty delta is no generated token.
+        expect(m.generatedMoreThan(1)).toBe(true);
+        expect(m.generatedMoreThan(2)).toBe(false);
+        expect(m.generatedDeltas()).toBe(2);
+        expect(m.output()).toEqual({ text: 'done', toolCalls: [{ name: 'grep', arguments: '{"q":' }] });
+        expect(m.position(false)).toMatchObject({ sequence: 7, response: { id: 'resp_1' } });
+      }
+    });
+  }
+  it('reports a failed response by name', () => {
+    const text = [
+      `event: response.created\n${data({ type: 'response.created', sequence_number: 0, response: { id: 'r', usage: null } }, false)}`,
+      `event: response.failed\n${data({ type: 'response.failed', sequence_number: 1, response: { id: 'r', error: { code: 'server_error' }, usage: { input_tokens: 5, output_tokens: 0 } } }, false)}`,
+    ].join('');
+    const m = new ResponsesStreamMeter();
+    feed(m, [Buffer.from(text)]);
+    expect(m.upstreamError()).toBe('server_error');
+    expect(m.metered()).toMatchObject({ complete: true, usage: { input: 5 } });
+  });
+});
+
 describe('stream meters notice an error the provider sends inside a 200 stream', () => {
   for (const sp of [false, true]) {
     const how = sp ? 'spaced' : 'compact';

@@ -8,7 +8,7 @@
 import type { MeteredUsage, ModelOutput, StreamMeter } from '../types.js';
 import { emptyUsage } from '../../pricing/usage.js';
 import { obj, tierName } from '../json-slice.js';
-import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
+import { clearedMarks, eventData, eventMarks, eventName, EventNeedles, markEventsAll, SseSplitter } from '../sse-events.js';
 import { mergeAnthropicUsage } from './usage.js';
 
 const T_START = Buffer.from('"type":"message_start"');
@@ -38,21 +38,13 @@ const NAME_BITS = new Map<string, number>([
   ['content_block_start', 8],
   ['error', 16],
 ]);
-const EVENT_FIELD = Buffer.from('event:');
-const LF = 0x0a;
-
 /**
- * The NEEDLES bit of an event that begins with its `event:` line (Anthropic's own framing): one
- * look at the name instead of a search through the data; 0 for the names nothing is read from
- * (ping, content_block_stop, message_stop). -1 when the event does not begin with its name.
+ * The NEEDLES bit of an event that begins with its `event:` line (Anthropic's own framing); 0 for
+ * the names nothing is read from (ping, content_block_stop, message_stop), -1 without a name.
  */
 function namedBits(ev: Buffer): number {
-  if (ev.length < 7 || ev[0] !== 0x65 /* e */ || ev.compare(EVENT_FIELD, 0, 6, 0, 6) !== 0) return -1;
-  const from = ev[6] === 0x20 ? 7 : 6;
-  let end = ev.indexOf(LF, from);
-  if (end < 0) return -1;
-  if (ev[end - 1] === 0x0d) end--;
-  return NAME_BITS.get(ev.toString('latin1', from, end)) ?? 0;
+  const name = eventName(ev);
+  return name === null ? -1 : (NAME_BITS.get(name) ?? 0);
 }
 
 export class AnthropicStreamMeter implements StreamMeter {

@@ -3,12 +3,13 @@
  * terminal event (`response.completed`, or `response.incomplete` / `response.failed`) as
  * `response.usage`; every event is forwarded untouched (there is no usage chunk to hide and no
  * `[DONE]`). Hot path as for chat: only the terminal event is parsed; generating events (non-empty
- * `delta`s) are counted by a byte scan and kept with the tool-call announcements, parsed only when
- * Tollgate must estimate or the run guard asks what the model said.
+ * `delta`s) are kept with the tool-call announcements, counted only when a stream nears its
+ * reservation's output cap, parsed only when Tollgate must estimate or the run guard asks what the
+ * model said.
  */
 import type { ModelOutput, ResponsesStreamPosition } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
-import { clearedMarks, eventData, eventMarks, EventNeedles, markEventsAll } from '../sse-events.js';
+import { clearedMarks, eventData, eventMarks, eventName, EventNeedles, markEventsAll } from '../sse-events.js';
 import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { responsesStreamOutput } from './responses-output.js';
 import { convertResponsesUsage, webSearchCalls } from './usage.js';
@@ -37,6 +38,21 @@ const NEEDLES = new EventNeedles([
 ]);
 const NEEDLES_UNTIL_CREATED = new EventNeedles([...NEEDLES.list, { bytes: CREATED, nonEmpty: false, bit: CREATES }]);
 
+/** What an event's name says it is; the names that end in `.delta` generate (when their delta is not empty). */
+const NAME_BITS = new Map<string, number>([
+  ['response.output_item.added', ADDS_ITEM],
+  ['response.created', CREATES],
+  ['response.completed', HAS_USAGE],
+  ['response.incomplete', HAS_USAGE],
+  ['response.failed', FAILS],
+  ['error', FAILS],
+]);
+/** Whether an event holds a non-empty delta, for counting the kept deltas when the count is asked for. */
+const DELTA_NEEDLES = new EventNeedles([{ bytes: DELTA, nonEmpty: true, bit: GENERATES }]);
+/** Reused by generatedDeltas, which looks at one event at a time (synchronously). */
+const ONE_EVENT: Buffer[] = [];
+const ONE_MARK = new Uint8Array(1);
+
 export class ResponsesStreamMeter extends FinalUsageMeter {
   private created: Buffer | null = null;
   private last: Buffer | null = null;
@@ -44,15 +60,29 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
   private beforePush: Buffer | null = null;
   /** What markEvents found in each event of a push, reused from push to push. */
   private marks: Uint8Array = new Uint8Array(32);
+  /** Kept events counted into `deltas` so far. */
+  private counted = 0;
 
+  /** Events are told apart by their `event:` name, and by a search of their data only when they come without one. */
   push(chunk: Buffer): Buffer | null {
     this.beforePush = this.last;
     const { events, whole } = this.sse.push(chunk);
     const n = events.length;
     if (n === 0) return null;
-    const marks = (this.marks = clearedMarks(this.marks, n));
-    markEventsAll(whole, events, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES, marks);
-    for (let i = 0; i < n; i++) this.take(events[i]!, marks[i]!);
+    let marks: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const ev = events[i]!;
+      const named = this.namedBits(ev);
+      if (named >= 0) {
+        this.take(ev, named);
+        continue;
+      }
+      if (marks === null) {
+        marks = this.marks = clearedMarks(this.marks, n);
+        markEventsAll(whole, events, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES, marks);
+      }
+      this.take(ev, marks[i]!);
+    }
     return whole;
   }
 
@@ -63,16 +93,26 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
   }
 
   private inspect(ev: Buffer): void {
-    this.take(ev, eventMarks(ev, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES));
+    const named = this.namedBits(ev);
+    this.take(ev, named >= 0 ? named : eventMarks(ev, this.created === null ? NEEDLES_UNTIL_CREATED : NEEDLES));
   }
 
-  /** `m`: what markEvents found in the event. */
+  /** The bits of an event that begins with its `event:` line, -1 for one that does not. */
+  private namedBits(ev: Buffer): number {
+    const name = eventName(ev);
+    if (name === null) return -1;
+    if (name.endsWith('.delta')) return GENERATES;
+    const bits = NAME_BITS.get(name) ?? 0;
+    return bits === CREATES && this.created !== null ? 0 : bits;
+  }
+
+  /**
+   * `m`: what the event is (by its name) or holds (by markEvents). Generating events are kept, and
+   * counted only when the count is asked for (an empty delta does not count).
+   */
   private take(ev: Buffer, m: number): void {
     this.last = ev;
-    if (m & GENERATES) {
-      this.deltas++;
-      this.raw.push(ev);
-    } else if (m & ADDS_ITEM) {
+    if (m & (GENERATES | ADDS_ITEM)) {
       this.raw.push(ev);
     } else if (this.created === null && m & CREATES) {
       this.created = ev;
@@ -90,6 +130,24 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
       if (type === 'response.failed') this.errorType = errorName(response?.['error'], type);
       else if (type === 'error') this.errorType = errorName(data?.['error'] ?? { code: data?.['code'] }, type);
     }
+  }
+
+  /** Kept events with a non-empty delta (each counted once). */
+  override generatedDeltas(): number {
+    const raw = this.raw;
+    for (; this.counted < raw.length; this.counted++) {
+      const ev = raw[this.counted]!;
+      ONE_EVENT[0] = ev;
+      ONE_MARK[0] = 0;
+      markEventsAll(ev, ONE_EVENT, DELTA_NEEDLES, ONE_MARK);
+      if (ONE_MARK[0]! & GENERATES) this.deltas++;
+    }
+    return this.deltas;
+  }
+
+  /** Every generating event is kept: while the kept events are within `cap`, nothing needs counting. */
+  override generatedMoreThan(cap: number): boolean {
+    return this.raw.length > cap && this.generatedDeltas() > cap;
   }
 
   protected parse(events: string[]): ModelOutput {

@@ -12,6 +12,22 @@ function rng(seed: number): () => number {
   };
 }
 
+/** 1-6 `data:` events of random parts, back to back in one read, and a view of each. */
+function randomEvents(rand: () => number, parts: string[]): { count: number; whole: Buffer; views: Buffer[] } {
+  const count = 1 + Math.floor(rand() * 6);
+  const texts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let body = '';
+    for (let k = Math.floor(rand() * 8); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
+    texts.push(`data: ${body}\n\n`);
+  }
+  const whole = Buffer.from(texts.join(''));
+  const views: Buffer[] = [];
+  let at = 0;
+  for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+  return { count, whole, views };
+}
+
 /**
  * The specification of a needle's match: its bytes, with JSON blanks (spaces, tabs) allowed around
  * the colon after its key, followed when `nonEmpty` by a byte other than `"`.
@@ -136,17 +152,7 @@ describe('markEventsAll', () => {
     const needles = new EventNeedles(specs);
     const parts = ['{', '}', '"usage":{', '"usage":null', '"content":"', '"content":""', '"content":"content":"', '"arguments":"x', '"reasoning_content":', '"', 'a', ',', ':', '"c', '"us', 'age":{', ' ', '\t', '"usage": {', '"content" : "', '"content": ""', '"arguments":  "'];
     for (let round = 0; round < 2000; round++) {
-      const count = 1 + Math.floor(rand() * 6);
-      const texts: string[] = [];
-      for (let i = 0; i < count; i++) {
-        let body = '';
-        for (let k = Math.floor(rand() * 8); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
-        texts.push(`data: ${body}\n\n`);
-      }
-      const whole = Buffer.from(texts.join(''));
-      const views: Buffer[] = [];
-      let at = 0;
-      for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+      const { count, whole, views } = randomEvents(rand, parts);
       const want = new Uint8Array(count);
       for (const s of specs) markEvents(whole, views, s.bytes, s.nonEmpty, want, s.bit);
       const got = new Uint8Array(count);
@@ -197,17 +203,7 @@ describe('markMember', () => {
     const objectNeedle = Buffer.from('"usage":{');
     const nullNeedle = Buffer.from('"usage":null');
     for (let round = 0; round < 2000; round++) {
-      const count = 1 + Math.floor(rand() * 6);
-      const texts: string[] = [];
-      for (let i = 0; i < count; i++) {
-        let body = '';
-        for (let k = Math.floor(rand() * 8); k > 0; k--) body += parts[Math.floor(rand() * parts.length)];
-        texts.push(`data: ${body}\n\n`);
-      }
-      const whole = Buffer.from(texts.join(''));
-      const views: Buffer[] = [];
-      let at = 0;
-      for (const t of texts) views.push(whole.subarray(at, (at += Buffer.byteLength(t))));
+      const { count, whole, views } = randomEvents(rand, parts);
       const got = new Uint8Array(count);
       markMember(whole, views, Buffer.from('usage"'), got, 1, 2);
       const spec = views.map((ev) => (referenceHas(ev, objectNeedle, false) ? 1 : 0) | (referenceHas(ev, nullNeedle, false) ? 2 : 0));

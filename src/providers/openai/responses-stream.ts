@@ -47,21 +47,20 @@ const NAME_BITS = new Map<string, number>([
   ['response.failed', FAILS],
   ['error', FAILS],
 ]);
-/** Whether an event holds a non-empty delta, for counting the kept deltas when the count is asked for. */
-const DELTA_NEEDLES = new EventNeedles([{ bytes: DELTA, nonEmpty: true, bit: GENERATES }]);
-/** Reused by generatedDeltas, which looks at one event at a time (synchronously). */
-const ONE_EVENT: Buffer[] = [];
-const ONE_MARK = new Uint8Array(1);
+/** Whether a kept event holds a non-empty delta, looked for only when the count of them is asked for. */
+const DELTA_NEEDLES = new EventNeedles([{ bytes: DELTA, nonEmpty: true, bit: 1 }]);
 
 export class ResponsesStreamMeter extends FinalUsageMeter {
+  constructor() {
+    super(DELTA_NEEDLES);
+  }
+
   private created: Buffer | null = null;
   private last: Buffer | null = null;
   /** The last event before the latest push, for a stream cut that drops what that push brought. */
   private beforePush: Buffer | null = null;
   /** What markEvents found in each event of a push, reused from push to push. */
   private marks: Uint8Array = new Uint8Array(32);
-  /** Kept events counted into `deltas` so far. */
-  private counted = 0;
 
   /** Events are told apart by their `event:` name, and by a search of their data only when they come without one. */
   push(chunk: Buffer): Buffer | null {
@@ -130,24 +129,6 @@ export class ResponsesStreamMeter extends FinalUsageMeter {
       if (type === 'response.failed') this.errorType = errorName(response?.['error'], type);
       else if (type === 'error') this.errorType = errorName(data?.['error'] ?? { code: data?.['code'] }, type);
     }
-  }
-
-  /** Kept events with a non-empty delta (each counted once). */
-  override generatedDeltas(): number {
-    const raw = this.raw;
-    for (; this.counted < raw.length; this.counted++) {
-      const ev = raw[this.counted]!;
-      ONE_EVENT[0] = ev;
-      ONE_MARK[0] = 0;
-      markEventsAll(ev, ONE_EVENT, DELTA_NEEDLES, ONE_MARK);
-      if (ONE_MARK[0]! & GENERATES) this.deltas++;
-    }
-    return this.deltas;
-  }
-
-  /** Every generating event is kept: while the kept events are within `cap`, nothing needs counting. */
-  override generatedMoreThan(cap: number): boolean {
-    return this.raw.length > cap && this.generatedDeltas() > cap;
   }
 
   protected parse(events: string[]): ModelOutput {

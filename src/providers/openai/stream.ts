@@ -10,7 +10,7 @@
 import type { ModelOutput } from '../types.js';
 import { obj, tierName } from '../json-slice.js';
 import { openaiStreamOutput } from '../output.js';
-import { clearedMarks, eventData, EventNeedles, markEvents, markEventsAll, markMember } from '../sse-events.js';
+import { clearedMarks, eventData, EventNeedles, markEvents, markMember } from '../sse-events.js';
 import { dropNullMember } from '../json-splice.js';
 import { errorName, FinalUsageMeter } from './final-usage-meter.js';
 import { convertOpenAIUsage } from './usage.js';
@@ -22,18 +22,14 @@ const USAGE_KEY = Buffer.from('"usage"');
 /** The usage member (for markMember): an object on the usage chunk, null on every other chunk once upstream was asked for usage. */
 const USAGE_MEMBER = Buffer.from('usage"');
 const HAS_USAGE = 1;
-const GENERATES = 2;
 const FAILS = 4;
 const HAS_NULL_USAGE = 8;
 /** What makes an event a generating one, looked for only when the count of them is asked for. */
-const GENERATING_NEEDLES = new EventNeedles(GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: GENERATES })));
-/** Reused by generatedDeltas, which looks at one event at a time (synchronously). */
-const ONE_EVENT: Buffer[] = [];
-const ONE_MARK = new Uint8Array(1);
+const GENERATING_NEEDLES = new EventNeedles(GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: 1 })));
 
 export class OpenAIStreamMeter extends FinalUsageMeter {
   constructor(private readonly forwardUsageChunk: boolean) {
-    super();
+    super(GENERATING_NEEDLES);
   }
 
   /**
@@ -77,27 +73,6 @@ export class OpenAIStreamMeter extends FinalUsageMeter {
 
   /** What the usage and error searches found in each event of a push, reused from push to push. */
   private marks: Uint8Array = new Uint8Array(32);
-  /** Kept events counted into `deltas` so far. */
-  private counted = 0;
-
-  /** Content, tool-argument and reasoning deltas among the events so far (each event counted once). */
-  override generatedDeltas(): number {
-    const raw = this.raw;
-    for (; this.counted < raw.length; this.counted++) {
-      const ev = raw[this.counted]!;
-      ONE_EVENT[0] = ev;
-      ONE_MARK[0] = 0;
-      markEventsAll(ev, ONE_EVENT, GENERATING_NEEDLES, ONE_MARK);
-      if (ONE_MARK[0]! & GENERATES) this.deltas++;
-    }
-    return this.deltas;
-  }
-
-  /** Every generating event is an event: while the events are within `cap`, nothing needs counting. */
-  override generatedMoreThan(cap: number): boolean {
-    return this.raw.length > cap && this.generatedDeltas() > cap;
-  }
-
   /**
    * `m`: what the event holds (HAS_USAGE, FAILS, HAS_NULL_USAGE); returns what of it is forwarded to
    * the client: the event itself, the event without its `"usage":null`, or null. Some

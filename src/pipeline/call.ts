@@ -12,6 +12,7 @@ import { requestBuffered, ResponseTooLargeError, type BufferedResponse } from '.
 import { requestStreamed } from '../providers/streamed-request.js';
 import { planTranslation, type Translation } from './translation.js';
 import { clientGone, markAborted, StreamRelay } from './relay-stream.js';
+import { redact } from './redact.js';
 import type { CallContext, RouteTarget } from './context.js';
 import type { GatewayDeps } from './deps.js';
 
@@ -240,33 +241,3 @@ export function upstreamStatusError(
 
 /** A provider request id Tollgate passes on: printable ASCII, at most 200 characters. */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
-
-/** The provider's key taken out of a text it sent (as is, URL-encoded or base64), and partial keys. */
-export function redact(text: string, apiKey: string): string {
-  let out = text;
-  if (apiKey) {
-    for (const form of keyForms(apiKey)) if (form.length >= MIN_REDACTED && out.includes(form)) out = out.split(form).join('[redacted]');
-  }
-  // Providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
-  if (PARTIAL_KEY.test(out)) out = out.replace(PARTIAL_KEY_ALL, '[redacted]');
-  return out.length > 1000 ? out.slice(0, 1000) : out;
-}
-
-/**
- * Key forms shorter than this are not searched for: no real provider key is, and a placeholder key
- * ("x" in front of a local model) would otherwise cut every "x" out of the provider's messages.
- */
-const MIN_REDACTED = 8;
-const PARTIAL_KEY = /\b(sk|sk-ant|tg)[-_][A-Za-z0-9_*-]{6,}/;
-const PARTIAL_KEY_ALL = new RegExp(PARTIAL_KEY.source, 'g');
-
-/** A key as it may appear in a provider's answer: plain, URL-encoded and base64 (made once per key). */
-let lastKey = '';
-let lastForms: readonly string[] = [];
-function keyForms(apiKey: string): readonly string[] {
-  if (apiKey !== lastKey) {
-    lastForms = [apiKey, encodeURIComponent(apiKey), Buffer.from(apiKey).toString('base64')];
-    lastKey = apiKey;
-  }
-  return lastForms;
-}

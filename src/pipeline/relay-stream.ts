@@ -13,6 +13,7 @@ import type { StreamReceiver, UpstreamBody } from '../providers/streamed-request
 import { SseEventTooLargeError } from '../providers/sse-events.js';
 import type { ResponsesStreamPosition, StreamMeter } from '../providers/types.js';
 import type { StreamTranslator } from './translation.js';
+import { redactStreamed } from './redact.js';
 import type { CallContext } from './context.js';
 
 /** The client closed the connection before the response was complete. */
@@ -118,7 +119,9 @@ export class StreamRelay implements StreamReceiver {
     if (this.done) return false;
     const meter = this.meter!;
     try {
-      const out = meter.push(chunk);
+      let out = meter.push(chunk);
+      // The provider's error event goes on to the client; the key Tollgate called it with does not.
+      if (out && meter.upstreamError?.()) out = redactStreamed(out, this.ctx.target!.provider.config.api_key);
       if (meter.generatedMoreThan(this.cap)) {
         this.cut(meter);
         return false;
@@ -146,7 +149,8 @@ export class StreamRelay implements StreamReceiver {
     const meter = this.meter!;
     let last: Buffer | string | null;
     try {
-      const tail = meter.flush();
+      let tail = meter.flush();
+      if (tail && meter.upstreamError?.()) tail = redactStreamed(tail, this.ctx.target!.provider.config.api_key);
       last = this.tr ? this.tr.push(tail) + this.tr.end() : tail;
     } catch (err) {
       this.failed(err);

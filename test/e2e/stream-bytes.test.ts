@@ -173,6 +173,27 @@ describe('an anthropic error event mid-stream', () => {
   });
 });
 
+describe('a provider error event that names the provider key', () => {
+  it('reaches the client without the key, in both formats', async () => {
+    const echo = (key: string): string => `Invalid key ${key} (${encodeURIComponent(key)})`;
+    const chatError = sse({ error: { message: echo('sk-test-openai-secret'), type: 'invalid_request_error', code: null, param: null } });
+    script = splitWriter(chunk('Hel') + chatError, []);
+    const chat = await post('/v1/chat/completions', chatReq);
+    expect(chat.body.toString()).toContain('Hel');
+    expect(chat.body.toString()).toContain('Invalid key [redacted] ([redacted])');
+    expect(chat.body.toString()).not.toContain('secret');
+
+    const partial = anthropicEvents.split('event: content_block_stop')[0]!;
+    const antError = `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: echo('sk-ant-test-secret') } })}\n\n`;
+    // The error event arrives in pieces: the last piece comes as the stream's unterminated tail.
+    script = splitWriter(partial + antError.slice(0, -2), [partial.length + 20]);
+    const ant = await post('/v1/messages', { model: 'test-claude', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' });
+    expect(ant.body.toString()).toContain('authentication_error');
+    expect(ant.body.toString()).not.toContain('secret');
+    expect((await s.waitForCall(ant.callId)).errorCode).toBe('upstream_error');
+  });
+});
+
 describe('anthropic stream split anywhere', () => {
   const len = Buffer.byteLength(anthropicEvents);
   for (const cuts of [[], [3], Array.from({ length: 60 }, (_, i) => i * 17 + 1), Array.from({ length: len }, (_, i) => i)]) {

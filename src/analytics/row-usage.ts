@@ -3,7 +3,7 @@ import type { TokenUsage } from '../pricing/usage.js';
 import type { CallRow } from '../storage/types.js';
 
 /**
- * The row's token classes, plus the one request a model priced per request (search models) bills: a
+ * The row's token classes and web searches, plus the one request a model priced per request (search models) bills: a
  * call that was answered, or estimated because it may have been; a refused or failed call bills none.
  */
 export function rowUsage(row: CallRow): TokenUsage {
@@ -15,6 +15,7 @@ export function rowUsage(row: CallRow): TokenUsage {
     output: row.outputTokens,
     reasoning: row.reasoningTokens,
   };
+  if (row.webSearches > 0) u.webSearches = row.webSearches;
   if (row.status === 'ok' || row.estimated) u.requests = 1;
   return u;
 }

@@ -54,9 +54,11 @@ describe('per-request fee', () => {
   });
 
   it('is billed once for a recorded call that was answered or estimated, when replay or waste price it again', () => {
-    const row = { inputTokens: 1000, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 200, reasoningTokens: 0, status: 'ok', estimated: false } as CallRow;
+    const row = { inputTokens: 1000, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 200, reasoningTokens: 0, webSearches: 0, status: 'ok', estimated: false } as CallRow;
     expect(rowUsage(row).requests).toBe(1);
     expect(rowUsage({ ...row, status: 'aborted', estimated: true }).requests).toBe(1);
     expect(rowUsage({ ...row, status: 'error', inputTokens: 0, outputTokens: 0 }).requests ?? 0).toBe(0);
+    // The searches the ledger kept are priced again too.
+    expect(costOf(configRates({ input_per_mtok: 0, output_per_mtok: 0, web_searches_per_k: 10 }), rowUsage({ ...row, webSearches: 3 }))).toBe(30_000_000);
   });
 });

@@ -203,7 +203,7 @@ function appendRows(tag) {
       tags: i % 4 === 0 ? 'batch' : null, endpoint: 'chat', stream: false, provider: m < 5 ? 'openai' : 'anthropic', requestedModel: `model-${m}`,
       servedModel: `model-${m}`, inputTokens: 1000, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 200, reasoningTokens: 0,
       costNanos: 1_234_567, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: `req_${i}`, attemptOf: null, route: null,
-      cacheHit: false, savedNanos: 0, requestHash: null, features: null,
+      cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
     });
   }
   return rows;

@@ -31,7 +31,7 @@ function row() {
     requestedModel: 'gpt-4o-mini', servedModel: 'gpt-4o-mini', inputTokens: 412, cachedInputTokens: 0, cacheWrite5mTokens: 0,
     cacheWrite1hTokens: 0, outputTokens: 96, reasoningTokens: 0, costNanos: 119_400, estimated: false, status: 'ok', httpStatus: 200,
     errorCode: null, upstreamRequestId: `chatcmpl-${seq}`, attemptOf: null, route: null, cacheHit: false, savedNanos: 0,
-    requestHash: null, features,
+    requestHash: null, webSearches: 0, serviceTier: null, features,
   };
 }
 

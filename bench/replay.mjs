@@ -111,6 +111,8 @@ function* ledger(n, page = 10_000) {
       costNanos: Math.round((rates[0] * input + rates[1] * output) * 1000), estimated: false, status: 'ok', httpStatus: 200, errorCode: null,
       upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0,
       requestHash: repeat ? `dup${team}-${Math.floor(rand() * 50)}` : `h${i}`,
+      webSearches: 0,
+      serviceTier: null,
       features: {
         bytes: input * 4, promptBound: input * 4, outputBound: 1024, choices: 1, tools: step % 3 === 0, images: false,
         routeHeader: step % 5 === 0 ? 'cheap' : null, noCache: false, unlimited: false, upstreamStatus: null,

@@ -25,6 +25,7 @@ import { costOf, type ModelRates } from '../pricing/price-book.js';
 import type { CallRow, Store } from '../storage/types.js';
 import { forgetOlder, promptTokensOf, scanCalls } from './call-scan.js';
 import type { WasteConfig } from './value-config.js';
+import { rowUsage } from './row-usage.js';
 
 export const WASTE_CATEGORIES = ['guard_stopped', 'duplicate', 'failed', 'retried', 'oversized_model'] as const;
 export type WasteCategory = (typeof WASTE_CATEGORIES)[number];
@@ -186,7 +187,7 @@ function oversizedRule(q: WasteQuery): (c: CallRow) => number {
     if (c.status !== 'ok' || c.cacheHit || c.servedModel === null || !expensive.has(c.servedModel)) return 0;
     if (promptTokensOf(c) > o.max_input_tokens || c.outputTokens + c.reasoningTokens > o.max_output_tokens) return 0;
     if (o.no_reasoning && c.reasoningTokens > 0) return 0;
-    const cheap = costOf(rates, { input: c.inputTokens, cachedInput: c.cachedInputTokens, cacheWrite5m: c.cacheWrite5mTokens, cacheWrite1h: c.cacheWrite1hTokens, output: c.outputTokens, reasoning: c.reasoningTokens });
+    const cheap = costOf(rates, rowUsage(c));
     return Math.max(0, c.costNanos - cheap);
   };
 }

@@ -20,6 +20,11 @@ const tokenPriceSchema = z
     reasoning_per_mtok: z.number().nonnegative().optional(),
     /** USD per 1,000 web searches the provider runs for a call (Anthropic's server web search tool). */
     web_searches_per_k: z.number().nonnegative().optional(),
+    /**
+     * USD per 1,000 requests, billed per call on top of tokens: the search fee of Chat Completions
+     * search models (gpt-4o-search-preview...), Perplexity's request fee.
+     */
+    requests_per_k: z.number().nonnegative().optional(),
   })
   .strict();
 

@@ -104,6 +104,8 @@ export function* seedRows(o: { now: number; days: number; callsPerDay: number; t
           cacheHit: false,
           savedNanos: 0,
           requestHash,
+          webSearches: 0,
+          serviceTier: null,
           features: seedFeatures(rnd, input, output),
         });
       }

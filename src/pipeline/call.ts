@@ -168,8 +168,8 @@ function relayBody(
     ctx.usageComplete = true;
     ctx.promptKnown = true;
   }
-  // Only a model priced per service tier needs to know which one served the call.
-  if (ctx.target!.rates?.serviceTiers) ctx.serviceTier = provider.adapter.serviceTierOf(endpoint, upstreamBody);
+  // The tier that served the call: priced at its rates when the model has some, and kept in the ledger.
+  ctx.serviceTier = provider.adapter.serviceTierOf(endpoint, upstreamBody);
   const ct = response.headers['content-type'];
   const headers: Record<string, string | number> = {
     'content-type': typeof ct === 'string' && !tr ? ct : 'application/json',

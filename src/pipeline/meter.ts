@@ -76,6 +76,9 @@ function lostAnswerBound(ctx: CallContext): number {
 
 /** The call's integer cost and what it saved, from its (reported or estimated) usage. */
 export function price(ctx: CallContext, requestedRates: ModelRates | null = null): void {
+  // One request answered (a cache hit's original one included) or, estimated, possibly billed: a model
+  // priced per request (search models) bills it on top of the tokens.
+  if (ctx.usageComplete || ctx.estimated) ctx.usage.requests = 1;
   ctx.costNanos = ctx.cacheHit || !ctx.target?.rates ? 0 : servedCost(ctx, ctx.target.rates);
   ctx.savedNanos = savings(ctx, requestedRates);
 }

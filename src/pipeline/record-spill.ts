@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { CallRow } from '../storage/types.js';
 
 const PREFIX = 'unwritten-';
+/** Columns a row spilled by an earlier version has not got. */
+const SPILLED_BEFORE = { webSearches: 0, serviceTier: null } as const;
 const SUFFIX = '.ndjson';
 
 /** Write `rows` to a new file in `dir`; its path, or throws. */
@@ -30,7 +32,7 @@ export function readSpilled(dir: string): { rows: CallRow[]; files: string[] } {
   const rows: CallRow[] = [];
   const files = names.sort().map((n) => join(dir, n));
   for (const f of files) {
-    for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim() !== '') rows.push(JSON.parse(line) as CallRow);
+    for (const line of readFileSync(f, 'utf8').split('\n')) if (line.trim() !== '') rows.push({ ...SPILLED_BEFORE, ...(JSON.parse(line) as CallRow) });
   }
   return { rows, files };
 }

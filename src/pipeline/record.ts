@@ -182,6 +182,8 @@ export function toRow(ctx: CallContext, endedAt: number): CallRow | null {
     cacheHit: ctx.cacheHit,
     savedNanos: ctx.savedNanos,
     requestHash: requestHash(ctx),
+    webSearches: u.webSearches ?? 0,
+    serviceTier: clean(ctx.serviceTier),
     features: callFeatures(ctx),
   };
 }

@@ -55,6 +55,8 @@ export function catalogueRates(model: string, provider: CatalogueProvider): Mode
       output,
       reasoning: toRate(mp['output_reasoning_mtok']) ?? output,
       ...(typeof mp['web_searches_kcount'] === 'number' ? { webSearchPerK: mp['web_searches_kcount'] } : {}),
+      // A fee per request on top of tokens (Perplexity's Sonar models).
+      ...(typeof mp['requests_kcount'] === 'number' ? { requestPerK: mp['requests_kcount'] } : {}),
       source: 'catalogue',
     };
   }

@@ -29,6 +29,8 @@ export interface TokenRates {
   reasoning: Rate;
   /** USD per 1,000 web searches the provider runs for a call (TokenUsage.webSearches). */
   webSearchPerK?: number;
+  /** USD per 1,000 requests, billed per call on top of tokens (TokenUsage.requests). */
+  requestPerK?: number;
 }
 
 export interface ModelRates extends TokenRates {
@@ -69,8 +71,9 @@ export function costOf(rates: TokenRates, u: TokenUsage): NanoUsd {
     rateAt(rates.cacheWrite1h, p) * u.cacheWrite1h +
     rateAt(rates.output, p) * u.output +
     rateAt(rates.reasoning, p) * u.reasoning +
-    // $ per 1,000 searches = 1,000 micro-dollars per search per $.
-    (u.webSearches ?? 0) * (rates.webSearchPerK ?? 0) * 1000;
+    // $ per 1,000 searches (or requests) = 1,000 micro-dollars per search per $.
+    (u.webSearches ?? 0) * (rates.webSearchPerK ?? 0) * 1000 +
+    (u.requests ?? 0) * (rates.requestPerK ?? 0) * 1000;
   return Math.round(micro * 1000);
 }
 
@@ -84,27 +87,28 @@ export function costOf(rates: TokenRates, u: TokenUsage): NanoUsd {
  * more (a `priority` call reserves at priority rates). Without one (absent, or "auto") the provider
  * picks from the account's settings (OpenAI's project default, Anthropic's Priority Tier capacity),
  * so every priced tier counts: a budget must not be overshot by a tier the request never named.
+ * A per-request fee (search models) is on the input side: the call pays it whatever it generates.
  */
 export function worstCaseNanos(rates: ModelRates, promptBound: number, maxOutput: number, requestedTier?: unknown): { total: number; input: number; outputPerToken: number } {
   let inRate = inputRateAt(rates, promptBound);
   let outRate = outputRateAt(rates, promptBound);
+  let requestPerK = rates.requestPerK ?? 0;
+  const count = (t: TokenRates): void => {
+    inRate = Math.max(inRate, inputRateAt(t, promptBound));
+    outRate = Math.max(outRate, outputRateAt(t, promptBound));
+    requestPerK = Math.max(requestPerK, t.requestPerK ?? 0);
+  };
   const tiers = rates.serviceTiers;
   if (tiers !== undefined) {
     if (typeof requestedTier === 'string' && requestedTier !== 'auto') {
       const t = Object.hasOwn(tiers, requestedTier) ? tiers[requestedTier] : undefined;
-      if (t !== undefined) {
-        inRate = Math.max(inRate, inputRateAt(t, promptBound));
-        outRate = Math.max(outRate, outputRateAt(t, promptBound));
-      }
+      if (t !== undefined) count(t);
     } else {
-      for (const name in tiers) {
-        const t = tiers[name]!;
-        inRate = Math.max(inRate, inputRateAt(t, promptBound));
-        outRate = Math.max(outRate, outputRateAt(t, promptBound));
-      }
+      for (const name in tiers) count(tiers[name]!);
     }
   }
-  const input = Math.ceil(promptBound * inRate * 1000);
+  // $ per 1,000 requests = 1e6 nano-dollars per request per $.
+  const input = Math.ceil(promptBound * inRate * 1000) + Math.ceil(requestPerK * 1e6);
   const outputPerToken = outRate * 1000;
   return { total: input + Math.ceil(maxOutput * outputPerToken), input, outputPerToken };
 }
@@ -130,6 +134,7 @@ function configTokenRates(price: TokenPriceConfig): TokenRates {
     output: price.output_per_mtok,
     reasoning: price.reasoning_per_mtok ?? price.output_per_mtok,
     ...(price.web_searches_per_k !== undefined ? { webSearchPerK: price.web_searches_per_k } : {}),
+    ...(price.requests_per_k !== undefined ? { requestPerK: price.requests_per_k } : {}),
   };
 }
 
@@ -137,8 +142,9 @@ export function configRates(price: NonNullable<ModelConfig['price']>): ModelRate
   const rates: ModelRates = { ...configTokenRates(price), source: 'config' };
   const tiers = price.service_tiers;
   if (tiers !== undefined && Object.keys(tiers).length > 0) {
-    // A tier's web searches cost what the standard ones do unless the tier says otherwise.
-    rates.serviceTiers = Object.fromEntries(Object.entries(tiers).map(([name, p]) => [name, { webSearchPerK: rates.webSearchPerK, ...configTokenRates(p) }]));
+    // A tier's web searches and requests cost what the standard ones do unless the tier says otherwise.
+    const fees = { webSearchPerK: rates.webSearchPerK, requestPerK: rates.requestPerK };
+    rates.serviceTiers = Object.fromEntries(Object.entries(tiers).map(([name, p]) => [name, { ...fees, ...configTokenRates(p) }]));
   }
   return rates;
 }

@@ -32,6 +32,12 @@ export interface TokenUsage {
    * `server_tool_use.web_search_requests`); absent when there were none.
    */
   webSearches?: number;
+  /**
+   * Requests the provider bills per request, apart from tokens and searches (Chat Completions search
+   * models, Perplexity's Sonar): 1 for a call the provider answered (or may bill, when estimated);
+   * absent when none (a refused or failed call, a count of tokens alone).
+   */
+  requests?: number;
 }
 
 export function emptyUsage(): TokenUsage {

@@ -241,5 +241,7 @@ export function callView(r: CallRow): Record<string, unknown> {
     status: r.status,
     http_status: r.httpStatus,
     error_code: r.errorCode,
+    web_searches: r.webSearches,
+    service_tier: r.serviceTier,
   };
 }

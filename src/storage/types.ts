@@ -70,6 +70,14 @@ export interface CallRow {
    * cache would have served and what replay feeds the cache. Never the prompt itself.
    */
   requestHash: string | null;
+  /** Web searches the provider ran for the call and billed per search (0 for none, and on rows from before they were recorded). */
+  webSearches: number;
+  /**
+   * The service tier the provider says served the call (OpenAI `service_tier`, Anthropic
+   * `usage.service_tier`), as it named it; null when it named none (and on older rows). A cache hit
+   * carries the original answer's tokens, searches and tier.
+   */
+  serviceTier: string | null;
   /** What the policies decided on, without the prompt (replay); absent on imported and older rows. */
   features?: CallFeatures | null;
 }

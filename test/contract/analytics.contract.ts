@@ -48,7 +48,7 @@ export function generateLedger(n: number, seed = 42, startAt?: (i: number, drawn
       inputTokens: Math.floor(r() * 5000), cachedInputTokens: Math.floor(r() * 900), cacheWrite5mTokens: Math.floor(r() * 50),
       cacheWrite1hTokens: Math.floor(r() * 30), outputTokens: Math.floor(r() * 2000), reasoningTokens: Math.floor(r() * 300),
       costNanos: Math.floor(r() * 9_000_000_000), estimated: false, status: pick(['ok', 'ok', 'ok', 'error', 'aborted']),
-      httpStatus: 200, errorCode: null, upstreamRequestId: null, requestHash: null,
+      httpStatus: 200, errorCode: null, upstreamRequestId: null, requestHash: null, webSearches: 0, serviceTier: null,
       // Savings (derived from i, so the random attributes above stay as they were): some calls routed,
       // downgraded or served from the cache, some of those failed fallback attempts.
       attemptOf: i % 13 === 0 ? `g${seed}-prev` : null,

@@ -28,6 +28,8 @@ function ledger(n: number, seed: number): CallRow[] {
       costNanos: Math.floor(rnd() * 5_000_000), estimated: false, status: pick(['ok', 'ok', 'error'] as const), httpStatus: 200,
       errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0,
       requestHash: pick(['h1', 'h2', 'h3', null]),
+      webSearches: 0,
+      serviceTier: null,
     });
   }
   return rows;

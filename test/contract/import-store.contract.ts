@@ -31,7 +31,7 @@ function call(id: string, startedAt: number): CallRow {
     id, startedAt, firstByteAt: null, endedAt: startedAt, keyId: 'k', team: 't', user: null, project: null, run: null, agent: null, parent: null,
     tags: null, endpoint: 'messages', stream: true, provider: 'anthropic', requestedModel: 'm', servedModel: 'm', inputTokens: 1, cachedInputTokens: 0,
     cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0, costNanos: 5_000_000_000_123, estimated: false, status: 'ok',
-    httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, features: null,
+    httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
   };
 }
 

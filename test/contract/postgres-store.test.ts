@@ -10,7 +10,7 @@ import { describeStore, type MakeStore } from './store.contract.js';
 import { describeImportStore } from './import-store.contract.js';
 import { describeAnalytics } from './analytics.contract.js';
 import { MIGRATIONS } from '../../src/storage/postgres/schema.js';
-import { CALL_COLUMNS, callValues } from '../../src/storage/sqlite/call-columns.js';
+import { legacyCallValues, sampleCall } from './legacy-ledger.js';
 
 const URL = process.env['TOLLGATE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const admin = new pg.Pool({ connectionString: URL, max: 2 });
@@ -59,24 +59,47 @@ describeAnalytics(
   async (rows) => {
     // A ledger at the schema before the rollups, written directly, then opened by the store.
     const { schema, drop } = await freshSchema();
-    const before = MIGRATIONS.findIndex((m) => m.includes('rollup_hourly'));
-    const c = await admin.connect();
-    try {
-      await c.query(`SET search_path = ${schema}`);
-      await c.query('CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      for (const m of MIGRATIONS.slice(0, before)) await c.query(m);
-      await c.query("INSERT INTO meta VALUES ('schema_version', $1)", [String(before)]);
-      const cols = CALL_COLUMNS.map((col) => (col === 'user' ? '"user"' : col));
-      const values = callValues(rows);
-      const bool = new Set(['stream', 'estimated', 'cache_hit']);
-      for (let i = 0; i < values.length; i += cols.length) {
-        const row = values.slice(i, i + cols.length).map((v, j) => (bool.has(CALL_COLUMNS[j]!) ? v === 1 : v));
-        await c.query(`INSERT INTO calls (${cols.join(', ')}) VALUES (${cols.map((_, j) => `$${j + 1}`).join(', ')})`, row);
-      }
-      await c.query('RESET search_path');
-    } finally {
-      c.release();
-    }
+    await legacyLedger(schema, MIGRATIONS.findIndex((m) => m.includes('rollup_hourly')), rows);
     return { store: new PostgresStore({ url: URL, poolSize: 4, schema }), cleanup: drop };
   },
 );
+
+/** A ledger at the schema of the first `before` migrations holding `rows`, written directly (columns of later migrations left out). */
+async function legacyLedger(schema: string, before: number, rows: Parameters<typeof legacyCallValues>[0]): Promise<void> {
+  const c = await admin.connect();
+  try {
+    await c.query(`SET search_path = ${schema}`);
+    await c.query('CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    for (const m of MIGRATIONS.slice(0, before)) await c.query(m);
+    await c.query("INSERT INTO meta VALUES ('schema_version', $1)", [String(before)]);
+    const legacy = legacyCallValues(rows);
+    const cols = legacy.columns.map((col) => (col === 'user' ? '"user"' : col));
+    const bool = new Set(['stream', 'estimated', 'cache_hit']);
+    for (const values of legacy.rows) {
+      const row = values.map((v, j) => (bool.has(legacy.columns[j]!) ? v === 1 : v));
+      await c.query(`INSERT INTO calls (${cols.join(', ')}) VALUES (${cols.map((_, j) => `$${j + 1}`).join(', ')})`, row);
+    }
+    await c.query('RESET search_path');
+  } finally {
+    c.release();
+  }
+}
+
+describe('PostgresStore migration', () => {
+  it("adds each call's web searches and service tier to an existing ledger: its rows read 0 and null, new rows keep theirs", async () => {
+    const { schema, drop } = await freshSchema();
+    const old = sampleCall({ id: 'old', startedAt: 1_700_000_000_000 });
+    await legacyLedger(schema, MIGRATIONS.length - 1, [old]);
+    const store = new PostgresStore({ url: URL, poolSize: 2, schema });
+    try {
+      await store.migrate();
+      const fresh = sampleCall({ id: 'new', startedAt: 1_700_000_001_000, webSearches: 3, serviceTier: 'priority' });
+      expect(await store.appendCalls([fresh])).toBe(1);
+      expect(await store.calls({ limit: 10 })).toEqual([fresh, old]);
+      expect(await store.scanCalls({ limit: 10 })).toEqual([old, fresh]);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
+});

@@ -13,7 +13,7 @@ const row = (id: string): CallRow => ({
   run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt-a', servedModel: 'gpt-a',
   inputTokens: 10, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 4, reasoningTokens: 0, costNanos: 100,
   estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false,
-  savedNanos: 0, requestHash: null, features: null,
+  savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
 });
 
 describe('SQLite ledger with another writer', () => {

@@ -17,7 +17,7 @@ function call(over: Partial<CallRow> & { id: string; startedAt: number }): CallR
     run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt-a',
     servedModel: 'gpt-a', inputTokens: 10, cachedInputTokens: 1, cacheWrite5mTokens: 2, cacheWrite1hTokens: 3, outputTokens: 4,
     reasoningTokens: 1, costNanos: 0, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null,
-    attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, features: null,
+    attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
     ...over,
   };
 }
@@ -25,10 +25,10 @@ function call(over: Partial<CallRow> & { id: string; startedAt: number }): CallR
 const claude = { keyId: 'k2', team: 'search', provider: 'anthropic', requestedModel: 'claude-b', servedModel: 'claude-b', endpoint: 'messages' } as const;
 /** The small ledger the spend and sum expectations below are computed from by hand. */
 const LEDGER: CallRow[] = [
-  call({ id: 'c1', startedAt: T0, user: 'ana', project: 'p1', run: 'r1', agent: 'planner', tags: 'batch,nightly', costNanos: 1_000, stream: true }),
+  call({ id: 'c1', startedAt: T0, user: 'ana', project: 'p1', run: 'r1', agent: 'planner', tags: 'batch,nightly', costNanos: 1_000, stream: true, serviceTier: 'default' }),
   call({ id: 'c2', startedAt: T0 + 2 * HOUR, user: 'ana', project: 'p1', run: 'r1', agent: 'coder', parent: 'c1', tags: 'batch', costNanos: 3_000_000_000 }),
   // Last millisecond of 2026-11-24, and a cost far above 2^32.
-  call({ id: 'c3', startedAt: T0 + 24 * HOUR - 1, ...claude, user: 'bo', tags: 'nightly-x', costNanos: 5_000_000_000_000, estimated: true, upstreamRequestId: 'req_3', requestHash: '0123456789abcdef0123456789abcdef' }),
+  call({ id: 'c3', startedAt: T0 + 24 * HOUR - 1, ...claude, user: 'bo', tags: 'nightly-x', costNanos: 5_000_000_000_000, estimated: true, upstreamRequestId: 'req_3', requestHash: '0123456789abcdef0123456789abcdef', webSearches: 4, serviceTier: 'priority' }),
   call({ id: 'c4', startedAt: T0 + 24 * HOUR, ...claude, project: 'p2', run: 'r2', costNanos: 7, firstByteAt: null, route: 'cache', cacheHit: true, savedNanos: 9_000_000_000_000 }),
   call({ id: 'c5', startedAt: T0 + 30 * HOUR, attemptOf: 'c4', route: 'rule:fallback', savedNanos: -5, keyId: 'k3', user: 'bo', project: 'p2', run: 'r2', provider: null, servedModel: null, costNanos: 500, status: 'error', httpStatus: 502, errorCode: 'upstream_error' }),
   call({ id: 'c6', startedAt: T0 + 49 * HOUR, user: 'cy', project: 'p1', run: 'r1', agent: 'planner', tags: 'x,batch', costNanos: 4_000_000_000, inputTokens: 3_000_000_010 }),
@@ -217,6 +217,31 @@ export function describeStore(name: string, make: MakeStore): void {
           .map((r) => r.id);
         expect(seen).toEqual(expected);
         expect(seen).toEqual(['c1', 'c2', 'f1', 'f2', 'c3', 'c4', 'c5']);
+      }));
+
+    it("keeps each call's web searches and service tier through every read: listed, paged, scanned with and without features or delivery", () =>
+      withStore(async (s) => {
+        const rows = [
+          ...LEDGER,
+          call({ id: 't1', startedAt: T0 + HOUR, webSearches: 7, serviceTier: 'priority' }),
+          call({ id: 't2', startedAt: T0 + HOUR, webSearches: 0, serviceTier: 'flex' }),
+          call({ id: 't3', startedAt: T0 + HOUR, webSearches: 2_000_000, serviceTier: null, features: { bytes: 1, promptBound: null, outputBound: null, choices: 1, tools: false, images: false, routeHeader: null, noCache: false, unlimited: false, upstreamStatus: null, request: null, output: null } }),
+          call({ id: 't4', startedAt: T0 + HOUR, serviceTier: 'priority' }),
+        ];
+        await s.appendCalls(rows);
+        const kept = (r: CallRow): [string, number, string | null] => [r.id, r.webSearches, r.serviceTier];
+        const expected = rows.map(kept).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        const sorted = (list: CallRow[]): [string, number, string | null][] => list.map(kept).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        expect(sorted(await s.calls({ limit: 100 }))).toEqual(expected);
+        expect(sorted(await s.calls({ after: 'start', limit: 100 }))).toEqual(expected);
+        for (const features of [true, false]) {
+          for (const delivery of [true, false]) expect(sorted(await s.scanCalls({ limit: 100, features, delivery }))).toEqual(expected);
+        }
+        if (s.scanCallPage) {
+          const page = await s.scanCallPage({ limit: 100, features: false, delivery: false });
+          expect(sorted(Array.from({ length: page.length }, (_, i) => page.row(i)))).toEqual(expected);
+        }
+        expect((await s.calls({ limit: 100 })).find((r) => r.id === 't1')).toEqual(rows.find((r) => r.id === 't1'));
       }));
 
     it('reports savings by group and reason, leaving out plain calls and failed fallback attempts', () =>

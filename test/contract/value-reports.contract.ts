@@ -25,7 +25,7 @@ function call(over: Partial<CallRow> & { id: string; startedAt: number }): CallR
     parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'p', requestedModel: 'mini', servedModel: 'mini',
     inputTokens: 0, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0,
     costNanos: 0, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null,
-    route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+    route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null,
     ...over,
   };
 }

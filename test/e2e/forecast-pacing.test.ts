@@ -62,7 +62,7 @@ function row(id: string, team: string, at: string, usd: number, keyId = 'seeded'
     id, startedAt: t, firstByteAt: null, endedAt: t + 1000, keyId, team, user: null, project: null, run: null, agent: null, parent: null, tags: null,
     endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'test-gpt', servedModel: 'test-gpt', inputTokens: 1, cachedInputTokens: 0,
     cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0, costNanos: Math.round(usd * 1e9), estimated: false,
-    status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+    status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null,
   };
 }
 

@@ -132,4 +132,18 @@ describe('Recorder with a spill directory', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads rows spilled by an earlier version (no web searches, no service tier) as 0 and null, so the store takes them', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readSpilled } = await import('../../src/pipeline/record-spill.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-spill-'));
+    try {
+      writeFileSync(join(dir, 'unwritten-1-1.ndjson'), `${JSON.stringify({ id: 'old', costNanos: 5 })}\n${JSON.stringify({ id: 'new', webSearches: 2, serviceTier: 'flex' })}\n`);
+      expect(readSpilled(dir).rows.map((r) => [r.id, r.webSearches, r.serviceTier])).toEqual([['old', 0, null], ['new', 2, 'flex']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -33,7 +33,7 @@ function row(id: string, startedAt: number, endedAt: number, over: Partial<CallR
     id, startedAt, firstByteAt: startedAt + 10, endedAt, keyId: 'k1', team: 'a', user: null, project: null, run: null, agent: null, parent: null,
     tags: null, endpoint: 'chat', stream: false, provider: 'p', requestedModel: 'big', servedModel: 'big', inputTokens: 500, cachedInputTokens: 0,
     cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 50, reasoningTokens: 0, costNanos: 6_500_000, estimated: false, status: 'ok',
-    httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: `h-${id}`,
+    httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: `h-${id}`, webSearches: 0, serviceTier: null,
     features: features(), ...over,
   };
 }

@@ -13,7 +13,7 @@ function call(over: Partial<CallRow>): CallRow {
     run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt',
     servedModel: 'gpt', inputTokens: 100, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 10,
     reasoningTokens: 0, costNanos: 123_456_789_012, estimated: false, status: 'ok', httpStatus: 200, errorCode: null,
-    upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, features: null,
+    upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
     ...over,
   };
 }

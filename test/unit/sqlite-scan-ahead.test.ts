@@ -11,7 +11,7 @@ const row = (i: number): CallRow => ({
   run: null, agent: null, parent: null, tags: null, endpoint: 'chat', stream: false, provider: 'p', requestedModel: 'm', servedModel: 'm',
   inputTokens: i, cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0, costNanos: 10,
   estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false,
-  savedNanos: 0, requestHash: null, features: null,
+  savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, features: null,
 });
 
 /** A ledger of `n` calls read as the worker reads it, counting the reads. */

@@ -12,7 +12,7 @@ import { parsePrometheus, sumOf } from '../e2e/prom-text.js';
 const row = (over: Partial<CallRow> = {}): CallRow => ({
   id: 'c1', startedAt: 1_000, firstByteAt: 1_040, endedAt: 1_300, keyId: 'k1', team: 'platform', user: null, project: null, run: 'r1', agent: null, parent: null, tags: null,
   endpoint: 'chat', stream: false, provider: 'openai', requestedModel: 'gpt', servedModel: 'gpt', inputTokens: 100, cachedInputTokens: 20, cacheWrite5mTokens: 3, cacheWrite1hTokens: 4,
-  outputTokens: 50, reasoningTokens: 7, costNanos: 1_234_567, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null,
+  outputTokens: 50, reasoningTokens: 7, costNanos: 1_234_567, estimated: false, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null,
   ...over,
 });
 

@@ -6,6 +6,7 @@
 import type { RequestDigest, OutputFeatures } from '../../guard/index.js';
 import type { TokenUsage } from '../../pricing/usage.js';
 import type { CallRow } from '../../storage/types.js';
+import { rowUsage } from '../row-usage.js';
 
 /** Refusals by a policy: the call never reached the provider, so its usage is unknown. */
 const REFUSED = new Set(['budget_exceeded', 'rate_limited', 'run_paused', 'run_terminated', 'run_concurrency_exceeded', 'limits_unavailable']);
@@ -49,14 +50,7 @@ export function replayable(row: CallRow): boolean {
 
 export function inputOf(row: CallRow): ReplayInput {
   const f = row.features ?? null;
-  const usage: TokenUsage = {
-    input: row.inputTokens,
-    cachedInput: row.cachedInputTokens,
-    cacheWrite5m: row.cacheWrite5mTokens,
-    cacheWrite1h: row.cacheWrite1hTokens,
-    output: row.outputTokens,
-    reasoning: row.reasoningTokens,
-  };
+  const usage = rowUsage(row);
   const prompt = usage.input + usage.cachedInput + usage.cacheWrite5m + usage.cacheWrite1h;
   // The guard's run id is what the gateway recorded; a call without one is a run of its own.
   const runId = row.run ?? `call:${row.id}`;

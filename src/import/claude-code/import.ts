@@ -125,6 +125,8 @@ function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOpt
     savedNanos: 0,
     // Transcripts carry no request bytes to fingerprint.
     requestHash: null,
+    webSearches: l.usage.webSearches ?? 0,
+    serviceTier: null,
   };
   return { row, priced: cost !== null };
 }

@@ -14,7 +14,7 @@ export const CSV_COLUMNS = [
   'endpoint', 'stream', 'provider', 'requested_model', 'served_model', 'input_tokens', 'cached_input_tokens',
   'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'cost_nanos', 'cost_usd', 'estimated',
   'status', 'http_status', 'error_code', 'upstream_request_id', 'attempt_of', 'route', 'cache_hit', 'saved_nanos',
-  'request_hash',
+  'request_hash', 'web_searches', 'service_tier',
 ] as const;
 
 const iso = (ms: number | null): string => (ms === null ? '' : new Date(ms).toISOString());
@@ -28,6 +28,6 @@ export function csvRow(r: CallRow): string {
     t(r.endpoint), n(r.stream), t(r.provider), t(r.requestedModel), t(r.servedModel), n(r.inputTokens), n(r.cachedInputTokens),
     n(r.cacheWrite5mTokens), n(r.cacheWrite1hTokens), n(r.outputTokens), n(r.reasoningTokens), n(r.costNanos), (r.costNanos / 1e9).toFixed(9), n(r.estimated),
     t(r.status), n(r.httpStatus), t(r.errorCode), t(r.upstreamRequestId), t(r.attemptOf), t(r.route), n(r.cacheHit), n(r.savedNanos),
-    t(r.requestHash),
+    t(r.requestHash), n(r.webSearches), t(r.serviceTier),
   ].join(',')}\n`;
 }

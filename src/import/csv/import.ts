@@ -121,7 +121,9 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     cacheWrite1h: int(get('cache_write_1h_tokens'), 'cache_write_1h_tokens'),
     output: int(get('output_tokens'), 'output_tokens'),
     reasoning: int(get('reasoning_tokens'), 'reasoning_tokens'),
+    webSearches: int(get('web_searches'), 'web_searches'),
   };
+  const estimated = bool(get('estimated'));
   let cost: number | null = get('cost_nanos') !== null ? int(get('cost_nanos'), 'cost_nanos', MAX_CALL_COST_NANOS) : null;
   if (cost === null && get('cost_usd') !== null) {
     const usd = Number(get('cost_usd'));
@@ -131,7 +133,8 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   let unpriced: string | null = null;
   if (cost === null) {
     // No provider named or configured: the bundled catalogue still knows the model by its name.
-    cost = opts.pricer.cost(provider ?? '', model, usage);
+    // An answered (or estimated) call bills a per-request fee where the model has one.
+    cost = opts.pricer.cost(provider ?? '', model, status === 'ok' || estimated ? { ...usage, requests: 1 } : usage);
     if (cost === null) {
       unpriced = model;
       cost = 0;
@@ -162,7 +165,7 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     outputTokens: usage.output,
     reasoningTokens: usage.reasoning,
     costNanos: cost,
-    estimated: bool(get('estimated')),
+    estimated,
     status: status as CallRow['status'],
     httpStatus: get('http_status') === null ? 200 : int(get('http_status'), 'http_status', 999),
     errorCode: get('error_code'),
@@ -173,6 +176,8 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
     // Negative when routing served a dearer model than the one asked for.
     savedNanos: signedNanos(get('saved_nanos')),
     requestHash: get('request_hash'),
+    webSearches: usage.webSearches,
+    serviceTier: get('service_tier'),
   };
   return { row, unpriced };
 }

@@ -12,11 +12,11 @@ export type Param = string | number | boolean | null | string[];
 const CALL_COLUMNS = `id, started_at, first_byte_at, ended_at, key_id, team, "user", project, run, agent, parent, tags,
   endpoint, stream, provider, requested_model, served_model, input_tokens, cached_input_tokens,
   cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_nanos, estimated,
-  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash, features`;
-const CALL_PARAMS = 35;
+  status, http_status, error_code, upstream_request_id, attempt_of, route, cache_hit, saved_nanos, request_hash, web_searches, service_tier, features`;
+const CALL_PARAMS = 37;
 /** A scan's columns without the replay features (NULL in their place: no JSON to read). */
 export const SCAN_COLUMNS_NO_FEATURES = CALL_COLUMNS.replace(/features$/, 'NULL AS features');
-// Postgres allows 65535 bind parameters per statement; 1000 rows x 35 stays well under it.
+// Postgres allows 65535 bind parameters per statement; 1000 rows x 37 stays well under it.
 export const CALL_CHUNK = 1000;
 
 /**
@@ -42,6 +42,7 @@ export function callParams(r: CallRow): Param[] {
     r.parent, r.tags, r.endpoint, r.stream, r.provider, r.requestedModel, r.servedModel,
     r.inputTokens, r.cachedInputTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens,
     r.reasoningTokens, r.costNanos, r.estimated, r.status, r.httpStatus, r.errorCode, r.upstreamRequestId,
-    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash, r.features ? JSON.stringify(r.features) : null,
+    r.attemptOf, r.route, r.cacheHit, r.savedNanos, r.requestHash, r.webSearches, r.serviceTier,
+    r.features ? JSON.stringify(r.features) : null,
   ];
 }

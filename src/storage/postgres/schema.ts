@@ -132,6 +132,9 @@ export const MIGRATIONS: readonly string[] = [
   // The run index holds only calls with a run (most calls have none, and each one cost an index entry to
   // insert); `run = ?` is still answered from it. It covers everything the older calls_run did.
   RUN_INDEX_SQL,
+  // Per call: the web searches the provider ran (billed per search) and the service tier that served it.
+  `ALTER TABLE calls ADD COLUMN web_searches BIGINT NOT NULL DEFAULT 0;
+   ALTER TABLE calls ADD COLUMN service_tier TEXT;`,
 ];
 
 /**
@@ -245,6 +248,8 @@ export function toCall(r: Row): CallRow {
     cacheHit: r['cache_hit'] === true,
     savedNanos: num(r['saved_nanos']),
     requestHash: str(r['request_hash']),
+    webSearches: r['web_searches'] === null || r['web_searches'] === undefined ? 0 : num(r['web_searches']),
+    serviceTier: str(r['service_tier']),
     features: typeof r['features'] === 'string' ? (JSON.parse(r['features']) as CallFeatures) : null,
   };
 }

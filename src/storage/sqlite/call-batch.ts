@@ -23,10 +23,10 @@ export interface CallBatch {
   samples: Float64Array;
 }
 
-/** CALL_COLUMNS positions of the text columns, in their slot order. */
-const TEXT = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33] as const;
-/** CALL_COLUMNS positions of the number columns, in their slot order. */
-const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as const;
+/** CALL_COLUMNS positions of the text columns, in their slot order (slot 19: the service tier). */
+const TEXT = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33, 36] as const;
+/** CALL_COLUMNS positions of the number columns, in their slot order (slot 15: the web searches). */
+const NUMBER = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32, 35] as const;
 /** CALL_COLUMNS position of the features JSON. */
 const FEATURES = 34;
 
@@ -359,7 +359,7 @@ export function unpackCall(b: CallBatch, r: number): CallRow {
     outputTokens: int(nums[m + 8]!), reasoningTokens: int(nums[m + 9]!), costNanos: int(nums[m + 10]!), estimated: nums[m + 11] === 1,
     status: dict[codes[s + 13]!]! as CallRow['status'], httpStatus: int(nums[m + 12]!), errorCode: strAt(b, s + 14), upstreamRequestId: strAt(b, s + 15),
     attemptOf: strAt(b, s + 16), route: strAt(b, s + 17), cacheHit: nums[m + 13] === 1, savedNanos: int(nums[m + 14]!), requestHash: strAt(b, s + 18),
-    features: featuresAt(b, m, s),
+    webSearches: int(nums[m + 15]!), serviceTier: strAt(b, s + 19), features: featuresAt(b, m, s),
   };
 }
 

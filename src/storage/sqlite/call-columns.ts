@@ -14,7 +14,7 @@ export const CALL_COLUMNS = [
   'endpoint', 'stream', 'provider', 'requested_model', 'served_model', 'input_tokens', 'cached_input_tokens',
   'cache_write_5m_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'cost_nanos', 'estimated',
   'status', 'http_status', 'error_code', 'upstream_request_id', 'attempt_of', 'route', 'cache_hit', 'saved_nanos',
-  'request_hash', 'features',
+  'request_hash', 'features', 'web_searches', 'service_tier',
 ] as const;
 
 /** Every row's values, row after row, in CALL_COLUMNS order (booleans as 0/1, as stored). */
@@ -26,7 +26,7 @@ export function callValues(rows: readonly CallRow[]): SqlValue[] {
       r.endpoint, r.stream ? 1 : 0, r.provider, r.requestedModel, r.servedModel, r.inputTokens, r.cachedInputTokens,
       r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.costNanos, r.estimated ? 1 : 0,
       r.status, r.httpStatus, r.errorCode, r.upstreamRequestId, r.attemptOf, r.route, r.cacheHit ? 1 : 0, r.savedNanos,
-      r.requestHash, r.features ? JSON.stringify(r.features) : null,
+      r.requestHash, r.features ? JSON.stringify(r.features) : null, r.webSearches, r.serviceTier,
     );
   }
   return out;

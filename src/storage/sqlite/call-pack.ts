@@ -2,7 +2,7 @@
  * A flush's call rows packed for the hand-off from the gateway thread to the SQLite worker: the number
  * columns in one Float64Array, each row's text columns (the features as their JSON) concatenated into
  * one string, with their lengths in an Int32Array. Cloning that costs the event loop a copy per row and
- * array, where a value array cost a tagged write per value (35 a row); the worker cuts the strings back
+ * array, where a value array cost a tagged write per value (37 a row); the worker cuts the strings back
  * into the values it binds. One string a row, not one a flush: a string past V8's regular object size
  * (128 KB, a few hundred rows) lands in large-object space on both threads and is freed only by a full
  * collection, and the SQLite worker, which allocates little else, grew its heap by tens of MB between
@@ -21,10 +21,10 @@ export interface CallPack {
   text: string[];
 }
 
-/** CALL_COLUMNS positions of the text columns, in their slot order (the features JSON last). */
-export const TEXT_COLUMNS = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33, 34] as const;
+/** CALL_COLUMNS positions of the text columns, in their slot order (the features JSON, then the service tier). */
+export const TEXT_COLUMNS = [0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 25, 27, 28, 29, 30, 33, 34, 36] as const;
 /** CALL_COLUMNS positions of the number columns (booleans as 0/1), in their slot order. */
-export const NUMBER_COLUMNS = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32] as const;
+export const NUMBER_COLUMNS = [1, 2, 3, 13, 17, 18, 19, 20, 21, 22, 23, 24, 26, 31, 32, 35] as const;
 const WIDTH = CALL_COLUMNS.length;
 const NT = TEXT_COLUMNS.length;
 const NN = NUMBER_COLUMNS.length;
@@ -60,13 +60,13 @@ export function packCallRows(rows: readonly CallRow[]): CallPack {
     str(r.id); str(r.keyId); str(r.team); str(r.user); str(r.project); str(r.run); str(r.agent); str(r.parent);
     str(r.tags); str(r.endpoint); str(r.provider); str(r.requestedModel); str(r.servedModel); str(r.status);
     str(r.errorCode); str(r.upstreamRequestId); str(r.attemptOf); str(r.route); str(r.requestHash);
-    str(r.features ? JSON.stringify(r.features) : null);
+    str(r.features ? JSON.stringify(r.features) : null); str(r.serviceTier);
     text[i] = row.join('');
     // NUMBER_COLUMNS order.
     num(m, r.startedAt); num(m + 1, r.firstByteAt); num(m + 2, r.endedAt); num(m + 3, r.stream ? 1 : 0);
     num(m + 4, r.inputTokens); num(m + 5, r.cachedInputTokens); num(m + 6, r.cacheWrite5mTokens); num(m + 7, r.cacheWrite1hTokens);
     num(m + 8, r.outputTokens); num(m + 9, r.reasoningTokens); num(m + 10, r.costNanos); num(m + 11, r.estimated ? 1 : 0);
-    num(m + 12, r.httpStatus); num(m + 13, r.cacheHit ? 1 : 0); num(m + 14, r.savedNanos);
+    num(m + 12, r.httpStatus); num(m + 13, r.cacheHit ? 1 : 0); num(m + 14, r.savedNanos); num(m + 15, r.webSearches);
   }
   return { n, nums, lens, text };
 }

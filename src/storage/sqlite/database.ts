@@ -394,6 +394,8 @@ function toCall(r: Row): CallRow {
     cacheHit: Number(r['cache_hit']) === 1,
     savedNanos: Number(r['saved_nanos']),
     requestHash: r['request_hash'] === null || r['request_hash'] === undefined ? null : String(r['request_hash']),
+    webSearches: r['web_searches'] === null || r['web_searches'] === undefined ? 0 : Number(r['web_searches']),
+    serviceTier: str(r['service_tier']),
     features: typeof r['features'] === 'string' ? (JSON.parse(r['features']) as CallFeatures) : null,
   };
 }

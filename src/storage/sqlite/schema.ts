@@ -122,4 +122,7 @@ export const MIGRATIONS: readonly string[] = [
   // The run index holds only calls with a run (most calls have none, and each one cost an index entry to
   // insert); `run = ?` is still answered from it. It covers everything the older calls_run did.
   RUN_INDEX_SQL,
+  // Per call: the web searches the provider ran (billed per search) and the service tier that served it.
+  `ALTER TABLE calls ADD COLUMN web_searches INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE calls ADD COLUMN service_tier TEXT;`,
 ];

@@ -18,7 +18,7 @@ const base: CallRow = {
   id: 'call_1', startedAt: T, firstByteAt: T + 40, endedAt: T + 900, keyId: 'k1', team: 'platform', user: 'ana', project: 'p', run: 'r1', agent: 'planner',
   parent: null, tags: 'batch,nightly', endpoint: 'chat', stream: true, provider: 'openai', requestedModel: 'gpt-4o', servedModel: 'gpt-4o-mini',
   inputTokens: 10, cachedInputTokens: 20, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 30, reasoningTokens: 5, costNanos: 5_000_000_000_123,
-  estimated: true, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: 'req_1', attemptOf: null, route: 'rule:cheap', cacheHit: false, savedNanos: 42, requestHash: '00ff00ff00ff00ff00ff00ff00ff00ff',
+  estimated: true, status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: 'req_1', attemptOf: null, route: 'rule:cheap', cacheHit: false, savedNanos: 42, requestHash: '00ff00ff00ff00ff00ff00ff00ff00ff', webSearches: 3, serviceTier: 'priority',
 };
 const ROWS: CallRow[] = [
   base,

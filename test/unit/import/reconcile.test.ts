@@ -21,7 +21,7 @@ function call(id: string, over: Partial<CallRow>): CallRow {
     id, startedAt: D1, firstByteAt: null, endedAt: D1, keyId: 'key_1', team: 't', user: null, project: null, run: null, agent: null, parent: null,
     tags: null, endpoint: 'messages', stream: false, provider: 'anthropic', requestedModel: SONNET, servedModel: SONNET, inputTokens: 0,
     cachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, costNanos: 0, estimated: false,
-    status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, ...over,
+    status: 'ok', httpStatus: 200, errorCode: null, upstreamRequestId: null, attemptOf: null, route: null, cacheHit: false, savedNanos: 0, requestHash: null, webSearches: 0, serviceTier: null, ...over,
   };
 }
 

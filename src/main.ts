@@ -157,8 +157,16 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     now,
   };
   const state: AppState = { shuttingDown: false, inflight: new InflightCalls() };
+  const requestTimeout = config.server.request_timeout_ms;
   const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: config.server.request_timeout_ms, headersTimeout: Math.min(60_000, config.server.request_timeout_ms) },
+    {
+      keepAliveTimeout: 65_000,
+      requestTimeout,
+      headersTimeout: Math.min(60_000, requestTimeout),
+      // node:http looks for late requests only this often (30 s by default), so a request could take up
+      // to 30 s past request_timeout_ms before its 408: look at least every second (a tenth of a short timeout).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 10))),
+    },
     createApp(deps, state),
   );
   server.on('clientError', answerClientError);

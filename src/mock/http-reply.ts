@@ -27,8 +27,24 @@ export function afterDelay(ctx: MockContext, res: ServerResponse, ms: number, fn
   };
   const timer = setTimeout(() => {
     cancel();
-    fn();
+    answerFailure(res, fn);
   }, ms);
   ctx.pending.add(cancel);
   res.once('close', cancel);
+}
+
+/**
+ * Runs `fn`, which writes the reply; if it throws (a request the mock cannot echo back, such as JSON
+ * nested too deeply to serialise), the request gets a 500 instead of the exception ending the process.
+ */
+export function answerFailure(res: ServerResponse, fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, 500, {}, JSON.stringify({ error: { message: 'The mock provider failed to build its reply.', type: 'server_error', param: null, code: null } }));
+  }
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { handleCountTokens, handleMessages } from './anthropic.js';
 import { resolveOptions, type MockContext, type MockOptions } from './context.js';
 import { anthropicErrorBody, openaiErrorBody } from './error-bodies.js';
-import { sendJson } from './http-reply.js';
+import { answerFailure, sendJson } from './http-reply.js';
 import { mockId } from './ids.js';
 import { isObject, type JsonObject } from './message-text.js';
 import { handleChatCompletions } from './openai-chat.js';
@@ -133,7 +133,7 @@ function onRequest(ctx: MockContext, req: IncomingMessage, res: ServerResponse):
       return;
     }
     stats.lastBody = body;
-    route.handle(ctx, res, body);
+    answerFailure(res, () => route.handle(ctx, res, body));
   });
 }
 

@@ -6,6 +6,7 @@
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
  *   GET  /admin/v1/calls?run=&team=&from=&to=&limit=   newest first, limit 1-1000 (page older calls with to=)
+ *   GET  /admin/v1/savings?group_by=team&team=&from=&to=   what routing, downgrades and the cache saved
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
  *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
@@ -123,6 +124,8 @@ function reportQuery(params: URLSearchParams, now: number, team: string | undefi
 }
 
 const CALLS_PARAMS = new Set(['run', 'team', 'limit', 'from', 'to']);
+/** What /admin/v1/savings takes: a typo (`tema=`) would otherwise answer for the whole organisation. */
+const SAVINGS_PARAMS = new Set(['group_by', 'team', 'from', 'to']);
 
 /** The newest calls (at most `limit`, 1-1000, default 100) of a run, a team and a window; anything else is refused. */
 function callsQuery(params: URLSearchParams, now: number): CallQuery {
@@ -197,7 +200,9 @@ export async function handleAdmin(
   if (await handleOutcomes(deps, req, path, params, () => readJson(deps, req), reply, team)) return;
   if (await handleRoi(deps, req, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
-    const q = reportQuery(params, deps.now(), team);
+    onlyParams(params, SAVINGS_PARAMS, '/admin/v1/savings');
+    // A team key is held to its own team (another team named is refused above); the admin may name one.
+    const q = reportQuery(params, deps.now(), team ?? (params.get('team') || undefined));
     const report = await savingsReport(store, q);
     return send(res, 200, { group_by: q.groupBy, ...report, data: report.data.map((r) => ({ [q.groupBy]: r.group, ...r })) });
   }

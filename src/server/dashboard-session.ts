@@ -131,9 +131,11 @@ export async function handleSession(
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
     throw new GatewayError('invalid_request', 'Sign in with a JSON body {"key": "..."}.');
   }
+  // A body too large or compressed is refused as such (413, 415), not as malformed JSON.
+  const raw = await readBody(req, 16 * 1024);
   let key: unknown;
   try {
-    key = (JSON.parse((await readBody(req, 16 * 1024)).toString('utf8') || '{}') as { key?: unknown }).key;
+    key = (JSON.parse(raw.toString('utf8') || '{}') as { key?: unknown }).key;
   } catch {
     throw new GatewayError('invalid_json', 'Sign in with a JSON body {"key": "..."}.');
   }

@@ -13,9 +13,8 @@ import { resolveKeySecret } from './keys/key-service.js';
 import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
 import { DEFAULT_WEB_SEARCH_TOKENS } from './pipeline/server-tools.js';
 import { Recorder } from './pipeline/record.js';
-import { costOf } from './pricing/price-book.js';
+import { typicalCallCost } from './pricing/price-book.js';
 import { resolveModelRates } from './pricing/model-rates.js';
-import { emptyUsage } from './pricing/usage.js';
 import type { RouteModel } from './policy/routes.js';
 import { Circuits } from './pipeline/circuits.js';
 import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
@@ -121,8 +120,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       tools: c.tools,
       vision: c.vision,
       contextWindow: c.context_window ?? null,
-      // A typical call (1,000 tokens in, 250 out) ranks models for "cheapest".
-      costScore: m.rates ? costOf(m.rates, { ...emptyUsage(), input: 1000, output: 250 }) : null,
+      costScore: m.rates ? typicalCallCost(m.rates) : null,
     };
   });
   const limitPlans = new LimitPlans({ config, budgets, rateLimits });

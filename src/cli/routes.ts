@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import { chooseRoute, type RouteModel } from '../policy/routes.js';
 import { resolveRates } from '../pricing/catalogue.js';
-import { costOf } from '../pricing/price-book.js';
-import { emptyUsage } from '../pricing/usage.js';
+import { typicalCallCost } from '../pricing/price-book.js';
 import { configFrom, decimal, wholeNumber, withConfig } from './common.js';
 
 interface TestOpts {
@@ -48,7 +47,7 @@ export function routesCommand(): Command {
         const models: RouteModel[] = Object.entries(config.models).map(([name, m]) => {
           const p = config.providers[m.provider]!;
           const rates = resolveRates(name, m, { ...p, name: m.provider });
-          return { name, tier: m.tier, tools: m.tools, vision: m.vision, contextWindow: m.context_window ?? null, costScore: rates ? costOf(rates, { ...emptyUsage(), input: 1000, output: 250 }) : null };
+          return { name, tier: m.tier, tools: m.tools, vision: m.vision, contextWindow: m.context_window ?? null, costScore: rates ? typicalCallCost(rates) : null };
         });
         const d = chooseRoute(config.routes, models, {
           requested: o.model,

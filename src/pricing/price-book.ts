@@ -11,7 +11,7 @@
  */
 import type { ModelConfig } from '../config/schema.js';
 import type { NanoUsd } from './money.js';
-import { promptTokens, type TokenUsage } from './usage.js';
+import { emptyUsage, promptTokens, type TokenUsage } from './usage.js';
 
 export interface Tiered {
   base: number;
@@ -58,6 +58,14 @@ function rateAt(rate: Rate, prompt: number): number {
   let price = rate.base;
   for (const tier of rate.tiers) if (prompt > tier.start) price = tier.price;
   return price;
+}
+
+/**
+ * What a typical call (1,000 tokens in, 250 out, one request) costs at these rates: how routing's
+ * "cheapest" ranks models, in the gateway, `routes test` and replay alike.
+ */
+export function typicalCallCost(rates: TokenRates): NanoUsd {
+  return costOf(rates, { ...emptyUsage(), input: 1000, output: 250, requests: 1 });
 }
 
 /** Cost of a call in integer nano-dollars: one multiplication per class, rounded once. */

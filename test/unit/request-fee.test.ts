@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { catalogueRates } from '../../src/pricing/catalogue.js';
-import { configRates, costOf, ratesForTier, worstCaseNanos } from '../../src/pricing/price-book.js';
+import { configRates, costOf, ratesForTier, typicalCallCost, worstCaseNanos } from '../../src/pricing/price-book.js';
 import { emptyUsage, type TokenUsage } from '../../src/pricing/usage.js';
 import { configSchema } from '../../src/config/schema.js';
 import { rowUsage } from '../../src/analytics/row-usage.js';
@@ -15,6 +15,13 @@ const u = (p: Partial<TokenUsage>): TokenUsage => ({ ...emptyUsage(), ...p });
 const search = configRates({ input_per_mtok: 2.5, output_per_mtok: 10, requests_per_k: 35 });
 
 describe('per-request fee', () => {
+  it('counts in how "cheapest" ranks models: a model cheap per token but dear per request ranks dearer', () => {
+    const plain = configRates({ input_per_mtok: 3, output_per_mtok: 12 });
+    expect(typicalCallCost(plain)).toBe((1000 * 3 + 250 * 12) * 1000);
+    expect(typicalCallCost(search)).toBe((1000 * 2.5 + 250 * 10) * 1000 + 35_000_000);
+    expect(typicalCallCost(search)).toBeGreaterThan(typicalCallCost(plain));
+  });
+
   it("is priced per answered request at the config's requests_per_k ($ per 1,000), in integer nano-dollars", () => {
     const tokens = (1000 * 2.5 + 200 * 10) * 1000;
     expect(costOf(search, u({ input: 1000, output: 200, requests: 1 }))).toBe(tokens + 35_000_000);

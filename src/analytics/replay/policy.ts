@@ -8,8 +8,7 @@ import type { Config, RateLimitConfig, RouteConfig } from '../../config/schema.j
 import type { GuardConfig } from '../../guard/index.js';
 import type { RouteModel } from '../../policy/routes.js';
 import { resolveModelRates } from '../../pricing/model-rates.js';
-import { costOf, type ModelRates } from '../../pricing/price-book.js';
-import { emptyUsage } from '../../pricing/usage.js';
+import { typicalCallCost, type ModelRates } from '../../pricing/price-book.js';
 import type { BudgetRecord } from '../../storage/types.js';
 
 export interface ReplayPolicy {
@@ -48,7 +47,7 @@ export function policyFrom(config: Config, rates: ReadonlyMap<string, ModelRates
       tools: c.tools,
       vision: c.vision,
       contextWindow: c.context_window ?? null,
-      costScore: r ? costOf(r, { ...emptyUsage(), input: 1000, output: 250 }) : null,
+      costScore: r ? typicalCallCost(r) : null,
     };
   });
   return {

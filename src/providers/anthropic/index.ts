@@ -12,6 +12,20 @@ function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
+/**
+ * The usage object at the end of an answer, found once per answer: usageFromBody and serviceTierOf
+ * both read it, one after the other (the last answer read is remembered, nothing more).
+ */
+let lastBody: Buffer | null = null;
+let lastUsage: unknown = null;
+function usageObject(body: Buffer): unknown {
+  if (body !== lastBody) {
+    lastUsage = lastObjectAfterKey(body, 'usage');
+    lastBody = body;
+  }
+  return lastUsage;
+}
+
 export const anthropicAdapter: ProviderAdapter = {
   kind: 'anthropic',
   endpoints: ['messages'],
@@ -32,7 +46,7 @@ export const anthropicAdapter: ProviderAdapter = {
 
   usageFromBody(_endpoint: Endpoint, body: Buffer): TokenUsage | null {
     const usage = emptyUsage();
-    if (mergeAnthropicUsage(usage, lastObjectAfterKey(body, 'usage'))) return usage;
+    if (mergeAnthropicUsage(usage, usageObject(body))) return usage;
     try {
       return mergeAnthropicUsage(usage, obj(JSON.parse(body.toString('utf8')))?.['usage']) ? usage : null;
     } catch {
@@ -42,7 +56,7 @@ export const anthropicAdapter: ProviderAdapter = {
 
   /** Anthropic reports the tier inside usage (`usage.service_tier`), at the end of the body. */
   serviceTierOf(_endpoint: Endpoint, body: Buffer): string | null {
-    return tierName(obj(lastObjectAfterKey(body, 'usage'))?.['service_tier']);
+    return tierName(obj(usageObject(body))?.['service_tier']);
   },
 
   streamMeter() {

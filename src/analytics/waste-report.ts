@@ -21,7 +21,7 @@
  *                    model's price (only when positive).
  */
 import { nanosToUsd } from '../pricing/money.js';
-import { costOf, type ModelRates } from '../pricing/price-book.js';
+import { costOf, ratesForTier, type ModelRates } from '../pricing/price-book.js';
 import type { CallRow, Store } from '../storage/types.js';
 import { forgetOlder, promptTokensOf, scanCalls } from './call-scan.js';
 import type { WasteConfig } from './value-config.js';
@@ -187,7 +187,8 @@ function oversizedRule(q: WasteQuery): (c: CallRow) => number {
     if (c.status !== 'ok' || c.cacheHit || c.servedModel === null || !expensive.has(c.servedModel)) return 0;
     if (promptTokensOf(c) > o.max_input_tokens || c.outputTokens + c.reasoningTokens > o.max_output_tokens) return 0;
     if (o.no_reasoning && c.reasoningTokens > 0) return 0;
-    const cheap = costOf(rates, rowUsage(c));
+    // At the tier that served the call (a priority call moved to the cheap model is still a priority call).
+    const cheap = costOf(ratesForTier(rates, c.serviceTier), rowUsage(c));
     return Math.max(0, c.costNanos - cheap);
   };
 }

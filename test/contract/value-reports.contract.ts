@@ -237,6 +237,15 @@ export function describeValueReports(name: string, make: MakeStore): void {
       cheapRates: configRates({ input_per_mtok: 1, output_per_mtok: 4 }),
     };
 
+    it('prices an oversized call at the cheap model for the service tier that served it', () =>
+      withStore(async (s) => {
+        // 1000 in + 200 out at the cheap model's priority rates ($2 in, $8 out per Mtok) = 2000 + 1600 micro-dollars.
+        await s.appendCalls([call({ id: 'p1', startedAt: T0 + 200 * MIN, agent: 'writer', servedModel: 'big', inputTokens: 1000, outputTokens: 200, costNanos: 18 * M, serviceTier: 'priority' })]);
+        const cheapRates = configRates({ input_per_mtok: 1, output_per_mtok: 4, service_tiers: { priority: { input_per_mtok: 2, output_per_mtok: 8 } } });
+        const r = await wasteReport(s, { ...wasteQuery, cheapRates });
+        expect(r.by_category.find((c) => c.category === 'oversized_model')).toEqual({ category: 'oversized_model', calls: 1, cost_usd: usd(18 * M), avoidable_usd: usd(18 * M - 3_600_000) });
+      }));
+
     it('reports waste per team and agent by category, as worked out by hand', () =>
       withStore(async (s) => {
         await s.appendCalls(WASTE_LEDGER);

@@ -126,6 +126,27 @@ describe('replay: routing and cache', () => {
   });
 });
 
+describe('replay: service tiers', () => {
+  it("reprices a rerouted call at the target model's rates for the tier that served it", async () => {
+    const config = configSchema.parse({
+      defaults: { key_budget: null, key_rate_limit: null },
+      providers: { p: { kind: 'openai', base_url: 'http://127.0.0.1:1' } },
+      models: {
+        big: { provider: 'p', price: PRICES.big },
+        small: { provider: 'p', price: { ...PRICES.small, service_tiers: { priority: { input_per_mtok: 2, output_per_mtok: 4 } } } },
+      },
+      guard: { enabled: false },
+      routes: [{ name: 'cheap', match: { model: 'big' }, serve: 'small' }],
+    });
+    const rates = new Map(Object.entries(config.models).map(([n, m]) => [n, configRates(m.price!)]));
+    const p = policyFrom(config, rates, T0);
+    const rows = [row('std', T0, T0 + S), row('pri', T0 + 2 * S, T0 + 3 * S, { serviceTier: 'priority' })];
+    const rep = await replay(rows, p, { outcomes: true });
+    // small standard: 500 x $1 + 50 x $2 per Mtok; priority: 500 x $2 + 50 x $4.
+    expect(rep.spend.afterNanos).toBe(600_000 + 1_200_000);
+  });
+});
+
 describe('replay: fallbacks and downgrades', () => {
   it('keeps the fallback target that served live, and downgrades past a budget threshold', async () => {
     const p = policy({

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { catalogueRates } from '../pricing/catalogue.js';
-import { configRates, costOf, type ModelRates } from '../pricing/price-book.js';
+import { configRates, costOf, ratesForTier, type ModelRates } from '../pricing/price-book.js';
 import type { TokenUsage } from '../pricing/usage.js';
 
 const CATALOGUE_PROVIDERS: Record<string, { name: string; base_url: string }> = {
@@ -41,9 +41,9 @@ export class ImportPricer {
     return r;
   }
 
-  /** Integer nano-dollars, or null for an unpriced model. */
-  cost(provider: string, model: string, usage: TokenUsage): number | null {
+  /** Integer nano-dollars at the rates of the service tier that served the call (standard when null), or null for an unpriced model. */
+  cost(provider: string, model: string, usage: TokenUsage, tier: string | null = null): number | null {
     const r = this.ratesOf(provider, model);
-    return r ? costOf(r, usage) : null;
+    return r ? costOf(ratesForTier(r, tier), usage) : null;
   }
 }

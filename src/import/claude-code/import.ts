@@ -87,7 +87,7 @@ function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOpt
   const l = m.best;
   const a = opts.attribution;
   const project = a.project ?? (a.projectFromCwd && l.cwd ? basename(l.cwd) : projectDir);
-  const cost = opts.pricer.cost('anthropic', l.model, l.usage);
+  const cost = opts.pricer.cost('anthropic', l.model, l.usage, l.serviceTier);
   const row: CallRow = {
     id: importedId('cc', m.key),
     startedAt: m.firstAt,
@@ -126,7 +126,7 @@ function toCallRow(m: MessageCall, projectDir: string, opts: ClaudeCodeImportOpt
     // Transcripts carry no request bytes to fingerprint.
     requestHash: null,
     webSearches: l.usage.webSearches ?? 0,
-    serviceTier: null,
+    serviceTier: l.serviceTier,
   };
   return { row, priced: cost !== null };
 }

@@ -18,6 +18,8 @@ export interface UsageLine {
   agentId: string | null;
   cwd: string | null;
   usage: TokenUsage;
+  /** `usage.service_tier` (standard, priority, batch), when the client recorded it. */
+  serviceTier: string | null;
 }
 
 export type LineSkip = 'not_json' | 'no_usage' | 'synthetic_model' | 'no_model' | 'bad_timestamp' | 'bad_usage';
@@ -53,7 +55,12 @@ export function usageFromAnthropic(u: Obj): TokenUsage | null {
     w5 = a;
     w1 = b;
   }
-  return { input, cachedInput: read, cacheWrite5m: w5, cacheWrite1h: w1, output, reasoning: 0 };
+  const usage: TokenUsage = { input, cachedInput: read, cacheWrite5m: w5, cacheWrite1h: w1, output, reasoning: 0 };
+  // Web searches the server tool ran, billed per search apart from tokens.
+  const searches = count(obj(u['server_tool_use'])?.['web_search_requests']);
+  if (searches === null) return null;
+  if (searches > 0) usage.webSearches = searches;
+  return usage;
 }
 
 export function parseTranscriptLine(text: string): ParsedLine {
@@ -90,6 +97,7 @@ export function parseTranscriptLine(text: string): ParsedLine {
       agentId: str(d['agentId']),
       cwd: str(d['cwd']),
       usage,
+      serviceTier: str(rawUsage['service_tier']),
     },
   };
 }

@@ -134,7 +134,7 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   if (cost === null) {
     // No provider named or configured: the bundled catalogue still knows the model by its name.
     // An answered (or estimated) call bills a per-request fee where the model has one.
-    cost = opts.pricer.cost(provider ?? '', model, status === 'ok' || estimated ? { ...usage, requests: 1 } : usage);
+    cost = opts.pricer.cost(provider ?? '', model, status === 'ok' || estimated ? { ...usage, requests: 1 } : usage, get('service_tier'));
     if (cost === null) {
       unpriced = model;
       cost = 0;

@@ -56,7 +56,7 @@ describe('streamed import', () => {
 
   it('keeps at most `limit` messages open, evicting the oldest with its fullest line', () => {
     const line = (id: string, output: number): UsageLine => ({
-      messageId: id, requestId: null, sessionId: 's', uuid: null, timestamp: output, model: 'm', isSidechain: false, agentId: null, cwd: null,
+      messageId: id, requestId: null, sessionId: 's', uuid: null, timestamp: output, model: 'm', isSidechain: false, agentId: null, cwd: null, serviceTier: null,
       usage: { input: 1, cachedInput: 0, cacheWrite5m: 0, cacheWrite1h: 0, output, reasoning: 0 },
     });
     const w = new MessageWindow(2);

@@ -20,15 +20,16 @@ export interface ReportInput {
 
 /**
  * Validate a report request into a query; RangeError with a readable message on bad input, naming the
- * grouping as the caller spells it (`group_by` in the API, `--by` in the CLI).
+ * grouping and the bucket as the caller spells them (`group_by`, `bucket` in the API, `--by`, `--bucket` in the CLI).
  */
 export function analyticsQuery(
   input: ReportInput,
-  ctx: { now: number; timezone: string; org: string; team?: string | undefined; groupByName?: string },
+  ctx: { now: number; timezone: string; org: string; team?: string | undefined; groupByName?: string; bucketName?: string },
 ): AnalyticsQuery {
   const groupBy: Dimension[] = [];
   let bucket: TimeBucket | undefined;
   const names = (input.groupBy ?? 'team').split(',').map((s) => s.trim()).filter(Boolean);
+  if (input.bucket && !isTimeBucket(input.bucket)) throw new RangeError(`${ctx.bucketName ?? 'bucket'} must be one of ${TIME_BUCKETS.join(', ')}, not "${input.bucket}"`);
   if (input.bucket) names.push(input.bucket);
   for (const name of names) {
     if (isDimension(name)) {

@@ -12,7 +12,7 @@ const num = (v: string): number => {
 };
 
 export function budgetsCommand(): Command {
-  const cmd = new Command('budgets').description('set, list and remove budgets');
+  const cmd = new Command('budgets').description('set, list, remove and forecast budgets');
 
   cmd.addCommand(
     withConfig(new Command('set'))

@@ -20,6 +20,13 @@ export async function configFrom(opts: { config: string }): Promise<Config> {
   return config;
 }
 
+/** A port another process holds, the commonest failure of a first start, said with what to do about it. */
+export function listenFailure(err: unknown, portOption: string): unknown {
+  const e = err as { code?: unknown; address?: unknown; port?: unknown } | null;
+  if (e?.code !== 'EADDRINUSE') return err;
+  return new Error(`${String(e.address)}:${String(e.port)} is already in use (another gateway or demo?): stop it, or choose another port with ${portOption} (EADDRINUSE)`);
+}
+
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(config.store, { batch: true });
   try {

@@ -1,6 +1,6 @@
 /** `tollgate demo`: the mock provider, a gateway with seeded history and live traffic from four teams; prints the dashboard URL and keys. */
 import { Command } from 'commander';
-import { wholeNumber } from './common.js';
+import { listenFailure, wholeNumber } from './common.js';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -13,7 +13,9 @@ export function demoCommand(): Command {
       // Loaded only when the demo runs: it brings the mock provider and the SDK (tens of MB) that
       // `tollgate start` must not carry.
       const { startDemo } = await import('../demo/index.js');
-      const demo = await startDemo({ host: opts.host, port: opts.port, adminKey: opts.adminKey, traffic: opts.traffic });
+      const demo = await startDemo({ host: opts.host, port: opts.port, adminKey: opts.adminKey, traffic: opts.traffic }).catch((err: unknown) => {
+        throw listenFailure(err, '--port N');
+      });
       process.stdout.write(
         [
           '',

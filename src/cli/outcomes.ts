@@ -55,9 +55,9 @@ export function outcomesCommand(): Command {
       .description('outcomes reported in a period')
       .option('--since <time>', 'start: 30d, 12h, an ISO date or epoch ms', '30d')
       .option('--until <time>', 'end (exclusive)')
-      .option('--run <run>')
-      .option('--project <project>')
-      .option('--team <team>')
+      .option('--run <run>', 'only outcomes of this run')
+      .option('--project <project>', 'only outcomes of this project')
+      .option('--team <team>', 'only outcomes of this team')
       .option('--limit <n>', 'at most this many', wholeNumber(1), 1000)
       .option('--json', 'print JSON')
       .action(async (o: { config: string; since: string; until?: string; run?: string; project?: string; team?: string; limit: number; json?: boolean }) => {

@@ -1,5 +1,6 @@
 /** `tollgate routes test --model X --team Y ...`: which route rule a call would match, and why (a dry run). */
 import { Command } from 'commander';
+import { nearestModel } from '../policy/model-names.js';
 import { chooseRoute, type RouteModel } from '../policy/routes.js';
 import { resolveRates } from '../pricing/catalogue.js';
 import { typicalCallCost } from '../pricing/price-book.js';
@@ -65,7 +66,10 @@ export function routesCommand(): Command {
           stickyKey: o.run ?? 'dry-run',
         });
         // As the gateway would answer such a call: a model neither configured nor a route's alias is unknown.
-        if (d.rule === null && !Object.hasOwn(config.models, o.model)) throw new Error(`the model "${o.model}" is not configured under models:, nor an alias of a route rule that matches this call`);
+        if (d.rule === null && !Object.hasOwn(config.models, o.model)) {
+          const near = nearestModel(o.model, Object.keys(config.models));
+          throw new Error(`the model "${o.model}" is not configured under models:, nor an alias of a route rule that matches this call${near === null ? '' : ` (did you mean "${near}"?)`}`);
+        }
         if (o.json) return console.log(JSON.stringify(d));
         console.log(d.reason);
         console.log(`targets: ${d.targets.join(' -> ')}`);

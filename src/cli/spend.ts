@@ -28,7 +28,7 @@ export function spendCommand(): Command {
     for (const dim of DIMENSIONS) if (o[dim] !== undefined) filters[dim] = o[dim];
     const q = analyticsQuery(
       { groupBy: o.by, bucket: o.bucket, filters, from: o.since, to: o.until },
-      { now: Date.now(), timezone: config.timezone, org: config.org, groupByName: '--by' },
+      { now: Date.now(), timezone: config.timezone, org: config.org, groupByName: '--by', bucketName: '--bucket' },
     );
     const report = await withStore(config, (store) => analyticsReport(store, q));
     if (o.json) return console.log(JSON.stringify({ ...report.query, data: report.data }));

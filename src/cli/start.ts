@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
 import { startGateway } from '../main.js';
-import { DEFAULT_CONFIG, wholeNumber, withConfig } from './common.js';
+import { DEFAULT_CONFIG, listenFailure, wholeNumber, withConfig } from './common.js';
 
 export function startCommand(): Command {
   return withConfig(new Command('start'))
@@ -15,7 +15,9 @@ export function startCommand(): Command {
       const log = pino({ level: config.log.level });
       if (file === null) log.warn({ config: opts.config }, 'no config file found: running on defaults, with no providers and no models (every call will be refused); pass --config FILE');
       if (missingEnv.length) log.warn({ missing: missingEnv }, 'environment variables named in the config are not set');
-      const gw = await startGateway(config, { log, host: opts.host, port: opts.port });
+      const gw = await startGateway(config, { log, host: opts.host, port: opts.port }).catch((err: unknown) => {
+        throw listenFailure(err, '--port N (or server.port in the config)');
+      });
       log.info({ url: gw.url, store: config.store.kind, models: [...gw.deps.models.keys()] }, 'tollgate listening');
       if (!config.admin_key) log.warn('admin API disabled: set TOLLGATE_ADMIN_KEY to enable /admin/v1');
       const stop = (signal: string): void => {

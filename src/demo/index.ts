@@ -79,13 +79,20 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
   const raw = demoConfig({ mockUrl: mock.url, dir, host: o.host ?? '127.0.0.1', port: o.port ?? 4000, adminKey, budgets: budgetsFor(now(), days), logLevel: o.logLevel ?? 'error' });
   const config = configSchema.parse(raw);
 
-  // History first, so the gateway rebuilds its budget counters from it at start.
-  const store = await openStore(config.store);
-  await store.migrate();
-  await appendInBatches(store, seedRows({ now: now(), days, callsPerDay: 24 }));
-  await store.close();
-
-  const gateway = await startGateway(config, { log: o.log ?? pino({ level: o.logLevel ?? 'error' }), now });
+  let gateway: Gateway;
+  try {
+    // History first, so the gateway rebuilds its budget counters from it at start.
+    const store = await openStore(config.store);
+    await store.migrate();
+    await appendInBatches(store, seedRows({ now: now(), days, callsPerDay: 24 }));
+    await store.close();
+    gateway = await startGateway(config, { log: o.log ?? pino({ level: o.logLevel ?? 'error' }), now });
+  } catch (err) {
+    // A demo that cannot start (its port taken) leaves no mock running and no seeded ledger behind.
+    await mock.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const url = gateway.url;
   const keys: TrafficKeys = {
     platform: await createKey(url, adminKey, 'platform', 'code-assistant', 'ada'),

@@ -4,6 +4,7 @@
  * target can be reached in the client's API shape, and that it is priced.
  */
 import { GatewayError } from '../errors.js';
+import { nearestModel } from '../policy/model-names.js';
 import { chooseRoute } from '../policy/routes.js';
 import type { ApiShape } from '../providers/types.js';
 import type { KeyRecord } from '../storage/types.js';
@@ -32,9 +33,16 @@ export function resolveTarget(deps: GatewayDeps, api: ApiShape, model: string, r
   return { requested, model: m.name, upstreamModel: m.upstreamModel, provider: m.provider, rates: m.rates };
 }
 
+/** 404 for a model no configured model (nor route alias) has, naming the one of the key's it most likely meant. */
+function unknownModel(deps: GatewayDeps, key: KeyRecord, requested: string, what: string): GatewayError {
+  const near = nearestModel(requested, key.models?.filter((m) => deps.models.has(m)) ?? deps.models.keys());
+  const hint = near === null ? ' GET /v1/models lists the models this key may use.' : ` Did you mean "${near}"?`;
+  return new GatewayError('unknown_model', `The model "${requested}" is not ${what}.${hint}`, { details: { param: 'model' } });
+}
+
 /** Kept for callers that want a model as is (downgrades, tools). */
 export function route(deps: GatewayDeps, key: KeyRecord, api: ApiShape, requested: string): RouteTarget {
-  if (!deps.models.has(requested)) return resolveTarget(deps, api, requested, requested); // unknown_model
+  if (!deps.models.has(requested)) throw unknownModel(deps, key, requested, 'configured on this gateway');
   if (!mayUse(key, requested)) {
     throw new GatewayError('model_not_allowed', `This key may not use the model "${requested}".`, { details: { param: 'model' } });
   }
@@ -89,7 +97,7 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
     stickyKey: a.run ?? ctx.id,
   });
   if (decision.rule === null && !deps.models.has(requested)) {
-    throw new GatewayError('unknown_model', `The model "${requested}" is not configured on this gateway, nor an alias of a route.`, { details: { param: 'model' } });
+    throw unknownModel(deps, key, requested, 'configured on this gateway, nor an alias of a route');
   }
   if (!mayUse(key, requested)) {
     throw new GatewayError('model_not_allowed', `This key may not use the model "${requested}".`, { details: { param: 'model' } });

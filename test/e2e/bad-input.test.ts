@@ -152,12 +152,18 @@ describe('bad input', () => {
     const r = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-nope', messages: [{ role: 'user', content: 'x' }] }));
     expect(r.status).toBe(404);
     expect(openaiError(r).code).toBe('unknown_model');
+    expect(openaiError(r).message).toContain('GET /v1/models lists the models this key may use');
+    // A typo names the model the key most likely meant, among those it may use only.
+    const typo = await post('/v1/chat/completions', JSON.stringify({ model: 'test-gtp', messages: [{ role: 'user', content: 'x' }] }));
+    expect(openaiError(typo).message).toBe('The model "test-gtp" is not configured on this gateway. Did you mean "test-gpt"?');
+    const other = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-5-mni', messages: [{ role: 'user', content: 'x' }] }));
+    expect(openaiError(other).message).not.toContain('gpt-5-mini');
     const limited = await s.createKey({ team: 'research', models: ['test-gpt'] });
     const client = new OpenAI({ apiKey: limited, baseURL: `${s.gw.url}/v1`, maxRetries: 0 });
     const err = await client.chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_allowed');
-    await ledger.check(2);
+    await ledger.check(4);
   });
 
   it('an unpriced model is refused unless config allows it', async () => {

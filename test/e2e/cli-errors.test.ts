@@ -134,7 +134,8 @@ describe('tollgate on mistakes', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     try {
       const port = String((taken.address() as { port: number }).port);
-      oneLine(await fails(['start', '-c', cfg, '--port', port], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'cli-test-admin-key' }), /EADDRINUSE/);
+      oneLine(await fails(['start', '-c', cfg, '--port', port], { ...NO_URL, TOLLGATE_ADMIN_KEY: 'cli-test-admin-key' }), new RegExp(`^tollgate: 127.0.0.1:${port} is already in use .*another port with --port N`));
+      oneLine(await fails(['demo', '--port', port]), new RegExp(`^tollgate: 127.0.0.1:${port} is already in use .*another port with --port N \\(EADDRINUSE\\)`));
     } finally {
       taken.close();
     }

@@ -106,14 +106,15 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   const servedModel = has('served_model') ? get('served_model') : get('model');
   const requestedModel = has('requested_model') ? get('requested_model') : servedModel;
   const model = servedModel ?? requestedModel;
-  if (model === null) throw new BadRow('no_model');
   const endpoint = get('endpoint') ?? 'chat';
   if (!ENDPOINTS.has(endpoint)) throw new BadRow('bad_endpoint');
   const status = get('status') ?? 'ok';
   if (!STATUSES.has(status)) throw new BadRow('bad_status');
+  // Tollgate's export holds calls refused before a model was read (a body that is not JSON): they cost nothing.
+  if (model === null && !(has('requested_model') && status !== 'ok')) throw new BadRow('no_model');
   // A file without a provider column (usage exported elsewhere often has none): the model's provider in
   // the config. An empty cell in the column stays empty (Tollgate's own export: a call no provider served).
-  const provider = has('provider') ? get('provider') : opts.pricer.providerOf(model);
+  const provider = has('provider') ? get('provider') : model === null ? null : opts.pricer.providerOf(model);
   const usage = {
     input: int(get('input_tokens'), 'input_tokens'),
     cachedInput: int(get('cached_input_tokens'), 'cached_input_tokens'),
@@ -134,7 +135,7 @@ function toRow(get: (name: string) => string | null, has: (name: string) => bool
   if (cost === null) {
     // No provider named or configured: the bundled catalogue still knows the model by its name.
     // An answered (or estimated) call bills a per-request fee where the model has one.
-    cost = opts.pricer.cost(provider ?? '', model, status === 'ok' || estimated ? { ...usage, requests: 1 } : usage, get('service_tier'));
+    cost = model === null ? 0 : opts.pricer.cost(provider ?? '', model, status === 'ok' || estimated ? { ...usage, requests: 1 } : usage, get('service_tier'));
     if (cost === null) {
       unpriced = model;
       cost = 0;

@@ -26,6 +26,10 @@ const ROWS: CallRow[] = [
     provider: 'anthropic', servedModel: 'claude-x', requestedModel: null, cacheWrite5mTokens: 7, cacheWrite1hTokens: 9, costNanos: 0, estimated: false,
     status: 'error', httpStatus: 502, errorCode: 'upstream "error", retried\nonce', upstreamRequestId: null, attemptOf: 'call_1', route: null, cacheHit: true, savedNanos: -3, requestHash: null },
   { ...base, id: 'call_3', startedAt: T - 86_400_000, team: 'search, eu', agent: 'a"b', endpoint: 'embeddings', provider: null },
+  // Refused before a model was read (a body that is not JSON): no model, no provider, no tokens.
+  { ...base, id: 'call_4', startedAt: T + 2, firstByteAt: null, endedAt: T + 3, run: null, agent: null, tags: null, stream: false, provider: null, requestedModel: null,
+    servedModel: null, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNanos: 0, estimated: false, status: 'error', httpStatus: 400,
+    errorCode: 'invalid_json', upstreamRequestId: null, route: null, savedNanos: 0, requestHash: null },
 ];
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -63,15 +67,15 @@ describe('CSV export and import', () => {
     await a.store.appendCalls(ROWS);
     const path = join(a.dir, 'ledger.csv');
     const out = createWriteStream(path);
-    expect(await exportCsv(a.store, out, {})).toBe(3);
+    expect(await exportCsv(a.store, out, {})).toBe(4);
     out.end();
     await finished(out);
     const b = await ledger();
     const s1 = await importFile(b.store, path);
-    expect(s1).toMatchObject({ records: 3, written: 3, inserted: 3, skipped: {} });
+    expect(s1).toMatchObject({ records: 4, written: 4, inserted: 4, skipped: {} });
     expect(await b.all()).toEqual(await a.all());
     const s2 = await importFile(b.store, path);
-    expect(s2).toMatchObject({ written: 3, inserted: 0 });
+    expect(s2).toMatchObject({ written: 4, inserted: 0 });
   });
 
   it('neutralises text cells a spreadsheet would run as formulas, keeps numbers as numbers, and reads both back exactly', async () => {

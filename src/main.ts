@@ -13,9 +13,8 @@ import { resolveKeySecret } from './keys/key-service.js';
 import type { GatewayDeps, ModelRuntime } from './pipeline/deps.js';
 import { DEFAULT_WEB_SEARCH_TOKENS } from './pipeline/server-tools.js';
 import { Recorder } from './pipeline/record.js';
-import { typicalCallCost } from './pricing/price-book.js';
 import { resolveModelRates } from './pricing/model-rates.js';
-import type { RouteModel } from './policy/routes.js';
+import { routeModel, type RouteModel } from './policy/routes.js';
 import { Circuits } from './pipeline/circuits.js';
 import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
 import type { CallContext } from './pipeline/context.js';
@@ -112,17 +111,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     config.limits.kind === 'redis' && config.routes.some((r) => r.cache)
       ? new (await import('./cache/redis-store.js')).RedisCacheStore({ url: config.limits.url, prefix: config.limits.prefix })
       : new MemoryCacheStore({ maxEntries: cacheEntries, maxBytes: 64 * 1024 * 1024 });
-  const routeModels: RouteModel[] = [...models.values()].map((m) => {
-    const c = config.models[m.name]!;
-    return {
-      name: m.name,
-      tier: c.tier,
-      tools: c.tools,
-      vision: c.vision,
-      contextWindow: c.context_window ?? null,
-      costScore: m.rates ? typicalCallCost(m.rates) : null,
-    };
-  });
+  const routeModels: RouteModel[] = [...models.values()].map((m) => routeModel(m.name, config.models[m.name]!, m.rates));
   const limitPlans = new LimitPlans({ config, budgets, rateLimits });
   const budgetUsedPct = (ctx: CallContext): number | null => {
     const planned = limitPlans.limitsFor(ctx.attribution!, ctx.key!.unlimited, now(), { worstNanos: 0, worstTokens: 0 });

@@ -1,9 +1,8 @@
 /** `tollgate routes test --model X --team Y ...`: which route rule a call would match, and why (a dry run). */
 import { Command } from 'commander';
 import { nearestModel } from '../policy/model-names.js';
-import { chooseRoute, type RouteModel } from '../policy/routes.js';
+import { chooseRoute, routeModel, type RouteModel } from '../policy/routes.js';
 import { resolveRates } from '../pricing/catalogue.js';
-import { typicalCallCost } from '../pricing/price-book.js';
 import { configFrom, decimal, wholeNumber, withConfig } from './common.js';
 
 interface TestOpts {
@@ -19,6 +18,7 @@ interface TestOpts {
   promptTokens?: number;
   tools?: boolean;
   images?: boolean;
+  embeddings?: boolean;
   budgetUsed?: number;
   run?: string;
   json?: boolean;
@@ -40,6 +40,7 @@ export function routesCommand(): Command {
       .option('--prompt-tokens <n>', 'prompt size in tokens', wholeNumber(0))
       .option('--tools', 'the call offers tools')
       .option('--images', 'the call carries images')
+      .option('--embeddings', 'the call is an embeddings request')
       .option('--budget-used <pct>', 'utilisation of the tightest budget, percent', decimal(1000))
       .option('--run <id>', 'run id (weighted splits are sticky per run)')
       .option('--json', 'print JSON')
@@ -47,8 +48,7 @@ export function routesCommand(): Command {
         const config = await configFrom(o);
         const models: RouteModel[] = Object.entries(config.models).map(([name, m]) => {
           const p = config.providers[m.provider]!;
-          const rates = resolveRates(name, m, { ...p, name: m.provider });
-          return { name, tier: m.tier, tools: m.tools, vision: m.vision, contextWindow: m.context_window ?? null, costScore: rates ? typicalCallCost(rates) : null };
+          return routeModel(name, m, resolveRates(name, m, { ...p, name: m.provider }));
         });
         const d = chooseRoute(config.routes, models, {
           requested: o.model,
@@ -62,6 +62,7 @@ export function routesCommand(): Command {
           promptBytes: o.promptTokens ? o.promptTokens * 4 : 0,
           hasTools: o.tools === true,
           hasImages: o.images === true,
+          embeddings: o.embeddings === true,
           budgetUsedPct: o.budgetUsed ?? null,
           stickyKey: o.run ?? 'dry-run',
         });

@@ -93,6 +93,12 @@ const modelSchema = z
     /** A quality tier you assign (higher is better). */
     tier: z.number().int().min(0).default(1),
     /**
+     * What the model serves: `chat` (chat completions, messages, responses) or `embedding`. By default
+     * `embedding` when its name (or upstream_model) says "embed", else `chat`: a "cheapest" route picks
+     * among the models of the call's kind only.
+     */
+    kind: z.enum(['chat', 'embedding']).optional(),
+    /**
      * At most this many prompt tokens per image, for the worst-case reservation; by default the
      * model's published bound (pricing/image-tokens.ts), 3,000 for models it does not list.
      */

@@ -93,6 +93,7 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
     promptBytes: ctx.rawBody.length,
     hasTools: Array.isArray(ctx.body['tools']) && (ctx.body['tools'] as unknown[]).length > 0,
     hasImages: images,
+    embeddings: ctx.endpoint === 'embeddings',
     budgetUsedPct: deps.routesNeedBudget ? deps.budgetUsedPct(ctx) : null,
     stickyKey: a.run ?? ctx.id,
   });

@@ -4,7 +4,8 @@
  * cheapest (the cheapest model that satisfies stated needs), optionally with a response cache.
  * Pure: everything the decision needs is passed in, so `tollgate routes test` and replay use it too.
  */
-import type { RouteConfig } from '../config/schema.js';
+import type { ModelConfig, RouteConfig } from '../config/schema.js';
+import { typicalCallCost, type ModelRates } from '../pricing/price-book.js';
 
 export interface RouteModel {
   name: string;
@@ -12,8 +13,23 @@ export interface RouteModel {
   tools: boolean;
   vision: boolean;
   contextWindow: number | null;
+  /** An embedding model (it serves /v1/embeddings, not chat). */
+  embedding: boolean;
   /** Nano-dollars for a call of this shape (for ranking "cheapest"); null when unpriced. */
   costScore: number | null;
+}
+
+/** A configured model as route rules see it (the gateway, `routes test` and replay alike). */
+export function routeModel(name: string, c: ModelConfig, rates: ModelRates | null): RouteModel {
+  return {
+    name,
+    tier: c.tier,
+    tools: c.tools,
+    vision: c.vision,
+    contextWindow: c.context_window ?? null,
+    embedding: (c.kind ?? (/embed/i.test(c.upstream_model ?? name) ? 'embedding' : 'chat')) === 'embedding',
+    costScore: rates ? typicalCallCost(rates) : null,
+  };
 }
 
 export interface RouteInput {
@@ -29,6 +45,8 @@ export interface RouteInput {
   promptBytes: number;
   hasTools: boolean;
   hasImages: boolean;
+  /** The call is an embeddings request (served by embedding models only). */
+  embeddings: boolean;
   /** Utilisation (%) of the tightest applicable budget as last seen, or null if unknown. */
   budgetUsedPct: number | null;
   /** Run id (or call id) so a weighted split is sticky per run. */
@@ -117,6 +135,7 @@ function pickCheapest(need: NonNullable<RouteConfig['cheapest']>, models: readon
   const ok = models.filter(
     (m) =>
       m.costScore !== null &&
+      m.embedding === x.embeddings &&
       m.tier >= (need.min_tier ?? 0) &&
       (!(need.tools ?? x.hasTools) || m.tools) &&
       (!(need.vision ?? x.hasImages) || m.vision) &&

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { routeSchema, type RouteConfig } from '../../src/config/schema.js';
-import { chooseRoute, type RouteInput, type RouteModel } from '../../src/policy/routes.js';
+import { configSchema, routeSchema, type RouteConfig } from '../../src/config/schema.js';
+import { chooseRoute, routeModel, type RouteInput, type RouteModel } from '../../src/policy/routes.js';
+import { configRates } from '../../src/pricing/price-book.js';
 import { isOpen, recordResult } from '../../src/policy/circuit.js';
 
 const rule = (r: unknown): RouteConfig => routeSchema.parse(r);
@@ -16,13 +17,14 @@ const base: RouteInput = {
   promptBytes: 4000,
   hasTools: false,
   hasImages: false,
+  embeddings: false,
   budgetUsedPct: 40,
   stickyKey: 'run-1',
 };
 const models: RouteModel[] = [
-  { name: 'big', tier: 3, tools: true, vision: true, contextWindow: 200_000, costScore: 10_000 },
-  { name: 'mid', tier: 2, tools: true, vision: false, contextWindow: 128_000, costScore: 1_000 },
-  { name: 'small', tier: 1, tools: false, vision: false, contextWindow: 8_000, costScore: 100 },
+  { name: 'big', tier: 3, tools: true, vision: true, contextWindow: 200_000, embedding: false, costScore: 10_000 },
+  { name: 'mid', tier: 2, tools: true, vision: false, contextWindow: 128_000, embedding: false, costScore: 1_000 },
+  { name: 'small', tier: 1, tools: false, vision: false, contextWindow: 8_000, embedding: false, costScore: 100 },
 ];
 const pick = (rules: unknown[], x: Partial<RouteInput> = {}) => chooseRoute(rules.map(rule), models, { ...base, ...x });
 
@@ -89,6 +91,24 @@ describe('route rules', () => {
     expect(pick([{ match: {}, cheapest: {} }], { promptBytes: 4 * 150_000 }).targets).toEqual(['big']);
     // Nothing satisfies: the next rule decides.
     expect(pick([{ match: {}, cheapest: { min_tier: 9 } }, { match: {}, serve: 'mid' }]).targets).toEqual(['mid']);
+  });
+
+  it('picks the cheapest among the models of the call\'s kind: chat calls never go to an embedding model, nor embeddings to a chat one', () => {
+    const config = configSchema.parse({
+      providers: { p: { kind: 'openai', base_url: 'http://127.0.0.1:1' } },
+      models: {
+        'gpt-x': { provider: 'p', price: { input_per_mtok: 1, output_per_mtok: 4 } },
+        'text-embedding-3-small': { provider: 'p', price: { input_per_mtok: 0.02, output_per_mtok: 0 } },
+        // Named like neither: its kind is said in the config.
+        'house-vectors': { provider: 'p', kind: 'embedding', price: { input_per_mtok: 0.01, output_per_mtok: 0 } },
+      },
+    });
+    const all = Object.entries(config.models).map(([n, m]) => routeModel(n, m, configRates(m.price!)));
+    expect(all.map((m) => [m.name, m.embedding])).toEqual([['gpt-x', false], ['text-embedding-3-small', true], ['house-vectors', true]]);
+    const cheapest = (x: Partial<RouteInput>) => chooseRoute([rule({ match: {}, cheapest: {} })], all, { ...base, requested: 'gpt-x', ...x }).targets;
+    expect(cheapest({})).toEqual(['gpt-x']);
+    expect(cheapest({ hasTools: true })).toEqual(['gpt-x']);
+    expect(cheapest({ embeddings: true })).toEqual(['house-vectors']);
   });
 
   it('refuses a rule with two actions, or none', () => {

@@ -6,9 +6,9 @@
 import { budgetRecord } from '../../budgets/budget-service.js';
 import type { Config, RateLimitConfig, RouteConfig } from '../../config/schema.js';
 import type { GuardConfig } from '../../guard/index.js';
-import type { RouteModel } from '../../policy/routes.js';
+import { routeModel, type RouteModel } from '../../policy/routes.js';
 import { resolveModelRates } from '../../pricing/model-rates.js';
-import { typicalCallCost, type ModelRates } from '../../pricing/price-book.js';
+import type { ModelRates } from '../../pricing/price-book.js';
 import type { BudgetRecord } from '../../storage/types.js';
 
 export interface ReplayPolicy {
@@ -39,17 +39,7 @@ export function policyFrom(config: Config, rates: ReadonlyMap<string, ModelRates
   for (const b of budgets) byScope.set(b.scope, [...(byScope.get(b.scope) ?? []), b]);
   const rateLimits = new Map<string, RateLimitConfig[]>();
   for (const rl of config.rate_limits) rateLimits.set(rl.scope, [...(rateLimits.get(rl.scope) ?? []), rl]);
-  const routeModels: RouteModel[] = Object.entries(config.models).map(([name, c]) => {
-    const r = rates.get(name) ?? null;
-    return {
-      name,
-      tier: c.tier,
-      tools: c.tools,
-      vision: c.vision,
-      contextWindow: c.context_window ?? null,
-      costScore: r ? typicalCallCost(r) : null,
-    };
-  });
+  const routeModels: RouteModel[] = Object.entries(config.models).map(([name, c]) => routeModel(name, c, rates.get(name) ?? null));
   return {
     org: config.org,
     timezone: config.timezone,

@@ -22,7 +22,7 @@ export class RouteStep {
    * The rules' input, refilled per call rather than made: chooseRoute reads it while choosing, and
    * later only for a decision's `reason`, which replay never reads.
    */
-  private readonly input: RouteInput = { requested: '', keyId: '', team: '', user: null, project: null, tags: NO_TAGS, agent: null, header: null, promptBytes: 0, hasTools: false, hasImages: false, budgetUsedPct: null, stickyKey: '' };
+  private readonly input: RouteInput = { requested: '', keyId: '', team: '', user: null, project: null, tags: NO_TAGS, agent: null, header: null, promptBytes: 0, hasTools: false, hasImages: false, embeddings: false, budgetUsedPct: null, stickyKey: '' };
 
   /** The answer, refilled per call: the engine reads it at once and keeps only its `cache` (a new object a call). */
   private readonly routed: Routed = { targets: [], label: null, cache: null };
@@ -60,6 +60,7 @@ export class RouteStep {
     q.promptBytes = x.bytes;
     q.hasTools = x.tools;
     q.hasImages = x.images;
+    q.embeddings = r.endpoint === 'embeddings';
     q.budgetUsedPct = this.p.routesNeedBudget ? this.usedPct(x, now) : null;
     q.stickyKey = r.run ?? r.id;
     const d = chooseRoute(this.p.routes, this.p.routeModels, q);

@@ -1,7 +1,7 @@
 /** `tollgate start`: run the gateway until SIGINT/SIGTERM, then drain and flush the ledger. */
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { loadConfig } from '../config/load.js';
+import { keylessProviders, loadConfig } from '../config/load.js';
 import { startGateway } from '../main.js';
 import { DEFAULT_CONFIG, listenFailure, wholeNumber, withConfig } from './common.js';
 
@@ -15,6 +15,8 @@ export function startCommand(): Command {
       const log = pino({ level: config.log.level });
       if (file === null) log.warn({ config: opts.config }, 'no config file found: running on defaults, with no providers and no models (every call will be refused); pass --config FILE');
       if (missingEnv.length) log.warn({ missing: missingEnv }, 'environment variables named in the config are not set');
+      const keyless = keylessProviders(config);
+      if (keyless.length) log.warn({ providers: keyless }, 'these providers have no API key: they will refuse every call sent to them (clients get a 502 upstream_error); set their api_key');
       const gw = await startGateway(config, { log, host: opts.host, port: opts.port }).catch((err: unknown) => {
         throw listenFailure(err, '--port N (or server.port in the config)');
       });

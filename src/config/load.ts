@@ -85,3 +85,22 @@ export async function loadConfig(path: string, opts: { required?: boolean } = {}
   resolvePaths(loaded.config, path);
   return { ...loaded, file: path };
 }
+
+/**
+ * Providers with no API key that are not on this machine (a local model server may need none): the
+ * provider will refuse their calls, which clients see as 502s. Named at start so the cause is plain.
+ */
+export function keylessProviders(config: Config): string[] {
+  return Object.entries(config.providers)
+    .filter(([, p]) => p.api_key === '' && !isLoopback(p.base_url))
+    .map(([name]) => name);
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { ConfigError, keylessProviders, parseConfig } from '../../src/config/load.js';
 
 describe('config', () => {
+  it('names the remote providers left without an API key (a local model server may need none)', () => {
+    const text = readFileSync(new URL('../../tollgate.example.yaml', import.meta.url), 'utf8');
+    expect(keylessProviders(parseConfig(text, { OPENAI_API_KEY: 'sk-1' }).config)).toEqual(['anthropic', 'deepseek']);
+    const local = parseConfig('providers:\n  vllm: { kind: openai, base_url: "http://127.0.0.1:8000/v1" }\n  ollama: { kind: openai, base_url: "http://localhost:11434/v1" }\n  far: { kind: openai, base_url: "https://llm.example.com/v1" }\n', {});
+    expect(keylessProviders(local.config)).toEqual(['far']);
+  });
+
   it('accepts the example config as written, with keys from the environment', () => {
     const text = readFileSync(new URL('../../tollgate.example.yaml', import.meta.url), 'utf8');
     const { config, missingEnv } = parseConfig(text, { OPENAI_API_KEY: 'sk-1' });

@@ -71,7 +71,7 @@ export function reconcileCommand(): Command {
           : await store.providerUsage({ provider: o.provider, from: parseTime(o.since, now), to: parseTime(o.until, now) });
         return reconcile(store, rows, names, opts);
       });
-      console.log(o.json ? JSON.stringify({ provider: o.provider, ledger_providers: names, ...report }) : formatReport(report));
+      console.log(o.json ? JSON.stringify({ provider: o.provider, ledger_providers: names, ...report }) : formatReport(report, o.provider));
       // Differences exit 2 in either output mode, so scripts can act on them.
       if (report.findings.length > 0) process.exitCode = 2;
     }));
@@ -80,8 +80,10 @@ export function reconcileCommand(): Command {
 const usd = (n: number | null): string => (n === null ? '-' : (n / 1e9).toFixed(6));
 const toks = (f: Finding['provider']): string => `${f.inputTokens}/${f.cachedInputTokens}/${f.cacheWrite5mTokens + f.cacheWrite1hTokens}/${f.outputTokens}`;
 
-function formatReport(r: ReconcileReport): string {
+function formatReport(r: ReconcileReport, provider: string): string {
   const head = `Compared ${r.compared} day x model group(s) over ${r.days.length} day(s) (${r.days[0] ?? '-'} .. ${r.days[r.days.length - 1] ?? '-'}), tolerance ${(r.tolerance * 100).toFixed(2)}%.`;
+  // Nothing compared is no agreement: say why there was nothing to compare.
+  if (r.compared === 0) return `${head}\nNothing to compare: no provider usage in this window (import it with \`tollgate import ${provider}-usage\`, or widen --since/--until).`;
   if (r.findings.length === 0) return `${head}\nNo differences beyond the tolerance.`;
   const rows = r.findings.map((f) => [f.class, f.day, f.model, f.apiKeyId ?? f.workspace ?? '', toks(f.provider), toks(f.ledger), usd(f.provider.costNanos), usd(f.ledger.costNanos), f.detail]);
   const counts = Object.entries(r.counts).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ');

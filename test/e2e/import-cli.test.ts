@@ -92,6 +92,10 @@ describe('tollgate import / export / reconcile', () => {
     expect(err.code).toBe(2);
     expect(err.stdout).toMatch(/key_outside_gateway/);
     expect(err.stdout).toMatch(/bypassed_gateway/);
+    // Before any report is imported: nothing to compare is said as such, not as an agreement.
+    const empty = await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg]);
+    expect(empty.stdout).toMatch(/Nothing to compare: no provider usage in this window \(import it with `tollgate import anthropic-usage`/);
+    expect(empty.stdout).not.toMatch(/No differences/);
     const imported = JSON.parse((await tollgate(['import', 'anthropic-usage', '-c', cfg, '--json', planted])).stdout) as { inserted: number };
     expect(imported.inserted).toBe(18);
     const jsonRun = (await tollgate(['reconcile', '--provider', 'anthropic', '-c', cfg, '--since', '2025-09-01', '--json']).catch((e: { code: number; stdout: string }) => e)) as { code?: number; stdout: string };

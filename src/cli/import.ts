@@ -42,6 +42,8 @@ export function importCommand(): Command {
         };
         const summary = await withStore(config, (store) => importIntoLedger(store, (writer) => importClaudeCode({ dirs: roots, attribution, pricer, writer })));
         print(summary, o.json);
+        // An empty folder reads as a successful import of nothing: say where Tollgate looked.
+        if (summary.files === 0 && !o.json) console.error(`no transcript (*.jsonl) found under ${roots.join(', ')}`);
       })),
   );
   const report = (provider: ReportProvider, what: string): Command =>

@@ -1,5 +1,5 @@
 /** The import, export and reconcile commands as users run them (built CLI, `npm run build` first). */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,6 +37,11 @@ describe('tollgate import / export / reconcile', () => {
     // Default directories come from CLAUDE_CONFIG_DIR.
     const viaEnv = await tollgate(['import', 'claude-code', '-c', cfg], { CLAUDE_CONFIG_DIR: join(FIXTURES, 'claude-code', 'parity') });
     expect(viaEnv.stdout).toMatch(/0 new/);
+    // A folder with no transcripts: where Tollgate looked is said.
+    const emptyDir = join(dir, 'empty-claude');
+    mkdirSync(join(emptyDir, 'projects'), { recursive: true });
+    const none = await tollgate(['import', 'claude-code', '-c', cfg, emptyDir]);
+    expect(none.stderr).toContain(`no transcript (*.jsonl) found under ${emptyDir}`);
     const teams = JSON.parse((await tollgate(['spend', '-c', cfg, '--by', 'team', '--since', '2025-01-01', '--json'])).stdout) as { data: { group: string; calls: number }[] };
     expect(Object.fromEntries(teams.data.map((r) => [r.group, r.calls]))).toEqual({ eng: 7, backend: 3 }) // shop 5 + tools 2; api 3;
 

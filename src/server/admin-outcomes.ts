@@ -8,7 +8,7 @@ import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseWindow } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { limitParam, onlyParams } from './query-params.js';
+import { limitParam, NO_PARAMS, onlyParams } from './query-params.js';
 
 const OUTCOME_PARAMS = new Set(['team', 'run', 'project', 'from', 'to', 'limit']);
 import type { OutcomeRecord } from '../storage/types.js';
@@ -25,6 +25,7 @@ export async function handleOutcomes(
   if (path !== '/admin/v1/outcomes') return false;
   const method = req.method ?? 'GET';
   if (method === 'POST') {
+    onlyParams(params, NO_PARAMS, 'POST /admin/v1/outcomes');
     let record: OutcomeRecord;
     try {
       record = outcomeRecord(await body(), deps.now());

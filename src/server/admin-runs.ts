@@ -26,6 +26,10 @@ import type { GatewayDeps } from '../pipeline/deps.js';
 import type { StoredRunState } from '../pipeline/guard-run.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { updateRun, type RecentRun, type RunRef, type RunStore } from '../storage/run-types.js';
+import { limitParam, onlyParams } from './query-params.js';
+
+const LIST_PARAMS = new Set(['limit', 'team']);
+const RUN_PARAMS = new Set(['team']);
 
 export function runView(team: string, s: RunState, allow: boolean): Record<string, unknown> {
   return {
@@ -96,13 +100,15 @@ export async function handleRuns(
   const method = req.method ?? 'GET';
   const g = deps.guard;
   if (path === '/admin/v1/runs' && method === 'GET') {
-    const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
+    onlyParams(params, LIST_PARAMS, '/admin/v1/runs');
+    const limit = limitParam(params, 100, 1000);
     const runs = await g.store.recent(limit, listedTeam(params, team));
     send(200, { data: runs.map(recentRunView) });
     return true;
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (!m) return false;
+  onlyParams(params, RUN_PARAMS, '/admin/v1/runs/:id');
   const runId = boundedId(decodePathSegment(m[1]!, 'run id'));
   const action = m[2];
   if (!action && method === 'GET') {

@@ -2,7 +2,7 @@
  * The admin API under /admin/v1, authenticated by the admin key (TOLLGATE_ADMIN_KEY or config).
  * A team's own Tollgate key may read (GET) that team's keys, spend, calls, budgets and runs, nothing else.
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
- *   GET  /admin/v1/keys            keys without their hashes
+ *   GET  /admin/v1/keys?team=      keys without their hashes, of one team or all
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
  *   GET  /admin/v1/calls?run=&team=&from=&to=&limit=   newest first, limit 1-1000 (page older calls with to=)
@@ -21,7 +21,7 @@ import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { limitParam, onlyParams } from './query-params.js';
+import { limitParam, NO_PARAMS, onlyParams } from './query-params.js';
 import { throttledAuth } from './auth-throttle.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { SPEND_GROUPS, type CallQuery, type CallRow, type SpendQuery } from '../storage/types.js';
@@ -124,6 +124,7 @@ function reportQuery(params: URLSearchParams, now: number, team: string | undefi
 }
 
 const CALLS_PARAMS = new Set(['run', 'team', 'limit', 'from', 'to']);
+const KEYS_PARAMS = new Set(['team']);
 /** What /admin/v1/savings takes: a typo (`tema=`) would otherwise answer for the whole organisation. */
 const SAVINGS_PARAMS = new Set(['group_by', 'team', 'from', 'to']);
 
@@ -160,6 +161,7 @@ export async function handleAdmin(
   const store = deps.store;
 
   if (path === '/admin/v1/keys' && method === 'POST') {
+    onlyParams(params, NO_PARAMS, 'POST /admin/v1/keys');
     const parsed = newKeySchema.safeParse(await readJson(deps, req));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
@@ -172,11 +174,15 @@ export async function handleAdmin(
     return send(res, 201, { ...publicKey(record), key });
   }
   if (path === '/admin/v1/keys' && method === 'GET') {
-    const keys = (await store.listKeys()).filter((k) => team === undefined || k.team === team);
+    onlyParams(params, KEYS_PARAMS, '/admin/v1/keys');
+    // A team key is held to its own team (another team named is refused above); the admin may name one.
+    const only = team ?? (params.get('team') || undefined);
+    const keys = (await store.listKeys()).filter((k) => only === undefined || k.team === only);
     return send(res, 200, { data: keys.map(publicKey) });
   }
   const keyMatch = /^\/admin\/v1\/keys\/([A-Za-z0-9]+)$/.exec(path);
   if (keyMatch && method === 'DELETE') {
+    onlyParams(params, NO_PARAMS, 'DELETE /admin/v1/keys/:id');
     const id = keyMatch[1]!;
     if (!(await store.revokeKey(id, deps.now()))) throw new GatewayError('not_found', `No key with id ${id}.`);
     const record = await store.getKey(id);
@@ -184,11 +190,14 @@ export async function handleAdmin(
     return send(res, 200, { id, revoked: true });
   }
   if (path.startsWith('/admin/v1/budgets')) {
-    const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    const done = await handleBudgets(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
   if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
-  if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps, caller.role === 'admin'));
+  if (path === '/admin/v1/models' && method === 'GET') {
+    onlyParams(params, NO_PARAMS, '/admin/v1/models');
+    return send(res, 200, handleModels(deps, caller.role === 'admin'));
+  }
   if (path.startsWith('/admin/v1/runs')) {
     // Runs are per team: a team key reads its own team's (changes are the admin's, checked above).
     if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team, () => stillCaller(deps, req));

@@ -12,7 +12,7 @@ describe('admin budgets: limit_usd below one nano-dollar', () => {
     let stored = 0;
     const deps = { store: { upsertBudget: () => void stored++ } } as unknown as GatewayDeps;
     const req = { method: 'POST' } as IncomingMessage;
-    const post = (limit_usd: number) => handleBudgets(deps, req, '/admin/v1/budgets', () => Promise.resolve({ scope: 'team:a', limit_usd }), () => undefined);
+    const post = (limit_usd: number) => handleBudgets(deps, req, '/admin/v1/budgets', new URLSearchParams(), () => Promise.resolve({ scope: 'team:a', limit_usd }), () => undefined);
     await expect(post(1e-12)).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/limit_usd: a non-zero limit must be at least \$0\.000000001/) as unknown });
     await expect(post(-1)).rejects.toMatchObject({ code: 'invalid_request' });
     expect(stored).toBe(0);
@@ -22,7 +22,7 @@ describe('admin budgets: limit_usd below one nano-dollar', () => {
     let stored = 0;
     const deps = { store: { upsertBudget: () => void stored++ } } as unknown as GatewayDeps;
     const req = { method: 'POST' } as IncomingMessage;
-    const post = (body: Record<string, unknown>) => handleBudgets(deps, req, '/admin/v1/budgets', () => Promise.resolve({ scope: 'team:a', ...body }), () => undefined);
+    const post = (body: Record<string, unknown>) => handleBudgets(deps, req, '/admin/v1/budgets', new URLSearchParams(), () => Promise.resolve({ scope: 'team:a', ...body }), () => undefined);
     for (const limit_usd of [1e308, 1e20, 9_007_200]) {
       await expect(post({ limit_usd })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/limit_usd: a limit can be at most \$9,007,199/) as unknown });
     }

@@ -16,6 +16,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseWindow } from '../analytics/spend-report.js';
+import { CONTROL_CHARS_MESSAGE, isPlainText } from '../config/plain-text.js';
 import { savingsReport } from '../analytics/savings-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
@@ -37,13 +38,16 @@ import { handleModels } from './admin-models.js';
 import { sessionCaller } from './dashboard-session.js';
 import { handleSpend } from './admin-spend.js';
 
+/** A name a key carries (team, user, project, label): plain text, so it reads the same everywhere it is shown. */
+const keyName = (min: number) => z.string().min(min).max(200).refine(isPlainText, CONTROL_CHARS_MESSAGE);
+
 const newKeySchema = z
   .object({
-    team: z.string().min(1).max(200),
-    user: z.string().min(1).max(200).nullish(),
-    project: z.string().min(1).max(200).nullish(),
+    team: keyName(1),
+    user: keyName(1).nullish(),
+    project: keyName(1).nullish(),
     models: z.array(z.string().min(1)).nullish(),
-    name: z.string().max(200).nullish(),
+    name: keyName(0).nullish(),
     unlimited: z.boolean().optional(),
   })
   .strict();

@@ -6,7 +6,6 @@
  *   DELETE /admin/v1/budgets/:id    id = scope/period, URL-encoded (e.g. team%3Aplatform%2Fmonth)
  * Changes apply to the next call, on this instance at once and on others within a second.
  */
-import type { IncomingMessage } from 'node:http';
 import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { decodePathSegment, GatewayError } from '../errors.js';
@@ -18,7 +17,8 @@ const LIST_PARAMS = new Set(['team']);
 
 export async function handleBudgets(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   body: () => Promise<unknown>,
@@ -26,7 +26,6 @@ export async function handleBudgets(
   /** Set when a team key asks: only that team's budgets are shown, whatever `team=` says. */
   team?: string,
 ): Promise<boolean> {
-  const method = req.method ?? 'GET';
   if (path === '/admin/v1/budgets' && method === 'POST') {
     onlyParams(params, NO_PARAMS, 'POST /admin/v1/budgets');
     const parsed = budgetConfigSchema.safeParse(await body());

@@ -3,7 +3,6 @@
  *   POST /admin/v1/outcomes   {run?|project?|team?, label, value_usd, at?, agent?}   admin only
  *   GET  /admin/v1/outcomes?from=&to=&run=&project=&team=&limit=   a team key sees outcomes naming its team
  */
-import type { IncomingMessage } from 'node:http';
 import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseWindow } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
@@ -15,7 +14,8 @@ import type { OutcomeRecord } from '../storage/types.js';
 
 export async function handleOutcomes(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   body: () => Promise<unknown>,
@@ -23,7 +23,6 @@ export async function handleOutcomes(
   team?: string,
 ): Promise<boolean> {
   if (path !== '/admin/v1/outcomes') return false;
-  const method = req.method ?? 'GET';
   if (method === 'POST') {
     onlyParams(params, NO_PARAMS, 'POST /admin/v1/outcomes');
     let record: OutcomeRecord;

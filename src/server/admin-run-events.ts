@@ -33,9 +33,12 @@ export function handleRunEvents(
   stillAllowed: () => boolean,
 ): void {
   const team = listedTeam(params, callerTeam);
+  const head = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' };
   onlyParams(params, EVENTS_PARAMS, '/admin/v1/runs/events');
   const limit = intParam(params, 'limit', { fallback: 100, min: 1, max: 200 });
   const intervalMs = intParam(params, 'interval_ms', { fallback: 1000, min: 1000, max: 60_000 });
+  // HEAD: the stream's headers, and no stream (one would never end, and hold the connection).
+  if (req.method === 'HEAD') return void res.writeHead(200, head).end();
   let open = openByGateway.get(deps);
   if (!open) openByGateway.set(deps, (open = new Map()));
   const who = callerTeam === undefined ? '\u0000admin' : callerTeam;
@@ -47,7 +50,7 @@ export function handleRunEvents(
     for (const k of [who, '']) counts.set(k, (counts.get(k) ?? 0) + d);
   };
   add(1);
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, head);
   res.write('retry: 2000\n\n');
   let last = '';
   let lastWrite = Date.now();

@@ -19,7 +19,6 @@
  * killed or allow-listed ahead with its team named). Changes (POST) are the admin's, as everywhere in
  * /admin/v1: a team key may list and read its own team's runs, not kill, pause, resume or allow them.
  */
-import type { IncomingMessage } from 'node:http';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import { allowRun, boundedId, killRun, newRunState, pauseRun, resumeRun, stoppedByOperator, type RunState } from '../guard/index.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
@@ -89,7 +88,8 @@ export async function resolveRun(store: RunStore, runId: string, params: URLSear
 
 export async function handleRuns(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   body: () => Promise<unknown>,
@@ -97,7 +97,6 @@ export async function handleRuns(
   /** Set when a team key asks: only that team's runs exist for it. */
   team?: string,
 ): Promise<boolean> {
-  const method = req.method ?? 'GET';
   const g = deps.guard;
   if (path === '/admin/v1/runs' && method === 'GET') {
     onlyParams(params, LIST_PARAMS, '/admin/v1/runs');

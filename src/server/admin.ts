@@ -10,7 +10,8 @@
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
  *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
- * The dashboard's session cookie may stand in for the key (see dashboard-session.ts).
+ * The dashboard's session cookie may stand in for the key (see dashboard-session.ts). HEAD on a GET route
+ * is answered as GET without a body.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -37,6 +38,7 @@ import { handleRunEvents } from './admin-run-events.js';
 import { handleModels } from './admin-models.js';
 import { sessionCaller } from './dashboard-session.js';
 import { handleSpend } from './admin-spend.js';
+import { routedMethod } from './request-method.js';
 
 /** A name a key carries (team, user, project, label): plain text, so it reads the same everywhere it is shown. */
 const keyName = (min: number) => z.string().min(min).max(200).refine(isPlainText, CONTROL_CHARS_MESSAGE);
@@ -154,14 +156,15 @@ export async function handleAdmin(
 ): Promise<void> {
   const caller = throttledAuth(deps, req, () => whoIsAsking(deps, req));
   const team = caller.role === 'team' ? caller.team : undefined;
-  if ((req.method ?? 'GET') !== 'GET') requireAdmin(caller);
+  // HEAD is answered as GET (without a body), and reads as GET: a team key may make it too.
+  const method = routedMethod(req);
+  if (method !== 'GET') requireAdmin(caller);
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
   // One answer everywhere for a team key that names another team (not a silently rewritten filter).
   const named = params.get('team');
   if (team !== undefined && named && named !== team) {
     throw new GatewayError('forbidden', `A team key reads only its own team (${team}), not team ${named}.`);
   }
-  const method = req.method ?? 'GET';
   const store = deps.store;
 
   if (path === '/admin/v1/keys' && method === 'POST') {
@@ -194,10 +197,10 @@ export async function handleAdmin(
     return send(res, 200, { id, revoked: true });
   }
   if (path.startsWith('/admin/v1/budgets')) {
-    const done = await handleBudgets(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    const done = await handleBudgets(deps, method, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
-  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
+  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, method, path, params, (status, body) => send(res, status, body), team))) return;
   if (path === '/admin/v1/models' && method === 'GET') {
     onlyParams(params, NO_PARAMS, '/admin/v1/models');
     return send(res, 200, handleModels(deps, caller.role === 'admin'));
@@ -205,13 +208,13 @@ export async function handleAdmin(
   if (path.startsWith('/admin/v1/runs')) {
     // Runs are per team: a team key reads its own team's (changes are the admin's, checked above).
     if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team, () => stillCaller(deps, req));
-    const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    const done = await handleRuns(deps, method, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
   const reply = (status: number, body: unknown): void => send(res, status, body);
-  if (await handleWaste(deps, req, path, params, reply, team)) return;
-  if (await handleOutcomes(deps, req, path, params, () => readJson(deps, req), reply, team)) return;
-  if (await handleRoi(deps, req, path, params, reply, team)) return;
+  if (await handleWaste(deps, method, path, params, reply, team)) return;
+  if (await handleOutcomes(deps, method, path, params, () => readJson(deps, req), reply, team)) return;
+  if (await handleRoi(deps, method, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
     onlyParams(params, SAVINGS_PARAMS, '/admin/v1/savings');
     // A team key is held to its own team (another team named is refused above); the admin may name one.

@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   run_ambiguous: 409,
   unknown_model: 404,
   method_not_allowed: 405,
+  /** The request (headers and body) did not arrive within server.request_timeout_ms. */
+  request_timeout: 408,
   /** 402: the SDKs do not retry it, so an agent stops instead of hammering a spent budget. */
   budget_exceeded: 402,
   body_too_large: 413,

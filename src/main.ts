@@ -5,7 +5,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { KeyDirectory } from './keys/key-directory.js';
@@ -20,6 +19,7 @@ import { MemoryCacheStore, type ResponseCacheStore } from './cache/index.js';
 import type { CallContext } from './pipeline/context.js';
 import { closeProviders, createProviders, type ProviderRuntime } from './providers/registry.js';
 import { createApp, InflightCalls, type AppState } from './server/app.js';
+import { answerClientError } from './server/client-error.js';
 import { openCounters, openStore } from './storage/index.js';
 import { AlertSender } from './budgets/alerts.js';
 import { BudgetDirectory } from './budgets/budget-directory.js';
@@ -191,24 +191,4 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   };
 
   return { url: `http://${host}:${port}`, port, server, deps, close };
-}
-
-/**
- * What node:http refuses before Tollgate sees a request (malformed HTTP, headers too large, a request
- * that took too long to arrive) is answered as JSON in the OpenAI shape (the path is not known yet),
- * as every other error is, instead of node's bare status line.
- */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (err.code === 'ECONNRESET' && socket.destroyed)) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'The request did not arrive in time (server.request_timeout_ms).']
-        : [400, 'Bad Request', 'The request is not valid HTTP.'];
-  const body = JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: 'invalid_request' } });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { CONTROL_CHARS_MESSAGE, isPlainText } from '../config/plain-text.js';
 import { nanosToUsd, usdToNanos } from '../pricing/money.js';
 import type { OutcomeRecord } from '../storage/types.js';
 import { isLedgerTime, parseTime } from './spend-report.js';
@@ -11,7 +12,7 @@ import { isLedgerTime, parseTime } from './spend-report.js';
 /** The most one outcome may be worth, in USD. */
 export const MAX_OUTCOME_USD = 1_000_000;
 
-const name = z.string().min(1).max(200);
+const name = z.string().min(1).max(200).refine(isPlainText, CONTROL_CHARS_MESSAGE);
 
 export const outcomeInputSchema = z
   .object({

@@ -2,14 +2,19 @@
 import { Command } from 'commander';
 import { createVirtualKey, resolveKeySecret } from '../keys/key-service.js';
 import type { Config } from '../config/schema.js';
+import { CONTROL_CHARS_MESSAGE, isPlainText } from '../config/plain-text.js';
 import { configFrom, table, withConfig, withStore } from './common.js';
 
 /**
- * The key's team and allow-list checked as the admin API checks them (a team, known models), so that the
+ * The key's names and allow-list checked as the admin API checks them (a team, plain text, known models), so that the
  * CLI does not create keys the API would refuse. Returns the allow-list (null: every model).
  */
-export function allowedModels(o: { team: string; models?: string }, config: Pick<Config, 'models'>): string[] | null {
+export function allowedModels(o: { team: string; user?: string; project?: string; name?: string; models?: string }, config: Pick<Config, 'models'>): string[] | null {
   if (o.team === '') throw new Error('--team must name a team');
+  for (const field of ['team', 'user', 'project', 'name'] as const) {
+    const v = o[field];
+    if (v !== undefined && !isPlainText(v)) throw new Error(`--${field} ${CONTROL_CHARS_MESSAGE}`);
+  }
   if (o.models === undefined) return null;
   const models = o.models.split(',').map((m) => m.trim()).filter(Boolean);
   if (models.length === 0) throw new Error('--models lists no model: an empty model list would allow no model; omit --models to allow every model');

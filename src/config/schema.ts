@@ -1,5 +1,6 @@
 /** The shape of tollgate.yaml, as a zod schema; `Config` is inferred from it. */
 import { z } from 'zod';
+import { CONTROL_CHARS_MESSAGE, isPlainText } from './plain-text.js';
 import { guardConfigSchema } from '../guard/config.js';
 import { metricsConfigSchema, otelConfigSchema } from '../telemetry/config.js';
 import { roiConfigSchema, wasteConfigSchema } from '../analytics/value-config.js';
@@ -185,6 +186,7 @@ const limitsSchema = z.discriminatedUnion('kind', [
 /** "org", "team:platform", "key:*" (each key separately), "tag:batch", "run:*"... */
 const scopeSchema = z
   .string()
+  .refine(isPlainText, CONTROL_CHARS_MESSAGE)
   .regex(/^(org|(team|user|project|key|tag|run):([^\s:]{1,200}))$/, 'a scope is "org" or kind:value with kind team|user|project|key|tag|run (value "*" means each one separately)');
 
 /** The largest budget limit: its nano-dollars must stay an exact integer (2^53, about $9 million). */

@@ -12,5 +12,9 @@ export const MAX_RUN_ID_CHARS = 200;
 export function boundedId(id: string): string {
   if (id.length <= MAX_RUN_ID_CHARS) return id;
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 16);
-  return `${id.slice(0, MAX_RUN_ID_CHARS - 17)}~${hash}`;
+  // Never half a character: a cut between a surrogate pair (an emoji) keeps one code unit less.
+  let keep = MAX_RUN_ID_CHARS - 17;
+  const last = id.charCodeAt(keep - 1);
+  if (last >= 0xd800 && last <= 0xdbff) keep--;
+  return `${id.slice(0, keep)}~${hash}`;
 }

@@ -1,6 +1,6 @@
 /**
  * Stage 3 — attribute: who pays for this call (the key's team, user, project) and which run/agent made it.
- * Values are bounded by guard/run-id.ts, the rule the run guard uses for the run id too.
+ * Header values are read as UTF-8 and bounded by guard/run-id.ts, the rule the run guard uses for the run id too.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { boundedId } from '../guard/index.js';
@@ -10,10 +10,26 @@ import type { Attribution } from './context.js';
 /** Tags past this many are ignored: a call's tags each name a budget and a spend group. */
 export const MAX_TAGS = 32;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * node:http gives a header's value as latin1, one character per byte, so `é` sent as UTF-8 arrives
+ * as `Ã©`: its bytes are read as UTF-8 again. A value whose bytes are not UTF-8 stays as it came.
+ */
+function utf8(s: string): string {
+  if (!NON_ASCII.test(s)) return s;
+  try {
+    return UTF8.decode(Buffer.from(s, 'latin1'));
+  } catch {
+    return s;
+  }
+}
+
 function clean(v: string | string[] | undefined): string | null {
   const s = Array.isArray(v) ? v[0] : v;
   if (!s) return null;
-  const t = s.trim();
+  const t = utf8(s).trim();
   return t ? boundedId(t) : null;
 }
 
@@ -22,7 +38,7 @@ function tags(v: string | string[] | undefined): string | null {
   const s = Array.isArray(v) ? v.join(',') : v;
   if (!s) return null;
   const list: string[] = [];
-  for (const raw of s.split(',')) {
+  for (const raw of utf8(s).split(',')) {
     const t = raw.trim();
     if (!t) continue;
     const tag = boundedId(t);

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
-import { BodyAborted, readBody } from '../server/read-body.js';
+import { BodyAborted, readBody, RequestTimedOut } from '../server/read-body.js';
 import { respondError, streamErrorEvent } from '../server/respond-error.js';
 import type { ApiShape, Endpoint } from '../providers/types.js';
 import { authenticate } from './authenticate.js';
@@ -75,7 +75,9 @@ export async function runModelCall(
       ctx.status = 'error';
       ctx.errorCode = e.code;
       ctx.httpStatus = e.status;
-      if (!res.headersSent) respondError(res, api, e, ctx.id);
+      if (err instanceof RequestTimedOut) {
+        // node:http has answered it with 408 already (server/client-error.ts).
+      } else if (!res.headersSent) respondError(res, api, e, ctx.id);
       else if (!res.writableEnded) res.end(streamErrorEvent(api, e, responsesPosition(ctx, null)));
     }
   }

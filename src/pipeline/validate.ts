@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import type { Endpoint } from '../providers/types.js';
 import type { CallContext } from './context.js';
+import { findJsonError } from './json-syntax.js';
 
 /**
  * The largest output bound accepted. No model writes near this many tokens in one answer, and the
@@ -82,10 +83,14 @@ const QUICK: Partial<Record<Endpoint, (b: Record<string, unknown>) => boolean>> 
 const countTokensSchema = z.looseObject({ model: z.string().min(1), messages: z.array(z.unknown()).min(1) });
 
 function parseJson(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
   try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new GatewayError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`);
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the body, which may hold a secret: say where it breaks, not what is there.
+    const e = findJsonError(text);
+    const where = e ? `: ${e.problem} at position ${e.position} (line ${e.line}, column ${e.column})` : '';
+    throw new GatewayError('invalid_json', `Request body is not valid JSON${where}.`, e ? { details: { position: e.position } } : undefined);
   }
 }
 

@@ -1,28 +1,33 @@
 /**
  * Admin API for budgets:
  *   POST   /admin/v1/budgets        {"scope": "team:platform", "limit_usd": 5000, "period": "month", ...}
- *   GET    /admin/v1/budgets        definitions with spent and reserved (USD, and tokens with limit_tokens) and reset time
+ *   GET    /admin/v1/budgets?team=  definitions with spent and reserved (USD, and tokens with limit_tokens) and reset time;
+ *                                   team=T: the budget of scope team:T (what T's own key is shown)
  *   DELETE /admin/v1/budgets/:id    id = scope/period, URL-encoded (e.g. team%3Aplatform%2Fmonth)
  * Changes apply to the next call, on this instance at once and on others within a second.
  */
-import type { IncomingMessage } from 'node:http';
 import { budgetRecord, budgetView, removeBudget } from '../budgets/budget-service.js';
 import { budgetConfigSchema } from '../config/schema.js';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { budgetTokensLimit, budgetUsdLimit, hasOneCounter } from '../policy/limits.js';
+import { NO_PARAMS, onlyParams } from './query-params.js';
+
+const LIST_PARAMS = new Set(['team']);
 
 export async function handleBudgets(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
+  params: URLSearchParams,
   body: () => Promise<unknown>,
   send: (status: number, body: unknown) => void,
-  /** Set when a team key asks: only that team's budgets are shown. */
+  /** Set when a team key asks: only that team's budgets are shown, whatever `team=` says. */
   team?: string,
 ): Promise<boolean> {
-  const method = req.method ?? 'GET';
   if (path === '/admin/v1/budgets' && method === 'POST') {
+    onlyParams(params, NO_PARAMS, 'POST /admin/v1/budgets');
     const parsed = budgetConfigSchema.safeParse(await body());
     if (!parsed.success) {
       const i = parsed.error.issues[0];
@@ -41,8 +46,10 @@ export async function handleBudgets(
     return true;
   }
   if (path === '/admin/v1/budgets' && method === 'GET') {
+    onlyParams(params, LIST_PARAMS, '/admin/v1/budgets');
     const now = deps.now();
-    const list = deps.budgets.list().filter((b) => team === undefined || b.scope === `team:${team}`);
+    const only = team ?? (params.get('team') || undefined);
+    const list = deps.budgets.list().filter((b) => only === undefined || b.scope === `team:${only}`);
     // Budgets with one counter show what is spent, in USD and, with a token limit, in tokens: filled from
     // the ledger if no call has touched them since this instance started (a wildcard budget's counters
     // are per key, tag...: none to show).
@@ -58,6 +65,7 @@ export async function handleBudgets(
   }
   const m = /^\/admin\/v1\/budgets\/(.+)$/.exec(path);
   if (m && method === 'DELETE') {
+    onlyParams(params, NO_PARAMS, 'DELETE /admin/v1/budgets/:id');
     const id = decodePathSegment(m[1]!, 'budget id');
     if (!(await removeBudget(deps.store, id))) throw new GatewayError('not_found', `No budget ${id}.`);
     await deps.budgets.refresh(true);

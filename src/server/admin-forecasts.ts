@@ -11,7 +11,6 @@
  * A team key sees the budgets of its team and of its team's keys: user and project budgets may cover
  * other teams' spend, so they are the admin's.
  */
-import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { onlyParams } from './query-params.js';
@@ -28,7 +27,8 @@ async function visibleTo(deps: GatewayDeps, team: string): Promise<(b: BudgetRec
 
 export async function handleForecasts(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   send: (status: number, body: unknown) => void,
@@ -36,7 +36,7 @@ export async function handleForecasts(
   team?: string,
 ): Promise<boolean> {
   if (path !== '/admin/v1/forecasts') return false;
-  if ((req.method ?? 'GET') !== 'GET') throw new GatewayError('method_not_allowed', 'Forecasts are read-only: GET /admin/v1/forecasts.');
+  if (method !== 'GET') throw new GatewayError('method_not_allowed', 'Forecasts are read-only: GET /admin/v1/forecasts.');
   onlyParams(params, FORECAST_PARAMS, '/admin/v1/forecasts');
   const scope = params.get('scope');
   const visible = team === undefined ? () => true : await visibleTo(deps, team);

@@ -3,19 +3,19 @@
  *   POST /admin/v1/outcomes   {run?|project?|team?, label, value_usd, at?, agent?}   admin only
  *   GET  /admin/v1/outcomes?from=&to=&run=&project=&team=&limit=   a team key sees outcomes naming its team
  */
-import type { IncomingMessage } from 'node:http';
 import { outcomeRecord, outcomeView } from '../analytics/outcomes.js';
 import { parseWindow } from '../analytics/spend-report.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { limitParam, onlyParams } from './query-params.js';
+import { limitParam, NO_PARAMS, onlyParams } from './query-params.js';
 
 const OUTCOME_PARAMS = new Set(['team', 'run', 'project', 'from', 'to', 'limit']);
 import type { OutcomeRecord } from '../storage/types.js';
 
 export async function handleOutcomes(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   body: () => Promise<unknown>,
@@ -23,8 +23,8 @@ export async function handleOutcomes(
   team?: string,
 ): Promise<boolean> {
   if (path !== '/admin/v1/outcomes') return false;
-  const method = req.method ?? 'GET';
   if (method === 'POST') {
+    onlyParams(params, NO_PARAMS, 'POST /admin/v1/outcomes');
     let record: OutcomeRecord;
     try {
       record = outcomeRecord(await body(), deps.now());

@@ -3,7 +3,6 @@
  *   GET /admin/v1/roi?group_by=team|project|agent|model&from=&to=[&sort=value_per_dollar|cost_per_outcome|cost]
  * Ranked by value per dollar unless another order is asked for explicitly. A team key sees its own team.
  */
-import type { IncomingMessage } from 'node:http';
 import { reportWindow } from '../analytics/call-scan.js';
 import { ROI_GROUPS, ROI_SORTS, roiReport, type RoiGroup, type RoiSort } from '../analytics/roi-report.js';
 import { parseTime } from '../analytics/spend-report.js';
@@ -15,13 +14,14 @@ const ROI_PARAMS = new Set(['group_by', 'sort', 'from', 'to']);
 
 export async function handleRoi(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   send: (status: number, body: unknown) => void,
   team?: string,
 ): Promise<boolean> {
-  if (path !== '/admin/v1/roi' || (req.method ?? 'GET') !== 'GET') return false;
+  if (path !== '/admin/v1/roi' || method !== 'GET') return false;
   onlyParams(params, ROI_PARAMS, '/admin/v1/roi');
   const groupBy = params.get('group_by') ?? 'team';
   if (!(ROI_GROUPS as readonly string[]).includes(groupBy)) throw new GatewayError('invalid_request', `group_by must be one of ${ROI_GROUPS.join(', ')}.`, { details: { param: 'group_by' } });

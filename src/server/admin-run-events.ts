@@ -12,6 +12,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import { listedTeam, recentRunView } from './admin-runs.js';
+import { intParam, onlyParams } from './query-params.js';
+
+const EVENTS_PARAMS = new Set(['limit', 'interval_ms', 'team']);
 
 const HEARTBEAT_MS = 15_000;
 const STREAMS_PER_CALLER = 8;
@@ -30,8 +33,12 @@ export function handleRunEvents(
   stillAllowed: () => boolean,
 ): void {
   const team = listedTeam(params, callerTeam);
-  const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 200);
-  const intervalMs = Math.min(Math.max(Number(params.get('interval_ms') ?? 1000) || 1000, 1000), 60_000);
+  const head = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+  onlyParams(params, EVENTS_PARAMS, '/admin/v1/runs/events');
+  const limit = intParam(params, 'limit', { fallback: 100, min: 1, max: 200 });
+  const intervalMs = intParam(params, 'interval_ms', { fallback: 1000, min: 1000, max: 60_000 });
+  // HEAD: the stream's headers, and no stream (one would never end, and hold the connection).
+  if (req.method === 'HEAD') return void res.writeHead(200, head).end();
   let open = openByGateway.get(deps);
   if (!open) openByGateway.set(deps, (open = new Map()));
   const who = callerTeam === undefined ? '\u0000admin' : callerTeam;
@@ -43,7 +50,7 @@ export function handleRunEvents(
     for (const k of [who, '']) counts.set(k, (counts.get(k) ?? 0) + d);
   };
   add(1);
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, head);
   res.write('retry: 2000\n\n');
   let last = '';
   let lastWrite = Date.now();

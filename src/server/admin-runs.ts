@@ -19,13 +19,16 @@
  * killed or allow-listed ahead with its team named). Changes (POST) are the admin's, as everywhere in
  * /admin/v1: a team key may list and read its own team's runs, not kill, pause, resume or allow them.
  */
-import type { IncomingMessage } from 'node:http';
 import { decodePathSegment, GatewayError } from '../errors.js';
 import { allowRun, boundedId, killRun, newRunState, pauseRun, resumeRun, stoppedByOperator, type RunState } from '../guard/index.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
 import type { StoredRunState } from '../pipeline/guard-run.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { updateRun, type RecentRun, type RunRef, type RunStore } from '../storage/run-types.js';
+import { limitParam, onlyParams } from './query-params.js';
+
+const LIST_PARAMS = new Set(['limit', 'team']);
+const RUN_PARAMS = new Set(['team']);
 
 export function runView(team: string, s: RunState, allow: boolean): Record<string, unknown> {
   return {
@@ -85,7 +88,8 @@ export async function resolveRun(store: RunStore, runId: string, params: URLSear
 
 export async function handleRuns(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   body: () => Promise<unknown>,
@@ -93,16 +97,17 @@ export async function handleRuns(
   /** Set when a team key asks: only that team's runs exist for it. */
   team?: string,
 ): Promise<boolean> {
-  const method = req.method ?? 'GET';
   const g = deps.guard;
   if (path === '/admin/v1/runs' && method === 'GET') {
-    const limit = Math.min(Math.max(Number(params.get('limit') ?? 100) || 100, 1), 1000);
+    onlyParams(params, LIST_PARAMS, '/admin/v1/runs');
+    const limit = limitParam(params, 100, 1000);
     const runs = await g.store.recent(limit, listedTeam(params, team));
     send(200, { data: runs.map(recentRunView) });
     return true;
   }
   const m = /^\/admin\/v1\/runs\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (!m) return false;
+  onlyParams(params, RUN_PARAMS, '/admin/v1/runs/:id');
   const runId = boundedId(decodePathSegment(m[1]!, 'run id'));
   const action = m[2];
   if (!action && method === 'GET') {

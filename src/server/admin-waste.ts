@@ -2,7 +2,6 @@
  * Admin API for the waste report (src/analytics/waste-report.ts):
  *   GET /admin/v1/waste?from=&to=&team=   per team and agent, by category; a team key sees its own team
  */
-import type { IncomingMessage } from 'node:http';
 import { parseTime } from '../analytics/spend-report.js';
 import { reportWindow } from '../analytics/call-scan.js';
 import { wasteReport } from '../analytics/waste-report.js';
@@ -14,14 +13,15 @@ const WASTE_PARAMS = new Set(['from', 'to', 'team']);
 
 export async function handleWaste(
   deps: GatewayDeps,
-  req: IncomingMessage,
+  /** The routed method (HEAD is GET: request-method.ts). */
+  method: string,
   path: string,
   params: URLSearchParams,
   send: (status: number, body: unknown) => void,
   /** Set when a team key asks: its own team, whatever `team=` says. */
   team?: string,
 ): Promise<boolean> {
-  if (path !== '/admin/v1/waste' || (req.method ?? 'GET') !== 'GET') return false;
+  if (path !== '/admin/v1/waste' || method !== 'GET') return false;
   onlyParams(params, WASTE_PARAMS, '/admin/v1/waste');
   const asked = params.get('team') || undefined;
   if (team !== undefined && asked !== undefined && asked !== team) throw new GatewayError('forbidden', 'A team key may only read its own team.');

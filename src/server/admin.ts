@@ -2,7 +2,7 @@
  * The admin API under /admin/v1, authenticated by the admin key (TOLLGATE_ADMIN_KEY or config).
  * A team's own Tollgate key may read (GET) that team's keys, spend, calls, budgets and runs, nothing else.
  *   POST /admin/v1/keys            {team, user?, project?, models?, name?} -> the new key, shown once
- *   GET  /admin/v1/keys            keys without their hashes
+ *   GET  /admin/v1/keys?team=      keys without their hashes, of one team or all
  *   DELETE /admin/v1/keys/:id      revoke (takes effect on the next request)
  *   GET  /admin/v1/spend?group_by=team,day&team=&model=&from=&to=   (admin-spend.ts)
  *   GET  /admin/v1/calls?run=&team=&from=&to=&limit=   newest first, limit 1-1000 (page older calls with to=)
@@ -10,18 +10,20 @@
  *   GET  /admin/v1/waste, POST/GET /admin/v1/outcomes, GET /admin/v1/roi (admin-waste/outcomes/roi.ts)
  *   GET  /admin/v1/models          the price book and the route rules (read-only)
  *   GET  /admin/v1/runs/events     live run snapshots as server-sent events
- * The dashboard's session cookie may stand in for the key (see dashboard-session.ts).
+ * The dashboard's session cookie may stand in for the key (see dashboard-session.ts). HEAD on a GET route
+ * is answered as GET without a body.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isSpendGroup, parseWindow } from '../analytics/spend-report.js';
+import { CONTROL_CHARS_MESSAGE, isPlainText } from '../config/plain-text.js';
 import { savingsReport } from '../analytics/savings-report.js';
 import { GatewayError } from '../errors.js';
 import { createVirtualKey, publicKey } from '../keys/key-service.js';
 import { authenticate, presentedKey } from '../pipeline/authenticate.js';
 import type { GatewayDeps } from '../pipeline/deps.js';
-import { limitParam, onlyParams } from './query-params.js';
+import { limitParam, NO_PARAMS, onlyParams } from './query-params.js';
 import { throttledAuth } from './auth-throttle.js';
 import { nanosToUsd } from '../pricing/money.js';
 import { SPEND_GROUPS, type CallQuery, type CallRow, type SpendQuery } from '../storage/types.js';
@@ -36,14 +38,18 @@ import { handleRunEvents } from './admin-run-events.js';
 import { handleModels } from './admin-models.js';
 import { sessionCaller } from './dashboard-session.js';
 import { handleSpend } from './admin-spend.js';
+import { routedMethod } from './request-method.js';
+
+/** A name a key carries (team, user, project, label): plain text, so it reads the same everywhere it is shown. */
+const keyName = (min: number) => z.string().min(min).max(200).refine(isPlainText, CONTROL_CHARS_MESSAGE);
 
 const newKeySchema = z
   .object({
-    team: z.string().min(1).max(200),
-    user: z.string().min(1).max(200).nullish(),
-    project: z.string().min(1).max(200).nullish(),
+    team: keyName(1),
+    user: keyName(1).nullish(),
+    project: keyName(1).nullish(),
     models: z.array(z.string().min(1)).nullish(),
-    name: z.string().max(200).nullish(),
+    name: keyName(0).nullish(),
     unlimited: z.boolean().optional(),
   })
   .strict();
@@ -124,6 +130,7 @@ function reportQuery(params: URLSearchParams, now: number, team: string | undefi
 }
 
 const CALLS_PARAMS = new Set(['run', 'team', 'limit', 'from', 'to']);
+const KEYS_PARAMS = new Set(['team']);
 /** What /admin/v1/savings takes: a typo (`tema=`) would otherwise answer for the whole organisation. */
 const SAVINGS_PARAMS = new Set(['group_by', 'team', 'from', 'to']);
 
@@ -149,17 +156,19 @@ export async function handleAdmin(
 ): Promise<void> {
   const caller = throttledAuth(deps, req, () => whoIsAsking(deps, req));
   const team = caller.role === 'team' ? caller.team : undefined;
-  if ((req.method ?? 'GET') !== 'GET') requireAdmin(caller);
+  // HEAD is answered as GET (without a body), and reads as GET: a team key may make it too.
+  const method = routedMethod(req);
+  if (method !== 'GET') requireAdmin(caller);
   const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
   // One answer everywhere for a team key that names another team (not a silently rewritten filter).
   const named = params.get('team');
   if (team !== undefined && named && named !== team) {
     throw new GatewayError('forbidden', `A team key reads only its own team (${team}), not team ${named}.`);
   }
-  const method = req.method ?? 'GET';
   const store = deps.store;
 
   if (path === '/admin/v1/keys' && method === 'POST') {
+    onlyParams(params, NO_PARAMS, 'POST /admin/v1/keys');
     const parsed = newKeySchema.safeParse(await readJson(deps, req));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
@@ -172,11 +181,15 @@ export async function handleAdmin(
     return send(res, 201, { ...publicKey(record), key });
   }
   if (path === '/admin/v1/keys' && method === 'GET') {
-    const keys = (await store.listKeys()).filter((k) => team === undefined || k.team === team);
+    onlyParams(params, KEYS_PARAMS, '/admin/v1/keys');
+    // A team key is held to its own team (another team named is refused above); the admin may name one.
+    const only = team ?? (params.get('team') || undefined);
+    const keys = (await store.listKeys()).filter((k) => only === undefined || k.team === only);
     return send(res, 200, { data: keys.map(publicKey) });
   }
   const keyMatch = /^\/admin\/v1\/keys\/([A-Za-z0-9]+)$/.exec(path);
   if (keyMatch && method === 'DELETE') {
+    onlyParams(params, NO_PARAMS, 'DELETE /admin/v1/keys/:id');
     const id = keyMatch[1]!;
     if (!(await store.revokeKey(id, deps.now()))) throw new GatewayError('not_found', `No key with id ${id}.`);
     const record = await store.getKey(id);
@@ -184,21 +197,24 @@ export async function handleAdmin(
     return send(res, 200, { id, revoked: true });
   }
   if (path.startsWith('/admin/v1/budgets')) {
-    const done = await handleBudgets(deps, req, path, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    const done = await handleBudgets(deps, method, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
-  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, req, path, params, (status, body) => send(res, status, body), team))) return;
-  if (path === '/admin/v1/models' && method === 'GET') return send(res, 200, handleModels(deps, caller.role === 'admin'));
+  if (path === '/admin/v1/forecasts' && (await handleForecasts(deps, method, path, params, (status, body) => send(res, status, body), team))) return;
+  if (path === '/admin/v1/models' && method === 'GET') {
+    onlyParams(params, NO_PARAMS, '/admin/v1/models');
+    return send(res, 200, handleModels(deps, caller.role === 'admin'));
+  }
   if (path.startsWith('/admin/v1/runs')) {
     // Runs are per team: a team key reads its own team's (changes are the admin's, checked above).
     if (path === '/admin/v1/runs/events' && method === 'GET') return handleRunEvents(deps, req, res, params, team, () => stillCaller(deps, req));
-    const done = await handleRuns(deps, req, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
+    const done = await handleRuns(deps, method, path, params, () => readJson(deps, req), (status, body) => send(res, status, body), team);
     if (done) return;
   }
   const reply = (status: number, body: unknown): void => send(res, status, body);
-  if (await handleWaste(deps, req, path, params, reply, team)) return;
-  if (await handleOutcomes(deps, req, path, params, () => readJson(deps, req), reply, team)) return;
-  if (await handleRoi(deps, req, path, params, reply, team)) return;
+  if (await handleWaste(deps, method, path, params, reply, team)) return;
+  if (await handleOutcomes(deps, method, path, params, () => readJson(deps, req), reply, team)) return;
+  if (await handleRoi(deps, method, path, params, reply, team)) return;
   if (path === '/admin/v1/savings' && method === 'GET') {
     onlyParams(params, SAVINGS_PARAMS, '/admin/v1/savings');
     // A team key is held to its own team (another team named is refused above); the admin may name one.

@@ -14,6 +14,7 @@ import { countTokens } from './count-tokens.js';
 import { getModel, listModels } from './models-list.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { respondError } from './respond-error.js';
+import { routedMethod } from './request-method.js';
 
 /** Paths only OpenAI's API has: their errors are in its shape whatever the headers say. */
 const OPENAI_PATHS = /^\/v1\/(chat\/completions|responses|embeddings)(\/|$)/;
@@ -79,7 +80,8 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const method = req.method ?? 'GET';
+    // HEAD is answered as GET without a body, on every GET route (admin.ts routes its own the same way).
+    const method = routedMethod(req);
     if (state.shuttingDown) res.setHeader('connection', 'close');
 
     if (method === 'POST') {
@@ -116,9 +118,9 @@ export function createApp(deps: GatewayDeps, state: AppState): RequestListener {
         return void res.end(state.shuttingDown ? '{"status":"shutting_down"}' : '{"status":"ok"}');
       }
       if (['/v1/chat/completions', '/v1/messages', '/v1/embeddings', '/v1/responses'].includes(path)) {
-        throw new GatewayError('method_not_allowed', `${method} is not allowed on ${path}; use POST.`);
+        throw new GatewayError('method_not_allowed', `${req.method} is not allowed on ${path}; use POST.`);
       }
-      throw new GatewayError('not_found', `No route for ${method} ${path}.`);
+      throw new GatewayError('not_found', `No route for ${req.method} ${path}.`);
     } catch (err) {
       respondError(res, api, toGatewayError(err));
     }

@@ -1,6 +1,7 @@
 /** Read a request body up to a limit; an oversize body is refused before it is buffered. */
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../errors.js';
+import { REQUEST_TIMEOUT_MESSAGE, requestTimedOut } from './client-error.js';
 
 /**
  * The client closed the connection before its body was complete: a model call is then recorded as
@@ -9,6 +10,16 @@ import { GatewayError } from '../errors.js';
 export class BodyAborted extends GatewayError {
   constructor(cause: unknown) {
     super('invalid_request', 'The request body could not be read: the client closed the connection before its end.', { cause });
+  }
+}
+
+/**
+ * The request was still arriving when server.request_timeout_ms passed: node:http has answered 408
+ * (client-error.ts), and a model call is recorded with that status, not as aborted by the client.
+ */
+export class RequestTimedOut extends GatewayError {
+  constructor(cause: unknown) {
+    super('request_timeout', REQUEST_TIMEOUT_MESSAGE, { cause });
   }
 }
 
@@ -40,7 +51,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error): void => {
       cleanup();
-      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') reject(new BodyAborted(err));
+      if (requestTimedOut(req.socket)) reject(new RequestTimedOut(err));
+      else if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') reject(new BodyAborted(err));
       else reject(new GatewayError('invalid_request', 'The request body could not be read.', { cause: err }));
     };
     const cleanup = (): void => {

@@ -17,7 +17,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * node:http gives a header's value as latin1, one character per byte, so `é` sent as UTF-8 arrives
  * as `Ã©`: its bytes are read as UTF-8 again. A value whose bytes are not UTF-8 stays as it came.
  */
-function utf8(s: string): string {
+export function utf8(s: string): string {
   if (!NON_ASCII.test(s)) return s;
   try {
     return UTF8.decode(Buffer.from(s, 'latin1'));

@@ -3,6 +3,7 @@
  * run-guard decisions were made on, taken from what the stages already computed (`ctx.seen`) plus a
  * few header and body reads. Never prompt text.
  */
+import { utf8 } from './attribute.js';
 import type { CallFeatures } from '../storage/types.js';
 import type { CallContext } from './context.js';
 import { hasImages, promptItems } from './route.js';
@@ -36,7 +37,8 @@ export function callFeatures(ctx: CallContext): CallFeatures | null {
     choices: n,
     tools: Array.isArray(tools) && tools.length > 0,
     images: s.images ?? hasImages(promptItems(b)),
-    routeHeader: typeof route === 'string' ? route.slice(0, 200) : null,
+    // As route rules matched it (read as UTF-8), so replay matches the same.
+    routeHeader: typeof route === 'string' ? utf8(route).slice(0, 200) : null,
     noCache: typeof cc === 'string' && /no-cache|no-store/i.test(cc),
     unlimited: ctx.key?.unlimited ?? false,
     upstreamStatus: ctx.upstreamStatus,

@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../errors.js';
 import { nearestModel } from '../policy/model-names.js';
+import { utf8 } from './attribute.js';
 import { chooseRoute } from '../policy/routes.js';
 import type { ApiShape } from '../providers/types.js';
 import type { KeyRecord } from '../storage/types.js';
@@ -89,7 +90,7 @@ export function planRoute(deps: GatewayDeps, ctx: CallContext): void {
     project: a.project,
     tags: a.tags ? a.tags.split(',') : [],
     agent: a.agent,
-    header: typeof h === 'string' ? h : null,
+    header: typeof h === 'string' ? utf8(h) : null,
     promptBytes: ctx.rawBody.length,
     hasTools: Array.isArray(ctx.body['tools']) && (ctx.body['tools'] as unknown[]).length > 0,
     hasImages: images,

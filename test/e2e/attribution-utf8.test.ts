@@ -13,7 +13,9 @@ let s: Stack;
 let key: string;
 
 beforeAll(async () => {
-  s = await startStack();
+  s = await startStack({
+    config: (base) => ({ ...(base as object), routes: [{ name: 'accent', match: { header: 'café' }, serve: 'gpt-5-mini' }] }),
+  });
   key = await s.createKey({ team: 'platform' });
 });
 afterAll(() => s.close());
@@ -38,6 +40,13 @@ describe('attribution headers in UTF-8', () => {
   it('stores run, agent, parent and tags as the text sent', async () => {
     const id = await call({ 'x-tollgate-run': 'rün-1', 'x-tollgate-agent': 'é', 'x-tollgate-parent': 'père 🚀', 'x-tollgate-tags': 'café, naïve,日本' });
     expect(await s.waitForCall(id)).toMatchObject({ run: 'rün-1', agent: 'é', parent: 'père 🚀', tags: 'café,naïve,日本' });
+  });
+
+  it('matches x-tollgate-route as the text sent, and records it so for replay', async () => {
+    const id = await call({ 'x-tollgate-route': 'café' });
+    const row = await s.waitForCall(id);
+    expect(row).toMatchObject({ servedModel: 'gpt-5-mini', route: 'rule:accent' });
+    expect(row.features?.routeHeader).toBe('café');
   });
 
   it('keeps a value whose bytes are not UTF-8 as it came', async () => {

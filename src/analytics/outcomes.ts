@@ -27,7 +27,7 @@ export const outcomeInputSchema = z
     at: z.union([z.string().min(1), z.number().int().nonnegative().max(8.64e15)]).optional(),
   })
   .strict()
-  .refine((o) => o.run !== undefined || o.project !== undefined || o.team !== undefined, { message: 'an outcome needs at least one of run, project, team', path: ['run'] });
+  .refine((o) => o.run !== undefined || o.project !== undefined || o.team !== undefined, { message: 'an outcome needs at least one of run, project, team' });
 
 export type OutcomeInput = z.infer<typeof outcomeInputSchema>;
 
@@ -36,7 +36,8 @@ export function outcomeRecord(input: unknown, now: number): OutcomeRecord {
   const parsed = outcomeInputSchema.safeParse(input);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new RangeError(`Invalid outcome: ${i?.path.join('.') || 'body'}: ${i?.message}`);
+    // A rule on the whole outcome (which of run, project, team) names no field.
+    throw new RangeError(`Invalid outcome: ${i && i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i?.message}`);
   }
   const o = parsed.data;
   let at: number | undefined;

@@ -79,7 +79,7 @@ describe('waste, outcomes and ROI over the admin API', () => {
       expect(e).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: null });
       expect(e['message']).toMatch(param);
     };
-    await bad({ label: 'pr_merged', value_usd: 10 }, /at least one of run, project, team/);
+    await bad({ label: 'pr_merged', value_usd: 10 }, /Invalid outcome: an outcome needs at least one of run, project, team/);
     await bad({ run: 'dup-1', label: 'pr_merged', value_usd: -1 }, /value_usd/);
     await bad({ run: 'dup-1', label: 'pr_merged', value_usd: '10' }, /value_usd/);
     await bad({ run: 'dup-1', label: 'has spaces', value_usd: 1 }, /label/);

@@ -22,8 +22,8 @@ const USAGE_KEY = Buffer.from('"usage"');
 /** The usage member (for markMember): an object on the usage chunk, null on every other chunk once upstream was asked for usage. */
 const USAGE_MEMBER = Buffer.from('usage"');
 const HAS_USAGE = 1;
-const FAILS = 4;
-const HAS_NULL_USAGE = 8;
+const FAILS = 2;
+const HAS_NULL_USAGE = 4;
 /** What makes an event a generating one, looked for only when the count of them is asked for. */
 const GENERATING_NEEDLES = new EventNeedles(GENERATING.map((bytes) => ({ bytes, nonEmpty: true, bit: 1 })));
 
